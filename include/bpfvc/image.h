@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpfvc program image: everything the verifier, the JIT and the signer need
+ * to know about one object file, independent of where it came from (an ELF
+ * object through loader/, or raw bytecode).
+ *
+ * Maps are referenced from instructions by index, never by fd: ld_imm64 uses
+ * BVC_PSEUDO_MAP_IDX (imm = map index) or BVC_PSEUDO_MAP_IDX_VALUE (imm = map
+ * index, second imm = byte offset into the value). Global data (.data,
+ * .rodata, .bss) are single-element array maps with their initial bytes.
+ * Subprograms from .text are appended to each program that calls them, and
+ * calls use BVC_PSEUDO_CALL with a relative imm, as libbpf does before load.
+ *
+ * The image is plain data owned by the caller; bvc_image_free() frees it.
+ */
+#ifndef BPFVC_IMAGE_H
+#define BPFVC_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfvc/isa.h"
+
+/* Program types: the kernel's enum bpf_prog_type values. */
+enum bvc_prog_type {
+	BVC_PROG_UNSPEC = 0,
+	BVC_PROG_SOCKET_FILTER = 1,
+	BVC_PROG_KPROBE = 2,
+	BVC_PROG_SCHED_CLS = 3,
+	BVC_PROG_SCHED_ACT = 4,
+	BVC_PROG_TRACEPOINT = 5,
+	BVC_PROG_XDP = 6,
+	BVC_PROG_PERF_EVENT = 7,
+	BVC_PROG_CGROUP_SKB = 8,
+	BVC_PROG_RAW_TRACEPOINT = 17,
+	/* Other kernel values pass through unchanged; the verifier refuses
+	 * the ones it does not model. */
+};
+
+/* Map types bpfvc knows by name: the kernel's enum bpf_map_type values. */
+enum bvc_map_type {
+	BVC_MAP_HASH = 1,
+	BVC_MAP_ARRAY = 2,
+	BVC_MAP_PROG_ARRAY = 3,
+	BVC_MAP_PERF_EVENT_ARRAY = 4,
+	BVC_MAP_PERCPU_HASH = 5,
+	BVC_MAP_PERCPU_ARRAY = 6,
+	BVC_MAP_LRU_HASH = 9,
+	BVC_MAP_RINGBUF = 27,
+};
+
+/* Why a map exists. */
+enum bvc_map_origin {
+	BVC_MAP_USER = 0,   /* declared in .maps */
+	BVC_MAP_DATA,       /* .data*: global variables, writable */
+	BVC_MAP_RODATA,     /* .rodata*: constants, frozen */
+	BVC_MAP_BSS,        /* .bss: zero-initialised globals */
+	BVC_MAP_KCONFIG,    /* .kconfig externs: refused by the verifier */
+};
+
+struct bvc_map {
+	char name[64];            /* symbol name, or the section for global data */
+	uint32_t type;            /* enum bvc_map_type (kernel value) */
+	uint32_t key_size;        /* bytes */
+	uint32_t value_size;      /* bytes */
+	uint32_t max_entries;     /* entries (ring buffer: bytes) */
+	uint32_t flags;           /* BPF_F_* map flags */
+	enum bvc_map_origin origin; /* user map or global data */
+	uint8_t *init;            /* initial value bytes for global data, or NULL */
+	size_t init_size;         /* bytes in @init (== value_size when set) */
+	uint32_t btf_key_type_id;   /* BTF type of the key, 0 if none */
+	uint32_t btf_value_type_id; /* BTF type of the value, 0 if none */
+};
+
+/* BTF func_info: a subprogram starts here. */
+struct bvc_func_info {
+	uint32_t insn;     /* instruction index in the program */
+	char name[64];     /* function name from BTF */
+};
+
+/* BTF line_info: source position of an instruction, kept for the log. */
+struct bvc_line_info {
+	uint32_t insn;      /* instruction index in the program */
+	uint32_t line;      /* line number */
+	uint32_t col;       /* column */
+	const char *file;   /* file name (points into the image's strings) */
+	const char *source; /* the source line's text (idem), may be "" */
+};
+
+struct bvc_prog {
+	char name[64];              /* function (symbol) name */
+	char sec_name[128];         /* ELF section, e.g. "xdp", "kprobe/sys_open" */
+	uint32_t type;              /* enum bvc_prog_type (kernel value) */
+	uint32_t expected_attach_type; /* kernel enum bpf_attach_type */
+	struct bvc_insn *insns;     /* program followed by the subprograms it calls */
+	size_t insn_cnt;            /* instructions, ld_imm64 counts as 2 */
+	size_t main_cnt;            /* instructions of the entry function alone */
+	struct bvc_func_info *funcs; /* sorted by insn; funcs[0].insn == 0 */
+	size_t func_cnt;
+	struct bvc_line_info *lines; /* sorted by insn */
+	size_t line_cnt;
+};
+
+struct bvc_image {
+	char *path;               /* where it came from, for messages */
+	char license[128];        /* from the "license" section, "" if none */
+	uint32_t kern_version;    /* from the "version" section, 0 if none */
+	struct bvc_map *maps;     /* indexed by BVC_PSEUDO_MAP_IDX imm */
+	size_t map_cnt;
+	struct bvc_prog *progs;   /* in section order */
+	size_t prog_cnt;
+	char *strings;            /* storage for line info strings */
+	size_t strings_size;
+};
+
+/* Build an image from raw bytecode: one program named "prog" of @type. */
+int bvc_image_from_raw(const struct bvc_insn *insns, size_t cnt, uint32_t type,
+		       const char *path, struct bvc_image **out);
+
+/* Find a program by name (function name, then section name). NULL if none. */
+const struct bvc_prog *bvc_image_find_prog(const struct bvc_image *img, const char *name);
+
+/* Name of a program type as libbpf spells it ("xdp", "socket"), or NULL. */
+const char *bvc_prog_type_name(uint32_t type);
+
+/* Program type from a --type argument ("xdp", "socket_filter", "kprobe", ...);
+ * -1 if unknown. */
+int bvc_prog_type_from_name(const char *name);
+
+/* Name of a map type as bpftool prints it ("hash", "array"), or "unknown". */
+const char *bvc_map_type_name(uint32_t type);
+
+void bvc_image_free(struct bvc_image *img);
+
+#endif /* BPFVC_IMAGE_H */
