@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private header of the bpfvc command line: what the subcommands share.
+ * Exit codes are the contract of DESIGN.md section 6.
+ */
+#ifndef BVC_CLI_H
+#define BVC_CLI_H
+
+#include <stdint.h>
+
+#include "bpfvc/image.h"
+
+enum {
+	BVC_EXIT_OK = 0,       /* accepted / ran */
+	BVC_EXIT_REJECT = 1,   /* the program was rejected */
+	BVC_EXIT_BAD_INPUT = 2 /* bad input or usage */
+};
+
+/* Open PATH as an ELF object, or as raw bytecode when it is not ELF and
+ * @type_name is set. Prints one line on failure and returns NULL. */
+struct bvc_image *bvc_cli_open(const char *path, const char *type_name);
+
+/* The program named @name, or the only one when @name is NULL. Prints why
+ * and returns NULL when there is no such program or the choice is unclear. */
+const struct bvc_prog *bvc_cli_pick(const struct bvc_image *img, const char *name);
+
+/* Print "bpfvc: " and the message to stderr. */
+void bvc_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int bvc_cmd_disasm(int argc, char **argv);
+int bvc_cmd_verify(int argc, char **argv);
+int bvc_cmd_run(int argc, char **argv);
+
+#endif

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What every bpfvc subcommand does first: open the input (ELF object or raw
+ * bytecode) and pick a program. Errors are one line naming the file.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bpfvc/loader.h"
+#include "cli.h"
+
+void bvc_cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bpfvc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ELF objects start with \x7fELF; anything else may be raw bytecode. */
+static int looks_like_elf(const char *path)
+{
+	unsigned char magic[4] = { 0 };
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(magic, 1, sizeof(magic), f);
+	fclose(f);
+	return n == 4 && !memcmp(magic, "\x7f" "ELF", 4);
+}
+
+struct bvc_image *bvc_cli_open(const char *path, const char *type_name)
+{
+	struct bvc_image *img = NULL;
+	char err[512] = "";
+	int elf, type, ret;
+
+	elf = looks_like_elf(path);
+	if (elf < 0 || elf == 1) {
+		/* The loader words a missing file as well as we could. */
+		ret = bvc_load_elf(path, &img, err, sizeof(err));
+	} else if (type_name) {
+		type = bvc_prog_type_from_name(type_name);
+		if (type < 0) {
+			bvc_cli_err("%s: unknown program type '%s'", path, type_name);
+			return NULL;
+		}
+		ret = bvc_load_raw(path, (uint32_t)type, &img, err, sizeof(err));
+	} else {
+		bvc_cli_err("%s: not an ELF object; pass --type TYPE to read it as raw bytecode",
+			    path);
+		return NULL;
+	}
+	if (ret) {
+		bvc_cli_err("%s", err);
+		return NULL;
+	}
+	return img;
+}
+
+const struct bvc_prog *bvc_cli_pick(const struct bvc_image *img, const char *name)
+{
+	const struct bvc_prog *prog;
+
+	if (name) {
+		prog = bvc_image_find_prog(img, name);
+		if (!prog)
+			bvc_cli_err("%s: no program named '%s'", img->path, name);
+		return prog;
+	}
+	if (img->prog_cnt == 1)
+		return &img->progs[0];
+	bvc_cli_err("%s: %zu programs; choose one with -p NAME", img->path, img->prog_cnt);
+	return NULL;
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bpfvc: the command line. Dispatches to one subcommand per job; each lives
+ * in its own file and returns the exit code of DESIGN.md section 6.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: bpfvc COMMAND [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  verify PROG.o [-p NAME] [--type TYPE] [--insn-limit N] [-l LEVEL] [--json]\n"
+	"                      verify a program (exit 0 accepted, 1 rejected, 2 bad input)\n"
+	"  disasm PROG.o [-p NAME] [--type TYPE]\n"
+	"                      print programs, maps and instructions in kernel log syntax\n"
+	"  run PROG [-p NAME] [--type TYPE] [--mem FILE]\n"
+	"                      run a program on the reference interpreter with r1 = the\n"
+	"                      bytes of FILE and r2 = their length (unverified: for\n"
+	"                      development; devices use bpfvc-run on signed blobs)\n"
+	"  help                this text\n"
+	"\n"
+	"PROG is an ELF object built with clang -target bpf, or raw bytecode (a flat\n"
+	"file of 8-byte instructions) when --type is given: socket_filter, xdp,\n"
+	"sched_cls, sched_act, kprobe, tracepoint, raw_tracepoint, cgroup_skb,\n"
+	"perf_event.\n"
+	"\n"
+	"Not built yet: build, keygen, inspect, worker (see the project's issues).\n";
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage, cmd ? stdout : stderr);
+		return cmd ? BVC_EXIT_OK : BVC_EXIT_BAD_INPUT;
+	}
+	if (!strcmp(cmd, "disasm"))
+		return bvc_cmd_disasm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "verify"))
+		return bvc_cmd_verify(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return bvc_cmd_run(argc - 1, argv + 1);
+	bvc_cli_err("unknown command '%s' (try bpfvc --help)", cmd);
+	return BVC_EXIT_BAD_INPUT;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages bpfvc needs that are missing, and nothing
+# else. The one list of the project's system dependencies: add new ones here.
+# Usage: scripts/deps.sh [build|corpus]   (default: build)
+set -euo pipefail
+
+build_pkgs=(
+	build-essential cmake pkg-config git xxd
+	clang llvm                      # BPF test programs (Debian's clang 14)
+	libbpf-dev libelf-dev zlib1g-dev linux-libc-dev
+	libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
+	libssl-dev libhwloc-dev
+	libcriterion-dev
+	bpftool                         # checks tests/progs against the kernel
+)
+# The kernel-parity corpus (the kernel's selftests, compiled at test time).
+corpus_pkgs=(linux-source-6.12 clang-19 llvm-19)
+
+want=("${build_pkgs[@]}")
+[ "${1:-build}" = corpus ] && want+=("${corpus_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
