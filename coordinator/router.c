@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The coordinator's side of the wire: a ZeroMQ ROUTER bound where workers
+ * connect, and the Hello handshake (DESIGN.md section 4).
+ *
+ * Anything can connect to a bound socket, so every message is suspect until
+ * bvc_wire_decode() has checked it: a garbled or hostile peer costs one
+ * refused message and a line of error, never the coordinator. A refused
+ * peer whose Hello we could read (or whose only fault is another protocol
+ * version) gets our Hello back, so it can report the mismatch itself;
+ * garbage gets no answer.
+ *
+ * Must not: print, block without a timeout (receives use ZMQ_RCVTIMEO,
+ * sends ZMQ_DONTWAIT), or keep the process alive on close (ZMQ_LINGER 0).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "bpfvc/coordinator.h"
+
+struct bvc_coord {
+	void *ctx;        /* ZeroMQ context, ours alone */
+	void *sock;       /* ROUTER bound to endpoint */
+	char endpoint[512]; /* as bound (ZMQ_LAST_ENDPOINT) */
+	uint32_t cores;   /* cores announced in our Hello */
+	char build_id[BVC_WIRE_BUILD_ID_MAX + 1]; /* build id we announce and require */
+};
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* Options grow at the end (libbpf style): take the caller's first @sz bytes
+ * over our defaults in @dst. A caller built against a newer header may pass
+ * more, but only if all of it is zero, i.e. asks for nothing we lack. */
+static int opts_copy(void *dst, size_t ours, const void *src, size_t sz)
+{
+	const unsigned char *p = src;
+	size_t i;
+
+	if (sz < sizeof(size_t))
+		return 0;
+	for (i = ours; i < sz; i++)
+		if (p[i])
+			return 0;
+	memcpy(dst, src, sz < ours ? sz : ours);
+	return 1;
+}
+
+void bvc_coord_free(struct bvc_coord *c)
+{
+	if (!c)
+		return;
+	if (c->sock)
+		zmq_close(c->sock);
+	if (c->ctx)
+		zmq_ctx_term(c->ctx);
+	free(c);
+}
+
+const char *bvc_coord_endpoint(const struct bvc_coord *c)
+{
+	return c->endpoint;
+}
+
+int bvc_coord_new(const char *endpoint, const struct bvc_coord_opts *opts,
+		  struct bvc_coord **out, char *err, size_t errsz)
+{
+	struct bvc_coord_opts o = { .sz = sizeof(o) };
+	int64_t maxmsg = BVC_WIRE_FRAME_MAX;
+	const char *id = bvc_wire_build_id();
+	int linger = 0, mandatory = 1, ret;
+	size_t len;
+	struct bvc_coord *c;
+
+	*out = NULL;
+	if (opts && !opts_copy(&o, sizeof(o), opts, opts->sz)) {
+		set_err(err, errsz, "bvc_coord_opts: size %zu is not one we know", opts->sz);
+		return -EINVAL;
+	}
+	opts = &o;
+	if (opts->build_id)
+		id = opts->build_id;
+	if (strlen(id) > BVC_WIRE_BUILD_ID_MAX) {
+		set_err(err, errsz, "build id '%s' is longer than %d bytes", id,
+			BVC_WIRE_BUILD_ID_MAX);
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		set_err(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(c->build_id, id, strlen(id) + 1);
+	c->cores = opts->cores;
+
+	c->ctx = zmq_ctx_new();
+	if (!c->ctx) {
+		ret = -errno;
+		set_err(err, errsz, "cannot create a ZeroMQ context: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	c->sock = zmq_socket(c->ctx, ZMQ_ROUTER);
+	if (!c->sock) {
+		ret = -errno;
+		set_err(err, errsz, "cannot create a ROUTER socket: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	/* ROUTER_MANDATORY: a send to a vanished peer fails (EHOSTUNREACH)
+	 * instead of vanishing too. MAXMSGSIZE: ZeroMQ drops a peer that sends
+	 * more than any message we accept, before we allocate it. */
+	if (zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_setsockopt(c->sock, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
+	    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
+		ret = -errno;
+		set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	if (zmq_bind(c->sock, endpoint) < 0) {
+		ret = -errno;
+		set_err(err, errsz, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
+		goto fail;
+	}
+	len = sizeof(c->endpoint);
+	if (zmq_getsockopt(c->sock, ZMQ_LAST_ENDPOINT, c->endpoint, &len) < 0)
+		snprintf(c->endpoint, sizeof(c->endpoint), "%s", endpoint);
+	*out = c;
+	return 0;
+fail:
+	bvc_coord_free(c);
+	return ret;
+}
+
+/* A routing id for messages: hex, shortened past 16 bytes. */
+static const char *peer_name(const uint8_t *id, size_t len, char buf[40])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = len > 16 ? 16 : len;
+
+	for (i = 0; i < n; i++) {
+		buf[2 * i] = hex[id[i] >> 4];
+		buf[2 * i + 1] = hex[id[i] & 15];
+	}
+	strcpy(buf + 2 * n, len > n ? "..." : "");
+	return buf;
+}
+
+/* Our Hello to @id. Never blocks: a peer that cannot take it is gone. */
+static int send_hello(struct bvc_coord *c, const uint8_t *id, size_t id_len, char *err,
+		      size_t errsz)
+{
+	struct bvc_wire_msg msg;
+	char why[256];
+	size_t len;
+	void *buf;
+	int ret;
+
+	bvc_wire_hello_init(&msg, c->cores);
+	memcpy(msg.u.hello.build_id, c->build_id, sizeof(c->build_id));
+	ret = bvc_wire_encode(&msg, &buf, &len, why, sizeof(why));
+	if (ret) {
+		set_err(err, errsz, "cannot encode our hello: %s", why);
+		return ret;
+	}
+	if (zmq_send(c->sock, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(c->sock, buf, len, ZMQ_DONTWAIT) < 0) {
+		ret = -errno;
+		set_err(err, errsz, "cannot answer: %s", zmq_strerror(errno));
+	}
+	free(buf);
+	return ret;
+}
+
+/* Receive one routed message: the routing id, then its frames. Returns the
+ * number of payload frames (the first kept in @payload), or a negative errno. */
+static int recv_routed(struct bvc_coord *c, int timeout_ms, struct bvc_coord_peer *peer,
+		       zmq_msg_t *payload, char *err, size_t errsz)
+{
+	zmq_msg_t frame;
+	int more = 0, nframes = 0, ret;
+	size_t sz = sizeof(more);
+
+	if (zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &timeout_ms, sizeof(timeout_ms)) < 0) {
+		ret = -errno;
+		set_err(err, errsz, "cannot set the receive timeout: %s", zmq_strerror(errno));
+		return ret;
+	}
+	zmq_msg_init(&frame);
+	while (zmq_msg_recv(&frame, c->sock, 0) < 0) {
+		if (errno == EINTR)
+			continue;
+		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (ret == -ETIMEDOUT)
+			set_err(err, errsz, "no message on %s within %d ms", c->endpoint,
+				timeout_ms);
+		else
+			set_err(err, errsz, "receiving on %s: %s", c->endpoint,
+				zmq_strerror(-ret));
+		zmq_msg_close(&frame);
+		return ret;
+	}
+	/* ZeroMQ makes routing ids 1..255 bytes; check anyway before copying. */
+	peer->id_len = zmq_msg_size(&frame);
+	if (peer->id_len > sizeof(peer->id))
+		peer->id_len = sizeof(peer->id);
+	memcpy(peer->id, zmq_msg_data(&frame), peer->id_len);
+
+	/* The rest of the message is already here: ZeroMQ delivers all of
+	 * its frames at once, so these receives do not wait. */
+	while (zmq_getsockopt(c->sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+		if (zmq_msg_recv(&frame, c->sock, 0) < 0)
+			break;
+		if (nframes++ == 0)
+			zmq_msg_copy(payload, &frame);
+	}
+	zmq_msg_close(&frame);
+	return nframes;
+}
+
+int bvc_coord_handshake(struct bvc_coord *c, int timeout_ms, struct bvc_coord_peer *peer,
+			char *err, size_t errsz)
+{
+	struct bvc_wire_msg msg;
+	char why[256], name[40];
+	zmq_msg_t payload;
+	int nframes, ret;
+
+	memset(peer, 0, sizeof(*peer));
+	zmq_msg_init(&payload);
+	nframes = recv_routed(c, timeout_ms, peer, &payload, err, errsz);
+	if (nframes < 0) {
+		zmq_msg_close(&payload);
+		return nframes;
+	}
+	peer_name(peer->id, peer->id_len, name);
+	if (nframes != 1) {
+		set_err(err, errsz, "peer %s: %d frames in one message, expected 1", name,
+			nframes);
+		zmq_msg_close(&payload);
+		return -EPROTO;
+	}
+	ret = bvc_wire_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &msg, why,
+			      sizeof(why));
+	zmq_msg_close(&payload);
+	if (ret) {
+		set_err(err, errsz, "peer %s: %s", name, why);
+		/* Refused for a protocol reason (another version, say):
+		 * answer, so the peer can tell which side is which. */
+		if (ret == -EPROTO)
+			send_hello(c, peer->id, peer->id_len, NULL, 0);
+		return ret;
+	}
+	if (msg.kind != BVC_WIRE_HELLO) {
+		set_err(err, errsz, "peer %s: %s before hello", name, bvc_wire_kind_name(msg.kind));
+		return -EPROTO;
+	}
+	peer->hello = msg.u.hello;
+
+	ret = bvc_wire_check_hello(&msg.u.hello, c->build_id, why, sizeof(why));
+	if (ret) {
+		set_err(err, errsz, "peer %s refused: %s", name, why);
+		send_hello(c, peer->id, peer->id_len, NULL, 0);
+		return ret;
+	}
+	ret = send_hello(c, peer->id, peer->id_len, why, sizeof(why));
+	if (ret) {
+		set_err(err, errsz, "peer %s: %s", name, why);
+		return ret;
+	}
+	return 0;
+}

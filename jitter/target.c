@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The JIT target registry and the compile entry point.
+ *
+ * One table maps target numbers, names and the facts every layer above the
+ * encoders needs (pointer size). The per-target back ends (x86_64/, arm64/,
+ * thumbv7m/) plug in here with the JIT issue; until then bvc_jit_compile()
+ * refuses with "unsupported: ...".
+ *
+ * Must not: pick a target from the host (#ifdef __x86_64__), print, or
+ * return success without code.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfvc/jitter.h"
+
+struct target_info {
+	enum bvc_jit_target target;
+	const char *name;        /* --target spelling */
+	unsigned int ptr_size;   /* bytes */
+};
+
+static const struct target_info targets[] = {
+	{ BVC_JIT_X86_64, "x86_64", 8 },
+	{ BVC_JIT_ARM64, "arm64", 8 },
+	{ BVC_JIT_THUMBV7M, "thumbv7m", 4 },
+};
+
+#define NTARGETS (sizeof(targets) / sizeof(targets[0]))
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+static const struct target_info *find(enum bvc_jit_target t)
+{
+	size_t i;
+
+	for (i = 0; i < NTARGETS; i++)
+		if (targets[i].target == t)
+			return &targets[i];
+	return NULL;
+}
+
+int bvc_jit_target_from_name(const char *name, enum bvc_jit_target *out, char *err,
+			     size_t errsz)
+{
+	size_t i;
+
+	for (i = 0; name && i < NTARGETS; i++) {
+		if (strcmp(name, targets[i].name) == 0) {
+			*out = targets[i].target;
+			return 0;
+		}
+	}
+	set_err(err, errsz, "unknown target '%s' (known: x86_64, arm64, thumbv7m)",
+		name ? name : "(null)");
+	return -EINVAL;
+}
+
+const char *bvc_jit_target_name(enum bvc_jit_target t)
+{
+	const struct target_info *ti = find(t);
+
+	return ti ? ti->name : NULL;
+}
+
+unsigned int bvc_jit_target_ptr_size(enum bvc_jit_target t)
+{
+	const struct target_info *ti = find(t);
+
+	return ti ? ti->ptr_size : 0;
+}
+
+int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
+		    const struct bvc_verdict *verdict, const struct bvc_jit_opts *opts,
+		    struct bvc_jit_result **out, char *err, size_t errsz)
+{
+	const struct target_info *ti;
+
+	if (out)
+		*out = NULL;
+	if (!img || !prog || !verdict || !opts || !out ||
+	    opts->sz < offsetof(struct bvc_jit_opts, target) + sizeof(opts->target)) {
+		set_err(err, errsz, "bvc_jit_compile: missing argument");
+		return -EINVAL;
+	}
+	ti = find(opts->target);
+	if (!ti) {
+		set_err(err, errsz, "unknown target %d", (int)opts->target);
+		return -EINVAL;
+	}
+	/* Only the verifier decides what is safe to run natively. */
+	if (verdict->kind != BVC_ACCEPT) {
+		set_err(err, errsz, "refusing to compile a program the verifier did not accept");
+		return -EINVAL;
+	}
+	set_err(err, errsz, "unsupported: JIT for %s is not built yet", ti->name);
+	return -EOPNOTSUPP;
+}
+
+void bvc_jit_result_free(struct bvc_jit_result *res)
+{
+	/* Nothing returns one yet; the JIT issue gives it a real body. */
+	free(res);
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The worker's side of the wire: a ZeroMQ DEALER connected to the
+ * coordinator's ROUTER, and the Hello handshake (DESIGN.md section 4).
+ *
+ * Each worker owns its ZeroMQ context: a worker is usually its own process,
+ * and a context must never be shared across fork(). Receives always carry a
+ * timeout (ZMQ_RCVTIMEO) and sends never wait for a peer (ZMQ_SNDTIMEO), so
+ * a dead or absent coordinator shows up as -ETIMEDOUT, not as a hang.
+ *
+ * Must not: print, trust a byte from the socket before bvc_wire_decode()
+ * has checked it, or keep a process alive on close (ZMQ_LINGER 0: the
+ * caller finishes its exchanges before freeing).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "bpfvc/worker.h"
+
+#define DEFAULT_TIMEOUT_MS 5000
+
+struct bvc_worker {
+	void *ctx;        /* ZeroMQ context, ours alone */
+	void *sock;       /* DEALER connected to the coordinator */
+	char *endpoint;   /* where, for messages */
+	uint32_t cores;   /* cores offered in our Hello */
+	int timeout_ms;   /* receive timeout */
+	char build_id[BVC_WIRE_BUILD_ID_MAX + 1]; /* build id we announce and require */
+};
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* Options grow at the end (libbpf style): take the caller's first @sz bytes
+ * over our defaults in @dst. A caller built against a newer header may pass
+ * more, but only if all of it is zero, i.e. asks for nothing we lack. */
+static int opts_copy(void *dst, size_t ours, const void *src, size_t sz)
+{
+	const unsigned char *p = src;
+	size_t i;
+
+	if (sz < sizeof(size_t))
+		return 0;
+	for (i = ours; i < sz; i++)
+		if (p[i])
+			return 0;
+	memcpy(dst, src, sz < ours ? sz : ours);
+	return 1;
+}
+
+void bvc_worker_free(struct bvc_worker *w)
+{
+	if (!w)
+		return;
+	if (w->sock)
+		zmq_close(w->sock);
+	if (w->ctx)
+		zmq_ctx_term(w->ctx);
+	free(w->endpoint);
+	free(w);
+}
+
+int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
+		   struct bvc_worker **out, char *err, size_t errsz)
+{
+	struct bvc_worker_opts o = { .sz = sizeof(o) };
+	int64_t maxmsg = BVC_WIRE_FRAME_MAX;
+	const char *id = bvc_wire_build_id();
+	struct bvc_worker *w;
+	int linger = 0, ret;
+
+	*out = NULL;
+	if (opts && !opts_copy(&o, sizeof(o), opts, opts->sz)) {
+		set_err(err, errsz, "bvc_worker_opts: size %zu is not one we know", opts->sz);
+		return -EINVAL;
+	}
+	opts = &o;
+	if (opts->build_id)
+		id = opts->build_id;
+	if (strlen(id) > BVC_WIRE_BUILD_ID_MAX) {
+		set_err(err, errsz, "build id '%s' is longer than %d bytes", id,
+			BVC_WIRE_BUILD_ID_MAX);
+		return -EINVAL;
+	}
+
+	w = calloc(1, sizeof(*w));
+	if (!w || !(w->endpoint = strdup(endpoint))) {
+		free(w);
+		set_err(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(w->build_id, id, strlen(id) + 1);
+	w->cores = opts->cores ? opts->cores : 1;
+	w->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+
+	w->ctx = zmq_ctx_new();
+	if (!w->ctx) {
+		ret = -errno;
+		set_err(err, errsz, "cannot create a ZeroMQ context: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	w->sock = zmq_socket(w->ctx, ZMQ_DEALER);
+	if (!w->sock) {
+		ret = -errno;
+		set_err(err, errsz, "cannot create a DEALER socket: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	/* A coordinator that sends more than any message we accept is broken
+	 * or hostile: ZeroMQ drops the connection before we allocate. */
+	if (zmq_setsockopt(w->sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_setsockopt(w->sock, ZMQ_RCVTIMEO, &w->timeout_ms, sizeof(w->timeout_ms)) < 0 ||
+	    zmq_setsockopt(w->sock, ZMQ_SNDTIMEO, &w->timeout_ms, sizeof(w->timeout_ms)) < 0 ||
+	    zmq_setsockopt(w->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
+		ret = -errno;
+		set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	if (zmq_connect(w->sock, endpoint) < 0) {
+		ret = -errno;
+		set_err(err, errsz, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
+		goto fail;
+	}
+	*out = w;
+	return 0;
+fail:
+	bvc_worker_free(w);
+	return ret;
+}
+
+/* Receive one message: exactly one frame, decoded and checked. */
+static int recv_msg(struct bvc_worker *w, struct bvc_wire_msg *msg, char *err, size_t errsz)
+{
+	char why[256];
+	zmq_msg_t frame;
+	int more, nframes = 0, ret = 0;
+	size_t sz = sizeof(more);
+
+	zmq_msg_init(&frame);
+	while (zmq_msg_recv(&frame, w->sock, 0) < 0) {
+		if (errno == EINTR)
+			continue;
+		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (ret == -ETIMEDOUT)
+			set_err(err, errsz, "no answer from %s within %d ms", w->endpoint,
+				w->timeout_ms);
+		else
+			set_err(err, errsz, "receiving from %s: %s", w->endpoint,
+				zmq_strerror(-ret));
+		zmq_msg_close(&frame);
+		return ret;
+	}
+	nframes = 1;
+	ret = bvc_wire_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), msg, why, sizeof(why));
+	/* Drain the rest of a multi-frame message so the next one starts clean. */
+	while (zmq_getsockopt(w->sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+		if (zmq_msg_recv(&frame, w->sock, 0) < 0)
+			break;
+		nframes++;
+	}
+	zmq_msg_close(&frame);
+	if (nframes != 1) {
+		set_err(err, errsz, "%s sent %d frames in one message, expected 1", w->endpoint,
+			nframes);
+		return -EPROTO;
+	}
+	if (ret)
+		set_err(err, errsz, "%s: %s", w->endpoint, why);
+	return ret;
+}
+
+int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *err,
+		     size_t errsz)
+{
+	struct bvc_wire_msg msg;
+	char why[256];
+	size_t len;
+	void *buf;
+	int ret;
+
+	bvc_wire_hello_init(&msg, w->cores);
+	memcpy(msg.u.hello.build_id, w->build_id, sizeof(w->build_id));
+	ret = bvc_wire_encode(&msg, &buf, &len, why, sizeof(why));
+	if (ret) {
+		set_err(err, errsz, "cannot encode our hello: %s", why);
+		return ret;
+	}
+	while ((ret = zmq_send(w->sock, buf, len, 0)) < 0 && errno == EINTR)
+		;
+	if (ret < 0) {
+		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		set_err(err, errsz, "cannot send hello to %s: %s", w->endpoint,
+			ret == -ETIMEDOUT ? "timed out" : zmq_strerror(-ret));
+		free(buf);
+		return ret;
+	}
+	free(buf);
+
+	ret = recv_msg(w, &msg, err, errsz);
+	if (ret)
+		return ret;
+	if (msg.kind != BVC_WIRE_HELLO) {
+		set_err(err, errsz, "%s answered our hello with %s", w->endpoint,
+			bvc_wire_kind_name(msg.kind));
+		return -EPROTO;
+	}
+	if (theirs)
+		*theirs = msg.u.hello;
+	ret = bvc_wire_check_hello(&msg.u.hello, w->build_id, why, sizeof(why));
+	if (ret) {
+		set_err(err, errsz, "handshake with %s: %s", w->endpoint, why);
+		return ret;
+	}
+	return 0;
+}
