@@ -43,8 +43,13 @@ struct bvc_image *bvc_cli_open(const char *path, const char *type_name)
 
 	elf = looks_like_elf(path);
 	if (elf < 0 || elf == 1) {
-		/* The loader words a missing file as well as we could. */
-		ret = bvc_load_elf(path, &img, err, sizeof(err));
+		/* Programs the verifier cannot model (externs) are kept and
+		 * marked, so verify refuses them as unsupported (exit 1) while
+		 * the rest of the object is still verified. The loader words
+		 * a missing file as well as we could. */
+		struct bvc_load_opts lopts = { .sz = sizeof(lopts), .keep_unsupported = 1 };
+
+		ret = bvc_load_elf_opts(path, &lopts, &img, err, sizeof(err));
 	} else if (type_name) {
 		type = bvc_prog_type_from_name(type_name);
 		if (type < 0) {

@@ -58,24 +58,39 @@ enum bvc_map_origin {
 	BVC_MAP_KCONFIG,    /* .kconfig externs: refused by the verifier */
 };
 
+/* Longest name kept for a program, function or map, NUL included. Longer
+ * names are refused by the loader rather than cut (a cut name could match
+ * the wrong program in bvc_image_find_prog()). */
+#define BVC_NAME_MAX 128
+
 struct bvc_map {
-	char name[64];            /* symbol name, or the section for global data */
+	char name[BVC_NAME_MAX];  /* symbol name, or the section for global data */
 	uint32_t type;            /* enum bvc_map_type (kernel value) */
 	uint32_t key_size;        /* bytes */
 	uint32_t value_size;      /* bytes */
 	uint32_t max_entries;     /* entries (ring buffer: bytes) */
-	uint32_t flags;           /* BPF_F_* map flags */
+	uint32_t flags;           /* BPF_F_* map flags; rodata: RDONLY_PROG|MMAPABLE */
 	enum bvc_map_origin origin; /* user map or global data */
 	uint8_t *init;            /* initial value bytes for global data, or NULL */
 	size_t init_size;         /* bytes in @init (== value_size when set) */
 	uint32_t btf_key_type_id;   /* BTF type of the key, 0 if none */
-	uint32_t btf_value_type_id; /* BTF type of the value, 0 if none */
+	uint32_t btf_value_type_id; /* BTF type of the value (DATASEC for global data), 0 if none */
+};
+
+/* BTF func linkage (btf_func_linkage): the kernel verifies global functions
+ * on their own, with arguments typed by BTF, and static ones in context. */
+enum bvc_func_linkage {
+	BVC_FUNC_STATIC = 0, /* verified in the caller's context */
+	BVC_FUNC_GLOBAL = 1, /* verified once, independently of callers */
+	BVC_FUNC_EXTERN = 2, /* never in a loaded program */
 };
 
 /* BTF func_info: a subprogram starts here. */
 struct bvc_func_info {
-	uint32_t insn;     /* instruction index in the program */
-	char name[64];     /* function name from BTF */
+	uint32_t insn;            /* instruction index in the program */
+	uint32_t btf_id;          /* BTF_KIND_FUNC type id in bvc_image.btf */
+	enum bvc_func_linkage linkage; /* from the BTF FUNC record */
+	char name[BVC_NAME_MAX];  /* function name from BTF */
 };
 
 /* BTF line_info: source position of an instruction, kept for the log. */
@@ -88,48 +103,76 @@ struct bvc_line_info {
 };
 
 struct bvc_prog {
-	char name[64];              /* function (symbol) name */
-	char sec_name[128];         /* ELF section, e.g. "xdp", "kprobe/sys_open" */
-	uint32_t type;              /* enum bvc_prog_type (kernel value) */
+	char name[BVC_NAME_MAX];    /* function (symbol) name */
+	char sec_name[BVC_NAME_MAX]; /* ELF section, e.g. "xdp", "kprobe/sys_open" */
+	uint32_t type;              /* enum bvc_prog_type (kernel value); 0 if the
+				     * section name means nothing to libbpf */
 	uint32_t expected_attach_type; /* kernel enum bpf_attach_type */
+	uint32_t prog_flags;        /* BPF_F_* load flags libbpf derives from the
+				     * section: BPF_F_SLEEPABLE (0x10) for "*.s"
+				     * sections and "syscall", BPF_F_XDP_HAS_FRAGS
+				     * (0x20) for "xdp.frags*" */
+	uint32_t sec_insn_off;      /* index of the entry's first insn in its ELF
+				     * section, as llvm-objdump numbers it */
 	struct bvc_insn *insns;     /* program followed by the subprograms it calls */
 	size_t insn_cnt;            /* instructions, ld_imm64 counts as 2 */
 	size_t main_cnt;            /* instructions of the entry function alone */
-	struct bvc_func_info *funcs; /* sorted by insn; funcs[0].insn == 0 */
-	size_t func_cnt;
-	struct bvc_line_info *lines; /* sorted by insn */
-	size_t line_cnt;
+	struct bvc_func_info *funcs; /* sorted by insn; funcs[0].insn == 0; NULL
+				      * without .BTF.ext */
+	size_t func_cnt;            /* entries in @funcs */
+	struct bvc_line_info *lines; /* sorted by insn; NULL without .BTF.ext */
+	size_t line_cnt;            /* entries in @lines */
+	char unsupported[256];      /* "" normally. Only when the loader was
+				     * asked to keep such programs
+				     * (bvc_load_opts.keep_unsupported): why
+				     * bpfvc cannot verify this one, e.g.
+				     * "unsupported: extern 'bpf_key_put' (insn 1
+				     * of section '.text')". Such a program must
+				     * be refused, never verified. */
 };
 
 struct bvc_image {
 	char *path;               /* where it came from, for messages */
 	char license[128];        /* from the "license" section, "" if none */
 	uint32_t kern_version;    /* from the "version" section, 0 if none */
-	struct bvc_map *maps;     /* indexed by BVC_PSEUDO_MAP_IDX imm */
-	size_t map_cnt;
-	struct bvc_prog *progs;   /* in section order */
-	size_t prog_cnt;
-	char *strings;            /* storage for line info strings */
-	size_t strings_size;
+	struct bvc_map *maps;     /* indexed by BVC_PSEUDO_MAP_IDX imm: user maps
+				   * in .maps order, then global data in ELF
+				   * section order */
+	size_t map_cnt;           /* entries in @maps */
+	struct bvc_prog *progs;   /* in section order, then by offset */
+	size_t prog_cnt;          /* entries in @progs */
+	char *strings;            /* storage for line info strings: a copy of
+				   * the BTF string section */
+	size_t strings_size;      /* bytes in @strings */
+	uint8_t *btf;             /* the object's BTF, raw (as libbpf holds it
+				   * after open), for consumers that hand it to
+				   * a kernel; NULL if none */
+	size_t btf_size;          /* bytes in @btf */
 };
 
-/* Build an image from raw bytecode: one program named "prog" of @type. */
+/* Build an image from raw bytecode: one program named "prog" of @type, the
+ * instructions copied, no maps. Returns 0, -EINVAL for no instructions,
+ * -ENOMEM. The instructions are not checked (bvc_isa_check() does that). */
 int bvc_image_from_raw(const struct bvc_insn *insns, size_t cnt, uint32_t type,
 		       const char *path, struct bvc_image **out);
 
-/* Find a program by name (function name, then section name). NULL if none. */
+/* Find a program by name (function name, then section name: the first
+ * program of that section). NULL if none. */
 const struct bvc_prog *bvc_image_find_prog(const struct bvc_image *img, const char *name);
 
-/* Name of a program type as libbpf spells it ("xdp", "socket"), or NULL. */
+/* Name of a program type as bpftool prints it ("xdp", "socket_filter",
+ * "sched_cls"), or NULL if unknown. */
 const char *bvc_prog_type_name(uint32_t type);
 
-/* Program type from a --type argument ("xdp", "socket_filter", "kprobe", ...);
+/* Program type from a --type argument: a bpftool name ("socket_filter",
+ * "sched_cls") or a libbpf section prefix ("socket", "tc", "raw_tp");
  * -1 if unknown. */
 int bvc_prog_type_from_name(const char *name);
 
 /* Name of a map type as bpftool prints it ("hash", "array"), or "unknown". */
 const char *bvc_map_type_name(uint32_t type);
 
+/* Free an image and everything it owns; NULL is fine. */
 void bvc_image_free(struct bvc_image *img);
 
 #endif /* BPFVC_IMAGE_H */

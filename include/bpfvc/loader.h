@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpfvc loader: an ELF object built by `clang -O2 -g -target bpf` (as libbpf
+ * users build them), or a raw bytecode file, becomes a program image
+ * (bpfvc/image.h). libbpf gives the object model (programs, section names
+ * and types, BTF-defined maps, BTF); libelf gives what libbpf does not expose
+ * before load (relocations, symbols, section bytes, .BTF.ext records).
+ *
+ * Every failure is one line naming the file and the problem in @err, and a
+ * negative errno; nothing is printed and nothing leaks.
+ */
+#ifndef BPFVC_LOADER_H
+#define BPFVC_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfvc/image.h"
+
+/*
+ * What the loader does with an ELF object (libbpf's rules, maps by index):
+ *   - programs: every global function in a code section other than .text,
+ *     several per section allowed, in section order; name = the function
+ *     symbol, type and expected attach type from the section name as libbpf
+ *     guesses them (0 when it cannot; a leading '?' is ignored);
+ *   - subprograms: functions reached by a bpf-to-bpf call or whose address
+ *     is taken (callbacks) are appended once after each program that reaches
+ *     them; calls and ld_imm64 get BVC_PSEUDO_CALL / BVC_PSEUDO_FUNC with an
+ *     imm relative to the next instruction. Static functions in a program's
+ *     own section and calls to global functions of other sections work too
+ *     (libbpf 1.1 refuses both; the kernel takes the result);
+ *   - maps: BTF-defined maps of .maps first (libbpf order), then one
+ *     single-element array per non-empty .data*, .rodata*, .bss* section;
+ *     ld_imm64 of them become BVC_PSEUDO_MAP_IDX / BVC_PSEUDO_MAP_IDX_VALUE;
+ *   - BTF, .BTF.ext func_info/line_info, license and version as found.
+ * Not supported: externs (.kconfig, .ksyms, kfuncs; see keep_unsupported),
+ * struct_ops maps, legacy "maps" sections, RELA, big-endian objects. The
+ * initial contents of prog_array / map-in-map slots (.rel.maps) are ignored.
+ *
+ * Errors: a negative errno, also left in errno (-ENOENT missing file or no
+ * programs, -ENOEXEC not a usable BPF object, -EOPNOTSUPP a feature bpfvc does
+ * not support, -EINVAL bad raw file, -ENOMEM), and in @err (may be NULL) one
+ * line "PATH: problem", e.g. "x.o: not a BPF ELF object (machine x86-64)".
+ *
+ * libbpf prints through a process-wide callback; the loader swaps in its own
+ * while it calls libbpf and restores the caller's after, under a mutex.
+ */
+
+/* Options; zero them and set sz (LIBBPF_OPTS style) so the struct can grow. */
+struct bvc_load_opts {
+	size_t sz;             /* sizeof(struct bvc_load_opts) */
+	int keep_unsupported;  /* 1: a program reaching an extern does not fail
+				* the load; it gets bvc_prog.unsupported set
+				* (for corpus runs over objects mixing both) */
+};
+
+/* Load every program and map of an ELF object at @path. */
+int bvc_load_elf(const char *path, struct bvc_image **out, char *err, size_t errsz);
+
+/* Load an ELF object from memory; @path is used in messages only. @buf is
+ * only read. */
+int bvc_load_elf_mem(const void *buf, size_t size, const char *path, struct bvc_image **out,
+		     char *err, size_t errsz);
+
+/* Both of the above with options; @opts may be NULL. */
+int bvc_load_elf_opts(const char *path, const struct bvc_load_opts *opts, struct bvc_image **out,
+		      char *err, size_t errsz);
+int bvc_load_elf_mem_opts(const void *buf, size_t size, const char *path,
+			  const struct bvc_load_opts *opts, struct bvc_image **out, char *err,
+			  size_t errsz);
+
+/* Load a flat file of 8-byte instructions as one program named "prog" of
+ * @type. The bytes are taken as they are: a length that is not a multiple
+ * of 8 or an empty file is an error here, but a broken ld_imm64 pair (say,
+ * half of one at the end) is left to bvc_isa_check(), which reports it with
+ * the kernel's words. */
+int bvc_load_raw(const char *path, uint32_t type, struct bvc_image **out, char *err, size_t errsz);
+
+#endif /* BPFVC_LOADER_H */

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libbpf side of the loader: open the object with libbpf for its BTF and
+ * its BTF-defined maps, then lay out the image's maps (user maps, then one
+ * single-element array per global-data section).
+ *
+ * libbpf is given a copy of the object with SHF_EXECINSTR cleared, so that it
+ * sees no code at all (and without .rel.maps, which would name programs). Programs are ours to find (elf.c, progs.c): libbpf
+ * 1.1 refuses things the kernel accepts, such as a static function in a
+ * program's own section or a call to a global function outside .text, and
+ * its program model would only duplicate what we do with the symbol table.
+ *
+ * libbpf prints through a process-wide callback. While it runs we swap in
+ * one that keeps the last warning (for our error line) and swap the caller's
+ * back after; a mutex keeps two loads from interleaving the swap.
+ *
+ * Must not: print; let libbpf see code; keep pointers into libbpf's object
+ * in the image (it is closed before the image is returned).
+ */
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static pthread_mutex_t libbpf_lock = PTHREAD_MUTEX_INITIALIZER;
+static char libbpf_msg[256]; /* last libbpf warning, under libbpf_lock */
+
+static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	size_t n;
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
+	n = strlen(libbpf_msg);
+	while (n && (libbpf_msg[n - 1] == '\n' || libbpf_msg[n - 1] == ' '))
+		libbpf_msg[--n] = '\0';
+	return 0;
+}
+
+/* The object name libbpf uses for internal map names: the file's base name. */
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	if (!path || !*path)
+		return "bpfvc";
+	return s && s[1] ? s + 1 : path;
+}
+
+int ld_open_libbpf(struct ld *ld)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = base_name(ld->path));
+	libbpf_print_fn_t old;
+	Elf64_Ehdr eh;
+	char msg[sizeof(libbpf_msg)];
+	size_t i;
+	int err = 0;
+
+	ld->bpf_buf = malloc(ld->size);
+	if (!ld->bpf_buf)
+		return ld_err(ld, -ENOMEM, "out of memory");
+	memcpy(ld->bpf_buf, ld->buf, ld->size);
+	memcpy(&eh, ld->buf, sizeof(eh));
+	for (i = 1; i < ld->sec_cnt; i++) {
+		const struct ld_sec *s = &ld->secs[i];
+		Elf64_Shdr sh;
+		uint8_t *p = ld->bpf_buf + eh.e_shoff + i * sizeof(sh);
+
+		memcpy(&sh, p, sizeof(sh));
+		if (s->exec)
+			sh.sh_flags &= ~(uint64_t)SHF_EXECINSTR;
+		/* .rel.maps fills prog_array and map-in-map slots with
+		 * programs libbpf cannot see here; bpfvc ignores initial
+		 * slots, so hide it too (as an unknown data section). */
+		else if (s->sh.sh_type == SHT_REL && ld->maps_idx && s->sh.sh_info == ld->maps_idx)
+			sh.sh_type = SHT_PROGBITS;
+		else
+			continue;
+		memcpy(p, &sh, sizeof(sh));
+	}
+
+	pthread_mutex_lock(&libbpf_lock);
+	libbpf_msg[0] = '\0';
+	old = libbpf_set_print(capture_print);
+	ld->obj = bpf_object__open_mem(ld->bpf_buf, ld->size, &opts);
+	/* libbpf 1.1 turns only errors down to -4095 into NULL; a larger
+	 * negative int (from a size it kept in an int) comes back as a
+	 * "pointer" in the top 2 GB, where no user-space object lives. */
+	if ((uintptr_t)ld->obj >= UINTPTR_MAX - INT32_MAX) {
+		ld->obj = NULL;
+		errno = EINVAL;
+	}
+	if (!ld->obj)
+		err = -errno;
+	libbpf_set_print(old);
+	memcpy(msg, libbpf_msg, sizeof(msg));
+	pthread_mutex_unlock(&libbpf_lock);
+
+	if (!ld->obj) {
+		/* libbpf's own codes (-4000 and below) mean a bad object. */
+		if (err == 0 || err <= -__LIBBPF_ERRNO__START)
+			err = -ENOEXEC;
+		if (msg[0])
+			return ld_err(ld, err, "%s", msg);
+		return ld_err(ld, err, "libbpf: cannot open the object: %s", strerror(-err));
+	}
+	ld->btf = bpf_object__btf(ld->obj);
+	return 0;
+}
+
+void ld_prog_type(const char *sec_name, uint32_t *type, uint32_t *attach)
+{
+	enum bpf_prog_type t = BPF_PROG_TYPE_UNSPEC;
+	enum bpf_attach_type a = 0;
+	libbpf_print_fn_t old;
+
+	/* An unknown name makes libbpf list every name it knows: keep quiet. */
+	pthread_mutex_lock(&libbpf_lock);
+	old = libbpf_set_print(capture_print);
+	if (libbpf_prog_type_by_name(sec_name, &t, &a)) {
+		t = BPF_PROG_TYPE_UNSPEC;
+		a = 0;
+	}
+	libbpf_set_print(old);
+	pthread_mutex_unlock(&libbpf_lock);
+	*type = t;
+	*attach = a;
+}
+
+void ld_close_libbpf(struct ld *ld)
+{
+	bpf_object__close(ld->obj);
+	ld->obj = NULL;
+	ld->btf = NULL;
+	free(ld->bpf_buf);
+	ld->bpf_buf = NULL;
+}
+
+static int set_name(struct ld *ld, char *dst, const char *src, const char *what)
+{
+	size_t n = strlen(src);
+
+	if (n >= BVC_NAME_MAX)
+		return ld_err(ld, -ENAMETOOLONG, "%s name '%.40s...' is longer than %d bytes", what,
+			      src, BVC_NAME_MAX - 1);
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/* Offset of the .maps symbol that names @name, UINT64_MAX if none. */
+static uint64_t map_symbol_off(const struct ld *ld, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ld->sym_cnt; i++) {
+		const struct ld_sym *s = &ld->syms[i];
+
+		if (ld->maps_idx && s->sym.st_shndx == ld->maps_idx &&
+		    GELF_ST_TYPE(s->sym.st_info) != STT_SECTION && !strcmp(s->name, name))
+			return s->sym.st_value;
+	}
+	return UINT64_MAX;
+}
+
+static int add_user_map(struct ld *ld, const struct bpf_map *m)
+{
+	struct bvc_image *img = ld->img;
+	struct bvc_map *map = &img->maps[img->map_cnt];
+	int err;
+
+	err = set_name(ld, map->name, bpf_map__name(m), "map");
+	if (err)
+		return err;
+	map->type = bpf_map__type(m);
+	if (map->type == BPF_MAP_TYPE_STRUCT_OPS)
+		return ld_err(ld, -EOPNOTSUPP, "unsupported: struct_ops map '%s'", map->name);
+	map->key_size = bpf_map__key_size(m);
+	map->value_size = bpf_map__value_size(m);
+	map->max_entries = bpf_map__max_entries(m);
+	map->flags = bpf_map__map_flags(m);
+	map->origin = BVC_MAP_USER;
+	map->btf_key_type_id = bpf_map__btf_key_type_id(m);
+	map->btf_value_type_id = bpf_map__btf_value_type_id(m);
+	ld->map_offs[img->map_cnt] = map_symbol_off(ld, map->name);
+	img->map_cnt++;
+	return 0;
+}
+
+/* A global-data section as libbpf would create it: an array of one
+ * element holding the whole section. */
+static int add_data_map(struct ld *ld, size_t sec_idx)
+{
+	struct ld_sec *sec = &ld->secs[sec_idx];
+	struct bvc_image *img = ld->img;
+	struct bvc_map *map = &img->maps[img->map_cnt];
+	int err, id;
+
+	err = set_name(ld, map->name, sec->name, "section");
+	if (err)
+		return err;
+	if (sec->size > UINT32_MAX)
+		return ld_err(ld, -E2BIG, "section '%s': %zu bytes is too large for a map value",
+			      sec->name, sec->size);
+	map->type = BPF_MAP_TYPE_ARRAY;
+	map->key_size = 4;
+	map->value_size = (uint32_t)sec->size;
+	map->max_entries = 1;
+	map->origin = sec->data_kind;
+	/* As libbpf 1.1 creates them: read-only for the program when the
+	 * section is, and mmapable so user space can reach the variables. The
+	 * verifier relies on RDONLY_PROG (and the map being frozen) to treat
+	 * reads of .rodata as known constants. */
+	map->flags = BPF_F_MMAPABLE;
+	if (sec->data_kind == BVC_MAP_RODATA)
+		map->flags |= BPF_F_RDONLY_PROG;
+	map->init = calloc(1, sec->size);
+	if (!map->init)
+		return ld_err(ld, -ENOMEM, "out of memory");
+	if (sec->data)
+		memcpy(map->init, sec->data, sec->size);
+	map->init_size = sec->size;
+	if (ld->btf) {
+		id = btf__find_by_name_kind(ld->btf, sec->name, BTF_KIND_DATASEC);
+		map->btf_value_type_id = id > 0 ? (uint32_t)id : 0;
+	}
+	sec->map_idx = (int)img->map_cnt;
+	ld->map_offs[img->map_cnt] = UINT64_MAX;
+	img->map_cnt++;
+	return 0;
+}
+
+int ld_build_maps(struct ld *ld)
+{
+	struct bvc_image *img = ld->img;
+	struct bpf_map *m;
+	size_t n = 0, i;
+	int err;
+
+	bpf_object__for_each_map(m, ld->obj)
+		if (!bpf_map__is_internal(m))
+			n++;
+	for (i = 1; i < ld->sec_cnt; i++)
+		if (ld->secs[i].is_data)
+			n++;
+	img->maps = calloc(n ? n : 1, sizeof(*img->maps));
+	ld->map_offs = calloc(n ? n : 1, sizeof(*ld->map_offs));
+	if (!img->maps || !ld->map_offs)
+		return ld_err(ld, -ENOMEM, "out of memory");
+
+	bpf_object__for_each_map(m, ld->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		err = add_user_map(ld, m);
+		if (err)
+			return err;
+	}
+	for (i = 1; i < ld->sec_cnt; i++) {
+		if (!ld->secs[i].is_data)
+			continue;
+		err = add_data_map(ld, i);
+		if (err)
+			return err;
+	}
+
+	if (ld->btf) {
+		const void *raw;
+		uint32_t size;
+
+		raw = btf__raw_data(ld->btf, &size);
+		if (!raw)
+			return ld_err(ld, -ENOMEM, "out of memory");
+		img->btf = malloc(size);
+		if (!img->btf)
+			return ld_err(ld, -ENOMEM, "out of memory");
+		memcpy(img->btf, raw, size);
+		img->btf_size = size;
+	}
+	return 0;
+}
