@@ -5,12 +5,16 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test test-unit test-asan demo clean
+.PHONY: all deps deps-corpus build build-asan test demo clean
 
 all: build
 
 deps:
 	@scripts/deps.sh
+
+# The kernel-parity corpus also needs the kernel source and clang-19.
+deps-corpus:
+	@scripts/deps.sh corpus
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -22,7 +26,7 @@ build-asan: deps
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
 # Every suite in the normal build, then the unit suites under ASan + UBSan.
-test: build build-asan
+test: deps-corpus build build-asan
 	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
 
 demo: build

@@ -2,16 +2,18 @@
 /*
  * Static validation of eBPF instruction encodings (RFC 9669 + cpu v4).
  *
- * This is what the kernel checks before it tracks any value: the opcode
- * table, reserved fields, ld_imm64 pairs, register numbers, writes to the
- * frame pointer, subprogram boundaries, jump targets, and that no subprogram
- * falls through its end. It runs in one linear pass plus one pass per
- * subprogram and looks at nothing but the instructions, so every later stage
- * (CFG, engine, JIT, interpreter) may assume a well-formed program.
+ * Two levels, as in the kernel:
+ *  - bvc_isa_check(): the whole program, before any path is explored: the
+ *    opcode table, ld_imm64 pairs and pseudo sources, LDX reserved fields,
+ *    subprogram boundaries, jump targets, no subprogram falling through its
+ *    end. Later stages (CFG, engine, JIT) may assume these hold.
+ *  - bvc_isa_check_insn(): one instruction, when a path reaches it: reserved
+ *    fields of every class, register numbers, writes to r10, constant
+ *    shifts and divisions. The kernel checks these only on paths it
+ *    explores, so code it proves dead may break them; checking them up
+ *    front would reject programs the kernel accepts.
  *
- * Messages are the kernel's, word for word, where the kernel has one. The
- * kernel finds some of these lazily while it walks paths; we report the
- * first problem in program order instead.
+ * Messages are the kernel's, word for word, where the kernel has one.
  *
  * Must not: allocate more than the subprogram table, print, or trust any
  * field of any instruction.
@@ -260,9 +262,10 @@ static int check_mem(const struct bvc_insn *insn, size_t i, struct bvc_isa_fault
 	return 0;
 }
 
-/* The two halves of an ld_imm64 and what its pseudo source allows. */
-static int check_ld_imm64(const struct bvc_insn *insn, size_t i, size_t cnt,
-			  struct bvc_isa_fault *f)
+/* The two halves of an ld_imm64 and what its pseudo source allows: the
+ * kernel checks these for the whole program before anything else. */
+static int check_ld_imm64_pair(const struct bvc_insn *insn, size_t i, size_t cnt,
+			       struct bvc_isa_fault *f)
 {
 	const struct bvc_insn *hi = insn + 1;
 
@@ -274,42 +277,57 @@ static int check_ld_imm64(const struct bvc_insn *insn, size_t i, size_t cnt,
 	case BVC_PSEUDO_FUNC:
 	case BVC_PSEUDO_MAP_VALUE:
 	case BVC_PSEUDO_MAP_IDX_VALUE:
-		break;
+		return 0;
 	case BVC_PSEUDO_MAP_FD:
 	case BVC_PSEUDO_MAP_IDX:
 		if (hi->imm == 0)
-			break;
+			return 0;
 		/* fall through */
 	default:
 		return fault(f, i, "unrecognized bpf_ld_imm64 insn");
 	}
-	if (insn->off)
-		return fault(f, i, "BPF_LD_IMM64 uses reserved fields");
-	return check_dst_reg(f, i, insn->dst);
 }
 
-static int check_insn(const struct bvc_insn *insns, size_t i, size_t cnt, struct bvc_isa_fault *f)
+/* What the kernel checks of every instruction before it explores any path. */
+static int check_insn_static(const struct bvc_insn *insns, size_t i, size_t cnt,
+			     struct bvc_isa_fault *f)
 {
 	const struct bvc_insn *insn = &insns[i];
-	uint8_t cls = bvc_insn_class(insn);
 
-	if (cls == BVC_LDX && ((bvc_insn_mode(insn) != BVC_MEM && bvc_insn_mode(insn) != BVC_MEMSX) ||
-			       insn->imm))
+	if (bvc_insn_class(insn) == BVC_LDX &&
+	    ((bvc_insn_mode(insn) != BVC_MEM && bvc_insn_mode(insn) != BVC_MEMSX) || insn->imm))
 		return fault(f, i, "BPF_LDX uses reserved fields");
 	if (bvc_insn_is_ld_imm64(insn))
-		return check_ld_imm64(insn, i, cnt, f);
+		return check_ld_imm64_pair(insn, i, cnt, f);
 	if (!bvc_isa_opcode_known(insn->code))
 		return fault(f, i, "unknown opcode %02x", insn->code);
+	return 0;
+}
 
-	switch (cls) {
+int bvc_isa_check_insn(const struct bvc_insn *insns, size_t cnt, size_t idx,
+		       struct bvc_isa_fault *f)
+{
+	const struct bvc_insn *insn;
+
+	if (!insns || idx >= cnt)
+		return fault(f, idx, "insn %zu out of range", idx);
+	if (check_insn_static(insns, idx, cnt, f))
+		return -EINVAL;
+	insn = &insns[idx];
+	if (bvc_insn_is_ld_imm64(insn)) {
+		if (insn->off)
+			return fault(f, idx, "BPF_LD_IMM64 uses reserved fields");
+		return check_dst_reg(f, idx, insn->dst);
+	}
+	switch (bvc_insn_class(insn)) {
 	case BVC_ALU:
 	case BVC_ALU64:
-		return check_alu(insn, i, f);
+		return check_alu(insn, idx, f);
 	case BVC_JMP:
 	case BVC_JMP32:
-		return check_jmp(insn, i, f);
+		return check_jmp(insn, idx, f);
 	default:
-		return check_mem(insn, i, f);
+		return check_mem(insn, idx, f);
 	}
 }
 
@@ -419,7 +437,7 @@ int bvc_isa_check(const struct bvc_insn *insns, size_t cnt, struct bvc_isa_fault
 	if (!second_half)
 		return -ENOMEM;
 	for (i = 0; i < cnt && !err; i++) {
-		err = check_insn(insns, i, cnt, fault_out);
+		err = check_insn_static(insns, i, cnt, fault_out);
 		if (!err && bvc_insn_is_ld_imm64(&insns[i]))
 			second_half[++i] = true;
 	}

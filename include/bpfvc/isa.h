@@ -8,10 +8,11 @@
  * of the RFC and of <linux/bpf.h>.
  *
  * bvc_isa_check() rejects what the kernel rejects before it looks at any
- * state: unknown opcodes, reserved fields that are not zero, a broken
- * ld_imm64 pair, a register number past r10, a write to r10, a jump out of
- * the program, a program that falls off its end. Messages use the kernel's
- * wording so tests and users can compare them with a kernel log.
+ * state (unknown opcodes, a broken ld_imm64 pair, a jump out of the
+ * program, a program that falls off its end); bvc_isa_check_insn() what it
+ * rejects when a path reaches an instruction (reserved fields that are not
+ * zero, a register number past r10, a write to r10). Messages use the
+ * kernel's wording so tests and users can compare them with a kernel log.
  */
 #ifndef BPFVC_ISA_H
 #define BPFVC_ISA_H
@@ -174,9 +175,19 @@ struct bvc_isa_fault {
 int bvc_isa_opcode_known(uint8_t code);
 
 /*
- * Check every instruction's encoding and the program's shape. Returns 0, or
- * -EINVAL with @fault filled for the first problem found in program order.
+ * Check what the kernel checks of the whole program before exploring it:
+ * known opcodes, ld_imm64 pairs, subprogram boundaries, jump targets, no
+ * fall-through off a subprogram's end. Returns 0, or -EINVAL with @fault
+ * filled for the first problem in program order (-ENOMEM on no memory).
  */
 int bvc_isa_check(const struct bvc_insn *insns, size_t cnt, struct bvc_isa_fault *fault);
+
+/*
+ * Check the instruction at @idx as the kernel does when a path reaches it:
+ * reserved fields, register numbers, writes to r10, constant shift amounts
+ * and divisors. Returns 0 or -EINVAL with @fault filled.
+ */
+int bvc_isa_check_insn(const struct bvc_insn *insns, size_t cnt, size_t idx,
+		       struct bvc_isa_fault *fault);
 
 #endif /* BPFVC_ISA_H */

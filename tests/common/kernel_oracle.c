@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
  * bpf(BPF_PROG_LOAD) for tests. Uses the UAPI header only for the attribute
- * layout; the program is closed again at once.
+ * layout; maps and the program are closed again at once.
  */
 #include <errno.h>
 #include <linux/bpf.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/kernel_oracle.h"
 
-int bvc_kernel_load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type,
-		    uint32_t log_level, struct bvc_kernel_result *res)
+static int sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+static int load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type,
+		uint32_t attach_type, const char *license, uint32_t log_level,
+		struct bvc_kernel_result *res)
 {
 	union bpf_attr attr;
 	int fd;
@@ -20,14 +27,15 @@ int bvc_kernel_load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type
 	memset(res, 0, sizeof(*res));
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = prog_type;
+	attr.expected_attach_type = attach_type;
 	attr.insns = (uint64_t)(uintptr_t)insns;
 	attr.insn_cnt = (uint32_t)cnt;
-	attr.license = (uint64_t)(uintptr_t) "GPL";
+	attr.license = (uint64_t)(uintptr_t)license;
 	attr.log_buf = (uint64_t)(uintptr_t)res->log;
 	attr.log_size = sizeof(res->log);
 	attr.log_level = log_level;
 
-	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
 	if (fd >= 0) {
 		close(fd);
 		res->available = 1;
@@ -37,4 +45,94 @@ int bvc_kernel_load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type
 	res->err = errno;
 	res->available = errno != EPERM && errno != ENOSYS;
 	return 0;
+}
+
+int bvc_kernel_load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type,
+		    uint32_t log_level, struct bvc_kernel_result *res)
+{
+	return load(insns, cnt, prog_type, 0, "GPL", log_level, res);
+}
+
+/* One kernel map for an image map; -errno on failure. */
+static int create_map(const struct bvc_map *m)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = m->type;
+	attr.key_size = m->key_size;
+	attr.value_size = m->value_size;
+	attr.max_entries = m->max_entries;
+	attr.map_flags = m->flags;
+	fd = sys_bpf(BPF_MAP_CREATE, &attr);
+	if (fd < 0)
+		return -errno;
+	if (m->init) {
+		uint32_t key = 0;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = (uint32_t)fd;
+		attr.key = (uint64_t)(uintptr_t)&key;
+		attr.value = (uint64_t)(uintptr_t)m->init;
+		sys_bpf(BPF_MAP_UPDATE_ELEM, &attr);
+	}
+	if (m->origin == BVC_MAP_RODATA) {
+		memset(&attr, 0, sizeof(attr));
+		attr.map_fd = (uint32_t)fd;
+		sys_bpf(BPF_MAP_FREEZE, &attr);
+	}
+	return fd;
+}
+
+int bvc_kernel_load_prog(const struct bvc_image *img, const struct bvc_prog *prog,
+			 uint32_t log_level, struct bvc_kernel_result *res)
+{
+	struct bvc_insn *insns = malloc(prog->insn_cnt * sizeof(*insns));
+	int *fds = calloc(img->map_cnt + 1, sizeof(*fds));
+	size_t i;
+	int ret = 0;
+
+	if (!insns || !fds) {
+		free(insns);
+		free(fds);
+		return -ENOMEM;
+	}
+	memcpy(insns, prog->insns, prog->insn_cnt * sizeof(*insns));
+	for (i = 0; i < img->map_cnt; i++) {
+		fds[i] = create_map(&img->maps[i]);
+		if (fds[i] < 0) {
+			memset(res, 0, sizeof(*res));
+			res->err = -fds[i];
+			res->available = fds[i] != -EPERM && fds[i] != -ENOSYS;
+			ret = fds[i];
+			goto out;
+		}
+	}
+	for (i = 0; i + 1 < prog->insn_cnt; i++) {
+		if (!bvc_insn_is_ld_imm64(&insns[i]))
+			continue;
+		if ((insns[i].src == BVC_PSEUDO_MAP_IDX || insns[i].src == BVC_PSEUDO_MAP_IDX_VALUE) &&
+		    (uint32_t)insns[i].imm >= img->map_cnt) {
+			i++;
+			continue; /* left for the kernel to refuse */
+		}
+		if (insns[i].src == BVC_PSEUDO_MAP_IDX) {
+			insns[i].src = BVC_PSEUDO_MAP_FD;
+			insns[i].imm = fds[insns[i].imm];
+		} else if (insns[i].src == BVC_PSEUDO_MAP_IDX_VALUE) {
+			insns[i].src = BVC_PSEUDO_MAP_VALUE;
+			insns[i].imm = fds[insns[i].imm];
+		}
+		i++;
+	}
+	load(insns, prog->insn_cnt, prog->type, prog->expected_attach_type,
+	     img->license[0] ? img->license : "GPL", log_level, res);
+out:
+	for (i = 0; i < img->map_cnt; i++)
+		if (fds[i] > 0)
+			close(fds[i]);
+	free(fds);
+	free(insns);
+	return ret;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpfvc/image.h"
 #include "bpfvc/isa.h"
 
 struct bvc_kernel_result {
@@ -23,5 +24,11 @@ struct bvc_kernel_result {
  * Fills @res; returns 0 unless something outside the kernel failed. */
 int bvc_kernel_load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type,
 		    uint32_t log_level, struct bvc_kernel_result *res);
+
+/* Same for a program of an image: its maps are created in the kernel
+ * (global data with their initial bytes, .rodata frozen) and map
+ * references turned into fds for the load. */
+int bvc_kernel_load_prog(const struct bvc_image *img, const struct bvc_prog *prog,
+			 uint32_t log_level, struct bvc_kernel_result *res);
 
 #endif

@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bvc-corpus: the kernel-parity harness (issue #3). Reads the compiled
+ * selftests (prepare.sh's cache), our tests/progs objects and the
+ * generator's seed range; runs every program through the live kernel and
+ * through bpfvc; classifies, applies the baseline, writes report.md and
+ * kernel.csv, and ends with one line "N passed, M failed".
+ *
+ * Exit: 0 when nothing failed, 1 when something did, 2 on bad usage or an
+ * infrastructure failure.
+ *
+ * Must not: hang (every load runs under a watchdog), or stop at a program
+ * that breaks anything: every program is a result.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <getopt.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "bpfvc/disasm.h"
+
+#include "corpus.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		cp_die_nomem();
+	return s;
+}
+
+static int read_file(const char *path, uint8_t **buf, size_t *size)
+{
+	struct stat st;
+	uint8_t *b;
+	ssize_t got;
+	size_t off = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size <= 0) {
+		close(fd);
+		return -EINVAL;
+	}
+	b = malloc((size_t)st.st_size);
+	if (!b)
+		cp_die_nomem();
+	while (off < (size_t)st.st_size) {
+		got = read(fd, b + off, (size_t)st.st_size - off);
+		if (got <= 0) {
+			free(b);
+			close(fd);
+			return got < 0 ? -errno : -EIO;
+		}
+		off += (size_t)got;
+	}
+	close(fd);
+	*buf = b;
+	*size = off;
+	return 0;
+}
+
+/* Entry programs of an ELF object the way libbpf finds them: global
+ * functions in executable sections other than .text. For objects libbpf
+ * cannot open. */
+static size_t count_elf_progs(const uint8_t *bytes, size_t size)
+{
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	size_t n = 0;
+
+	elf_version(EV_CURRENT);
+	elf = elf_memory((char *)bytes, size);
+	if (!elf)
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t i, cnt;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		cnt = sh.sh_size / sh.sh_entsize;
+		for (i = 0; d && i < cnt; i++) {
+			GElf_Sym sym;
+			GElf_Shdr ts;
+			Elf_Scn *target;
+			size_t shstrndx;
+			const char *sname;
+
+			if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    GELF_ST_BIND(sym.st_info) != STB_GLOBAL)
+				continue;
+			target = elf_getscn(elf, sym.st_shndx);
+			if (!target || !gelf_getshdr(target, &ts) || !(ts.sh_flags & SHF_EXECINSTR) ||
+			    elf_getshdrstrndx(elf, &shstrndx))
+				continue;
+			sname = elf_strptr(elf, shstrndx, ts.sh_name);
+			if (sname && strcmp(sname, ".text"))
+				n++;
+		}
+	}
+	elf_end(elf);
+	return n;
+}
+
+static void add_file(struct cp_run *run, const struct cp_file *f)
+{
+	struct cp_file *files = realloc(run->files, (run->file_cnt + 1) * sizeof(*files));
+
+	if (!files)
+		cp_die_nomem();
+	run->files = files;
+	run->files[run->file_cnt++] = *f;
+}
+
+static struct cp_prog *add_prog(struct cp_run *run)
+{
+	struct cp_prog *p;
+
+	if (run->prog_cnt == run->prog_cap) {
+		run->prog_cap = run->prog_cap ? 2 * run->prog_cap : 1024;
+		p = realloc(run->progs, run->prog_cap * sizeof(*p));
+		if (!p)
+			cp_die_nomem();
+		run->progs = p;
+	}
+	p = &run->progs[run->prog_cnt++];
+	memset(p, 0, sizeof(*p));
+	p->file = -1;
+	return p;
+}
+
+/* List @file's programs and their annotations. */
+static void scan_object(struct cp_run *run, size_t fi)
+{
+	struct cp_file *f = &run->files[fi];
+	struct bpf_object *obj;
+	struct bpf_program *bp;
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = f->name);
+
+	if (read_file(f->obj, &f->bytes, &f->size)) {
+		f->skip = xasprintf("cannot read %s", f->obj);
+		return;
+	}
+	f->elf_progs = count_elf_progs(f->bytes, f->size);
+	cp_libbpf_capture_begin();
+	obj = bpf_object__open_mem(f->bytes, f->size, &oo);
+	if (!obj) {
+		char line[CP_TEXT];
+
+		cp_first_line(line, sizeof(line), cp_libbpf_captured());
+		f->skip = xasprintf("libbpf %s cannot open it: %s", libbpf_version_string(),
+				    line[0] ? line : strerror(errno));
+		return;
+	}
+	bpf_object__for_each_program(bp, obj) {
+		struct cp_prog *p = add_prog(run);
+		char err[CP_TEXT];
+
+		p->tier = f->tier;
+		p->file = (int)fi;
+		p->name = cp_strdup(bpf_program__name(bp));
+		p->sec = cp_strdup(bpf_program__section_name(bp));
+		p->prog_type = cp_prog_type_of(bp);
+		p->id = xasprintf("%s/%s", f->name, p->name);
+		if (cp_spec_parse(obj, bp, f->tier == CP_TIER_SELFTEST ? run->test_flags : 0,
+				  &p->spec, err, sizeof(err))) {
+			/* Still run it: the kernel can label it. */
+			p->spec.valid = 0;
+			p->spec.arch_ok = 1;
+			p->spec.has_priv = 1;
+			snprintf(p->res.kloaderr, CP_TEXT, "annotations: %.200s", err);
+		}
+	}
+	bpf_object__close(obj);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files of @dir ending in @suffix, sorted. */
+static char **list_dir(const char *dir, const char *suffix, size_t *cnt)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, sl = strlen(suffix);
+
+	*cnt = 0;
+	if (!d)
+		return NULL;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (l <= sl || strcmp(e->d_name + l - sl, suffix))
+			continue;
+		names = realloc(names, (n + 1) * sizeof(*names));
+		if (!names)
+			cp_die_nomem();
+		names[n++] = cp_strdup(e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	*cnt = n;
+	return names;
+}
+
+/* The selftests: <objdir>/<name>.status says "ok" or why not. */
+static void collect_selftests(struct cp_run *run, const char *objdir)
+{
+	size_t n, i;
+	char **names = list_dir(objdir, ".status", &n);
+
+	for (i = 0; i < n; i++) {
+		struct cp_file f = { 0 };
+		char *path = xasprintf("%s/%s", objdir, names[i]);
+		uint8_t *st = NULL;
+		size_t sz = 0;
+		char line[CP_TEXT] = "";
+
+		names[i][strlen(names[i]) - strlen(".status")] = '\0';
+		f.name = cp_strdup(names[i]);
+		f.tier = CP_TIER_SELFTEST;
+		if (!read_file(path, &st, &sz)) {
+			char *txt = malloc(sz + 1);
+
+			if (!txt)
+				cp_die_nomem();
+			memcpy(txt, st, sz);
+			txt[sz] = '\0';
+			cp_first_line(line, sizeof(line), txt);
+			free(txt);
+			free(st);
+		}
+		if (!strcmp(line, "ok"))
+			f.obj = xasprintf("%s/%s.o", objdir, names[i]);
+		else
+			f.skip = cp_strdup(line[0] ? line : "no compile status");
+		add_file(run, &f);
+		if (f.obj)
+			scan_object(run, run->file_cnt - 1);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* Our own programs: NAME.bpf.o in <dir> and in <dir>/clang19. */
+static void collect_progs(struct cp_run *run, const char *dir)
+{
+	static const char *const subs[] = { "", "clang19" };
+	size_t s;
+
+	for (s = 0; s < 2; s++) {
+		char *d = s ? xasprintf("%s/%s", dir, subs[s]) : cp_strdup(dir);
+		size_t n, i;
+		char **names = list_dir(d, ".bpf.o", &n);
+
+		for (i = 0; i < n; i++) {
+			struct cp_file f = { 0 };
+
+			names[i][strlen(names[i]) - strlen(".bpf.o")] = '\0';
+			f.name = xasprintf("progs%s%s/%s", s ? "-" : "", subs[s], names[i]);
+			f.tier = CP_TIER_PROGS;
+			f.obj = xasprintf("%s/%s.bpf.o", d, names[i]);
+			add_file(run, &f);
+			scan_object(run, run->file_cnt - 1);
+			free(names[i]);
+		}
+		free(names);
+		free(d);
+	}
+}
+
+struct obj_job {
+	const struct cp_run *run;
+	const struct cp_file *file;
+	const struct cp_prog *prog;
+};
+
+static void obj_phase(void *arg, struct cp_result *res, int phase)
+{
+	struct obj_job *j = arg;
+
+	if (phase == 1)
+		cp_kernel_object(j->run, j->file, j->prog, res);
+	else
+		cp_ours_object(j->run, j->file, j->prog, res);
+}
+
+struct gen_job {
+	const struct cp_run *run;
+	const struct cp_gen_prog *gp;
+	const struct bvc_insn *kinsns;
+};
+
+static void gen_phase(void *arg, struct cp_result *res, int phase)
+{
+	struct gen_job *j = arg;
+
+	if (phase == 1)
+		cp_kernel_raw(j->kinsns, j->gp->cnt, j->gp->prog_type, res);
+	else
+		cp_ours_raw(j->run, j->gp->insns, j->gp->cnt, j->gp->prog_type, cp_gen_maps,
+			    CP_GEN_MAPS, res);
+}
+
+static int verbose;
+static int gen_dump;
+static const char *filter;
+
+static void run_objects(struct cp_run *run)
+{
+	size_t i, fi;
+
+	for (fi = 0; fi < run->file_cnt; fi++) {
+		const struct cp_file *f = &run->files[fi];
+		size_t acc = 0, rej = 0, other = 0, tests = 0;
+		double t0 = now();
+
+		if (!f->bytes)
+			continue;
+		for (i = 0; i < run->prog_cnt; i++) {
+			struct cp_prog *p = &run->progs[i];
+			struct obj_job j = { run, f, p };
+
+			if (p->file != (int)fi)
+				continue;
+			if (p->spec.auxiliary || !p->spec.arch_ok ||
+			    (filter && !strstr(p->id, filter))) {
+				cp_classify(p);
+				p->klass = CP_C_SKIP;
+				continue;
+			}
+			tests++;
+			if (run->kernel)
+				cp_child_phase(obj_phase, &j, 1, run->ktimeout, &p->res);
+			cp_child_phase(obj_phase, &j, 2, run->otimeout, &p->res);
+			cp_classify(p);
+			acc += p->res.kstatus == CP_K_ACCEPT;
+			rej += p->res.kstatus == CP_K_REJECT;
+			other += p->res.kstatus != CP_K_ACCEPT && p->res.kstatus != CP_K_REJECT;
+			if (verbose)
+				printf("  %-60s kernel %-10s ours %-11s %-12s %s\n", p->id,
+				       cp_kstatus_name(p->res.kstatus),
+				       cp_ostatus_name(p->res.ostatus), cp_class_name(p->klass),
+				       p->res.kerrline[0] ? p->res.kerrline : p->res.kloaderr);
+		}
+		if (tests)
+			printf("%-40s %4zu programs: kernel %zu accepted, %zu rejected, %zu other (%.1f s)\n",
+			       f->name, tests, acc, rej, other, now() - t0);
+		fflush(stdout);
+	}
+}
+
+static void run_gen(struct cp_run *run, uint64_t from, uint64_t to)
+{
+	int fds[CP_GEN_MAPS] = { -1, -1 };
+	size_t acc = 0, rej = 0;
+	uint64_t seed;
+	double t0 = now();
+	size_t i;
+
+	if (run->kernel)
+		cp_gen_maps_create(fds);
+	for (seed = from; seed < to; seed++) {
+		struct cp_gen_prog gp;
+		struct cp_prog *p;
+		struct gen_job j;
+
+		if (cp_gen_program(seed, &gp))
+			cp_die_nomem();
+		p = add_prog(run);
+		p->tier = CP_TIER_GEN;
+		p->id = xasprintf("gen/%llu", (unsigned long long)seed);
+		p->name = cp_strdup("prog");
+		p->sec = cp_strdup(gp.shape);
+		p->prog_type = gp.prog_type;
+		p->spec.valid = 1;
+		p->spec.arch_ok = 1;
+		p->spec.has_priv = 1;
+		j.run = run;
+		j.gp = &gp;
+		j.kinsns = cp_gen_for_kernel(&gp, fds);
+		if (!j.kinsns)
+			cp_die_nomem();
+		if (run->kernel)
+			cp_child_phase(gen_phase, &j, 1, run->ktimeout, &p->res);
+		cp_child_phase(gen_phase, &j, 2, run->otimeout, &p->res);
+		cp_classify(p);
+		acc += p->res.kstatus == CP_K_ACCEPT;
+		rej += p->res.kstatus == CP_K_REJECT;
+		if (verbose)
+			printf("  %-12s %4zu insns kernel %-7s ours %-11s %-12s [%s] %s\n", p->id,
+			       gp.cnt, cp_kstatus_name(p->res.kstatus),
+			       cp_ostatus_name(p->res.ostatus), cp_class_name(p->klass), gp.shape,
+			       p->res.kerrline);
+		if (gen_dump) {
+			printf("%s (%s, map 0 = %s, map 1 = %s):\n", p->id, gp.shape,
+			       cp_gen_maps[0].name, cp_gen_maps[1].name);
+			bvc_disasm_prog(gp.insns, gp.cnt, stdout);
+		}
+		free((void *)j.kinsns);
+		free(gp.insns);
+	}
+	for (i = 0; i < CP_GEN_MAPS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	printf("%-40s %4llu programs: kernel %zu accepted, %zu rejected (%.1f s)\n",
+	       "generator", (unsigned long long)(to - from), acc, rej, now() - t0);
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: bvc-corpus --out DIR [--objdir DIR] [--progs-dir DIR] [--gen-seeds A:B]\n"
+	      "                  [--baseline FILE | --no-baseline] [--update-baseline]\n"
+	      "                  [--grow-baseline] [--no-kernel] [--kernel-timeout S]\n"
+	      "                  [--ours-timeout S] [--insn-limit N] [--filter TEXT] [-v]\n"
+	      "                  [--gen-dump]\n"
+	      "  --objdir       compiled selftests with NAME.status files (prepare.sh)\n"
+	      "  --progs-dir    our tests/progs objects (NAME.bpf.o, clang19/NAME.bpf.o)\n"
+	      "  --gen-seeds    generator seeds A (inclusive) to B (exclusive)\n"
+	      "  --baseline     programs known not to agree; without one, only unsound fails\n"
+	      "  --update-baseline  drop entries that agree now (the file only shrinks)\n"
+	      "  --grow-baseline    with --update-baseline: also add new disagreements\n"
+	      "  --no-kernel    do not ask the kernel: the annotations decide\n"
+	      "  --filter       only programs whose id contains TEXT (selftests, tests/progs)\n"
+	      "  --gen-dump     print each generated program's instructions\n"
+	      "  -v             one line per program\n"
+	      "Env: BVC_CORPUS_DUMP=ID prints the kernel's log for that program.\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "objdir", required_argument, NULL, 'o' },
+		{ "progs-dir", required_argument, NULL, 'p' },
+		{ "gen-seeds", required_argument, NULL, 'g' },
+		{ "out", required_argument, NULL, 'O' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "no-baseline", no_argument, NULL, 'N' },
+		{ "update-baseline", no_argument, NULL, 'u' },
+		{ "grow-baseline", no_argument, NULL, 'G' },
+		{ "no-kernel", no_argument, NULL, 'K' },
+		{ "kernel-timeout", required_argument, NULL, 'k' },
+		{ "ours-timeout", required_argument, NULL, 't' },
+		{ "insn-limit", required_argument, NULL, 'l' },
+		{ "compile-secs", required_argument, NULL, 'c' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "gen-dump", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *objdir = NULL, *progs_dir = NULL, *out = NULL, *baseline = NULL;
+	unsigned long long gen_from = 0, gen_to = 0;
+	int update = 0, grow = 0, no_kernel = 0, c, err;
+	struct cp_run run = { 0 };
+	struct cp_baseline bl;
+	char why[CP_TEXT], errbuf[2 * CP_TEXT];
+	double t0 = now(), compile_secs = -1;
+	struct utsname uts;
+	char *csv;
+
+	run.ktimeout = 60;
+	run.otimeout = 60;
+	run.insn_limit = 1000000;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': objdir = optarg; break;
+		case 'p': progs_dir = optarg; break;
+		case 'g':
+			if (sscanf(optarg, "%llu:%llu", &gen_from, &gen_to) != 2 || gen_to < gen_from) {
+				fprintf(stderr, "bvc-corpus: --gen-seeds wants A:B with A <= B\n");
+				return 2;
+			}
+			break;
+		case 'O': out = optarg; break;
+		case 'b': baseline = optarg; break;
+		case 'N': baseline = NULL; break;
+		case 'u': update = 1; break;
+		case 'G': grow = 1; break;
+		case 'K': no_kernel = 1; break;
+		case 'k': run.ktimeout = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 't': run.otimeout = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'l': run.insn_limit = strtoull(optarg, NULL, 0); break;
+		case 'c': compile_secs = strtod(optarg, NULL); break;
+		case 'f': filter = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'D': gen_dump = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!out || optind != argc || (!objdir && !progs_dir && gen_to == gen_from)) {
+		usage(stderr);
+		return 2;
+	}
+	if (!run.ktimeout || !run.otimeout) {
+		fprintf(stderr, "bvc-corpus: timeouts must be at least 1 s\n");
+		return 2;
+	}
+	if (cp_child_init()) {
+		fprintf(stderr, "bvc-corpus: mmap: %s\n", strerror(errno));
+		return 2;
+	}
+	if (!uname(&uts))
+		snprintf(run.kernel_release, sizeof(run.kernel_release), "%.20s %.100s",
+			 uts.sysname, uts.release);
+	if (objdir) {
+		run.support_dir = xasprintf("%s/support", objdir);
+		{
+			char *p = xasprintf("%s/COMPILER", objdir);
+			uint8_t *b;
+			size_t sz;
+
+			if (!read_file(p, &b, &sz)) {
+				char *txt = calloc(1, sz + 1);
+
+				if (!txt)
+					cp_die_nomem();
+				memcpy(txt, b, sz);
+				cp_first_line(run.clang, sizeof(run.clang), txt);
+				free(txt);
+				free(b);
+			}
+			free(p);
+		}
+	}
+
+	/* The oracle: privileged bpf(), or the annotations alone. */
+	cp_libbpf_capture_begin();
+	if (no_kernel) {
+		snprintf(run.kernel_why, sizeof(run.kernel_why), "not asked (--no-kernel)");
+		printf("kernel: not asked (--no-kernel): the annotations decide\n");
+	} else if (cp_kernel_probe(&run.test_flags, why, sizeof(why))) {
+		snprintf(run.kernel_why, sizeof(run.kernel_why), "%s", why);
+		printf("kernel: %s; falling back to the annotations (the generator needs the "
+		       "kernel and is skipped)\n", why);
+	} else {
+		run.kernel = 1;
+		printf("kernel: %s, bpf() permitted, test flags 0x%x\n", run.kernel_release,
+		       run.test_flags);
+	}
+	if (!run.kernel)
+		gen_to = gen_from;
+
+	if (objdir)
+		collect_selftests(&run, objdir);
+	if (progs_dir)
+		collect_progs(&run, progs_dir);
+	run_objects(&run);
+	if (gen_to > gen_from)
+		run_gen(&run, gen_from, gen_to);
+
+	/* The baseline. */
+	memset(&bl, 0, sizeof(bl));
+	if (baseline) {
+		err = cp_baseline_load(&bl, baseline);
+		if (err) {
+			fprintf(stderr, "bvc-corpus: %s: %s\n", baseline, strerror(-err));
+			return 2;
+		}
+		if (!bl.loaded)
+			printf("baseline: %s does not exist: every disagreement is a regression\n",
+			       baseline);
+		bl.loaded = 1; /* an empty or missing baseline is still a baseline */
+		if (update) {
+			size_t added, dropped;
+			int refused;
+
+			err = cp_baseline_update(&bl, &run, grow);
+			if (err) {
+				fprintf(stderr, "bvc-corpus: updating %s: %s\n", baseline,
+					strerror(-err));
+				return 2;
+			}
+			added = bl.added;
+			dropped = bl.dropped;
+			refused = bl.grow_refused;
+			cp_baseline_free(&bl);
+			cp_baseline_load(&bl, baseline);
+			bl.loaded = 1;
+			bl.updated = 1;
+			bl.added = added;
+			bl.dropped = dropped;
+			bl.grow_refused = refused;
+			printf("baseline: %s rewritten: %zu entries dropped, %zu added%s\n", baseline,
+			       dropped, added,
+			       refused ? " (new disagreements NOT added: that needs --grow-baseline)"
+				       : "");
+		}
+	}
+	cp_baseline_apply(&bl, &run);
+
+	if (mkdir(out, 0755) && errno != EEXIST) {
+		fprintf(stderr, "bvc-corpus: mkdir %s: %s\n", out, strerror(errno));
+		return 2;
+	}
+	csv = xasprintf("%s/kernel.csv", out);
+	if (cp_csv_write(&run, csv))
+		fprintf(stderr, "bvc-corpus: cannot write %s\n", csv);
+	if (cp_report_write(&run, out, &bl, compile_secs, now() - t0, errbuf, sizeof(errbuf))) {
+		fprintf(stderr, "bvc-corpus: %s\n", errbuf);
+		return 2;
+	}
+	printf("report: %s/report.md\n", out);
+	printf("kernel: %s\n", csv);
+	if (bl.unsound)
+		printf("UNSOUND: %zu programs accepted by bpfvc and rejected by the kernel or "
+		       "the annotation (see the report)\n", bl.unsound);
+	if (bl.regressions)
+		printf("REGRESSIONS: %zu programs left agreement and are not in the baseline "
+		       "(see the report)\n", bl.regressions);
+	printf("%zu passed, %zu failed\n", bl.passed, bl.failed);
+	free(csv);
+	return bl.failed ? 1 : 0;
+}

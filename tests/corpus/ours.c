@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bpfvc's side of the comparison: the same object through our loader, the
+ * same program through bvc_verify(), in-process (inside the forked child,
+ * so a crash or a hang is recorded, not suffered).
+ *
+ * A program our loader refuses is "bad input" with the loader's message: a
+ * result to count, never a reason to stop.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfvc/loader.h"
+#include "bpfvc/verifier.h"
+
+#include "corpus.h"
+
+/* Verify @prog of @img and fill our half of @res. */
+static void verify_one(const struct cp_run *run, const struct cp_spec *spec,
+		       const struct bvc_image *img, const struct bvc_prog *prog,
+		       struct cp_result *res)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = run->insn_limit };
+	struct bvc_verdict v;
+	int err;
+
+	/* The annotated flags (e.g. BPF_F_STRICT_ALIGNMENT) change the rules. */
+	opts.prog_flags = spec ? spec->flags : 0;
+	memset(&v, 0, sizeof(v));
+	err = bvc_verify(img, prog, &opts, &v);
+	bvc_verdict_release(&v);
+	if (err) {
+		res->ostatus = CP_O_ERROR;
+		snprintf(res->omsg, CP_TEXT, "bvc_verify: %s", strerror(-err));
+		return;
+	}
+	res->oinsn = v.insn;
+	res->oprocessed = v.processed;
+	snprintf(res->omsg, CP_TEXT, "%s", v.msg);
+	if (v.kind == BVC_ACCEPT)
+		res->ostatus = CP_O_ACCEPT;
+	else if (v.unsupported)
+		res->ostatus = CP_O_UNSUPPORTED;
+	else
+		res->ostatus = CP_O_REJECT;
+	if (spec)
+		res->omsg_hits = cp_msgs_hits(spec, v.msg);
+}
+
+void cp_ours_object(const struct cp_run *run, const struct cp_file *file,
+		    const struct cp_prog *prog, struct cp_result *res)
+{
+	struct bvc_load_opts lopts = { .sz = sizeof(lopts), .keep_unsupported = 1 };
+	struct bvc_image *img = NULL;
+	const struct bvc_prog *bp;
+	char err[CP_TEXT];
+	int rc;
+
+	err[0] = '\0';
+
+	rc = bvc_load_elf_mem_opts(file->bytes, file->size, file->obj, &lopts, &img, err, sizeof(err));
+	if (rc) {
+		size_t n = strlen(file->obj);
+		const char *m = err;
+
+		/* "<path>: why": the report names the file already */
+		if (!strncmp(m, file->obj, n) && m[n] == ':')
+			m += n + 1 + (m[n + 1] == ' ');
+		res->ostatus = CP_O_BADINPUT;
+		snprintf(res->omsg, CP_TEXT, "%s", m[0] ? m : strerror(-rc));
+		return;
+	}
+	bp = bvc_image_find_prog(img, prog->name);
+	if (!bp || strcmp(bp->name, prog->name)) {
+		res->ostatus = CP_O_BADINPUT;
+		snprintf(res->omsg, CP_TEXT, "program '%s' is not in our image", prog->name);
+	} else {
+		verify_one(run, &prog->spec, img, bp, res);
+	}
+	bvc_image_free(img);
+}
+
+/* Our side of a generated program: an image with the generator's maps. */
+int cp_ours_raw(const struct cp_run *run, const struct bvc_insn *insns, size_t cnt,
+		int prog_type, const struct bvc_map *maps, size_t map_cnt, struct cp_result *res)
+{
+	struct bvc_image *img = NULL;
+	int rc;
+
+	rc = bvc_image_from_raw(insns, cnt, (uint32_t)prog_type, "gen", &img);
+	if (rc) {
+		res->ostatus = CP_O_BADINPUT;
+		snprintf(res->omsg, CP_TEXT, "bvc_image_from_raw: %s", strerror(-rc));
+		return rc;
+	}
+	snprintf(img->license, sizeof(img->license), "GPL");
+	if (map_cnt) {
+		img->maps = calloc(map_cnt, sizeof(*img->maps));
+		if (!img->maps)
+			cp_die_nomem();
+		memcpy(img->maps, maps, map_cnt * sizeof(*maps));
+		img->map_cnt = map_cnt;
+	}
+	verify_one(run, NULL, img, &img->progs[0], res);
+	bvc_image_free(img);
+	return 0;
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Static passes over the control-flow graph, before any path is explored:
+ * subprogram boundaries, reachability ("unreachable insn N"), the prune
+ * points where checkpoints may be kept (the kernel's choice: conditional
+ * jumps, targets of unconditional jumps, call sites and the instruction
+ * after every call), and register liveness.
+ *
+ * Liveness is a backward dataflow over each function: a register is live at
+ * an instruction when some path from there reads it before writing it.
+ * Calls read r1-r5 (all of them: sound, if coarser than per-helper argument
+ * counts) and clobber r0-r5; exit reads r0. Pruning compares only live
+ * registers, as Linux 6.15+ does with its static liveness.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define R(n) (1u << (n))
+#define CALLER_SAVED (R(0) | R(1) | R(2) | R(3) | R(4) | R(5))
+#define ARG_REGS (R(1) | R(2) | R(3) | R(4) | R(5))
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool is_pseudo_call(const struct bvc_insn *insn)
+{
+	return insn->code == (BVC_JMP | BVC_CALL) && insn->src == BVC_PSEUDO_CALL;
+}
+
+static bool is_pseudo_func(const struct bvc_insn *insn)
+{
+	return bvc_insn_is_ld_imm64(insn) && insn->src == BVC_PSEUDO_FUNC;
+}
+
+/* Function starts: 0 and every bpf-to-bpf call or callback target (the ISA
+ * pass has checked they are in range). */
+static int find_subprogs(struct bvc_env *env)
+{
+	uint32_t starts[257], n = 1;
+
+	starts[0] = 0;
+	for (uint32_t i = 0; i < env->cnt; i++) {
+		const struct bvc_insn *insn = &env->insns[i];
+		uint32_t t;
+		bool dup = false;
+
+		if (!is_pseudo_call(insn) && !is_pseudo_func(insn))
+			goto next;
+		t = (uint32_t)((int64_t)i + insn->imm + 1);
+		for (uint32_t k = 0; k < n; k++)
+			dup |= starts[k] == t;
+		if (!dup) {
+			if (n == 256)
+				return vrej(env, "too many subprograms");
+			starts[n++] = t;
+		}
+next:
+		if (bvc_insn_is_ld_imm64(insn))
+			i++;
+	}
+	qsort(starts, n, sizeof(starts[0]), cmp_u32);
+	for (uint32_t k = 0; k < n; k++) {
+		env->subprogs[k].start = starts[k];
+		env->subprogs[k].end = k + 1 < n ? starts[k + 1] : env->cnt;
+	}
+	env->nsubprogs = n;
+	return 0;
+}
+
+/* Registers an instruction reads and writes. */
+static void insn_use_def(const struct bvc_insn *insn, uint16_t *use, uint16_t *def)
+{
+	uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn);
+	bool x = bvc_insn_srcbit(insn) == BVC_X;
+
+	*use = 0;
+	*def = 0;
+	switch (cls) {
+	case BVC_ALU:
+	case BVC_ALU64:
+		*def = R(insn->dst);
+		if (op != BVC_MOV)
+			*use |= R(insn->dst);
+		if (x && op != BVC_END && op != BVC_NEG)
+			*use |= R(insn->src);
+		break;
+	case BVC_LDX:
+		*use = R(insn->src);
+		*def = R(insn->dst);
+		break;
+	case BVC_ST:
+		*use = R(insn->dst);
+		break;
+	case BVC_STX:
+		*use = R(insn->dst) | R(insn->src);
+		if (bvc_insn_mode(insn) == BVC_ATOMIC) {
+			if (insn->imm == BVC_CMPXCHG) {
+				*use |= R(0);
+				*def = R(0);
+			} else if (insn->imm & BVC_FETCH) {
+				*def = R(insn->src);
+			}
+		}
+		break;
+	case BVC_LD:
+		if (bvc_insn_mode(insn) == BVC_IMM) {
+			*def = R(insn->dst);
+		} else {
+			*use = R(6) | (bvc_insn_mode(insn) == BVC_IND ? R(insn->src) : 0);
+			*def = CALLER_SAVED;
+		}
+		break;
+	case BVC_JMP:
+	case BVC_JMP32:
+		if (op == BVC_CALL) {
+			*use = ARG_REGS;
+			*def = CALLER_SAVED;
+		} else if (op == BVC_EXIT) {
+			*use = R(0);
+		} else if (op != BVC_JA && op != BVC_JCOND) {
+			*use = R(insn->dst) | (x ? R(insn->src) : 0);
+		}
+		break;
+	}
+	/* Fields past r10 are refused when the path reaches them. */
+	*use &= (1u << BVC_MAX_REG) - 1;
+	*def &= (1u << BVC_MAX_REG) - 1;
+}
+
+/* Successors inside the function (calls fall through). Returns how many. */
+static int successors(const struct bvc_env *env, uint32_t i, uint32_t succ[2])
+{
+	const struct bvc_insn *insn = &env->insns[i];
+	uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn);
+
+	if (bvc_insn_is_ld_imm64(insn)) {
+		succ[0] = i + 2;
+		return 1;
+	}
+	if (cls != BVC_JMP && cls != BVC_JMP32) {
+		succ[0] = i + 1;
+		return 1;
+	}
+	switch (op) {
+	case BVC_EXIT:
+		return 0;
+	case BVC_CALL:
+		succ[0] = i + 1;
+		return 1;
+	case BVC_JA:
+		succ[0] = (uint32_t)((int64_t)i + 1 + (cls == BVC_JMP32 ? insn->imm : insn->off));
+		return 1;
+	}
+	succ[0] = i + 1;
+	succ[1] = (uint32_t)((int64_t)i + 1 + insn->off);
+	return 2;
+}
+
+/* Depth-first reachability from the entry, following calls into callees,
+ * marking prune points as the kernel's visit_insn() does. */
+static int mark_reachable(struct bvc_env *env, uint8_t *reached)
+{
+	uint32_t *stack = malloc(env->cnt * 2 * sizeof(*stack) + sizeof(*stack));
+	uint32_t sp = 0;
+
+	if (!stack)
+		return -ENOMEM;
+	stack[sp++] = 0;
+	reached[0] = 1;
+	while (sp) {
+		uint32_t i = stack[--sp], succ[3];
+		const struct bvc_insn *insn = &env->insns[i];
+		uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn);
+		int n = successors(env, i, succ);
+
+		if (is_pseudo_call(insn) || is_pseudo_func(insn)) {
+			succ[n++] = (uint32_t)((int64_t)i + insn->imm + 1);
+			env->aux[i].prune_point = true;
+		}
+		if ((cls == BVC_JMP || cls == BVC_JMP32) && op == BVC_CALL)
+			env->aux[i + 1 < env->cnt ? i + 1 : i].prune_point = true;
+		else if ((cls == BVC_JMP || cls == BVC_JMP32) && op == BVC_JA)
+			env->aux[succ[0]].prune_point = true;
+		else if ((cls == BVC_JMP || cls == BVC_JMP32) && op != BVC_EXIT)
+			env->aux[i].prune_point = true;
+		for (int k = 0; k < n; k++) {
+			if (succ[k] >= env->cnt)
+				continue; /* the ISA pass refused these */
+			if (!reached[succ[k]]) {
+				reached[succ[k]] = 1;
+				stack[sp++] = succ[k];
+			}
+		}
+	}
+	free(stack);
+	return 0;
+}
+
+/* Backward dataflow to a fixpoint, all functions at once (edges never
+ * cross functions: calls are modelled by their use/def sets). */
+static void compute_liveness(struct bvc_env *env)
+{
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (uint32_t i = env->cnt; i-- > 0;) {
+			uint32_t succ[2];
+			uint16_t use, def, out = 0, in;
+			int n;
+
+			if (i > 0 && bvc_insn_is_ld_imm64(&env->insns[i - 1]))
+				continue; /* second half of ld_imm64 */
+			n = successors(env, i, succ);
+			for (int k = 0; k < n; k++)
+				if (succ[k] < env->cnt)
+					out |= env->aux[succ[k]].live_regs;
+			insn_use_def(&env->insns[i], &use, &def);
+			in = (uint16_t)(use | (out & ~def));
+			if (in != env->aux[i].live_regs) {
+				env->aux[i].live_regs = in;
+				changed = true;
+			}
+		}
+	}
+}
+
+int check_cfg(struct bvc_env *env)
+{
+	uint8_t *reached;
+	int err;
+
+	err = find_subprogs(env);
+	if (err)
+		return err;
+	reached = calloc(env->cnt, 1);
+	if (!reached)
+		return -ENOMEM;
+	err = mark_reachable(env, reached);
+	for (uint32_t i = 0; !err && i < env->cnt; i++) {
+		if (!reached[i]) {
+			env->insn_idx = i;
+			err = vrej(env, "unreachable insn %u", i);
+			break;
+		}
+		if (bvc_insn_is_ld_imm64(&env->insns[i])) {
+			if (reached[i + 1]) {
+				env->insn_idx = i;
+				err = vrej(env, "jump into the middle of ldimm64 insn %u", i);
+				break;
+			}
+			i++;
+		}
+	}
+	free(reached);
+	if (!err)
+		compute_liveness(env);
+	return err;
+}

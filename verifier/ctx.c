@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctx: what a program may do with its context, per program type. Which
+ * bytes of struct __sk_buff, xdp_md, pt_regs, a tracepoint record or a
+ * perf event it may read or write and with which widths, which loads give
+ * packet pointers, whether LD_ABS/LD_IND is allowed and which values r0 may
+ * hold at exit.
+ *
+ * The rules are those of the Linux verifier in privileged mode (CAP_BPF,
+ * CAP_PERFMON), on x86_64: the *_is_valid_access() functions of
+ * net/core/filter.c and kernel/trace/bpf_trace.c, may_access_skb() and
+ * check_return_code() of kernel/bpf/verifier.c, read for their semantics
+ * (6.12 source) and checked against the running kernel (6.18) by
+ * tests/progtype, offset by offset. This is our own table-driven code, not
+ * a translation of the kernel's switch statements.
+ *
+ * Deliberate difference (stricter): the kernel lets a tracepoint read at a
+ * negative offset (tp_prog_is_valid_access() compares the int offset with
+ * sizeof(void *), so a negative one passes as a huge unsigned value); we do
+ * not.
+ *
+ * Must not: look at register state (the engine does), allocate, or
+ * accept an access the kernel would refuse. Where we cannot model what an
+ * access yields (a socket pointer) we say so with -EOPNOTSUPP.
+ */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <linux/bpf_perf_event.h>
+#include <stddef.h>
+
+#include "progtype.h"
+
+/* Bits of a program-type mask: one bit per kernel prog type number. All
+ * the types we model are below 32. */
+#define T(type) (1u << (type))
+#define T_SOCKF T(BPF_PROG_TYPE_SOCKET_FILTER)
+#define T_CLS T(BPF_PROG_TYPE_SCHED_CLS)
+#define T_ACT T(BPF_PROG_TYPE_SCHED_ACT)
+#define T_CGSKB T(BPF_PROG_TYPE_CGROUP_SKB)
+#define T_TC (T_CLS | T_ACT)
+#define T_SKB (T_SOCKF | T_TC | T_CGSKB)
+
+_Static_assert(BPF_PROG_TYPE_RAW_TRACEPOINT < 32, "prog type masks are 32 bits");
+
+/* The access is fine at any width 1, 2, 4 (the kernel's default narrow
+ * rule for u32 fields: bpf_ctx_narrow_access_ok() with size_default 4);
+ * writes need the whole word. */
+#define K_WORD 0
+/* cb[]: any width that stays inside cb[0..4], reads and writes. */
+#define K_CB 1
+/* data, data_end, data_meta: only whole 4-byte loads, never sign-extended. */
+#define K_PKT 2
+/* Whole-word only, reads and writes (the IPv4/IPv6 address words). */
+#define K_WORD_ONLY 3
+/* 8-byte field, 8-byte accesses only (tstamp; hwtstamp read-only). */
+#define K_U64 4
+/* Never accessible (flow_keys, padding). */
+#define K_NEVER 5
+/* skb->sk: 8-byte read, a socket pointer we do not model. */
+#define K_SOCK 6
+/* tstamp_type: a single byte. */
+#define K_BYTE 7
+
+/*
+ * One __sk_buff field: where it is, what kind of access rule it has, which
+ * program types may read it and which may write it. Each mask already
+ * folds in the type-specific exclusions of sk_filter_, cg_skb_ and
+ * tc_cls_act_is_valid_access() (e.g. socket filters see no data pointers,
+ * cgroup_skb no data_meta, tc no socket tuple).
+ */
+struct skb_field {
+	const char *name;   /* as in struct __sk_buff */
+	uint8_t off;        /* byte offset */
+	uint8_t size;       /* bytes */
+	uint8_t kind;       /* K_* */
+	uint32_t readers;   /* prog types that may read it */
+	uint32_t writers;   /* prog types that may write it */
+};
+
+/* Readable by every skb type; written by none. */
+#define RD_ALL T_SKB, 0
+/* The 5-tuple words (family..local_port) only cgroup_skb may read: socket
+ * filters and tc refuse them; the rest of the kernel's users (sk_skb) are
+ * not modelled here. */
+#define RD_CG T_CGSKB, 0
+
+static const struct skb_field skb_fields[BVC_SKB_NR_FIELDS] = {
+	[BVC_SKB_LEN] = { "len", 0, 4, K_WORD, RD_ALL },
+	[BVC_SKB_PKT_TYPE] = { "pkt_type", 4, 4, K_WORD, RD_ALL },
+	[BVC_SKB_MARK] = { "mark", 8, 4, K_WORD, T_SKB, T_TC | T_CGSKB },
+	[BVC_SKB_QUEUE_MAPPING] = { "queue_mapping", 12, 4, K_WORD, T_SKB, T_TC },
+	[BVC_SKB_PROTOCOL] = { "protocol", 16, 4, K_WORD, RD_ALL },
+	[BVC_SKB_VLAN_PRESENT] = { "vlan_present", 20, 4, K_WORD, RD_ALL },
+	[BVC_SKB_VLAN_TCI] = { "vlan_tci", 24, 4, K_WORD, RD_ALL },
+	[BVC_SKB_VLAN_PROTO] = { "vlan_proto", 28, 4, K_WORD, RD_ALL },
+	[BVC_SKB_PRIORITY] = { "priority", 32, 4, K_WORD, T_SKB, T_TC | T_CGSKB },
+	[BVC_SKB_INGRESS_IFINDEX] = { "ingress_ifindex", 36, 4, K_WORD, RD_ALL },
+	[BVC_SKB_IFINDEX] = { "ifindex", 40, 4, K_WORD, RD_ALL },
+	[BVC_SKB_TC_INDEX] = { "tc_index", 44, 4, K_WORD, T_SKB, T_TC },
+	/* cb[] is the one area every skb type may write. */
+	[BVC_SKB_CB0] = { "cb[0]", 48, 4, K_CB, T_SKB, T_SKB },
+	[BVC_SKB_CB1] = { "cb[1]", 52, 4, K_CB, T_SKB, T_SKB },
+	[BVC_SKB_CB2] = { "cb[2]", 56, 4, K_CB, T_SKB, T_SKB },
+	[BVC_SKB_CB3] = { "cb[3]", 60, 4, K_CB, T_SKB, T_SKB },
+	[BVC_SKB_CB4] = { "cb[4]", 64, 4, K_CB, T_SKB, T_SKB },
+	[BVC_SKB_HASH] = { "hash", 68, 4, K_WORD, RD_ALL },
+	/* tc_classid belongs to tc alone (the qdisc cb it lives in). */
+	[BVC_SKB_TC_CLASSID] = { "tc_classid", 72, 4, K_WORD, T_TC, T_TC },
+	[BVC_SKB_DATA] = { "data", 76, 4, K_PKT, T_TC | T_CGSKB, 0 },
+	[BVC_SKB_DATA_END] = { "data_end", 80, 4, K_PKT, T_TC | T_CGSKB, 0 },
+	[BVC_SKB_NAPI_ID] = { "napi_id", 84, 4, K_WORD, RD_ALL },
+	[BVC_SKB_FAMILY] = { "family", 88, 4, K_WORD, RD_CG },
+	[BVC_SKB_REMOTE_IP4] = { "remote_ip4", 92, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_LOCAL_IP4] = { "local_ip4", 96, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_REMOTE_IP6_0] = { "remote_ip6[0]", 100, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_REMOTE_IP6_1] = { "remote_ip6[1]", 104, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_REMOTE_IP6_2] = { "remote_ip6[2]", 108, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_REMOTE_IP6_3] = { "remote_ip6[3]", 112, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_LOCAL_IP6_0] = { "local_ip6[0]", 116, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_LOCAL_IP6_1] = { "local_ip6[1]", 120, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_LOCAL_IP6_2] = { "local_ip6[2]", 124, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_LOCAL_IP6_3] = { "local_ip6[3]", 128, 4, K_WORD_ONLY, RD_CG },
+	[BVC_SKB_REMOTE_PORT] = { "remote_port", 132, 4, K_WORD, RD_CG },
+	[BVC_SKB_LOCAL_PORT] = { "local_port", 136, 4, K_WORD, RD_CG },
+	[BVC_SKB_DATA_META] = { "data_meta", 140, 4, K_PKT, T_TC, 0 },
+	[BVC_SKB_FLOW_KEYS] = { "flow_keys", 144, 8, K_NEVER, 0, 0 },
+	/* Writing tstamp needs CAP_BPF in cgroup_skb: we are privileged. */
+	[BVC_SKB_TSTAMP] = { "tstamp", 152, 8, K_U64, T_TC | T_CGSKB, T_TC | T_CGSKB },
+	[BVC_SKB_WIRE_LEN] = { "wire_len", 160, 4, K_WORD, T_TC, 0 },
+	[BVC_SKB_GSO_SEGS] = { "gso_segs", 164, 4, K_WORD, RD_ALL },
+	[BVC_SKB_SK] = { "sk", 168, 8, K_SOCK, RD_ALL },
+	[BVC_SKB_GSO_SIZE] = { "gso_size", 176, 4, K_WORD, RD_ALL },
+	/* Only tc reads it (it changes how tc rewrites tstamp accesses). */
+	[BVC_SKB_TSTAMP_TYPE] = { "tstamp_type", 180, 1, K_BYTE, T_TC, 0 },
+	[BVC_SKB_HWTSTAMP] = { "hwtstamp", 184, 8, K_U64, T_TC | T_CGSKB, 0 },
+};
+
+#undef RD_ALL
+#undef RD_CG
+
+/* Our offsets are our own data; the UAPI header must agree with them. */
+_Static_assert(offsetof(struct __sk_buff, cb) == 48, "cb");
+_Static_assert(offsetof(struct __sk_buff, data) == 76, "data");
+_Static_assert(offsetof(struct __sk_buff, family) == 88, "family");
+_Static_assert(offsetof(struct __sk_buff, local_port) == 136, "local_port");
+_Static_assert(offsetof(struct __sk_buff, data_meta) == 140, "data_meta");
+_Static_assert(offsetof(struct __sk_buff, flow_keys) == 144, "flow_keys");
+_Static_assert(offsetof(struct __sk_buff, tstamp) == 152, "tstamp");
+_Static_assert(offsetof(struct __sk_buff, sk) == 168, "sk");
+_Static_assert(offsetof(struct __sk_buff, tstamp_type) == 180, "tstamp_type");
+_Static_assert(offsetof(struct __sk_buff, hwtstamp) == 184, "hwtstamp");
+_Static_assert(sizeof(struct __sk_buff) == 192, "__sk_buff");
+_Static_assert(sizeof(struct xdp_md) == 24, "xdp_md");
+_Static_assert(sizeof(struct bpf_perf_event_data) == BVC_PT_REGS_SIZE + 16, "perf event");
+_Static_assert(BPF_XDP_DEVMAP == BVC_ATTACH_XDP_DEVMAP, "attach type numbering");
+_Static_assert(BPF_CGROUP_INET_EGRESS == BVC_ATTACH_CGROUP_INET_EGRESS, "attach type numbering");
+
+#define SKB_SIZE 192
+#define XDP_SIZE 24
+#define PE_SIZE (BVC_PT_REGS_SIZE + 16)
+/* PERF_MAX_TRACE_SIZE: the largest tracepoint record the kernel hands in. */
+#define TP_SIZE 8192
+/* A raw tracepoint's context: MAX_BPF_FUNC_ARGS u64 arguments. */
+#define RAW_TP_SIZE (12 * 8)
+
+static const char *const pt_regs_names[BVC_PT_REGS_SIZE / 8] = {
+	"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax",
+	"cx", "dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss",
+};
+
+static const char *const xdp_names[BVC_XDP_NR_FIELDS] = {
+	"data", "data_end", "data_meta", "ingress_ifindex", "rx_queue_index", "egress_ifindex",
+};
+
+bool bvc_prog_type_supported(uint32_t prog_type)
+{
+	switch (prog_type) {
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_XDP:
+	case BPF_PROG_TYPE_PERF_EVENT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Is @size one of the four load/store widths? */
+static bool is_width(int size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+/* Fill @out for an allowed access. */
+static int allow(struct bvc_ctx_access *out, enum bvc_rtype type, unsigned int field,
+		 unsigned int field_size)
+{
+	out->type = type;
+	out->field = (uint16_t)field;
+	out->field_size = (uint8_t)field_size;
+	return 0;
+}
+
+/* The __sk_buff field holding byte @off, or -1 (padding past tstamp_type). */
+static int skb_field_at(int off)
+{
+	int i;
+
+	for (i = 0; i < BVC_SKB_NR_FIELDS; i++)
+		if (off >= skb_fields[i].off && off < skb_fields[i].off + skb_fields[i].size)
+			return i;
+	return -1;
+}
+
+/* __sk_buff for socket filters, tc and cgroup_skb (bpf_skb_is_valid_access()
+ * with the per-type restrictions folded into skb_fields[]). */
+static int check_skb(uint32_t prog_type, int off, int size, bool write,
+		     struct bvc_ctx_access *out)
+{
+	const struct skb_field *f;
+	int i;
+
+	if (off < 0 || off >= SKB_SIZE || off % size)
+		return -EACCES;
+	i = skb_field_at(off);
+	if (i < 0)
+		return -EACCES;
+	f = &skb_fields[i];
+	if (!(T(prog_type) & (write ? f->writers : f->readers)))
+		return -EACCES;
+
+	switch (f->kind) {
+	case K_CB:
+		/* cb[] is copied as is: any width that stays inside it. */
+		if (off + size > skb_fields[BVC_SKB_CB4].off + 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, i, size);
+	case K_PKT:
+		if (size != 4)
+			return -EACCES;
+		if (i == BVC_SKB_DATA)
+			return allow(out, BVC_PTR_PACKET, i, 4);
+		if (i == BVC_SKB_DATA_END)
+			return allow(out, BVC_PTR_PACKET_END, i, 4);
+		return allow(out, BVC_PTR_PACKET_META, i, 4);
+	case K_WORD_ONLY:
+		if (size != 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, i, 4);
+	case K_U64:
+		if (size != 8)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, i, 8);
+	case K_SOCK:
+		if (size != 8)
+			return -EACCES;
+		/* PTR_TO_SOCK_COMMON_OR_NULL in the kernel: not modelled. */
+		return -EOPNOTSUPP;
+	case K_BYTE:
+		if (size != 1)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, i, 1);
+	case K_WORD:
+		/* Reads may be narrow (1, 2, 4 at their natural alignment);
+		 * writes store the whole word. */
+		if (write ? size != 4 : size > 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, i, 4);
+	default: /* K_NEVER */
+		return -EACCES;
+	}
+}
+
+/* struct xdp_md: whole aligned words, read-only (writes are only for
+ * offloaded programs, which we do not verify); egress_ifindex exists only
+ * for programs run from a devmap. */
+static int check_xdp(uint32_t eat, int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	int field = off / 4;
+
+	if (write || off < 0 || off >= XDP_SIZE || size != 4 || off % 4)
+		return -EACCES;
+	if (field == BVC_XDP_EGRESS_IFINDEX && eat != BVC_ATTACH_XDP_DEVMAP)
+		return -EACCES;
+	switch (field) {
+	case BVC_XDP_DATA:
+		return allow(out, BVC_PTR_PACKET, field, 4);
+	case BVC_XDP_DATA_END:
+		return allow(out, BVC_PTR_PACKET_END, field, 4);
+	case BVC_XDP_DATA_META:
+		return allow(out, BVC_PTR_PACKET_META, field, 4);
+	default:
+		return allow(out, BVC_SCALAR, field, 4);
+	}
+}
+
+/*
+ * The tracing contexts are plain memory the program reads in place:
+ * pt_regs (kprobe), the raw record (tracepoint, whose first 8 bytes are the
+ * common header the kernel hides), the argument array (raw_tracepoint).
+ * Any naturally aligned read inside [@lo, @end).
+ */
+static int check_plain(int lo, int end, int off, int size, bool write,
+		       struct bvc_ctx_access *out)
+{
+	if (write || off < lo || off >= end || off % size || off + size > end)
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 8, 8);
+}
+
+/* struct bpf_perf_event_data: registers are read whole (the kernel loads
+ * them through a pointer, one long at a time); sample_period and addr may
+ * be read narrow. */
+static int check_perf_event(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (write || off < 0 || off >= PE_SIZE || off % size)
+		return -EACCES;
+	if (off < BVC_PT_REGS_SIZE && size != 8)
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 8, 8);
+}
+
+int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,
+			 bool write, struct bvc_ctx_access *out)
+{
+	if (!is_width(size) || !out)
+		return -EACCES;
+	switch (prog_type) {
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+		return check_skb(prog_type, off, size, write, out);
+	case BPF_PROG_TYPE_XDP:
+		return check_xdp(expected_attach_type, off, size, write, out);
+	case BPF_PROG_TYPE_KPROBE:
+		return check_plain(0, BVC_PT_REGS_SIZE, off, size, write, out);
+	case BPF_PROG_TYPE_TRACEPOINT:
+		return check_plain(8, TP_SIZE, off, size, write, out);
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		return check_plain(0, RAW_TP_SIZE, off, size, write, out);
+	case BPF_PROG_TYPE_PERF_EVENT:
+		return check_perf_event(off, size, write, out);
+	default:
+		return -EACCES;
+	}
+}
+
+const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
+{
+	static const char *const tp_slot = "u64 slot";
+	static const char *const raw_tp_names[RAW_TP_SIZE / 8] = {
+		"args[0]", "args[1]", "args[2]", "args[3]", "args[4]",  "args[5]",
+		"args[6]", "args[7]", "args[8]", "args[9]", "args[10]", "args[11]",
+	};
+
+	switch (prog_type) {
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+		return field < BVC_SKB_NR_FIELDS ? skb_fields[field].name : NULL;
+	case BPF_PROG_TYPE_XDP:
+		return field < BVC_XDP_NR_FIELDS ? xdp_names[field] : NULL;
+	case BPF_PROG_TYPE_KPROBE:
+		return field < BVC_PT_REGS_SIZE / 8 ? pt_regs_names[field] : NULL;
+	case BPF_PROG_TYPE_PERF_EVENT:
+		if (field == BVC_PE_SAMPLE_PERIOD)
+			return "sample_period";
+		if (field == BVC_PE_ADDR)
+			return "addr";
+		return field < BVC_PT_REGS_SIZE / 8 ? pt_regs_names[field] : NULL;
+	case BPF_PROG_TYPE_TRACEPOINT:
+		return field >= 1 && field < TP_SIZE / 8 ? tp_slot : NULL;
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		return field < RAW_TP_SIZE / 8 ? raw_tp_names[field] : NULL;
+	default:
+		return NULL;
+	}
+}
+
+bool bvc_prog_type_may_ld_abs(uint32_t prog_type)
+{
+	/* LD_ABS/LD_IND are calls into skb helpers: only where ctx is an
+	 * sk_buff and the kernel wires them up (may_access_skb()). cgroup_skb
+	 * has an skb too but is not on the kernel's list. */
+	return prog_type == BPF_PROG_TYPE_SOCKET_FILTER || prog_type == BPF_PROG_TYPE_SCHED_CLS ||
+	       prog_type == BPF_PROG_TYPE_SCHED_ACT;
+}
+
+bool bvc_prog_type_may_write_pkt(uint32_t prog_type)
+{
+	/* cgroup_skb sees packets that other layers still own: read only. */
+	return prog_type == BPF_PROG_TYPE_SCHED_CLS || prog_type == BPF_PROG_TYPE_SCHED_ACT ||
+	       prog_type == BPF_PROG_TYPE_XDP;
+}
+
+bool bvc_prog_ret_range(uint32_t prog_type, uint32_t expected_attach_type, int64_t *lo,
+			int64_t *hi)
+{
+	switch (prog_type) {
+	case BPF_PROG_TYPE_CGROUP_SKB:
+		/* Bit 0 allows the packet; on egress bit 1 asks for congestion
+		 * notification, so egress takes [0, 3]. */
+		*lo = 0;
+		*hi = expected_attach_type == BVC_ATTACH_CGROUP_INET_EGRESS ? 3 : 1;
+		return true;
+	case BPF_PROG_TYPE_KPROBE:
+		/* A session's entry program returns 0 (run the exit program)
+		 * or 1 (skip it); plain kprobes may return anything. */
+		if (expected_attach_type != BVC_ATTACH_TRACE_KPROBE_SESSION)
+			return false;
+		*lo = 0;
+		*hi = 1;
+		return true;
+	default:
+		/* xdp, tc and socket filters interpret any value at run time;
+		 * tracepoints, raw tracepoints (without BTF) and perf events
+		 * ignore it. */
+		return false;
+	}
+}

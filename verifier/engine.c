@@ -1,0 +1,1010 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The verifier engine: path exploration in one process.
+ *
+ * How it works (the kernel's design, which bpfvc follows so its verdicts
+ * and messages can be compared with the kernel's):
+ *
+ * Static passes first: the ISA pass (isa.c) refuses malformed encodings
+ * and jumps out of range, cfg.c refuses unreachable code, finds functions
+ * and prune points and computes which registers are live where.
+ *
+ * Then every path from the entry is walked, instruction by instruction, on
+ * an abstract state: per register a type (scalar, or a pointer to ctx,
+ * stack, map value, packet, ...) with a fixed offset and a value set for
+ * the number or the pointer's variable offset (bvc_scalar: a tnum plus
+ * signed/unsigned 64- and 32-bit ranges); per stack byte whether it is
+ * unwritten, a spilled register, some bytes, or zeros. Each instruction is
+ * checked on that state and applied to it. At a conditional jump whose
+ * outcome the state does not decide, the taken side is pushed on a stack
+ * and the fall-through is followed first; the pushed states are popped
+ * when a path ends (depth first, as the kernel). Each side is refined by
+ * the condition (r1 > 5 on one side, r1 <= 5 on the other; a NULL check
+ * turns "map_value_or_null" into "map_value" or into 0; a comparison with
+ * data_end proves a packet range).
+ *
+ * Paths multiply, so at prune points the current state is compared with
+ * checkpoints kept earlier at the same instruction (prune.c); if one that
+ * is finished (every path below it explored and safe) includes the current
+ * state, the current path is safe and ends. Bounded loops terminate the
+ * same way: each iteration changes the state until it is covered or the
+ * instruction budget runs out ("BPF program is too large"); an iteration
+ * that comes back with the very same state is an infinite loop.
+ *
+ * The first unsafe step rejects the program with the kernel's message.
+ * Whatever the engine does not model is refused as "unsupported: ...":
+ * never accepted.
+ *
+ * Built to be split across processes later (DESIGN.md section 4): states
+ * are self-contained values, the pending stack is the set of work items,
+ * and checkpoints are only used once finished.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bpfvc/disasm.h"
+#include "engine.h"
+
+int vrej(struct bvc_env *env, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (env->rejected)
+		return -EACCES;
+	env->rejected = true;
+	env->err_insn = env->insn_idx;
+	va_start(ap, fmt);
+	vsnprintf(env->err, sizeof(env->err), fmt, ap);
+	va_end(ap);
+	vlog(env, "%s\n", env->err);
+	return -EACCES;
+}
+
+int vunsup(struct bvc_env *env, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!env->rejected)
+		env->unsupported = true;
+	return vrej(env, "unsupported: %s", what);
+}
+
+void vlog(struct bvc_env *env, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (env->opts.log_level <= 0)
+		return;
+	for (;;) {
+		size_t room = env->log_cap - env->log_len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(env->log ? env->log + env->log_len : NULL, env->log ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (env->log && (size_t)n < room) {
+			env->log_len += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = env->log_cap ? env->log_cap * 2 : 65536;
+			char *p;
+
+			while (cap - env->log_len <= (size_t)n)
+				cap *= 2;
+			if (cap > (64u << 20))
+				return; /* the log is a courtesy, not a reason to fail */
+			p = realloc(env->log, cap);
+			if (!p)
+				return;
+			env->log = p;
+			env->log_cap = cap;
+		}
+	}
+}
+
+static uint32_t subprog_of(const struct bvc_env *env, uint32_t insn)
+{
+	uint32_t i = 0;
+
+	while (i + 1 < env->nsubprogs && env->subprogs[i + 1].start <= insn)
+		i++;
+	return i;
+}
+
+/* Push the state that continues at @insn onto the pending stack. */
+static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t prev)
+{
+	struct bvc_state *st;
+
+	if (env->npending >= BVC_MAX_PENDING) {
+		vrej(env, "The sequence of %u jumps is too complex.", env->npending + 1);
+		return NULL;
+	}
+	if (env->npending == env->cap_pending) {
+		uint32_t cap = env->cap_pending ? env->cap_pending * 2 : 64;
+		struct bvc_pending *p = realloc(env->pending, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		env->pending = p;
+		env->cap_pending = cap;
+	}
+	st = state_copy(env->cur);
+	if (!st)
+		return NULL;
+	st->insn_idx = insn;
+	env->pending[env->npending++] = (struct bvc_pending){ st, insn, prev };
+	if (st->parent)
+		st->parent->branches++;
+	return st;
+}
+
+/* Apply @fn to every register and spilled register of @st. */
+#define for_each_reg(st, reg, body)                                                         \
+	for (uint32_t _f = 0; _f <= (st)->curframe; _f++) {                                 \
+		struct bvc_frame *_fr = (st)->frames[_f];                                   \
+		for (int _r = 0; _r < BVC_MAX_REG; _r++) {                                  \
+			struct bvc_reg *reg = &_fr->regs[_r];                                \
+			body                                                                 \
+		}                                                                            \
+		for (uint32_t _s = 0; _s < _fr->nslots; _s++) {                             \
+			if (_fr->slots[_s].stype[0] != BVC_STACK_SPILL)                      \
+				continue;                                                    \
+			{                                                                    \
+				struct bvc_reg *reg = &_fr->slots[_s].spilled;               \
+				body                                                         \
+			}                                                                    \
+		}                                                                            \
+	}
+
+/* After a NULL check: every copy of the pointer becomes 0 or non-NULL. */
+static void mark_ptr_or_null(struct bvc_state *st, uint32_t id, bool is_null)
+{
+	uint32_t ref = 0;
+
+	for_each_reg(st, reg, {
+		if (reg->id == id && reg->maybe_null && is_pointer(reg)) {
+			if (is_null) {
+				ref = reg->ref_obj_id;
+				mark_reg_known(reg, 0);
+			} else {
+				reg->maybe_null = false;
+			}
+		}
+	});
+	if (is_null && ref) {
+		/* A NULL record holds no reference: nothing to release. */
+		for (uint32_t i = 0; i < st->nrefs; i++) {
+			if (st->refs[i] == ref) {
+				st->refs[i] = st->refs[--st->nrefs];
+				break;
+			}
+		}
+	}
+}
+
+/* Linked scalars (copies made by "rX = rY"): a refinement of one is a
+ * refinement of all. */
+static void sync_linked(struct bvc_state *st, const struct bvc_reg *known)
+{
+	if (!known->id || known->type != BVC_SCALAR)
+		return;
+	for_each_reg(st, reg, {
+		if (reg->type == BVC_SCALAR && reg->id == known->id)
+			reg->var = known->var;
+	});
+}
+
+/* A comparison of a packet pointer with data_end (or data with data_meta)
+ * proves that many bytes readable: the kernel's find_good_pkt_pointers. */
+static void mark_pkt_range(struct bvc_state *st, const struct bvc_reg *ptr, bool right_open)
+{
+	int32_t range;
+
+	if (ptr->off < 0 || (ptr->off == 0 && right_open))
+		return;
+	if (ptr->var.umax > BVC_PKT_MAX_RANGE || ptr->var.umax + (uint64_t)ptr->off > BVC_PKT_MAX_RANGE)
+		return;
+	range = ptr->off + (right_open ? 1 : 0);
+	for_each_reg(st, reg, {
+		if (reg->type == ptr->type && reg->id == ptr->id && reg->range < range)
+			reg->range = range;
+	});
+}
+
+/* data itself, not moved: the end that data_meta is compared with. */
+static bool is_init_pkt(const struct bvc_reg *reg)
+{
+	return reg->type == BVC_PTR_PACKET && reg->off == 0 && bvc_scalar_is_const(&reg->var) &&
+	       reg->var.var_off.value == 0;
+}
+
+/*
+ * "if pkt <op> pkt_end" in either order: which side learns what. Returns
+ * true when the comparison was of that kind (the branch is then unknown).
+ */
+static bool try_match_pkt(const struct bvc_insn *insn, const struct bvc_reg *dst,
+			  const struct bvc_reg *src, struct bvc_state *taken, struct bvc_state *fall)
+{
+	uint8_t op = bvc_insn_op(insn);
+	const struct bvc_reg *ptr;
+	bool ptr_left;
+
+	if (bvc_insn_class(insn) == BVC_JMP32 || bvc_insn_srcbit(insn) != BVC_X)
+		return false;
+	if ((dst->type == BVC_PTR_PACKET && src->type == BVC_PTR_PACKET_END) ||
+	    (dst->type == BVC_PTR_PACKET_META && is_init_pkt(src))) {
+		ptr = dst;
+		ptr_left = true;
+	} else if ((src->type == BVC_PTR_PACKET && dst->type == BVC_PTR_PACKET_END) ||
+		   (src->type == BVC_PTR_PACKET_META && is_init_pkt(dst))) {
+		ptr = src;
+		ptr_left = false;
+	} else {
+		return false;
+	}
+	if (!ptr_left)
+		op = bvc_jmp_flip(op);
+	/* Now "ptr <op> end". */
+	switch (op) {
+	case BVC_JGT: /* ptr > end: fall-through has ptr <= end */
+		if (fall)
+			mark_pkt_range(fall, ptr, false);
+		break;
+	case BVC_JGE: /* ptr >= end: fall-through has ptr < end */
+		if (fall)
+			mark_pkt_range(fall, ptr, true);
+		break;
+	case BVC_JLT: /* ptr < end: taken has ptr < end */
+		if (taken)
+			mark_pkt_range(taken, ptr, true);
+		break;
+	case BVC_JLE: /* ptr <= end */
+		if (taken)
+			mark_pkt_range(taken, ptr, false);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static struct bvc_reg *state_reg(struct bvc_state *st, uint32_t regno)
+{
+	return &st->frames[st->curframe]->regs[regno];
+}
+
+/* Refine the scalars of @st for "dst <op> src" holding. */
+static void refine_scalars(struct bvc_state *st, const struct bvc_insn *insn, uint8_t op,
+			   bool x)
+{
+	struct bvc_reg *dst = state_reg(st, insn->dst);
+	struct bvc_reg konst, *src = x ? state_reg(st, insn->src) : &konst;
+	bool is32 = bvc_insn_class(insn) == BVC_JMP32;
+
+	if (!x)
+		mark_reg_known(&konst, (uint64_t)(int64_t)insn->imm);
+	if (dst->type != BVC_SCALAR || src->type != BVC_SCALAR)
+		return;
+	bvc_scalar_refine(&dst->var, &src->var, op, is32);
+	sync_linked(st, dst);
+	if (x)
+		sync_linked(st, src);
+}
+
+/* Pointers the kernel knows are never NULL (its reg_not_null, our subset):
+ * note that ctx and stack pointers are not among them. */
+static bool is_not_null(const struct bvc_reg *reg)
+{
+	if (reg->maybe_null)
+		return false;
+	return reg->type == BVC_PTR_MAP_VALUE || reg->type == BVC_PTR_MAP_KEY ||
+	       reg->type == BVC_PTR_MEM;
+}
+
+static int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_reg *regs = cur_regs(env), *dst = &regs[insn->dst], konst, *src;
+	bool x = bvc_insn_srcbit(insn) == BVC_X, is32 = bvc_insn_class(insn) == BVC_JMP32;
+	uint8_t op = bvc_insn_op(insn);
+	uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->off + 1);
+	struct bvc_state *other;
+	int pred = -1;
+
+	if (op == BVC_JCOND)
+		return vunsup(env, "may_goto");
+	if (dst->type == BVC_NOT_INIT)
+		return vrej(env, "R%u !read_ok", insn->dst);
+	if (x) {
+		src = &regs[insn->src];
+		if (src->type == BVC_NOT_INIT)
+			return vrej(env, "R%u !read_ok", insn->src);
+	} else {
+		mark_reg_known(&konst, is32 ? (uint32_t)insn->imm : (uint64_t)(int64_t)insn->imm);
+		src = &konst;
+	}
+
+	if (dst->type == BVC_SCALAR && src->type == BVC_SCALAR) {
+		pred = bvc_scalar_branch_taken(&dst->var, &src->var, op, is32);
+	} else if (!is32 && (op == BVC_JEQ || op == BVC_JNE) && src->type == BVC_SCALAR &&
+		   bvc_scalar_is_const(&src->var) && src->var.var_off.value == 0 &&
+		   is_not_null(dst)) {
+		/* A pointer that cannot be NULL is never equal to 0. */
+		pred = op == BVC_JNE;
+	}
+
+	if (pred == 1) {
+		env->insn_idx = target;
+		return 1;
+	}
+	if (pred == 0) {
+		env->insn_idx++;
+		return 1;
+	}
+
+	other = push_stack(env, target, env->insn_idx);
+	if (!other)
+		return env->rejected ? -EACCES : -ENOMEM;
+
+	if (!is32 && (op == BVC_JEQ || op == BVC_JNE) && dst->maybe_null && is_pointer(dst) &&
+	    src->type == BVC_SCALAR && bvc_scalar_is_const(&src->var) &&
+	    src->var.var_off.value == 0) {
+		/* "if ptr == 0": NULL on one side, valid on the other. */
+		mark_ptr_or_null(other, dst->id, op == BVC_JEQ);
+		mark_ptr_or_null(env->cur, dst->id, op != BVC_JEQ);
+	} else if (try_match_pkt(insn, dst, src, other, env->cur)) {
+		/* ranges recorded */
+	} else {
+		refine_scalars(other, insn, op, x);
+		refine_scalars(env->cur, insn, bvc_jmp_negate(op), x);
+	}
+	env->insn_idx++;
+	return 1;
+}
+
+/* The argument a helper's size parameter pairs with, checked and sized. */
+static int check_size_arg(struct bvc_env *env, uint32_t regno, uint8_t kind, uint32_t mem_regno,
+			  bool mem_write, bool pkt_ok, bool null_ok)
+{
+	struct bvc_reg *reg = &cur_regs(env)[regno];
+	bool zero_ok = kind == BVC_ARG_CONST_SIZE_OR_ZERO;
+
+	if (reg->type != BVC_SCALAR)
+		return vrej(env, "R%u type=%s expected=scalar", regno, rtype_name(reg));
+	if (reg->var.smin < 0)
+		return vrej(env, "R%u min value is negative, either use unsigned or 'var &= const'",
+			    regno);
+	if (reg->var.umin == 0 && !zero_ok) {
+		return vrej(env, "R%u invalid zero-sized read: u64=[%llu,%llu]", regno,
+			    (unsigned long long)reg->var.umin, (unsigned long long)reg->var.umax);
+	}
+	if (reg->var.umax >= BVC_MAX_VAR_OFF)
+		return vrej(env, "R%u unbounded memory access, use 'var &= const' or 'if (var < const)'",
+			    regno);
+	return check_mem_region(env, mem_regno, reg->var.umax, mem_write,
+				zero_ok && reg->var.umin == 0, pkt_ok, null_ok);
+}
+
+static bool is_acquired(const struct bvc_state *st, uint32_t id)
+{
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		if (st->refs[i] == id)
+			return true;
+	return false;
+}
+
+static void release_reference(struct bvc_state *st, uint32_t ref)
+{
+	for (uint32_t i = 0; i < st->nrefs; i++) {
+		if (st->refs[i] == ref) {
+			st->refs[i] = st->refs[--st->nrefs];
+			break;
+		}
+	}
+	for_each_reg(st, reg, {
+		if (reg->ref_obj_id == ref)
+			mark_reg_unknown(reg);
+	});
+}
+
+static void invalidate_pkt_pointers(struct bvc_state *st)
+{
+	for_each_reg(st, reg, {
+		if (is_pkt_pointer(reg) || reg->type == BVC_PTR_PACKET_END)
+			mark_reg_unknown(reg);
+	});
+}
+
+static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_reg *regs = cur_regs(env);
+	const struct bvc_helper_proto *fn;
+	const char *name = bvc_helper_name(insn->imm);
+	int32_t map = -1;
+	uint32_t release_ref = 0;
+	uint64_t alloc_size = 0;
+	int err;
+
+	err = bvc_helper_proto_get(insn->imm, env->prog->type, &fn);
+	if (err == -ERANGE)
+		return vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
+	if (err == -EOPNOTSUPP)
+		return vunsup(env, "helper %s#%d", name ? name : "unknown", insn->imm);
+	if (err)
+		return vrej(env, "program of this type cannot use helper %s#%d",
+			    name ? name : "unknown", insn->imm);
+	if ((fn->flags & BVC_HELPER_GPL_ONLY) && !env->gpl)
+		return vrej(env, "cannot call GPL-restricted function from non-GPL compatible program");
+
+	for (uint32_t a = 0; a < 5 && fn->args[a] != BVC_ARG_NONE; a++) {
+		uint32_t regno = a + 1;
+		struct bvc_reg *reg = &regs[regno];
+		uint8_t kind = fn->args[a];
+		bool pkt_ok = fn->flags & BVC_HELPER_PKT_ACCESS;
+
+		if (reg->type == BVC_NOT_INIT)
+			return vrej(env, "R%u !read_ok", regno);
+		switch (kind) {
+		case BVC_ARG_ANYTHING:
+			break;
+		case BVC_ARG_CONST_MAP_PTR:
+			if (reg->type != BVC_CONST_PTR_MAP)
+				return vrej(env, "R%u type=%s expected=map_ptr", regno, rtype_name(reg));
+			map = (int32_t)reg->map_idx;
+			if (!bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
+				return vrej(env, "cannot pass map_type %u into func %s#%d",
+					    env->img->maps[map].type, name ? name : "?", insn->imm);
+			break;
+		case BVC_ARG_MAP_KEY:
+		case BVC_ARG_MAP_VALUE:
+			if (map < 0)
+				return vrej(env, "invalid map_ptr to access map->%s",
+					    kind == BVC_ARG_MAP_KEY ? "key" : "value");
+			if (reg->type == BVC_SCALAR || reg->maybe_null)
+				return vrej(env, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
+					    regno, rtype_name(reg));
+			err = check_mem_region(env, regno,
+					       kind == BVC_ARG_MAP_KEY ? env->img->maps[map].key_size
+								       : env->img->maps[map].value_size,
+					       false, false, true, false);
+			if (err)
+				return err;
+			break;
+		case BVC_ARG_MEM:
+		case BVC_ARG_MEM_OR_NULL:
+		case BVC_ARG_MEM_RW:
+		case BVC_ARG_UNINIT_MEM:
+			if (a + 1 >= 5 || (fn->args[a + 1] != BVC_ARG_CONST_SIZE &&
+					   fn->args[a + 1] != BVC_ARG_CONST_SIZE_OR_ZERO))
+				return vunsup(env, "helper %s#%d memory argument without size",
+					      name ? name : "?", insn->imm);
+			if (regs[regno + 1].type == BVC_NOT_INIT)
+				return vrej(env, "R%u !read_ok", regno + 1);
+			err = check_size_arg(env, regno + 1, fn->args[a + 1], regno,
+					     kind == BVC_ARG_UNINIT_MEM || kind == BVC_ARG_MEM_RW, pkt_ok,
+					     kind == BVC_ARG_MEM_OR_NULL);
+			if (err)
+				return err;
+			a++;
+			break;
+		case BVC_ARG_CTX:
+			if (reg->type != BVC_PTR_CTX)
+				return vrej(env, "R%u type=%s expected=ctx", regno, rtype_name(reg));
+			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+				return vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed",
+					    regno, reg->off);
+			break;
+		case BVC_ARG_ALLOC_MEM:
+			if (reg->type != BVC_PTR_MEM || reg->maybe_null || !reg->ref_obj_id)
+				return vrej(env, "R%u type=%s expected=ringbuf_mem", regno, rtype_name(reg));
+			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+				return vrej(env, "R%u must have zero offset when passed to release func",
+					    regno);
+			if (!is_acquired(env->cur, reg->ref_obj_id))
+				return vrej(env, "R%u must be referenced when passed to release function",
+					    regno);
+			release_ref = reg->ref_obj_id;
+			break;
+		case BVC_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+			if (reg->type != BVC_SCALAR)
+				return vrej(env, "R%u type=%s expected=scalar", regno, rtype_name(reg));
+			if (!bvc_scalar_is_const(&reg->var))
+				return vrej(env, "R%u is not a known constant'", regno);
+			alloc_size = reg->var.var_off.value;
+			break;
+		case BVC_ARG_PTR_TO_INT:
+		case BVC_ARG_PTR_TO_LONG:
+			err = check_mem_region(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8, true,
+					       false, false, false);
+			if (err)
+				return err;
+			break;
+		default:
+			return vunsup(env, "helper %s#%d argument kind %u", name ? name : "?", insn->imm,
+				      kind);
+		}
+	}
+
+	if (release_ref)
+		release_reference(env->cur, release_ref);
+	if (map >= 0) {
+		int32_t *fact = &env->aux[env->insn_idx].map_idx;
+
+		*fact = (*fact == -1 || *fact == map) ? map : -2;
+	}
+	if (fn->flags & BVC_HELPER_CHANGES_PKT)
+		invalidate_pkt_pointers(env->cur);
+
+	/* Caller-saved registers are clobbered; r0 holds the result. */
+	for (int r = 1; r <= 5; r++)
+		mark_reg_not_init(&regs[r]);
+	switch (fn->ret) {
+	case BVC_RET_INTEGER:
+		mark_reg_unknown(&regs[0]);
+		break;
+	case BVC_RET_VOID:
+		mark_reg_not_init(&regs[0]);
+		break;
+	case BVC_RET_MAP_VALUE_OR_NULL:
+		if (map < 0)
+			return vrej(env, "kernel subsystem misconfigured verifier");
+		mark_reg_known(&regs[0], 0);
+		regs[0].type = BVC_PTR_MAP_VALUE;
+		regs[0].maybe_null = true;
+		regs[0].map_idx = (uint32_t)map;
+		regs[0].id = ++env->id_gen;
+		break;
+	case BVC_RET_ALLOC_MEM_OR_NULL:
+		if (env->cur->nrefs == BVC_MAX_REFS)
+			return vunsup(env, "more than %d acquired references", BVC_MAX_REFS);
+		mark_reg_known(&regs[0], 0);
+		regs[0].type = BVC_PTR_MEM;
+		regs[0].maybe_null = true;
+		regs[0].mem_size = (uint32_t)alloc_size;
+		regs[0].id = ++env->id_gen;
+		regs[0].ref_obj_id = regs[0].id;
+		env->cur->refs[env->cur->nrefs++] = regs[0].id;
+		break;
+	}
+	return 0;
+}
+
+static bool is_global_func(const struct bvc_env *env, uint32_t insn)
+{
+	for (size_t i = 0; i < env->prog->func_cnt; i++)
+		if (env->prog->funcs[i].insn == insn)
+			return env->prog->funcs[i].linkage == BVC_FUNC_GLOBAL;
+	return false;
+}
+
+/* bpf-to-bpf call: a new frame whose r1-r5 are the caller's. */
+static int check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_state *st = env->cur;
+	uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->imm + 1);
+	struct bvc_frame *caller = cur_frame(env), *callee;
+
+	if (st->curframe + 1 >= BVC_MAX_FRAMES)
+		return vrej(env, "the call stack of %u frames is too deep !", st->curframe + 2);
+	if (is_global_func(env, target))
+		/* The kernel verifies global functions once, on their BTF
+		 * argument types, not in the caller's context: doing it in
+		 * context would accept what the kernel rejects. */
+		return vunsup(env, "call to global function at insn %u (verified on its BTF types by the kernel)",
+			      target);
+	callee = calloc(1, sizeof(*callee));
+	if (!callee)
+		return -ENOMEM;
+	callee->callsite = (int32_t)env->insn_idx;
+	callee->frameno = st->curframe + 1;
+	callee->subprog = subprog_of(env, target);
+	for (int r = 0; r < BVC_MAX_REG; r++)
+		mark_reg_not_init(&callee->regs[r]);
+	for (int r = 1; r <= 5; r++)
+		callee->regs[r] = caller->regs[r];
+	mark_reg_known(&callee->regs[BVC_REG_FP], 0);
+	callee->regs[BVC_REG_FP].type = BVC_PTR_STACK;
+	callee->regs[BVC_REG_FP].frameno = (uint8_t)callee->frameno;
+	st->frames[++st->curframe] = callee;
+	/* r1-r5 of the caller are dead after the call. */
+	for (int r = 1; r <= 5; r++)
+		mark_reg_not_init(&caller->regs[r]);
+	env->insn_idx = target;
+	return 1;
+}
+
+static int check_exit(struct bvc_env *env, bool *path_done)
+{
+	struct bvc_state *st = env->cur;
+	struct bvc_reg *r0 = &cur_regs(env)[0];
+	int64_t lo, hi;
+
+	*path_done = false;
+	if (r0->type == BVC_NOT_INIT)
+		return vrej(env, "R0 !read_ok");
+	if (st->curframe) {
+		struct bvc_frame *callee = st->frames[st->curframe];
+		struct bvc_frame *caller = st->frames[st->curframe - 1];
+		struct bvc_subprog *sp = &env->subprogs[callee->subprog];
+
+		/* Static functions return anything but their own stack. */
+		if (r0->type == BVC_PTR_STACK)
+			return vrej(env, "cannot return stack pointer to the caller");
+		caller->regs[0] = *r0;
+		if (callee->stack_depth > sp->stack_depth)
+			sp->stack_depth = callee->stack_depth;
+		/* Pointers into the dying frame must not survive it. */
+		for (int r = 0; r < BVC_MAX_REG; r++)
+			if (caller->regs[r].type == BVC_PTR_STACK &&
+			    caller->regs[r].frameno == callee->frameno)
+				mark_reg_unknown(&caller->regs[r]);
+		env->insn_idx = (uint32_t)callee->callsite + 1;
+		free(callee->slots);
+		free(callee);
+		st->frames[st->curframe--] = NULL;
+		return 0;
+	}
+	if (st->nrefs)
+		return vrej(env, "Unreleased reference id=%u alloc_insn=%u", st->refs[0], 0u);
+	if (bvc_prog_ret_range(env->prog->type, env->prog->expected_attach_type, &lo, &hi)) {
+		char buf[128];
+
+		if (r0->type != BVC_SCALAR)
+			return vrej(env, "At program exit the register R0 is not a known value (%s)",
+				    rtype_name(r0));
+		if (r0->var.smin < lo || r0->var.smax > hi) {
+			bvc_scalar_snprint(buf, sizeof(buf), &r0->var);
+			return vrej(env, "At program exit the register R0 has %s should have been in [%lld, %lld]",
+				    buf, (long long)lo, (long long)hi);
+		}
+	}
+	if (cur_frame(env)->stack_depth > env->subprogs[0].stack_depth)
+		env->subprogs[0].stack_depth = cur_frame(env)->stack_depth;
+	*path_done = true;
+	return 0;
+}
+
+static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_reg *dst = &cur_regs(env)[insn->dst];
+	uint32_t idx = (uint32_t)insn->imm;
+
+	switch (insn->src) {
+	case 0:
+		mark_reg_known(dst, bvc_ld_imm64_value(insn));
+		return 0;
+	case BVC_PSEUDO_MAP_IDX:
+	case BVC_PSEUDO_MAP_IDX_VALUE:
+		if (idx >= env->img->map_cnt)
+			return vrej(env, "fd %u is not pointing to valid bpf_map", idx);
+		if (!bvc_map_type_supported(env->img->maps[idx].type))
+			return vunsup(env, "map type %u", env->img->maps[idx].type);
+		mark_reg_known(dst, 0);
+		dst->map_idx = idx;
+		if (insn->src == BVC_PSEUDO_MAP_IDX) {
+			dst->type = BVC_CONST_PTR_MAP;
+			return 0;
+		}
+		if ((uint32_t)insn[1].imm >= env->img->maps[idx].value_size)
+			return vrej(env, "invalid access to map value pointer, value_size=%u off=%u",
+				    env->img->maps[idx].value_size, (uint32_t)insn[1].imm);
+		dst->type = BVC_PTR_MAP_VALUE;
+		dst->off = insn[1].imm;
+		return 0;
+	case BVC_PSEUDO_FUNC:
+		return vunsup(env, "callbacks (ld_imm64 of a function)");
+	default:
+		return vunsup(env, "ld_imm64 with pseudo source %u", insn->src);
+	}
+}
+
+static int check_ld_abs(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_reg *regs = cur_regs(env);
+
+	if (!bvc_prog_type_may_ld_abs(env->prog->type))
+		return vrej(env, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+	if (env->cur->curframe)
+		/* It may end the program from inside a function: the kernel
+		 * then checks the function's BTF return type and saved regs. */
+		return vunsup(env, "LD_ABS/LD_IND inside a bpf-to-bpf function");
+	if (regs[6].type == BVC_NOT_INIT)
+		return vrej(env, "R6 !read_ok");
+	if (regs[6].type != BVC_PTR_CTX)
+		return vrej(env, "at the time of BPF_LD_ABS|IND R6 != pointer to skb");
+	if (bvc_insn_mode(insn) == BVC_IND && regs[insn->src].type == BVC_NOT_INIT)
+		return vrej(env, "R%u !read_ok", insn->src);
+	if (env->cur->nrefs)
+		return vrej(env, "BPF_LD_[ABS|IND] cannot be mixed with socket references");
+	for (int r = 1; r <= 5; r++)
+		mark_reg_not_init(&regs[r]);
+	mark_reg_unknown(&regs[0]);
+	bvc_scalar_coerce(&regs[0].var, bvc_size_bytes(bvc_insn_size(insn)));
+	return 0;
+}
+
+/* One instruction on the current state. Returns 0 to fall through to the
+ * next, 1 when it set env->insn_idx itself, 2 when the path ended. */
+static int do_insn(struct bvc_env *env)
+{
+	const struct bvc_insn *insn = &env->insns[env->insn_idx];
+	struct bvc_isa_fault fault;
+	uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn);
+	bool done;
+	int err;
+
+	if (bvc_isa_check_insn(env->insns, env->cnt, env->insn_idx, &fault))
+		return vrej(env, "%s", fault.msg);
+
+	switch (cls) {
+	case BVC_ALU:
+	case BVC_ALU64:
+		return check_alu(env, insn);
+	case BVC_LDX:
+		return check_load(env, insn);
+	case BVC_ST:
+		return check_store(env, insn);
+	case BVC_STX:
+		if (bvc_insn_mode(insn) == BVC_ATOMIC)
+			return check_atomic_op(env, insn);
+		return check_store(env, insn);
+	case BVC_LD:
+		if (bvc_insn_mode(insn) == BVC_IMM) {
+			err = check_ld_imm64(env, insn);
+			if (err)
+				return err;
+			env->insn_idx += 2;
+			return 1;
+		}
+		return check_ld_abs(env, insn);
+	}
+
+	/* Jumps. */
+	env->jmps_processed++;
+	switch (op) {
+	case BVC_CALL:
+		if (insn->src == BVC_PSEUDO_CALL)
+			return check_func_call(env, insn);
+		if (insn->src == BVC_PSEUDO_KFUNC_CALL)
+			return vunsup(env, "kfunc calls");
+		return check_helper_call(env, insn);
+	case BVC_JA:
+		env->insn_idx = (uint32_t)((int64_t)env->insn_idx + 1 +
+					   (cls == BVC_JMP32 ? insn->imm : insn->off));
+		return 1;
+	case BVC_EXIT:
+		err = check_exit(env, &done);
+		if (err)
+			return err;
+		return done ? 2 : 1;
+	default:
+		return check_cond_jmp(env, insn);
+	}
+}
+
+/* The path ended (exit or pruned): take the next pending state. */
+static bool pop_stack(struct bvc_env *env)
+{
+	struct bvc_pending p;
+
+	update_branch_counts(env, env->cur);
+	state_free(env->cur);
+	env->cur = NULL;
+	if (!env->npending)
+		return false;
+	p = env->pending[--env->npending];
+	env->cur = p.st;
+	env->insn_idx = p.insn;
+	env->prev_insn_idx = p.prev_insn;
+	return true;
+}
+
+static int do_check(struct bvc_env *env)
+{
+	for (;;) {
+		int ret;
+
+		if (env->opts.insn_limit && ++env->processed > env->opts.insn_limit)
+			return vrej(env, "BPF program is too large. Processed %llu insn",
+				    (unsigned long long)env->processed);
+		if (!env->opts.insn_limit)
+			env->processed++;
+		env->aux[env->insn_idx].seen = true;
+
+		ret = is_state_visited(env, env->insn_idx);
+		if (ret < 0)
+			return ret;
+		if (ret == 1) {
+			vlog(env, "%u: safe\n", env->insn_idx);
+			if (!pop_stack(env))
+				return 0;
+			continue;
+		}
+		if (env->opts.log_level >= 2) {
+			char text[BVC_DISASM_TEXT_MAX];
+
+			bvc_disasm_insn(env->insns, env->cnt, env->insn_idx, text, sizeof(text));
+			vlog(env, "%u: (%02x) %s\n", env->insn_idx, env->insns[env->insn_idx].code, text);
+		}
+
+		env->prev_insn_idx = env->insn_idx;
+		ret = do_insn(env);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			env->insn_idx++;
+		if (ret == 2 && !pop_stack(env))
+			return 0;
+		if (env->insn_idx >= env->cnt)
+			return vrej(env, "invalid insn idx %u insn_cnt %u", env->insn_idx, env->cnt);
+	}
+}
+
+/* The kernel's check_max_stack_depth: the deepest call chain's frames,
+ * each rounded up to 32 bytes, fit in 512. */
+static int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint32_t frames)
+{
+	uint32_t here = env->subprogs[sp].stack_depth;
+
+	here = here ? (here + 31) & ~31u : 32;
+	depth += here;
+	if (depth > BVC_STACK_SIZE)
+		return vrej(env, "combined stack size of %u calls is %u. Too large", frames, depth);
+	for (uint32_t i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
+		const struct bvc_insn *insn = &env->insns[i];
+		int err;
+
+		if (insn->code != (BVC_JMP | BVC_CALL) || insn->src != BVC_PSEUDO_CALL ||
+		    !env->aux[i].seen)
+			continue;
+		if (frames >= BVC_MAX_FRAMES)
+			return vrej(env, "the call stack of %u frames is too deep !", frames + 1);
+		err = check_max_stack_depth(env, subprog_of(env, (uint32_t)((int64_t)i + insn->imm + 1)),
+					    depth, frames + 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int env_init(struct bvc_env *env, const struct bvc_image *img, const struct bvc_prog *prog,
+		    const struct bvc_verify_opts *opts)
+{
+	struct bvc_frame *fr;
+
+	memset(env, 0, sizeof(*env));
+	env->img = img;
+	env->prog = prog;
+	env->insns = prog->insns;
+	env->cnt = (uint32_t)prog->insn_cnt;
+	if (opts)
+		memcpy(&env->opts, opts, opts->sz < sizeof(env->opts) ? opts->sz : sizeof(env->opts));
+	env->gpl = !strcmp(img->license, "GPL") || !strcmp(img->license, "GPL v2") ||
+		   !strcmp(img->license, "Dual BSD/GPL") || !strcmp(img->license, "Dual MIT/GPL") ||
+		   !strcmp(img->license, "Dual MPL/GPL") || !strcmp(img->license, "GPL and additional rights");
+	env->aux = calloc(env->cnt, sizeof(*env->aux));
+	env->explored = calloc(env->cnt, sizeof(*env->explored));
+	env->cur = state_new();
+	if (!env->aux || !env->explored || !env->cur)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < env->cnt; i++) {
+		env->aux[i].ptr_type = -1;
+		env->aux[i].ctx_field = -1;
+		env->aux[i].map_idx = -1;
+	}
+	fr = env->cur->frames[0];
+	for (int r = 0; r < BVC_MAX_REG; r++)
+		mark_reg_not_init(&fr->regs[r]);
+	mark_reg_known(&fr->regs[1], 0);
+	fr->regs[1].type = BVC_PTR_CTX;
+	mark_reg_known(&fr->regs[BVC_REG_FP], 0);
+	fr->regs[BVC_REG_FP].type = BVC_PTR_STACK;
+	return 0;
+}
+
+static void env_free(struct bvc_env *env)
+{
+	state_free(env->cur);
+	for (uint32_t i = 0; i < env->npending; i++)
+		state_free(env->pending[i].st);
+	free(env->pending);
+	explored_free(env);
+	free(env->aux);
+	free(env->log);
+}
+
+int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
+	       const struct bvc_verify_opts *opts, struct bvc_verdict *out)
+{
+	struct bvc_isa_fault fault;
+	struct bvc_env *env;
+	struct timespec t0, t1;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = BVC_REJECT;
+	err = bvc_isa_check(prog->insns, prog->insn_cnt, &fault);
+	if (err == -EINVAL) {
+		out->insn = fault.insn;
+		out->unsupported = !strncmp(fault.msg, "unsupported:", 12);
+		snprintf(out->msg, sizeof(out->msg), "%s", fault.msg);
+		return 0;
+	}
+	if (err)
+		return err;
+
+	if (prog->unsupported[0]) {
+		out->unsupported = 1;
+		snprintf(out->msg, sizeof(out->msg), "%s", prog->unsupported);
+		return 0;
+	}
+	env = malloc(sizeof(*env));
+	if (!env)
+		return -ENOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = env_init(env, img, prog, opts);
+	if (!err && !bvc_prog_type_supported(prog->type))
+		err = vunsup(env, "program type %u", prog->type);
+	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16), XDP frags
+	 * (32) change the rules; ANY_ALIGNMENT (2), TEST_RND_HI32 (4),
+	 * TEST_STATE_FREQ (8) and TEST_REG_INVARIANTS (128) do not change
+	 * what is safe. */
+	if (!err && ((env->opts.prog_flags | prog->prog_flags) & ~(2u | 4u | 8u | 128u)))
+		err = vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
+	if (!err)
+		err = check_cfg(env);
+	if (!err)
+		err = do_check(env);
+	if (!err)
+		err = check_max_stack_depth(env, 0, 0, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	out->processed = env->processed;
+	if (env->rejected) {
+		out->kind = BVC_REJECT;
+		out->unsupported = env->unsupported;
+		out->insn = env->err_insn;
+		snprintf(out->msg, sizeof(out->msg), "%s", env->err);
+		err = 0;
+	} else if (!err) {
+		out->kind = BVC_ACCEPT;
+	}
+	vlog(env, "processed %llu insns (limit %llu) max_states_per_insn %u total_states %llu peak_states %llu mark_read 0\n",
+	     (unsigned long long)env->processed, (unsigned long long)env->opts.insn_limit,
+	     env->max_states_per_insn, (unsigned long long)env->total_states,
+	     (unsigned long long)env->peak_states);
+	if (env->opts.log_level & 4)
+		vlog(env, "verification time %lld usec\n",
+		     (long long)((t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000));
+	out->total_states = env->total_states;
+	out->peak_states = env->peak_states;
+	out->max_states_per_insn = env->max_states_per_insn;
+	if (env->log) {
+		out->log = env->log;
+		out->log_len = env->log_len;
+		env->log = NULL;
+	}
+	env_free(env);
+	free(env);
+	return err;
+}
+
+void bvc_verdict_release(struct bvc_verdict *v)
+{
+	if (v) {
+		free(v->log);
+		v->log = NULL;
+		v->log_len = 0;
+	}
+}

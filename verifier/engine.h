@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to verifier/: the engine's state and what its files share.
+ *
+ *   engine.c  the exploration loop, jumps, calls, exits (start there)
+ *   alu.c     ALU on scalars and pointers
+ *   mem.c     loads, stores, atomics and helper memory arguments
+ *   prune.c   checkpoints, states_equal, branch counts
+ *   cfg.c     static passes: reachability, prune points, register liveness
+ *   state.c   copying, freeing and printing states
+ *
+ * Every engine function takes the env first. check_* may reject (they
+ * return -EACCES/-EINVAL after calling vrej()), mark_* change state,
+ * is_* answer.
+ */
+#ifndef BVC_VERIFIER_ENGINE_H
+#define BVC_VERIFIER_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bpfvc/image.h"
+#include "bpfvc/scalar.h"
+#include "bpfvc/verifier.h"
+#include "progtype.h"
+
+#define BVC_MAX_FRAMES 8       /* call depth, as MAX_CALL_FRAMES */
+#define BVC_STACK_SIZE 512     /* bytes per call chain, as MAX_BPF_STACK */
+#define BVC_STACK_SLOTS (BVC_STACK_SIZE / 8)
+#define BVC_MAX_REFS 64        /* acquired references per state */
+#define BVC_MAX_PENDING 8192   /* pending branches, as BPF_COMPLEXITY_LIMIT_JMP_SEQ */
+#define BVC_PKT_MAX_RANGE 0xffff /* MAX_PACKET_OFF */
+#define BVC_MAX_VAR_OFF (1 << 29) /* BPF_MAX_VAR_OFF */
+
+struct bvc_reg {
+	enum bvc_rtype type;   /* what the register holds */
+	bool maybe_null;       /* pointer that may be NULL until checked */
+	bool precise;          /* (scalars) compared exactly when pruning */
+	int32_t off;           /* fixed offset of a pointer */
+	struct bvc_scalar var; /* the value of a scalar, the variable offset of a pointer */
+	uint32_t id;           /* shared by copies: a NULL check refines all of them */
+	uint32_t ref_obj_id;   /* reference this pointer holds (ringbuf record), 0 if none */
+	uint32_t map_idx;      /* map of CONST_PTR_MAP / MAP_VALUE / MAP_KEY */
+	uint32_t mem_size;     /* bytes behind a PTR_MEM */
+	int32_t range;         /* packet bytes known readable from the packet start + off */
+	uint8_t frameno;       /* frame of a PTR_STACK */
+};
+
+/* Per-byte stack slot types (the kernel's STACK_*). */
+enum bvc_stype {
+	BVC_STACK_INVALID = 0, /* never written */
+	BVC_STACK_SPILL,       /* part of a spilled register */
+	BVC_STACK_MISC,        /* some bytes */
+	BVC_STACK_ZERO,        /* known zero bytes */
+};
+
+struct bvc_slot {
+	uint8_t stype[8];      /* enum bvc_stype per byte, [0] = lowest address */
+	struct bvc_reg spilled; /* the register when stype is all SPILL (or a partial spill) */
+};
+
+struct bvc_frame {
+	struct bvc_reg regs[BVC_MAX_REG];
+	struct bvc_slot *slots; /* slot i covers fp-8*(i+1) .. fp-8*i-1 */
+	uint32_t nslots;       /* slots allocated (grown on first touch) */
+	int32_t callsite;      /* call insn in the caller, -1 for the main frame */
+	uint32_t subprog;      /* index of the function */
+	uint32_t frameno;      /* depth: 0 for main */
+	uint32_t stack_depth;  /* deepest byte touched below fp */
+};
+
+struct bvc_state {
+	struct bvc_frame *frames[BVC_MAX_FRAMES];
+	uint32_t curframe;     /* index of the innermost frame */
+	uint32_t refs[BVC_MAX_REFS]; /* ids of acquired references */
+	uint32_t nrefs;
+	uint32_t insn_idx;     /* where this state is (checkpoints: their insn) */
+	struct bvc_state *parent; /* closest checkpoint above on the path */
+	uint32_t branches;     /* paths below this state still being explored */
+	uint32_t hit_cnt;      /* (checkpoints) paths pruned against it */
+	uint32_t miss_cnt;     /* (checkpoints) comparisons that failed */
+};
+
+/* A state waiting to be explored: the taken side of a branch. */
+struct bvc_pending {
+	struct bvc_state *st;
+	uint32_t insn;
+	uint32_t prev_insn;
+};
+
+/* Per-instruction facts, static and collected along every path. */
+struct bvc_insn_aux {
+	bool prune_point;      /* checkpoint candidates live here */
+	bool seen;             /* some path reached it */
+	uint16_t live_regs;    /* registers read before written from here on (bit per reg) */
+	int8_t ptr_type;       /* memory insns: enum bvc_rtype of the base, -1 unset */
+	int32_t ctx_field;     /* ctx accesses: field index, -1 none */
+	int32_t map_idx;       /* helper calls with a map argument: the map, -1 none/-2 several */
+};
+
+struct bvc_idmap;
+
+struct bvc_checkpoint_list {
+	struct bvc_state **v;
+	uint32_t n, cap;
+};
+
+struct bvc_subprog {
+	uint32_t start;        /* first insn */
+	uint32_t end;          /* one past the last */
+	uint32_t stack_depth;  /* deepest stack use on any path */
+};
+
+struct bvc_env {
+	const struct bvc_image *img;
+	const struct bvc_prog *prog;
+	const struct bvc_insn *insns;
+	uint32_t cnt;
+	struct bvc_verify_opts opts;
+	bool gpl;              /* licence is GPL-compatible */
+
+	struct bvc_subprog subprogs[257];
+	uint32_t nsubprogs;
+	struct bvc_insn_aux *aux;
+	struct bvc_checkpoint_list *explored; /* per insn */
+	struct bvc_checkpoint_list retired; /* evicted checkpoints: parents may still point here */
+	struct bvc_idmap *idmap; /* scratch for states_equal */
+
+	struct bvc_state *cur;
+	struct bvc_pending *pending;
+	uint32_t npending, cap_pending;
+	uint32_t insn_idx, prev_insn_idx;
+	uint32_t id_gen;       /* last id handed out */
+
+	uint64_t processed;    /* instructions processed (the kernel's insn_processed) */
+	uint64_t jmps_processed, prev_jmps, prev_insns;
+	uint64_t total_states, peak_states, cur_states;
+	uint32_t max_states_per_insn;
+
+	/* The verdict: the first rejection ends the run. */
+	bool rejected;
+	bool unsupported;
+	uint32_t err_insn;
+	char err[256];
+
+	/* Kernel-style log, when asked for. */
+	char *log;
+	size_t log_len, log_cap;
+};
+
+/* Reject at the current instruction with a kernel-worded message. */
+int vrej(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Refuse what bpfvc does not model: "unsupported: ..." (never accept). */
+int vunsup(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append to the log at level >= 1. */
+void vlog(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* state.c */
+struct bvc_state *state_new(void);
+struct bvc_state *state_copy(const struct bvc_state *src);
+void state_free(struct bvc_state *st);
+int grow_stack(struct bvc_frame *fr, uint32_t nslots);
+struct bvc_frame *cur_frame(struct bvc_env *env);
+struct bvc_reg *cur_regs(struct bvc_env *env);
+void mark_reg_not_init(struct bvc_reg *reg);
+void mark_reg_unknown(struct bvc_reg *reg);
+void mark_reg_known(struct bvc_reg *reg, uint64_t v);
+void mark_reg_known_zero(struct bvc_reg *reg);
+bool is_pointer(const struct bvc_reg *reg);
+bool is_pkt_pointer(const struct bvc_reg *reg);
+const char *rtype_name(const struct bvc_reg *reg);
+void log_state(struct bvc_env *env, const struct bvc_state *st);
+
+/* cfg.c */
+int check_cfg(struct bvc_env *env);
+
+/* alu.c */
+int check_alu(struct bvc_env *env, const struct bvc_insn *insn);
+
+/* mem.c */
+int check_load(struct bvc_env *env, const struct bvc_insn *insn);
+int check_store(struct bvc_env *env, const struct bvc_insn *insn);
+int check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn);
+int check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool write, bool zero_ok,
+		     bool pkt_ok, bool null_ok);
+int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, int size, bool write,
+		     int value_regno, bool sign_ext);
+int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
+			 int32_t off, int size, bool write, const struct bvc_reg *value,
+			 struct bvc_reg *dst, bool sign_ext);
+
+/* prune.c */
+int is_state_visited(struct bvc_env *env, uint32_t insn);
+void update_branch_counts(struct bvc_env *env, struct bvc_state *st);
+bool states_equal(struct bvc_env *env, const struct bvc_state *old,
+		  const struct bvc_state *cur, bool exact);
+void explored_free(struct bvc_env *env);
+
+#endif /* BVC_VERIFIER_ENGINE_H */

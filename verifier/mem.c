@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Memory accesses: loads, stores, atomics, and the memory a helper reads or
+ * writes, per pointer type, with the kernel's rules in privileged mode:
+ *
+ *   stack      aligned to the access size; 8-byte stores of a register
+ *              spill it (fills restore it), other stores make bytes MISC
+ *              or ZERO; reading never-written stack is allowed (privileged)
+ *   ctx        constant offset only; the program type's table decides
+ *   map value  inside value_size for every value of the variable offset;
+ *              .rodata is read-only and reads of it are constants
+ *   packet     inside the range proven by a comparison with data_end
+ *   mem        a ringbuf record: inside its size, NULL-checked first
+ *
+ * Must not: change control flow or look at other instructions. Every
+ * rejection uses the kernel's message.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "engine.h"
+
+/* "(0x0; 0xff)" as the kernel's tnum_strn. */
+static const char *tn_str(char *buf, size_t size, const struct bvc_reg *reg)
+{
+	bvc_tnum_snprint(buf, size, reg->var.var_off);
+	return buf;
+}
+
+static int slot_of(int32_t addr)
+{
+	return (-addr - 1) / 8;
+}
+
+static int idx_in_slot(int32_t addr)
+{
+	return addr + 8 * (slot_of(addr) + 1);
+}
+
+static bool slot_is_full_spill(const struct bvc_slot *s)
+{
+	for (int i = 0; i < 8; i++)
+		if (s->stype[i] != BVC_STACK_SPILL)
+			return false;
+	return true;
+}
+
+/* A slot that held a spill no longer does once part of it is overwritten. */
+static void scrub_spill(struct bvc_slot *s)
+{
+	for (int i = 0; i < 8; i++)
+		if (s->stype[i] == BVC_STACK_SPILL)
+			s->stype[i] = BVC_STACK_MISC;
+}
+
+static struct bvc_frame *reg_frame(struct bvc_env *env, const struct bvc_reg *reg)
+{
+	return env->cur->frames[reg->frameno];
+}
+
+/* Bytes [lo, hi) of @fr's stack become @stype (MISC or ZERO). */
+static int mark_stack_bytes(struct bvc_frame *fr, int32_t lo, int32_t hi, uint8_t stype)
+{
+	int err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+
+	if (err)
+		return err;
+	for (int32_t a = lo; a < hi; a++) {
+		struct bvc_slot *s = &fr->slots[slot_of(a)];
+
+		if (s->stype[idx_in_slot(a)] == BVC_STACK_SPILL)
+			scrub_spill(s);
+		s->stype[idx_in_slot(a)] = stype;
+	}
+	if ((uint32_t)-lo > fr->stack_depth)
+		fr->stack_depth = (uint32_t)-lo;
+	return 0;
+}
+
+/* The value a load of @size bytes produces when nothing better is known. */
+static void mark_loaded_unknown(struct bvc_reg *dst, int size, bool sign_ext)
+{
+	mark_reg_unknown(dst);
+	if (size < 8) {
+		if (sign_ext) {
+			bvc_scalar_coerce_sx(&dst->var, size);
+			bvc_scalar_sync(&dst->var);
+		} else {
+			bvc_scalar_coerce(&dst->var, size);
+		}
+	}
+}
+
+/* Bounds of a stack access; *lo and *hi are the addresses touched. */
+static int check_stack_bounds(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
+			      int32_t off, int size, const char *extra, int32_t *lo, int32_t *hi)
+{
+	int64_t min, max;
+	char tn[64];
+
+	if (bvc_scalar_is_const(&reg->var)) {
+		min = (int64_t)reg->var.var_off.value + off;
+		max = min + size;
+	} else {
+		if (reg->var.smax >= BVC_MAX_VAR_OFF || reg->var.smin <= -BVC_MAX_VAR_OFF)
+			return vrej(env, "invalid unbounded variable-offset%s stack R%u", extra, regno);
+		min = reg->var.smin + off;
+		max = reg->var.smax + off + size;
+	}
+	if (min < -BVC_STACK_SIZE || min > -1 || max > 0 || size < 0) {
+		if (bvc_scalar_is_const(&reg->var))
+			return vrej(env, "invalid%s stack R%u off=%d size=%d", extra, regno, off, size);
+		return vrej(env, "invalid variable-offset%s stack R%u var_off=%s off=%d size=%d", extra,
+			    regno, tn_str(tn, sizeof(tn), reg), off, size);
+	}
+	*lo = (int32_t)min;
+	*hi = (int32_t)max;
+	return 0;
+}
+
+static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
+		       int size, const struct bvc_reg *value)
+{
+	struct bvc_frame *fr = reg_frame(env, reg);
+	bool var = !bvc_scalar_is_const(&reg->var);
+	bool zero = value && value->type == BVC_SCALAR && bvc_scalar_is_const(&value->var) &&
+		    value->var.var_off.value == 0;
+	int32_t lo, hi;
+	int err;
+
+	err = check_stack_bounds(env, regno, reg, off, size, " write to", &lo, &hi);
+	if (err)
+		return err;
+	if (var) {
+		/* Every byte the access may touch could now be anything. */
+		return mark_stack_bytes(fr, lo, hi, zero ? BVC_STACK_ZERO : BVC_STACK_MISC);
+	}
+	if (value && is_pointer(value) && size != 8)
+		return vrej(env, "invalid size of register spill");
+	if (value && value->type != BVC_NOT_INIT && size == 8 && lo % 8 == 0 && !zero) {
+		struct bvc_slot *s;
+
+		err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+		if (err)
+			return err;
+		s = &fr->slots[slot_of(lo)];
+		memset(s->stype, BVC_STACK_SPILL, sizeof(s->stype));
+		s->spilled = *value;
+		if ((uint32_t)-lo > fr->stack_depth)
+			fr->stack_depth = (uint32_t)-lo;
+		return 0;
+	}
+	return mark_stack_bytes(fr, lo, hi, zero ? BVC_STACK_ZERO : BVC_STACK_MISC);
+}
+
+static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
+		      int size, struct bvc_reg *dst, bool sign_ext)
+{
+	struct bvc_frame *fr = reg_frame(env, reg);
+	bool all_zero = true, any_spill = false;
+	const struct bvc_slot *s;
+	int32_t lo, hi;
+	int err;
+
+	err = check_stack_bounds(env, regno, reg, off, size, " read from", &lo, &hi);
+	if (err)
+		return err;
+	err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	if (err)
+		return err;
+	if ((uint32_t)-lo > fr->stack_depth)
+		fr->stack_depth = (uint32_t)-lo;
+	for (int32_t a = lo; a < hi; a++) {
+		uint8_t t = fr->slots[slot_of(a)].stype[idx_in_slot(a)];
+
+		all_zero &= t == BVC_STACK_ZERO;
+		if (t == BVC_STACK_SPILL) {
+			any_spill = true;
+			if (is_pointer(&fr->slots[slot_of(a)].spilled) &&
+			    (size != 8 || lo % 8 || !bvc_scalar_is_const(&reg->var)))
+				return vrej(env, "invalid size of register fill");
+		}
+	}
+	if (!dst)
+		return 0;
+	s = &fr->slots[slot_of(lo)];
+	if (any_spill && size == 8 && lo % 8 == 0 && bvc_scalar_is_const(&reg->var) &&
+	    slot_is_full_spill(s)) {
+		*dst = s->spilled;
+		return 0;
+	}
+	if (all_zero && bvc_scalar_is_const(&reg->var)) {
+		mark_reg_known(dst, 0);
+		return 0;
+	}
+	mark_loaded_unknown(dst, size, sign_ext);
+	return 0;
+}
+
+/* The kernel's check_mem_region_access for map values and sized memory. */
+static int check_region(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
+			int size, uint32_t mem_size, bool zero_ok, const char *what)
+{
+	const struct bvc_scalar *v = &reg->var;
+	int64_t lo = v->smin + off;
+
+	if (v->smin < 0 && (v->smin == INT64_MIN || lo != (int64_t)(int32_t)lo || lo < 0))
+		return vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
+			    regno);
+	if (lo < 0 || (size == 0 && !zero_ok) || (uint64_t)lo + (uint64_t)size > mem_size)
+		goto bad;
+	if (v->umax >= BVC_MAX_VAR_OFF)
+		return vrej(env, "R%u unbounded memory access, make sure to bounds check any such access",
+			    regno);
+	lo = (int64_t)v->umax + off;
+	if (lo < 0 || (uint64_t)lo + (uint64_t)size > mem_size)
+		goto bad;
+	return 0;
+bad:
+	if (!strcmp(what, "map value"))
+		return vrej(env, "invalid access to map value, value_size=%u off=%lld size=%d", mem_size,
+			    (long long)lo, size);
+	return vrej(env, "invalid access to memory, mem_size=%u off=%lld size=%d", mem_size,
+		    (long long)lo, size);
+}
+
+static int check_packet(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
+			int size, bool zero_ok)
+{
+	if (reg->var.smin < 0)
+		return vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
+			    regno);
+	if (off < 0 || (size == 0 && !zero_ok) || size > reg->range || off > reg->range - size) {
+		vrej(env, "invalid access to packet, off=%d size=%d, R%u(id=%u,off=%d,r=%d)", off, size,
+		     regno, reg->id, off, reg->range);
+		return -EACCES;
+	}
+	return 0;
+}
+
+/* A constant read of .rodata: the kernel reads frozen read-only maps. */
+static bool read_rodata(const struct bvc_map *map, int64_t off, int size, bool sign_ext,
+			struct bvc_reg *dst)
+{
+	uint64_t v = 0;
+
+	if (map->origin != BVC_MAP_RODATA || !map->init || off < 0 ||
+	    (uint64_t)off + (uint64_t)size > map->init_size)
+		return false;
+	for (int i = size - 1; i >= 0; i--)
+		v = (v << 8) | map->init[off + i];
+	if (sign_ext && size < 8 && (v >> (size * 8 - 1)) & 1)
+		v |= ~0ull << (size * 8);
+	mark_reg_known(dst, v);
+	return true;
+}
+
+#define BVC_F_RDONLY_PROG (1u << 7)
+#define BVC_F_WRONLY_PROG (1u << 8)
+
+/* Maps a program may only read (.rodata, BPF_F_RDONLY_PROG) or only write. */
+static int check_map_access_type(struct bvc_env *env, const struct bvc_map *map, int32_t off,
+				 int64_t size, bool write)
+{
+	if (write && (map->origin == BVC_MAP_RODATA || (map->flags & BVC_F_RDONLY_PROG)))
+		return vrej(env, "write into map forbidden, value_size=%u off=%d size=%lld",
+			    map->value_size, off, (long long)size);
+	if (!write && (map->flags & BVC_F_WRONLY_PROG))
+		return vrej(env, "read from map forbidden, value_size=%u off=%d size=%lld",
+			    map->value_size, off, (long long)size);
+	return 0;
+}
+
+static int map_value_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
+			    int32_t off, int size, bool write, struct bvc_reg *dst, bool sign_ext)
+{
+	const struct bvc_map *map = &env->img->maps[reg->map_idx];
+	int err;
+
+	err = check_map_access_type(env, map, off, size, write);
+	if (err)
+		return err;
+	err = check_region(env, regno, reg, off, size, map->value_size, false, "map value");
+	if (err || write || !dst)
+		return err;
+	if (bvc_scalar_is_const(&reg->var) &&
+	    read_rodata(map, (int64_t)reg->var.var_off.value + off, size, sign_ext, dst))
+		return 0;
+	mark_loaded_unknown(dst, size, sign_ext);
+	return 0;
+}
+
+static int ctx_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
+		      int size, bool write, struct bvc_reg *dst, bool sign_ext)
+{
+	struct bvc_ctx_access acc;
+	char tn[64];
+	int err;
+
+	if (reg->off)
+		return vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed", regno, reg->off);
+	if (!bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+		return vrej(env, "variable ctx access var_off=%s disallowed", tn_str(tn, sizeof(tn), reg));
+	err = bvc_ctx_check_access(env->prog->type, env->prog->expected_attach_type, off, size, write,
+				   &acc);
+	if (err == -EOPNOTSUPP)
+		return vunsup(env, "context field at off=%d (a pointer type bpfvc does not model)", off);
+	if (err)
+		return vrej(env, "invalid bpf_context access off=%d size=%d", off, size);
+	if (sign_ext && acc.type != BVC_SCALAR)
+		/* The kernel refuses to sign-extend a pointer it hands out. */
+		return vrej(env, "invalid bpf_context access off=%d size=%d", off, size);
+	env->aux[env->insn_idx].ctx_field = acc.field;
+	if (write || !dst)
+		return 0;
+	if (acc.type == BVC_SCALAR) {
+		mark_loaded_unknown(dst, size, sign_ext);
+		return 0;
+	}
+	mark_reg_known(dst, 0);
+	dst->type = acc.type;
+	return 0;
+}
+
+/* The kernel's check_generic_ptr_alignment: the whole address, known and
+ * variable parts, is a multiple of @size. */
+static int check_strict_alignment(struct bvc_env *env, const struct bvc_reg *reg, int32_t off,
+				  int size)
+{
+	static const char *const desc[] = {
+		[BVC_PTR_MAP_VALUE] = "value ", [BVC_PTR_STACK] = "stack ",
+		[BVC_PTR_CTX] = "context ",     [BVC_PTR_MAP_KEY] = "map_key ",
+	};
+	const char *d = (size_t)reg->type < sizeof(desc) / sizeof(desc[0]) && desc[reg->type]
+				? desc[reg->type] : "";
+	char tn[64];
+
+	if (size == 1 || bvc_tnum_is_aligned(bvc_tnum_add(reg->var.var_off,
+							   bvc_tnum_const((uint64_t)(int64_t)(reg->off + off))),
+					     (uint64_t)size))
+		return 0;
+	return vrej(env, "misaligned %saccess off %s+%d+%d size %d", d, tn_str(tn, sizeof(tn), reg),
+		    reg->off, off, size);
+}
+
+/* The pointer types whose fixed-offset accesses must be aligned on this
+ * (efficient-unaligned) machine: the stack, whose slots are tracked per
+ * byte but spills per 8 bytes. */
+static int check_alignment(struct bvc_env *env, const struct bvc_reg *reg, int32_t off, int size)
+{
+	char tn[64];
+
+	if (reg->type != BVC_PTR_STACK || size == 1)
+		return 0;
+	if (bvc_scalar_is_const(&reg->var) &&
+	    ((int64_t)reg->var.var_off.value + reg->off + off) % size == 0)
+		return 0;
+	if (!bvc_scalar_is_const(&reg->var) &&
+	    bvc_tnum_is_aligned(bvc_tnum_add(reg->var.var_off,
+					     bvc_tnum_const((uint64_t)(int64_t)(reg->off + off))),
+				(uint64_t)size))
+		return 0;
+	return vrej(env, "misaligned stack access off %s+%d+%d size %d", tn_str(tn, sizeof(tn), reg),
+		    reg->off, off, size);
+}
+
+int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, int size, bool write,
+		     int value_regno, bool sign_ext)
+{
+	struct bvc_reg *regs = cur_regs(env);
+	struct bvc_reg reg = regs[regno]; /* a copy: the load may overwrite it */
+	struct bvc_reg *value = NULL, *dst = NULL;
+
+	if (value_regno >= 0) {
+		if (write)
+			value = &regs[value_regno];
+		else
+			dst = &regs[value_regno];
+	}
+	return check_mem_access_reg(env, regno, &reg, off, size, write, value, dst, sign_ext);
+}
+
+int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
+			 int32_t off, int size, bool write, const struct bvc_reg *value,
+			 struct bvc_reg *dst, bool sign_ext)
+{
+	int err;
+
+	if (env->aux[env->insn_idx].ptr_type < 0)
+		env->aux[env->insn_idx].ptr_type = (int8_t)reg->type;
+	else if (env->aux[env->insn_idx].ptr_type != (int8_t)reg->type &&
+		 (reg->type == BVC_PTR_CTX || env->aux[env->insn_idx].ptr_type == BVC_PTR_CTX))
+		/* The JIT rewrites ctx accesses: one insn, one meaning. */
+		return vrej(env, "same insn cannot be used with different pointers");
+
+	err = check_alignment(env, reg, off, size);
+	if (err)
+		return err;
+	off += reg->off;
+	switch (reg->type) {
+	case BVC_PTR_STACK:
+		return write ? stack_write(env, regno, reg, off - reg->off, size, value)
+			     : stack_read(env, regno, reg, off - reg->off, size, dst, sign_ext);
+	case BVC_PTR_MAP_VALUE:
+		if (reg->maybe_null)
+			break;
+		return map_value_access(env, regno, reg, off, size, write, dst, sign_ext);
+	case BVC_PTR_CTX:
+		return ctx_access(env, regno, reg, off - reg->off, size, write, dst, sign_ext);
+	case BVC_PTR_PACKET:
+	case BVC_PTR_PACKET_META:
+		if (write && !bvc_prog_type_may_write_pkt(env->prog->type))
+			return vrej(env, "cannot write into packet");
+		err = check_packet(env, regno, reg, off, size, false);
+		if (!err && dst)
+			mark_loaded_unknown(dst, size, sign_ext);
+		return err;
+	case BVC_PTR_MEM:
+		if (reg->maybe_null)
+			break;
+		err = check_region(env, regno, reg, off, size, reg->mem_size, false, "mem");
+		if (!err && dst)
+			mark_loaded_unknown(dst, size, sign_ext);
+		return err;
+	case BVC_CONST_PTR_MAP:
+		return vunsup(env, "access through a map pointer (BTF map fields)");
+	case BVC_NOT_INIT:
+		return vrej(env, "R%u !read_ok", regno);
+	default:
+		break;
+	}
+	return vrej(env, "R%u invalid mem access '%s'", regno, rtype_name(reg));
+}
+
+int check_load(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_reg *regs = cur_regs(env);
+
+	if (regs[insn->src].type == BVC_NOT_INIT)
+		return vrej(env, "R%u !read_ok", insn->src);
+	return check_mem_access(env, insn->src, insn->off, bvc_size_bytes(bvc_insn_size(insn)), false,
+				insn->dst, bvc_insn_mode(insn) == BVC_MEMSX);
+}
+
+int check_store(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_reg *regs = cur_regs(env), imm;
+	int size = bvc_size_bytes(bvc_insn_size(insn));
+
+	if (regs[insn->dst].type == BVC_NOT_INIT)
+		return vrej(env, "R%u !read_ok", insn->dst);
+	if (bvc_insn_class(insn) == BVC_STX) {
+		if (regs[insn->src].type == BVC_NOT_INIT)
+			return vrej(env, "R%u !read_ok", insn->src);
+		return check_mem_access(env, insn->dst, insn->off, size, true, insn->src, false);
+	}
+	mark_reg_known(&imm, (uint64_t)(int64_t)insn->imm);
+	if (size < 8)
+		bvc_scalar_coerce(&imm.var, size);
+	return check_mem_access_reg(env, insn->dst, &regs[insn->dst], insn->off, size, true, &imm,
+				    NULL, false);
+}
+
+int check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_reg *regs = cur_regs(env), *dst = &regs[insn->dst];
+	int size = bvc_size_bytes(bvc_insn_size(insn));
+	uint32_t load_reg;
+	int err;
+
+	if (regs[insn->src].type == BVC_NOT_INIT)
+		return vrej(env, "R%u !read_ok", insn->src);
+	if (dst->type == BVC_NOT_INIT)
+		return vrej(env, "R%u !read_ok", insn->dst);
+	if (insn->imm == BVC_CMPXCHG && regs[0].type == BVC_NOT_INIT)
+		return vrej(env, "R0 !read_ok");
+	if (dst->type == BVC_PTR_CTX || is_pkt_pointer(dst))
+		return vrej(env, "BPF_ATOMIC stores into R%u %s is not allowed", insn->dst,
+			    rtype_name(dst));
+	/* Atomics are always aligned (the kernel's strict_alignment_once). */
+	err = check_strict_alignment(env, dst, insn->off, size);
+	if (err)
+		return err;
+	/* Read then write the same bytes, as the kernel checks them. */
+	err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, false, NULL, NULL, false);
+	if (!err)
+		err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, true, NULL, NULL, false);
+	if (err || !(insn->imm & BVC_FETCH))
+		return err;
+	load_reg = insn->imm == BVC_CMPXCHG ? 0 : insn->src;
+	mark_loaded_unknown(&regs[load_reg], size, false);
+	return 0;
+}
+
+static const char *const mem_types_str =
+	"fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
+
+/*
+ * A helper reads (or, @write, fills) @size bytes at register @regno: the
+ * kernel's check_helper_mem_access. @size is the largest the size argument
+ * may be; a zero size is fine when @zero_ok, and then NULL is too when
+ * @null_ok (an _OR_NULL argument).
+ */
+int check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool write, bool zero_ok,
+		     bool pkt_ok, bool null_ok)
+{
+	struct bvc_reg *reg = &cur_regs(env)[regno];
+	int32_t lo, hi;
+	int err;
+
+	if (size > BVC_MAX_VAR_OFF)
+		size = BVC_MAX_VAR_OFF; /* refused below as out of range */
+	switch (reg->type) {
+	case BVC_PTR_STACK:
+		err = check_stack_bounds(env, regno, reg, reg->off, (int)size, " indirect access to", &lo,
+					 &hi);
+		if (err)
+			return err;
+		if (write)
+			return mark_stack_bytes(reg_frame(env, reg), lo, hi, BVC_STACK_MISC);
+		{
+			struct bvc_frame *fr = reg_frame(env, reg);
+
+			err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+			if (!err && (uint32_t)-lo > fr->stack_depth)
+				fr->stack_depth = (uint32_t)-lo;
+			return err;
+		}
+	case BVC_PTR_PACKET:
+	case BVC_PTR_PACKET_META:
+		if (!pkt_ok)
+			return vrej(env, "helper access to the packet is not allowed");
+		if (write && !bvc_prog_type_may_write_pkt(env->prog->type))
+			return vrej(env, "cannot write into packet");
+		return check_packet(env, regno, reg, reg->off, (int)size, zero_ok);
+	case BVC_PTR_MAP_VALUE:
+		if (reg->maybe_null)
+			break;
+		err = check_map_access_type(env, &env->img->maps[reg->map_idx], reg->off,
+					    (int64_t)size, write);
+		if (err)
+			return err;
+		return check_region(env, regno, reg, reg->off, (int)size,
+				    env->img->maps[reg->map_idx].value_size, zero_ok, "map value");
+	case BVC_PTR_MEM:
+		if (reg->maybe_null)
+			break;
+		return check_region(env, regno, reg, reg->off, (int)size, reg->mem_size, zero_ok, "mem");
+	case BVC_NOT_INIT:
+		return vrej(env, "R%u !read_ok", regno);
+	default:
+		break;
+	}
+	if (reg->type == BVC_SCALAR && null_ok && zero_ok && size == 0 && bvc_scalar_is_const(&reg->var) &&
+	    reg->var.var_off.value == 0)
+		return 0;
+	return vrej(env, "R%u type=%s expected=%s", regno, rtype_name(reg), mem_types_str);
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Pruning: checkpoints at prune points and the test that lets a path stop
+ * early because an explored, finished state was at least as general.
+ *
+ * The soundness rule (DESIGN.md section 4): a checkpoint is used only when
+ * its branch count is 0, i.e. every path below it has been explored and
+ * found safe. "old safe => cur safe" then holds when every live register
+ * and stack slot of cur is included in old's (states_equal). A checkpoint
+ * still being explored is only compared exactly, to detect infinite loops.
+ *
+ * Until precision tracking lands every scalar is compared as if precise:
+ * sound, prunes less than the kernel.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define IDMAP_MAX (BVC_MAX_REG * BVC_MAX_FRAMES + BVC_STACK_SLOTS * BVC_MAX_FRAMES + BVC_MAX_REFS)
+
+/* A bijection between old ids and cur ids found so far. */
+struct bvc_idmap {
+	uint32_t old[IDMAP_MAX], cur[IDMAP_MAX];
+	uint32_t n;
+	uint32_t tmp; /* fresh ids for "no id", so they never match each other */
+};
+
+static bool check_ids(uint32_t old, uint32_t cur, struct bvc_idmap *m)
+{
+	if (!old)
+		return true; /* nothing depended on a link */
+	if (!cur)
+		return false;
+	for (uint32_t i = 0; i < m->n; i++) {
+		if (m->old[i] == old)
+			return m->cur[i] == cur;
+		if (m->cur[i] == cur)
+			return false;
+	}
+	if (m->n == IDMAP_MAX)
+		return false;
+	m->old[m->n] = old;
+	m->cur[m->n++] = cur;
+	return true;
+}
+
+static bool check_scalar_ids(uint32_t old, uint32_t cur, struct bvc_idmap *m)
+{
+	old = old ? old : (0x80000000u | ++m->tmp);
+	cur = cur ? cur : (0x80000000u | ++m->tmp);
+	return check_ids(old, cur, m);
+}
+
+static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct bvc_idmap *m,
+		    bool exact)
+{
+	if (old->type == BVC_NOT_INIT)
+		return !exact || cur->type == BVC_NOT_INIT;
+	if (cur->type == BVC_NOT_INIT || old->type != cur->type || old->maybe_null != cur->maybe_null)
+		return false;
+	if (exact)
+		return bvc_scalar_equal(&old->var, &cur->var) && old->off == cur->off &&
+		       old->map_idx == cur->map_idx && old->range == cur->range &&
+		       old->mem_size == cur->mem_size && old->frameno == cur->frameno &&
+		       check_ids(old->id, cur->id, m) && check_ids(old->ref_obj_id, cur->ref_obj_id, m);
+
+	switch (old->type) {
+	case BVC_SCALAR:
+		return bvc_scalar_within(&old->var, &cur->var) && check_scalar_ids(old->id, cur->id, m);
+	case BVC_PTR_PACKET:
+	case BVC_PTR_PACKET_META:
+		if (cur->range < old->range || old->off != cur->off)
+			return false;
+		return check_ids(old->id, cur->id, m) && bvc_scalar_within(&old->var, &cur->var);
+	case BVC_PTR_MAP_VALUE:
+	case BVC_PTR_MAP_KEY:
+	case BVC_PTR_MEM:
+		return old->off == cur->off && old->map_idx == cur->map_idx &&
+		       old->mem_size == cur->mem_size && bvc_scalar_within(&old->var, &cur->var) &&
+		       check_ids(old->id, cur->id, m) && check_ids(old->ref_obj_id, cur->ref_obj_id, m);
+	default:
+		/* ctx, stack, map, pkt_end, func: only the very same pointer. */
+		return old->off == cur->off && old->map_idx == cur->map_idx &&
+		       old->frameno == cur->frameno && bvc_scalar_equal(&old->var, &cur->var) &&
+		       check_ids(old->id, cur->id, m);
+	}
+}
+
+static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, struct bvc_idmap *m,
+		      bool exact)
+{
+	for (uint32_t s = 0; s < old->nslots; s++) {
+		const struct bvc_slot *os = &old->slots[s];
+		const struct bvc_slot *cs = s < cur->nslots ? &cur->slots[s] : NULL;
+		static const uint8_t invalid[8];
+		const uint8_t *ct = cs ? cs->stype : invalid;
+
+		for (int i = 0; i < 8; i++) {
+			if (!exact && (os->stype[i] == BVC_STACK_INVALID ||
+				       os->stype[i] == BVC_STACK_MISC))
+				continue; /* privileged: any bytes are fine here */
+			if (os->stype[i] != ct[i])
+				return false;
+		}
+		if (os->stype[0] == BVC_STACK_SPILL && cs &&
+		    !regsafe(&os->spilled, &cs->spilled, m, exact))
+			return false;
+	}
+	if (exact) {
+		for (uint32_t s = old->nslots; s < cur->nslots; s++)
+			for (int i = 0; i < 8; i++)
+				if (cur->slots[s].stype[i] != BVC_STACK_INVALID)
+					return false;
+	}
+	return true;
+}
+
+bool states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
+		  bool exact)
+{
+	struct bvc_idmap *m = env->idmap;
+	bool ok = true;
+
+	if (old->curframe != cur->curframe || old->nrefs != cur->nrefs)
+		return false;
+	if (!m) {
+		m = env->idmap = malloc(sizeof(*m));
+		if (!m)
+			return false; /* no pruning is always safe */
+	}
+	m->n = 0;
+	m->tmp = 0;
+	for (uint32_t f = 0; ok && f <= old->curframe; f++) {
+		const struct bvc_frame *of = old->frames[f], *cf = cur->frames[f];
+		uint16_t live;
+
+		if (of->callsite != cf->callsite) {
+			ok = false;
+			break;
+		}
+		if (f == old->curframe)
+			live = env->aux[cur->insn_idx].live_regs;
+		else
+			/* The caller resumes after the call, r0-r5 rewritten. */
+			live = env->aux[cur->frames[f + 1]->callsite + 1].live_regs & ~0x3f;
+		live |= 1u << BVC_REG_FP;
+		for (int r = 0; ok && r < BVC_MAX_REG; r++) {
+			if (!exact && !(live & (1u << r)))
+				continue;
+			ok = regsafe(&of->regs[r], &cf->regs[r], m, exact);
+		}
+		if (ok)
+			ok = stacksafe(of, cf, m, exact);
+	}
+	for (uint32_t i = 0; ok && i < old->nrefs; i++)
+		ok = check_ids(old->refs[i], cur->refs[i], m);
+	return ok;
+}
+
+void update_branch_counts(struct bvc_env *env, struct bvc_state *st)
+{
+	(void)env;
+	while (st) {
+		if (--st->branches)
+			break;
+		st = st->parent;
+	}
+}
+
+static int list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
+{
+	if (l->n == l->cap) {
+		uint32_t cap = l->cap ? l->cap * 2 : 4;
+		struct bvc_state **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = st;
+	return 0;
+}
+
+/*
+ * At a prune point: 1 when cur is covered by a finished checkpoint (the
+ * path ends here), 0 to go on (after maybe adding a checkpoint), negative
+ * on rejection (an infinite loop) or no memory.
+ */
+int is_state_visited(struct bvc_env *env, uint32_t insn)
+{
+	struct bvc_checkpoint_list *l = &env->explored[insn];
+	bool add = env->jmps_processed - env->prev_jmps >= 2 &&
+		   env->processed - env->prev_insns >= 8;
+	struct bvc_state *cp;
+	int err;
+
+	if (!env->aux[insn].prune_point)
+		return 0;
+	env->cur->insn_idx = insn;
+	for (uint32_t i = 0; i < l->n; i++) {
+		struct bvc_state *old = l->v[i];
+
+		if (old->branches) {
+			/* Still being explored: we are in a loop through it. */
+			if (states_equal(env, old, env->cur, true))
+				return vrej(env, "infinite loop detected at insn %u", insn);
+			if (env->jmps_processed - env->prev_jmps < 20 &&
+			    env->processed - env->prev_insns < 100)
+				add = false;
+		} else if (states_equal(env, old, env->cur, false)) {
+			old->hit_cnt++;
+			return 1;
+		}
+		/* The kernel's heuristic: a checkpoint that keeps missing is
+		 * unlikely to help; drop it from the list (it may still be a
+		 * parent, so it is retired, not freed). */
+		if (add)
+			old->miss_cnt++;
+		if (old->miss_cnt > old->hit_cnt * 3 + 3) {
+			if (list_push(&env->retired, old))
+				continue; /* keep it listed: still correct */
+			l->v[i--] = l->v[--l->n];
+			env->cur_states--;
+		}
+	}
+	if (!add)
+		return 0;
+
+	cp = state_copy(env->cur);
+	if (!cp)
+		return -ENOMEM;
+	cp->insn_idx = insn;
+	cp->branches = 1;
+	err = list_push(l, cp);
+	if (err) {
+		state_free(cp);
+		return err;
+	}
+	env->cur->parent = cp;
+	env->prev_jmps = env->jmps_processed;
+	env->prev_insns = env->processed;
+	env->total_states++;
+	env->cur_states++;
+	if (env->cur_states > env->peak_states)
+		env->peak_states = env->cur_states;
+	if (l->n > env->max_states_per_insn)
+		env->max_states_per_insn = l->n;
+	return 0;
+}
+
+void explored_free(struct bvc_env *env)
+{
+	for (uint32_t k = 0; k < env->retired.n; k++)
+		state_free(env->retired.v[k]);
+	free(env->retired.v);
+	free(env->idmap);
+	env->idmap = NULL;
+	if (!env->explored)
+		return;
+	for (uint32_t i = 0; i < env->cnt; i++) {
+		for (uint32_t k = 0; k < env->explored[i].n; k++)
+			state_free(env->explored[i].v[k]);
+		free(env->explored[i].v);
+	}
+	free(env->explored);
+	env->explored = NULL;
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Verifier states: allocation, deep copies, register helpers and the
+ * kernel-style printing of a state for the log.
+ *
+ * A state owns its frames and each frame owns its stack slots; copies are
+ * deep so a pending branch can never see the current path's later writes.
+ * Checkpoints are owned by the explored lists (prune.c) and live until the
+ * run ends; parents always point at checkpoints.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+static struct bvc_frame *frame_copy(const struct bvc_frame *src)
+{
+	struct bvc_frame *fr = malloc(sizeof(*fr));
+
+	if (!fr)
+		return NULL;
+	*fr = *src;
+	fr->slots = NULL;
+	if (src->nslots) {
+		fr->slots = malloc(src->nslots * sizeof(*fr->slots));
+		if (!fr->slots) {
+			free(fr);
+			return NULL;
+		}
+		memcpy(fr->slots, src->slots, src->nslots * sizeof(*fr->slots));
+	}
+	return fr;
+}
+
+static void frame_free(struct bvc_frame *fr)
+{
+	if (fr) {
+		free(fr->slots);
+		free(fr);
+	}
+}
+
+/* Make room for @nslots slots; new slots are STACK_INVALID. */
+int grow_stack(struct bvc_frame *fr, uint32_t nslots)
+{
+	struct bvc_slot *s;
+
+	if (nslots <= fr->nslots)
+		return 0;
+	s = realloc(fr->slots, nslots * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memset(s + fr->nslots, 0, (nslots - fr->nslots) * sizeof(*s));
+	fr->slots = s;
+	fr->nslots = nslots;
+	return 0;
+}
+
+struct bvc_state *state_new(void)
+{
+	struct bvc_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->frames[0] = calloc(1, sizeof(struct bvc_frame));
+	if (!st->frames[0]) {
+		free(st);
+		return NULL;
+	}
+	st->frames[0]->callsite = -1;
+	st->branches = 1;
+	return st;
+}
+
+struct bvc_state *state_copy(const struct bvc_state *src)
+{
+	struct bvc_state *st = malloc(sizeof(*st));
+
+	if (!st)
+		return NULL;
+	*st = *src;
+	memset(st->frames, 0, sizeof(st->frames));
+	for (uint32_t i = 0; i <= src->curframe; i++) {
+		st->frames[i] = frame_copy(src->frames[i]);
+		if (!st->frames[i]) {
+			state_free(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+void state_free(struct bvc_state *st)
+{
+	if (!st)
+		return;
+	for (uint32_t i = 0; i < BVC_MAX_FRAMES; i++)
+		frame_free(st->frames[i]);
+	free(st);
+}
+
+struct bvc_frame *cur_frame(struct bvc_env *env)
+{
+	return env->cur->frames[env->cur->curframe];
+}
+
+struct bvc_reg *cur_regs(struct bvc_env *env)
+{
+	return cur_frame(env)->regs;
+}
+
+void mark_reg_not_init(struct bvc_reg *reg)
+{
+	memset(reg, 0, sizeof(*reg));
+	reg->type = BVC_NOT_INIT;
+	reg->var = bvc_scalar_unknown();
+}
+
+void mark_reg_unknown(struct bvc_reg *reg)
+{
+	memset(reg, 0, sizeof(*reg));
+	reg->type = BVC_SCALAR;
+	reg->var = bvc_scalar_unknown();
+}
+
+void mark_reg_known(struct bvc_reg *reg, uint64_t v)
+{
+	memset(reg, 0, sizeof(*reg));
+	reg->type = BVC_SCALAR;
+	reg->var = bvc_scalar_const(v);
+}
+
+/* A pointer with offset 0 and no variable part. */
+void mark_reg_known_zero(struct bvc_reg *reg)
+{
+	enum bvc_rtype t = reg->type;
+
+	mark_reg_known(reg, 0);
+	reg->type = t;
+}
+
+bool is_pointer(const struct bvc_reg *reg)
+{
+	return reg->type != BVC_SCALAR && reg->type != BVC_NOT_INIT;
+}
+
+bool is_pkt_pointer(const struct bvc_reg *reg)
+{
+	return reg->type == BVC_PTR_PACKET || reg->type == BVC_PTR_PACKET_META;
+}
+
+/* The kernel's names for register types, as the log prints them. */
+const char *rtype_name(const struct bvc_reg *reg)
+{
+	switch (reg->type) {
+	case BVC_NOT_INIT: return "?";
+	case BVC_SCALAR: return "scalar";
+	case BVC_PTR_CTX: return "ctx";
+	case BVC_CONST_PTR_MAP: return "map_ptr";
+	case BVC_PTR_MAP_VALUE: return reg->maybe_null ? "map_value_or_null" : "map_value";
+	case BVC_PTR_MAP_KEY: return "map_key";
+	case BVC_PTR_STACK: return "fp";
+	case BVC_PTR_PACKET_META: return "pkt_meta";
+	case BVC_PTR_PACKET: return "pkt";
+	case BVC_PTR_PACKET_END: return "pkt_end";
+	case BVC_PTR_MEM: return reg->maybe_null ? "mem_or_null" : "mem";
+	case BVC_PTR_FUNC: return "func";
+	}
+	return "?";
+}
+
+static void log_reg(struct bvc_env *env, int i, const struct bvc_reg *r)
+{
+	char buf[256];
+
+	if (r->type == BVC_SCALAR) {
+		bvc_scalar_snprint(buf, sizeof(buf), &r->var);
+		vlog(env, " R%d=%s", i, buf);
+		return;
+	}
+	if (r->type == BVC_PTR_STACK && bvc_scalar_is_const(&r->var) && r->var.var_off.value == 0) {
+		vlog(env, " R%d=fp%d", i, r->off);
+		return;
+	}
+	vlog(env, " R%d=%s(", i, rtype_name(r));
+	if (r->id)
+		vlog(env, "id=%u,", r->id);
+	if (r->ref_obj_id)
+		vlog(env, "ref_obj_id=%u,", r->ref_obj_id);
+	if (r->type == BVC_PTR_MAP_VALUE || r->type == BVC_CONST_PTR_MAP)
+		vlog(env, "map=%s,ks=%u,vs=%u", env->img->maps[r->map_idx].name,
+		     env->img->maps[r->map_idx].key_size, env->img->maps[r->map_idx].value_size);
+	if (r->off)
+		vlog(env, ",off=%d", r->off);
+	if (is_pkt_pointer(r))
+		vlog(env, "r=%d", r->range);
+	if (!bvc_scalar_is_const(&r->var) || r->var.var_off.value) {
+		bvc_scalar_snprint_fields(buf, sizeof(buf), &r->var, ",");
+		vlog(env, "%s", buf);
+	}
+	vlog(env, ")");
+}
+
+/* "R1=ctx() R10=fp0 fp-8=mmmmmmmm" as the kernel's print_verifier_state. */
+void log_state(struct bvc_env *env, const struct bvc_state *st)
+{
+	for (uint32_t f = 0; f <= st->curframe; f++) {
+		const struct bvc_frame *fr = st->frames[f];
+
+		if (f)
+			vlog(env, " frame%u:", f);
+		for (int i = 0; i < BVC_MAX_REG; i++)
+			if (fr->regs[i].type != BVC_NOT_INIT)
+				log_reg(env, i, &fr->regs[i]);
+		for (uint32_t s = 0; s < fr->nslots; s++) {
+			const struct bvc_slot *sl = &fr->slots[s];
+			static const char ch[] = { '?', 'r', 'm', '0' };
+			char types[9];
+			bool any = false;
+
+			for (int b = 0; b < 8; b++) {
+				types[7 - b] = ch[sl->stype[b] & 3];
+				any |= sl->stype[b] != BVC_STACK_INVALID;
+			}
+			types[8] = 0;
+			if (!any)
+				continue;
+			if (sl->stype[0] == BVC_STACK_SPILL && sl->stype[7] == BVC_STACK_SPILL) {
+				vlog(env, " fp%d=", -8 * (int)(s + 1));
+				log_reg(env, -1, &sl->spilled);
+			} else {
+				vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
+			}
+		}
+	}
+	vlog(env, "\n");
+}
