@@ -399,8 +399,10 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 	off += reg->off;
 	switch (reg->type) {
 	case BVC_PTR_STACK:
-		return write ? stack_write(env, regno, reg, off - reg->off, size, value)
-			     : stack_read(env, regno, reg, off - reg->off, size, dst, sign_ext);
+		/* @off now includes the pointer's fixed offset, as the
+		 * kernel's stack checks and messages expect. */
+		return write ? stack_write(env, regno, reg, off, size, value)
+			     : stack_read(env, regno, reg, off, size, dst, sign_ext);
 	case BVC_PTR_MAP_VALUE:
 		if (reg->maybe_null)
 			break;

@@ -1531,7 +1531,7 @@ Test(scalar_kernel, differential_vs_running_kernel)
 		struct bvc_insn p[32];
 		struct bvc_scalar r[2] = { bvc_scalar_unknown(), bvc_scalar_unknown() };
 		int n = 0, k, nops = 1 + (int)(rnd() % 5), jump_at = -1, taken = -1;
-		char prefix[32];
+		char prefix[64];
 
 		/* r6, r7 = two unknowns (the copies get ids; the parser skips them) */
 		p[n++] = I_CALL(7);
