@@ -426,12 +426,38 @@ static void invalidate_pkt_pointers(struct bvc_state *st)
 	});
 }
 
+/*
+ * The key of an array lookup when it is a constant on the stack: Linux
+ * 6.18 then knows an in-range lookup cannot return NULL. -1 when unknown.
+ */
+static int64_t const_map_key(struct bvc_env *env, const struct bvc_reg *key, uint32_t key_size)
+{
+	const struct bvc_frame *fr = env->cur->frames[key->frameno];
+	int64_t addr;
+	const struct bvc_slot *s;
+	bool zero = true;
+
+	if (key->type != BVC_PTR_STACK || key_size != 4 || !bvc_scalar_is_const(&key->var))
+		return -1;
+	addr = (int64_t)key->var.var_off.value + key->off;
+	if (addr >= 0 || addr < -BVC_STACK_SIZE || addr % 4 || (uint32_t)((-addr - 1) / 8) >= fr->nslots)
+		return -1;
+	s = &fr->slots[(-addr - 1) / 8];
+	if (addr % 8 == 0 && s->stype[0] == BVC_STACK_SPILL && s->stype[3] == BVC_STACK_SPILL &&
+	    s->spilled.type == BVC_SCALAR && bvc_scalar_is_const(&s->spilled.var))
+		return (uint32_t)s->spilled.var.var_off.value;
+	for (int i = 0; i < 4; i++)
+		zero &= s->stype[(addr + 8 * ((-addr - 1) / 8 + 1)) + i] == BVC_STACK_ZERO;
+	return zero ? 0 : -1;
+}
+
 static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 {
 	struct bvc_reg *regs = cur_regs(env);
 	const struct bvc_helper_proto *fn;
 	const char *name = bvc_helper_name(insn->imm);
 	int32_t map = -1;
+	int64_t const_key = -1;
 	uint32_t release_ref = 0;
 	uint64_t alloc_size = 0;
 	int err;
@@ -480,6 +506,8 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 					       false, false, true, false);
 			if (err)
 				return err;
+			if (kind == BVC_ARG_MAP_KEY)
+				const_key = const_map_key(env, reg, env->img->maps[map].key_size);
 			break;
 		case BVC_ARG_MEM:
 		case BVC_ARG_MEM_OR_NULL:
@@ -564,6 +592,14 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		regs[0].maybe_null = true;
 		regs[0].map_idx = (uint32_t)map;
 		regs[0].id = ++env->id_gen;
+		if (insn->imm == 1 /* map_lookup_elem */ &&
+		    (env->img->maps[map].type == BVC_MAP_ARRAY ||
+		     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY) &&
+		    const_key >= 0 && const_key < env->img->maps[map].max_entries) {
+			/* Linux 6.18: an in-range constant index of an array. */
+			regs[0].maybe_null = false;
+			regs[0].id = 0;
+		}
 		break;
 	case BVC_RET_ALLOC_MEM_OR_NULL:
 		if (env->cur->nrefs == BVC_MAX_REFS)
@@ -631,8 +667,6 @@ static int check_exit(struct bvc_env *env, bool *path_done)
 	int64_t lo, hi;
 
 	*path_done = false;
-	if (r0->type == BVC_NOT_INIT)
-		return vrej(env, "R0 !read_ok");
 	if (st->curframe) {
 		struct bvc_frame *callee = st->frames[st->curframe];
 		struct bvc_frame *caller = st->frames[st->curframe - 1];
@@ -655,6 +689,10 @@ static int check_exit(struct bvc_env *env, bool *path_done)
 		st->frames[st->curframe--] = NULL;
 		return 0;
 	}
+	/* Only the program's own exit needs r0: a function may return
+	 * nothing, and its caller then must not read r0. */
+	if (r0->type == BVC_NOT_INIT)
+		return vrej(env, "R0 !read_ok");
 	if (st->nrefs)
 		return vrej(env, "Unreleased reference id=%u alloc_insn=%u", st->refs[0], 0u);
 	if (bvc_prog_ret_range(env->prog->type, env->prog->expected_attach_type, &lo, &hi)) {

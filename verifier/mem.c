@@ -37,14 +37,6 @@ static int idx_in_slot(int32_t addr)
 	return addr + 8 * (slot_of(addr) + 1);
 }
 
-static bool slot_is_full_spill(const struct bvc_slot *s)
-{
-	for (int i = 0; i < 8; i++)
-		if (s->stype[i] != BVC_STACK_SPILL)
-			return false;
-	return true;
-}
-
 /* A slot that held a spill no longer does once part of it is overwritten. */
 static void scrub_spill(struct bvc_slot *s)
 {
@@ -118,49 +110,96 @@ static int check_stack_bounds(struct bvc_env *env, uint32_t regno, const struct 
 	return 0;
 }
 
+/* Bits needed for the largest value (the kernel's get_reg_width). */
+static int reg_width(const struct bvc_reg *reg)
+{
+	uint64_t v = reg->var.umax;
+	int w = 0;
+
+	while (v) {
+		w++;
+		v >>= 1;
+	}
+	return w;
+}
+
+/* Spill @size low bytes of a register into the slot at an 8-aligned
+ * address (the kernel's save_register_state). */
+static void save_register_state(struct bvc_slot *s, const struct bvc_reg *value, int size)
+{
+	s->spilled = *value;
+	for (int i = 0; i < 8; i++) {
+		if (i < size)
+			s->stype[i] = BVC_STACK_SPILL;
+		else if (s->stype[i] != BVC_STACK_ZERO && s->stype[i] != BVC_STACK_INVALID)
+			s->stype[i] = BVC_STACK_MISC;
+	}
+	/* A narrowing spill no longer equals the register it came from. */
+	if (size < 8 && reg_width(value) > size * 8)
+		s->spilled.id = 0;
+}
+
 static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
 		       int size, const struct bvc_reg *value)
 {
 	struct bvc_frame *fr = reg_frame(env, reg);
-	bool var = !bvc_scalar_is_const(&reg->var);
 	bool zero = value && value->type == BVC_SCALAR && bvc_scalar_is_const(&value->var) &&
 		    value->var.var_off.value == 0;
+	struct bvc_slot *s;
 	int32_t lo, hi;
 	int err;
 
 	err = check_stack_bounds(env, regno, reg, off, size, " write to", &lo, &hi);
 	if (err)
 		return err;
-	if (var) {
+	if (!bvc_scalar_is_const(&reg->var))
 		/* Every byte the access may touch could now be anything. */
 		return mark_stack_bytes(fr, lo, hi, zero ? BVC_STACK_ZERO : BVC_STACK_MISC);
-	}
-	if (value && is_pointer(value) && size != 8)
-		return vrej(env, "invalid size of register spill");
-	if (value && value->type != BVC_NOT_INIT && size == 8 && lo % 8 == 0 && !zero) {
-		struct bvc_slot *s;
+	err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	if (err)
+		return err;
+	if ((uint32_t)-lo > fr->stack_depth)
+		fr->stack_depth = (uint32_t)-lo;
+	s = &fr->slots[slot_of(lo)];
 
-		err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
-		if (err)
-			return err;
-		s = &fr->slots[slot_of(lo)];
-		memset(s->stype, BVC_STACK_SPILL, sizeof(s->stype));
-		s->spilled = *value;
-		if ((uint32_t)-lo > fr->stack_depth)
-			fr->stack_depth = (uint32_t)-lo;
+	if (value && value->type == BVC_SCALAR && lo % 8 == 0) {
+		/* Scalars (and immediates) at a slot's start are spills of
+		 * @size bytes: a fill of the same size restores them. */
+		save_register_state(s, value, size);
 		return 0;
 	}
+	if (value && is_pointer(value)) {
+		if (size != 8)
+			return vrej(env, "invalid size of register spill");
+		save_register_state(s, value, 8);
+		return 0;
+	}
+	/* Plain bytes: a write into a spilled slot destroys the spill. */
+	if (s->stype[0] == BVC_STACK_SPILL)
+		scrub_spill(s);
 	return mark_stack_bytes(fr, lo, hi, zero ? BVC_STACK_ZERO : BVC_STACK_MISC);
+}
+
+/* Bytes read from a slot that holds no spill: zeros stay zero. */
+static void read_plain_bytes(const struct bvc_frame *fr, int32_t lo, int32_t hi, struct bvc_reg *dst)
+{
+	bool all_zero = true;
+
+	for (int32_t a = lo; a < hi; a++)
+		all_zero &= fr->slots[slot_of(a)].stype[idx_in_slot(a)] == BVC_STACK_ZERO;
+	if (all_zero)
+		mark_reg_known(dst, 0);
+	else
+		mark_reg_unknown(dst);
 }
 
 static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
 		      int size, struct bvc_reg *dst, bool sign_ext)
 {
 	struct bvc_frame *fr = reg_frame(env, reg);
-	bool all_zero = true, any_spill = false;
 	const struct bvc_slot *s;
 	int32_t lo, hi;
-	int err;
+	int err, spill_size = 0, spill_cnt = 0, zero_cnt = 0;
 
 	err = check_stack_bounds(env, regno, reg, off, size, " read from", &lo, &hi);
 	if (err)
@@ -170,30 +209,57 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 		return err;
 	if ((uint32_t)-lo > fr->stack_depth)
 		fr->stack_depth = (uint32_t)-lo;
-	for (int32_t a = lo; a < hi; a++) {
-		uint8_t t = fr->slots[slot_of(a)].stype[idx_in_slot(a)];
 
-		all_zero &= t == BVC_STACK_ZERO;
-		if (t == BVC_STACK_SPILL) {
-			any_spill = true;
-			if (is_pointer(&fr->slots[slot_of(a)].spilled) &&
-			    (size != 8 || lo % 8 || !bvc_scalar_is_const(&reg->var)))
-				return vrej(env, "invalid size of register fill");
-		}
+	if (!bvc_scalar_is_const(&reg->var)) {
+		/* Variable offset (privileged): any bytes, value unknown. */
+		if (dst)
+			mark_loaded_unknown(dst, size, sign_ext);
+		return 0;
 	}
+	s = &fr->slots[slot_of(lo)];
+	if (s->stype[0] != BVC_STACK_SPILL) {
+		if (dst)
+			read_plain_bytes(fr, lo, hi, dst);
+		goto coerce;
+	}
+	while (spill_size < 8 && s->stype[spill_size] == BVC_STACK_SPILL)
+		spill_size++;
+	if (size == 8 && spill_size == 8) {
+		if (dst)
+			*dst = s->spilled;
+		return 0;
+	}
+	if (s->spilled.type != BVC_SCALAR)
+		return vrej(env, "invalid size of register fill");
 	if (!dst)
 		return 0;
-	s = &fr->slots[slot_of(lo)];
-	if (any_spill && size == 8 && lo % 8 == 0 && bvc_scalar_is_const(&reg->var) &&
-	    slot_is_full_spill(s)) {
+	if (size <= spill_size && lo % 8 == 0) {
+		/* A narrow fill of the spill's low bytes. */
 		*dst = s->spilled;
-		return 0;
+		if (reg_width(&s->spilled) > size * 8)
+			dst->id = 0;
+		goto coerce;
 	}
-	if (all_zero && bvc_scalar_is_const(&reg->var)) {
+	for (int32_t a = lo; a < hi; a++) {
+		uint8_t t = s->stype[idx_in_slot(a)];
+
+		spill_cnt += t == BVC_STACK_SPILL;
+		zero_cnt += t == BVC_STACK_ZERO;
+	}
+	if ((spill_cnt == size && bvc_scalar_is_const(&s->spilled.var) &&
+	     s->spilled.var.var_off.value == 0) || zero_cnt == size)
 		mark_reg_known(dst, 0);
-		return 0;
+	else
+		mark_reg_unknown(dst);
+coerce:
+	if (dst && size < 8 && dst->type == BVC_SCALAR) {
+		if (sign_ext) {
+			bvc_scalar_coerce_sx(&dst->var, size);
+			bvc_scalar_sync(&dst->var);
+		} else {
+			bvc_scalar_coerce(&dst->var, size);
+		}
 	}
-	mark_loaded_unknown(dst, size, sign_ext);
 	return 0;
 }
 
@@ -377,6 +443,11 @@ int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, int size,
 		else
 			dst = &regs[value_regno];
 	}
+	/* A 64-bit spill is a copy: like "rX = rY" it links the two, so a
+	 * later check on the filled register refines the original. */
+	if (value && reg.type == BVC_PTR_STACK && value->type == BVC_SCALAR && !value->id &&
+	    !bvc_scalar_is_const(&value->var) && reg_width(value) <= size * 8)
+		value->id = ++env->id_gen;
 	return check_mem_access_reg(env, regno, &reg, off, size, write, value, dst, sign_ext);
 }
 
