@@ -44,7 +44,14 @@ static void print_verdict(const struct bvc_image *img, const struct bvc_prog *pr
 			printf(",\"insn\":%zu", v->insn);
 		printf(",\"message\":");
 		print_json_str(v->msg);
-		printf(",\"processed_insns\":%llu}\n", (unsigned long long)v->processed);
+		printf(",\"processed_insns\":%llu,\"total_states\":%llu,\"peak_states\":%llu",
+		       (unsigned long long)v->processed, (unsigned long long)v->total_states,
+		       (unsigned long long)v->peak_states);
+		if (v->log) {
+			printf(",\"log\":");
+			print_json_str(v->log);
+		}
+		printf("}\n");
 		return;
 	}
 	if (v->kind == BVC_ACCEPT)
@@ -128,9 +135,12 @@ int bvc_cmd_verify(int argc, char **argv)
 				bvc_image_free(img);
 				return BVC_EXIT_BAD_INPUT;
 			}
+			if (v.log && !json)
+				fwrite(v.log, 1, v.log_len, stdout);
 			print_verdict(img, prog, &v, json);
 			if (v.kind != BVC_ACCEPT)
 				ret = BVC_EXIT_REJECT;
+			bvc_verdict_release(&v);
 		}
 		if (name && !bvc_image_find_prog(img, name)) {
 			bvc_cli_err("%s: no program named '%s'", img->path, name);

@@ -13,13 +13,28 @@ step "1. Load an ELF object built by clang -target bpf and disassemble it"
 "$bpfvc" disasm "$build/tests/progs/xdp_parser.bpf.o" | head -40
 echo "   ..."
 
-step "2. Verify it (static passes today; path exploration is the next issue)"
+step "2. Verify it in-process, then every test program, as JSON too"
+"$bpfvc" verify -w 0 "$build/tests/progs/xdp_parser.bpf.o" -l 2 | tail -n 6
+for p in socket_filter kprobe_counter subprog_loop ringbuf_producer; do
+	"$bpfvc" verify "$build/tests/progs/$p.bpf.o"
+done
+"$bpfvc" verify --json "$build/tests/progs/socket_filter.bpf.o"
+
+step "3. A program every verifier must refuse: bpfvc and the kernel side by side"
+clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -c examples/xdp_unchecked.bpf.c \
+	-o "$out/xdp_unchecked.bpf.o"
 set +e
-"$bpfvc" verify "$build/tests/progs/xdp_parser.bpf.o"
-echo "(exit $?: 0 accepted, 1 rejected or unsupported, 2 bad input)"
+"$bpfvc" verify "$out/xdp_unchecked.bpf.o"
+echo "(bpfvc exit $?: 0 accepted, 1 rejected, 2 bad input)"
+if [ "$(id -u)" = 0 ] && command -v bpftool >/dev/null && mount | grep -q ' /sys/fs/bpf '; then
+	echo "the kernel says:"
+	bpftool prog load "$out/xdp_unchecked.bpf.o" /sys/fs/bpf/bpfvc_demo 2>&1 |
+		grep -E 'invalid access|processed' | sed 's/^/    /'
+	rm -f /sys/fs/bpf/bpfvc_demo
+fi
 set -e
 
-step "3. Compile a checksum function to raw bytecode and run it on the interpreter"
+step "4. Compile a checksum function to raw bytecode and run it on the interpreter"
 clang -O2 -target bpf -c examples/inet_csum.c -o "$out/inet_csum.o"
 llvm-objcopy -O binary -j .text "$out/inet_csum.o" "$out/inet_csum.bin"
 "$bpfvc" disasm --type socket_filter "$out/inet_csum.bin" | tail -n +2
@@ -32,7 +47,7 @@ echo "valid header:   $good"
 echo "damaged header: $bad"
 [ "$good" = "r0 = 0 (0)" ] && [ "$bad" != "$good" ] || { echo "demo: unexpected checksum results" >&2; exit 1; }
 
-step "4. Bad input gets one clear line and exit code 2"
+step "5. Bad input gets one clear line and exit code 2"
 set +e
 head -c 100 "$build/tests/progs/xdp_parser.bpf.o" > "$out/truncated.o"
 "$bpfvc" disasm "$out/truncated.o"; echo "(exit $?)"
