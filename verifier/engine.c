@@ -897,6 +897,8 @@ static int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t dept
 
 	here = here ? (here + 31) & ~31u : 32;
 	depth += here;
+	if (depth > env->max_stack)
+		env->max_stack = depth;
 	if (depth > BVC_STACK_SIZE)
 		return vrej(env, "combined stack size of %u calls is %u. Too large", frames, depth);
 	for (uint32_t i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
@@ -913,6 +915,29 @@ static int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t dept
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+/* The per-instruction facts of an accepted program, for the JIT. */
+static int export_facts(const struct bvc_env *env, struct bvc_verdict *out)
+{
+	out->facts = calloc(env->cnt, sizeof(*out->facts));
+	if (!out->facts)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < env->cnt; i++) {
+		const struct bvc_insn_aux *a = &env->aux[i];
+		struct bvc_insn_fact *f = &out->facts[i];
+
+		f->seen = a->seen;
+		f->mem_base = a->ptr_type < 0 ? -1
+			      : a->ptr_type == BVC_PTR_CTX ? BVC_FACT_CTX
+			      : a->ptr_type == BVC_PTR_STACK ? BVC_FACT_STACK : BVC_FACT_OTHER;
+		f->ctx_field = (int16_t)a->ctx_field;
+		f->ctx_field_off = a->ctx_field_off;
+		f->ctx_field_size = a->ctx_field_size;
+		f->map_idx = a->map_idx;
+	}
+	out->fact_cnt = env->cnt;
 	return 0;
 }
 
@@ -1017,6 +1042,8 @@ int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
 		err = 0;
 	} else if (!err) {
 		out->kind = BVC_ACCEPT;
+		out->stack_depth = env->max_stack;
+		err = export_facts(env, out);
 	}
 	vlog(env, "processed %llu insns (limit %llu) max_states_per_insn %u total_states %llu peak_states %llu mark_read 0\n",
 	     (unsigned long long)env->processed, (unsigned long long)env->opts.insn_limit,
@@ -1042,7 +1069,10 @@ void bvc_verdict_release(struct bvc_verdict *v)
 {
 	if (v) {
 		free(v->log);
+		free(v->facts);
 		v->log = NULL;
 		v->log_len = 0;
+		v->facts = NULL;
+		v->fact_cnt = 0;
 	}
 }

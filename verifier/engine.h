@@ -95,6 +95,8 @@ struct bvc_insn_aux {
 	uint16_t live_regs;    /* registers read before written from here on (bit per reg) */
 	int8_t ptr_type;       /* memory insns: enum bvc_rtype of the base, -1 unset */
 	int32_t ctx_field;     /* ctx accesses: field index, -1 none */
+	uint16_t ctx_field_off; /* ctx accesses: the field's offset in the kernel struct */
+	uint8_t ctx_field_size; /* ctx accesses: the field's size */
 	int32_t map_idx;       /* helper calls with a map argument: the map, -1 none/-2 several */
 };
 
@@ -131,6 +133,7 @@ struct bvc_env {
 	uint32_t npending, cap_pending;
 	uint32_t insn_idx, prev_insn_idx;
 	uint32_t id_gen;       /* last id handed out */
+	uint32_t max_stack;    /* deepest call chain's stack (check_max_stack_depth) */
 
 	uint64_t processed;    /* instructions processed (the kernel's insn_processed) */
 	uint64_t jmps_processed, prev_jmps, prev_insns;

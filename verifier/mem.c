@@ -377,6 +377,10 @@ static int ctx_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 		/* The kernel refuses to sign-extend a pointer it hands out. */
 		return vrej(env, "invalid bpf_context access off=%d size=%d", off, size);
 	env->aux[env->insn_idx].ctx_field = acc.field;
+	env->aux[env->insn_idx].ctx_field_size = acc.field_size;
+	/* Narrow loads read part of a naturally aligned field. */
+	env->aux[env->insn_idx].ctx_field_off =
+		(uint16_t)(acc.field_size ? off & ~(int32_t)(acc.field_size - 1) : off);
 	if (write || !dst)
 		return 0;
 	if (acc.type == BVC_SCALAR) {

@@ -30,6 +30,28 @@ struct bvc_verify_opts {
 	uint32_t prog_flags; /* BPF_F_* load flags; unmodelled ones are refused */
 };
 
+/* What the verifier proved about one instruction on every path that
+ * reached it: the facts a JIT needs to translate it. */
+struct bvc_insn_fact {
+	uint8_t seen;          /* some path reached it (unreached code is dead) */
+	int8_t mem_base;       /* loads/stores/atomics: the base pointer's type
+				* (BVC_FACT_*), -1 for other instructions */
+	int16_t ctx_field;     /* ctx accesses: field index in the program type's
+				* layout, -1 otherwise */
+	uint16_t ctx_field_off; /* ctx accesses: offset of that field in the
+				 * kernel's context struct */
+	uint8_t ctx_field_size; /* ctx accesses: the field's size in bytes */
+	int32_t map_idx;       /* helper calls taking a map: the map's index in the
+				* image, -1 none, -2 different maps on different paths */
+};
+
+/* Base pointer kinds of bvc_insn_fact.mem_base. */
+enum {
+	BVC_FACT_CTX = 2,      /* the context: the JIT rewrites the access */
+	BVC_FACT_STACK = 6,    /* the frame's stack */
+	BVC_FACT_OTHER = 100,  /* map value, packet, ringbuf record: plain memory */
+};
+
 struct bvc_verdict {
 	enum bvc_verdict_kind kind; /* accept or reject */
 	int unsupported;            /* rejected because not modelled */
@@ -41,9 +63,12 @@ struct bvc_verdict {
 	uint32_t max_states_per_insn; /* longest checkpoint list */
 	char *log;                  /* kernel-style log (opts.log_level > 0), owned */
 	size_t log_len;             /* bytes in @log */
+	struct bvc_insn_fact *facts; /* accepted programs: one per instruction, owned */
+	size_t fact_cnt;            /* == the program's insn_cnt when set */
+	uint32_t stack_depth;       /* accepted: deepest call chain's stack, bytes */
 };
 
-/* Free what a verdict owns (the log); the struct itself is the caller's. */
+/* Free what a verdict owns (log, facts); the struct itself is the caller's. */
 void bvc_verdict_release(struct bvc_verdict *v);
 
 /* Verify @prog of @img. Returns 0 with @out filled, or a negative errno. */
