@@ -17,17 +17,19 @@
 #include <string.h>
 
 #include "bpfvc/jitter.h"
+#include "jitter_internal.h"
 
 struct target_info {
 	enum bvc_jit_target target;
 	const char *name;        /* --target spelling */
 	unsigned int ptr_size;   /* bytes */
+	bvc_jit_backend_fn compile; /* NULL: no back end yet */
 };
 
 static const struct target_info targets[] = {
-	{ BVC_JIT_X86_64, "x86_64", 8 },
-	{ BVC_JIT_ARM64, "arm64", 8 },
-	{ BVC_JIT_THUMBV7M, "thumbv7m", 4 },
+	{ BVC_JIT_X86_64, "x86_64", 8, bvc_jit_x86_64 },
+	{ BVC_JIT_ARM64, "arm64", 8, bvc_jit_arm64 },
+	{ BVC_JIT_THUMBV7M, "thumbv7m", 4, NULL },
 };
 
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
@@ -109,12 +111,38 @@ int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
 		set_err(err, errsz, "refusing to compile a program the verifier did not accept");
 		return -EINVAL;
 	}
-	set_err(err, errsz, "unsupported: JIT for %s is not built yet", ti->name);
-	return -EOPNOTSUPP;
+	if (!ti->compile) {
+		set_err(err, errsz, "unsupported: JIT for %s is not built yet", ti->name);
+		return -EOPNOTSUPP;
+	}
+	{
+		struct bvc_jit_result *res = calloc(1, sizeof(*res));
+		int ret;
+
+		if (!res)
+			return -ENOMEM;
+		ret = bvc_jit_lower(prog, verdict, &res->lowered, err, errsz);
+		if (!ret) {
+			res->lowered_cnt = prog->insn_cnt;
+			res->stack_size = verdict->stack_depth;
+			ret = ti->compile(img, prog, res->lowered, res->lowered_cnt, verdict, res, err,
+					  errsz);
+		}
+		if (ret) {
+			bvc_jit_result_free(res);
+			return ret;
+		}
+		*out = res;
+		return 0;
+	}
 }
 
 void bvc_jit_result_free(struct bvc_jit_result *res)
 {
-	/* Nothing returns one yet; the JIT issue gives it a real body. */
+	if (!res)
+		return;
+	free(res->code);
+	free(res->relocs);
+	free(res->lowered);
 	free(res);
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpfvc/devabi.h"
 #include "bpfvc/image.h"
 #include "bpfvc/verifier.h"
 
@@ -44,8 +45,18 @@ struct bvc_jit_opts {
 	enum bvc_jit_target target; /* CPU to compile for */
 };
 
-/* Native code and relocations; defined by the JIT issue. */
-struct bvc_jit_result;
+/* Native code and relocations. */
+struct bvc_jit_result {
+	uint8_t *code;             /* position-independent machine code */
+	size_t code_size;          /* bytes */
+	size_t entry_off;          /* offset of the entry point in @code */
+	struct bvc_reloc *relocs;  /* 64-bit slots to fill before running */
+	size_t reloc_cnt;
+	uint32_t stack_size;       /* bytes of BPF stack the code reserves */
+	struct bvc_insn *lowered;  /* the lowered bytecode the code was made from
+				    * (for the interpreter on other CPUs) */
+	size_t lowered_cnt;
+};
 
 /* Compile @prog of @img, which @verdict accepted, for @opts->target.
  * Returns 0 with *@out set, or a negative errno: -EINVAL (bad arguments, a

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to jitter/: what the back ends share with the front.
+ */
+#ifndef BVC_JITTER_INTERNAL_H
+#define BVC_JITTER_INTERNAL_H
+
+#include <stddef.h>
+
+#include "bpfvc/jitter.h"
+
+/* The program rewritten for the device ABI (lower.c). Same length as
+ * @prog's; the caller frees *@out. */
+int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict,
+		  struct bvc_insn **out, char *err, size_t errsz);
+
+/*
+ * A back end: native code for @insns (already lowered, @cnt of them, the
+ * program's functions in order, entry at 0) into @res->code / relocs /
+ * entry_off. @v holds the verifier's facts (stack depth, maps per call).
+ * Returns 0, or a negative errno with one line in @err; an instruction the
+ * back end cannot translate is "unsupported: ..." (-EOPNOTSUPP).
+ */
+typedef int (*bvc_jit_backend_fn)(const struct bvc_image *img, const struct bvc_prog *prog,
+				  const struct bvc_insn *insns, size_t cnt,
+				  const struct bvc_verdict *v, struct bvc_jit_result *res, char *err,
+				  size_t errsz);
+
+int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
+		   const struct bvc_insn *insns, size_t cnt, const struct bvc_verdict *v,
+		   struct bvc_jit_result *res, char *err, size_t errsz);
+int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
+		  const struct bvc_insn *insns, size_t cnt, const struct bvc_verdict *v,
+		  struct bvc_jit_result *res, char *err, size_t errsz);
+
+#endif

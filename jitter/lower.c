@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lowering: the verified bytecode, rewritten for the device ABI
+ * (bpfvc/devabi.h) before any back end sees it, as the kernel's
+ * convert_ctx_accesses does before its JIT. Every load of a UAPI packet
+ * pointer field (32 bits in struct __sk_buff / xdp_md) becomes a 64-bit
+ * load of the device's pointer after the UAPI struct. Everything else is
+ * unchanged, so back ends and the interpreter run the same instructions.
+ *
+ * Must not: change the instruction count (jump offsets stay valid) or
+ * trust anything the verifier's facts do not state.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfvc/devabi.h"
+#include "jitter_internal.h"
+
+/* Where the device keeps the pointer for UAPI field offset @off of @type's
+ * context, or -1 when @off is not a packet pointer field. */
+static int devctx_pointer(uint32_t type, uint16_t off)
+{
+	switch (type) {
+	case BVC_PROG_XDP:
+		if (off == BVC_UAPI_XDP_DATA)
+			return BVC_DEVCTX_XDP_PTRS + BVC_DEVCTX_DATA;
+		if (off == BVC_UAPI_XDP_DATA_END)
+			return BVC_DEVCTX_XDP_PTRS + BVC_DEVCTX_DATA_END;
+		if (off == BVC_UAPI_XDP_DATA_META)
+			return BVC_DEVCTX_XDP_PTRS + BVC_DEVCTX_DATA_META;
+		return -1;
+	case BVC_PROG_SOCKET_FILTER:
+	case BVC_PROG_SCHED_CLS:
+	case BVC_PROG_SCHED_ACT:
+	case BVC_PROG_CGROUP_SKB:
+		if (off == BVC_UAPI_SKB_DATA)
+			return BVC_DEVCTX_SKB_PTRS + BVC_DEVCTX_DATA;
+		if (off == BVC_UAPI_SKB_DATA_END)
+			return BVC_DEVCTX_SKB_PTRS + BVC_DEVCTX_DATA_END;
+		if (off == BVC_UAPI_SKB_DATA_META)
+			return BVC_DEVCTX_SKB_PTRS + BVC_DEVCTX_DATA_META;
+		return -1;
+	}
+	return -1;
+}
+
+int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict,
+		  struct bvc_insn **out, char *err, size_t errsz)
+{
+	struct bvc_insn *insns;
+
+	if (verdict->kind != BVC_ACCEPT || verdict->fact_cnt != prog->insn_cnt) {
+		snprintf(err, errsz, "%s: not an accepted program with facts", prog->name);
+		return -EINVAL;
+	}
+	insns = malloc(prog->insn_cnt * sizeof(*insns));
+	if (!insns)
+		return -ENOMEM;
+	memcpy(insns, prog->insns, prog->insn_cnt * sizeof(*insns));
+	for (size_t i = 0; i < prog->insn_cnt; i++) {
+		const struct bvc_insn_fact *f = &verdict->facts[i];
+		struct bvc_insn *insn = &insns[i];
+		int dev;
+
+		if (f->mem_base != BVC_FACT_CTX)
+			continue;
+		if (bvc_insn_class(insn) != BVC_LDX)
+			continue; /* stores go to plain UAPI bytes */
+		dev = devctx_pointer(prog->type, f->ctx_field_off);
+		if (dev < 0)
+			continue;
+		if (bvc_insn_size(insn) != BVC_W || insn->off != f->ctx_field_off ||
+		    bvc_insn_mode(insn) != BVC_MEM) {
+			/* The verifier only lets whole 4-byte loads of these. */
+			free(insns);
+			snprintf(err, errsz, "%s: insn %zu: unexpected access to a packet pointer field",
+				 prog->name, i);
+			return -EINVAL;
+		}
+		insn->code = BVC_LDX | BVC_MEM | BVC_DW;
+		insn->off = (int16_t)dev;
+	}
+	*out = insns;
+	return 0;
+}
