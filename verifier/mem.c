@@ -558,15 +558,21 @@ int check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
 	err = check_strict_alignment(env, dst, insn->off, size);
 	if (err)
 		return err;
-	/* Read then write the same bytes, as the kernel checks them. */
+	/* As the kernel: read; for the fetching forms read again into the
+	 * register that receives the old value (a fill: a spilled pointer
+	 * comes back as that pointer); then write the same bytes, through
+	 * the destination register as it is after the fetch. */
 	err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, false, NULL, NULL, false);
+	if (!err && (insn->imm & BVC_FETCH)) {
+		struct bvc_reg base = *dst;
+
+		load_reg = insn->imm == BVC_CMPXCHG ? 0 : insn->src;
+		err = check_mem_access_reg(env, insn->dst, &base, insn->off, size, false, NULL,
+					   &regs[load_reg], false);
+	}
 	if (!err)
 		err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, true, NULL, NULL, false);
-	if (err || !(insn->imm & BVC_FETCH))
-		return err;
-	load_reg = insn->imm == BVC_CMPXCHG ? 0 : insn->src;
-	mark_loaded_unknown(&regs[load_reg], size, false);
-	return 0;
+	return err;
 }
 
 static const char *const mem_types_str =
