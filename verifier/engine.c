@@ -357,9 +357,8 @@ static int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 	if (!other)
 		return env->rejected ? -EACCES : -ENOMEM;
 
-	if (!is32 && (op == BVC_JEQ || op == BVC_JNE) && dst->maybe_null && is_pointer(dst) &&
-	    src->type == BVC_SCALAR && bvc_scalar_is_const(&src->var) &&
-	    src->var.var_off.value == 0) {
+	if (!is32 && !x && (op == BVC_JEQ || op == BVC_JNE) && dst->maybe_null && is_pointer(dst) &&
+	    insn->imm == 0) {
 		/* "if ptr == 0": NULL on one side, valid on the other. */
 		mark_ptr_or_null(other, dst->id, op == BVC_JEQ);
 		mark_ptr_or_null(env->cur, dst->id, op != BVC_JEQ);
@@ -451,6 +450,23 @@ static int64_t const_map_key(struct bvc_env *env, const struct bvc_reg *key, uin
 	return zero ? 0 : -1;
 }
 
+/* ARG_PTR_TO_INT/LONG are MEM_ALIGNED: the whole address is a multiple
+ * of the size, as the kernel checks with strict alignment. */
+static int check_arg_aligned(struct bvc_env *env, uint32_t regno, int size)
+{
+	const struct bvc_reg *reg = &cur_regs(env)[regno];
+	struct bvc_tnum addr = bvc_tnum_add(reg->var.var_off,
+					    bvc_tnum_const((uint64_t)(int64_t)reg->off));
+	char tn[64];
+
+	if (!is_pointer(reg) || bvc_tnum_is_aligned(addr, (uint64_t)size))
+		return 0;
+	bvc_tnum_snprint(tn, sizeof(tn), reg->var.var_off);
+	return vrej(env, "misaligned %saccess off %s+%d+%d size %d",
+		    reg->type == BVC_PTR_STACK ? "stack " : reg->type == BVC_PTR_MAP_VALUE ? "value " : "",
+		    tn, reg->off, 0, size);
+}
+
 static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 {
 	struct bvc_reg *regs = cur_regs(env);
@@ -470,6 +486,8 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	if (err)
 		return vrej(env, "program of this type cannot use helper %s#%d",
 			    name ? name : "unknown", insn->imm);
+	if (insn->imm == 12 /* tail_call */ && env->cur->nrefs)
+		return vrej(env, "tail_call would lead to reference leak");
 	if ((fn->flags & BVC_HELPER_GPL_ONLY) && !env->gpl)
 		return vrej(env, "cannot call GPL-restricted function from non-GPL compatible program");
 
@@ -553,6 +571,9 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			break;
 		case BVC_ARG_PTR_TO_INT:
 		case BVC_ARG_PTR_TO_LONG:
+			err = check_arg_aligned(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8);
+			if (err)
+				return err;
 			err = check_mem_region(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8, true,
 					       false, false, false);
 			if (err)
@@ -734,7 +755,13 @@ static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
 			dst->type = BVC_CONST_PTR_MAP;
 			return 0;
 		}
-		if ((uint32_t)insn[1].imm >= env->img->maps[idx].value_size)
+		if ((uint32_t)insn[1].imm >= 1u << 29)
+			return vrej(env, "direct value offset of %u is not allowed", (uint32_t)insn[1].imm);
+		if (env->img->maps[idx].type != BVC_MAP_ARRAY)
+			return vrej(env, "no direct value access support for this map type");
+		/* Only single-element arrays (global data) have one address. */
+		if (env->img->maps[idx].max_entries != 1 ||
+		    (uint32_t)insn[1].imm >= env->img->maps[idx].value_size)
 			return vrej(env, "invalid access to map value pointer, value_size=%u off=%u",
 				    env->img->maps[idx].value_size, (uint32_t)insn[1].imm);
 		dst->type = BVC_PTR_MAP_VALUE;
@@ -905,8 +932,8 @@ static int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t dept
 		const struct bvc_insn *insn = &env->insns[i];
 		int err;
 
-		if (insn->code != (BVC_JMP | BVC_CALL) || insn->src != BVC_PSEUDO_CALL ||
-		    !env->aux[i].seen)
+		/* Every call, reached or not, as the kernel walks them. */
+		if (insn->code != (BVC_JMP | BVC_CALL) || insn->src != BVC_PSEUDO_CALL)
 			continue;
 		if (frames >= BVC_MAX_FRAMES)
 			return vrej(env, "the call stack of %u frames is too deep !", frames + 1);
@@ -914,6 +941,29 @@ static int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t dept
 					    depth, frames + 1);
 		if (err)
 			return err;
+	}
+	return 0;
+}
+
+/* Without BTF func info the kernel cannot check what a function returns
+ * when LD_ABS or a tail call leaves it early: it refuses both in any
+ * function but the main one, reached or not. */
+static int check_abnormal_return(struct bvc_env *env)
+{
+	for (uint32_t sp = 1; sp < env->nsubprogs; sp++) {
+		for (uint32_t i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
+			const struct bvc_insn *insn = &env->insns[i];
+			uint8_t mode = bvc_insn_mode(insn);
+
+			if (bvc_insn_class(insn) == BVC_LD && (mode == BVC_ABS || mode == BVC_IND)) {
+				env->insn_idx = i;
+				return vrej(env, "LD_ABS is not allowed in subprogs without BTF");
+			}
+			if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 && insn->imm == 12) {
+				env->insn_idx = i;
+				return vrej(env, "tail_call is not allowed in subprogs without BTF");
+			}
+		}
 	}
 	return 0;
 }
@@ -1027,6 +1077,8 @@ int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
 		err = vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
 	if (!err)
 		err = check_cfg(env);
+	if (!err && !prog->func_cnt)
+		err = check_abnormal_return(env);
 	if (!err)
 		err = do_check(env);
 	if (!err)

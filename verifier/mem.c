@@ -50,8 +50,23 @@ static struct bvc_frame *reg_frame(struct bvc_env *env, const struct bvc_reg *re
 	return env->cur->frames[reg->frameno];
 }
 
-/* Bytes [lo, hi) of @fr's stack become @stype (MISC or ZERO). */
-static int mark_stack_bytes(struct bvc_frame *fr, int32_t lo, int32_t hi, uint8_t stype)
+/* The deepest byte a function touched, on any path, even one pruned
+ * before its exit: the kernel's check_max_stack_depth needs all. */
+static void note_depth(struct bvc_env *env, struct bvc_frame *fr, int32_t lo)
+{
+	if ((uint32_t)-lo > fr->stack_depth)
+		fr->stack_depth = (uint32_t)-lo;
+	if (fr->stack_depth > env->subprogs[fr->subprog].stack_depth)
+		env->subprogs[fr->subprog].stack_depth = fr->stack_depth;
+}
+
+/* mark_stack_bytes(): a zero written at a variable offset may land on
+ * any byte, so only bytes that were zero stay zero. */
+#define BVC_STACK_KEEP_ZERO 0xff
+
+/* Bytes [lo, hi) of @fr's stack become @stype (MISC, ZERO or KEEP_ZERO). */
+static int mark_stack_bytes(struct bvc_env *env, struct bvc_frame *fr, int32_t lo, int32_t hi,
+			    uint8_t stype)
 {
 	int err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
 
@@ -59,13 +74,21 @@ static int mark_stack_bytes(struct bvc_frame *fr, int32_t lo, int32_t hi, uint8_
 		return err;
 	for (int32_t a = lo; a < hi; a++) {
 		struct bvc_slot *s = &fr->slots[slot_of(a)];
+		uint8_t *t = &s->stype[idx_in_slot(a)];
 
-		if (s->stype[idx_in_slot(a)] == BVC_STACK_SPILL)
+		/* A zero over a spilled zero leaves the spill as it is. */
+		if (stype == BVC_STACK_KEEP_ZERO && *t == BVC_STACK_SPILL &&
+		    s->spilled.type == BVC_SCALAR && bvc_scalar_is_const(&s->spilled.var) &&
+		    s->spilled.var.var_off.value == 0)
+			continue;
+		if (*t == BVC_STACK_SPILL)
 			scrub_spill(s);
-		s->stype[idx_in_slot(a)] = stype;
+		if (stype == BVC_STACK_KEEP_ZERO)
+			*t = *t == BVC_STACK_ZERO ? BVC_STACK_ZERO : BVC_STACK_MISC;
+		else
+			*t = stype;
 	}
-	if ((uint32_t)-lo > fr->stack_depth)
-		fr->stack_depth = (uint32_t)-lo;
+	note_depth(env, fr, lo);
 	return 0;
 }
 
@@ -152,14 +175,15 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 	err = check_stack_bounds(env, regno, reg, off, size, " write to", &lo, &hi);
 	if (err)
 		return err;
-	if (!bvc_scalar_is_const(&reg->var))
-		/* Every byte the access may touch could now be anything. */
-		return mark_stack_bytes(fr, lo, hi, zero ? BVC_STACK_ZERO : BVC_STACK_MISC);
+	if (!bvc_scalar_is_const(&reg->var)) {
+		/* Every byte the access may touch could now be anything; a
+		 * zero keeps only bytes that were zero already zero. */
+		return mark_stack_bytes(env, fr, lo, hi, zero ? BVC_STACK_KEEP_ZERO : BVC_STACK_MISC);
+	}
 	err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
-	if ((uint32_t)-lo > fr->stack_depth)
-		fr->stack_depth = (uint32_t)-lo;
+	note_depth(env, fr, lo);
 	s = &fr->slots[slot_of(lo)];
 
 	if (value && value->type == BVC_SCALAR && lo % 8 == 0) {
@@ -171,13 +195,15 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 	if (value && is_pointer(value)) {
 		if (size != 8)
 			return vrej(env, "invalid size of register spill");
+		if (value->type == BVC_PTR_STACK && reg->frameno != env->cur->curframe)
+			return vrej(env, "cannot spill pointers to stack into stack frame of the caller");
 		save_register_state(s, value, 8);
 		return 0;
 	}
 	/* Plain bytes: a write into a spilled slot destroys the spill. */
 	if (s->stype[0] == BVC_STACK_SPILL)
 		scrub_spill(s);
-	return mark_stack_bytes(fr, lo, hi, zero ? BVC_STACK_ZERO : BVC_STACK_MISC);
+	return mark_stack_bytes(env, fr, lo, hi, zero ? BVC_STACK_ZERO : BVC_STACK_MISC);
 }
 
 /* Bytes read from a slot that holds no spill: zeros stay zero. */
@@ -207,8 +233,7 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
-	if ((uint32_t)-lo > fr->stack_depth)
-		fr->stack_depth = (uint32_t)-lo;
+	note_depth(env, fr, lo);
 
 	if (!bvc_scalar_is_const(&reg->var)) {
 		/* Variable offset (privileged): any bytes, value unknown. */
@@ -474,6 +499,10 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 	off += reg->off;
 	switch (reg->type) {
 	case BVC_PTR_STACK:
+		if (reg->frameno > env->cur->curframe)
+			/* Cannot happen: pointers into a returned frame are
+			 * scrubbed at its exit. */
+			return vrej(env, "verifier bug: R%u points into a dead frame", regno);
 		/* @off now includes the pointer's fixed offset, as the
 		 * kernel's stack checks and messages expect. */
 		return write ? stack_write(env, regno, reg, off, size, value)
@@ -600,13 +629,13 @@ int check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool wr
 		if (err)
 			return err;
 		if (write)
-			return mark_stack_bytes(reg_frame(env, reg), lo, hi, BVC_STACK_MISC);
+			return mark_stack_bytes(env, reg_frame(env, reg), lo, hi, BVC_STACK_MISC);
 		{
 			struct bvc_frame *fr = reg_frame(env, reg);
 
 			err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
-			if (!err && (uint32_t)-lo > fr->stack_depth)
-				fr->stack_depth = (uint32_t)-lo;
+			if (!err)
+				note_depth(env, fr, lo);
 			return err;
 		}
 	case BVC_PTR_PACKET:

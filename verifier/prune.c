@@ -97,10 +97,16 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 		static const uint8_t invalid[8];
 		const uint8_t *ct = cs ? cs->stype : invalid;
 
+		bool cur_ptr_spill = cs && cs->stype[0] == BVC_STACK_SPILL && is_pointer(&cs->spilled);
+
 		for (int i = 0; i < 8; i++) {
-			if (!exact && (os->stype[i] == BVC_STACK_INVALID ||
-				       os->stype[i] == BVC_STACK_MISC))
-				continue; /* privileged: any bytes are fine here */
+			/* Privileged: any bytes are fine where old had unknown
+			 * bytes - but not a pointer, which old never had to
+			 * survive (the kernel's old state there may have been a
+			 * scalar spill we modelled less precisely). */
+			if (!exact && !cur_ptr_spill &&
+			    (os->stype[i] == BVC_STACK_INVALID || os->stype[i] == BVC_STACK_MISC))
+				continue;
 			if (os->stype[i] != ct[i])
 				return false;
 		}
