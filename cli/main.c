@@ -20,6 +20,15 @@ static const char usage[] =
 	"                      run a program on the reference interpreter with r1 = the\n"
 	"                      bytes of FILE and r2 = their length (unverified: for\n"
 	"                      development; devices use bpfvc-run on signed blobs)\n"
+	"  build PROG.o [-p NAME] --target ARCH --key KEY -o OUT.bvc [-w N]\n"
+	"                      verify, JIT for ARCH (x86_64, arm64, thumbv7m) and write\n"
+	"                      a signed blob (exit 0 built, 1 rejected or unsupported,\n"
+	"                      2 bad input)\n"
+	"  keygen -o KEY       write an Ed25519 key pair, KEY and KEY.pub\n"
+	"  inspect OUT.bvc [--pubkey KEY.pub]\n"
+	"                      show a blob: header, sections, metadata, maps,\n"
+	"                      relocations, code and bytecode; with --pubkey, check the\n"
+	"                      signature (exit 0 shown, 1 refused, 2 bad input)\n"
 	"  help                this text\n"
 	"\n"
 	"PROG is an ELF object built with clang -target bpf, or raw bytecode (a flat\n"
@@ -27,7 +36,11 @@ static const char usage[] =
 	"sched_cls, sched_act, kprobe, tracepoint, raw_tracepoint, cgroup_skb,\n"
 	"perf_event.\n"
 	"\n"
-	"Not built yet: build, keygen, inspect, worker (see the project's issues).\n";
+	"Not built yet: worker (see the project's issues).\n";
+
+int bvc_cmd_build(int argc, char **argv);
+int bvc_cmd_keygen(int argc, char **argv);
+int bvc_cmd_inspect(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -43,6 +56,12 @@ int main(int argc, char **argv)
 		return bvc_cmd_verify(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return bvc_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "build"))
+		return bvc_cmd_build(argc - 1, argv + 1);
+	if (!strcmp(cmd, "keygen"))
+		return bvc_cmd_keygen(argc - 1, argv + 1);
+	if (!strcmp(cmd, "inspect"))
+		return bvc_cmd_inspect(argc - 1, argv + 1);
 	bvc_cli_err("unknown command '%s' (try bpfvc --help)", cmd);
 	return BVC_EXIT_BAD_INPUT;
 }

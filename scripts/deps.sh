@@ -11,6 +11,7 @@ build_pkgs=(
 	libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
 	libssl-dev libhwloc-dev
 	libcriterion-dev
+	libunicorn-dev libcapstone-dev    # arm64 JIT tests: run and disassemble its code
 	bpftool                         # checks tests/progs against the kernel
 )
 # The kernel-parity corpus (the kernel's selftests, compiled at test time).

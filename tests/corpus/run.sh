@@ -61,7 +61,7 @@ fi
 t1=$(date +%s.%N)
 
 opts=(--objdir "$out/cache/obj" --out "$out" --baseline "$here/baseline.txt"
-	--gen-seeds "${BVC_CORPUS_GEN_SEEDS:-1:501}"
+	--gen-seeds "${BVC_CORPUS_GEN_SEEDS:-1:10001}"
 	--compile-secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')")
 [ -d "$build/tests/progs" ] && opts+=(--progs-dir "$build/tests/progs")
 [ "${BVC_CORPUS_UPDATE_BASELINE:-0}" = 1 ] && opts+=(--update-baseline)

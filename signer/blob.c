@@ -1,0 +1,1168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The blob writer and reader (DESIGN.md section 5, docs/blob-format.md).
+ *
+ * The format is canonical: sections come in the order of their kinds,
+ * packed, each on an 8-byte boundary with zero padding, no section empty,
+ * the signature last and ending the blob. Every byte before the signature
+ * section is signed, so there is exactly one blob for one content and no
+ * byte a device reads that the signer did not vouch for.
+ *
+ * The reader runs in three stages and uses nothing before it has checked
+ * it: (1) header and section table, which it needs to find the signature;
+ * (2) the signature against the trusted key; (3) every section's contents,
+ * cross-checked (relocations against the code, maps and helper list; maps
+ * against the data section). Every check has its own message; the reader
+ * never reads outside @buf whatever the bytes are.
+ *
+ * Must not: print, trust any count or offset before bounding it, read
+ * unaligned through a struct pointer, or depend on the verifier engine or
+ * the JIT (the device links this file; from the verifier library it takes
+ * only bvc_helper_name(), for a message).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfvc/blob.h"
+#include "bpfvc/disasm.h"
+
+/* --- byte layout (docs/blob-format.md) ------------------------------------ */
+
+/* Header */
+#define HDR_MAGIC 0
+#define HDR_VERSION 8
+#define HDR_TARGET 12
+#define HDR_FLAGS 16
+#define HDR_NSEC 20
+#define HDR_TOTAL 24
+#define HDR_RESERVED 28
+
+/* Section table entry */
+#define SEC_KIND 0
+#define SEC_OFFSET 4
+#define SEC_SIZE 8
+#define SEC_RESERVED 12
+
+/* Relocation record */
+#define RELOC_SIZE 16
+
+/* Map record */
+#define MAP_NAME 0
+#define MAP_TYPE 64
+#define MAP_KEY_SIZE 68
+#define MAP_VALUE_SIZE 72
+#define MAP_MAX_ENTRIES 76
+#define MAP_FLAGS 80
+#define MAP_DATA_OFF 84
+#define MAP_DATA_SIZE 88
+#define MAP_RESERVED 92
+#define MAP_SIZE 96
+
+/* Metadata */
+#define META_PROG_NAME 0
+#define META_PROG_TYPE 64
+#define META_ATTACH_TYPE 68
+#define META_LICENSE 72
+#define META_ENTRY_OFF 200
+#define META_STACK_DEPTH 204
+#define META_SHA256 208
+#define META_VERIFIER 240
+#define META_PROCESSED 312
+#define META_TOTAL_STATES 320
+#define META_PEAK_STATES 328
+#define META_MAX_STATES 336
+#define META_HELPER_CNT 340
+#define META_HELPERS 344 /* helper_cnt u32 ids follow */
+
+/* Signature section */
+#define SIG_ALG 0
+#define SIG_RESERVED 4
+#define SIG_KEY_ID 8
+#define SIG_SIG 16
+#define SIG_SIZE 80
+
+/* The text fields of the public structs are exactly the file's fields. */
+_Static_assert(sizeof(((struct bvc_blob_meta *)0)->prog_name) == META_PROG_TYPE - META_PROG_NAME,
+	       "prog_name field");
+_Static_assert(sizeof(((struct bvc_blob_meta *)0)->license) == META_ENTRY_OFF - META_LICENSE,
+	       "license field");
+_Static_assert(sizeof(((struct bvc_blob_meta *)0)->verifier) == META_PROCESSED - META_VERIFIER,
+	       "verifier field");
+_Static_assert(sizeof(((struct bvc_blob_map *)0)->name) == MAP_TYPE - MAP_NAME, "map name field");
+_Static_assert(sizeof(struct bvc_insn) == 8, "instruction size");
+
+/* Largest stack a blob may ask for: far above what any verified program
+ * needs (512 bytes per frame, 8 frames), low enough to bound the device. */
+#define MAX_STACK_DEPTH (64 * 1024)
+
+/* The known kinds, in the order they must appear. */
+static const uint32_t kinds[] = {
+	BVC_BLOB_SEC_CODE,     BVC_BLOB_SEC_RELOCS,   BVC_BLOB_SEC_MAPS,
+	BVC_BLOB_SEC_DATA,     BVC_BLOB_SEC_BYTECODE, BVC_BLOB_SEC_META,
+	BVC_BLOB_SEC_SIGNATURE,
+};
+
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* Target numbers are enum bvc_jit_target's; the names are repeated here so
+ * the device need not link the JIT. */
+static const char *const target_names[] = { NULL, "x86_64", "arm64", "thumbv7m" };
+
+#define NTARGETS (sizeof(target_names) / sizeof(target_names[0]))
+
+static const char *target_name(uint32_t t)
+{
+	return t < NTARGETS ? target_names[t] : NULL;
+}
+
+const char *bvc_blob_sec_name(uint32_t kind)
+{
+	switch (kind) {
+	case BVC_BLOB_SEC_CODE: return "code";
+	case BVC_BLOB_SEC_RELOCS: return "relocs";
+	case BVC_BLOB_SEC_MAPS: return "maps";
+	case BVC_BLOB_SEC_DATA: return "data";
+	case BVC_BLOB_SEC_BYTECODE: return "bytecode";
+	case BVC_BLOB_SEC_META: return "meta";
+	case BVC_BLOB_SEC_SIGNATURE: return "signature";
+	}
+	return NULL;
+}
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* Little-endian loads and stores, whatever the host. */
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	put_u32(p, (uint32_t)v);
+	put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+static size_t align_up(size_t v)
+{
+	return (v + BVC_BLOB_ALIGN - 1) & ~(size_t)(BVC_BLOB_ALIGN - 1);
+}
+
+/* A text field of @cap bytes: NUL-terminated, printable ASCII before the
+ * NUL, zero after it (so the signed bytes hold nothing hidden). Copies it
+ * to @out (@cap bytes) and returns 0, or -EBADMSG with @err naming @what. */
+static int get_str(const uint8_t *p, size_t cap, bool need_text, char *out, const char *what,
+		   char *err, size_t errsz)
+{
+	const uint8_t *nul = memchr(p, 0, cap);
+	size_t len, i;
+
+	if (!nul) {
+		set_err(err, errsz, "%s is not NUL-terminated within its %zu bytes", what, cap);
+		return -EBADMSG;
+	}
+	len = (size_t)(nul - p);
+	if (need_text && len == 0) {
+		set_err(err, errsz, "%s is empty", what);
+		return -EBADMSG;
+	}
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] > 0x7e) {
+			set_err(err, errsz, "%s has a non-printable byte 0x%02x at %zu", what, p[i], i);
+			return -EBADMSG;
+		}
+	}
+	for (i = len; i < cap; i++) {
+		if (p[i]) {
+			set_err(err, errsz, "%s has nonzero bytes after its NUL", what);
+			return -EBADMSG;
+		}
+	}
+	memcpy(out, p, cap);
+	return 0;
+}
+
+/* --- reader --------------------------------------------------------------- */
+
+/* What the reader allocates besides the public struct. */
+struct blob_owned {
+	struct bvc_blob b;          /* first: bvc_blob_free() casts back */
+	struct bvc_reloc *relocs;   /* decoded relocations */
+	struct bvc_insn *bytecode;  /* a copy, only when the buffer's bytecode is
+				     * not aligned for struct bvc_insn */
+};
+
+/* One section as the table gives it, after stage 1. */
+struct sec {
+	uint32_t off, size;
+};
+
+struct reader {
+	const uint8_t *buf;
+	size_t size;
+	struct sec sec[NKINDS];  /* by position in kinds[]; size 0 = absent */
+	char *err;
+	size_t errsz;
+};
+
+static int kind_index(uint32_t kind)
+{
+	size_t i;
+
+	for (i = 0; i < NKINDS; i++)
+		if (kinds[i] == kind)
+			return (int)i;
+	return -1;
+}
+
+static const struct sec *sec_of(const struct reader *r, uint32_t kind)
+{
+	const struct sec *s = &r->sec[kind_index(kind)];
+
+	return s->size ? s : NULL;
+}
+
+/* Describe table entry @i of kind @kind for a message. */
+static const char *sec_desc(char *buf, size_t sz, uint32_t i, uint32_t kind)
+{
+	const char *name = bvc_blob_sec_name(kind);
+
+	if (name)
+		snprintf(buf, sz, "section %u (%s)", i, name);
+	else
+		snprintf(buf, sz, "section %u (kind %u)", i, kind);
+	return buf;
+}
+
+/* Section [@off, @end) starts before the end of what came before it: name
+ * what it overlaps (the table, or the first earlier section it meets). */
+static void overlap_err(const struct reader *r, uint32_t i, const char *desc, uint32_t off,
+			uint64_t end, size_t table_end)
+{
+	const uint8_t *e = r->buf + BVC_BLOB_HEADER_SIZE;
+	char d2[48];
+	uint32_t j;
+
+	if (off < table_end) {
+		set_err(r->err, r->errsz,
+			"%s [0x%x, 0x%llx) overlaps the header and section table [0, 0x%zx)", desc,
+			off, (unsigned long long)end, table_end);
+		return;
+	}
+	/* Earlier entries passed every check, so they are packed and in order. */
+	for (j = 0; j < i; j++, e += BVC_BLOB_SECTION_ENTRY_SIZE) {
+		uint32_t o = get_u32(e + SEC_OFFSET), sz = get_u32(e + SEC_SIZE);
+
+		if (off < (uint64_t)o + sz && end > o) {
+			set_err(r->err, r->errsz, "%s [0x%x, 0x%llx) overlaps %s [0x%x, 0x%llx)",
+				desc, off, (unsigned long long)end,
+				sec_desc(d2, sizeof(d2), j, get_u32(e + SEC_KIND)), o,
+				(unsigned long long)o + sz);
+			return;
+		}
+	}
+	set_err(r->err, r->errsz, "%s [0x%x, 0x%llx) starts before the end of the previous section",
+		desc, off, (unsigned long long)end);
+}
+
+/* Stage 1: header and section table. */
+static int check_layout(struct reader *r, uint32_t *target)
+{
+	const uint8_t *buf = r->buf;
+	uint32_t nsec, total, prev_kind = 0, i;
+	size_t cursor, table_end;
+	char d1[48], d2[48];
+	uint32_t prev_i = 0;
+	bool seen_any = false;
+
+	if (r->size < BVC_BLOB_HEADER_SIZE) {
+		set_err(r->err, r->errsz, "blob is %zu bytes, shorter than its %d-byte header",
+			r->size, BVC_BLOB_HEADER_SIZE);
+		return -EBADMSG;
+	}
+	if (memcmp(buf + HDR_MAGIC, BVC_BLOB_MAGIC, 8) != 0) {
+		set_err(r->err, r->errsz, "not a bpfvc blob (bad magic)");
+		return -EBADMSG;
+	}
+	if (get_u32(buf + HDR_VERSION) != BVC_BLOB_VERSION) {
+		set_err(r->err, r->errsz, "blob format version %u, this reader knows version %d",
+			get_u32(buf + HDR_VERSION), BVC_BLOB_VERSION);
+		return -EBADMSG;
+	}
+	total = get_u32(buf + HDR_TOTAL);
+	if (total != r->size) {
+		set_err(r->err, r->errsz, "header says the blob is %u bytes, but it is %zu%s", total,
+			r->size, total > r->size ? " (truncated)" : "");
+		return -EBADMSG;
+	}
+	if (total > BVC_BLOB_MAX_SIZE) {
+		set_err(r->err, r->errsz, "blob is %u bytes, more than the limit of %u", total,
+			BVC_BLOB_MAX_SIZE);
+		return -EBADMSG;
+	}
+	*target = get_u32(buf + HDR_TARGET);
+	if (!target_name(*target)) {
+		set_err(r->err, r->errsz, "unknown target %u in the header", *target);
+		return -EBADMSG;
+	}
+	if (get_u32(buf + HDR_FLAGS) != 0) {
+		set_err(r->err, r->errsz, "unknown header flags 0x%x", get_u32(buf + HDR_FLAGS));
+		return -EBADMSG;
+	}
+	if (get_u32(buf + HDR_RESERVED) != 0) {
+		set_err(r->err, r->errsz, "reserved header field is 0x%x, not 0",
+			get_u32(buf + HDR_RESERVED));
+		return -EBADMSG;
+	}
+	nsec = get_u32(buf + HDR_NSEC);
+	if (nsec == 0 || nsec > NKINDS) {
+		set_err(r->err, r->errsz, "section count %u out of range (1..%zu)", nsec, NKINDS);
+		return -EBADMSG;
+	}
+	table_end = BVC_BLOB_HEADER_SIZE + (size_t)nsec * BVC_BLOB_SECTION_ENTRY_SIZE;
+	if (table_end > r->size) {
+		set_err(r->err, r->errsz,
+			"section table (%u entries, ends at 0x%zx) runs past the end of the blob (%zu bytes)",
+			nsec, table_end, r->size);
+		return -EBADMSG;
+	}
+
+	cursor = table_end;
+	for (i = 0; i < nsec; i++) {
+		const uint8_t *e = buf + BVC_BLOB_HEADER_SIZE + (size_t)i * BVC_BLOB_SECTION_ENTRY_SIZE;
+		uint32_t kind = get_u32(e + SEC_KIND);
+		uint32_t off = get_u32(e + SEC_OFFSET);
+		uint32_t size = get_u32(e + SEC_SIZE);
+		uint64_t end = (uint64_t)off + size;
+		int k = kind_index(kind);
+		size_t j;
+
+		sec_desc(d1, sizeof(d1), i, kind);
+		if (k < 0) {
+			set_err(r->err, r->errsz, "%s: unknown section kind %u", d1, kind);
+			return -EBADMSG;
+		}
+		if (get_u32(e + SEC_RESERVED) != 0) {
+			set_err(r->err, r->errsz, "%s: reserved field is 0x%x, not 0", d1,
+				get_u32(e + SEC_RESERVED));
+			return -EBADMSG;
+		}
+		if (seen_any && kind == prev_kind) {
+			set_err(r->err, r->errsz, "%s: duplicate %s section", d1,
+				bvc_blob_sec_name(kind));
+			return -EBADMSG;
+		}
+		if (seen_any && kind < prev_kind) {
+			set_err(r->err, r->errsz, "%s comes after %s: sections out of order", d1,
+				sec_desc(d2, sizeof(d2), prev_i, prev_kind));
+			return -EBADMSG;
+		}
+		if (size == 0) {
+			set_err(r->err, r->errsz, "%s is empty", d1);
+			return -EBADMSG;
+		}
+		if (end > r->size) {
+			set_err(r->err, r->errsz,
+				"%s [0x%x, 0x%llx) runs past the end of the blob (%zu bytes)", d1, off,
+				(unsigned long long)end, r->size);
+			return -EBADMSG;
+		}
+		if (off < cursor) {
+			overlap_err(r, i, d1, off, end, table_end);
+			return -EBADMSG;
+		}
+		if (off != align_up(cursor)) {
+			set_err(r->err, r->errsz,
+				"%s starts at 0x%x, expected 0x%zx (sections are packed on %d-byte boundaries)",
+				d1, off, align_up(cursor), BVC_BLOB_ALIGN);
+			return -EBADMSG;
+		}
+		for (j = cursor; j < off; j++) {
+			if (buf[j]) {
+				set_err(r->err, r->errsz, "nonzero padding byte at 0x%zx before %s", j,
+					d1);
+				return -EBADMSG;
+			}
+		}
+		r->sec[k].off = off;
+		r->sec[k].size = size;
+		cursor = (size_t)end;
+		prev_kind = kind;
+		prev_i = i;
+		seen_any = true;
+	}
+	if (prev_kind != BVC_BLOB_SEC_SIGNATURE) {
+		set_err(r->err, r->errsz, "unsigned: the blob has no signature section");
+		return -EKEYREJECTED;
+	}
+	if (cursor != r->size) {
+		set_err(r->err, r->errsz, "%zu bytes after the signature section", r->size - cursor);
+		return -EBADMSG;
+	}
+	if (!sec_of(r, BVC_BLOB_SEC_CODE)) {
+		set_err(r->err, r->errsz, "the blob has no code section");
+		return -EBADMSG;
+	}
+	if (!sec_of(r, BVC_BLOB_SEC_META)) {
+		set_err(r->err, r->errsz, "the blob has no meta section");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* Stage 2: the signature section, and the signature when @trusted is set. */
+static int check_signature(struct reader *r, const struct bvc_key *trusted, struct bvc_blob *b)
+{
+	const struct sec *s = sec_of(r, BVC_BLOB_SEC_SIGNATURE);
+	const uint8_t *p = r->buf + s->off;
+	char have[17], want[17], why[256];
+	int ret;
+
+	if (s->size != SIG_SIZE) {
+		set_err(r->err, r->errsz, "signature section is %u bytes, expected %d", s->size,
+			SIG_SIZE);
+		return -EBADMSG;
+	}
+	if (get_u32(p + SIG_ALG) != BVC_BLOB_SIG_ED25519) {
+		set_err(r->err, r->errsz, "unknown signature algorithm %u (1 is Ed25519)",
+			get_u32(p + SIG_ALG));
+		return -EBADMSG;
+	}
+	if (get_u32(p + SIG_RESERVED) != 0) {
+		set_err(r->err, r->errsz, "signature section: reserved field is 0x%x, not 0",
+			get_u32(p + SIG_RESERVED));
+		return -EBADMSG;
+	}
+	memcpy(b->key_id, p + SIG_KEY_ID, sizeof(b->key_id));
+	memcpy(b->signature, p + SIG_SIG, sizeof(b->signature));
+	if (!trusted)
+		return 0;
+
+	if (memcmp(b->key_id, bvc_signer_key_id(trusted), BVC_SIGNER_KEY_ID_LEN) != 0) {
+		set_err(r->err, r->errsz, "signed by key %s, not by the trusted key %s",
+			bvc_signer_key_id_hex(b->key_id, have),
+			bvc_signer_key_id_hex(bvc_signer_key_id(trusted), want));
+		return -EKEYREJECTED;
+	}
+	why[0] = '\0';
+	ret = bvc_signer_verify(trusted, r->buf, s->off, b->signature, why, sizeof(why));
+	if (ret == -EBADMSG) {
+		set_err(r->err, r->errsz, "bad signature: %s", why);
+		return -EKEYREJECTED;
+	}
+	if (ret) {
+		set_err(r->err, r->errsz, "%s", why);
+		return ret;
+	}
+	b->sig_checked = 1;
+	return 0;
+}
+
+static int check_meta(struct reader *r, struct bvc_blob *b)
+{
+	const struct sec *s = sec_of(r, BVC_BLOB_SEC_META);
+	const uint8_t *p = r->buf + s->off;
+	struct bvc_blob_meta *m = &b->meta;
+	uint32_t i, cnt;
+	int ret;
+
+	if (s->size < META_HELPERS) {
+		set_err(r->err, r->errsz, "meta section is %u bytes, shorter than %d", s->size,
+			META_HELPERS);
+		return -EBADMSG;
+	}
+	cnt = get_u32(p + META_HELPER_CNT);
+	if (cnt > BVC_BLOB_MAX_HELPERS) {
+		set_err(r->err, r->errsz, "meta: %u helper ids, more than the limit of %d", cnt,
+			BVC_BLOB_MAX_HELPERS);
+		return -EBADMSG;
+	}
+	if (s->size != META_HELPERS + 4 * cnt) {
+		set_err(r->err, r->errsz, "meta section is %u bytes, expected %u for %u helper ids",
+			s->size, META_HELPERS + 4 * cnt, cnt);
+		return -EBADMSG;
+	}
+	ret = get_str(p + META_PROG_NAME, sizeof(m->prog_name), true, m->prog_name,
+		      "meta: program name", r->err, r->errsz);
+	if (!ret)
+		ret = get_str(p + META_LICENSE, sizeof(m->license), false, m->license,
+			      "meta: license", r->err, r->errsz);
+	if (!ret)
+		ret = get_str(p + META_VERIFIER, sizeof(m->verifier), false, m->verifier,
+			      "meta: verifier version", r->err, r->errsz);
+	if (ret)
+		return ret;
+	m->prog_type = get_u32(p + META_PROG_TYPE);
+	m->expected_attach_type = get_u32(p + META_ATTACH_TYPE);
+	m->stack_depth = get_u32(p + META_STACK_DEPTH);
+	memcpy(m->bytecode_sha256, p + META_SHA256, sizeof(m->bytecode_sha256));
+	m->processed_insns = get_u64(p + META_PROCESSED);
+	m->total_states = get_u64(p + META_TOTAL_STATES);
+	m->peak_states = get_u64(p + META_PEAK_STATES);
+	m->max_states_per_insn = get_u32(p + META_MAX_STATES);
+	m->helper_cnt = cnt;
+	b->entry_off = get_u32(p + META_ENTRY_OFF);
+
+	if (m->stack_depth > MAX_STACK_DEPTH) {
+		set_err(r->err, r->errsz, "meta: stack depth %u bytes, more than the limit of %d",
+			m->stack_depth, MAX_STACK_DEPTH);
+		return -EBADMSG;
+	}
+	if (b->entry_off >= b->code_size) {
+		set_err(r->err, r->errsz, "meta: entry offset 0x%zx outside the code (%zu bytes)",
+			b->entry_off, b->code_size);
+		return -EBADMSG;
+	}
+	for (i = 0; i < cnt; i++) {
+		m->helper_ids[i] = get_u32(p + META_HELPERS + 4 * i);
+		if (m->helper_ids[i] == 0) {
+			set_err(r->err, r->errsz, "meta: helper id 0 at %u is not a helper", i);
+			return -EBADMSG;
+		}
+		if (i && m->helper_ids[i] <= m->helper_ids[i - 1]) {
+			set_err(r->err, r->errsz,
+				"meta: helper ids not strictly ascending (%u after %u)",
+				m->helper_ids[i], m->helper_ids[i - 1]);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+static int check_maps(struct reader *r, struct bvc_blob *b)
+{
+	const struct sec *s = sec_of(r, BVC_BLOB_SEC_MAPS);
+	const struct sec *data = sec_of(r, BVC_BLOB_SEC_DATA);
+	uint32_t data_size = data ? data->size : 0;
+	uint32_t cursor = 0;
+	size_t i, cnt;
+
+	if (!s) {
+		if (data) {
+			set_err(r->err, r->errsz, "data section without a maps section");
+			return -EBADMSG;
+		}
+		return 0;
+	}
+	if (s->size % MAP_SIZE) {
+		set_err(r->err, r->errsz, "maps section is %u bytes, not a multiple of %d", s->size,
+			MAP_SIZE);
+		return -EBADMSG;
+	}
+	cnt = s->size / MAP_SIZE;
+	if (cnt > BVC_BLOB_MAX_MAPS) {
+		set_err(r->err, r->errsz, "%zu maps, more than the limit of %d", cnt,
+			BVC_BLOB_MAX_MAPS);
+		return -EBADMSG;
+	}
+	b->maps = calloc(cnt, sizeof(*b->maps));
+	if (!b->maps) {
+		set_err(r->err, r->errsz, "out of memory");
+		return -ENOMEM;
+	}
+	b->map_cnt = cnt;
+	for (i = 0; i < cnt; i++) {
+		const uint8_t *p = r->buf + s->off + i * MAP_SIZE;
+		struct bvc_blob_map *m = &b->maps[i];
+		uint32_t doff, dsize;
+		char what[32];
+		int ret;
+
+		snprintf(what, sizeof(what), "map %zu: name", i);
+		ret = get_str(p + MAP_NAME, sizeof(m->name), true, m->name, what, r->err, r->errsz);
+		if (ret)
+			return ret;
+		m->type = get_u32(p + MAP_TYPE);
+		m->key_size = get_u32(p + MAP_KEY_SIZE);
+		m->value_size = get_u32(p + MAP_VALUE_SIZE);
+		m->max_entries = get_u32(p + MAP_MAX_ENTRIES);
+		m->flags = get_u32(p + MAP_FLAGS);
+		doff = get_u32(p + MAP_DATA_OFF);
+		dsize = get_u32(p + MAP_DATA_SIZE);
+		if (m->type == 0) {
+			set_err(r->err, r->errsz, "map %zu (%s): map type 0", i, m->name);
+			return -EBADMSG;
+		}
+		if (get_u32(p + MAP_RESERVED) != 0) {
+			set_err(r->err, r->errsz, "map %zu (%s): reserved field is 0x%x, not 0", i,
+				m->name, get_u32(p + MAP_RESERVED));
+			return -EBADMSG;
+		}
+		if (dsize == 0) {
+			if (doff != 0) {
+				set_err(r->err, r->errsz,
+					"map %zu (%s): data offset 0x%x without initial data", i,
+					m->name, doff);
+				return -EBADMSG;
+			}
+			continue;
+		}
+		if (m->type != 2 /* BVC_MAP_ARRAY */ || m->max_entries == 0) {
+			set_err(r->err, r->errsz,
+				"map %zu (%s): initial data for a map that is not a non-empty array",
+				i, m->name);
+			return -EBADMSG;
+		}
+		if (dsize != m->value_size) {
+			set_err(r->err, r->errsz,
+				"map %zu (%s): %u bytes of initial data for a %u-byte value", i,
+				m->name, dsize, m->value_size);
+			return -EBADMSG;
+		}
+		if ((uint64_t)doff + dsize > data_size) {
+			set_err(r->err, r->errsz,
+				"map %zu (%s): initial data [0x%x, 0x%llx) outside the data section (%u bytes)",
+				i, m->name, doff, (unsigned long long)doff + dsize, data_size);
+			return -EBADMSG;
+		}
+		if (doff != cursor) {
+			set_err(r->err, r->errsz,
+				"map %zu (%s): initial data at 0x%x, expected 0x%x (packed in map order)",
+				i, m->name, doff, cursor);
+			return -EBADMSG;
+		}
+		m->init = r->buf + data->off + doff;
+		m->init_size = dsize;
+		cursor += dsize;
+	}
+	if (cursor != data_size) {
+		set_err(r->err, r->errsz,
+			"data section is %u bytes, but the maps' initial data take %u", data_size,
+			cursor);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static bool has_helper(const struct bvc_blob_meta *m, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->helper_cnt; i++)
+		if (m->helper_ids[i] == id)
+			return true;
+	return false;
+}
+
+static int check_relocs(struct reader *r, struct blob_owned *o)
+{
+	const struct sec *s = sec_of(r, BVC_BLOB_SEC_RELOCS);
+	struct bvc_blob *b = &o->b;
+	size_t i, cnt;
+
+	if (!s)
+		return 0;
+	if (s->size % RELOC_SIZE) {
+		set_err(r->err, r->errsz, "relocs section is %u bytes, not a multiple of %d",
+			s->size, RELOC_SIZE);
+		return -EBADMSG;
+	}
+	cnt = s->size / RELOC_SIZE;
+	o->relocs = calloc(cnt, sizeof(*o->relocs));
+	if (!o->relocs) {
+		set_err(r->err, r->errsz, "out of memory");
+		return -ENOMEM;
+	}
+	b->relocs = o->relocs;
+	b->reloc_cnt = cnt;
+	for (i = 0; i < cnt; i++) {
+		const uint8_t *p = r->buf + s->off + i * RELOC_SIZE;
+		struct bvc_reloc *rel = &o->relocs[i];
+		uint64_t end;
+
+		rel->offset = get_u32(p + 0);
+		rel->kind = get_u32(p + 4);
+		rel->target = get_u32(p + 8);
+		rel->addend = (int32_t)get_u32(p + 12);
+		end = (uint64_t)rel->offset + 8;
+		if (rel->offset >= b->code_size) {
+			set_err(r->err, r->errsz,
+				"relocation %zu: slot at 0x%x is outside the code (%zu bytes)", i,
+				rel->offset, b->code_size);
+			return -EBADMSG;
+		}
+		if (end > b->code_size) {
+			set_err(r->err, r->errsz,
+				"relocation %zu: slot [0x%x, 0x%llx) overlaps the end of the code (%zu bytes)",
+				i, rel->offset, (unsigned long long)end, b->code_size);
+			return -EBADMSG;
+		}
+		if (i && rel->offset < (uint64_t)o->relocs[i - 1].offset + 8) {
+			if (rel->offset < o->relocs[i - 1].offset)
+				set_err(r->err, r->errsz,
+					"relocation %zu: slot at 0x%x comes before relocation %zu's at 0x%x (not sorted)",
+					i, rel->offset, i - 1, o->relocs[i - 1].offset);
+			else
+				set_err(r->err, r->errsz,
+					"relocation %zu: slot at 0x%x overlaps relocation %zu's at 0x%x",
+					i, rel->offset, i - 1, o->relocs[i - 1].offset);
+			return -EBADMSG;
+		}
+		switch (rel->kind) {
+		case BVC_RELOC_HELPER:
+			if (!has_helper(&b->meta, rel->target)) {
+				set_err(r->err, r->errsz,
+					"relocation %zu: helper #%u is not in the meta section's helper list",
+					i, rel->target);
+				return -EBADMSG;
+			}
+			break;
+		case BVC_RELOC_MAP:
+		case BVC_RELOC_MAP_VALUE:
+			if (rel->target >= b->map_cnt) {
+				set_err(r->err, r->errsz,
+					"relocation %zu: map index %u out of range (%zu maps)", i,
+					rel->target, b->map_cnt);
+				return -EBADMSG;
+			}
+			if (rel->kind == BVC_RELOC_MAP_VALUE) {
+				const struct bvc_blob_map *m = &b->maps[rel->target];
+
+				if (rel->addend < 0 || (uint32_t)rel->addend >= m->value_size) {
+					set_err(r->err, r->errsz,
+						"relocation %zu: offset %d outside map %u (%s)'s %u-byte value",
+						i, rel->addend, rel->target, m->name,
+						m->value_size);
+					return -EBADMSG;
+				}
+			}
+			break;
+		case BVC_RELOC_RUNTIME:
+			if (rel->target < BVC_RT_LD_ABS_B || rel->target > BVC_RT_LD_ABS_W) {
+				set_err(r->err, r->errsz,
+					"relocation %zu: unknown runtime function %u", i,
+					rel->target);
+				return -EBADMSG;
+			}
+			break;
+		default:
+			set_err(r->err, r->errsz, "relocation %zu: unknown kind %u", i, rel->kind);
+			return -EBADMSG;
+		}
+		if (rel->kind != BVC_RELOC_MAP_VALUE && rel->addend != 0) {
+			set_err(r->err, r->errsz,
+				"relocation %zu: addend %d on a relocation that takes none", i,
+				rel->addend);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+static int check_bytecode(struct reader *r, struct blob_owned *o)
+{
+	const struct sec *s = sec_of(r, BVC_BLOB_SEC_BYTECODE);
+	const uint8_t *p;
+
+	if (!s)
+		return 0;
+	if (s->size % sizeof(struct bvc_insn)) {
+		set_err(r->err, r->errsz, "bytecode section is %u bytes, not a multiple of %zu",
+			s->size, sizeof(struct bvc_insn));
+		return -EBADMSG;
+	}
+	p = r->buf + s->off;
+	o->b.bytecode_cnt = s->size / sizeof(struct bvc_insn);
+	/* struct bvc_insn is the file layout on little-endian hosts (isa.h);
+	 * use the bytes in place when they are aligned for it. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if ((uintptr_t)p % _Alignof(struct bvc_insn) == 0) {
+		o->b.bytecode = (const struct bvc_insn *)(const void *)p;
+		return 0;
+	}
+#else
+#error "bpfvc blobs: struct bvc_insn decoding for big-endian hosts is not written"
+#endif
+	o->bytecode = malloc(s->size);
+	if (!o->bytecode) {
+		set_err(r->err, r->errsz, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(o->bytecode, p, s->size);
+	o->b.bytecode = o->bytecode;
+	return 0;
+}
+
+int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted,
+		  struct bvc_blob **out, char *err, size_t errsz)
+{
+	struct reader r = { .buf = buf, .size = size, .err = err, .errsz = errsz };
+	struct blob_owned *o;
+	const struct sec *code;
+	uint32_t target = 0;
+	int ret;
+
+	if (err && errsz)
+		err[0] = '\0';
+	if (out)
+		*out = NULL;
+	if (!out || (!buf && size)) {
+		set_err(err, errsz, "bvc_blob_read: missing argument");
+		return -EINVAL;
+	}
+	ret = check_layout(&r, &target);
+	if (ret)
+		return ret;
+
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		set_err(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
+	o->b.target = target;
+	o->b.size = size;
+	code = sec_of(&r, BVC_BLOB_SEC_CODE);
+	o->b.code = buf + code->off;
+	o->b.code_size = code->size;
+
+	ret = check_signature(&r, trusted, &o->b);
+	if (!ret)
+		ret = check_meta(&r, &o->b);
+	if (!ret)
+		ret = check_maps(&r, &o->b);
+	if (!ret)
+		ret = check_relocs(&r, o);
+	if (!ret)
+		ret = check_bytecode(&r, o);
+	if (ret) {
+		bvc_blob_free(&o->b);
+		return ret;
+	}
+	*out = &o->b;
+	return 0;
+}
+
+void bvc_blob_free(struct bvc_blob *b)
+{
+	struct blob_owned *o = (struct blob_owned *)b;
+
+	if (!b)
+		return;
+	free(o->relocs);
+	free(o->bytecode);
+	free(b->maps);
+	free(o);
+}
+
+int bvc_blob_check_target(const struct bvc_blob *b, uint32_t target, char *err, size_t errsz)
+{
+	const char *have, *want;
+
+	if (b->target == target)
+		return 0;
+	have = target_name(b->target);
+	want = target_name(target);
+	if (want)
+		set_err(err, errsz, "blob is for %s, this device is %s", have ? have : "?", want);
+	else
+		set_err(err, errsz, "blob is for %s, this device is target %u", have ? have : "?",
+			target);
+	return -ENOEXEC;
+}
+
+int bvc_blob_check_helpers(const struct bvc_blob *b, const uint32_t *allowed, size_t n,
+			   char *err, size_t errsz)
+{
+	uint32_t i;
+	size_t j;
+
+	for (i = 0; i < b->meta.helper_cnt; i++) {
+		uint32_t id = b->meta.helper_ids[i];
+		const char *name;
+
+		for (j = 0; j < n; j++)
+			if (allowed[j] == id)
+				break;
+		if (j < n)
+			continue;
+		name = id <= INT32_MAX ? bvc_helper_name((int32_t)id) : NULL;
+		set_err(err, errsz, "blob needs helper %s#%u which this runtime lacks",
+			name ? name : "unknown", id);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* --- writer --------------------------------------------------------------- */
+
+static int cmp_reloc(const void *a, const void *b)
+{
+	const struct bvc_reloc *x = a, *y = b;
+
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	return x->addend < y->addend ? -1 : x->addend > y->addend;
+}
+
+/* Copy string field @s (a @cap-byte array in the caller's struct) into the
+ * blob, zero-padded; -EINVAL if it has no NUL within @cap. */
+static int put_str(uint8_t *p, const char *s, size_t cap, const char *what, char *err,
+		   size_t errsz)
+{
+	size_t len = strnlen(s, cap);
+
+	if (len == cap) {
+		set_err(err, errsz, "%s is longer than %zu bytes", what, cap - 1);
+		return -EINVAL;
+	}
+	memcpy(p, s, len);
+	memset(p + len, 0, cap - len);
+	return 0;
+}
+
+/* Where each section goes: filled by layout(), used to write. */
+struct plan {
+	size_t off[NKINDS];
+	size_t size[NKINDS];
+	uint32_t nsec;
+	size_t total;
+};
+
+static void plan_add(struct plan *pl, uint32_t kind, size_t size)
+{
+	pl->size[kind_index(kind)] = size;
+	if (size)
+		pl->nsec++;
+}
+
+static void plan_layout(struct plan *pl)
+{
+	size_t cursor = BVC_BLOB_HEADER_SIZE + (size_t)pl->nsec * BVC_BLOB_SECTION_ENTRY_SIZE;
+	size_t i;
+
+	for (i = 0; i < NKINDS; i++) {
+		if (!pl->size[i])
+			continue;
+		cursor = align_up(cursor);
+		pl->off[i] = cursor;
+		cursor += pl->size[i];
+	}
+	pl->total = cursor;
+}
+
+static uint8_t *sec_ptr(uint8_t *buf, const struct plan *pl, uint32_t kind)
+{
+	return buf + pl->off[kind_index(kind)];
+}
+
+int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t **out,
+		   size_t *out_size, char *err, size_t errsz)
+{
+	struct plan pl = { .nsec = 0 };
+	struct bvc_reloc *relocs = NULL;
+	struct bvc_blob *check = NULL;
+	uint8_t *buf = NULL, *p;
+	size_t data_size = 0, i, n;
+	uint32_t cursor;
+	char why[512];
+	int ret;
+
+	if (err && errsz)
+		err[0] = '\0';
+	if (!b || !key || !out || !out_size) {
+		set_err(err, errsz, "bvc_blob_write: missing argument");
+		return -EINVAL;
+	}
+	*out = NULL;
+	*out_size = 0;
+	if (!b->code || !b->code_size) {
+		set_err(err, errsz, "no code to write");
+		return -EINVAL;
+	}
+	if ((b->reloc_cnt && !b->relocs) || (b->map_cnt && !b->maps) ||
+	    (b->bytecode_cnt && !b->bytecode)) {
+		set_err(err, errsz, "bvc_blob_write: a count without its array");
+		return -EINVAL;
+	}
+	if (b->map_cnt > BVC_BLOB_MAX_MAPS) {
+		set_err(err, errsz, "%zu maps, more than the blob limit of %d", b->map_cnt,
+			BVC_BLOB_MAX_MAPS);
+		return -EINVAL;
+	}
+	if (b->meta.helper_cnt > BVC_BLOB_MAX_HELPERS) {
+		set_err(err, errsz, "%u helpers, more than the blob limit of %d", b->meta.helper_cnt,
+			BVC_BLOB_MAX_HELPERS);
+		return -EINVAL;
+	}
+	for (i = 0; i < b->map_cnt; i++) {
+		if (b->maps[i].init && b->maps[i].init_size != b->maps[i].value_size) {
+			set_err(err, errsz, "map %zu (%.*s): %u bytes of initial data for a %u-byte value",
+				i, BVC_BLOB_NAME_MAX - 1, b->maps[i].name, b->maps[i].init_size,
+				b->maps[i].value_size);
+			return -EINVAL;
+		}
+		if (b->maps[i].init)
+			data_size += b->maps[i].init_size;
+	}
+	/* Everything must fit the format's 32-bit sizes and the blob limit;
+	 * bound each part first so the sums below cannot wrap. */
+	if (b->code_size > BVC_BLOB_MAX_SIZE || b->reloc_cnt > BVC_BLOB_MAX_SIZE / RELOC_SIZE ||
+	    b->bytecode_cnt > BVC_BLOB_MAX_SIZE / sizeof(struct bvc_insn) ||
+	    data_size > BVC_BLOB_MAX_SIZE || b->entry_off > UINT32_MAX) {
+		set_err(err, errsz, "program too large for a blob (limit %u bytes)",
+			BVC_BLOB_MAX_SIZE);
+		return -EINVAL;
+	}
+	plan_add(&pl, BVC_BLOB_SEC_CODE, b->code_size);
+	plan_add(&pl, BVC_BLOB_SEC_RELOCS, b->reloc_cnt * RELOC_SIZE);
+	plan_add(&pl, BVC_BLOB_SEC_MAPS, b->map_cnt * MAP_SIZE);
+	plan_add(&pl, BVC_BLOB_SEC_DATA, data_size);
+	plan_add(&pl, BVC_BLOB_SEC_BYTECODE, b->bytecode_cnt * sizeof(struct bvc_insn));
+	plan_add(&pl, BVC_BLOB_SEC_META, META_HELPERS + 4 * (size_t)b->meta.helper_cnt);
+	plan_add(&pl, BVC_BLOB_SEC_SIGNATURE, SIG_SIZE);
+	plan_layout(&pl);
+	if (pl.total > BVC_BLOB_MAX_SIZE) {
+		set_err(err, errsz, "program too large for a blob (%zu bytes, limit %u)", pl.total,
+			BVC_BLOB_MAX_SIZE);
+		return -EINVAL;
+	}
+
+	buf = calloc(1, pl.total);
+	if (b->reloc_cnt)
+		relocs = malloc(b->reloc_cnt * sizeof(*relocs));
+	if (!buf || (b->reloc_cnt && !relocs)) {
+		set_err(err, errsz, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	/* Header and section table. */
+	memcpy(buf + HDR_MAGIC, BVC_BLOB_MAGIC, 8);
+	put_u32(buf + HDR_VERSION, BVC_BLOB_VERSION);
+	put_u32(buf + HDR_TARGET, b->target);
+	put_u32(buf + HDR_FLAGS, b->flags);
+	put_u32(buf + HDR_NSEC, pl.nsec);
+	put_u32(buf + HDR_TOTAL, (uint32_t)pl.total);
+	p = buf + BVC_BLOB_HEADER_SIZE;
+	for (i = 0; i < NKINDS; i++) {
+		if (!pl.size[i])
+			continue;
+		put_u32(p + SEC_KIND, kinds[i]);
+		put_u32(p + SEC_OFFSET, (uint32_t)pl.off[i]);
+		put_u32(p + SEC_SIZE, (uint32_t)pl.size[i]);
+		p += BVC_BLOB_SECTION_ENTRY_SIZE;
+	}
+
+	memcpy(sec_ptr(buf, &pl, BVC_BLOB_SEC_CODE), b->code, b->code_size);
+
+	if (b->reloc_cnt) {
+		memcpy(relocs, b->relocs, b->reloc_cnt * sizeof(*relocs));
+		qsort(relocs, b->reloc_cnt, sizeof(*relocs), cmp_reloc);
+		p = sec_ptr(buf, &pl, BVC_BLOB_SEC_RELOCS);
+		for (i = 0; i < b->reloc_cnt; i++, p += RELOC_SIZE) {
+			put_u32(p + 0, relocs[i].offset);
+			put_u32(p + 4, relocs[i].kind);
+			put_u32(p + 8, relocs[i].target);
+			put_u32(p + 12, (uint32_t)relocs[i].addend);
+		}
+	}
+
+	cursor = 0;
+	for (i = 0; i < b->map_cnt; i++) {
+		const struct bvc_blob_map *m = &b->maps[i];
+		char what[32];
+
+		p = sec_ptr(buf, &pl, BVC_BLOB_SEC_MAPS) + i * MAP_SIZE;
+		snprintf(what, sizeof(what), "map %zu: name", i);
+		ret = put_str(p + MAP_NAME, m->name, sizeof(m->name), what, err, errsz);
+		if (ret)
+			goto out;
+		put_u32(p + MAP_TYPE, m->type);
+		put_u32(p + MAP_KEY_SIZE, m->key_size);
+		put_u32(p + MAP_VALUE_SIZE, m->value_size);
+		put_u32(p + MAP_MAX_ENTRIES, m->max_entries);
+		put_u32(p + MAP_FLAGS, m->flags);
+		if (m->init) {
+			put_u32(p + MAP_DATA_OFF, cursor);
+			put_u32(p + MAP_DATA_SIZE, m->init_size);
+			memcpy(sec_ptr(buf, &pl, BVC_BLOB_SEC_DATA) + cursor, m->init, m->init_size);
+			cursor += m->init_size;
+		}
+	}
+
+	if (b->bytecode_cnt)
+		memcpy(sec_ptr(buf, &pl, BVC_BLOB_SEC_BYTECODE), b->bytecode,
+		       b->bytecode_cnt * sizeof(struct bvc_insn));
+
+	p = sec_ptr(buf, &pl, BVC_BLOB_SEC_META);
+	ret = put_str(p + META_PROG_NAME, b->meta.prog_name, sizeof(b->meta.prog_name),
+		      "program name", err, errsz);
+	if (!ret)
+		ret = put_str(p + META_LICENSE, b->meta.license, sizeof(b->meta.license), "license",
+			      err, errsz);
+	if (!ret)
+		ret = put_str(p + META_VERIFIER, b->meta.verifier, sizeof(b->meta.verifier),
+			      "verifier version", err, errsz);
+	if (ret)
+		goto out;
+	put_u32(p + META_PROG_TYPE, b->meta.prog_type);
+	put_u32(p + META_ATTACH_TYPE, b->meta.expected_attach_type);
+	put_u32(p + META_ENTRY_OFF, (uint32_t)b->entry_off);
+	put_u32(p + META_STACK_DEPTH, b->meta.stack_depth);
+	memcpy(p + META_SHA256, b->meta.bytecode_sha256, sizeof(b->meta.bytecode_sha256));
+	put_u64(p + META_PROCESSED, b->meta.processed_insns);
+	put_u64(p + META_TOTAL_STATES, b->meta.total_states);
+	put_u64(p + META_PEAK_STATES, b->meta.peak_states);
+	put_u32(p + META_MAX_STATES, b->meta.max_states_per_insn);
+	put_u32(p + META_HELPER_CNT, b->meta.helper_cnt);
+	for (i = 0; i < b->meta.helper_cnt; i++)
+		put_u32(p + META_HELPERS + 4 * i, b->meta.helper_ids[i]);
+
+	p = sec_ptr(buf, &pl, BVC_BLOB_SEC_SIGNATURE);
+	put_u32(p + SIG_ALG, BVC_BLOB_SIG_ED25519);
+	memcpy(p + SIG_KEY_ID, bvc_signer_key_id(key), BVC_SIGNER_KEY_ID_LEN);
+	n = (size_t)(p - buf);
+	ret = bvc_signer_sign(key, buf, n, p + SIG_SIG, err, errsz);
+	if (ret)
+		goto out;
+
+	/* Never hand out a blob the reader would refuse. */
+	ret = bvc_blob_read(buf, pl.total, key, &check, why, sizeof(why));
+	if (ret) {
+		set_err(err, errsz, "refusing to write an invalid blob: %s", why);
+		if (ret != -ENOMEM)
+			ret = -EINVAL;
+		goto out;
+	}
+	bvc_blob_free(check);
+	*out = buf;
+	*out_size = pl.total;
+	buf = NULL;
+out:
+	free(relocs);
+	free(buf);
+	return ret;
+}
