@@ -47,7 +47,39 @@ echo "valid header:   $good"
 echo "damaged header: $bad"
 [ "$good" = "r0 = 0 (0)" ] && [ "$bad" != "$good" ] || { echo "demo: unexpected checksum results" >&2; exit 1; }
 
-step "5. Bad input gets one clear line and exit code 2"
+step "5. Verify, compile and sign for the device; inspect the blob"
+rm -f "$out/demo.key" "$out/demo.key.pub"
+"$bpfvc" keygen -o "$out/demo.key"
+"$bpfvc" build "$build/tests/progs/xdp_parser.bpf.o" --target x86_64 --key "$out/demo.key" \
+	-o "$out/xdp_parser.x86_64.bvc"
+"$bpfvc" build "$build/tests/progs/xdp_parser.bpf.o" --target arm64 --key "$out/demo.key" \
+	-o "$out/xdp_parser.arm64.bvc"
+"$bpfvc" inspect "$out/xdp_parser.x86_64.bvc" --pubkey "$out/demo.key.pub" | head -n 40
+echo "   ..."
+
+step "6. The device: check the signature, create maps, relocate, run native code"
+# Ethernet + IPv4 (TCP) and Ethernet + IPv4 (UDP) frames.
+eth='0000000000020000000000010800'
+printf '%s4500002800004000400600000a0000010a000002%s' "$eth" \
+	'04d2005000000000000000005002200000000000' | xxd -r -p > "$out/tcp.pkt"
+printf '%s4500001c00004000401100000a0000010a000002%s' "$eth" '04d200350008000000' |
+	xxd -r -p > "$out/udp.pkt"
+run="$build/runtime/bpfvc-run"
+"$run" "$out/xdp_parser.x86_64.bvc" --pubkey "$out/demo.key.pub" --packet "$out/tcp.pkt" \
+	--repeat 100000
+"$run" "$out/xdp_parser.x86_64.bvc" --pubkey "$out/demo.key.pub" --packet "$out/udp.pkt" \
+	--dump-maps
+echo "the arm64 blob on this x86_64 machine (the reference interpreter runs its bytecode):"
+"$run" "$out/xdp_parser.arm64.bvc" --pubkey "$out/demo.key.pub" --packet "$out/tcp.pkt"
+echo "a blob with one flipped byte is refused:"
+cp "$out/xdp_parser.x86_64.bvc" "$out/tampered.bvc"
+printf '\x90' | dd of="$out/tampered.bvc" bs=1 seek=200 conv=notrunc status=none
+set +e
+"$run" "$out/tampered.bvc" --pubkey "$out/demo.key.pub" --packet "$out/tcp.pkt"
+echo "(exit $?)"
+set -e
+
+step "7. Bad input gets one clear line and exit code 2"
 set +e
 head -c 100 "$build/tests/progs/xdp_parser.bpf.o" > "$out/truncated.o"
 "$bpfvc" disasm "$out/truncated.o"; echo "(exit $?)"
