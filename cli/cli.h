@@ -30,5 +30,8 @@ void bvc_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int bvc_cmd_disasm(int argc, char **argv);
 int bvc_cmd_verify(int argc, char **argv);
 int bvc_cmd_run(int argc, char **argv);
+int bvc_cmd_build(int argc, char **argv);
+int bvc_cmd_keygen(int argc, char **argv);
+int bvc_cmd_inspect(int argc, char **argv);
 
 #endif

@@ -153,8 +153,6 @@ static int parse_num(const char *arg, const char *opt, unsigned long long *out)
 
 /* Declared here and in main.c rather than in cli.h, which this change
  * leaves alone; move it there when convenient. */
-int bvc_cmd_build(int argc, char **argv);
-
 int bvc_cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {

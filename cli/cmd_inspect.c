@@ -302,8 +302,6 @@ static void print_blob(const char *path, const uint8_t *buf, const struct bvc_bl
 
 /* Declared here and in main.c rather than in cli.h, which this change
  * leaves alone; move it there when convenient. */
-int bvc_cmd_inspect(int argc, char **argv);
-
 int bvc_cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {

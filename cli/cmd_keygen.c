@@ -16,8 +16,6 @@ static const char keygen_usage[] = "usage: bpfvc keygen -o KEY   (writes KEY and
 
 /* Declared here and in main.c rather than in cli.h, which this change
  * leaves alone; move it there when convenient. */
-int bvc_cmd_keygen(int argc, char **argv);
-
 int bvc_cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {

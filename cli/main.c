@@ -38,10 +38,6 @@ static const char usage[] =
 	"\n"
 	"Not built yet: worker (see the project's issues).\n";
 
-int bvc_cmd_build(int argc, char **argv);
-int bvc_cmd_keygen(int argc, char **argv);
-int bvc_cmd_inspect(int argc, char **argv);
-
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
