@@ -47,6 +47,7 @@
 #include <time.h>
 
 #include "bpfvc/disasm.h"
+#include "bpfvc/engine.h"
 #include "engine.h"
 
 int vrej(struct bvc_env *env, const char *fmt, ...)
@@ -144,6 +145,10 @@ static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t
 	if (!st)
 		return NULL;
 	st->insn_idx = insn;
+	if (trail_push(st, 1) || trail_push(env->cur, 0)) {
+		state_free(st);
+		return NULL;
+	}
 	env->pending[env->npending++] = (struct bvc_pending){ st, insn, prev };
 	if (st->parent)
 		st->parent->branches++;
@@ -858,14 +863,19 @@ static int do_insn(struct bvc_env *env)
 	}
 }
 
-/* The path ended (exit or pruned): take the next pending state. */
-static bool pop_stack(struct bvc_env *env)
+/* The path ended (exit or pruned): its branch is done. */
+static void end_path(struct bvc_env *env)
 {
-	struct bvc_pending p;
-
 	update_branch_counts(env, env->cur);
 	state_free(env->cur);
 	env->cur = NULL;
+}
+
+/* Take the newest pending state (depth first, as the kernel). */
+static bool pop_next(struct bvc_env *env)
+{
+	struct bvc_pending p;
+
 	if (!env->npending)
 		return false;
 	p = env->pending[--env->npending];
@@ -875,11 +885,20 @@ static bool pop_stack(struct bvc_env *env)
 	return true;
 }
 
-static int do_check(struct bvc_env *env)
+/* Explore for up to @budget instructions (0: no limit). Returns 0 when
+ * nothing is left, 1 when the budget ran out, negative on rejection or
+ * error. */
+static int do_check(struct bvc_env *env, uint64_t budget)
 {
+	uint64_t start = env->processed;
+
 	for (;;) {
 		int ret;
 
+		if (!env->cur && !pop_next(env))
+			return 0;
+		if (budget && env->processed - start >= budget)
+			return 1;
 		if (env->opts.insn_limit && ++env->processed > env->opts.insn_limit)
 			return vrej(env, "BPF program is too large. Processed %llu insn",
 				    (unsigned long long)env->processed);
@@ -892,8 +911,7 @@ static int do_check(struct bvc_env *env)
 			return ret;
 		if (ret == 1) {
 			vlog(env, "%u: safe\n", env->insn_idx);
-			if (!pop_stack(env))
-				return 0;
+			end_path(env);
 			continue;
 		}
 		if (env->opts.log_level >= 2) {
@@ -909,8 +927,10 @@ static int do_check(struct bvc_env *env)
 			return ret;
 		if (ret == 0)
 			env->insn_idx++;
-		if (ret == 2 && !pop_stack(env))
-			return 0;
+		if (ret == 2) {
+			end_path(env);
+			continue;
+		}
 		if (env->insn_idx >= env->cnt)
 			return vrej(env, "invalid insn idx %u insn_cnt %u", env->insn_idx, env->cnt);
 	}
@@ -992,7 +1012,7 @@ static int export_facts(const struct bvc_env *env, struct bvc_verdict *out)
 }
 
 static int env_init(struct bvc_env *env, const struct bvc_image *img, const struct bvc_prog *prog,
-		    const struct bvc_verify_opts *opts)
+		    const struct bvc_verify_opts *opts, bool with_entry)
 {
 	struct bvc_frame *fr;
 
@@ -1023,6 +1043,10 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	fr->regs[1].type = BVC_PTR_CTX;
 	mark_reg_known(&fr->regs[BVC_REG_FP], 0);
 	fr->regs[BVC_REG_FP].type = BVC_PTR_STACK;
+	if (!with_entry) {
+		state_free(env->cur);
+		env->cur = NULL;
+	}
 	return 0;
 }
 
@@ -1037,36 +1061,51 @@ static void env_free(struct bvc_env *env)
 	free(env->log);
 }
 
-int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
-	       const struct bvc_verify_opts *opts, struct bvc_verdict *out)
+struct bvc_engine {
+	struct bvc_env env;
+	int early;                 /* 1: the static passes decided; @early_verdict holds it */
+	struct bvc_verdict early_verdict;
+	uint64_t usec;             /* time spent in bvc_engine_run() */
+	bool finished;             /* do_check returned 0 or rejected */
+};
+
+struct bvc_work {
+	uint64_t id;
+	struct bvc_state *st;
+	uint32_t insn, prev_insn;
+};
+
+int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
+		   const struct bvc_verify_opts *opts, int with_entry, struct bvc_engine **out)
 {
-	struct bvc_isa_fault fault;
+	struct bvc_engine *eng = calloc(1, sizeof(*eng));
 	struct bvc_env *env;
-	struct timespec t0, t1;
+	struct bvc_isa_fault fault;
 	int err;
 
-	memset(out, 0, sizeof(*out));
-	out->kind = BVC_REJECT;
+	if (!eng)
+		return -ENOMEM;
+	*out = eng;
+	eng->early_verdict.kind = BVC_REJECT;
 	err = bvc_isa_check(prog->insns, prog->insn_cnt, &fault);
 	if (err == -EINVAL) {
-		out->insn = fault.insn;
-		out->unsupported = !strncmp(fault.msg, "unsupported:", 12);
-		snprintf(out->msg, sizeof(out->msg), "%s", fault.msg);
+		eng->early = 1;
+		eng->early_verdict.insn = fault.insn;
+		eng->early_verdict.unsupported = !strncmp(fault.msg, "unsupported:", 12);
+		snprintf(eng->early_verdict.msg, sizeof(eng->early_verdict.msg), "%s", fault.msg);
 		return 0;
 	}
 	if (err)
-		return err;
-
+		goto fail;
 	if (prog->unsupported[0]) {
-		out->unsupported = 1;
-		snprintf(out->msg, sizeof(out->msg), "%s", prog->unsupported);
+		eng->early = 1;
+		eng->early_verdict.unsupported = 1;
+		snprintf(eng->early_verdict.msg, sizeof(eng->early_verdict.msg), "%s",
+			 prog->unsupported);
 		return 0;
 	}
-	env = malloc(sizeof(*env));
-	if (!env)
-		return -ENOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = env_init(env, img, prog, opts);
+	env = &eng->env;
+	err = env_init(env, img, prog, opts, with_entry);
 	if (!err && !bvc_prog_type_supported(prog->type))
 		err = vunsup(env, "program type %u", prog->type);
 	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16), XDP frags
@@ -1079,15 +1118,206 @@ int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
 		err = check_cfg(env);
 	if (!err && !prog->func_cnt)
 		err = check_abnormal_return(env);
+	if (env->rejected) {
+		eng->finished = true;
+		return 0;
+	}
 	if (!err)
-		err = do_check(env);
-	if (!err)
-		err = check_max_stack_depth(env, 0, 0, 1);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+		return 0;
+fail:
+	bvc_engine_free(eng);
+	*out = NULL;
+	return err;
+}
 
+int bvc_engine_run(struct bvc_engine *eng, uint64_t budget)
+{
+	struct bvc_env *env = &eng->env;
+	struct timespec t0, t1;
+	int ret;
+
+	if (eng->early || env->rejected)
+		return BVC_ENGINE_DONE;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = do_check(env, budget);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	eng->usec += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000);
+	if (ret == 1)
+		return BVC_ENGINE_MORE;
+	if (ret < 0 && !env->rejected)
+		return ret;
+	eng->finished = true;
+	return BVC_ENGINE_DONE;
+}
+
+size_t bvc_engine_pending(const struct bvc_engine *eng)
+{
+	return eng->early ? 0 : eng->env.npending;
+}
+
+int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out)
+{
+	struct bvc_env *env = &eng->env;
+	struct bvc_work *w;
+
+	if (eng->early || env->rejected || !env->npending)
+		return -ENOENT;
+	if (env->ndonated == env->cap_donated) {
+		uint32_t cap = env->cap_donated ? env->cap_donated * 2 : 16;
+		struct bvc_donation *v = realloc(env->donated, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		env->donated = v;
+		env->cap_donated = cap;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	/* The oldest pending branch: the bottom of the stack, the biggest
+	 * subtree. Its parent's branch count keeps counting it (the
+	 * placeholder) until bvc_engine_work_done(). */
+	w->st = env->pending[0].st;
+	w->insn = env->pending[0].insn;
+	w->prev_insn = env->pending[0].prev_insn;
+	memmove(env->pending, env->pending + 1, (env->npending - 1) * sizeof(*env->pending));
+	env->npending--;
+	w->id = ++env->next_work_id;
+	env->donated[env->ndonated++] = (struct bvc_donation){ w->id, w->st->parent };
+	w->st->parent = NULL; /* the parent lives in this engine only */
+	*out = w;
+	return 0;
+}
+
+int bvc_engine_work_done(struct bvc_engine *eng, uint64_t work_id)
+{
+	struct bvc_env *env = &eng->env;
+
+	for (uint32_t i = 0; i < env->ndonated; i++) {
+		if (env->donated[i].id != work_id)
+			continue;
+		if (env->donated[i].parent)
+			update_branch_counts(env, env->donated[i].parent);
+		env->donated[i] = env->donated[--env->ndonated];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The largest id in @st, so this engine's new ids stay clear of it. */
+static uint32_t max_id(struct bvc_state *st)
+{
+	uint32_t m = 0;
+
+	for_each_reg(st, reg, {
+		if (reg->id > m)
+			m = reg->id;
+		if (reg->ref_obj_id > m)
+			m = reg->ref_obj_id;
+	});
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		if (st->refs[i] > m)
+			m = st->refs[i];
+	return m;
+}
+
+int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
+{
+	struct bvc_env *env = &eng->env;
+	struct bvc_work *w = *work;
+	struct bvc_state *anchor;
+	uint32_t m;
+	int err;
+
+	if (eng->early || env->rejected)
+		return -EINVAL;
+	if (env->npending >= BVC_MAX_PENDING)
+		return -EBUSY;
+	if (env->npending == env->cap_pending) {
+		uint32_t cap = env->cap_pending ? env->cap_pending * 2 : 64;
+		struct bvc_pending *p = realloc(env->pending, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		env->pending = p;
+		env->cap_pending = cap;
+	}
+	/* A root for the item's subtree: when its count drops to 0 the
+	 * item is done (update_branch_counts reports it). */
+	anchor = calloc(1, sizeof(*anchor));
+	if (!anchor)
+		return -ENOMEM;
+	anchor->branches = 1;
+	anchor->anchor_id = w->id;
+	err = list_push(&env->anchors, anchor);
+	if (err) {
+		free(anchor);
+		return err;
+	}
+	w->st->parent = anchor;
+	m = max_id(w->st);
+	if (m > env->id_gen)
+		env->id_gen = m;
+	env->pending[env->npending++] = (struct bvc_pending){ w->st, w->insn, w->prev_insn };
+	eng->finished = false;
+	free(w);
+	*work = NULL;
+	return 0;
+}
+
+int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id)
+{
+	struct bvc_env *env = &eng->env;
+
+	if (eng->early || !env->ndone)
+		return -ENOENT;
+	*work_id = env->done_ids[--env->ndone];
+	return 0;
+}
+
+uint64_t bvc_work_id(const struct bvc_work *work)
+{
+	return work->id;
+}
+
+uint32_t bvc_work_insn(const struct bvc_work *work)
+{
+	return work->insn;
+}
+
+const uint8_t *bvc_work_trail(const struct bvc_work *work, uint32_t *bits)
+{
+	*bits = work->st->trail_len;
+	return work->st->trail;
+}
+
+void bvc_work_free(struct bvc_work *work)
+{
+	if (work) {
+		state_free(work->st);
+		free(work);
+	}
+}
+
+int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
+{
+	struct bvc_env *env = &eng->env;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (eng->early) {
+		*out = eng->early_verdict;
+		return 0;
+	}
+	if (!eng->finished)
+		return -EAGAIN;
+	if (!env->rejected && env->ndonated)
+		return -EAGAIN; /* donated items still out */
+	if (!env->rejected)
+		err = check_max_stack_depth(env, 0, 0, 1);
+	out->kind = BVC_REJECT;
 	out->processed = env->processed;
 	if (env->rejected) {
-		out->kind = BVC_REJECT;
 		out->unsupported = env->unsupported;
 		out->insn = env->err_insn;
 		snprintf(out->msg, sizeof(out->msg), "%s", env->err);
@@ -1102,8 +1332,7 @@ int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
 	     env->max_states_per_insn, (unsigned long long)env->total_states,
 	     (unsigned long long)env->peak_states);
 	if (env->opts.log_level & 4)
-		vlog(env, "verification time %lld usec\n",
-		     (long long)((t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000));
+		vlog(env, "verification time %llu usec\n", (unsigned long long)eng->usec);
 	out->total_states = env->total_states;
 	out->peak_states = env->peak_states;
 	out->max_states_per_insn = env->max_states_per_insn;
@@ -1111,9 +1340,34 @@ int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
 		out->log = env->log;
 		out->log_len = env->log_len;
 		env->log = NULL;
+		env->log_len = env->log_cap = 0;
 	}
-	env_free(env);
-	free(env);
+	return err;
+}
+
+void bvc_engine_free(struct bvc_engine *eng)
+{
+	if (!eng)
+		return;
+	if (!eng->early)
+		env_free(&eng->env);
+	free(eng);
+}
+
+int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
+	       const struct bvc_verify_opts *opts, struct bvc_verdict *out)
+{
+	struct bvc_engine *eng;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = bvc_engine_new(img, prog, opts, 1, &eng);
+	if (err)
+		return err;
+	err = bvc_engine_run(eng, 0);
+	if (err >= 0)
+		err = bvc_engine_verdict(eng, out);
+	bvc_engine_free(eng);
 	return err;
 }
 

@@ -77,6 +77,9 @@ struct bvc_state {
 	uint32_t insn_idx;     /* where this state is (checkpoints: their insn) */
 	struct bvc_state *parent; /* closest checkpoint above on the path */
 	uint32_t branches;     /* paths below this state still being explored */
+	uint8_t *trail;        /* branch decisions from the entry, bit per branch */
+	uint32_t trail_len;    /* decisions in @trail */
+	uint64_t anchor_id;    /* an accepted work item's root: done when branches hit 0 */
 	uint32_t hit_cnt;      /* (checkpoints) paths pruned against it */
 	uint32_t miss_cnt;     /* (checkpoints) comparisons that failed */
 };
@@ -146,6 +149,15 @@ struct bvc_env {
 	uint32_t err_insn;
 	char err[256];
 
+	/* Splitting (bpfvc/engine.h): donated items' placeholders, accepted
+	 * items' anchors and which of those finished. */
+	struct bvc_donation { uint64_t id; struct bvc_state *parent; } *donated;
+	uint32_t ndonated, cap_donated;
+	struct bvc_checkpoint_list anchors;
+	uint64_t *done_ids;
+	uint32_t ndone, cap_done;
+	uint64_t next_work_id;
+
 	/* Kernel-style log, when asked for. */
 	char *log;
 	size_t log_len, log_cap;
@@ -163,6 +175,7 @@ struct bvc_state *state_new(void);
 struct bvc_state *state_copy(const struct bvc_state *src);
 void state_free(struct bvc_state *st);
 int grow_stack(struct bvc_frame *fr, uint32_t nslots);
+int trail_push(struct bvc_state *st, int taken);
 struct bvc_frame *cur_frame(struct bvc_env *env);
 struct bvc_reg *cur_regs(struct bvc_env *env);
 void mark_reg_not_init(struct bvc_reg *reg);
@@ -198,5 +211,6 @@ void update_branch_counts(struct bvc_env *env, struct bvc_state *st);
 bool states_equal(struct bvc_env *env, const struct bvc_state *old,
 		  const struct bvc_state *cur, bool exact);
 void explored_free(struct bvc_env *env);
+int list_push(struct bvc_checkpoint_list *l, struct bvc_state *st);
 
 #endif /* BVC_VERIFIER_ENGINE_H */

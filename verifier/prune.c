@@ -167,15 +167,27 @@ bool states_equal(struct bvc_env *env, const struct bvc_state *old, const struct
 
 void update_branch_counts(struct bvc_env *env, struct bvc_state *st)
 {
-	(void)env;
 	while (st) {
 		if (--st->branches)
 			break;
+		if (st->anchor_id) {
+			/* An accepted work item's subtree is finished here. */
+			if (env->ndone == env->cap_done) {
+				uint32_t cap = env->cap_done ? env->cap_done * 2 : 16;
+				uint64_t *v = realloc(env->done_ids, cap * sizeof(*v));
+
+				if (!v)
+					return; /* the item then never reports done: safe */
+				env->done_ids = v;
+				env->cap_done = cap;
+			}
+			env->done_ids[env->ndone++] = st->anchor_id;
+		}
 		st = st->parent;
 	}
 }
 
-static int list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
+int list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
 {
 	if (l->n == l->cap) {
 		uint32_t cap = l->cap ? l->cap * 2 : 4;
@@ -240,6 +252,10 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 		return -ENOMEM;
 	cp->insn_idx = insn;
 	cp->branches = 1;
+	/* Checkpoints are compared, never resumed: no trail needed. */
+	free(cp->trail);
+	cp->trail = NULL;
+	cp->trail_len = 0;
 	err = list_push(l, cp);
 	if (err) {
 		state_free(cp);
@@ -259,6 +275,11 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 
 void explored_free(struct bvc_env *env)
 {
+	for (uint32_t k = 0; k < env->anchors.n; k++)
+		state_free(env->anchors.v[k]);
+	free(env->anchors.v);
+	free(env->donated);
+	free(env->done_ids);
 	for (uint32_t k = 0; k < env->retired.n; k++)
 		state_free(env->retired.v[k]);
 	free(env->retired.v);

@@ -83,6 +83,15 @@ struct bvc_state *state_copy(const struct bvc_state *src)
 		return NULL;
 	*st = *src;
 	memset(st->frames, 0, sizeof(st->frames));
+	st->trail = NULL;
+	if (src->trail_len) {
+		st->trail = malloc((src->trail_len + 7) / 8);
+		if (!st->trail) {
+			free(st);
+			return NULL;
+		}
+		memcpy(st->trail, src->trail, (src->trail_len + 7) / 8);
+	}
 	for (uint32_t i = 0; i <= src->curframe; i++) {
 		st->frames[i] = frame_copy(src->frames[i]);
 		if (!st->frames[i]) {
@@ -99,7 +108,27 @@ void state_free(struct bvc_state *st)
 		return;
 	for (uint32_t i = 0; i < BVC_MAX_FRAMES; i++)
 		frame_free(st->frames[i]);
+	free(st->trail);
 	free(st);
+}
+
+/* Record one more branch decision (1: taken) on @st's path. */
+int trail_push(struct bvc_state *st, int taken)
+{
+	uint32_t n = st->trail_len;
+
+	if (n % 64 == 0) {
+		uint8_t *t = realloc(st->trail, n / 8 + 8);
+
+		if (!t)
+			return -ENOMEM;
+		memset(t + n / 8, 0, 8);
+		st->trail = t;
+	}
+	if (taken)
+		st->trail[n / 8] |= (uint8_t)(1u << (n % 8));
+	st->trail_len = n + 1;
+	return 0;
 }
 
 struct bvc_frame *cur_frame(struct bvc_env *env)

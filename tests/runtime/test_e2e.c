@@ -73,7 +73,7 @@ static void e2e_load(struct e2e *e, const char *obj, int interp)
 
 	ret = bvc_jit_compile(e->img, e->prog, &e->verdict, &jo, &e->res, err, sizeof(err));
 	if (ret == -EOPNOTSUPP) {
-		snprintf(e->skip, sizeof(e->skip), "%s", err);
+		snprintf(e->skip, sizeof(e->skip), "%.200s", err);
 		cr_assert_eq(bvc_jit_lower(e->prog, &e->verdict, &e->lowered, err, sizeof(err)), 0,
 			     "%s", err);
 	} else {

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Splitting exploration (bpfvc/engine.h): a run cut into budget slices,
+ * with pending branches donated to a second engine and reported back,
+ * decides exactly as the same program in one bvc_verify() call - on our
+ * test programs and on a path-explosion program - and donated items carry
+ * their branch-decision trail.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfvc/engine.h"
+#include "bpfvc/loader.h"
+#include "common/insns.h"
+
+/* Verify @prog in two engines: A explores in slices of @slice insns and
+ * gives its oldest branch to B every time; B reports finished items back.
+ * Returns A's verdict kind, or B's rejection; *@processed is the sum. */
+static int split_verify(const struct bvc_image *img, const struct bvc_prog *prog, uint64_t slice,
+			uint64_t *processed, char *msg, size_t msgsz)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 0 };
+	struct bvc_engine *a, *b;
+	struct bvc_verdict va, vb;
+	int ra = BVC_ENGINE_MORE, donated = 0, kind;
+	uint64_t id;
+
+	cr_assert_eq(bvc_engine_new(img, prog, &opts, 1, &a), 0);
+	cr_assert_eq(bvc_engine_new(img, prog, &opts, 0, &b), 0);
+	while (ra == BVC_ENGINE_MORE || donated) {
+		struct bvc_work *w = NULL;
+
+		if (ra == BVC_ENGINE_MORE)
+			ra = bvc_engine_run(a, slice);
+		cr_assert_geq(ra, 0);
+		if (bvc_engine_donate(a, &w) == 0) {
+			cr_assert_eq(bvc_engine_accept(b, &w), 0);
+			cr_assert_null(w);
+			donated++;
+		}
+		cr_assert_eq(bvc_engine_run(b, 0), BVC_ENGINE_DONE);
+		while (bvc_engine_poll_done(b, &id) == 0) {
+			cr_assert_eq(bvc_engine_work_done(a, id), 0);
+			donated--;
+		}
+		/* A rejection in B ends the job (the cluster cancels A). */
+		if (bvc_engine_verdict(b, &vb) == 0 && vb.kind == BVC_REJECT && !vb.unsupported &&
+		    vb.msg[0]) {
+			snprintf(msg, msgsz, "%s", vb.msg);
+			*processed = 0;
+			bvc_verdict_release(&vb);
+			bvc_engine_free(a);
+			bvc_engine_free(b);
+			return BVC_REJECT;
+		}
+		bvc_verdict_release(&vb);
+		/* B explored everything it got, so each round finishes. */
+		if (ra == BVC_ENGINE_DONE && donated)
+			cr_assert_fail("donated items never reported done");
+	}
+	cr_assert_eq(bvc_engine_verdict(a, &va), 0);
+	cr_assert_eq(bvc_engine_verdict(b, &vb), 0);
+	kind = va.kind;
+	snprintf(msg, msgsz, "%s", va.msg);
+	*processed = va.processed + vb.processed;
+	bvc_verdict_release(&va);
+	bvc_verdict_release(&vb);
+	bvc_engine_free(a);
+	bvc_engine_free(b);
+	return kind;
+}
+
+static void compare_whole_and_split(const struct bvc_image *img, const struct bvc_prog *prog)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 0 };
+	struct bvc_verdict whole;
+	uint64_t slices[] = { 1, 3, 16, 1000 };
+
+	cr_assert_eq(bvc_verify(img, prog, &opts, &whole), 0);
+	for (size_t i = 0; i < sizeof(slices) / sizeof(slices[0]); i++) {
+		uint64_t processed;
+		char msg[256];
+		int kind = split_verify(img, prog, slices[i], &processed, msg, sizeof(msg));
+
+		cr_expect_eq(kind, whole.kind, "%s, slice %llu: split %s (%s), whole %s (%s)", prog->name,
+			     (unsigned long long)slices[i], kind == BVC_ACCEPT ? "accepts" : "rejects",
+			     msg, whole.kind == BVC_ACCEPT ? "accepts" : "rejects", whole.msg);
+	}
+	bvc_verdict_release(&whole);
+}
+
+Test(split, test_programs_decide_the_same)
+{
+	static const char *const objs[] = { "xdp_parser", "socket_filter", "kprobe_counter",
+					    "subprog_loop", "ringbuf_producer" };
+
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		char path[512], err[256];
+		struct bvc_image *img;
+
+		snprintf(path, sizeof(path), "%s/%s.bpf.o", BVC_PROGS_DIR, objs[i]);
+		cr_assert_eq(bvc_load_elf(path, &img, err, sizeof(err)), 0, "%s", err);
+		for (size_t p = 0; p < img->prog_cnt; p++)
+			compare_whole_and_split(img, &img->progs[p]);
+		bvc_image_free(img);
+	}
+}
+
+/* k unknown branches, each leaving a different spilled value type in its
+ * own stack slot, all read at the end: nothing prunes, 2^k paths. With a
+ * NULL dereference planted on one path it must be rejected split or not. */
+static struct bvc_image *explosion(int k, int bad_path)
+{
+	struct bvc_insn p[256];
+	struct bvc_image *img;
+	size_t n = 0;
+
+	p[n++] = I_MOV64_REG(6, 1);
+	p[n++] = I_LDX(BVC_W, 7, 1, 0); /* skb->len: unknown */
+	for (int i = 0; i < k; i++) {
+		p[n++] = I_MOV64_REG(2, 7);
+		p[n++] = I_ALU64_IMM(BVC_AND, 2, 1 << i);
+		p[n++] = I_JMP_IMM(BVC_JNE, 2, 0, 2);
+		p[n++] = I_STX(BVC_DW, 10, 6, -8 * (i + 1)); /* ctx pointer */
+		p[n++] = I_JA(1);
+		p[n++] = I_ST(BVC_DW, 10, -8 * (i + 1), i);  /* scalar */
+	}
+	for (int i = 0; i < k; i++)
+		p[n++] = I_LDX(BVC_DW, 3, 10, -8 * (i + 1));
+	if (bad_path) {
+		/* if all bits are set: r0 = *(u64 *)0 */
+		p[n++] = I_MOV64_REG(2, 7);
+		p[n++] = I_ALU64_IMM(BVC_AND, 2, (1 << k) - 1);
+		p[n++] = I_JMP_IMM(BVC_JNE, 2, (1 << k) - 1, 2);
+		p[n++] = I_MOV64_IMM(1, 0);
+		p[n++] = I_LDX(BVC_DW, 0, 1, 0);
+	}
+	p[n++] = I_MOV64_IMM(0, 0);
+	p[n++] = I_EXIT();
+	cr_assert_eq(bvc_image_from_raw(p, n, BVC_PROG_SOCKET_FILTER, "explosion", &img), 0);
+	snprintf(img->license, sizeof(img->license), "GPL");
+	return img;
+}
+
+Test(split, path_explosion_decides_the_same)
+{
+	for (int bad = 0; bad <= 1; bad++) {
+		struct bvc_image *img = explosion(6, bad);
+
+		compare_whole_and_split(img, &img->progs[0]);
+		bvc_image_free(img);
+	}
+}
+
+Test(split, donated_work_carries_its_trail)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts) };
+	struct bvc_image *img = explosion(4, 0);
+	struct bvc_engine *a;
+	struct bvc_work *w;
+	const uint8_t *trail;
+	uint32_t bits;
+
+	cr_assert_eq(bvc_engine_new(img, &img->progs[0], &opts, 1, &a), 0);
+	/* Run until three branches are pending: the oldest was pushed at
+	 * the first branch, taken, so its trail is one "1". */
+	while (bvc_engine_pending(a) < 3)
+		cr_assert_eq(bvc_engine_run(a, 1), BVC_ENGINE_MORE);
+	cr_assert_eq(bvc_engine_donate(a, &w), 0);
+	trail = bvc_work_trail(w, &bits);
+	cr_expect_eq(bits, 1);
+	cr_expect_eq(trail[0] & 1, 1);
+	cr_expect_eq(bvc_work_insn(w), 7, "resumes at the taken side of the first branch");
+	/* Its placeholder keeps A from finishing a verdict until it is back. */
+	cr_assert_eq(bvc_engine_run(a, 0), BVC_ENGINE_DONE);
+	{
+		struct bvc_verdict v;
+
+		cr_expect_eq(bvc_engine_verdict(a, &v), -EAGAIN);
+		cr_expect_eq(bvc_engine_work_done(a, bvc_work_id(w)), 0);
+		cr_expect_eq(bvc_engine_verdict(a, &v), 0);
+		cr_expect_eq(v.kind, BVC_ACCEPT, "%s", v.msg);
+		bvc_verdict_release(&v);
+	}
+	bvc_work_free(w);
+	bvc_engine_free(a);
+	bvc_image_free(img);
+}
