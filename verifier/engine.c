@@ -1275,6 +1275,220 @@ int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id)
 	return 0;
 }
 
+static void reg_to_view(const struct bvc_reg *r, struct bvc_reg_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = r->type;
+	v->maybe_null = r->maybe_null;
+	v->precise = r->precise;
+	v->frameno = r->frameno;
+	v->off = r->off;
+	v->var = r->var;
+	v->id = r->id;
+	v->ref_obj_id = r->ref_obj_id;
+	v->map_idx = r->map_idx;
+	v->mem_size = r->mem_size;
+	v->range = r->range;
+}
+
+int bvc_work_view_get(const struct bvc_work *work, struct bvc_work_view *v)
+{
+	const struct bvc_state *st = work->st;
+
+	memset(v, 0, sizeof(*v));
+	v->id = work->id;
+	v->insn = work->insn;
+	v->prev_insn = work->prev_insn;
+	v->nframes = st->curframe + 1;
+	v->nrefs = st->nrefs;
+	memcpy(v->refs, st->refs, st->nrefs * sizeof(st->refs[0]));
+	for (uint32_t f = 0; f < v->nframes; f++) {
+		const struct bvc_frame *fr = st->frames[f];
+		struct bvc_frame_view *fv = &v->frames[f];
+
+		for (int r = 0; r < BVC_MAX_REG; r++)
+			reg_to_view(&fr->regs[r], &fv->regs[r]);
+		fv->callsite = fr->callsite;
+		fv->subprog = fr->subprog;
+		fv->frameno = fr->frameno;
+		fv->stack_depth = fr->stack_depth;
+		fv->nslots = fr->nslots;
+		if (fr->nslots) {
+			fv->slots = calloc(fr->nslots, sizeof(*fv->slots));
+			if (!fv->slots) {
+				bvc_work_view_release(v);
+				return -ENOMEM;
+			}
+		}
+		for (uint32_t s = 0; s < fr->nslots; s++) {
+			memcpy(fv->slots[s].stype, fr->slots[s].stype, 8);
+			reg_to_view(&fr->slots[s].spilled, &fv->slots[s].spilled);
+		}
+	}
+	v->trail_len = st->trail_len;
+	if (st->trail_len) {
+		v->trail = malloc((st->trail_len + 7) / 8);
+		if (!v->trail) {
+			bvc_work_view_release(v);
+			return -ENOMEM;
+		}
+		memcpy(v->trail, st->trail, (st->trail_len + 7) / 8);
+	}
+	return 0;
+}
+
+void bvc_work_view_release(struct bvc_work_view *v)
+{
+	for (uint32_t f = 0; f < BVC_VIEW_MAX_FRAMES; f++) {
+		free(v->frames[f].slots);
+		v->frames[f].slots = NULL;
+	}
+	free(v->trail);
+	v->trail = NULL;
+}
+
+/* One register of a state from elsewhere: everything the engine later
+ * indexes or trusts is checked here. */
+static int reg_from_view(const struct bvc_image *img, const struct bvc_reg_view *v, uint32_t nframes,
+			 struct bvc_reg *r, char *err, size_t errsz, const char *where)
+{
+	if (v->type > BVC_PTR_FUNC) {
+		snprintf(err, errsz, "%s: register type %u is not a type", where, v->type);
+		return -EBADMSG;
+	}
+	if ((v->type == BVC_CONST_PTR_MAP || v->type == BVC_PTR_MAP_VALUE ||
+	     v->type == BVC_PTR_MAP_KEY) && v->map_idx >= img->map_cnt) {
+		snprintf(err, errsz, "%s: map %u of %zu", where, v->map_idx, img->map_cnt);
+		return -EBADMSG;
+	}
+	if (v->type == BVC_PTR_STACK && v->frameno >= nframes) {
+		snprintf(err, errsz, "%s: stack pointer into frame %u of %u", where, v->frameno, nframes);
+		return -EBADMSG;
+	}
+	if (v->type != BVC_NOT_INIT && !bvc_scalar_is_valid(&v->var)) {
+		snprintf(err, errsz, "%s: bounds that hold no value", where);
+		return -EBADMSG;
+	}
+	if (v->maybe_null > 1 || v->precise > 1 || v->range < 0 || v->range > BVC_PKT_MAX_RANGE) {
+		snprintf(err, errsz, "%s: flag or packet range out of range", where);
+		return -EBADMSG;
+	}
+	memset(r, 0, sizeof(*r));
+	r->type = (enum bvc_rtype)v->type;
+	r->maybe_null = v->maybe_null;
+	r->precise = v->precise;
+	r->frameno = v->frameno;
+	r->off = v->off;
+	r->var = v->var;
+	r->id = v->id;
+	r->ref_obj_id = v->ref_obj_id;
+	r->map_idx = v->map_idx;
+	r->mem_size = v->mem_size;
+	r->range = v->range;
+	return 0;
+}
+
+int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
+		       const struct bvc_work_view *v, struct bvc_work **out, char *err, size_t errsz)
+{
+	struct bvc_work *w;
+	struct bvc_state *st;
+	char where[64];
+	int ret = -EBADMSG;
+
+	*out = NULL;
+	if (v->insn >= prog->insn_cnt || v->prev_insn >= prog->insn_cnt) {
+		snprintf(err, errsz, "work item at insn %u of %zu", v->insn, prog->insn_cnt);
+		return -EBADMSG;
+	}
+	if (!v->nframes || v->nframes > BVC_VIEW_MAX_FRAMES || v->nrefs > BVC_VIEW_MAX_REFS) {
+		snprintf(err, errsz, "work item with %u frames and %u references", v->nframes, v->nrefs);
+		return -EBADMSG;
+	}
+	if (v->trail_len && !v->trail) {
+		snprintf(err, errsz, "work item trail of %u decisions without data", v->trail_len);
+		return -EBADMSG;
+	}
+	w = calloc(1, sizeof(*w));
+	st = state_new();
+	if (!w || !st) {
+		free(w);
+		state_free(st);
+		return -ENOMEM;
+	}
+	w->st = st;
+	w->id = v->id;
+	w->insn = v->insn;
+	w->prev_insn = v->prev_insn;
+	st->insn_idx = v->insn;
+	st->curframe = v->nframes - 1;
+	st->nrefs = v->nrefs;
+	memcpy(st->refs, v->refs, v->nrefs * sizeof(v->refs[0]));
+	for (uint32_t f = 0; f < v->nframes; f++) {
+		const struct bvc_frame_view *fv = &v->frames[f];
+		struct bvc_frame *fr = st->frames[f];
+
+		if (!fr) {
+			fr = st->frames[f] = calloc(1, sizeof(*fr));
+			if (!fr) {
+				ret = -ENOMEM;
+				goto fail;
+			}
+		}
+		if (fv->nslots > BVC_VIEW_MAX_SLOTS || (fv->nslots && !fv->slots) ||
+		    fv->frameno != f || fv->stack_depth > BVC_STACK_SIZE ||
+		    (f == 0) != (fv->callsite == -1) ||
+		    (f && (fv->callsite < 0 || (size_t)fv->callsite >= prog->insn_cnt)) ||
+		    fv->subprog > 256) {
+			snprintf(err, errsz, "frame %u: malformed (slots, number, depth or call site)", f);
+			goto fail;
+		}
+		fr->callsite = fv->callsite;
+		fr->subprog = fv->subprog;
+		fr->frameno = fv->frameno;
+		fr->stack_depth = fv->stack_depth;
+		for (int r = 0; r < BVC_MAX_REG; r++) {
+			snprintf(where, sizeof(where), "frame %u R%d", f, r);
+			ret = reg_from_view(img, &fv->regs[r], v->nframes, &fr->regs[r], err, errsz, where);
+			if (ret)
+				goto fail;
+		}
+		ret = grow_stack(fr, fv->nslots);
+		if (ret)
+			goto fail;
+		for (uint32_t s = 0; s < fv->nslots; s++) {
+			for (int b = 0; b < 8; b++) {
+				if (fv->slots[s].stype[b] > BVC_STACK_ZERO) {
+					snprintf(err, errsz, "frame %u slot %u: byte type %u", f, s,
+						 fv->slots[s].stype[b]);
+					ret = -EBADMSG;
+					goto fail;
+				}
+			}
+			memcpy(fr->slots[s].stype, fv->slots[s].stype, 8);
+			snprintf(where, sizeof(where), "frame %u fp-%u", f, 8 * (s + 1));
+			ret = reg_from_view(img, &fv->slots[s].spilled, v->nframes, &fr->slots[s].spilled,
+					    err, errsz, where);
+			if (ret)
+				goto fail;
+		}
+	}
+	if (v->trail_len) {
+		st->trail = calloc(1, trail_bytes(v->trail_len));
+		if (!st->trail) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		memcpy(st->trail, v->trail, (v->trail_len + 7) / 8);
+		st->trail_len = v->trail_len;
+	}
+	*out = w;
+	return 0;
+fail:
+	bvc_work_free(w);
+	return ret ? ret : -EBADMSG;
+}
+
 uint64_t bvc_work_id(const struct bvc_work *work)
 {
 	return work->id;

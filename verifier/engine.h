@@ -176,6 +176,7 @@ struct bvc_state *state_copy(const struct bvc_state *src);
 void state_free(struct bvc_state *st);
 int grow_stack(struct bvc_frame *fr, uint32_t nslots);
 int trail_push(struct bvc_state *st, int taken);
+size_t trail_bytes(uint32_t len);
 struct bvc_frame *cur_frame(struct bvc_env *env);
 struct bvc_reg *cur_regs(struct bvc_env *env);
 void mark_reg_not_init(struct bvc_reg *reg);

@@ -85,7 +85,8 @@ struct bvc_state *state_copy(const struct bvc_state *src)
 	memset(st->frames, 0, sizeof(st->frames));
 	st->trail = NULL;
 	if (src->trail_len) {
-		st->trail = malloc((src->trail_len + 7) / 8);
+		/* Whole 8-byte words, as trail_push() grows it. */
+		st->trail = calloc(1, trail_bytes(src->trail_len));
 		if (!st->trail) {
 			free(st);
 			return NULL;
@@ -110,6 +111,12 @@ void state_free(struct bvc_state *st)
 		frame_free(st->frames[i]);
 	free(st->trail);
 	free(st);
+}
+
+/* Bytes a trail of @len decisions occupies: whole 8-byte words. */
+size_t trail_bytes(uint32_t len)
+{
+	return ((size_t)len + 63) / 64 * 8;
 }
 
 /* Record one more branch decision (1: taken) on @st's path. */

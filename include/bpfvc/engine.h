@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "bpfvc/image.h"
+#include "bpfvc/scalar.h"
 #include "bpfvc/verifier.h"
 
 struct bvc_engine;
@@ -70,6 +71,64 @@ int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id);
 int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out);
 
 void bvc_engine_free(struct bvc_engine *eng);
+
+/*
+ * A work item as plain data, for state-serial/ to put on the wire and
+ * take off it. Field meanings are those of the engine's state
+ * (verifier/engine.h): register types are the kernel's subset in
+ * verifier/progtype.h (enum bvc_rtype), slot byte types 0 invalid,
+ * 1 spill, 2 misc, 3 zero (byte 0 = lowest address of the slot).
+ */
+#define BVC_VIEW_MAX_FRAMES 8
+#define BVC_VIEW_MAX_REFS 64
+#define BVC_VIEW_MAX_SLOTS 64
+
+struct bvc_reg_view {
+	uint32_t type;         /* enum bvc_rtype */
+	uint8_t maybe_null;    /* pointer not yet NULL-checked */
+	uint8_t precise;       /* scalar compared exactly */
+	uint8_t frameno;       /* frame of a stack pointer */
+	int32_t off;           /* fixed offset */
+	struct bvc_scalar var; /* value, or variable offset */
+	uint32_t id, ref_obj_id, map_idx, mem_size;
+	int32_t range;         /* proven packet bytes */
+};
+
+struct bvc_slot_view {
+	uint8_t stype[8];
+	struct bvc_reg_view spilled;
+};
+
+struct bvc_frame_view {
+	struct bvc_reg_view regs[11];
+	struct bvc_slot_view *slots; /* nslots of them */
+	uint32_t nslots;
+	int32_t callsite;      /* -1 for the main frame */
+	uint32_t subprog, frameno, stack_depth;
+};
+
+struct bvc_work_view {
+	uint64_t id;
+	uint32_t insn, prev_insn;
+	uint32_t nframes;      /* 1..8 */
+	struct bvc_frame_view frames[BVC_VIEW_MAX_FRAMES];
+	uint32_t refs[BVC_VIEW_MAX_REFS];
+	uint32_t nrefs;
+	uint8_t *trail;        /* (trail_len + 7) / 8 bytes */
+	uint32_t trail_len;
+};
+
+/* Fill @v from @work; @v then owns copies of slots and trail: release
+ * them with bvc_work_view_release(). */
+int bvc_work_view_get(const struct bvc_work *work, struct bvc_work_view *v);
+void bvc_work_view_release(struct bvc_work_view *v);
+
+/* A work item from @v, checked against @prog of @img as the engine needs
+ * it (instruction, frames, register types, map indices, frame numbers,
+ * slot types, bounds that contain at least one value). -EBADMSG with one
+ * line in @err when @v cannot be a state of this program. */
+int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
+		       const struct bvc_work_view *v, struct bvc_work **out, char *err, size_t errsz);
 
 uint64_t bvc_work_id(const struct bvc_work *work);
 /* Instruction the item resumes at. */

@@ -4,7 +4,8 @@
  * with pending branches donated to a second engine and reported back,
  * decides exactly as the same program in one bvc_verify() call - on our
  * test programs and on a path-explosion program - and donated items carry
- * their branch-decision trail.
+ * their branch-decision trail. Items travel as plain data (the view the
+ * wire format is made from), so export and import are checked too.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -37,6 +38,17 @@ static int split_verify(const struct bvc_image *img, const struct bvc_prog *prog
 			ra = bvc_engine_run(a, slice);
 		cr_assert_geq(ra, 0);
 		if (bvc_engine_donate(a, &w) == 0) {
+			/* Through plain data, as the wire will carry it. */
+			struct bvc_work_view v;
+			struct bvc_work *copy;
+			char err[256];
+
+			cr_assert_eq(bvc_work_view_get(w, &v), 0);
+			cr_assert_eq(bvc_work_from_view(img, prog, &v, &copy, err, sizeof(err)), 0, "%s",
+				     err);
+			bvc_work_view_release(&v);
+			bvc_work_free(w);
+			w = copy;
 			cr_assert_eq(bvc_engine_accept(b, &w), 0);
 			cr_assert_null(w);
 			donated++;
@@ -153,6 +165,47 @@ Test(split, path_explosion_decides_the_same)
 		compare_whole_and_split(img, &img->progs[0]);
 		bvc_image_free(img);
 	}
+}
+
+/* A view that cannot be a state of the program is refused, not trusted. */
+Test(split, forged_views_are_refused)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts) };
+	struct bvc_image *img = explosion(3, 0);
+	struct bvc_engine *a;
+	struct bvc_work *w, *back;
+	struct bvc_work_view v;
+	char err[256];
+
+	cr_assert_eq(bvc_engine_new(img, &img->progs[0], &opts, 1, &a), 0);
+	while (bvc_engine_pending(a) < 1)
+		cr_assert_eq(bvc_engine_run(a, 1), BVC_ENGINE_MORE);
+	cr_assert_eq(bvc_engine_donate(a, &w), 0);
+	cr_assert_eq(bvc_work_view_get(w, &v), 0);
+
+	v.insn = 100000;
+	cr_expect_eq(bvc_work_from_view(img, &img->progs[0], &v, &back, err, sizeof(err)), -EBADMSG);
+	v.insn = bvc_work_insn(w);
+	v.frames[0].regs[3].type = 99;
+	cr_expect_eq(bvc_work_from_view(img, &img->progs[0], &v, &back, err, sizeof(err)), -EBADMSG);
+	cr_expect(strstr(err, "R3"), "%s", err);
+	v.frames[0].regs[3].type = 1;
+	v.frames[0].regs[3].var.umin = 10;
+	v.frames[0].regs[3].var.umax = 5;
+	cr_expect_eq(bvc_work_from_view(img, &img->progs[0], &v, &back, err, sizeof(err)), -EBADMSG);
+	v.frames[0].regs[3].var = bvc_scalar_unknown();
+	v.nframes = 9;
+	cr_expect_eq(bvc_work_from_view(img, &img->progs[0], &v, &back, err, sizeof(err)), -EBADMSG);
+	v.nframes = 1;
+	v.frames[0].regs[10].frameno = 4;
+	cr_expect_eq(bvc_work_from_view(img, &img->progs[0], &v, &back, err, sizeof(err)), -EBADMSG);
+	v.frames[0].regs[10].frameno = 0;
+	cr_expect_eq(bvc_work_from_view(img, &img->progs[0], &v, &back, err, sizeof(err)), 0, "%s", err);
+	bvc_work_free(back);
+	bvc_work_view_release(&v);
+	bvc_work_free(w);
+	bvc_engine_free(a);
+	bvc_image_free(img);
 }
 
 Test(split, donated_work_carries_its_trail)
