@@ -85,14 +85,37 @@ static const char *annot_name(int a)
 }
 
 /* Group @tier's programs of class @klass by a message and print counts. */
+/* The feature an "unsupported: ..." message names, without the
+ * instruction, section or symbol that vary per program, so the report
+ * counts programs per missing feature. Writes into @buf. */
+static const char *feature_of(const char *msg, char *buf, size_t size)
+{
+	const char *cut;
+
+	if (!strncmp(msg, "unsupported: extern '", 21)) {
+		snprintf(buf, size, "unsupported: extern symbols (kfuncs, ksyms, kconfig)");
+		return buf;
+	}
+	snprintf(buf, size, "%.200s", msg);
+	cut = strstr(buf, " (");
+	if (cut)
+		buf[cut - buf] = '\0';
+	/* "helper bpf_x#N" and "at insn N" vary; the helper name stays. */
+	cut = strstr(buf, " at insn ");
+	if (cut)
+		buf[cut - buf] = '\0';
+	return buf;
+}
+
 static void grouped(FILE *f, const struct cp_run *run, int klass, int by_kernel)
 {
+	char (*keys)[256] = calloc(run->prog_cnt + 1, sizeof(*keys));
 	const char **msgs = calloc(run->prog_cnt + 1, sizeof(*msgs));
 	size_t *cnt = calloc(run->prog_cnt + 1, sizeof(*cnt));
 	const char **example = calloc(run->prog_cnt + 1, sizeof(*example));
 	size_t n = 0, i, j;
 
-	if (!msgs || !cnt || !example)
+	if (!msgs || !cnt || !example || !keys)
 		cp_die_nomem();
 	for (i = 0; i < run->prog_cnt; i++) {
 		const struct cp_prog *p = &run->progs[i];
@@ -101,6 +124,8 @@ static void grouped(FILE *f, const struct cp_run *run, int klass, int by_kernel)
 		if (p->klass != klass)
 			continue;
 		m = by_kernel ? p->res.kloaderr : p->res.omsg;
+		if (klass == CP_C_UNSUPPORTED)
+			m = feature_of(m, keys[i], sizeof(keys[i]));
 		for (j = 0; j < n && strcmp(msgs[j], m); j++)
 			;
 		if (j == n) {
@@ -121,6 +146,7 @@ static void grouped(FILE *f, const struct cp_run *run, int klass, int by_kernel)
 	free(msgs);
 	free(cnt);
 	free(example);
+	free(keys);
 }
 
 static void list_class(FILE *f, const struct cp_run *run, int klass, int regressions_only)
