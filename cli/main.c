@@ -12,8 +12,12 @@ static const char usage[] =
 	"usage: bpfvc COMMAND [ARGS]\n"
 	"\n"
 	"commands:\n"
-	"  verify PROG.o [-p NAME] [--type TYPE] [--insn-limit N] [-l LEVEL] [--json]\n"
-	"                      verify a program (exit 0 accepted, 1 rejected, 2 bad input)\n"
+	"  verify PROG.o [-p NAME] [--type TYPE] [-w N] [--insn-limit N] [-l LEVEL] [--json]\n"
+	"                      [-v] [--stats]\n"
+	"                      verify a program (exit 0 accepted, 1 rejected, 2 bad input);\n"
+	"                      -w N splits the work across N local worker processes\n"
+	"  worker --connect ENDPOINT\n"
+	"                      one cluster worker for a coordinator at ENDPOINT\n"
 	"  disasm PROG.o [-p NAME] [--type TYPE]\n"
 	"                      print programs, maps and instructions in kernel log syntax\n"
 	"  run PROG [-p NAME] [--type TYPE] [--mem FILE]\n"
@@ -35,8 +39,7 @@ static const char usage[] =
 	"file of 8-byte instructions) when --type is given: socket_filter, xdp,\n"
 	"sched_cls, sched_act, kprobe, tracepoint, raw_tracepoint, cgroup_skb,\n"
 	"perf_event.\n"
-	"\n"
-	"Not built yet: worker (see the project's issues).\n";
+;
 
 int main(int argc, char **argv)
 {
@@ -56,6 +59,8 @@ int main(int argc, char **argv)
 		return bvc_cmd_build(argc - 1, argv + 1);
 	if (!strcmp(cmd, "keygen"))
 		return bvc_cmd_keygen(argc - 1, argv + 1);
+	if (!strcmp(cmd, "worker"))
+		return bvc_cmd_worker(argc - 1, argv + 1);
 	if (!strcmp(cmd, "inspect"))
 		return bvc_cmd_inspect(argc - 1, argv + 1);
 	bvc_cli_err("unknown command '%s' (try bpfvc --help)", cmd);

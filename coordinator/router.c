@@ -22,14 +22,8 @@
 #include <zmq.h>
 
 #include "bpfvc/coordinator.h"
+#include "internal.h"
 
-struct bvc_coord {
-	void *ctx;        /* ZeroMQ context, ours alone */
-	void *sock;       /* ROUTER bound to endpoint */
-	char endpoint[512]; /* as bound (ZMQ_LAST_ENDPOINT) */
-	uint32_t cores;   /* cores announced in our Hello */
-	char build_id[BVC_WIRE_BUILD_ID_MAX + 1]; /* build id we announce and require */
-};
 
 static void set_err(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -21,17 +21,10 @@
 #include <zmq.h>
 
 #include "bpfvc/worker.h"
+#include "internal.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
 
-struct bvc_worker {
-	void *ctx;        /* ZeroMQ context, ours alone */
-	void *sock;       /* DEALER connected to the coordinator */
-	char *endpoint;   /* where, for messages */
-	uint32_t cores;   /* cores offered in our Hello */
-	int timeout_ms;   /* receive timeout */
-	char build_id[BVC_WIRE_BUILD_ID_MAX + 1]; /* build id we announce and require */
-};
 
 static void set_err(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -129,6 +122,15 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 	    zmq_setsockopt(w->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
 		ret = -errno;
 		set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	/* A routing id lets the coordinator that spawned us tell us apart
+	 * (and match us to our pid) before we say anything. */
+	if (opts->routing_id && opts->routing_id[0] &&
+	    zmq_setsockopt(w->sock, ZMQ_ROUTING_ID, opts->routing_id,
+			   strnlen(opts->routing_id, 255)) < 0) {
+		ret = -errno;
+		set_err(err, errsz, "cannot set the routing id: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	if (zmq_connect(w->sock, endpoint) < 0) {

@@ -3,11 +3,17 @@
  * bpfvc coordinator: owns a verification job and hands its work items to
  * workers over a ZeroMQ ROUTER socket (DESIGN.md section 4).
  *
- * Today: the placement plan (one local worker per core, from hwloc) and the
+ * The placement plan (one local worker per core, from hwloc) and the
  * handshake. The coordinator answers every Hello, and every frame refused
  * for a protocol reason (another version), with its own Hello, so a worker
- * can say why it was refused; it never answers garbage. The job, work
- * queue, leases, pruning cache and heartbeats come with the cluster issue.
+ * can say why it was refused; it never answers garbage.
+ *
+ * The cluster (bvc_cluster_*): local worker processes spawned, pinned and
+ * handshaken, and verification jobs split across them with leases,
+ * donation, heartbeats and re-queues (coordinator/cluster.c has the
+ * message flow). Not yet: the global pruning cache (each worker prunes
+ * against its own finished checkpoints only: sound, explores more), the
+ * merge of per-insn facts and stack depths across workers, CURVE.
  *
  * Every receive has a timeout: no call here can block forever.
  */
@@ -70,5 +76,67 @@ struct bvc_coord_peer {
  * several frames, a message other than Hello). */
 int bvc_coord_handshake(struct bvc_coord *c, int timeout_ms, struct bvc_coord_peer *peer,
 			char *err, size_t errsz);
+
+/* --- the cluster --------------------------------------------------------- */
+
+#include "bpfvc/verifier.h"
+
+struct bvc_cluster_opts {
+	size_t sz;              /* sizeof(struct bvc_cluster_opts), for growth */
+	unsigned int nworkers;  /* local worker processes, >= 1 */
+	const char *exe;        /* bpfvc binary run as "EXE worker ..."; NULL:
+				 * /proc/self/exe (the caller is bpfvc) */
+	int pin;                /* pin each worker to its planned core */
+	int heartbeat_ms;       /* 0: BVC_WORKER_HEARTBEAT_MS */
+	int handshake_ms;       /* 0: 10 s for every worker to say hello */
+};
+
+/* One worker as seen by the coordinator; counts are for the last job. */
+struct bvc_cluster_worker_stats {
+	int pid;                /* its process */
+	unsigned int core;      /* planned core (hwloc logical index) */
+	char cpuset[BVC_CPUSET_STR_MAX]; /* its PUs */
+	uint64_t items;         /* work items leased to it */
+	uint64_t donated;       /* work items it gave */
+	uint64_t asks;          /* Donate requests it got */
+	uint64_t processed;     /* instructions it processed */
+	uint64_t total_states, peak_states; /* its engines' checkpoints */
+	char dead[64];          /* why it was declared dead, "" if alive */
+};
+
+struct bvc_cluster_job_stats {
+	uint64_t donations;     /* work items moved between workers */
+	uint64_t requeued;      /* leases taken back from dead workers */
+	uint64_t entry_restarts; /* entry restarted after its holder died */
+	uint64_t deaths;        /* workers declared dead */
+	uint64_t processed;     /* sum over workers */
+};
+
+struct bvc_cluster;
+
+/* Plan, spawn (fork + exec, before this process has a ZeroMQ context),
+ * bind an ipc endpoint in a fresh temp dir and handshake @opts->nworkers
+ * workers. Returns 0, or a negative errno with @err set. */
+int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **out, char *err,
+		    size_t errsz);
+
+/* Say goodbye to the workers, reap them (SIGKILL after 1 s), remove the
+ * temp dir. NULL is fine. */
+void bvc_cluster_free(struct bvc_cluster *cl);
+
+/* Verify program @prog_name of the ELF object @object (@len bytes) on the
+ * cluster; raw bytecode is passed with @prog_name "raw:TYPE". 0 with
+ * @out filled (kind, insn, msg, processed = the sum over workers, states;
+ * no log, no facts), or a negative errno for an infrastructure failure
+ * (a work item lost 3 times, every worker dead) with @err set. */
+int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
+		       const char *prog_name, const struct bvc_verify_opts *vopts,
+		       struct bvc_verdict *out, char *err, size_t errsz);
+
+const char *bvc_cluster_topology(const struct bvc_cluster *cl);
+unsigned int bvc_cluster_size(const struct bvc_cluster *cl);
+const struct bvc_cluster_worker_stats *bvc_cluster_worker(const struct bvc_cluster *cl,
+							  unsigned int i);
+const struct bvc_cluster_job_stats *bvc_cluster_last_job(const struct bvc_cluster *cl);
 
 #endif /* BPFVC_COORDINATOR_H */

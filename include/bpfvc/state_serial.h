@@ -11,8 +11,13 @@
  * given twice) with a message and a negative errno. It never
  * crashes or asserts on input.
  *
- * Today: the handshake (Hello), Heartbeat, Cancel and Reject. Verifier
- * states, work items and pruning states come with the cluster issues.
+ * Messages: the handshake (Hello), Heartbeat, Cancel, Reject, and for
+ * splitting a job (DESIGN.md section 4) Job, Work (a work item: one verifier
+ * state as struct bvc_work_view), Donate, Done and Finished. Pruning states
+ * come with the issue that needs them.
+ *
+ * A decoded work item is checked for shape only (counts, sizes, widths):
+ * whether it is a state of the program is bvc_work_from_view()'s business.
  */
 #ifndef BPFVC_STATE_SERIAL_H
 #define BPFVC_STATE_SERIAL_H
@@ -20,12 +25,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpfvc/engine.h"
+
 /* Bump on any change to proto/bpfvc.proto an older peer would misread. */
-#define BVC_WIRE_PROTOCOL_VERSION 1
+#define BVC_WIRE_PROTOCOL_VERSION 2
 
 #define BVC_WIRE_BUILD_ID_MAX 64   /* bytes of a build id, without the NUL */
 #define BVC_WIRE_MESSAGE_MAX 255   /* bytes of a Reject message, fits bvc_verdict.msg */
-#define BVC_WIRE_FRAME_MAX (1u << 20) /* largest encoded envelope we accept */
+#define BVC_WIRE_FRAME_MAX (16u << 20) /* largest encoded envelope we accept */
+#define BVC_WIRE_PROG_NAME_MAX 127 /* bytes of a Job's program name, without the NUL */
+/* Bytes of a Job's ELF object: what a frame holds besides the rest of a Job. */
+#define BVC_WIRE_OBJECT_MAX (BVC_WIRE_FRAME_MAX - 4096u)
 
 /* Which message an envelope carries. Values are the oneof field numbers of
  * Envelope.body in proto/bpfvc.proto. */
@@ -34,6 +44,11 @@ enum bvc_wire_kind {
 	BVC_WIRE_HEARTBEAT = 3,
 	BVC_WIRE_CANCEL = 4,
 	BVC_WIRE_REJECT = 5,
+	BVC_WIRE_JOB = 6,
+	BVC_WIRE_WORK = 7,
+	BVC_WIRE_DONATE = 8,
+	BVC_WIRE_DONE = 9,
+	BVC_WIRE_FINISHED = 10,
 };
 
 struct bvc_wire_hello {
@@ -57,6 +72,45 @@ struct bvc_wire_reject {
 	char message[BVC_WIRE_MESSAGE_MAX + 1]; /* kernel-worded, printable ASCII */
 };
 
+/* Coordinator -> worker, once per job. */
+struct bvc_wire_job {
+	uint64_t job_id;          /* never 0 */
+	char prog_name[128];      /* program to verify in the object: printable
+				   * ASCII, no space, 1..BVC_WIRE_PROG_NAME_MAX */
+	uint64_t insn_limit;      /* budget for the whole job, 0 = none */
+	uint32_t prog_flags;
+	uint32_t start_entry;     /* 1: this worker starts from the program's entry; 0 or 1 */
+	uint8_t *object;          /* ELF object bytes (owned by the message) */
+	size_t object_len;        /* 1..BVC_WIRE_OBJECT_MAX */
+};
+
+/* A work item: donor -> coordinator -> another worker. On the wire the item
+ * has one id, work_id: encoding ignores view.id, decoding sets view.id =
+ * work_id, so the receiving engine reports done under the sender's id. */
+struct bvc_wire_work {
+	uint64_t job_id;          /* never 0 */
+	uint64_t work_id;         /* as assigned by the sender, never 0 */
+	struct bvc_work_view view;/* owned by the message: slots and trail */
+};
+
+/* Coordinator -> busy worker: give your oldest branch. */
+struct bvc_wire_donate {
+	uint64_t job_id; /* never 0 */
+};
+
+/* Holder -> coordinator -> donor: the item's subtree is finished, safe. */
+struct bvc_wire_done {
+	uint64_t job_id;  /* never 0 */
+	uint64_t work_id; /* the id the item was sent under, never 0 */
+};
+
+/* Worker -> coordinator: nothing left to explore here. */
+struct bvc_wire_finished {
+	uint64_t job_id;          /* never 0 */
+	uint64_t processed_insns; /* this worker's total for the job */
+	uint64_t total_states, peak_states;
+};
+
 /* One decoded envelope. The envelope's protocol version is not stored: a
  * decoded message always has ours. */
 struct bvc_wire_msg {
@@ -66,8 +120,19 @@ struct bvc_wire_msg {
 		struct bvc_wire_heartbeat heartbeat;
 		struct bvc_wire_cancel cancel;
 		struct bvc_wire_reject reject;
+		struct bvc_wire_job job;
+		struct bvc_wire_work work;
+		struct bvc_wire_donate donate;
+		struct bvc_wire_done done;
+		struct bvc_wire_finished finished;
 	} u;
 };
+
+/* Free what @msg owns (a Job's object, a Work's slots and trail) and zero
+ * it. Safe on every kind, on a zeroed message and twice. Messages that
+ * bvc_wire_decode() filled must be released; one the caller filled may be,
+ * if its buffers came from malloc(). */
+void bvc_wire_msg_release(struct bvc_wire_msg *msg);
 
 /* This build's verifier build id: "bpfvc-VERSION-HASH", where HASH covers
  * the sources of the verifier, the public headers, the wire schema and this
@@ -79,18 +144,27 @@ void bvc_wire_hello_init(struct bvc_wire_msg *msg, uint32_t cores);
 
 /* Encode @msg into a malloc()ed buffer (*@buf, *@len; the caller free()s it).
  * The message is checked by the same rules as decoding, so we never send
- * what a peer would refuse. Returns 0, -EINVAL (bad message, @err says why)
- * or -ENOMEM. */
+ * what a peer would refuse. @msg stays the caller's. Returns 0, -EINVAL
+ * (bad message, @err says why), -EMSGSIZE (a Job's object over
+ * BVC_WIRE_OBJECT_MAX, a work item's trail longer than a frame) or
+ * -ENOMEM. */
 int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		    char *err, size_t errsz);
 
-/* Decode and validate one envelope of @len bytes into @msg. Returns 0, or
- * with @err set and @msg zeroed:
- *   -EMSGSIZE  @len is over BVC_WIRE_FRAME_MAX
+/* Decode and validate one envelope of @len bytes into @msg (release it with
+ * bvc_wire_msg_release()). Returns 0, or with @err set and @msg zeroed
+ * (nothing to release):
+ *   -EMSGSIZE  @len is over BVC_WIRE_FRAME_MAX, a Job's object over
+ *              BVC_WIRE_OBJECT_MAX
  *   -EBADMSG   not a well-formed envelope: empty, truncated, bad tag, wire
  *              type or length, a field given twice, a varint too wide or
  *              overlong, a string with a NUL, too long or not printable,
- *              job id 0
+ *              job id or work id 0, an empty object, start_entry not 0
+ *              or 1; a work item of the wrong shape: 0 or over 8 frames,
+ *              not exactly 11 registers in a frame, over 64 slots in a
+ *              frame or references, slot types not exactly 8 bytes, trail
+ *              bytes not (trail_len + 7) / 8, a register frame number
+ *              over 255, a bool over 1
  *   -EPROTO    well-formed but not our protocol: another protocol version
  *              (reported first, whatever else is wrong), an unknown field,
  *              no message in the envelope

@@ -7,8 +7,9 @@
  * sends its Hello (protocol version, verifier build id) and waits for the
  * coordinator's; the handshake is symmetric (each side runs
  * bvc_wire_check_hello() on the other's Hello), so both sides refuse a
- * mismatch with the same reason. The work loop, heartbeats and donation
- * come with the cluster issue.
+ * mismatch with the same reason. Then bvc_worker_serve() runs jobs: the
+ * work loop, heartbeats both ways and work donation (docs: DESIGN.md 4,
+ * the message flow is described in worker/serve.c).
  *
  * Every receive has a timeout: no call here can block forever.
  */
@@ -44,6 +45,9 @@ struct bvc_worker_opts {
 	int timeout_ms;       /* receive timeout; 0 means 5000 */
 	const char *build_id; /* announce this build id instead of ours: for
 			       * testing the refusal of a mismatch only */
+	const char *routing_id; /* ZeroMQ routing id (1..255 bytes, not starting
+				 * with NUL); NULL: ZeroMQ picks one. A
+				 * coordinator that spawns workers names them */
 };
 
 struct bvc_worker;
@@ -60,6 +64,35 @@ void bvc_worker_free(struct bvc_worker *w);
  * -EPROTO for a mismatch (protocol version, build id, an answer that is not
  * a Hello), -EBADMSG for a garbled answer; @err says which. */
 int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *err,
+		     size_t errsz);
+
+/* Instructions one engine explores between two looks at the socket. */
+#define BVC_WORKER_SLICE 20000
+/* Heartbeat interval both ways; a peer silent for 3 of them is dead. */
+#define BVC_WORKER_HEARTBEAT_MS 1000
+
+/* Counters of one bvc_worker_serve() session, for logs and tests. */
+struct bvc_worker_stats {
+	uint64_t jobs;      /* jobs started */
+	uint64_t accepted;  /* work items received and explored */
+	uint64_t donated;   /* work items given away */
+	uint64_t processed; /* instructions processed, all jobs */
+};
+
+/*
+ * After a successful bvc_worker_hello(): serve jobs until the coordinator
+ * says goodbye (Cancel of job BVC_WORKER_BYE) or falls silent for three
+ * heartbeats. A Job starts an engine (with the entry if start_entry);
+ * Work is accepted into it; Donate is answered with Work (the oldest
+ * pending branch) or with Donate (nothing to give); Done(id) releases a
+ * placeholder; Cancel(job) drops the job. The worker sends Done for every
+ * accepted item whose subtree finished here, Finished when it has nothing
+ * left to explore, Reject on the first unsafe path, and a Heartbeat each
+ * interval. Returns 0 on goodbye, -ETIMEDOUT when the coordinator fell
+ * silent, another negative errno on failure (@err says why).
+ */
+#define BVC_WORKER_BYE UINT64_MAX
+int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char *err,
 		     size_t errsz);
 
 #endif /* BPFVC_WORKER_H */

@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "bpfvc/state_serial.h"
+#include "wire_eq.h"
+
+#define V BVC_WIRE_PROTOCOL_VERSION
 
 /* --- a tiny protobuf writer for forging frames --------------------------- */
 
@@ -100,25 +103,8 @@ static void roundtrip(const struct bvc_wire_msg *in)
 	cr_assert_gt(len, 0);
 	cr_assert_eq(bvc_wire_decode(buf, len, &out, err, sizeof(err)), 0, "decode: %s", err);
 	free(buf);
-	cr_assert_eq(out.kind, in->kind);
-	switch (in->kind) {
-	case BVC_WIRE_HELLO:
-		cr_assert_eq(out.u.hello.protocol_version, in->u.hello.protocol_version);
-		cr_assert_str_eq(out.u.hello.build_id, in->u.hello.build_id);
-		cr_assert_eq(out.u.hello.cores, in->u.hello.cores);
-		break;
-	case BVC_WIRE_HEARTBEAT:
-		cr_assert_eq(out.u.heartbeat.processed_insns, in->u.heartbeat.processed_insns);
-		break;
-	case BVC_WIRE_CANCEL:
-		cr_assert_eq(out.u.cancel.job_id, in->u.cancel.job_id);
-		break;
-	case BVC_WIRE_REJECT:
-		cr_assert_eq(out.u.reject.job_id, in->u.reject.job_id);
-		cr_assert_eq(out.u.reject.insn, in->u.reject.insn);
-		cr_assert_str_eq(out.u.reject.message, in->u.reject.message);
-		break;
-	}
+	wire_assert_eq(in, &out);
+	bvc_wire_msg_release(&out);
 }
 
 Test(serial, roundtrip_hello)
@@ -258,6 +244,7 @@ static int check_one(const uint8_t *p, size_t n, unsigned *accepted)
 		/* Whatever decodes must encode and decode to the same. */
 		(*accepted)++;
 		roundtrip(&m);
+		bvc_wire_msg_release(&m);
 		return 0;
 	}
 	cr_assert(ret == -EBADMSG || ret == -EPROTO, "ret %d (%s)", ret, err);
@@ -341,6 +328,7 @@ static void expect(const struct forge *f, int want, const char *substr)
 		memset(&zero, 0, sizeof(zero));
 		cr_assert_eq(memcmp(&m, &zero, sizeof(m)), 0);
 	}
+	bvc_wire_msg_release(&m);
 }
 
 static const char *our_id(void)
@@ -369,12 +357,12 @@ Test(serial, forged_wrong_version)
 
 	forge_hello(&h, BVC_WIRE_PROTOCOL_VERSION, "x", 1, 1);
 	forge_env(&e, BVC_WIRE_PROTOCOL_VERSION + 1, BVC_WIRE_HELLO, &h);
-	expect(&e, -EPROTO, "protocol version 2, expected 1");
+	expect(&e, -EPROTO, "protocol version 3, expected 2");
 
 	/* Version 0 is proto3's default and is simply absent on the wire. */
 	memset(&e, 0, sizeof(e));
 	put_msg(&e, BVC_WIRE_HELLO, &h);
-	expect(&e, -EPROTO, "protocol version 0, expected 1");
+	expect(&e, -EPROTO, "protocol version 0, expected 2");
 
 	/* The Hello's own version must agree too. */
 	forge_hello(&h, 7, "x", 1, 1);
@@ -382,9 +370,13 @@ Test(serial, forged_wrong_version)
 	expect(&e, -EPROTO, "hello: protocol version 7");
 
 	/* A newer peer's unknown field is reported as what it is: a version. */
-	forge_hello(&h, 2, "x", 1, 1);
-	forge_env(&e, 2, 9, &h);
-	expect(&e, -EPROTO, "protocol version 2, expected 1");
+	forge_hello(&h, 3, "x", 1, 1);
+	forge_env(&e, 3, 15, &h);
+	expect(&e, -EPROTO, "protocol version 3, expected 2");
+	/* An older peer is refused by version too, whatever it sends. */
+	forge_hello(&h, 1, "x", 1, 1);
+	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
+	expect(&e, -EPROTO, "protocol version 1, expected 2");
 }
 
 Test(serial, forged_strings)
@@ -393,47 +385,47 @@ Test(serial, forged_strings)
 	struct forge h, e, r;
 
 	memset(big, 'a', sizeof(big));
-	forge_hello(&h, 1, big, BVC_WIRE_BUILD_ID_MAX + 1, 1);
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
+	forge_hello(&h, V, big, BVC_WIRE_BUILD_ID_MAX + 1, 1);
+	forge_env(&e, V, BVC_WIRE_HELLO, &h);
 	expect(&e, -EBADMSG, "build id of 65 bytes, limit 64");
 
-	forge_hello(&h, 1, big, BVC_WIRE_BUILD_ID_MAX, 1);
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
+	forge_hello(&h, V, big, BVC_WIRE_BUILD_ID_MAX, 1);
+	forge_env(&e, V, BVC_WIRE_HELLO, &h);
 	expect(&e, 0, "");
 
-	forge_hello(&h, 1, "", 0, 1);
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
+	forge_hello(&h, V, "", 0, 1);
+	forge_env(&e, V, BVC_WIRE_HELLO, &h);
 	expect(&e, -EBADMSG, "empty build id");
 
-	forge_hello(&h, 1, "bpfvc 1", 7, 1);
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
+	forge_hello(&h, V, "bpfvc 1", 7, 1);
+	forge_env(&e, V, BVC_WIRE_HELLO, &h);
 	expect(&e, -EBADMSG, "build id byte 5 is 0x20");
 
-	forge_hello(&h, 1, "bpfvc-\xc3\xa9", 8, 1);
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
+	forge_hello(&h, V, "bpfvc-\xc3\xa9", 8, 1);
+	forge_env(&e, V, BVC_WIRE_HELLO, &h);
 	expect(&e, -EBADMSG, "byte 6 is 0xc3");
 
 	/* A NUL would hide the rest of the string from every check. */
-	forge_hello(&h, 1, "ok\0\x01\x02", 5, 1);
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
+	forge_hello(&h, V, "ok\0\x01\x02", 5, 1);
+	forge_env(&e, V, BVC_WIRE_HELLO, &h);
 	expect(&e, -EBADMSG, "NUL inside a string");
 
 	memset(&r, 0, sizeof(r));
 	put_uint(&r, 1, 5);
 	put_uint(&r, 2, 3);
 	put_bytes(&r, 3, big, BVC_WIRE_MESSAGE_MAX + 1);
-	forge_env(&e, 1, BVC_WIRE_REJECT, &r);
+	forge_env(&e, V, BVC_WIRE_REJECT, &r);
 	expect(&e, -EBADMSG, "message of 256 bytes, limit 255");
 
 	memset(&r, 0, sizeof(r));
 	put_uint(&r, 1, 5);
 	put_bytes(&r, 3, "line\nbreak", 10);
-	forge_env(&e, 1, BVC_WIRE_REJECT, &r);
+	forge_env(&e, V, BVC_WIRE_REJECT, &r);
 	expect(&e, -EBADMSG, "message byte 4 is 0x0a");
 
 	memset(&r, 0, sizeof(r));
 	put_uint(&r, 1, 5);
-	forge_env(&e, 1, BVC_WIRE_REJECT, &r);
+	forge_env(&e, V, BVC_WIRE_REJECT, &r);
 	expect(&e, -EBADMSG, "empty message");
 
 	/* A string length past the end of the frame. */
@@ -442,7 +434,7 @@ Test(serial, forged_strings)
 	put_tag(&h, 2, 2);
 	put_varint(&h, 1000);
 	put_bytes(&h, 3, "abc", 3); /* filler, far short of 1000 */
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
+	forge_env(&e, V, BVC_WIRE_HELLO, &h);
 	expect(&e, -EBADMSG, "Hello.build_id: byte 6: length 1000 runs past the end (5 bytes left)");
 }
 
@@ -450,27 +442,27 @@ Test(serial, forged_protobuf_tricks)
 {
 	struct forge h, e, c, c2;
 
-	forge_hello(&h, 1, "x", 1, 1);
+	forge_hello(&h, V, "x", 1, 1);
 
 	/* Unknown field in the envelope, then in a body. */
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
-	put_uint(&e, 6, 1);
-	expect(&e, -EPROTO, "Envelope: byte 11: unknown field 6 (wire type 0)");
+	forge_env(&e, V, BVC_WIRE_HELLO, &h);
+	put_uint(&e, 15, 1);
+	expect(&e, -EPROTO, "Envelope: byte 11: unknown field 15 (wire type 0)");
 	memset(&c, 0, sizeof(c));
 	put_uint(&c, 1, 9);
 	put_uint(&c, 15, 1);
-	forge_env(&e, 1, BVC_WIRE_CANCEL, &c);
+	forge_env(&e, V, BVC_WIRE_CANCEL, &c);
 	expect(&e, -EPROTO, "Cancel: byte 6: unknown field 15");
 
 	/* An envelope with no message. */
 	memset(&e, 0, sizeof(e));
-	put_uint(&e, 1, 1);
+	put_uint(&e, 1, V);
 	expect(&e, -EPROTO, "envelope carries no message");
 
 	/* Two members of the oneof: protobuf-c would keep the last. */
 	memset(&c, 0, sizeof(c));
 	put_uint(&c, 1, 9);
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
+	forge_env(&e, V, BVC_WIRE_HELLO, &h);
 	put_msg(&e, BVC_WIRE_CANCEL, &c);
 	expect(&e, -EBADMSG, "both hello and cancel in one oneof");
 
@@ -478,10 +470,10 @@ Test(serial, forged_protobuf_tricks)
 	memset(&c2, 0, sizeof(c2));
 	put_uint(&c2, 1, 9);
 	put_uint(&c2, 1, 10);
-	forge_env(&e, 1, BVC_WIRE_CANCEL, &c2);
+	forge_env(&e, V, BVC_WIRE_CANCEL, &c2);
 	expect(&e, -EBADMSG, "Cancel.job_id: byte 6: field given twice");
-	forge_env(&e, 1, BVC_WIRE_CANCEL, &c);
-	put_uint(&e, 1, 1);
+	forge_env(&e, V, BVC_WIRE_CANCEL, &c);
+	put_uint(&e, 1, V);
 	expect(&e, -EBADMSG, "Envelope.protocol_version");
 
 	/* A uint32 that does not fit: protobuf-c would truncate 2^32+1 to 1. */
@@ -500,7 +492,7 @@ Test(serial, forged_protobuf_tricks)
 
 	/* Eleven continuation bytes: wider than 64 bits. */
 	memset(&e, 0, sizeof(e));
-	put_uint(&e, 1, 1);
+	put_uint(&e, 1, V);
 	put_tag(&e, BVC_WIRE_HEARTBEAT, 2);
 	put_byte(&e, 11);
 	put_tag(&e, 1, 0);
@@ -513,7 +505,7 @@ Test(serial, forged_protobuf_tricks)
 	put_bytes(&e, 1, "\x01", 1);
 	expect(&e, -EBADMSG, "Envelope.protocol_version: byte 0: wire type 2, expected 0");
 	memset(&e, 0, sizeof(e));
-	put_uint(&e, 1, 1);
+	put_uint(&e, 1, V);
 	put_tag(&e, BVC_WIRE_HELLO, 3);
 	expect(&e, -EBADMSG, "wire type 3, expected 2");
 	memset(&e, 0, sizeof(e));
@@ -523,7 +515,7 @@ Test(serial, forged_protobuf_tricks)
 
 	/* Job id 0 means "no job" and never travels. */
 	memset(&c, 0, sizeof(c));
-	forge_env(&e, 1, BVC_WIRE_CANCEL, &c);
+	forge_env(&e, V, BVC_WIRE_CANCEL, &c);
 	expect(&e, -EBADMSG, "cancel: job id 0");
 }
 
@@ -538,7 +530,7 @@ Test(serial, frame_size_limits)
 	big = calloc(1, BVC_WIRE_FRAME_MAX + 1);
 	cr_assert_eq(bvc_wire_decode(big, BVC_WIRE_FRAME_MAX + 1, &m, err, sizeof(err)),
 		     -EMSGSIZE);
-	cr_assert(strstr(err, "limit 1048576"), "%s", err);
+	cr_assert(strstr(err, "limit 16777216"), "%s", err);
 	free(big);
 	/* NULL error buffer is allowed. */
 	cr_assert_eq(bvc_wire_decode("\x08", 1, &m, NULL, 0), -EBADMSG);
@@ -593,7 +585,7 @@ Test(serial, check_hello)
 
 	m.u.hello.protocol_version = 3;
 	cr_assert_eq(bvc_wire_check_hello(&m.u.hello, NULL, err, sizeof(err)), -EPROTO);
-	cr_assert_str_eq(err, "peer speaks protocol version 3, we speak 1");
+	cr_assert_str_eq(err, "peer speaks protocol version 3, we speak 2");
 	cr_assert_str_eq(bvc_wire_kind_name(BVC_WIRE_REJECT), "reject");
 	cr_assert_str_eq(bvc_wire_kind_name((enum bvc_wire_kind)0), "unknown");
 }

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The cluster end to end, through the real bpfvc binary: `bpfvc verify -w N`
+ * must print the same verdict line as in-process (-w 0) for our test
+ * programs, for rejected programs (raw bytecode written here, and a too
+ * small --insn-limit), and for a path-explosion program that really gets
+ * split (donations > 0). SIGKILL of a worker mid-run, including the one
+ * holding the entry, must not change the verdict, and the run must end
+ * soon after. Every run is under `timeout -s KILL`, every test has a
+ * timeout: nothing here can hang.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RUN_TIMEOUT_S 120
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/bvc-clv-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		cr_log_warn("cannot remove %s", dir);
+}
+
+TestSuite(cluster_verify, .init = setup, .fini = teardown, .timeout = 240);
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct run {
+	int status;      /* exit code, or -1 if killed */
+	char out[8192];  /* stdout */
+	char err[8192];  /* stderr */
+	double secs;     /* wall time */
+};
+
+/* Run `bpfvc ARGS` under a hard timeout. */
+static void run_bpfvc(const char *args, struct run *r)
+{
+	char cmd[2048], errpath[128];
+	double t0 = now_s();
+	size_t n;
+	FILE *f;
+	int st;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
+	snprintf(cmd, sizeof(cmd), "timeout -s KILL %d %s %s 2>%s", RUN_TIMEOUT_S, BVC_BPFVC, args,
+		 errpath);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f, "popen %s", cmd);
+	n = fread(r->out, 1, sizeof(r->out) - 1, f);
+	r->out[n] = '\0';
+	st = pclose(f);
+	r->secs = now_s() - t0;
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	f = fopen(errpath, "r");
+	if (f) {
+		n = fread(r->err, 1, sizeof(r->err) - 1, f);
+		r->err[n] = '\0';
+		fclose(f);
+	}
+}
+
+/* A verdict line without what legitimately differs between runs: the
+ * processed count (workers prune only locally), and for "too large" the
+ * count and the instruction where the budget ran out. */
+static void normalise(const char *out, char *buf, size_t bufsz)
+{
+	char *p;
+
+	snprintf(buf, bufsz, "%s", out);
+	if ((p = strstr(buf, " (processed ")))
+		strcpy(p, "\n");
+	if (strstr(buf, "BPF program is too large") && (p = strstr(buf, " rejected at insn ")))
+		strcpy(p, " rejected: BPF program is too large\n");
+}
+
+static void expect_same(const char *file_args)
+{
+	static const int ws[] = { 0, 1, 2, 4 };
+	char base[8192] = "", args[1024], norm[8192];
+	int base_status = -1;
+
+	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+		struct run r;
+
+		snprintf(args, sizeof(args), "verify %s -w %d", file_args, ws[i]);
+		run_bpfvc(args, &r);
+		cr_assert(r.status == 0 || r.status == 1, "%s: exit %d, stderr: %s", args, r.status,
+			  r.err);
+		normalise(r.out, norm, sizeof(norm));
+		cr_assert(norm[0], "%s: no output", args);
+		if (i == 0) {
+			snprintf(base, sizeof(base), "%s", norm);
+			base_status = r.status;
+			continue;
+		}
+		cr_expect_eq(r.status, base_status, "%s: exit %d, in-process %d", args, r.status,
+			     base_status);
+		cr_expect_str_eq(norm, base, "%s:\n%s\nin-process:\n%s", args, norm, base);
+	}
+}
+
+Test(cluster_verify, test_programs_decide_as_in_process)
+{
+	static const char *const objs[] = { "xdp_parser", "socket_filter", "kprobe_counter",
+					    "subprog_loop", "ringbuf_producer",
+					    /* unsupported (an extern): refused alike */
+					    "loader_extern", "loader_calls" };
+	char args[1024];
+
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		snprintf(args, sizeof(args), "%s/%s.bpf.o", BVC_PROGS_DIR, objs[i]);
+		expect_same(args);
+	}
+	/* Rejected by the budget: the cluster holds the sum to the limit. */
+	snprintf(args, sizeof(args), "%s/xdp_parser.bpf.o --insn-limit 20", BVC_PROGS_DIR);
+	expect_same(args);
+}
+
+/* --- raw programs --------------------------------------------------------- */
+
+static void put(FILE *f, uint8_t op, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+	uint8_t b[8] = { op, (uint8_t)(dst | src << 4) };
+
+	memcpy(b + 2, &off, 2);
+	memcpy(b + 4, &imm, 4);
+	cr_assert_eq(fwrite(b, 1, 8, f), 8);
+}
+
+/* k unknown branches, each leaving a ctx pointer or a scalar in its own
+ * stack slot, all read at the end: nothing prunes, 2^k paths (the
+ * explosion() of tests/engine/test_split.c, as raw bytecode). @bad plants a
+ * NULL dereference on the path where all k bits are set. */
+static void write_explosion(const char *path, int k, int bad)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	put(f, 0xbf, 6, 1, 0, 0);  /* r6 = r1 */
+	put(f, 0x61, 7, 1, 0, 0);  /* r7 = *(u32 *)(r1 + 0): skb->len */
+	for (int i = 0; i < k; i++) {
+		put(f, 0xbf, 2, 7, 0, 0);                 /* r2 = r7 */
+		put(f, 0x57, 2, 0, 0, 1 << i);            /* r2 &= 1 << i */
+		put(f, 0x55, 2, 0, 2, 0);                 /* if r2 != 0 goto +2 */
+		put(f, 0x7b, 10, 6, (int16_t)(-8 * (i + 1)), 0); /* *(u64 *)(r10 - 8(i+1)) = r6 */
+		put(f, 0x05, 0, 0, 1, 0);                 /* goto +1 */
+		put(f, 0x7a, 10, 0, (int16_t)(-8 * (i + 1)), i); /* *(u64 *)(r10 - ..) = i */
+	}
+	for (int i = 0; i < k; i++)
+		put(f, 0x79, 3, 10, (int16_t)(-8 * (i + 1)), 0); /* r3 = *(u64 *)(r10 - ..) */
+	if (bad) {
+		put(f, 0xbf, 2, 7, 0, 0);
+		put(f, 0x57, 2, 0, 0, (1 << k) - 1);
+		put(f, 0x55, 2, 0, 2, (1 << k) - 1);
+		put(f, 0xb7, 1, 0, 0, 0);                 /* r1 = 0 */
+		put(f, 0x79, 0, 1, 0, 0);                 /* r0 = *(u64 *)(r1 + 0) */
+	}
+	put(f, 0xb7, 0, 0, 0, 0);
+	put(f, 0x95, 0, 0, 0, 0);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(cluster_verify, rejected_raw_programs_decide_as_in_process)
+{
+	char path[128], args[256];
+	FILE *f;
+
+	/* r0 = *(u64 *)(r1 + 0) with r1 = 0: a scalar dereference. */
+	snprintf(path, sizeof(path), "%s/null.bin", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	put(f, 0xb7, 1, 0, 0, 0);
+	put(f, 0x79, 0, 1, 0, 0);
+	put(f, 0x95, 0, 0, 0, 0);
+	fclose(f);
+	snprintf(args, sizeof(args), "%s --type socket_filter", path);
+	expect_same(args);
+
+	/* exit with r0 never written. */
+	snprintf(path, sizeof(path), "%s/noret.bin", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	put(f, 0x95, 0, 0, 0, 0);
+	fclose(f);
+	snprintf(args, sizeof(args), "%s --type socket_filter", path);
+	expect_same(args);
+
+	/* 2^8 paths, one of them unsafe, deep in the tree. */
+	snprintf(path, sizeof(path), "%s/bad8.bin", dir);
+	write_explosion(path, 8, 1);
+	snprintf(args, sizeof(args), "%s --type socket_filter", path);
+	expect_same(args);
+}
+
+static unsigned long long stat_field(const char *err, const char *name)
+{
+	const char *p = strstr(err, name);
+
+	return p ? strtoull(p + strlen(name), NULL, 10) : 0;
+}
+
+Test(cluster_verify, path_explosion_is_split_and_decides_the_same)
+{
+	char path[128], args[256], norm0[512], norm[512];
+	struct run r0, r1, r2;
+
+	for (int bad = 0; bad <= 1; bad++) {
+		snprintf(path, sizeof(path), "%s/expl12_%d.bin", dir, bad);
+		write_explosion(path, 12, bad);
+		snprintf(args, sizeof(args), "verify %s --type socket_filter --insn-limit 0 -w 0", path);
+		run_bpfvc(args, &r0);
+		snprintf(args, sizeof(args),
+			 "verify %s --type socket_filter --insn-limit 0 -w 1 --stats", path);
+		run_bpfvc(args, &r1);
+		snprintf(args, sizeof(args),
+			 "verify %s --type socket_filter --insn-limit 0 -w 2 --stats", path);
+		run_bpfvc(args, &r2);
+		cr_assert_eq(r0.status, bad ? 1 : 0, "%s %s", r0.out, r0.err);
+		normalise(r0.out, norm0, sizeof(norm0));
+		normalise(r1.out, norm, sizeof(norm));
+		cr_expect_eq(r1.status, r0.status, "-w 1: %s %s", r1.out, r1.err);
+		cr_expect_str_eq(norm, norm0);
+		normalise(r2.out, norm, sizeof(norm));
+		cr_expect_eq(r2.status, r0.status, "-w 2: %s %s", r2.out, r2.err);
+		cr_expect_str_eq(norm, norm0);
+		cr_log_info("explosion k=12 bad=%d: -w 0 %.3f s, -w 1 %.3f s (donations %llu), -w 2 %.3f s (donations %llu)",
+			    bad, r0.secs, r1.secs, stat_field(r1.err, "donations "), r2.secs,
+			    stat_field(r2.err, "donations "));
+		if (!bad) {
+			cr_expect_eq(stat_field(r1.err, "donations "), 0, "%s", r1.err);
+			cr_expect_gt(stat_field(r2.err, "donations "), 0,
+				     "nothing was split with 2 workers:\n%s", r2.err);
+		}
+	}
+}
+
+/* Child pids of @pid, from /proc. */
+static int children(pid_t pid, pid_t *out, int max)
+{
+	char path[64], buf[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f)) {
+		char *p = buf, *end;
+
+		for (;;) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p || n == max)
+				break;
+			out[n++] = (pid_t)v;
+			p = end;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* Start bpfvc -w 2 on a long job, SIGKILL worker @victim after 1 s. */
+static void kill_one(int victim)
+{
+	char path[128], outpath[128], errpath[128], buf[4096] = "";
+	pid_t pid, kids[8];
+	double t0, tkill = 0, tend;
+	int n = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/expl18.bin", dir);
+	snprintf(outpath, sizeof(outpath), "%s/out", dir);
+	snprintf(errpath, sizeof(errpath), "%s/err", dir);
+	write_explosion(path, 18, 0);
+	fflush(NULL);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (!freopen(outpath, "w", stdout) || !freopen(errpath, "w", stderr))
+			_exit(99);
+		alarm(RUN_TIMEOUT_S);
+		execl(BVC_BPFVC, BVC_BPFVC, "verify", path, "--type", "socket_filter", "--insn-limit",
+		      "0", "-w", "2", "--stats", (char *)NULL);
+		_exit(98);
+	}
+	t0 = now_s();
+	while (now_s() - t0 < 10 && (n = children(pid, kids, 8)) < 2)
+		usleep(20000);
+	cr_assert_eq(n, 2, "bpfvc did not start 2 workers");
+	usleep(1000000);
+	if (waitpid(pid, &st, WNOHANG) == 0) {
+		cr_assert_eq(kill(kids[victim], SIGKILL), 0);
+		tkill = now_s();
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	tend = now_s();
+	f = fopen(outpath, "r");
+	cr_assert_not_null(f);
+	buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+	fclose(f);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, out: %s", st, buf);
+	cr_expect(strstr(buf, ": prog: accepted"), "out: %s", buf);
+	if (tkill) {
+		char err[4096] = "";
+
+		f = fopen(errpath, "r");
+		if (f) {
+			err[fread(err, 1, sizeof(err) - 1, f)] = '\0';
+			fclose(f);
+		}
+		cr_expect_eq(stat_field(err, "dead workers "), 1, "%s", err);
+		cr_log_info("worker %d killed at %.2f s; done %.2f s after the kill", victim,
+			    tkill - t0, tend - tkill);
+		/* The survivor redoes at most the whole job (about 4 s here). */
+		cr_expect_lt(tend - tkill, 60, "took %.1f s after the kill", tend - tkill);
+	} else {
+		cr_log_warn("the job ended before the kill: nothing tested");
+	}
+}
+
+/* Worker 0 holds the entry: another one must start it again. */
+Test(cluster_verify, sigkill_of_the_entry_worker_keeps_the_verdict)
+{
+	kill_one(0);
+}
+
+/* Worker 1 holds donated items: they are re-queued. */
+Test(cluster_verify, sigkill_of_a_helper_worker_keeps_the_verdict)
+{
+	kill_one(1);
+}

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The worker's work loop (DESIGN.md section 4): run verification jobs for a
+ * coordinator, one engine slice at a time, and look at the socket between
+ * slices.
+ *
+ *   coordinator -> worker: Job (object, program, limits, start_entry),
+ *       Work (an item to explore here), Donate (give your oldest branch),
+ *       Done (an item you donated finished elsewhere), Cancel (drop the
+ *       job; job id BVC_WORKER_BYE: the session is over), Heartbeat.
+ *   worker -> coordinator: Work (answer to Donate; work id = engine
+ *       index << 48 | the engine's id), Donate (answer to Donate: nothing
+ *       to give now), Done (an accepted item's subtree finished here),
+ *       Finished (nothing left to explore; exactly once per idle period,
+ *       which the coordinator's busy/idle bookkeeping relies on), Reject
+ *       (the first unsafe path), Heartbeat (processed instructions).
+ *
+ * A job normally has one engine. When the worker holding the entry dies,
+ * the coordinator sends a second Job with start_entry = 1 to a live worker
+ * that already has the job: it gets a second engine (re-exploring from the
+ * entry is always sound). Items go to engine 0.
+ *
+ * Pruning is local: each engine prunes against its own finalized
+ * checkpoints only, which is sound and needs no messages.
+ *
+ * Must not: print, block without a timeout, trust a decoded item before
+ * bvc_work_from_view() has checked it against the program.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+#include "bpfvc/engine.h"
+#include "bpfvc/image.h"
+#include "bpfvc/loader.h"
+#include "bpfvc/verifier.h"
+#include "internal.h"
+
+#define MAX_ENGINES 16
+#define ENGINE_SHIFT 48
+#define ENGINE_ID_MASK ((1ull << ENGINE_SHIFT) - 1)
+
+struct slot {
+	struct bvc_engine *eng; /* NULL: unused */
+	int done;               /* last run returned BVC_ENGINE_DONE */
+	int checked;            /* verdict looked at since the last change */
+	uint64_t processed;     /* best known count: exact when the engine gave
+				 * a verdict, else a lower bound */
+	uint64_t total_states, peak_states; /* from the last verdict */
+};
+
+struct job {
+	uint64_t id;               /* 0: no job */
+	struct bvc_image *img;     /* the loaded object */
+	const struct bvc_prog *prog; /* the program in it */
+	struct bvc_verify_opts vopts; /* limits as the Job said */
+	struct slot slots[MAX_ENGINES];
+	unsigned int nslots;
+	int idle_reported;         /* Finished sent for this idle period */
+	int rejected;              /* Reject sent: nothing more to do */
+};
+
+struct serve {
+	struct bvc_worker *w;
+	struct bvc_worker_stats *stats;
+	struct job job;
+	double last_heard;         /* ms, monotonic: last message from the coordinator */
+	double last_beat;          /* ms: our last heartbeat */
+	char *err;
+	size_t errsz;
+};
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Encode and send @msg; the socket's send timeout bounds the wait. */
+static int send_msg(struct serve *s, const struct bvc_wire_msg *msg)
+{
+	char why[256];
+	size_t len;
+	void *buf;
+	int ret;
+
+	ret = bvc_wire_encode(msg, &buf, &len, why, sizeof(why));
+	if (ret) {
+		set_err(s->err, s->errsz, "cannot encode %s: %s", bvc_wire_kind_name(msg->kind),
+			why);
+		return ret;
+	}
+	while ((ret = zmq_send(s->w->sock, buf, len, 0)) < 0 && errno == EINTR)
+		;
+	free(buf);
+	if (ret < 0) {
+		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		set_err(s->err, s->errsz, "cannot send %s to %s: %s",
+			bvc_wire_kind_name(msg->kind), s->w->endpoint,
+			ret == -ETIMEDOUT ? "timed out" : zmq_strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static uint64_t job_processed(const struct job *j)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < j->nslots; i++)
+		n += j->slots[i].processed;
+	return n;
+}
+
+static void job_drop(struct serve *s)
+{
+	struct job *j = &s->job;
+
+	for (unsigned int i = 0; i < j->nslots; i++)
+		bvc_engine_free(j->slots[i].eng);
+	bvc_image_free(j->img);
+	memset(j, 0, sizeof(*j));
+}
+
+static int send_heartbeat(struct serve *s)
+{
+	struct bvc_wire_msg m = { .kind = BVC_WIRE_HEARTBEAT };
+
+	m.u.heartbeat.processed_insns = s->job.id ? job_processed(&s->job) : 0;
+	s->last_beat = now_ms();
+	return send_msg(s, &m);
+}
+
+static int send_reject(struct serve *s, uint64_t insn, const char *text)
+{
+	struct bvc_wire_msg m = { .kind = BVC_WIRE_REJECT };
+	size_t k = 0;
+
+	m.u.reject.job_id = s->job.id;
+	m.u.reject.insn = insn;
+	/* The wire takes printable ASCII only. */
+	for (const char *p = text; *p && k < BVC_WIRE_MESSAGE_MAX; p++)
+		m.u.reject.message[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+	if (!k)
+		snprintf(m.u.reject.message, sizeof(m.u.reject.message), "rejected");
+	s->job.rejected = 1;
+	return send_msg(s, &m);
+}
+
+/* Load the Job's program. Raw bytecode comes as prog_name "raw:TYPE". */
+static int job_load(struct serve *s, const struct bvc_wire_job *jm, char *why, size_t whysz)
+{
+	struct job *j = &s->job;
+	int ret;
+
+	if (!strncmp(jm->prog_name, "raw:", 4)) {
+		int type = bvc_prog_type_from_name(jm->prog_name + 4);
+
+		if (type < 0) {
+			snprintf(why, whysz, "unknown program type '%s'", jm->prog_name + 4);
+			return -EINVAL;
+		}
+		if (jm->object_len % sizeof(struct bvc_insn)) {
+			snprintf(why, whysz, "raw program of %zu bytes", jm->object_len);
+			return -EINVAL;
+		}
+		ret = bvc_image_from_raw((const struct bvc_insn *)jm->object,
+					 jm->object_len / sizeof(struct bvc_insn), (uint32_t)type,
+					 "job", &j->img);
+		if (ret) {
+			snprintf(why, whysz, "raw program: %s", strerror(-ret));
+			return ret;
+		}
+		j->prog = &j->img->progs[0];
+		return 0;
+	} else {
+		struct bvc_load_opts lo = { .sz = sizeof(lo), .keep_unsupported = 1 };
+
+		ret = bvc_load_elf_mem_opts(jm->object, jm->object_len, "job", &lo, &j->img, why,
+					    whysz);
+		if (ret)
+			return ret;
+		j->prog = bvc_image_find_prog(j->img, jm->prog_name);
+		if (!j->prog) {
+			snprintf(why, whysz, "no program named '%s'", jm->prog_name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static int add_engine(struct serve *s, int with_entry)
+{
+	struct job *j = &s->job;
+	struct slot *sl;
+	int ret;
+
+	if (j->nslots == MAX_ENGINES) {
+		set_err(s->err, s->errsz, "job %llu: more than %d entry restarts",
+			(unsigned long long)j->id, MAX_ENGINES);
+		return -ENOSPC;
+	}
+	sl = &j->slots[j->nslots];
+	memset(sl, 0, sizeof(*sl));
+	ret = bvc_engine_new(j->img, j->prog, &j->vopts, with_entry, &sl->eng);
+	if (ret) {
+		set_err(s->err, s->errsz, "job %llu: cannot start an engine: %s",
+			(unsigned long long)j->id, strerror(-ret));
+		sl->eng = NULL;
+		return ret;
+	}
+	j->nslots++;
+	j->idle_reported = 0;
+	return 0;
+}
+
+static int on_job(struct serve *s, const struct bvc_wire_job *jm)
+{
+	struct job *j = &s->job;
+	char why[512];
+	int ret;
+
+	if (j->id == jm->job_id) {
+		/* The entry's holder died: start the entry again here. */
+		if (!jm->start_entry || j->rejected)
+			return 0;
+		return add_engine(s, 1);
+	}
+	if (j->id)
+		job_drop(s);
+	j->id = jm->job_id;
+	s->stats->jobs++;
+	j->vopts = (struct bvc_verify_opts){ .sz = sizeof(j->vopts),
+					     .insn_limit = jm->insn_limit,
+					     .prog_flags = jm->prog_flags };
+	ret = job_load(s, jm, why, sizeof(why));
+	if (ret) {
+		/* Every worker loads the same bytes; the coordinator loaded
+		 * them too, so this is an infrastructure fault: say it. */
+		char text[300];
+
+		snprintf(text, sizeof(text), "internal: worker cannot load the job: %.250s", why);
+		return send_reject(s, 0, text);
+	}
+	return add_engine(s, jm->start_entry != 0);
+}
+
+static int on_work(struct serve *s, const struct bvc_wire_work *wm)
+{
+	struct job *j = &s->job;
+	struct bvc_work *work;
+	char why[256];
+	int ret;
+
+	if (wm->job_id != j->id || j->rejected || !j->nslots)
+		return 0;
+	ret = bvc_work_from_view(j->img, j->prog, &wm->view, &work, why, sizeof(why));
+	if (ret) {
+		set_err(s->err, s->errsz, "job %llu: work item %llu refused: %s",
+			(unsigned long long)j->id, (unsigned long long)wm->work_id, why);
+		return ret;
+	}
+	ret = bvc_engine_accept(j->slots[0].eng, &work);
+	if (ret) {
+		bvc_work_free(work);
+		set_err(s->err, s->errsz, "job %llu: cannot accept work item %llu: %s",
+			(unsigned long long)j->id, (unsigned long long)wm->work_id,
+			strerror(-ret));
+		return ret;
+	}
+	j->slots[0].done = 0;
+	j->slots[0].checked = 0;
+	j->idle_reported = 0;
+	s->stats->accepted++;
+	return 0;
+}
+
+static int on_donate(struct serve *s, uint64_t job_id)
+{
+	struct job *j = &s->job;
+	struct bvc_wire_msg m;
+	int ret;
+
+	if (job_id != j->id)
+		return 0;
+	/* The engine with the most pending branches gives its oldest one. */
+	for (unsigned int best = MAX_ENGINES, i = 0;; i++) {
+		if (i < j->nslots) {
+			if (!j->rejected && bvc_engine_pending(j->slots[i].eng) &&
+			    (best == MAX_ENGINES || bvc_engine_pending(j->slots[i].eng) >
+							    bvc_engine_pending(j->slots[best].eng)))
+				best = i;
+			continue;
+		}
+		if (best == MAX_ENGINES)
+			break;
+		{
+			struct bvc_work *work;
+
+			if (bvc_engine_donate(j->slots[best].eng, &work))
+				break;
+			memset(&m, 0, sizeof(m));
+			m.kind = BVC_WIRE_WORK;
+			m.u.work.job_id = j->id;
+			m.u.work.work_id = ((uint64_t)best << ENGINE_SHIFT) | bvc_work_id(work);
+			ret = bvc_work_view_get(work, &m.u.work.view);
+			bvc_work_free(work);
+			if (ret) {
+				set_err(s->err, s->errsz, "cannot export a work item: %s",
+					strerror(-ret));
+				return ret;
+			}
+			ret = send_msg(s, &m);
+			bvc_work_view_release(&m.u.work.view);
+			if (!ret)
+				s->stats->donated++;
+			return ret;
+		}
+	}
+	memset(&m, 0, sizeof(m));
+	m.kind = BVC_WIRE_DONATE;
+	m.u.donate.job_id = j->id;
+	return send_msg(s, &m);
+}
+
+static int on_done(struct serve *s, const struct bvc_wire_done *dm)
+{
+	struct job *j = &s->job;
+	uint64_t e = dm->work_id >> ENGINE_SHIFT;
+
+	if (dm->job_id != j->id || e >= j->nslots)
+		return 0;
+	/* An unknown id is a duplicate: drop it. */
+	bvc_engine_work_done(j->slots[e].eng, dm->work_id & ENGINE_ID_MASK);
+	/* Look at the verdict again: it may now be final (a stack-depth
+	 * rejection, exact counts). No second Finished: the coordinator
+	 * counts one per idle period. */
+	j->slots[e].checked = 0;
+	return 0;
+}
+
+/* Handle one decoded message. Returns 1 on goodbye. */
+static int handle(struct serve *s, struct bvc_wire_msg *m)
+{
+	switch (m->kind) {
+	case BVC_WIRE_JOB:
+		return on_job(s, &m->u.job);
+	case BVC_WIRE_WORK:
+		return on_work(s, &m->u.work);
+	case BVC_WIRE_DONATE:
+		return on_donate(s, m->u.donate.job_id);
+	case BVC_WIRE_DONE:
+		return on_done(s, &m->u.done);
+	case BVC_WIRE_CANCEL:
+		if (m->u.cancel.job_id == BVC_WORKER_BYE)
+			return 1;
+		if (m->u.cancel.job_id == s->job.id)
+			job_drop(s);
+		return 0;
+	case BVC_WIRE_HEARTBEAT:
+		return 0;
+	default:
+		set_err(s->err, s->errsz, "coordinator sent %s during a session",
+			bvc_wire_kind_name(m->kind));
+		return -EPROTO;
+	}
+}
+
+/* Wait up to @timeout_ms for messages and handle every one that came. */
+static int pump(struct serve *s, int timeout_ms)
+{
+	zmq_pollitem_t item = { .socket = s->w->sock, .events = ZMQ_POLLIN };
+	int ret;
+
+	ret = zmq_poll(&item, 1, timeout_ms);
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (;;) {
+		struct bvc_wire_msg m;
+		zmq_msg_t frame;
+		char why[256];
+		int more = 0;
+		size_t sz = sizeof(more);
+
+		zmq_msg_init(&frame);
+		if (zmq_msg_recv(&frame, s->w->sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&frame);
+			return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+		}
+		if (zmq_getsockopt(s->w->sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+			zmq_msg_close(&frame);
+			set_err(s->err, s->errsz, "coordinator sent a multi-frame message");
+			return -EPROTO;
+		}
+		ret = bvc_wire_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &m, why,
+				      sizeof(why));
+		zmq_msg_close(&frame);
+		if (ret) {
+			set_err(s->err, s->errsz, "coordinator: %s", why);
+			return ret;
+		}
+		s->last_heard = now_ms();
+		ret = handle(s, &m);
+		bvc_wire_msg_release(&m);
+		if (ret)
+			return ret;
+	}
+}
+
+/* Run each engine with work for one slice; report finished items, a
+ * rejection, and idleness. Returns 1 when something ran. */
+static int step(struct serve *s)
+{
+	struct job *j = &s->job;
+	int ran = 0, ret;
+
+	if (!j->id || j->rejected)
+		return 0;
+	for (unsigned int i = 0; i < j->nslots; i++) {
+		struct slot *sl = &j->slots[i];
+		struct bvc_verdict v;
+		uint64_t id;
+
+		if (!sl->done) {
+			ret = bvc_engine_run(sl->eng, BVC_WORKER_SLICE);
+			if (ret < 0) {
+				set_err(s->err, s->errsz, "job %llu: engine failed: %s",
+					(unsigned long long)j->id, strerror(-ret));
+				return ret;
+			}
+			ran = 1;
+			if (ret == BVC_ENGINE_MORE) {
+				sl->processed += BVC_WORKER_SLICE;
+				s->stats->processed += BVC_WORKER_SLICE;
+			} else {
+				sl->done = 1;
+			}
+		}
+		while (bvc_engine_poll_done(sl->eng, &id) == 0) {
+			struct bvc_wire_msg m = { .kind = BVC_WIRE_DONE };
+
+			m.u.done.job_id = j->id;
+			m.u.done.work_id = id;
+			ret = send_msg(s, &m);
+			if (ret)
+				return ret;
+		}
+		if (!sl->done || sl->checked)
+			continue;
+		sl->checked = 1;
+		/* -EAGAIN: donated items are still out; the verdict waits. */
+		ret = bvc_engine_verdict(sl->eng, &v);
+		if (ret == -EAGAIN)
+			continue;
+		if (ret < 0) {
+			set_err(s->err, s->errsz, "job %llu: no verdict: %s",
+				(unsigned long long)j->id, strerror(-ret));
+			return ret;
+		}
+		if (v.processed > sl->processed)
+			s->stats->processed += v.processed - sl->processed;
+		sl->processed = v.processed;
+		sl->total_states = v.total_states;
+		sl->peak_states = v.peak_states;
+		if (v.kind == BVC_REJECT) {
+			ret = send_reject(s, v.insn, v.msg);
+			bvc_verdict_release(&v);
+			return ret;
+		}
+		bvc_verdict_release(&v);
+	}
+	for (unsigned int i = 0; i < j->nslots; i++)
+		if (!j->slots[i].done)
+			return ran;
+	if (!j->idle_reported) {
+		struct bvc_wire_msg m = { .kind = BVC_WIRE_FINISHED };
+
+		m.u.finished.job_id = j->id;
+		m.u.finished.processed_insns = job_processed(j);
+		for (unsigned int i = 0; i < j->nslots; i++) {
+			m.u.finished.total_states += j->slots[i].total_states;
+			if (j->slots[i].peak_states > m.u.finished.peak_states)
+				m.u.finished.peak_states = j->slots[i].peak_states;
+		}
+		j->idle_reported = 1;
+		ret = send_msg(s, &m);
+		if (ret)
+			return ret;
+	}
+	return ran;
+}
+
+int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char *err,
+		     size_t errsz)
+{
+	struct bvc_worker_stats dummy;
+	struct serve s = { .w = w, .err = err, .errsz = errsz };
+	int ret = 0;
+
+	memset(&dummy, 0, sizeof(dummy));
+	s.stats = stats ? stats : &dummy;
+	s.last_heard = s.last_beat = now_ms();
+	for (;;) {
+		int busy = 0;
+		double t;
+
+		if (s.job.id && !s.job.rejected)
+			for (unsigned int i = 0; i < s.job.nslots; i++)
+				busy |= !s.job.slots[i].done;
+		ret = pump(&s, busy ? 0 : BVC_WORKER_HEARTBEAT_MS / 4);
+		if (ret)
+			break;
+		ret = step(&s);
+		if (ret < 0)
+			break;
+		t = now_ms();
+		if (t - s.last_beat >= BVC_WORKER_HEARTBEAT_MS) {
+			ret = send_heartbeat(&s);
+			if (ret)
+				break;
+		}
+		if (t - s.last_heard > 3 * BVC_WORKER_HEARTBEAT_MS) {
+			set_err(err, errsz, "coordinator %s silent for %d ms", w->endpoint,
+				3 * BVC_WORKER_HEARTBEAT_MS);
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	job_drop(&s);
+	return ret == 1 ? 0 : ret;
+}
