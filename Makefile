@@ -3,9 +3,10 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+ARM64_BUILD ?= build-arm64
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps deps-corpus build build-asan test demo clean
+.PHONY: all deps deps-corpus build build-asan build-arm64 test demo clean
 
 all: build
 
@@ -29,8 +30,15 @@ build-asan: deps
 test: deps-corpus build build-asan
 	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
 
-demo: build
-	@scripts/demo.sh $(BUILD)
+# The arm64 device: bpfvc-run cross-built (runtime only), run under qemu-aarch64.
+build-arm64:
+	@scripts/deps.sh demo
+	@cmake -S . -B $(ARM64_BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+		-DBVC_RUNTIME_ONLY=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(ARM64_BUILD) -j$(JOBS)
+
+demo: build build-arm64
+	@scripts/demo.sh $(BUILD) $(ARM64_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM64_BUILD)

@@ -3,6 +3,7 @@
 # It grows with the project: verify -> JIT -> sign -> run on the device.
 set -euo pipefail
 build=${1:-build}
+arm64_build=${2:-build-arm64}   # bpfvc-run cross-built for arm64 (make build-arm64)
 bpfvc="$build/cli/bpfvc"
 out="$build/demo"
 mkdir -p "$out"
@@ -10,7 +11,7 @@ mkdir -p "$out"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "1. Load an ELF object built by clang -target bpf and disassemble it"
-"$bpfvc" disasm "$build/tests/progs/xdp_parser.bpf.o" | head -40
+"$bpfvc" disasm "$build/tests/progs/xdp_parser.bpf.o" | sed -n 1,40p
 echo "   ..."
 
 step "2. Verify it in-process, then every test program, as JSON too"
@@ -54,7 +55,7 @@ rm -f "$out/demo.key" "$out/demo.key.pub"
 	-o "$out/xdp_parser.x86_64.bvc"
 "$bpfvc" build "$build/tests/progs/xdp_parser.bpf.o" --target arm64 --key "$out/demo.key" \
 	-o "$out/xdp_parser.arm64.bvc"
-"$bpfvc" inspect "$out/xdp_parser.x86_64.bvc" --pubkey "$out/demo.key.pub" | head -n 40
+"$bpfvc" inspect "$out/xdp_parser.x86_64.bvc" --pubkey "$out/demo.key.pub" | sed -n 1,40p
 echo "   ..."
 
 step "6. The device: check the signature, create maps, relocate, run native code"
@@ -69,8 +70,18 @@ run="$build/runtime/bpfvc-run"
 	--repeat 100000
 "$run" "$out/xdp_parser.x86_64.bvc" --pubkey "$out/demo.key.pub" --packet "$out/udp.pkt" \
 	--dump-maps
-echo "the arm64 blob on this x86_64 machine (the reference interpreter runs its bytecode):"
-"$run" "$out/xdp_parser.arm64.bvc" --pubkey "$out/demo.key.pub" --packet "$out/tcp.pkt"
+run_arm64="$arm64_build/runtime/bpfvc-run"
+if command -v qemu-aarch64 >/dev/null && [ -x "$run_arm64" ]; then
+	echo "the arm64 device: bpfvc-run cross-built for arm64, under qemu-aarch64 (its native code, emulated):"
+	qemu-aarch64 -L /usr/aarch64-linux-gnu "$run_arm64" "$out/xdp_parser.arm64.bvc" \
+		--pubkey "$out/demo.key.pub" --packet "$out/tcp.pkt" --repeat 100000
+	qemu-aarch64 -L /usr/aarch64-linux-gnu "$run_arm64" "$out/xdp_parser.arm64.bvc" \
+		--pubkey "$out/demo.key.pub" --packet "$out/udp.pkt" --dump-maps
+else
+	echo "no arm64 device ($run_arm64 or qemu-aarch64 missing: make build-arm64);"
+	echo "the arm64 blob on this x86_64 machine (the reference interpreter runs its bytecode):"
+	"$run" "$out/xdp_parser.arm64.bvc" --pubkey "$out/demo.key.pub" --packet "$out/tcp.pkt"
+fi
 echo "a blob with one flipped byte is refused:"
 cp "$out/xdp_parser.x86_64.bvc" "$out/tampered.bvc"
 printf '\x90' | dd of="$out/tampered.bvc" bs=1 seek=200 conv=notrunc status=none

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages bpfvc needs that are missing, and nothing
 # else. The one list of the project's system dependencies: add new ones here.
-# Usage: scripts/deps.sh [build|corpus]   (default: build)
+# Usage: scripts/deps.sh [build|corpus|arm64|demo]   (default: build)
+#   arm64, demo: also the arm64 device's cross toolchain, OpenSSL for arm64
+#   (Debian multiarch: adds the arm64 architecture to dpkg) and qemu-user.
 set -euo pipefail
 
 build_pkgs=(
@@ -17,8 +19,15 @@ build_pkgs=(
 # The kernel-parity corpus (the kernel's selftests, compiled at test time).
 corpus_pkgs=(linux-source-6.12 clang-19 llvm-19)
 
+# The arm64 device (make demo, tests/runtime_arm64): bpfvc-run cross-built
+# with cmake/aarch64-linux-gnu.cmake, run under qemu-aarch64 user mode.
+arm64_pkgs=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libssl-dev:arm64)
+
 want=("${build_pkgs[@]}")
-[ "${1:-build}" = corpus ] && want+=("${corpus_pkgs[@]}")
+case "${1:-build}" in
+corpus) want+=("${corpus_pkgs[@]}") ;;
+arm64 | demo) want+=("${arm64_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
@@ -30,5 +39,9 @@ echo "deps: installing ${missing[*]}"
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo=sudo
 export DEBIAN_FRONTEND=noninteractive
+case " ${missing[*]} " in
+*:arm64\ *)
+	dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64 ;;
+esac
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
