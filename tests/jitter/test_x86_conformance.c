@@ -19,8 +19,6 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <criterion/parameterized.h>
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +27,7 @@
 #include <unistd.h>
 
 #include "bpfvc/interp.h"
+#include "common/conformance.h"
 #include "x86_run.h"
 
 #define UNWIND_HELPER 5
@@ -43,162 +42,12 @@ static const struct {
 };
 
 /* One vector. Fixed-size name: Criterion copies params across its workers. */
-struct conf_case {
-	char name[128]; /* file name within BVC_CONFORMANCE_DIR; "" if the dir failed */
-	int dir_errno;  /* why the directory could not be read */
-};
-
-/* What a .data file says. */
-struct vector {
-	uint8_t *code; /* program bytes (-- hex, else -- raw) */
-	size_t code_len;
-	uint8_t *mem; /* input memory */
-	size_t mem_len;
-	int has_result;
-	uint64_t result;
-	int has_error;
-};
-
 enum outcome {
 	PASS,
 	FAIL,
 	REFUSED, /* the JIT said no; msg has why */
 };
 
-static int is_data_file(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 5 && !strcmp(name + n - 5, ".data");
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(((const struct conf_case *)a)->name, ((const struct conf_case *)b)->name);
-}
-
-/* Sorted .data names of the conformance dir; *@n = 0 with errno set if none. */
-static struct conf_case *list_vectors(size_t *n, void *(*alloc)(size_t, size_t))
-{
-	struct conf_case *cases;
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *d;
-
-	*n = 0;
-	d = opendir(BVC_CONFORMANCE_DIR);
-	if (!d)
-		return NULL;
-	while ((de = readdir(d)))
-		cap += is_data_file(de->d_name);
-	rewinddir(d);
-	cases = alloc(cap ? cap : 1, sizeof(*cases));
-	while (cases && (de = readdir(d)) && *n < cap) {
-		if (!is_data_file(de->d_name) || strlen(de->d_name) >= sizeof(cases->name))
-			continue;
-		strcpy(cases[(*n)++].name, de->d_name);
-	}
-	closedir(d);
-	if (cases)
-		qsort(cases, *n, sizeof(*cases), cmp_names);
-	if (!*n)
-		errno = ENOENT;
-	return cases;
-}
-
-/* Append the hex bytes of @line ("b7 01 00 00 ...") to @buf. */
-static int add_hex(uint8_t **buf, size_t *len, const char *s)
-{
-	unsigned long v;
-	char *end;
-
-	for (;;) {
-		while (isspace((unsigned char)*s))
-			s++;
-		if (!*s)
-			return 0;
-		v = strtoul(s, &end, 16);
-		if (end == s || v > 0xff)
-			return -EINVAL;
-		*buf = realloc(*buf, *len + 1);
-		if (!*buf)
-			return -ENOMEM;
-		(*buf)[(*len)++] = (uint8_t)v;
-		s = end;
-	}
-}
-
-/* Append one -- raw word (0x5566778800000018) as 8 little-endian bytes. */
-static int add_raw(uint8_t **buf, size_t *len, const char *s)
-{
-	unsigned long long w;
-	char *end;
-
-	w = strtoull(s, &end, 16);
-	if (end == s)
-		return -EINVAL;
-	*buf = realloc(*buf, *len + 8);
-	if (!*buf)
-		return -ENOMEM;
-	for (int k = 0; k < 8; k++)
-		(*buf)[(*len)++] = (uint8_t)(w >> (8 * k));
-	return 0;
-}
-
-static int parse_vector(const char *path, struct vector *v)
-{
-	enum { S_NONE, S_HEX, S_RAW, S_MEM, S_RESULT, S_OTHER } sec = S_NONE;
-	uint8_t *raw = NULL;
-	size_t raw_len = 0, n;
-	char line[4096], *end;
-	int ret = 0;
-	FILE *f;
-
-	memset(v, 0, sizeof(*v));
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (!ret && fgets(line, sizeof(line), f)) {
-		n = strlen(line);
-		while (n && isspace((unsigned char)line[n - 1]))
-			line[--n] = '\0';
-		if (!strncmp(line, "-- ", 3)) {
-			const char *s = line + 3;
-
-			sec = !strcmp(s, "hex") ? S_HEX :
-			      !strcmp(s, "raw") ? S_RAW :
-			      !strcmp(s, "mem") ? S_MEM :
-			      !strcmp(s, "result") ? S_RESULT : S_OTHER;
-			v->has_error |= !strcmp(s, "error");
-			continue;
-		}
-		if (line[0] == '#' || !line[0])
-			continue;
-		switch (sec) {
-		case S_HEX: ret = add_hex(&v->code, &v->code_len, line); break;
-		case S_RAW: ret = add_raw(&raw, &raw_len, line); break;
-		case S_MEM: ret = add_hex(&v->mem, &v->mem_len, line); break;
-		case S_RESULT:
-			v->result = strtoull(line, &end, 0);
-			v->has_result = end != line;
-			break;
-		default: break;
-		}
-	}
-	fclose(f);
-	if (!v->code_len) {
-		free(v->code);
-		v->code = raw;
-		v->code_len = raw_len;
-	} else {
-		free(raw);
-	}
-	if (!ret && (!v->code_len || v->code_len % sizeof(struct bvc_insn)))
-		ret = -EINVAL;
-	return ret;
-}
-
-/* The suite's unwind helper, called by native code: returns its first argument. */
 static uint64_t helper_unwind(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
 {
 	return r1;
@@ -218,15 +67,15 @@ static enum outcome run_vector(const char *name, char *msg, size_t msgsz)
 	struct xrun_prog p;
 	enum outcome out = FAIL;
 	char path[4096], err[256] = "";
-	struct vector v;
+	struct bvc_conf_vector v;
 	uint64_t r0;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", BVC_CONFORMANCE_DIR, name);
-	ret = parse_vector(path, &v);
+	ret = bvc_conf_parse(path, &v, err, sizeof(err));
 	if (ret) {
-		snprintf(msg, msgsz, "%s: cannot read: %s", name, strerror(-ret));
-		goto out;
+		snprintf(msg, msgsz, "%s: cannot read: %s", name, err);
+		return FAIL;
 	}
 	if (v.has_error || !v.has_result) {
 		snprintf(msg, msgsz, "%s: no -- result to compare with", name);
@@ -254,8 +103,7 @@ static enum outcome run_vector(const char *name, char *msg, size_t msgsz)
 	out = PASS;
 out:
 	bvc_jit_result_free(res);
-	free(v.code);
-	free(v.mem);
+	bvc_conf_free(&v);
 	return out;
 }
 
@@ -275,21 +123,13 @@ static void free_params(struct criterion_test_params *ctp)
 
 ParameterizedTestParameters(jitter_x86, vector)
 {
-	struct conf_case *cases;
-	size_t n;
+	struct bvc_conf_case *cases;
+	size_t n = bvc_conf_list(BVC_CONFORMANCE_DIR, cr_calloc, &cases);
 
-	cases = list_vectors(&n, cr_calloc);
-	if (!n) {
-		/* One failing case that names the path, rather than zero cases. */
-		if (!cases)
-			cases = cr_calloc(1, sizeof(*cases));
-		cases[0].dir_errno = errno ? errno : ENOENT;
-		n = 1;
-	}
-	return cr_make_param_array(struct conf_case, cases, n, free_params);
+	return cr_make_param_array(struct bvc_conf_case, cases, n, free_params);
 }
 
-ParameterizedTest(struct conf_case *c, jitter_x86, vector)
+ParameterizedTest(struct bvc_conf_case *c, jitter_x86, vector)
 {
 	const char *why = NULL;
 	char msg[512] = "";
@@ -312,10 +152,11 @@ ParameterizedTest(struct conf_case *c, jitter_x86, vector)
 Test(jitter_x86, conformance_count, .timeout = 120)
 {
 	size_t n, pass = 0, refused_ok = 0;
-	struct conf_case *cases;
+	struct bvc_conf_case *cases;
 
-	cases = list_vectors(&n, calloc);
-	cr_assert(n, "conformance vectors not found in %s", BVC_CONFORMANCE_DIR);
+	n = bvc_conf_list(BVC_CONFORMANCE_DIR, calloc, &cases);
+	cr_assert(cases && cases[0].name[0], "conformance vectors not found in %s",
+		  BVC_CONFORMANCE_DIR);
 	for (size_t i = 0; i < n; i++) {
 		const char *name = cases[i].name, *why = refusal_for(name);
 		char msg[512] = "";
