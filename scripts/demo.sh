@@ -35,6 +35,15 @@ if [ "$(id -u)" = 0 ] && command -v bpftool >/dev/null && mount | grep -q ' /sys
 fi
 set -e
 
+step "3b. Past the kernel's limit: a path explosion verified by two local workers"
+cc -O2 -o "$out/explode" examples/explode.c
+"$out/explode" 18 > "$out/explode18.bin"
+if [ "$(id -u)" = 0 ]; then
+	"$out/explode" 18 --kernel | grep -E 'kernel:|too large' | sed 's/^/    /' || true
+fi
+"$bpfvc" verify --type socket_filter "$out/explode18.bin" -w 2 --insn-limit 0 --stats 2>&1 |
+	grep -v '^stats:   ' | sed 's/; pruning.*//'
+
 step "4. Compile a checksum function to raw bytecode and run it on the interpreter"
 clang -O2 -target bpf -c examples/inet_csum.c -o "$out/inet_csum.o"
 llvm-objcopy -O binary -j .text "$out/inet_csum.o" "$out/inet_csum.bin"
