@@ -27,6 +27,15 @@
  * sound). Done reports for items whose donor is dead are dropped: that
  * donor's work is being redone.
  *
+ * Remote workers (opts->bind): the ROUTER also listens on a tcp endpoint
+ * (CURVE with a ZAP allow-list when keys are given). A worker is known by
+ * its routing id; a Hello from an id we do not know (or know as dead) is
+ * a new worker, which joins at once: during a job it gets the Job (no
+ * entry) and is idle, so the next schedule() hands it work. Remote workers
+ * have no pid: only missed heartbeats kill them. When every worker is dead
+ * and remote ones may come, the job waits (wait_ms) for one to join; the
+ * entry restarts that found nobody are kept pending until then.
+ *
  * No global pruning cache yet: each worker prunes against its own finalized
  * checkpoints only. Sound; it just explores more than a shared cache would.
  *
@@ -35,6 +44,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,9 +78,11 @@ struct item {
 };
 
 struct cworker {
-	pid_t pid;          /* child process, 0 once reaped */
+	pid_t pid;          /* child process, 0 once reaped or remote */
 	int alive;          /* handshaken and not dead */
-	char id[16];        /* routing id "wI" */
+	int remote;         /* joined over opts->bind */
+	uint8_t rid[BVC_COORD_PEER_ID_MAX]; /* routing id ("wI" for local ones) */
+	size_t rid_len;
 	double last_heard;  /* ms */
 	/* per job */
 	int busy;           /* has (or may have) something to explore */
@@ -86,9 +98,16 @@ struct bvc_cluster {
 	struct bvc_coord *coord;
 	char dir[64];             /* temp dir holding the ipc socket */
 	char endpoint[128];
-	unsigned int n;
+	char remote_ep[512];      /* opts->bind as bound, or "" */
+	unsigned int n, cap_w;    /* workers ever seen; room in @w */
+	unsigned int nlocal;      /* the first nlocal are spawned */
 	struct cworker *w;
 	uint64_t job_id;
+	int in_job;
+	void *job_bytes;          /* the Job without entry, for late joiners */
+	size_t job_len;
+	int entry_pending;        /* entry restarts waiting for a live worker */
+	double none_since;        /* ms: when the last worker died, 0 if some live */
 	/* per job */
 	struct item *items;
 	size_t nitems, cap;
@@ -123,6 +142,11 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static int wait_ms(const struct bvc_cluster *cl)
+{
+	return cl->opts.wait_ms > 0 ? cl->opts.wait_ms : 30000;
+}
+
 static int hb_ms(const struct bvc_cluster *cl)
 {
 	return cl->opts.heartbeat_ms > 0 ? cl->opts.heartbeat_ms : BVC_WORKER_HEARTBEAT_MS;
@@ -137,13 +161,18 @@ static int spawn(struct bvc_cluster *cl, unsigned int i, char *err, size_t errsz
 	int k = 0;
 	pid_t pid;
 
-	snprintf(cl->w[i].id, sizeof(cl->w[i].id), "w%u", i % 10000);
+	char id[16];
+
+	snprintf(id, sizeof(id), "w%u", i % 10000);
+	memcpy(cl->w[i].rid, id, strlen(id));
+	cl->w[i].rid_len = strlen(id);
+	snprintf(cl->w[i].st.name, sizeof(cl->w[i].st.name), "local %s", id);
 	argv[k++] = (char *)exe;
 	argv[k++] = "worker";
 	argv[k++] = "--connect";
 	argv[k++] = cl->endpoint;
 	argv[k++] = "--id";
-	argv[k++] = cl->w[i].id;
+	argv[k++] = id;
 	if (cl->opts.pin && cl->plan->slots[i].cpuset[0]) {
 		argv[k++] = "--cpuset";
 		argv[k++] = cl->plan->slots[i].cpuset;
@@ -198,13 +227,43 @@ static int send_bytes(struct bvc_cluster *cl, int i, const void *buf, size_t len
 	void *sock = cl->coord->sock;
 	struct cworker *w = &cl->w[i];
 
-	if (zmq_send(sock, w->id, strlen(w->id), ZMQ_SNDMORE) < 0 ||
+	if (zmq_send(sock, w->rid, w->rid_len, ZMQ_SNDMORE) < 0 ||
 	    zmq_send(sock, buf, len, 0) < 0)
 		return -errno;
+	w->st.bytes_sent += len;
 	return 0;
 }
 
 static void mark_dead(struct bvc_cluster *cl, int i, const char *why);
+
+static void cl_log(struct bvc_cluster *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void cl_log(struct bvc_cluster *cl, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!cl->opts.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	cl->opts.log(cl->opts.log_arg, line);
+}
+
+/* A routing id as text: printable bytes kept, others as \xHH. */
+static void rid_text(const uint8_t *id, size_t len, char *buf, size_t bufsz)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < len && k + 5 < bufsz; i++) {
+		if (id[i] >= 0x21 && id[i] < 0x7f)
+			buf[k++] = (char)id[i];
+		else
+			k += (size_t)snprintf(buf + k, bufsz - k, "\\x%02x", id[i]);
+	}
+	buf[k] = '\0';
+}
 
 static int send_msg(struct bvc_cluster *cl, int i, const struct bvc_wire_msg *m)
 {
@@ -263,8 +322,10 @@ static void start_entry(struct bvc_cluster *cl)
 {
 	int i = pick_alive(cl);
 
-	if (i < 0)
-		return; /* the job loop reports that no worker is left */
+	if (i < 0) {
+		cl->entry_pending++; /* until a worker joins, or the job fails */
+		return;
+	}
 	cl->w[i].entries++;
 	cl->w[i].busy = 1;
 	send_bytes(cl, i, cl->entry_bytes, cl->entry_len);
@@ -285,7 +346,8 @@ static void mark_dead(struct bvc_cluster *cl, int i, const char *why)
 	cl->js.deaths++;
 	if (w->pid > 0)
 		kill(w->pid, SIGKILL);
-	if (!cl->job_id)
+	cl_log(cl, "worker %s is dead: %s", w->st.name, why);
+	if (!cl->in_job)
 		return;
 	for (size_t g = 0; g < cl->nitems; g++) {
 		struct item *it = &cl->items[g];
@@ -377,7 +439,87 @@ struct verdict_state {
 	char msg[BVC_WIRE_MESSAGE_MAX + 1];
 };
 
-/* Receive and handle every message waiting, after up to @timeout_ms. */
+/* The live worker with routing id @id, else -1. */
+static int find_worker(const struct bvc_cluster *cl, const uint8_t *id, size_t len)
+{
+	for (unsigned int i = 0; i < cl->n; i++)
+		if (cl->w[i].alive && cl->w[i].rid_len == len && !memcmp(cl->w[i].rid, id, len))
+			return (int)i;
+	return -1;
+}
+
+/* A spawned worker not yet handshaken, with routing id @id, else -1. */
+static int find_local_pending(const struct bvc_cluster *cl, const uint8_t *id, size_t len)
+{
+	for (unsigned int i = 0; i < cl->nlocal; i++)
+		if (!cl->w[i].alive && !cl->w[i].st.dead[0] && cl->w[i].pid > 0 &&
+		    cl->w[i].rid_len == len && !memcmp(cl->w[i].rid, id, len))
+			return (int)i;
+	return -1;
+}
+
+/* A message from a peer we do not know: only a Hello is welcome. */
+static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len,
+			const void *payload, size_t len)
+{
+	struct bvc_coord_peer peer;
+	char why[512], name[BVC_COORD_PEER_ID_MAX * 4 + 1];
+	struct cworker *w;
+	int i, ret;
+
+	memset(&peer, 0, sizeof(peer));
+	memcpy(peer.id, id, id_len);
+	peer.id_len = id_len;
+	rid_text(id, id_len, name, sizeof(name));
+	i = find_local_pending(cl, id, id_len);
+	if (i < 0 && !cl->opts.bind)
+		return; /* nobody else can reach the private ipc endpoint */
+	ret = bvc_coord__hello(cl->coord, &peer, payload, len, why, sizeof(why));
+	if (ret) {
+		if (ret == -EPROTO && strstr(why, "before hello"))
+			return; /* a late message of a worker we declared dead */
+		cl_log(cl, "refused %s: %s", name, why);
+		if (i >= 0 && strstr(why, "refused")) {
+			set_err(cl->err, cl->errsz, "handshake: %s", why);
+			cl->fail = ret;
+		}
+		return;
+	}
+	if (i < 0) {
+		if (cl->n == cl->cap_w) {
+			unsigned int cap = cl->cap_w * 2 + 4;
+			struct cworker *v = realloc(cl->w, cap * sizeof(*v));
+
+			if (!v)
+				return;
+			cl->w = v;
+			cl->cap_w = cap;
+		}
+		i = (int)cl->n++;
+		w = &cl->w[i];
+		memset(w, 0, sizeof(*w));
+		memcpy(w->rid, id, id_len);
+		w->rid_len = id_len;
+		w->remote = 1;
+		w->st.remote = 1;
+		snprintf(w->st.name, sizeof(w->st.name), "%.63s", name);
+		cl_log(cl, "worker %s joined (%u cores)", name, peer.hello.cores);
+	}
+	w = &cl->w[i];
+	w->alive = 1;
+	w->last_heard = now_ms();
+	cl->none_since = 0;
+	if (cl->in_job && cl->job_bytes) {
+		/* A late joiner takes the job now and is idle: it gets work
+		 * from the next schedule(). */
+		w->busy = 1;
+		w->valid = 0;
+		send_bytes(cl, i, cl->job_bytes, cl->job_len);
+	}
+}
+
+/* Receive and handle every message waiting, after up to @timeout_ms.
+ * Outside a job (@vs NULL) only Hellos and Heartbeats matter. */
 static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs)
 {
 	zmq_pollitem_t pi = { .socket = cl->coord->sock, .events = ZMQ_POLLIN };
@@ -388,7 +530,7 @@ static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs
 	for (;;) {
 		struct bvc_wire_msg m;
 		zmq_msg_t id, payload;
-		int more = 0, i = -1, nframes = 0;
+		int more = 0, i, nframes = 0;
 		size_t sz = sizeof(more);
 		char why[256];
 		struct cworker *w;
@@ -398,16 +540,6 @@ static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs
 			zmq_msg_close(&id);
 			return 0;
 		}
-		if (zmq_msg_size(&id) >= 2 && ((char *)zmq_msg_data(&id))[0] == 'w') {
-			char buf[8] = { 0 };
-			size_t n = zmq_msg_size(&id);
-
-			if (n < sizeof(buf)) {
-				memcpy(buf, zmq_msg_data(&id), n);
-				i = atoi(buf + 1);
-			}
-		}
-		zmq_msg_close(&id);
 		zmq_msg_init(&payload);
 		while (zmq_getsockopt(cl->coord->sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
 			zmq_msg_t f;
@@ -421,11 +553,19 @@ static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs
 				zmq_msg_copy(&payload, &f);
 			zmq_msg_close(&f);
 		}
-		if (i < 0 || (unsigned int)i >= cl->n || !cl->w[i].alive || nframes != 1) {
+		i = find_worker(cl, zmq_msg_data(&id), zmq_msg_size(&id));
+		if (i < 0 && nframes == 1)
+			on_stranger(cl, zmq_msg_data(&id), zmq_msg_size(&id), zmq_msg_data(&payload),
+				    zmq_msg_size(&payload));
+		zmq_msg_close(&id);
+		if (i < 0 || nframes != 1) {
 			zmq_msg_close(&payload);
-			continue; /* not one of ours, dead, or malformed: ignore */
+			if (cl->fail)
+				return cl->fail;
+			continue; /* a stranger (handled above), or malformed: ignore */
 		}
 		w = &cl->w[i];
+		w->st.bytes_recv += zmq_msg_size(&payload);
 		ret = bvc_wire_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &m, why,
 				      sizeof(why));
 		zmq_msg_close(&payload);
@@ -434,6 +574,15 @@ static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs
 			continue;
 		}
 		w->last_heard = now_ms();
+		if (!vs || !cl->in_job) {
+			if (m.kind == BVC_WIRE_HELLO) {
+				/* A live worker saying hello again has restarted its
+				 * session: its old one is gone. */
+				mark_dead(cl, i, "said hello again");
+			}
+			bvc_wire_msg_release(&m);
+			continue;
+		}
 		ret = 0;
 		switch (m.kind) {
 		case BVC_WIRE_HEARTBEAT:
@@ -523,6 +672,11 @@ static void schedule(struct bvc_cluster *cl)
 {
 	size_t idle = 0, asks = 0, queued = 0;
 
+	while (cl->entry_pending > 0 && pick_alive(cl) >= 0) {
+		cl->entry_pending--;
+		start_entry(cl);
+	}
+
 	for (size_t g = 0; g < cl->nitems; g++) {
 		struct item *it = &cl->items[g];
 		int h;
@@ -566,6 +720,8 @@ static void schedule(struct bvc_cluster *cl)
 
 static int all_done(const struct bvc_cluster *cl)
 {
+	if (cl->entry_pending)
+		return 0;
 	for (unsigned int i = 0; i < cl->n; i++)
 		if (cl->w[i].alive && (cl->w[i].busy || cl->w[i].donate_out))
 			return 0;
@@ -581,10 +737,14 @@ static void job_reset(struct bvc_cluster *cl)
 		free(cl->items[g].bytes);
 	free(cl->items);
 	free(cl->entry_bytes);
+	free(cl->job_bytes);
 	cl->items = NULL;
 	cl->nitems = cl->cap = 0;
 	cl->entry_bytes = NULL;
+	cl->job_bytes = NULL;
 	cl->entry_restarts = 0;
+	cl->entry_pending = 0;
+	cl->in_job = 0;
 }
 
 int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
@@ -634,6 +794,7 @@ int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 		w->donate_out = w->valid = w->entries = 0;
 		w->st.items = w->st.donated = w->st.asks = w->st.processed = 0;
 		w->st.total_states = w->st.peak_states = 0;
+		w->st.bytes_sent = w->st.bytes_recv = 0;
 		if (!w->alive)
 			continue;
 		if (first < 0) {
@@ -644,16 +805,36 @@ int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 			send_bytes(cl, (int)i, buf, blen);
 		}
 	}
-	free(buf);
+	cl->job_bytes = buf;
+	cl->job_len = blen;
+	cl->in_job = 1;
 	if (first < 0) {
-		set_err(err, errsz, "infrastructure: no live worker");
-		job_reset(cl);
-		return -EIO;
+		if (!cl->opts.bind) {
+			set_err(err, errsz, "infrastructure: no live worker");
+			job_reset(cl);
+			return -EIO;
+		}
+		cl->entry_pending = 1; /* the first worker to join starts it */
 	}
+
+	double t_start = now_ms(), last_progress = t_start;
 
 	for (;;) {
 		int alive = 0;
 
+		if (cl->opts.progress && now_ms() - last_progress >= 250) {
+			struct bvc_cluster_progress pr = { 0 };
+
+			last_progress = now_ms();
+			pr.secs = (last_progress - t_start) / 1e3;
+			for (unsigned int i = 0; i < cl->n; i++) {
+				pr.processed += cl->w[i].st.processed;
+				pr.states += cl->w[i].st.total_states;
+				pr.live += cl->w[i].alive;
+				pr.busy += cl->w[i].alive && cl->w[i].busy;
+			}
+			cl->opts.progress(cl->opts.progress_arg, &pr);
+		}
 		ret = pump(cl, 20, &vs);
 		if (ret || cl->fail)
 			break;
@@ -668,9 +849,22 @@ int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 			alive += cl->w[i].alive;
 		}
 		if (!alive) {
-			set_err(err, errsz, "infrastructure: every worker died");
-			cl->fail = -EIO;
-			break;
+			double t = now_ms();
+
+			if (!cl->none_since)
+				cl->none_since = t;
+			if (!cl->opts.bind || t - cl->none_since > wait_ms(cl)) {
+				if (cl->opts.bind)
+					set_err(err, errsz,
+						"infrastructure: no live worker, and none joined %s within %d s",
+						bvc_cluster_endpoint(cl), wait_ms(cl) / 1000);
+				else
+					set_err(err, errsz, "infrastructure: every worker died");
+				cl->fail = -EIO;
+				break;
+			}
+		} else {
+			cl->none_since = 0;
 		}
 		if (limit && sum > limit) {
 			vs.decided = 1;
@@ -750,13 +944,14 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 {
 	struct bvc_coord_opts copts = { .sz = sizeof(copts) };
 	struct bvc_cluster *cl;
-	unsigned int ready = 0;
-	double deadline;
-	int ret;
+	double deadline, last_beat;
+	int ret, hs_ms;
 
 	*out = NULL;
-	if (!opts || opts->sz < sizeof(size_t) || opts->nworkers < 1 || opts->nworkers > 1024) {
-		set_err(err, errsz, "cluster: between 1 and 1024 workers");
+	if (!opts || opts->sz < sizeof(size_t) || opts->nworkers > 1024 ||
+	    (opts->nworkers < 1 && !(opts->sz >= offsetof(struct bvc_cluster_opts, wait_ms) &&
+				     opts->bind))) {
+		set_err(err, errsz, "cluster: between 1 and 1024 local workers, or a --bind endpoint for remote ones");
 		return -EINVAL;
 	}
 	cl = calloc(1, sizeof(*cl));
@@ -765,8 +960,11 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 		return -ENOMEM;
 	}
 	memcpy(&cl->opts, opts, opts->sz < sizeof(cl->opts) ? opts->sz : sizeof(cl->opts));
-	cl->n = opts->nworkers;
-	cl->w = calloc(cl->n, sizeof(*cl->w));
+	cl->err = err;
+	cl->errsz = errsz;
+	cl->nlocal = cl->n = opts->nworkers;
+	cl->cap_w = cl->n + 4;
+	cl->w = calloc(cl->cap_w, sizeof(*cl->w));
 	if (!cl->w) {
 		ret = -ENOMEM;
 		set_err(err, errsz, "out of memory");
@@ -784,7 +982,7 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 	}
 	snprintf(cl->endpoint, sizeof(cl->endpoint), "ipc://%s/sock", cl->dir);
 	/* Children first: no ZeroMQ context (and its threads) exists yet. */
-	for (unsigned int i = 0; i < cl->n; i++) {
+	for (unsigned int i = 0; i < cl->nlocal; i++) {
 		ret = spawn(cl, i, err, errsz);
 		if (ret)
 			goto fail;
@@ -798,13 +996,46 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 
 		zmq_setsockopt(cl->coord->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof(sndtimeo));
 	}
-	deadline = now_ms() + (opts->handshake_ms > 0 ? opts->handshake_ms : HANDSHAKE_MS);
-	while (ready < cl->n && now_ms() < deadline) {
-		struct bvc_coord_peer peer;
-		char why[256];
+	if (cl->opts.bind) {
+		if (cl->opts.curve && !cl->opts.trust) {
+			set_err(err, errsz, "CURVE needs a trust store (--curve-trust)");
+			ret = -EINVAL;
+			goto fail;
+		}
+		ret = bvc_coord_bind_curve(cl->coord, cl->opts.bind, cl->opts.curve, cl->opts.trust,
+					   err, errsz);
+		if (ret)
+			goto fail;
+		snprintf(cl->remote_ep, sizeof(cl->remote_ep), "%s", bvc_coord_endpoint(cl->coord));
+		cl_log(cl, "listening on %s%s", cl->remote_ep, cl->opts.curve ? " (CURVE)" : "");
+	}
+	hs_ms = opts->handshake_ms > 0 ? opts->handshake_ms : HANDSHAKE_MS;
+	if (!cl->nlocal)
+		hs_ms = wait_ms(cl);
+	deadline = now_ms() + hs_ms;
+	last_beat = now_ms();
+	for (;;) {
+		unsigned int ready = 0, alive = 0;
 		int exited = 0;
 
 		for (unsigned int i = 0; i < cl->n; i++) {
+			ready += i < cl->nlocal && cl->w[i].alive;
+			alive += cl->w[i].alive;
+		}
+		if (cl->nlocal ? ready == cl->nlocal : alive > 0)
+			break;
+		if (now_ms() >= deadline) {
+			if (cl->nlocal)
+				set_err(err, errsz, "only %u of %u workers said hello within %d ms", ready,
+					cl->nlocal, hs_ms);
+			else
+				set_err(err, errsz, "no worker joined %s within %d s (%llu refused by CURVE)",
+					cl->remote_ep, hs_ms / 1000,
+					(unsigned long long)bvc_coord_refused(cl->coord));
+			ret = -ETIMEDOUT;
+			goto fail;
+		}
+		for (unsigned int i = 0; i < cl->nlocal; i++) {
 			int status;
 
 			if (cl->w[i].pid > 0 && waitpid(cl->w[i].pid, &status, WNOHANG) == cl->w[i].pid) {
@@ -818,39 +1049,23 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 			ret = -EIO;
 			goto fail;
 		}
-		ret = bvc_coord_handshake(cl->coord, 100, &peer, why, sizeof(why));
-		if (ret == -ETIMEDOUT)
-			continue;
-		if (ret == -EPROTO && strstr(why, "refused")) {
-			set_err(err, errsz, "handshake: %s", why);
+		ret = pump(cl, 100, NULL);
+		if (!ret)
+			ret = cl->fail;
+		if (ret)
 			goto fail;
-		}
-		if (ret || peer.id_len < 2 || peer.id[0] != 'w' || peer.id_len >= 8)
-			continue;
-		{
-			char buf[8] = { 0 };
-			int i;
-
-			memcpy(buf, peer.id, peer.id_len);
-			i = atoi(buf + 1);
-			if (i < 0 || (unsigned int)i >= cl->n || cl->w[i].alive)
-				continue;
-			cl->w[i].alive = 1;
-			cl->w[i].last_heard = now_ms();
-			ready++;
-		}
-	}
-	if (ready < cl->n) {
-		set_err(err, errsz, "only %u of %u workers said hello within %d ms", ready, cl->n,
-			opts->handshake_ms > 0 ? opts->handshake_ms : HANDSHAKE_MS);
-		ret = -ETIMEDOUT;
-		goto fail;
+		check_health(cl, &last_beat);
 	}
 	*out = cl;
 	return 0;
 fail:
 	bvc_cluster_free(cl);
 	return ret;
+}
+
+const char *bvc_cluster_endpoint(const struct bvc_cluster *cl)
+{
+	return cl->remote_ep;
 }
 
 const char *bvc_cluster_topology(const struct bvc_cluster *cl)
@@ -872,4 +1087,9 @@ const struct bvc_cluster_worker_stats *bvc_cluster_worker(const struct bvc_clust
 const struct bvc_cluster_job_stats *bvc_cluster_last_job(const struct bvc_cluster *cl)
 {
 	return &cl->js;
+}
+
+void bvc_cluster_set_progress_arg(struct bvc_cluster *cl, void *arg)
+{
+	cl->opts.progress_arg = arg;
 }

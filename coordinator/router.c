@@ -56,10 +56,21 @@ static int opts_copy(void *dst, size_t ours, const void *src, size_t sz)
 	return 1;
 }
 
+static void zap_stop(struct bvc_coord *c)
+{
+	if (!c->zap_running)
+		return;
+	c->zap_stop = 1;
+	pthread_join(c->zap_thread, NULL);
+	c->zap_running = 0;
+}
+
 void bvc_coord_free(struct bvc_coord *c)
 {
 	if (!c)
 		return;
+	zap_stop(c);
+	free(c->trusted);
 	if (c->sock)
 		zmq_close(c->sock);
 	if (c->ctx)
@@ -138,6 +149,160 @@ int bvc_coord_new(const char *endpoint, const struct bvc_coord_opts *opts,
 fail:
 	bvc_coord_free(c);
 	return ret;
+}
+
+/* --- CURVE: the ZAP handler ---------------------------------------------- */
+
+/*
+ * ZeroMQ asks a ZAP handler (RFC 27) at inproc://zeromq.zap.01 about every
+ * peer of a CURVE listener before the peer can send a single message. The
+ * request: version "1.0", request id, domain, address, routing id,
+ * mechanism, then the credentials (for CURVE: the client's 32-byte public
+ * key). We answer 200 for a trusted key and 400 for any other, so a
+ * stranger never reaches the ROUTER: the coordinator never sees its Hello.
+ */
+static void *zap_main(void *arg)
+{
+	struct bvc_coord *c = arg;
+
+	while (!c->zap_stop) {
+		zmq_pollitem_t pi = { .socket = c->zap_sock, .events = ZMQ_POLLIN };
+		zmq_msg_t f[7];
+		int nf = 0, more = 1, ok = 0;
+		size_t sz = sizeof(more);
+		const char *code, *text;
+
+		if (zmq_poll(&pi, 1, 100) <= 0)
+			continue;
+		while (more && nf < 7) {
+			zmq_msg_init(&f[nf]);
+			if (zmq_msg_recv(&f[nf], c->zap_sock, 0) < 0) {
+				zmq_msg_close(&f[nf]);
+				break;
+			}
+			nf++;
+			if (zmq_getsockopt(c->zap_sock, ZMQ_RCVMORE, &more, &sz) < 0)
+				more = 0;
+		}
+		while (more) { /* more frames than any request has: drain */
+			zmq_msg_t x;
+
+			zmq_msg_init(&x);
+			if (zmq_msg_recv(&x, c->zap_sock, 0) < 0 ||
+			    zmq_getsockopt(c->zap_sock, ZMQ_RCVMORE, &more, &sz) < 0)
+				more = 0;
+			zmq_msg_close(&x);
+		}
+		if (nf >= 6 && zmq_msg_size(&f[5]) == 5 && !memcmp(zmq_msg_data(&f[5]), "CURVE", 5) &&
+		    nf == 7 && zmq_msg_size(&f[6]) == 32) {
+			for (size_t k = 0; k < c->ntrusted && !ok; k++)
+				ok = !memcmp(zmq_msg_data(&f[6]), c->trusted[k], 32);
+		} else if (nf >= 6 && zmq_msg_size(&f[5]) == 4 &&
+			   !memcmp(zmq_msg_data(&f[5]), "NULL", 4)) {
+			/* Only our private ipc listener (a 0700 temp dir)
+			 * is plain; every tcp listener of a CURVE
+			 * coordinator is CURVE. */
+			ok = 1;
+		}
+		if (ok)
+			__atomic_add_fetch(&c->zap_accepted, 1, __ATOMIC_RELAXED);
+		else
+			__atomic_add_fetch(&c->zap_refused, 1, __ATOMIC_RELAXED);
+		code = ok ? "200" : "400";
+		text = ok ? "OK" : "key not trusted";
+		if (nf >= 2) {
+			zmq_send(c->zap_sock, "1.0", 3, ZMQ_SNDMORE);
+			zmq_send(c->zap_sock, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+			zmq_send(c->zap_sock, code, 3, ZMQ_SNDMORE);
+			zmq_send(c->zap_sock, text, strlen(text), ZMQ_SNDMORE);
+			zmq_send(c->zap_sock, "", 0, ZMQ_SNDMORE);
+			zmq_send(c->zap_sock, "", 0, 0);
+		}
+		for (int k = 0; k < nf; k++)
+			zmq_msg_close(&f[k]);
+	}
+	zmq_close(c->zap_sock);
+	c->zap_sock = NULL;
+	return NULL;
+}
+
+int bvc_coord_bind_curve(struct bvc_coord *c, const char *endpoint,
+			 const struct bvc_curve_keypair *kp, const struct bvc_curve_trust *trust,
+			 char *err, size_t errsz)
+{
+	int on = 1, linger = 0, ret;
+	size_t len;
+
+	/* A worker whose link broke reconnects under the same routing id:
+	 * the new link takes the id over from the old, half-dead one. */
+	zmq_setsockopt(c->sock, ZMQ_ROUTER_HANDOVER, &on, sizeof(on));
+
+	if (kp) {
+		if (!trust || !trust->n) {
+			set_err(err, errsz, "CURVE: no trusted worker key");
+			return -EINVAL;
+		}
+		if (!c->zap_running) {
+			c->trusted = calloc(trust->n, sizeof(*c->trusted));
+			if (!c->trusted) {
+				set_err(err, errsz, "out of memory");
+				return -ENOMEM;
+			}
+			for (size_t k = 0; k < trust->n; k++) {
+				if (!zmq_z85_decode(c->trusted[k], trust->keys[k])) {
+					set_err(err, errsz, "CURVE: trusted key %zu is not Z85", k + 1);
+					return -EINVAL;
+				}
+			}
+			c->ntrusted = trust->n;
+			c->zap_sock = zmq_socket(c->ctx, ZMQ_REP);
+			if (!c->zap_sock || zmq_setsockopt(c->zap_sock, ZMQ_LINGER, &linger,
+							   sizeof(linger)) < 0 ||
+			    zmq_bind(c->zap_sock, "inproc://zeromq.zap.01") < 0) {
+				ret = -errno;
+				set_err(err, errsz, "cannot start the CURVE authenticator: %s",
+					zmq_strerror(errno));
+				if (c->zap_sock)
+					zmq_close(c->zap_sock);
+				c->zap_sock = NULL;
+				return ret;
+			}
+			c->zap_stop = 0;
+			ret = pthread_create(&c->zap_thread, NULL, zap_main, c);
+			if (ret) {
+				zmq_close(c->zap_sock);
+				c->zap_sock = NULL;
+				set_err(err, errsz, "cannot start the CURVE authenticator: %s",
+					strerror(ret));
+				return -ret;
+			}
+			c->zap_running = 1;
+		}
+		/* Options are taken when a listener is made: only the
+		 * endpoints bound from here on are CURVE. */
+		if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVER, &on, sizeof(on)) < 0 ||
+		    zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, kp->sec, BVC_CURVE_Z85_LEN + 1) < 0 ||
+		    zmq_setsockopt(c->sock, ZMQ_ZAP_DOMAIN, "bpfvc", 5) < 0) {
+			ret = -errno;
+			set_err(err, errsz, "cannot set the CURVE keys: %s", zmq_strerror(errno));
+			return ret;
+		}
+	}
+	ret = zmq_bind(c->sock, endpoint);
+	if (ret < 0) {
+		ret = -errno;
+		set_err(err, errsz, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
+		return ret;
+	}
+	len = sizeof(c->endpoint);
+	if (zmq_getsockopt(c->sock, ZMQ_LAST_ENDPOINT, c->endpoint, &len) < 0)
+		snprintf(c->endpoint, sizeof(c->endpoint), "%s", endpoint);
+	return 0;
+}
+
+uint64_t bvc_coord_refused(const struct bvc_coord *c)
+{
+	return __atomic_load_n(&c->zap_refused, __ATOMIC_RELAXED);
 }
 
 /* A routing id for messages: hex, shortened past 16 bytes. */
@@ -229,8 +394,7 @@ static int recv_routed(struct bvc_coord *c, int timeout_ms, struct bvc_coord_pee
 int bvc_coord_handshake(struct bvc_coord *c, int timeout_ms, struct bvc_coord_peer *peer,
 			char *err, size_t errsz)
 {
-	struct bvc_wire_msg msg;
-	char why[256], name[40];
+	char name[40];
 	zmq_msg_t payload;
 	int nframes, ret;
 
@@ -248,9 +412,21 @@ int bvc_coord_handshake(struct bvc_coord *c, int timeout_ms, struct bvc_coord_pe
 		zmq_msg_close(&payload);
 		return -EPROTO;
 	}
-	ret = bvc_wire_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &msg, why,
-			      sizeof(why));
+	ret = bvc_coord__hello(c, peer, zmq_msg_data(&payload), zmq_msg_size(&payload), err,
+			       errsz);
 	zmq_msg_close(&payload);
+	return ret;
+}
+
+int bvc_coord__hello(struct bvc_coord *c, struct bvc_coord_peer *peer, const void *payload,
+		     size_t len, char *err, size_t errsz)
+{
+	struct bvc_wire_msg msg;
+	char why[256], name[40];
+	int ret;
+
+	peer_name(peer->id, peer->id_len, name);
+	ret = bvc_wire_decode(payload, len, &msg, why, sizeof(why));
 	if (ret) {
 		set_err(err, errsz, "peer %s: %s", name, why);
 		/* Refused for a protocol reason (another version, say):
@@ -261,6 +437,7 @@ int bvc_coord_handshake(struct bvc_coord *c, int timeout_ms, struct bvc_coord_pe
 	}
 	if (msg.kind != BVC_WIRE_HELLO) {
 		set_err(err, errsz, "peer %s: %s before hello", name, bvc_wire_kind_name(msg.kind));
+		bvc_wire_msg_release(&msg);
 		return -EPROTO;
 	}
 	peer->hello = msg.u.hello;

@@ -12,6 +12,9 @@ struct bvc_worker {
 	uint32_t cores;   /* cores offered in our Hello */
 	int timeout_ms;   /* receive timeout */
 	char build_id[BVC_WIRE_BUILD_ID_MAX + 1]; /* build id we announce and require */
+	void *mon;        /* PAIR reading the DEALER's handshake events (CURVE
+			   * only, until the hello is answered), or NULL */
+	int curve;        /* the link is CURVE */
 };
 
 #endif

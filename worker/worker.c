@@ -57,10 +57,20 @@ static int opts_copy(void *dst, size_t ours, const void *src, size_t sz)
 	return 1;
 }
 
+static void mon_stop(struct bvc_worker *w)
+{
+	if (!w->mon)
+		return;
+	zmq_socket_monitor(w->sock, NULL, 0);
+	zmq_close(w->mon);
+	w->mon = NULL;
+}
+
 void bvc_worker_free(struct bvc_worker *w)
 {
 	if (!w)
 		return;
+	mon_stop(w);
 	if (w->sock)
 		zmq_close(w->sock);
 	if (w->ctx)
@@ -101,6 +111,16 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 	memcpy(w->build_id, id, strlen(id) + 1);
 	w->cores = opts->cores ? opts->cores : 1;
 	w->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	w->curve = opts->curve_secret || opts->curve_public || opts->curve_server;
+	if (w->curve && !(opts->curve_secret && opts->curve_public && opts->curve_server &&
+			  strlen(opts->curve_secret) == BVC_CURVE_Z85_LEN &&
+			  strlen(opts->curve_public) == BVC_CURVE_Z85_LEN &&
+			  strlen(opts->curve_server) == BVC_CURVE_Z85_LEN)) {
+		free(w->endpoint);
+		free(w);
+		set_err(err, errsz, "CURVE needs our key pair and the coordinator's public key, 40 Z85 characters each");
+		return -EINVAL;
+	}
 
 	w->ctx = zmq_ctx_new();
 	if (!w->ctx) {
@@ -132,6 +152,47 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 		ret = -errno;
 		set_err(err, errsz, "cannot set the routing id: %s", zmq_strerror(errno));
 		goto fail;
+	}
+	{
+		/* Lost links come back by themselves: ZeroMQ reconnects after
+		 * 100 ms, doubling the wait up to reconnect_max_ms. */
+		int ivl = 100, ivl_max = opts->reconnect_max_ms > 0 ? opts->reconnect_max_ms : 5000;
+
+		if (zmq_setsockopt(w->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl)) < 0 ||
+		    zmq_setsockopt(w->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max)) < 0) {
+			ret = -errno;
+			set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
+			goto fail;
+		}
+	}
+	if (w->curve) {
+		char mon[64];
+
+		if (zmq_setsockopt(w->sock, ZMQ_CURVE_SERVERKEY, opts->curve_server,
+				   BVC_CURVE_Z85_LEN + 1) < 0 ||
+		    zmq_setsockopt(w->sock, ZMQ_CURVE_PUBLICKEY, opts->curve_public,
+				   BVC_CURVE_Z85_LEN + 1) < 0 ||
+		    zmq_setsockopt(w->sock, ZMQ_CURVE_SECRETKEY, opts->curve_secret,
+				   BVC_CURVE_Z85_LEN + 1) < 0) {
+			ret = -errno;
+			set_err(err, errsz, "cannot set the CURVE keys: %s%s", zmq_strerror(errno),
+				errno == EINVAL ? " (a bad key, or ZeroMQ without CURVE)" : "");
+			goto fail;
+		}
+		/* Watch the handshake: a refused key is reported at once,
+		 * not as a silent timeout. */
+		snprintf(mon, sizeof(mon), "inproc://bvc-worker-mon-%p", (void *)w);
+		if (zmq_socket_monitor(w->sock, mon,
+				       ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+					       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+					       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) < 0 ||
+		    !(w->mon = zmq_socket(w->ctx, ZMQ_PAIR)) ||
+		    zmq_setsockopt(w->mon, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+		    zmq_connect(w->mon, mon) < 0) {
+			ret = -errno;
+			set_err(err, errsz, "cannot watch the handshake: %s", zmq_strerror(errno));
+			goto fail;
+		}
 	}
 	if (zmq_connect(w->sock, endpoint) < 0) {
 		ret = -errno;
@@ -186,6 +247,53 @@ static int recv_msg(struct bvc_worker *w, struct bvc_wire_msg *msg, char *err, s
 	return ret;
 }
 
+/* Wait up to the timeout for the hello's answer, or for the monitor to
+ * say the CURVE handshake failed. */
+static int wait_answer(struct bvc_worker *w, char *err, size_t errsz)
+{
+	zmq_pollitem_t pi[2] = { { .socket = w->sock, .events = ZMQ_POLLIN },
+				 { .socket = w->mon, .events = ZMQ_POLLIN } };
+	int n = w->mon ? 2 : 1, r;
+
+	r = zmq_poll(pi, n, w->timeout_ms);
+	if (r < 0 && errno != EINTR) {
+		set_err(err, errsz, "waiting for %s: %s", w->endpoint, zmq_strerror(errno));
+		return -errno;
+	}
+	if (n == 2 && (pi[1].revents & ZMQ_POLLIN)) {
+		zmq_msg_t ev;
+		uint16_t event = 0;
+		uint32_t value = 0;
+		int more = 0;
+		size_t sz = sizeof(more);
+
+		zmq_msg_init(&ev);
+		if (zmq_msg_recv(&ev, w->mon, 0) >= 6) {
+			memcpy(&event, zmq_msg_data(&ev), 2);
+			memcpy(&value, (char *)zmq_msg_data(&ev) + 2, 4);
+		}
+		while (zmq_getsockopt(w->mon, ZMQ_RCVMORE, &more, &sz) == 0 && more &&
+		       zmq_msg_recv(&ev, w->mon, 0) >= 0)
+			;
+		zmq_msg_close(&ev);
+		if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+			set_err(err, errsz,
+				"%s refused our CURVE key (status %u): is our .pub in the coordinator's --curve-trust?",
+				w->endpoint, value);
+		else
+			set_err(err, errsz,
+				"CURVE handshake with %s failed: is --curve-server the coordinator's public key?",
+				w->endpoint);
+		return -EACCES;
+	}
+	if (!(pi[0].revents & ZMQ_POLLIN)) {
+		set_err(err, errsz, "no answer from %s within %d ms%s", w->endpoint, w->timeout_ms,
+			w->curve ? " (CURVE: is --curve-server the coordinator's public key?)" : "");
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
 int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *err,
 		     size_t errsz)
 {
@@ -213,7 +321,10 @@ int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *
 	}
 	free(buf);
 
-	ret = recv_msg(w, &msg, err, errsz);
+	ret = wait_answer(w, err, errsz);
+	if (!ret)
+		ret = recv_msg(w, &msg, err, errsz);
+	mon_stop(w);
 	if (ret)
 		return ret;
 	if (msg.kind != BVC_WIRE_HELLO) {

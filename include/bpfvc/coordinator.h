@@ -11,9 +11,12 @@
  * The cluster (bvc_cluster_*): local worker processes spawned, pinned and
  * handshaken, and verification jobs split across them with leases,
  * donation, heartbeats and re-queues (coordinator/cluster.c has the
- * message flow). Not yet: the global pruning cache (each worker prunes
+ * message flow; docs/wire-protocol.md). Remote workers join over a tcp
+ * --bind endpoint, optionally CURVE with a ZAP allow-list of worker keys
+ * (docs/deploy.md). Not yet: the global pruning cache (each worker prunes
  * against its own finished checkpoints only: sound, explores more), the
- * merge of per-insn facts and stack depths across workers, CURVE.
+ * merge of per-insn facts and stack depths across workers, several jobs
+ * in flight at once.
  *
  * Every receive has a timeout: no call here can block forever.
  */
@@ -77,9 +80,27 @@ struct bvc_coord_peer {
 int bvc_coord_handshake(struct bvc_coord *c, int timeout_ms, struct bvc_coord_peer *peer,
 			char *err, size_t errsz);
 
+/* Also listen on @endpoint (say "tcp://\*:7000"), for workers on other
+ * machines. With @kp (our key pair) the new listener is CURVE: a ZAP
+ * handler thread lets in only workers whose public key is in @trust; any
+ * other peer is refused during the CURVE handshake, before it can send a
+ * message. bvc_coord_endpoint() then names this endpoint. */
+int bvc_coord_bind_curve(struct bvc_coord *c, const char *endpoint,
+			 const struct bvc_curve_keypair *kp, const struct bvc_curve_trust *trust,
+			 char *err, size_t errsz);
+/* Peers the CURVE authenticator refused so far. */
+uint64_t bvc_coord_refused(const struct bvc_coord *c);
+
 /* --- the cluster --------------------------------------------------------- */
 
 #include "bpfvc/verifier.h"
+
+struct bvc_cluster_progress {
+	double secs;            /* since the job started */
+	uint64_t processed;     /* instructions so far, summed over workers */
+	uint64_t states;        /* checkpoints reported so far (at Finished) */
+	unsigned int busy, live; /* workers exploring, workers alive */
+};
 
 struct bvc_cluster_opts {
 	size_t sz;              /* sizeof(struct bvc_cluster_opts), for growth */
@@ -89,11 +110,30 @@ struct bvc_cluster_opts {
 	int pin;                /* pin each worker to its planned core */
 	int heartbeat_ms;       /* 0: BVC_WORKER_HEARTBEAT_MS */
 	int handshake_ms;       /* 0: 10 s for every worker to say hello */
+	/* Remote workers: also listen on @bind ("tcp://\*:PORT"); workers
+	 * that connect there join at any time, even during a job. With
+	 * nworkers 0 (then @bind is needed) we wait up to wait_ms for the
+	 * first one, and so long again for a new one when all are gone. */
+	const char *bind;
+	int wait_ms;            /* 0: 30 s */
+	const struct bvc_curve_keypair *curve; /* CURVE on @bind: our keys */
+	const struct bvc_curve_trust *trust;   /* the worker keys let in */
+	/* Joins, refusals and deaths, one line each (for -v); NULL: quiet */
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+	/* Called about every 250 ms during a job (for a progress line) */
+	void (*progress)(void *arg, const struct bvc_cluster_progress *p);
+	void *progress_arg;
 };
 
 /* One worker as seen by the coordinator; counts are for the last job. */
 struct bvc_cluster_worker_stats {
-	int pid;                /* its process */
+	char name[64];          /* "local wI" or the remote's routing id */
+	int remote;             /* joined over --bind */
+	uint64_t bytes_sent, bytes_recv; /* wire bytes to and from it */
+	uint64_t prune_remote;  /* prune hits against other workers' states:
+				 * 0 until the global cache exists */
+	int pid;                /* its process (0: remote) */
 	unsigned int core;      /* planned core (hwloc logical index) */
 	char cpuset[BVC_CPUSET_STR_MAX]; /* its PUs */
 	uint64_t items;         /* work items leased to it */
@@ -116,7 +156,9 @@ struct bvc_cluster;
 
 /* Plan, spawn (fork + exec, before this process has a ZeroMQ context),
  * bind an ipc endpoint in a fresh temp dir and handshake @opts->nworkers
- * workers. Returns 0, or a negative errno with @err set. */
+ * workers; with @opts->bind, also listen there and (with no local worker)
+ * wait for the first remote one. Returns 0, or a negative errno with @err
+ * set (-ETIMEDOUT: no worker came). */
 int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **out, char *err,
 		    size_t errsz);
 
@@ -134,6 +176,11 @@ int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 		       struct bvc_verdict *out, char *err, size_t errsz);
 
 const char *bvc_cluster_topology(const struct bvc_cluster *cl);
+/* The progress callback's @arg for the next jobs (say, the program name). */
+void bvc_cluster_set_progress_arg(struct bvc_cluster *cl, void *arg);
+/* The remote endpoint as bound (a port 0 resolved), or "" without bind. */
+const char *bvc_cluster_endpoint(const struct bvc_cluster *cl);
+/* Workers ever seen, live or dead (indexes for bvc_cluster_worker()). */
 unsigned int bvc_cluster_size(const struct bvc_cluster *cl);
 const struct bvc_cluster_worker_stats *bvc_cluster_worker(const struct bvc_cluster *cl,
 							  unsigned int i);

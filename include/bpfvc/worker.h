@@ -48,6 +48,13 @@ struct bvc_worker_opts {
 	const char *routing_id; /* ZeroMQ routing id (1..255 bytes, not starting
 				 * with NUL); NULL: ZeroMQ picks one. A
 				 * coordinator that spawns workers names them */
+	/* CURVE (all three or none, Z85 text): our key pair and the
+	 * coordinator's public key. Without them the link is plain. */
+	const char *curve_public;
+	const char *curve_secret;
+	const char *curve_server;
+	int reconnect_max_ms; /* ZeroMQ reconnects after 100 ms, doubling up
+			       * to this; 0: 5000 */
 };
 
 struct bvc_worker;
@@ -59,10 +66,40 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 		   struct bvc_worker **out, char *err, size_t errsz);
 void bvc_worker_free(struct bvc_worker *w);
 
+/* --- CURVE keys (worker/curve.c) --------------------------------------- */
+
+#define BVC_CURVE_Z85_LEN 40 /* a 32-byte key as Z85 text */
+
+struct bvc_curve_keypair {
+	char pub[BVC_CURVE_Z85_LEN + 1];
+	char sec[BVC_CURVE_Z85_LEN + 1];
+};
+
+/* Trusted public keys (Z85). */
+struct bvc_curve_trust {
+	char (*keys)[BVC_CURVE_Z85_LEN + 1];
+	size_t n, cap;
+};
+
+/* Write a new key pair: NAME.key (secret, mode 0600) and NAME.pub, one line
+ * of Z85 each. */
+int bvc_curve_keygen(const char *name, char *err, size_t errsz);
+/* Read a .key file; the public half is derived from the secret. */
+int bvc_curve_read_secret(const char *path, struct bvc_curve_keypair *kp, char *err,
+			  size_t errsz);
+/* Read a .pub file. */
+int bvc_curve_read_public(const char *path, char pub[BVC_CURVE_Z85_LEN + 1], char *err,
+			  size_t errsz);
+/* Read a trust store: a file of public keys, one a line ('#' comments), or
+ * a directory of *.pub files. At least one key, or -ENOENT. */
+int bvc_curve_read_trust(const char *path, struct bvc_curve_trust *t, char *err, size_t errsz);
+void bvc_curve_trust_release(struct bvc_curve_trust *t);
+
 /* Send our Hello and wait for the coordinator's (filled into @theirs if not
  * NULL). Returns 0 when both sides agree, -ETIMEDOUT if nothing came back,
  * -EPROTO for a mismatch (protocol version, build id, an answer that is not
- * a Hello), -EBADMSG for a garbled answer; @err says which. */
+ * a Hello), -EBADMSG for a garbled answer, -EACCES when the coordinator's
+ * CURVE authenticator refused our key; @err says which. */
 int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *err,
 		     size_t errsz);
 
