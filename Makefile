@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 ARM64_BUILD ?= build-arm64
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps deps-corpus build build-asan build-arm64 test demo clean
+.PHONY: all deps deps-corpus build build-asan build-arm64 test demo bench clean
 
 all: build
 
@@ -39,6 +39,12 @@ build-arm64:
 
 demo: build build-arm64
 	@scripts/demo.sh $(BUILD) $(ARM64_BUILD)
+
+# bpfvc against the kernel's verifier on this machine (root; about 10 min):
+# build/bench/report.md, CSV files and PNG plots. Direct: bench/run.sh build
+bench: build
+	@scripts/deps.sh bench
+	@bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM64_BUILD)
