@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The cluster decides like one process: every program of every compiled
+# corpus object and of tests/progs, verified with -w 0 and with -w 1, 2, 4
+# and 8 local workers, must get the same verdict (accept, reject or
+# unsupported). Messages may differ where a loop runs out of budget: the
+# processed count is summed over workers, and a worker may meet an exact
+# repetition ("infinite loop detected") before the sum passes the limit.
+# Ends with "N passed, M failed" (programs x worker counts).
+# Usage: cluster_check.sh BUILD_DIR [WORKER_COUNTS...]   (default: 1 2 4 8)
+set -uo pipefail
+build=$1
+shift
+counts=("${@:-1 2 4 8}")
+[ $# -gt 0 ] || counts=(1 2 4 8)
+bpfvc=$build/cli/bpfvc
+objs=("$build"/corpus/cache/obj/*.o "$build"/tests/progs/*.bpf.o)
+if [ ! -e "${objs[0]}" ]; then
+	echo "cluster_check: no compiled corpus in $build/corpus/cache (run the corpus test first)"
+	exit 77
+fi
+
+# Program, verdict and unsupported flag of each program, one line each.
+verdicts() {
+	timeout 120 "$bpfvc" verify "$1" --json "${@:2}" 2>/dev/null |
+		sed -e 's/^{"file":"[^"]*","program":"\([^"]*\)","verdict":"\([a-z]*\)","unsupported":\([a-z]*\).*/\1 \2 \3/' |
+		sort
+}
+
+passed=0 failed=0
+for o in "${objs[@]}"; do
+	ref=$(verdicts "$o" -w 0)
+	n=$(printf '%s\n' "$ref" | grep -c .)
+	for w in "${counts[@]}"; do
+		got=$(verdicts "$o" -w "$w")
+		if [ "$got" = "$ref" ]; then
+			passed=$((passed + n))
+		else
+			failed=$((failed + 1))
+			echo "DIFFERENT with -w $w: $o"
+			diff <(printf '%s\n' "$ref") <(printf '%s\n' "$got") | head -5
+		fi
+	done
+done
+echo "cluster_check: ${#objs[@]} objects, -w ${counts[*]} against -w 0"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
