@@ -116,104 +116,73 @@ void bvc_wire_hello_init(struct bvc_wire_msg *msg, uint32_t cores)
 
 /* --- field rules, shared by encode and decode ---------------------------- */
 
-/* A build id is a token: printable ASCII, no space, 1..BVC_WIRE_BUILD_ID_MAX. */
-static int check_build_id(const char *s, size_t len, char *err, size_t errsz)
+/*
+ * A text field of message @msg named @field: 1..@max bytes, every byte
+ * printable ASCII from @lowest (0x21: a token without spaces; 0x20: a line
+ * of text). The messages name the field, so a peer's log says which.
+ */
+static int check_text(const char *msg, const char *field, const char *s, size_t len, size_t max,
+		      unsigned char lowest, char *err, size_t errsz)
 {
-	size_t i;
-
 	if (len == 0) {
-		set_err(err, errsz, "hello: empty build id");
+		set_err(err, errsz, "%s: empty %s", msg, field);
 		return -EBADMSG;
 	}
-	if (len > BVC_WIRE_BUILD_ID_MAX) {
-		set_err(err, errsz, "hello: build id of %zu bytes, limit %d", len,
-			BVC_WIRE_BUILD_ID_MAX);
+	if (len > max) {
+		set_err(err, errsz, "%s: %s of %zu bytes, limit %zu", msg, field, len, max);
 		return -EBADMSG;
 	}
-	for (i = 0; i < len; i++) {
+	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x21 || c > 0x7e) {
-			set_err(err, errsz, "hello: build id byte %zu is 0x%02x, not printable ASCII",
-				i, c);
+		if (c < lowest || c > 0x7e) {
+			set_err(err, errsz, "%s: %s byte %zu is 0x%02x, not printable ASCII", msg,
+				field, i, c);
 			return -EBADMSG;
 		}
 	}
 	return 0;
+}
+
+/* A build id is a token: printable ASCII, no space, 1..BVC_WIRE_BUILD_ID_MAX. */
+static int check_build_id(const char *s, size_t len, char *err, size_t errsz)
+{
+	return check_text("hello", "build id", s, len, BVC_WIRE_BUILD_ID_MAX, 0x21, err, errsz);
 }
 
 /* A reject message is one line of kernel-style text: printable ASCII with
  * spaces, 1..BVC_WIRE_MESSAGE_MAX, so it can go to a terminal as is. */
 static int check_message(const char *s, size_t len, char *err, size_t errsz)
 {
-	size_t i;
-
-	if (len == 0) {
-		set_err(err, errsz, "reject: empty message");
-		return -EBADMSG;
-	}
-	if (len > BVC_WIRE_MESSAGE_MAX) {
-		set_err(err, errsz, "reject: message of %zu bytes, limit %d", len,
-			BVC_WIRE_MESSAGE_MAX);
-		return -EBADMSG;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c > 0x7e) {
-			set_err(err, errsz, "reject: message byte %zu is 0x%02x, not printable ASCII",
-				i, c);
-			return -EBADMSG;
-		}
-	}
-	return 0;
-}
-
-/* Job ids start at 1: 0 means "no job" and must never travel. */
-static int check_job_id(const char *what, uint64_t id, char *err, size_t errsz)
-{
-	if (id == 0) {
-		set_err(err, errsz, "%s: job id 0", what);
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-/* Work ids, like job ids, start at 1 (the engine counts from 1). */
-static int check_work_id(const char *what, uint64_t id, char *err, size_t errsz)
-{
-	if (id == 0) {
-		set_err(err, errsz, "%s: work id 0", what);
-		return -EBADMSG;
-	}
-	return 0;
+	return check_text("reject", "message", s, len, BVC_WIRE_MESSAGE_MAX, 0x20, err, errsz);
 }
 
 /* A program name is a token like a build id: printable ASCII, no space,
  * 1..BVC_WIRE_PROG_NAME_MAX. */
 static int check_prog_name(const char *s, size_t len, char *err, size_t errsz)
 {
-	size_t i;
+	return check_text("job", "program name", s, len, BVC_WIRE_PROG_NAME_MAX, 0x21, err, errsz);
+}
 
-	if (len == 0) {
-		set_err(err, errsz, "job: empty program name");
+/* Job and work ids start at 1: 0 means "none" and must never travel
+ * (the engine numbers work items from 1). */
+static int check_id(const char *what, const char *kind, uint64_t id, char *err, size_t errsz)
+{
+	if (id == 0) {
+		set_err(err, errsz, "%s: %s id 0", what, kind);
 		return -EBADMSG;
-	}
-	if (len > BVC_WIRE_PROG_NAME_MAX) {
-		set_err(err, errsz, "job: program name of %zu bytes, limit %d", len,
-			BVC_WIRE_PROG_NAME_MAX);
-		return -EBADMSG;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x21 || c > 0x7e) {
-			set_err(err, errsz, "job: program name byte %zu is 0x%02x, not printable ASCII",
-				i, c);
-			return -EBADMSG;
-		}
 	}
 	return 0;
+}
+
+static int check_job_id(const char *what, uint64_t id, char *err, size_t errsz)
+{
+	return check_id(what, "job", id, err, errsz);
+}
+
+static int check_work_id(const char *what, uint64_t id, char *err, size_t errsz)
+{
+	return check_id(what, "work", id, err, errsz);
 }
 
 /* Everything of a Job but the name (checked on its own for its length). */
