@@ -3,7 +3,7 @@
  * bvc-bench: the kernel side of the bpfvc benchmark, and the generator of
  * its synthetic program families.
  *
- *   bvc-bench gen stack|prec|loop|straight N OUT.bin
+ *   bvc-bench gen stack|prec|prunable|loop|straight N OUT.bin
  *       write raw bytecode (8-byte instructions, socket_filter):
  *       stack    k branches on skb->len, each side leaving a different type
  *                in its own stack slot (pointer or scalar), all slots read at
@@ -11,6 +11,8 @@
  *       prec     k branches, one side adding 1<<i to r8, r8 then added to the
  *                frame pointer: r8 becomes precise, the constants differ on
  *                every path, nothing prunes
+ *       prunable as prec, but r8 is only returned: its value never
+ *                matters, so every join prunes (hundreds of insns at k = 20)
  *       loop     a bounded loop of N iterations (constant counter)
  *       straight N instructions of straight-line ALU code
  *   bvc-bench kernel FILE [-p NAME] [--raw TYPE] [--flags F] [--reps R]
@@ -92,9 +94,9 @@ static int gen(const char *family, long k, const char *out)
 			emit(LDX(BPF_DW, 3, 10, -8 * (i + 1)));
 		emit(MOV_IMM(0, 0));
 		emit(EXIT());
-	} else if (!strcmp(family, "prec")) {
+	} else if (!strcmp(family, "prec") || !strcmp(family, "prunable")) {
 		if (k < 1 || k > 30)
-			return fprintf(stderr, "prec: k in 1..30\n"), 2;
+			return fprintf(stderr, "%s: k in 1..30\n", family), 2;
 		emit(LDX(BPF_W, 7, 1, 0)); /* skb->len: unknown */
 		emit(MOV_IMM(8, 0));
 		for (int i = 0; i < k; i++) {
@@ -102,6 +104,12 @@ static int gen(const char *family, long k, const char *out)
 			emit(ALU_IMM(BPF_AND, 2, 1 << i));
 			emit(JMP_IMM(BPF_JEQ, 2, 0, 1));
 			emit(ALU_IMM(BPF_ADD, 8, 1 << i));
+		}
+		if (!strcmp(family, "prunable")) {
+			/* r8 (a different constant on every path) only returned */
+			emit(MOV_REG(0, 8));
+			emit(EXIT());
+			goto write;
 		}
 		/* r8 (a different constant on every path) into pointer arithmetic */
 		emit(ALU_IMM(BPF_AND, 8, 7));
@@ -129,6 +137,7 @@ static int gen(const char *family, long k, const char *out)
 	} else {
 		return fprintf(stderr, "gen: unknown family %s\n", family), 2;
 	}
+write:
 	f = fopen(out, "wb");
 	if (!f || fwrite(prog, sizeof(*prog), n, f) != n || fclose(f))
 		return perror(out), 2;
@@ -357,7 +366,7 @@ int main(int argc, char **argv)
 		return gen(argv[2], strtol(argv[3], NULL, 0), argv[4]);
 	if (argc >= 3 && !strcmp(argv[1], "kernel"))
 		return kernel(argc - 2, argv + 2);
-	fprintf(stderr, "usage: bvc-bench gen stack|prec|loop|straight N OUT.bin\n"
+	fprintf(stderr, "usage: bvc-bench gen stack|prec|prunable|loop|straight N OUT.bin\n"
 			"       bvc-bench kernel FILE [-p NAME] [--raw TYPE] [--flags F] [--reps R]\n"
 			"                        [--packet PKT --repeat N]\n");
 	return 2;

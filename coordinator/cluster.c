@@ -413,7 +413,8 @@ static int on_work(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
 	return 0;
 }
 
-static void on_done(struct bvc_cluster *cl, int i, uint64_t g)
+static void on_done(struct bvc_cluster *cl, int i, uint64_t g,
+		    const struct bvc_precision_demand *demand)
 {
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_DONE };
 	struct item *it;
@@ -430,6 +431,7 @@ static void on_done(struct bvc_cluster *cl, int i, uint64_t g)
 		return; /* its donor's work is being redone */
 	m.u.done.job_id = cl->job_id;
 	m.u.done.work_id = it->donor_wid;
+	m.u.done.demand = *demand; /* the donor applies it before counting */
 	send_msg(cl, it->donor, &m);
 }
 
@@ -615,7 +617,7 @@ static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs
 			if (m.u.done.job_id != cl->job_id)
 				break;
 			w->valid = 1;
-			on_done(cl, i, m.u.done.work_id);
+			on_done(cl, i, m.u.done.work_id, &m.u.done.demand);
 			break;
 		case BVC_WIRE_REJECT:
 			if (m.u.reject.job_id != cl->job_id || vs->decided)

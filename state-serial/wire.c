@@ -185,6 +185,22 @@ static int check_work_id(const char *what, uint64_t id, char *err, size_t errsz)
 	return check_id(what, "work", id, err, errsz);
 }
 
+/* A precision demand: at most 8 frames, r0-r9, "all" only with frames. */
+static int check_demand(const struct bvc_precision_demand *d, char *err, size_t errsz)
+{
+	if (d->nframes > BVC_VIEW_MAX_FRAMES || d->all > 1 || (d->all && !d->nframes)) {
+		set_err(err, errsz, "done: demand of %u frames (all=%u)", d->nframes, d->all);
+		return -EBADMSG;
+	}
+	for (uint32_t f = 0; f < d->nframes; f++) {
+		if (d->regs[f] > 0x3ff) {
+			set_err(err, errsz, "done: demand register mask %#x", d->regs[f]);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
 /* Everything of a Job but the name (checked on its own for its length). */
 static int check_job(uint64_t job_id, uint32_t start_entry, const void *object, size_t object_len,
 		     char *err, size_t errsz)
@@ -523,6 +539,8 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 	Bpfvc__Wire__Donate donate = BPFVC__WIRE__DONATE__INIT;
 	Bpfvc__Wire__Done done = BPFVC__WIRE__DONE__INIT;
 	Bpfvc__Wire__Finished finished = BPFVC__WIRE__FINISHED__INIT;
+	uint32_t demand_regs[BVC_VIEW_MAX_FRAMES];
+	uint64_t demand_slots[BVC_VIEW_MAX_FRAMES];
 	size_t n, l;
 	void *out;
 	int ret;
@@ -605,8 +623,20 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		if (check_job_id("done", msg->u.done.job_id, err, errsz) ||
 		    check_work_id("done", msg->u.done.work_id, err, errsz))
 			return -EINVAL;
+		if (check_demand(&msg->u.done.demand, err, errsz))
+			return -EINVAL;
 		done.job_id = msg->u.done.job_id;
 		done.work_id = msg->u.done.work_id;
+		done.demand_frames = msg->u.done.demand.nframes;
+		done.demand_all = msg->u.done.demand.all != 0;
+		for (uint32_t f = 0; f < msg->u.done.demand.nframes; f++) {
+			demand_regs[f] = msg->u.done.demand.regs[f];
+			demand_slots[f] = msg->u.done.demand.slots[f];
+		}
+		done.n_demand_regs = msg->u.done.demand.nframes;
+		done.demand_regs = demand_regs;
+		done.n_demand_slots = msg->u.done.demand.nframes;
+		done.demand_slots = demand_slots;
 		env.body_case = BPFVC__WIRE__ENVELOPE__BODY_DONE;
 		env.done = &done;
 		break;
@@ -1608,10 +1638,29 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 			ret = check_work_id("done", env->done->work_id, err, errsz);
 		if (ret)
 			return ret;
+		if (env->done->demand_frames > BVC_VIEW_MAX_FRAMES ||
+		    env->done->n_demand_regs != env->done->demand_frames ||
+		    env->done->n_demand_slots != env->done->demand_frames) {
+			set_err(err, errsz, "done: %u demand frames with %zu register and %zu slot masks",
+				env->done->demand_frames, env->done->n_demand_regs,
+				env->done->n_demand_slots);
+			return -EBADMSG;
+		}
 		msg->kind = BVC_WIRE_DONE;
 		msg->u.done.job_id = env->done->job_id;
 		msg->u.done.work_id = env->done->work_id;
-		return 0;
+		msg->u.done.demand.nframes = env->done->demand_frames;
+		msg->u.done.demand.all = env->done->demand_all;
+		for (uint32_t f = 0; f < env->done->demand_frames; f++) {
+			if (env->done->demand_regs[f] > 0x3ff) {
+				set_err(err, errsz, "done: demand register mask %#x",
+					env->done->demand_regs[f]);
+				return -EBADMSG;
+			}
+			msg->u.done.demand.regs[f] = (uint16_t)env->done->demand_regs[f];
+			msg->u.done.demand.slots[f] = env->done->demand_slots[f];
+		}
+		return check_demand(&msg->u.done.demand, err, errsz) ? -EBADMSG : 0;
 	case BPFVC__WIRE__ENVELOPE__BODY_FINISHED:
 		ret = check_job_id("finished", env->finished->job_id, err, errsz);
 		if (ret)

@@ -208,6 +208,7 @@ int check_alu(struct bvc_env *env, const struct bvc_insn *insn)
 	uint8_t op = bvc_insn_op(insn);
 	bool x = bvc_insn_srcbit(insn) == BVC_X && op != BVC_END && op != BVC_NEG;
 	struct bvc_reg *src = x ? &regs[insn->src] : NULL, konst;
+	int err;
 
 	if (op == BVC_MOV)
 		return check_mov(env, insn);
@@ -232,12 +233,20 @@ int check_alu(struct bvc_env *env, const struct bvc_insn *insn)
 		}
 		if (op == BVC_SUB && bvc_insn_class(insn) == BVC_ALU64)
 			return vrej(env, "R%u tried to subtract pointer from scalar", insn->dst);
+		/* scalar += pointer: the scalar's value becomes an offset. */
+		err = mark_precise(env, insn->dst);
+		if (err)
+			return err;
 		konst = *dst;
 		return adjust_ptr(env, insn, dst, src, &konst);
 	} else if (dst->type != BVC_SCALAR) {
 		if (!x) {
 			mark_reg_known(&konst, (uint64_t)(int64_t)insn->imm);
 			src = &konst;
+		} else if (src->type == BVC_SCALAR) {
+			err = mark_precise(env, insn->src);
+			if (err)
+				return err;
 		}
 		return adjust_ptr(env, insn, dst, dst, src);
 	}

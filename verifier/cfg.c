@@ -74,8 +74,11 @@ next:
 	return 0;
 }
 
-/* Registers an instruction reads and writes. */
-static void insn_use_def(const struct bvc_insn *insn, uint16_t *use, uint16_t *def)
+/* Registers an instruction reads and writes (the kernel's
+ * compute_insn_live_regs: a helper reads the arguments its prototype has,
+ * LD_ABS/LD_IND count as reading everything). */
+static void insn_use_def(const struct bvc_env *env, const struct bvc_insn *insn, uint16_t *use,
+			 uint16_t *def)
 {
 	uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn);
 	bool x = bvc_insn_srcbit(insn) == BVC_X;
@@ -113,15 +116,22 @@ static void insn_use_def(const struct bvc_insn *insn, uint16_t *use, uint16_t *d
 		if (bvc_insn_mode(insn) == BVC_IMM) {
 			*def = R(insn->dst);
 		} else {
-			*use = R(6) | (bvc_insn_mode(insn) == BVC_IND ? R(insn->src) : 0);
-			*def = CALLER_SAVED;
+			/* It may end the program: everything is read. */
+			*use = 0xffff;
 		}
 		break;
 	case BVC_JMP:
 	case BVC_JMP32:
 		if (op == BVC_CALL) {
+			const struct bvc_helper_proto *fn;
+
 			*use = ARG_REGS;
 			*def = CALLER_SAVED;
+			if (insn->src == 0 && !bvc_helper_proto_get(insn->imm, env->prog->type, &fn)) {
+				*use = 0;
+				for (int a = 0; a < 5 && fn->args[a] != BVC_ARG_NONE; a++)
+					*use |= R(a + 1);
+			}
 		} else if (op == BVC_EXIT) {
 			*use = R(0);
 		} else if (op != BVC_JA && op != BVC_JCOND) {
@@ -183,13 +193,20 @@ static int mark_reachable(struct bvc_env *env, uint8_t *reached)
 		if (is_pseudo_call(insn) || is_pseudo_func(insn)) {
 			succ[n++] = (uint32_t)((int64_t)i + insn->imm + 1);
 			env->aux[i].prune_point = true;
+			/* The callee's entry: a branch target, as the kernel's. */
+			if (is_pseudo_call(insn) && succ[n - 1] < env->cnt)
+				env->aux[succ[n - 1]].prune_point = true;
 		}
 		if ((cls == BVC_JMP || cls == BVC_JMP32) && op == BVC_CALL)
 			env->aux[i + 1 < env->cnt ? i + 1 : i].prune_point = true;
 		else if ((cls == BVC_JMP || cls == BVC_JMP32) && op == BVC_JA)
 			env->aux[succ[0]].prune_point = true;
-		else if ((cls == BVC_JMP || cls == BVC_JMP32) && op != BVC_EXIT)
+		else if ((cls == BVC_JMP || cls == BVC_JMP32) && op != BVC_EXIT) {
+			/* The branch and its target (where paths join). */
 			env->aux[i].prune_point = true;
+			if (succ[1] < env->cnt)
+				env->aux[succ[1]].prune_point = true;
+		}
 		for (int k = 0; k < n; k++) {
 			if (succ[k] >= env->cnt)
 				continue; /* the ISA pass refused these */
@@ -222,7 +239,7 @@ static void compute_liveness(struct bvc_env *env)
 			for (int k = 0; k < n; k++)
 				if (succ[k] < env->cnt)
 					out |= env->aux[succ[k]].live_regs;
-			insn_use_def(&env->insns[i], &use, &def);
+			insn_use_def(env, &env->insns[i], &use, &def);
 			in = (uint16_t)(use | (out & ~def));
 			if (in != env->aux[i].live_regs) {
 				env->aux[i].live_regs = in;

@@ -340,6 +340,20 @@ static int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 		src = &konst;
 	}
 
+	if (x && (src->type == BVC_PTR_STACK || dst->type == BVC_PTR_STACK)) {
+		/* A walk back through here must not chase stack pointers. */
+		int err = hist_push(env, (src->type == BVC_PTR_STACK ? BVC_HIST_SRC_STACK : 0) |
+					 (dst->type == BVC_PTR_STACK ? BVC_HIST_DST_STACK : 0), 0);
+
+		if (err)
+			return err;
+	} else if (!x && dst->type == BVC_PTR_STACK) {
+		int err = hist_push(env, BVC_HIST_DST_STACK, 0);
+
+		if (err)
+			return err;
+	}
+
 	if (dst->type == BVC_SCALAR && src->type == BVC_SCALAR) {
 		pred = bvc_scalar_branch_taken(&dst->var, &src->var, op, is32);
 	} else if (!is32 && (op == BVC_JEQ || op == BVC_JNE) && src->type == BVC_SCALAR &&
@@ -349,15 +363,34 @@ static int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 		pred = op == BVC_JNE;
 	}
 
-	if (pred == 1) {
-		env->insn_idx = target;
-		return 1;
-	}
-	if (pred == 0) {
-		env->insn_idx++;
+	if (pred >= 0) {
+		/* The path depends on the values that decided the branch. */
+		int err = dst->type == BVC_SCALAR ? mark_precise(env, insn->dst) : 0;
+
+		if (!err && x && src->type == BVC_SCALAR)
+			err = mark_precise(env, insn->src);
+		if (err)
+			return err;
+		env->insn_idx = pred ? target : env->insn_idx + 1;
 		return 1;
 	}
 
+	/* Scalars linked to either side are refined too: remember which, for
+	 * the walk back (both branches share the entry). */
+	{
+		uint64_t linked = 0;
+		uint32_t flags = 0;
+		int err = 0;
+
+		if (x && src->type == BVC_SCALAR && src->id)
+			collect_linked(env, src->id, &linked, &flags);
+		if (dst->type == BVC_SCALAR && dst->id)
+			collect_linked(env, dst->id, &linked, &flags);
+		if ((linked & 0xf) > 1 || flags)
+			err = hist_push(env, flags, linked);
+		if (err)
+			return err;
+	}
 	other = push_stack(env, target, env->insn_idx);
 	if (!other)
 		return env->rejected ? -EACCES : -ENOMEM;
@@ -383,6 +416,7 @@ static int check_size_arg(struct bvc_env *env, uint32_t regno, uint8_t kind, uin
 {
 	struct bvc_reg *reg = &cur_regs(env)[regno];
 	bool zero_ok = kind == BVC_ARG_CONST_SIZE_OR_ZERO;
+	int err;
 
 	if (reg->type != BVC_SCALAR)
 		return vrej(env, "R%u type=%s expected=scalar", regno, rtype_name(reg));
@@ -396,8 +430,10 @@ static int check_size_arg(struct bvc_env *env, uint32_t regno, uint8_t kind, uin
 	if (reg->var.umax >= BVC_MAX_VAR_OFF)
 		return vrej(env, "R%u unbounded memory access, use 'var &= const' or 'if (var < const)'",
 			    regno);
-	return check_mem_region(env, mem_regno, reg->var.umax, mem_write,
-				zero_ok && reg->var.umin == 0, pkt_ok, null_ok);
+	err = check_mem_region(env, mem_regno, reg->var.umax, mem_write,
+			       zero_ok && reg->var.umin == 0, pkt_ok, null_ok);
+	/* The access was checked against the size's bounds. */
+	return err ? err : mark_precise(env, regno);
 }
 
 static bool is_acquired(const struct bvc_state *st, uint32_t id)
@@ -431,28 +467,38 @@ static void invalidate_pkt_pointers(struct bvc_state *st)
 }
 
 /*
- * The key of an array lookup when it is a constant on the stack: Linux
- * 6.18 then knows an in-range lookup cannot return NULL. -1 when unknown.
+ * The key of an array map helper when it is a constant on the stack (in
+ * *@key, else -1): Linux 6.18 then knows an in-range lookup cannot return
+ * NULL. A spilled constant it relies on becomes precise.
  */
-static int64_t const_map_key(struct bvc_env *env, const struct bvc_reg *key, uint32_t key_size)
+static int const_map_key(struct bvc_env *env, const struct bvc_reg *key, uint32_t key_size,
+			 int64_t *out)
 {
 	const struct bvc_frame *fr = env->cur->frames[key->frameno];
 	int64_t addr;
 	const struct bvc_slot *s;
 	bool zero = true;
 
+	*out = -1;
 	if (key->type != BVC_PTR_STACK || key_size != 4 || !bvc_scalar_is_const(&key->var))
-		return -1;
+		return 0;
 	addr = (int64_t)key->var.var_off.value + key->off;
 	if (addr >= 0 || addr < -BVC_STACK_SIZE || addr % 4 || (uint32_t)((-addr - 1) / 8) >= fr->nslots)
-		return -1;
+		return 0;
 	s = &fr->slots[(-addr - 1) / 8];
-	if (addr % 8 == 0 && s->stype[0] == BVC_STACK_SPILL && s->stype[3] == BVC_STACK_SPILL &&
-	    s->spilled.type == BVC_SCALAR && bvc_scalar_is_const(&s->spilled.var))
-		return (uint32_t)s->spilled.var.var_off.value;
 	for (int i = 0; i < 4; i++)
 		zero &= s->stype[(addr + 8 * ((-addr - 1) / 8 + 1)) + i] == BVC_STACK_ZERO;
-	return zero ? 0 : -1;
+	if (zero) {
+		*out = 0;
+		return 0;
+	}
+	if (addr % 8 == 0 && s->stype[0] == BVC_STACK_SPILL && s->stype[3] == BVC_STACK_SPILL &&
+	    s->stype[4] != BVC_STACK_SPILL && s->spilled.type == BVC_SCALAR &&
+	    bvc_scalar_is_const(&s->spilled.var)) {
+		*out = (uint32_t)s->spilled.var.var_off.value;
+		return mark_precise_slot(env, key->frameno, (uint32_t)((-addr - 1) / 8));
+	}
+	return 0;
 }
 
 /* ARG_PTR_TO_INT/LONG are MEM_ALIGNED: the whole address is a multiple
@@ -529,8 +575,13 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 					       false, false, true, false);
 			if (err)
 				return err;
-			if (kind == BVC_ARG_MAP_KEY)
-				const_key = const_map_key(env, reg, env->img->maps[map].key_size);
+			if (kind == BVC_ARG_MAP_KEY &&
+			    (env->img->maps[map].type == BVC_MAP_ARRAY ||
+			     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY)) {
+				err = const_map_key(env, reg, env->img->maps[map].key_size, &const_key);
+				if (err)
+					return err;
+			}
 			break;
 		case BVC_ARG_MEM:
 		case BVC_ARG_MEM_OR_NULL:
@@ -542,6 +593,13 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 					      name ? name : "?", insn->imm);
 			if (regs[regno + 1].type == BVC_NOT_INIT)
 				return vrej(env, "R%u !read_ok", regno + 1);
+			if (kind == BVC_ARG_MEM_OR_NULL && reg->type == BVC_SCALAR &&
+			    bvc_scalar_is_const(&reg->var) && reg->var.var_off.value == 0) {
+				/* NULL is fine here only because it is 0. */
+				err = mark_precise(env, regno);
+				if (err)
+					return err;
+			}
 			err = check_size_arg(env, regno + 1, fn->args[a + 1], regno,
 					     kind == BVC_ARG_UNINIT_MEM || kind == BVC_ARG_MEM_RW, pkt_ok,
 					     kind == BVC_ARG_MEM_OR_NULL);
@@ -573,6 +631,9 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			if (!bvc_scalar_is_const(&reg->var))
 				return vrej(env, "R%u is not a known constant'", regno);
 			alloc_size = reg->var.var_off.value;
+			err = mark_precise(env, regno);
+			if (err)
+				return err;
 			break;
 		case BVC_ARG_PTR_TO_INT:
 		case BVC_ARG_PTR_TO_LONG:
@@ -590,6 +651,14 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		}
 	}
 
+	if (insn->imm == 12 /* tail_call */ && map >= 0 && regs[3].type == BVC_SCALAR &&
+	    bvc_scalar_is_const(&regs[3].var) &&
+	    regs[3].var.var_off.value < env->img->maps[map].max_entries) {
+		/* As the kernel, which then jumps straight to that slot. */
+		err = mark_precise(env, 3);
+		if (err)
+			return err;
+	}
 	if (release_ref)
 		release_reference(env->cur, release_ref);
 	if (map >= 0) {
@@ -724,9 +793,14 @@ static int check_exit(struct bvc_env *env, bool *path_done)
 	if (bvc_prog_ret_range(env->prog->type, env->prog->expected_attach_type, &lo, &hi)) {
 		char buf[128];
 
+		int err;
+
 		if (r0->type != BVC_SCALAR)
 			return vrej(env, "At program exit the register R0 is not a known value (%s)",
 				    rtype_name(r0));
+		err = mark_precise(env, 0);
+		if (err)
+			return err;
 		if (r0->var.smin < lo || r0->var.smax > hi) {
 			bvc_scalar_snprint(buf, sizeof(buf), &r0->var);
 			return vrej(env, "At program exit the register R0 has %s should have been in [%lld, %lld]",
@@ -893,6 +967,7 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 	uint64_t start = env->processed;
 
 	for (;;) {
+		uint32_t at;
 		int ret;
 
 		if (!env->cur && !pop_next(env))
@@ -906,6 +981,7 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 			env->processed++;
 		env->aux[env->insn_idx].seen = true;
 
+		env->hist_open = false;
 		ret = is_state_visited(env, env->insn_idx);
 		if (ret < 0)
 			return ret;
@@ -914,6 +990,9 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 			end_path(env);
 			continue;
 		}
+		ret = hist_arrive(env);
+		if (ret < 0)
+			return ret;
 		if (env->opts.log_level >= 2) {
 			char text[BVC_DISASM_TEXT_MAX];
 
@@ -921,8 +1000,11 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 			vlog(env, "%u: (%02x) %s\n", env->insn_idx, env->insns[env->insn_idx].code, text);
 		}
 
-		env->prev_insn_idx = env->insn_idx;
+		/* prev_insn_idx stays the previous instruction while this one
+		 * runs: its history entries point back there. */
+		at = env->insn_idx;
 		ret = do_insn(env);
+		env->prev_insn_idx = at;
 		if (ret < 0)
 			return ret;
 		if (ret == 0)
@@ -1043,6 +1125,7 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	fr->regs[1].type = BVC_PTR_CTX;
 	mark_reg_known(&fr->regs[BVC_REG_FP], 0);
 	fr->regs[BVC_REG_FP].type = BVC_PTR_STACK;
+	env->prev_insn_idx = BVC_HIST_NONE;
 	if (!with_entry) {
 		state_free(env->cur);
 		env->cur = NULL;
@@ -1158,6 +1241,7 @@ size_t bvc_engine_pending(const struct bvc_engine *eng)
 int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out)
 {
 	struct bvc_env *env = &eng->env;
+	struct bvc_state *path;
 	struct bvc_work *w;
 
 	if (eng->early || env->rejected || !env->npending)
@@ -1180,25 +1264,62 @@ int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out)
 	w->st = env->pending[0].st;
 	w->insn = env->pending[0].insn;
 	w->prev_insn = env->pending[0].prev_insn;
+	w->id = ++env->next_work_id;
+	/* The placeholder keeps the item's path since its parent checkpoint:
+	 * a precision demand continues its walk from there. */
+	path = calloc(1, sizeof(*path));
+	if (!path) {
+		free(w);
+		return -ENOMEM;
+	}
 	memmove(env->pending, env->pending + 1, (env->npending - 1) * sizeof(*env->pending));
 	env->npending--;
-	w->id = ++env->next_work_id;
-	env->donated[env->ndonated++] = (struct bvc_donation){ w->id, w->st->parent };
+	path->hist = w->st->hist;
+	path->nhist = path->cap_hist = w->st->nhist;
+	path->first_insn = w->st->first_insn;
+	path->last_insn = w->prev_insn;
+	path->insn_idx = w->insn;
+	path->curframe = w->st->curframe;
+	w->st->hist = NULL;
+	w->st->nhist = w->st->cap_hist = 0;
+	env->donated[env->ndonated++] = (struct bvc_donation){ w->id, w->st->parent, path };
 	w->st->parent = NULL; /* the parent lives in this engine only */
 	*out = w;
 	return 0;
 }
 
-int bvc_engine_work_done(struct bvc_engine *eng, uint64_t work_id)
+int bvc_engine_work_done(struct bvc_engine *eng, uint64_t work_id,
+			 const struct bvc_precision_demand *demand)
 {
 	struct bvc_env *env = &eng->env;
 
 	for (uint32_t i = 0; i < env->ndonated; i++) {
-		if (env->donated[i].id != work_id)
+		struct bvc_donation *d = &env->donated[i];
+
+		if (d->id != work_id)
 			continue;
-		if (env->donated[i].parent)
-			update_branch_counts(env, env->donated[i].parent);
-		env->donated[i] = env->donated[--env->ndonated];
+		if (demand && (demand->nframes || demand->all)) {
+			struct bvc_prec_mask m = { .all = demand->all };
+			int err;
+
+			/* Masks for other frames than the item's cannot be
+			 * followed: everything, then (sound, prunes less). */
+			if (demand->nframes != d->path->curframe + 1)
+				m.all = true;
+			for (uint32_t f = 0; f < demand->nframes && f < BVC_MAX_FRAMES; f++) {
+				m.regs[f] = demand->regs[f] & 0x3ff;
+				m.slots[f] = demand->slots[f];
+			}
+			/* Applied before the count drops: the parent must not
+			 * be finished without what its subtree needed. */
+			err = apply_demand(env, d->path, d->parent, &m);
+			if (err)
+				return err;
+		}
+		if (d->parent)
+			update_branch_counts(env, d->parent);
+		state_free(d->path);
+		*d = env->donated[--env->ndonated];
 		return 0;
 	}
 	return -ENOENT;
@@ -1249,12 +1370,23 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 		return -ENOMEM;
 	anchor->branches = 1;
 	anchor->anchor_id = w->id;
+	anchor->curframe = w->st->curframe; /* the frames its demand covers */
+	anchor->demand = calloc(1, sizeof(*anchor->demand));
+	if (!anchor->demand) {
+		free(anchor);
+		return -ENOMEM;
+	}
 	err = list_push(&env->anchors, anchor);
 	if (err) {
-		free(anchor);
+		state_free(anchor);
 		return err;
 	}
 	w->st->parent = anchor;
+	/* A fresh segment of the path starts at the item, and what is
+	 * precise is for this engine's checkpoints to learn. */
+	w->st->nhist = 0;
+	w->st->first_insn = w->insn;
+	for_each_reg(w->st, reg, { reg->precise = false; });
 	m = max_id(w->st);
 	if (m > env->id_gen)
 		env->id_gen = m;
@@ -1265,13 +1397,33 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 	return 0;
 }
 
-int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id)
+int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id,
+			 struct bvc_precision_demand *demand)
 {
 	struct bvc_env *env = &eng->env;
+	const struct bvc_state *anchor;
+	const struct bvc_prec_mask *m;
+	bool any;
 
-	if (eng->early || !env->ndone)
+	if (eng->early || !env->done.n)
 		return -ENOENT;
-	*work_id = env->done_ids[--env->ndone];
+	anchor = env->done.v[--env->done.n];
+	*work_id = anchor->anchor_id;
+	if (!demand)
+		return 0;
+	memset(demand, 0, sizeof(*demand));
+	m = anchor->demand;
+	any = m->all;
+	for (uint32_t f = 0; f <= anchor->curframe; f++)
+		any |= m->regs[f] || m->slots[f];
+	if (!any)
+		return 0;
+	demand->nframes = anchor->curframe + 1;
+	demand->all = m->all;
+	for (uint32_t f = 0; f <= anchor->curframe; f++) {
+		demand->regs[f] = m->regs[f];
+		demand->slots[f] = m->slots[f];
+	}
 	return 0;
 }
 
@@ -1557,6 +1709,66 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		env->log_len = env->log_cap = 0;
 	}
 	return err;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct bvc_state *x = *(const struct bvc_state *const *)a;
+	const struct bvc_state *y = *(const struct bvc_state *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int bvc_engine_precision_dump(const struct bvc_engine *eng, char **out)
+{
+	const struct bvc_env *env = &eng->env;
+	struct bvc_checkpoint_list all = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err = 0;
+
+	*out = NULL;
+	for (uint32_t i = 0; env->explored && i < env->cnt && !err; i++)
+		for (uint32_t k = 0; k < env->explored[i].n && !err; k++)
+			err = list_push(&all, env->explored[i].v[k]);
+	for (uint32_t k = 0; k < env->retired.n && !err; k++)
+		err = list_push(&all, env->retired.v[k]);
+	f = err ? NULL : open_memstream(&buf, &len);
+	if (!f) {
+		free(all.v);
+		return -ENOMEM;
+	}
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), by_seq);
+	for (uint32_t k = 0; k < all.n; k++) {
+		const struct bvc_state *st = all.v[k];
+
+		fprintf(f, "%llu@%u", (unsigned long long)st->seq, st->insn_idx);
+		for (uint32_t fr = 0; fr <= st->curframe; fr++) {
+			const struct bvc_frame *frame = st->frames[fr];
+			unsigned int regs = 0;
+			unsigned long long slots = 0;
+
+			for (int r = 0; r < BVC_MAX_REG; r++)
+				if (frame->regs[r].type == BVC_SCALAR && frame->regs[r].precise)
+					regs |= 1u << r;
+			for (uint32_t sl = 0; sl < frame->nslots && sl < 64; sl++)
+				if (frame->slots[sl].stype[0] == BVC_STACK_SPILL &&
+				    frame->slots[sl].spilled.type == BVC_SCALAR &&
+				    frame->slots[sl].spilled.precise)
+					slots |= 1ull << sl;
+			fprintf(f, " f%u r=%#x s=%#llx", fr, regs, slots);
+		}
+		fputc('\n', f);
+	}
+	free(all.v);
+	if (fclose(f)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*out = buf;
+	return 0;
 }
 
 void bvc_engine_free(struct bvc_engine *eng)

@@ -6,6 +6,7 @@
  *   alu.c     ALU on scalars and pointers
  *   mem.c     loads, stores, atomics and helper memory arguments
  *   prune.c   checkpoints, states_equal, branch counts
+ *   precise.c precision tracking: path history and backtracking
  *   cfg.c     static passes: reachability, prune points, register liveness
  *   state.c   copying, freeing and printing states
  *
@@ -69,6 +70,37 @@ struct bvc_frame {
 	uint32_t stack_depth;  /* deepest byte touched below fp */
 };
 
+/*
+ * One remembered step of a state's path since its parent checkpoint (the
+ * kernel's insn history): the first instruction of the segment, every
+ * instruction reached other than by falling through, and instructions
+ * whose backtracking needs more than their encoding (a spill or fill, the
+ * scalars linked at a branch). Backtracking reads it from the end.
+ */
+struct bvc_hist {
+	uint32_t idx;          /* the instruction */
+	uint32_t prev;         /* the one executed before it (BVC_HIST_NONE: none) */
+	uint32_t flags;        /* BVC_HIST_* */
+	uint64_t linked;       /* scalars sharing an id at a branch (precise.c packs them) */
+};
+
+#define BVC_HIST_NONE UINT32_MAX
+#define BVC_HIST_STACK (1u << 0)     /* a spill or fill of slot SPI of frame FRAME */
+#define BVC_HIST_SRC_STACK (1u << 1) /* a branch's source register is a stack pointer */
+#define BVC_HIST_DST_STACK (1u << 2) /* ... its destination register */
+#define BVC_HIST_LINKED_MANY (1u << 3) /* more linked scalars than @linked holds */
+#define BVC_HIST_FRAME(f) (((f) >> 8) & 0x7)
+#define BVC_HIST_SPI(f) (((f) >> 16) & 0x3f)
+#define BVC_HIST_STACK_AT(frame, spi) (BVC_HIST_STACK | (uint32_t)(frame) << 8 | (uint32_t)(spi) << 16)
+
+/* Registers and stack slots, per frame, whose values must be precise: the
+ * backtracking mask, and the demand a work item's root passes on. */
+struct bvc_prec_mask {
+	uint16_t regs[BVC_MAX_FRAMES];
+	uint64_t slots[BVC_MAX_FRAMES];
+	bool all;              /* every scalar (backtracking could not follow) */
+};
+
 struct bvc_state {
 	struct bvc_frame *frames[BVC_MAX_FRAMES];
 	uint32_t curframe;     /* index of the innermost frame */
@@ -82,6 +114,15 @@ struct bvc_state {
 	uint64_t anchor_id;    /* an accepted work item's root: done when branches hit 0 */
 	uint32_t hit_cnt;      /* (checkpoints) paths pruned against it */
 	uint32_t miss_cnt;     /* (checkpoints) comparisons that failed */
+	/* The path since the parent checkpoint, for precision backtracking:
+	 * instructions first_insn .. last_insn (checkpoints) or .. the
+	 * current one, with the history of the steps between. */
+	struct bvc_hist *hist;
+	uint32_t nhist, cap_hist;
+	uint32_t first_insn;
+	uint32_t last_insn;
+	struct bvc_prec_mask *demand; /* (work item roots) precision asked of the owner */
+	uint64_t seq;          /* (checkpoints) creation order, from 1 */
 };
 
 /* A state waiting to be explored: the taken side of a branch. */
@@ -137,6 +178,8 @@ struct bvc_env {
 	uint32_t insn_idx, prev_insn_idx;
 	uint32_t id_gen;       /* last id handed out */
 	uint32_t max_stack;    /* deepest call chain's stack (check_max_stack_depth) */
+	bool hist_open;        /* cur's last history entry is this instruction's */
+	uint64_t precise_walks, precise_fallbacks; /* backtracking statistics */
 
 	uint64_t processed;    /* instructions processed (the kernel's insn_processed) */
 	uint64_t jmps_processed, prev_jmps, prev_insns;
@@ -151,11 +194,14 @@ struct bvc_env {
 
 	/* Splitting (bpfvc/engine.h): donated items' placeholders, accepted
 	 * items' anchors and which of those finished. */
-	struct bvc_donation { uint64_t id; struct bvc_state *parent; } *donated;
+	struct bvc_donation {
+		uint64_t id;
+		struct bvc_state *parent;
+		struct bvc_state *path; /* the item's segment: history, first and last insn */
+	} *donated;
 	uint32_t ndonated, cap_donated;
 	struct bvc_checkpoint_list anchors;
-	uint64_t *done_ids;
-	uint32_t ndone, cap_done;
+	struct bvc_checkpoint_list done; /* anchors whose subtree finished, not yet polled */
 	uint64_t next_work_id;
 
 	/* Kernel-style log, when asked for. */
@@ -187,6 +233,7 @@ bool is_pointer(const struct bvc_reg *reg);
 bool is_pkt_pointer(const struct bvc_reg *reg);
 const char *rtype_name(const struct bvc_reg *reg);
 void log_state(struct bvc_env *env, const struct bvc_state *st);
+void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
 
 /* cfg.c */
 int check_cfg(struct bvc_env *env);
@@ -204,7 +251,17 @@ int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, int size,
 		     int value_regno, bool sign_ext);
 int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
 			 int32_t off, int size, bool write, const struct bvc_reg *value,
-			 struct bvc_reg *dst, bool sign_ext);
+			 int value_regno, struct bvc_reg *dst, bool sign_ext);
+
+/* precise.c */
+int hist_push(struct bvc_env *env, uint32_t flags, uint64_t linked);
+int hist_arrive(struct bvc_env *env);
+void collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked, uint32_t *flags);
+int mark_precise(struct bvc_env *env, uint32_t regno);
+int mark_precise_slot(struct bvc_env *env, uint32_t frameno, uint32_t spi);
+int propagate_precision(struct bvc_env *env, const struct bvc_state *old);
+int apply_demand(struct bvc_env *env, const struct bvc_state *path, struct bvc_state *parent,
+		 const struct bvc_prec_mask *demand);
 
 /* prune.c */
 int is_state_visited(struct bvc_env *env, uint32_t insn);

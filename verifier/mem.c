@@ -163,7 +163,7 @@ static void save_register_state(struct bvc_slot *s, const struct bvc_reg *value,
 }
 
 static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
-		       int size, const struct bvc_reg *value)
+		       int size, const struct bvc_reg *value, int value_regno)
 {
 	struct bvc_frame *fr = reg_frame(env, reg);
 	bool zero = value && value->type == BVC_SCALAR && bvc_scalar_is_const(&value->var) &&
@@ -177,8 +177,12 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 		return err;
 	if (!bvc_scalar_is_const(&reg->var)) {
 		/* Every byte the access may touch could now be anything; a
-		 * zero keeps only bytes that were zero already zero. */
-		return mark_stack_bytes(env, fr, lo, hi, zero ? BVC_STACK_KEEP_ZERO : BVC_STACK_MISC);
+		 * zero keeps only bytes that were zero already zero - and
+		 * then the zero is relied on. */
+		err = mark_stack_bytes(env, fr, lo, hi, zero ? BVC_STACK_KEEP_ZERO : BVC_STACK_MISC);
+		if (!err && zero && value_regno >= 0)
+			err = mark_precise(env, (uint32_t)value_regno);
+		return err;
 	}
 	err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
@@ -190,7 +194,7 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 		/* Scalars (and immediates) at a slot's start are spills of
 		 * @size bytes: a fill of the same size restores them. */
 		save_register_state(s, value, size);
-		return 0;
+		return hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
 	}
 	if (value && is_pointer(value)) {
 		if (size != 8)
@@ -198,11 +202,17 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 		if (value->type == BVC_PTR_STACK && reg->frameno != env->cur->curframe)
 			return vrej(env, "cannot spill pointers to stack into stack frame of the caller");
 		save_register_state(s, value, 8);
-		return 0;
+		return hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
 	}
 	/* Plain bytes: a write into a spilled slot destroys the spill. */
 	if (s->stype[0] == BVC_STACK_SPILL)
 		scrub_spill(s);
+	if (zero && value_regno >= 0) {
+		/* ZERO bytes, not a spill: the register must stay zero. */
+		err = mark_precise(env, (uint32_t)value_regno);
+		if (err)
+			return err;
+	}
 	return mark_stack_bytes(env, fr, lo, hi, zero ? BVC_STACK_ZERO : BVC_STACK_MISC);
 }
 
@@ -250,9 +260,10 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	while (spill_size < 8 && s->stype[spill_size] == BVC_STACK_SPILL)
 		spill_size++;
 	if (size == 8 && spill_size == 8) {
-		if (dst)
-			*dst = s->spilled;
-		return 0;
+		if (!dst)
+			return 0;
+		*dst = s->spilled;
+		return hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
 	}
 	if (s->spilled.type != BVC_SCALAR)
 		return vrej(env, "invalid size of register fill");
@@ -263,6 +274,9 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 		*dst = s->spilled;
 		if (reg_width(&s->spilled) > size * 8)
 			dst->id = 0;
+		err = hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
+		if (err)
+			return err;
 		goto coerce;
 	}
 	for (int32_t a = lo; a < hi; a++) {
@@ -271,11 +285,18 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 		spill_cnt += t == BVC_STACK_SPILL;
 		zero_cnt += t == BVC_STACK_ZERO;
 	}
-	if ((spill_cnt == size && bvc_scalar_is_const(&s->spilled.var) &&
-	     s->spilled.var.var_off.value == 0) || zero_cnt == size)
+	if (spill_cnt == size && bvc_scalar_is_const(&s->spilled.var) &&
+	    s->spilled.var.var_off.value == 0) {
+		/* Still a fill: the zero came from the spilled register. */
 		mark_reg_known(dst, 0);
-	else
+		err = hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
+		if (err)
+			return err;
+	} else if (zero_cnt == size) {
+		mark_reg_known(dst, 0);
+	} else {
 		mark_reg_unknown(dst);
+	}
 coerce:
 	if (dst && size < 8 && dst->type == BVC_SCALAR) {
 		if (sign_ext) {
@@ -477,12 +498,13 @@ int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, int size,
 	if (value && reg.type == BVC_PTR_STACK && value->type == BVC_SCALAR && !value->id &&
 	    !bvc_scalar_is_const(&value->var) && reg_width(value) <= size * 8)
 		value->id = ++env->id_gen;
-	return check_mem_access_reg(env, regno, &reg, off, size, write, value, dst, sign_ext);
+	return check_mem_access_reg(env, regno, &reg, off, size, write, value,
+				    write ? value_regno : -1, dst, sign_ext);
 }
 
 int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
 			 int32_t off, int size, bool write, const struct bvc_reg *value,
-			 struct bvc_reg *dst, bool sign_ext)
+			 int value_regno, struct bvc_reg *dst, bool sign_ext)
 {
 	int err;
 
@@ -505,7 +527,7 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 			return vrej(env, "verifier bug: R%u points into a dead frame", regno);
 		/* @off now includes the pointer's fixed offset, as the
 		 * kernel's stack checks and messages expect. */
-		return write ? stack_write(env, regno, reg, off, size, value)
+		return write ? stack_write(env, regno, reg, off, size, value, value_regno)
 			     : stack_read(env, regno, reg, off, size, dst, sign_ext);
 	case BVC_PTR_MAP_VALUE:
 		if (reg->maybe_null)
@@ -564,7 +586,7 @@ int check_store(struct bvc_env *env, const struct bvc_insn *insn)
 	if (size < 8)
 		bvc_scalar_coerce(&imm.var, size);
 	return check_mem_access_reg(env, insn->dst, &regs[insn->dst], insn->off, size, true, &imm,
-				    NULL, false);
+				    -1, NULL, false);
 }
 
 int check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
@@ -591,16 +613,17 @@ int check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
 	 * register that receives the old value (a fill: a spilled pointer
 	 * comes back as that pointer); then write the same bytes, through
 	 * the destination register as it is after the fetch. */
-	err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, false, NULL, NULL, false);
+	err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, false, NULL, -1, NULL, false);
 	if (!err && (insn->imm & BVC_FETCH)) {
 		struct bvc_reg base = *dst;
 
 		load_reg = insn->imm == BVC_CMPXCHG ? 0 : insn->src;
-		err = check_mem_access_reg(env, insn->dst, &base, insn->off, size, false, NULL,
+		err = check_mem_access_reg(env, insn->dst, &base, insn->off, size, false, NULL, -1,
 					   &regs[load_reg], false);
 	}
 	if (!err)
-		err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, true, NULL, NULL, false);
+		err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, true, NULL, -1, NULL,
+					   false);
 	return err;
 }
 

@@ -9,8 +9,9 @@
  * and stack slot of cur is included in old's (states_equal). A checkpoint
  * still being explored is only compared exactly, to detect infinite loops.
  *
- * Until precision tracking lands every scalar is compared as if precise:
- * sound, prunes less than the kernel.
+ * Scalars: an imprecise scalar of old matches any scalar - nothing below
+ * old depended on its value (precise.c marks the ones that did, before old
+ * is finished). A path pruned here inherits old's precise set.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -68,6 +69,8 @@ static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct
 
 	switch (old->type) {
 	case BVC_SCALAR:
+		if (!old->precise)
+			return true;
 		return bvc_scalar_within(&old->var, &cur->var) && check_scalar_ids(old->id, cur->id, m);
 	case BVC_PTR_PACKET:
 	case BVC_PTR_PACKET_META:
@@ -88,6 +91,24 @@ static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct
 	}
 }
 
+/* A full 8-byte scalar spill of @s, or NULL. */
+static const struct bvc_reg *spilled_scalar64(const struct bvc_slot *s)
+{
+	for (int i = 0; i < 8; i++)
+		if (s->stype[i] != BVC_STACK_SPILL)
+			return NULL;
+	return s->spilled.type == BVC_SCALAR ? &s->spilled : NULL;
+}
+
+/* Never-written or unknown bytes only: reads give an unknown scalar. */
+static bool slot_all_misc(const struct bvc_slot *s)
+{
+	for (int i = 0; i < 8; i++)
+		if (s->stype[i] != BVC_STACK_MISC && s->stype[i] != BVC_STACK_INVALID)
+			return false;
+	return true;
+}
+
 static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, struct bvc_idmap *m,
 		      bool exact)
 {
@@ -96,9 +117,20 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 		const struct bvc_slot *cs = s < cur->nslots ? &cur->slots[s] : NULL;
 		static const uint8_t invalid[8];
 		const uint8_t *ct = cs ? cs->stype : invalid;
+		const struct bvc_reg *old_spill = spilled_scalar64(os);
 
 		bool cur_ptr_spill = cs && cs->stype[0] == BVC_STACK_SPILL && is_pointer(&cs->spilled);
 
+		/* A scalar spill against unknown bytes: a fill of those gives
+		 * an unknown scalar, fine where old's value was not needed. */
+		if (!exact && old_spill && cs && slot_all_misc(cs)) {
+			struct bvc_reg unknown;
+
+			mark_reg_unknown(&unknown);
+			if (!regsafe(old_spill, &unknown, m, false))
+				return false;
+			continue;
+		}
 		for (int i = 0; i < 8; i++) {
 			/* Privileged: any bytes are fine where old had unknown
 			 * bytes - but not a pointer, which old never had to
@@ -171,17 +203,10 @@ void update_branch_counts(struct bvc_env *env, struct bvc_state *st)
 		if (--st->branches)
 			break;
 		if (st->anchor_id) {
-			/* An accepted work item's subtree is finished here. */
-			if (env->ndone == env->cap_done) {
-				uint32_t cap = env->cap_done ? env->cap_done * 2 : 16;
-				uint64_t *v = realloc(env->done_ids, cap * sizeof(*v));
-
-				if (!v)
-					return; /* the item then never reports done: safe */
-				env->done_ids = v;
-				env->cap_done = cap;
-			}
-			env->done_ids[env->ndone++] = st->anchor_id;
+			/* An accepted work item's subtree is finished here.
+			 * No memory: the item then never reports done, safe. */
+			(void)list_push(&env->done, st);
+			return;
 		}
 		st = st->parent;
 	}
@@ -210,8 +235,12 @@ int list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
 int is_state_visited(struct bvc_env *env, uint32_t insn)
 {
 	struct bvc_checkpoint_list *l = &env->explored[insn];
-	bool add = env->jmps_processed - env->prev_jmps >= 2 &&
-		   env->processed - env->prev_insns >= 8;
+	/* BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point; and one
+	 * whenever the path's history since the last grew long, so
+	 * precision walks (and the copies pending branches make) stay short. */
+	bool force = ((env->opts.prog_flags | env->prog->prog_flags) & 8u) || env->cur->nhist > 40;
+	bool add = force || (env->jmps_processed - env->prev_jmps >= 2 &&
+			     env->processed - env->prev_insns >= 8);
 	struct bvc_state *cp;
 	int err;
 
@@ -225,12 +254,15 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 			/* Still being explored: we are in a loop through it. */
 			if (states_equal(env, old, env->cur, true))
 				return vrej(env, "infinite loop detected at insn %u", insn);
-			if (env->jmps_processed - env->prev_jmps < 20 &&
+			if (!force && env->jmps_processed - env->prev_jmps < 20 &&
 			    env->processed - env->prev_insns < 100)
 				add = false;
 		} else if (states_equal(env, old, env->cur, false)) {
 			old->hit_cnt++;
-			return 1;
+			err = hist_arrive(env);
+			if (!err)
+				err = propagate_precision(env, old);
+			return err ? err : 1;
 		}
 		/* The kernel's heuristic: a checkpoint that keeps missing is
 		 * unlikely to help; drop it from the list (it may still be a
@@ -251,6 +283,7 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 	if (!cp)
 		return -ENOMEM;
 	cp->insn_idx = insn;
+	cp->last_insn = env->prev_insn_idx;
 	cp->branches = 1;
 	/* Checkpoints are compared, never resumed: no trail needed. */
 	free(cp->trail);
@@ -262,9 +295,14 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 		return err;
 	}
 	env->cur->parent = cp;
+	/* A new segment of cur's path starts here (hist_arrive() records
+	 * its first step). */
+	env->cur->first_insn = insn;
+	env->cur->nhist = 0;
 	env->prev_jmps = env->jmps_processed;
 	env->prev_insns = env->processed;
 	env->total_states++;
+	cp->seq = env->total_states;
 	env->cur_states++;
 	if (env->cur_states > env->peak_states)
 		env->peak_states = env->cur_states;
@@ -278,8 +316,10 @@ void explored_free(struct bvc_env *env)
 	for (uint32_t k = 0; k < env->anchors.n; k++)
 		state_free(env->anchors.v[k]);
 	free(env->anchors.v);
+	for (uint32_t k = 0; k < env->ndonated; k++)
+		state_free(env->donated[k].path);
 	free(env->donated);
-	free(env->done_ids);
+	free(env->done.v);
 	for (uint32_t k = 0; k < env->retired.n; k++)
 		state_free(env->retired.v[k]);
 	free(env->retired.v);

@@ -84,10 +84,22 @@ struct bvc_state *state_copy(const struct bvc_state *src)
 	*st = *src;
 	memset(st->frames, 0, sizeof(st->frames));
 	st->trail = NULL;
+	st->hist = NULL;
+	st->cap_hist = st->nhist;
+	st->demand = NULL;
+	if (src->nhist) {
+		st->hist = malloc(src->nhist * sizeof(*st->hist));
+		if (!st->hist) {
+			free(st);
+			return NULL;
+		}
+		memcpy(st->hist, src->hist, src->nhist * sizeof(*st->hist));
+	}
 	if (src->trail_len) {
 		/* Whole 8-byte words, as trail_push() grows it. */
 		st->trail = calloc(1, trail_bytes(src->trail_len));
 		if (!st->trail) {
+			free(st->hist);
 			free(st);
 			return NULL;
 		}
@@ -110,6 +122,8 @@ void state_free(struct bvc_state *st)
 	for (uint32_t i = 0; i < BVC_MAX_FRAMES; i++)
 		frame_free(st->frames[i]);
 	free(st->trail);
+	free(st->hist);
+	free(st->demand);
 	free(st);
 }
 
@@ -213,8 +227,9 @@ static void log_reg(struct bvc_env *env, int i, const struct bvc_reg *r)
 	char buf[256];
 
 	if (r->type == BVC_SCALAR) {
+		/* P: precise, compared by value when pruning. */
 		bvc_scalar_snprint(buf, sizeof(buf), &r->var);
-		vlog(env, " R%d=%s", i, buf);
+		vlog(env, " R%d=%s%s", i, r->precise ? "P" : "", buf);
 		return;
 	}
 	if (r->type == BVC_PTR_STACK && bvc_scalar_is_const(&r->var) && r->var.var_off.value == 0) {
@@ -240,37 +255,43 @@ static void log_reg(struct bvc_env *env, int i, const struct bvc_reg *r)
 	vlog(env, ")");
 }
 
+/* One frame of @st: "R1=ctx() R10=fp0 fp-8=mmmmmmmm", no newline. */
+void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
+{
+	const struct bvc_frame *fr = st->frames[f];
+
+	for (int i = 0; i < BVC_MAX_REG; i++)
+		if (fr->regs[i].type != BVC_NOT_INIT)
+			log_reg(env, i, &fr->regs[i]);
+	for (uint32_t s = 0; s < fr->nslots; s++) {
+		const struct bvc_slot *sl = &fr->slots[s];
+		static const char ch[] = { '?', 'r', 'm', '0' };
+		char types[9];
+		bool any = false;
+
+		for (int b = 0; b < 8; b++) {
+			types[7 - b] = ch[sl->stype[b] & 3];
+			any |= sl->stype[b] != BVC_STACK_INVALID;
+		}
+		types[8] = 0;
+		if (!any)
+			continue;
+		if (sl->stype[0] == BVC_STACK_SPILL && sl->stype[7] == BVC_STACK_SPILL) {
+			vlog(env, " fp%d=", -8 * (int)(s + 1));
+			log_reg(env, -1, &sl->spilled);
+		} else {
+			vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
+		}
+	}
+	vlog(env, "\n");
+}
+
 /* "R1=ctx() R10=fp0 fp-8=mmmmmmmm" as the kernel's print_verifier_state. */
 void log_state(struct bvc_env *env, const struct bvc_state *st)
 {
 	for (uint32_t f = 0; f <= st->curframe; f++) {
-		const struct bvc_frame *fr = st->frames[f];
-
 		if (f)
 			vlog(env, " frame%u:", f);
-		for (int i = 0; i < BVC_MAX_REG; i++)
-			if (fr->regs[i].type != BVC_NOT_INIT)
-				log_reg(env, i, &fr->regs[i]);
-		for (uint32_t s = 0; s < fr->nslots; s++) {
-			const struct bvc_slot *sl = &fr->slots[s];
-			static const char ch[] = { '?', 'r', 'm', '0' };
-			char types[9];
-			bool any = false;
-
-			for (int b = 0; b < 8; b++) {
-				types[7 - b] = ch[sl->stype[b] & 3];
-				any |= sl->stype[b] != BVC_STACK_INVALID;
-			}
-			types[8] = 0;
-			if (!any)
-				continue;
-			if (sl->stype[0] == BVC_STACK_SPILL && sl->stype[7] == BVC_STACK_SPILL) {
-				vlog(env, " fp%d=", -8 * (int)(s + 1));
-				log_reg(env, -1, &sl->spilled);
-			} else {
-				vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
-			}
-		}
+		log_frame(env, st, f);
 	}
-	vlog(env, "\n");
 }

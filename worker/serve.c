@@ -352,7 +352,7 @@ static int on_done(struct serve *s, const struct bvc_wire_done *dm)
 	if (dm->job_id != j->id || e >= j->nslots)
 		return 0;
 	/* An unknown id is a duplicate: drop it. */
-	bvc_engine_work_done(j->slots[e].eng, dm->work_id & ENGINE_ID_MASK);
+	bvc_engine_work_done(j->slots[e].eng, dm->work_id & ENGINE_ID_MASK, &dm->demand);
 	/* Look at the verdict again: it may now be final (a stack-depth
 	 * rejection, exact counts). No second Finished: the coordinator
 	 * counts one per idle period. */
@@ -439,6 +439,7 @@ static int step(struct serve *s)
 		return 0;
 	for (unsigned int i = 0; i < j->nslots; i++) {
 		struct slot *sl = &j->slots[i];
+		struct bvc_precision_demand demand;
 		struct bvc_verdict v;
 		uint64_t id;
 
@@ -457,11 +458,12 @@ static int step(struct serve *s)
 				sl->done = 1;
 			}
 		}
-		while (bvc_engine_poll_done(sl->eng, &id) == 0) {
+		while (bvc_engine_poll_done(sl->eng, &id, &demand) == 0) {
 			struct bvc_wire_msg m = { .kind = BVC_WIRE_DONE };
 
 			m.u.done.job_id = j->id;
 			m.u.done.work_id = id;
+			m.u.done.demand = demand;
 			ret = send_msg(s, &m);
 			if (ret)
 				return ret;

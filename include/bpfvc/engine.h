@@ -36,6 +36,8 @@
 struct bvc_engine;
 struct bvc_work;
 
+#define BVC_VIEW_MAX_FRAMES 8
+
 enum {
 	BVC_ENGINE_DONE = 0, /* nothing left here: a verdict is ready */
 	BVC_ENGINE_MORE = 1, /* the budget ran out with work left */
@@ -57,14 +59,37 @@ size_t bvc_engine_pending(const struct bvc_engine *eng);
 /* Take out the oldest pending branch as a work item (-ENOENT: none). */
 int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out);
 
-/* The donated item @work_id finished, safe, elsewhere. */
-int bvc_engine_work_done(struct bvc_engine *eng, uint64_t work_id);
+/*
+ * Precision a finished work item asks of the engine that donated it: the
+ * registers and stack slots (bit i: fp-8*(i+1)) of its root state whose
+ * values its subtree relied on, per frame, or "all" when backtracking gave
+ * up. The donor marks their sources precise in its own checkpoints before
+ * it counts the item done (DESIGN.md section 4, step 3).
+ */
+struct bvc_precision_demand {
+	uint32_t nframes;      /* frames of the item's root state (1..8), 0: none asked */
+	uint32_t all;          /* every scalar above the item */
+	uint16_t regs[BVC_VIEW_MAX_FRAMES];  /* r0-r9, bit per register */
+	uint64_t slots[BVC_VIEW_MAX_FRAMES]; /* bit per 8-byte stack slot */
+};
+
+/* The donated item @work_id finished, safe, elsewhere, asking @demand
+ * (NULL: nothing). */
+int bvc_engine_work_done(struct bvc_engine *eng, uint64_t work_id,
+			 const struct bvc_precision_demand *demand);
 
 /* Explore @work here; the engine takes ownership (*@work becomes NULL). */
 int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work);
 
-/* An accepted item whose subtree finished here: 0 and its id, or -ENOENT. */
-int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id);
+/* An accepted item whose subtree finished here: 0 with its id and the
+ * precision it asks of its donor, or -ENOENT. */
+int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id,
+			 struct bvc_precision_demand *demand);
+
+/* For tests and debugging: the precise scalars of this engine's
+ * checkpoints in creation order, one line each ("seq@insn f0 r=0x.. s=0x..",
+ * masks of registers and stack slots per frame), in a malloc()ed string. */
+int bvc_engine_precision_dump(const struct bvc_engine *eng, char **out);
 
 /* The verdict once bvc_engine_run() returned BVC_ENGINE_DONE. Accepted
  * verdicts carry facts and stack depth for what this engine explored. */
@@ -79,7 +104,6 @@ void bvc_engine_free(struct bvc_engine *eng);
  * verifier/progtype.h (enum bvc_rtype), slot byte types 0 invalid,
  * 1 spill, 2 misc, 3 zero (byte 0 = lowest address of the slot).
  */
-#define BVC_VIEW_MAX_FRAMES 8
 #define BVC_VIEW_MAX_REFS 64
 #define BVC_VIEW_MAX_SLOTS 64
 

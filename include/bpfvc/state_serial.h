@@ -28,7 +28,7 @@
 #include "bpfvc/engine.h"
 
 /* Bump on any change to proto/bpfvc.proto an older peer would misread. */
-#define BVC_WIRE_PROTOCOL_VERSION 2
+#define BVC_WIRE_PROTOCOL_VERSION 3
 
 #define BVC_WIRE_BUILD_ID_MAX 64   /* bytes of a build id, without the NUL */
 #define BVC_WIRE_MESSAGE_MAX 255   /* bytes of a Reject message, fits bvc_verdict.msg */
@@ -98,10 +98,12 @@ struct bvc_wire_donate {
 	uint64_t job_id; /* never 0 */
 };
 
-/* Holder -> coordinator -> donor: the item's subtree is finished, safe. */
+/* Holder -> coordinator -> donor: the item's subtree is finished, safe,
+ * and relied on @demand at its root. */
 struct bvc_wire_done {
 	uint64_t job_id;  /* never 0 */
 	uint64_t work_id; /* the id the item was sent under, never 0 */
+	struct bvc_precision_demand demand; /* nframes 0..8; regs only r0-r9 */
 };
 
 /* Worker -> coordinator: nothing left to explore here. */

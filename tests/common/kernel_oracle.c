@@ -18,7 +18,7 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
 }
 
 static int load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type,
-		uint32_t attach_type, const char *license, uint32_t log_level,
+		uint32_t attach_type, uint32_t prog_flags, const char *license, uint32_t log_level,
 		struct bvc_kernel_result *res)
 {
 	union bpf_attr attr;
@@ -28,6 +28,7 @@ static int load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type,
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = prog_type;
 	attr.expected_attach_type = attach_type;
+	attr.prog_flags = prog_flags;
 	attr.insns = (uint64_t)(uintptr_t)insns;
 	attr.insn_cnt = (uint32_t)cnt;
 	attr.license = (uint64_t)(uintptr_t)license;
@@ -50,7 +51,7 @@ static int load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type,
 int bvc_kernel_load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type,
 		    uint32_t log_level, struct bvc_kernel_result *res)
 {
-	return load(insns, cnt, prog_type, 0, "GPL", log_level, res);
+	return load(insns, cnt, prog_type, 0, 0, "GPL", log_level, res);
 }
 
 /* One kernel map for an image map; -errno on failure. */
@@ -126,7 +127,7 @@ int bvc_kernel_load_prog(const struct bvc_image *img, const struct bvc_prog *pro
 		}
 		i++;
 	}
-	load(insns, prog->insn_cnt, prog->type, prog->expected_attach_type,
+	load(insns, prog->insn_cnt, prog->type, prog->expected_attach_type, prog->prog_flags,
 	     img->license[0] ? img->license : "GPL", log_level, res);
 out:
 	for (i = 0; i < img->map_cnt; i++)

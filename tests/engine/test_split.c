@@ -27,6 +27,7 @@ static int split_verify(const struct bvc_image *img, const struct bvc_prog *prog
 	struct bvc_engine *a, *b;
 	struct bvc_verdict va, vb;
 	int ra = BVC_ENGINE_MORE, donated = 0, kind;
+	struct bvc_precision_demand demand;
 	uint64_t id;
 
 	cr_assert_eq(bvc_engine_new(img, prog, &opts, 1, &a), 0);
@@ -54,8 +55,8 @@ static int split_verify(const struct bvc_image *img, const struct bvc_prog *prog
 			donated++;
 		}
 		cr_assert_eq(bvc_engine_run(b, 0), BVC_ENGINE_DONE);
-		while (bvc_engine_poll_done(b, &id) == 0) {
-			cr_assert_eq(bvc_engine_work_done(a, id), 0);
+		while (bvc_engine_poll_done(b, &id, &demand) == 0) {
+			cr_assert_eq(bvc_engine_work_done(a, id, &demand), 0);
 			donated--;
 		}
 		/* A rejection in B ends the job (the cluster cancels A). */
@@ -233,7 +234,7 @@ Test(split, donated_work_carries_its_trail)
 		struct bvc_verdict v;
 
 		cr_expect_eq(bvc_engine_verdict(a, &v), -EAGAIN);
-		cr_expect_eq(bvc_engine_work_done(a, bvc_work_id(w)), 0);
+		cr_expect_eq(bvc_engine_work_done(a, bvc_work_id(w), NULL), 0);
 		cr_expect_eq(bvc_engine_verdict(a, &v), 0);
 		cr_expect_eq(v.kind, BVC_ACCEPT, "%s", v.msg);
 		bvc_verdict_release(&v);

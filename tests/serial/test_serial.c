@@ -164,6 +164,25 @@ Test(serial, roundtrip_heartbeat_cancel_reject)
 	roundtrip(&m);
 }
 
+Test(serial, roundtrip_done_with_demands)
+{
+	struct bvc_wire_msg m;
+
+	for (uint32_t n = 0; n <= BVC_VIEW_MAX_FRAMES; n++) {
+		memset(&m, 0, sizeof(m));
+		m.kind = BVC_WIRE_DONE;
+		m.u.done.job_id = 9;
+		m.u.done.work_id = 1000 + n;
+		m.u.done.demand.nframes = n;
+		m.u.done.demand.all = n == 3;
+		for (uint32_t f = 0; f < n; f++) {
+			m.u.done.demand.regs[f] = (uint16_t)(0x3ff >> f);
+			m.u.done.demand.slots[f] = f & 1 ? UINT64_MAX : 1ull << (63 - f);
+		}
+		roundtrip(&m);
+	}
+}
+
 Test(serial, build_id_shape)
 {
 	const char *id = bvc_wire_build_id();
@@ -353,30 +372,91 @@ Test(serial, forged_valid_baseline)
 
 Test(serial, forged_wrong_version)
 {
+	const uint32_t v = BVC_WIRE_PROTOCOL_VERSION;
 	struct forge h, e;
+	char want[64];
 
-	forge_hello(&h, BVC_WIRE_PROTOCOL_VERSION, "x", 1, 1);
-	forge_env(&e, BVC_WIRE_PROTOCOL_VERSION + 1, BVC_WIRE_HELLO, &h);
-	expect(&e, -EPROTO, "protocol version 3, expected 2");
+	forge_hello(&h, v, "x", 1, 1);
+	forge_env(&e, v + 1, BVC_WIRE_HELLO, &h);
+	snprintf(want, sizeof(want), "protocol version %u, expected %u", v + 1, v);
+	expect(&e, -EPROTO, want);
 
 	/* Version 0 is proto3's default and is simply absent on the wire. */
 	memset(&e, 0, sizeof(e));
 	put_msg(&e, BVC_WIRE_HELLO, &h);
-	expect(&e, -EPROTO, "protocol version 0, expected 2");
+	snprintf(want, sizeof(want), "protocol version 0, expected %u", v);
+	expect(&e, -EPROTO, want);
 
 	/* The Hello's own version must agree too. */
 	forge_hello(&h, 7, "x", 1, 1);
-	forge_env(&e, BVC_WIRE_PROTOCOL_VERSION, BVC_WIRE_HELLO, &h);
+	forge_env(&e, v, BVC_WIRE_HELLO, &h);
 	expect(&e, -EPROTO, "hello: protocol version 7");
 
 	/* A newer peer's unknown field is reported as what it is: a version. */
-	forge_hello(&h, 3, "x", 1, 1);
-	forge_env(&e, 3, 15, &h);
-	expect(&e, -EPROTO, "protocol version 3, expected 2");
+	forge_hello(&h, v + 1, "x", 1, 1);
+	forge_env(&e, v + 1, 15, &h);
+	snprintf(want, sizeof(want), "protocol version %u, expected %u", v + 1, v);
+	expect(&e, -EPROTO, want);
 	/* An older peer is refused by version too, whatever it sends. */
-	forge_hello(&h, 1, "x", 1, 1);
-	forge_env(&e, 1, BVC_WIRE_HELLO, &h);
-	expect(&e, -EPROTO, "protocol version 1, expected 2");
+	forge_hello(&h, v - 1, "x", 1, 1);
+	forge_env(&e, v - 1, BVC_WIRE_HELLO, &h);
+	snprintf(want, sizeof(want), "protocol version %u, expected %u", v - 1, v);
+	expect(&e, -EPROTO, want);
+}
+
+/* A packed repeated varint field, as proto3 writes one. */
+static void put_packed(struct forge *f, unsigned field, const uint64_t *v, int n)
+{
+	struct forge p;
+
+	memset(&p, 0, sizeof(p));
+	for (int i = 0; i < n; i++)
+		put_varint(&p, v[i]);
+	put_bytes(f, field, p.b, p.n);
+}
+
+Test(serial, forged_demands)
+{
+	const uint64_t ones[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 }, r10 = 1u << 10, two[2] = { 1, 2 };
+	struct forge d, e;
+
+	/* Two frames announced, one register mask sent. */
+	memset(&d, 0, sizeof(d));
+	put_uint(&d, 1, 1);
+	put_uint(&d, 2, 5);
+	put_uint(&d, 3, 2);
+	put_packed(&d, 5, ones, 1);
+	put_packed(&d, 6, two, 2);
+	forge_env(&e, BVC_WIRE_PROTOCOL_VERSION, BVC_WIRE_DONE, &d);
+	expect(&e, -EBADMSG, "2 demand frames with 1 register and 2 slot masks");
+
+	/* r10 (the frame pointer) is never a scalar to be made precise. */
+	memset(&d, 0, sizeof(d));
+	put_uint(&d, 1, 1);
+	put_uint(&d, 2, 5);
+	put_uint(&d, 3, 1);
+	put_packed(&d, 5, &r10, 1);
+	put_packed(&d, 6, ones, 1);
+	forge_env(&e, BVC_WIRE_PROTOCOL_VERSION, BVC_WIRE_DONE, &d);
+	expect(&e, -EBADMSG, "demand register mask 0x400");
+
+	/* Nine frames. */
+	memset(&d, 0, sizeof(d));
+	put_uint(&d, 1, 1);
+	put_uint(&d, 2, 5);
+	put_uint(&d, 3, 9);
+	put_packed(&d, 5, ones, 9);
+	put_packed(&d, 6, ones, 9);
+	forge_env(&e, BVC_WIRE_PROTOCOL_VERSION, BVC_WIRE_DONE, &d);
+	expect(&e, -EBADMSG, "9 demand frames");
+
+	/* "all" without the item's frames. */
+	memset(&d, 0, sizeof(d));
+	put_uint(&d, 1, 1);
+	put_uint(&d, 2, 5);
+	put_uint(&d, 4, 1);
+	forge_env(&e, BVC_WIRE_PROTOCOL_VERSION, BVC_WIRE_DONE, &d);
+	expect(&e, -EBADMSG, "demand of 0 frames (all=1)");
 }
 
 Test(serial, forged_strings)
@@ -583,9 +663,15 @@ Test(serial, check_hello)
 	cr_assert(strstr(err, "we have 'bpfvc-other'"), "%s", err);
 	cr_assert(strstr(err, bvc_wire_build_id()), "%s", err);
 
-	m.u.hello.protocol_version = 3;
+	m.u.hello.protocol_version = BVC_WIRE_PROTOCOL_VERSION + 1;
 	cr_assert_eq(bvc_wire_check_hello(&m.u.hello, NULL, err, sizeof(err)), -EPROTO);
-	cr_assert_str_eq(err, "peer speaks protocol version 3, we speak 2");
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "peer speaks protocol version %u, we speak %u",
+			 BVC_WIRE_PROTOCOL_VERSION + 1, BVC_WIRE_PROTOCOL_VERSION);
+		cr_assert_str_eq(err, want);
+	}
 	cr_assert_str_eq(bvc_wire_kind_name(BVC_WIRE_REJECT), "reject");
 	cr_assert_str_eq(bvc_wire_kind_name((enum bvc_wire_kind)0), "unknown");
 }

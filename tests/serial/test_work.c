@@ -216,7 +216,7 @@ static void each_donated_view(const struct bvc_image *img, const struct bvc_prog
 			cr_assert_eq(bvc_work_view_get(w, &v), 0);
 			fn(img, prog, &v, arg);
 			bvc_work_view_release(&v);
-			cr_assert_eq(bvc_engine_work_done(a, bvc_work_id(w)), 0);
+			cr_assert_eq(bvc_engine_work_done(a, bvc_work_id(w), NULL), 0);
 			bvc_work_free(w);
 		}
 	}

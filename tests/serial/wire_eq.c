@@ -110,6 +110,12 @@ void wire_assert_eq(const struct bvc_wire_msg *a, const struct bvc_wire_msg *b)
 	case BVC_WIRE_DONE:
 		cr_assert_eq(a->u.done.job_id, b->u.done.job_id);
 		cr_assert_eq(a->u.done.work_id, b->u.done.work_id);
+		cr_assert_eq(a->u.done.demand.nframes, b->u.done.demand.nframes);
+		cr_assert_eq(a->u.done.demand.all, b->u.done.demand.all);
+		for (uint32_t f = 0; f < a->u.done.demand.nframes; f++) {
+			cr_assert_eq(a->u.done.demand.regs[f], b->u.done.demand.regs[f]);
+			cr_assert_eq(a->u.done.demand.slots[f], b->u.done.demand.slots[f]);
+		}
 		break;
 	case BVC_WIRE_FINISHED:
 		cr_assert_eq(a->u.finished.job_id, b->u.finished.job_id);
