@@ -81,8 +81,8 @@ declare -A MAXK=([stack]=20 [prec]=20)
 declare -A MAXK_W2=([stack]=22 [prec]=22)
 [ -n "${BENCH_QUICK:-}" ] && MAXK=([stack]=16 [prec]=16) && MAXK_W2=([stack]=0 [prec]=0)
 
-log "path explosion, stack and precision variants, k = 8 .. 24"
-for fam in stack prec; do
+log "path explosion, stack, precision and prunable variants, k = 8 .. 24"
+for fam in stack prec prunable; do
 	for k in 8 10 12 14 15 16 17 18 20 22 24; do
 		"$DRV" gen "$fam" "$k" "$W/$fam-$k.bin"
 		fam_row "$fam" "$k" "$W/$fam-$k.bin"

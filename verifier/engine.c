@@ -379,15 +379,14 @@ static int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 	 * the walk back (both branches share the entry). */
 	{
 		uint64_t linked = 0;
-		uint32_t flags = 0;
 		int err = 0;
 
 		if (x && src->type == BVC_SCALAR && src->id)
-			collect_linked(env, src->id, &linked, &flags);
+			collect_linked(env, src->id, &linked);
 		if (dst->type == BVC_SCALAR && dst->id)
-			collect_linked(env, dst->id, &linked, &flags);
-		if ((linked & 0xf) > 1 || flags)
-			err = hist_push(env, flags, linked);
+			collect_linked(env, dst->id, &linked);
+		if ((linked & 0xf) > 1)
+			err = hist_push(env, 0, linked);
 		if (err)
 			return err;
 	}
@@ -495,7 +494,10 @@ static int const_map_key(struct bvc_env *env, const struct bvc_reg *key, uint32_
 	if (addr % 8 == 0 && s->stype[0] == BVC_STACK_SPILL && s->stype[3] == BVC_STACK_SPILL &&
 	    s->stype[4] != BVC_STACK_SPILL && s->spilled.type == BVC_SCALAR &&
 	    bvc_scalar_is_const(&s->spilled.var)) {
-		*out = (uint32_t)s->spilled.var.var_off.value;
+		/* The spilled register's whole value, as the kernel takes it
+		 * (a 64-bit constant spilled in 4 bytes is out of range). */
+		*out = s->spilled.var.var_off.value > INT64_MAX ? -1
+		       : (int64_t)s->spilled.var.var_off.value;
 		return mark_precise_slot(env, key->frameno, (uint32_t)((-addr - 1) / 8));
 	}
 	return 0;

@@ -88,7 +88,6 @@ struct bvc_hist {
 #define BVC_HIST_STACK (1u << 0)     /* a spill or fill of slot SPI of frame FRAME */
 #define BVC_HIST_SRC_STACK (1u << 1) /* a branch's source register is a stack pointer */
 #define BVC_HIST_DST_STACK (1u << 2) /* ... its destination register */
-#define BVC_HIST_LINKED_MANY (1u << 3) /* more linked scalars than @linked holds */
 #define BVC_HIST_FRAME(f) (((f) >> 8) & 0x7)
 #define BVC_HIST_SPI(f) (((f) >> 16) & 0x3f)
 #define BVC_HIST_STACK_AT(frame, spi) (BVC_HIST_STACK | (uint32_t)(frame) << 8 | (uint32_t)(spi) << 16)
@@ -256,7 +255,7 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 /* precise.c */
 int hist_push(struct bvc_env *env, uint32_t flags, uint64_t linked);
 int hist_arrive(struct bvc_env *env);
-void collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked, uint32_t *flags);
+void collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked);
 int mark_precise(struct bvc_env *env, uint32_t regno);
 int mark_precise_slot(struct bvc_env *env, uint32_t frameno, uint32_t spi);
 int propagate_precision(struct bvc_env *env, const struct bvc_state *old);

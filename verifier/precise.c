@@ -17,8 +17,8 @@
  *
  * The walk stops early at a register already precise in a checkpoint: its
  * sources were marked above when it was. Where the walk cannot follow a
- * value (a scalar used as a store's base, more linked scalars than the
- * history holds, a frame it does not expect), every scalar of every
+ * value (a scalar used as a store's base, LD_ABS data, a frame it does not
+ * expect), every scalar of every
  * checkpoint above is marked precise instead - always sound, prunes less.
  *
  * Split runs (DESIGN.md section 4, step 3): a walk that reaches the root of
@@ -135,38 +135,52 @@ int hist_arrive(struct bvc_env *env)
 	return hist_push(env, 0, 0);
 }
 
-static void link_add(uint64_t *linked, uint32_t *flags, uint32_t frame, bool slot, uint32_t n)
+/* Record one more linked scalar in @linked; false when the set is full. */
+static bool link_add(uint64_t *linked, uint32_t frame, bool slot, uint32_t n)
 {
 	uint32_t cnt = (uint32_t)(*linked & 0xf);
 
-	if (cnt == LINK_MAX) {
-		*flags |= BVC_HIST_LINKED_MANY;
-		return;
-	}
+	if (cnt == LINK_MAX)
+		return false;
 	*linked |= (uint64_t)(frame | (slot ? 8u : 0u) | n << 4) << (4 + LINK_BITS * cnt);
 	*linked = (*linked & ~0xfull) | (cnt + 1);
+	return true;
 }
 
 /*
- * Add every scalar of the current state with @id (registers r0-r9 and
- * spilled slots, all frames) to the packed set @linked: a branch on one
- * of them refines all, so a walk that needs one needs all (sync_linked()
- * in engine.c does the refining).
+ * Add the scalars of the current state that share @id - live registers
+ * r0-r9 and spilled slots, innermost frame first, as the kernel's
+ * collect_linked_regs - to the packed set @linked: a branch on one of them
+ * refines all, so a walk that needs one needs all. Past LINK_MAX the rest
+ * are unlinked (id 0), so the branch refines only what the set records.
  */
-void collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked, uint32_t *flags)
+void collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked)
 {
 	const struct bvc_state *st = env->cur;
 
-	for (uint32_t f = 0; f <= st->curframe; f++) {
-		const struct bvc_frame *fr = st->frames[f];
+	for (uint32_t f = st->curframe + 1; f-- > 0;) {
+		struct bvc_frame *fr = st->frames[f];
+		uint16_t live = f == st->curframe
+				? env->aux[env->insn_idx].live_regs
+				: env->aux[st->frames[f + 1]->callsite + 1].live_regs & ~0x3fu;
 
-		for (uint32_t r = 0; r < BVC_REG_FP; r++)
-			if (fr->regs[r].type == BVC_SCALAR && fr->regs[r].id == id)
-				link_add(linked, flags, f, false, r);
-		for (uint32_t s = 0; s < fr->nslots; s++)
-			if (fr->slots[s].stype[0] == BVC_STACK_SPILL &&
-			    fr->slots[s].spilled.type == BVC_SCALAR && fr->slots[s].spilled.id == id)
-				link_add(linked, flags, f, true, s);
+		for (uint32_t r = 0; r < BVC_REG_FP; r++) {
+			struct bvc_reg *reg = &fr->regs[r];
+
+			if (reg->type != BVC_SCALAR || reg->id != id || !(live & (1u << r)))
+				continue;
+			if (!link_add(linked, f, false, r))
+				reg->id = 0;
+		}
+		for (uint32_t s = 0; s < fr->nslots && s < 64; s++) {
+			struct bvc_reg *reg = &fr->slots[s].spilled;
+
+			if (fr->slots[s].stype[0] != BVC_STACK_SPILL || reg->type != BVC_SCALAR ||
+			    reg->id != id)
+				continue;
+			if (!link_add(linked, f, true, s))
+				reg->id = 0;
+		}
 	}
 }
 
@@ -180,8 +194,7 @@ static void link_get(uint64_t linked, uint32_t k, uint32_t *frame, bool *slot, u
 	*n = e >> 4;
 }
 
-/* If the walk needs one of the scalars linked at this step, it needs all.
- * -ENOTSUP when the step linked more than the history could hold. */
+/* If the walk needs one of the scalars linked at this step, it needs all. */
 static int sync_linked_marks(struct walk *w, const struct bvc_hist *h)
 {
 	uint32_t cnt, f, n;
@@ -189,8 +202,6 @@ static int sync_linked_marks(struct walk *w, const struct bvc_hist *h)
 
 	if (!h)
 		return 0;
-	if (h->flags & BVC_HIST_LINKED_MANY)
-		return -ENOTSUP;
 	cnt = (uint32_t)(h->linked & 0xf);
 	for (uint32_t k = 0; k < cnt && !any; k++) {
 		link_get(h->linked, k, &f, &slot, &n);

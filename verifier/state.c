@@ -222,21 +222,24 @@ const char *rtype_name(const struct bvc_reg *reg)
 	return "?";
 }
 
+/* " R1=value", or just the value for a spilled register (@i < 0). */
 static void log_reg(struct bvc_env *env, int i, const struct bvc_reg *r)
 {
 	char buf[256];
 
+	if (i >= 0)
+		vlog(env, " R%d=", i);
 	if (r->type == BVC_SCALAR) {
 		/* P: precise, compared by value when pruning. */
 		bvc_scalar_snprint(buf, sizeof(buf), &r->var);
-		vlog(env, " R%d=%s%s", i, r->precise ? "P" : "", buf);
+		vlog(env, "%s%s", r->precise ? "P" : "", buf);
 		return;
 	}
 	if (r->type == BVC_PTR_STACK && bvc_scalar_is_const(&r->var) && r->var.var_off.value == 0) {
-		vlog(env, " R%d=fp%d", i, r->off);
+		vlog(env, "fp%d", r->off);
 		return;
 	}
-	vlog(env, " R%d=%s(", i, rtype_name(r));
+	vlog(env, "%s(", rtype_name(r));
 	if (r->id)
 		vlog(env, "id=%u,", r->id);
 	if (r->ref_obj_id)

@@ -286,19 +286,25 @@ static int children(pid_t pid, pid_t *out, int max)
 	return n;
 }
 
-/* Start bpfvc -w 2 on a long job, SIGKILL worker @victim after 1 s. */
-static void kill_one(int victim)
+/*
+ * Start bpfvc -w @workers on the k = @k explosion (@bad: with its planted
+ * NULL dereference), SIGKILL worker @victim after @delay_s seconds, and
+ * check the verdict is still the right one: accepted, or rejected with the
+ * planted fault's message. Returns 1 when the kill happened before the end.
+ */
+static int kill_run(int workers, int victim, double delay_s, int bad, int k)
 {
-	char path[128], outpath[128], errpath[128], buf[4096] = "";
+	char path[128], outpath[128], errpath[128], wopt[8], buf[4096] = "";
 	pid_t pid, kids[8];
 	double t0, tkill = 0, tend;
 	int n = 0, st = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/expl18.bin", dir);
+	snprintf(path, sizeof(path), "%s/expl%d_%d.bin", dir, k, bad);
 	snprintf(outpath, sizeof(outpath), "%s/out", dir);
 	snprintf(errpath, sizeof(errpath), "%s/err", dir);
-	write_explosion(path, 18, 0);
+	snprintf(wopt, sizeof(wopt), "%d", workers);
+	write_explosion(path, k, bad);
 	fflush(NULL);
 	pid = fork();
 	cr_assert_geq(pid, 0);
@@ -307,14 +313,14 @@ static void kill_one(int victim)
 			_exit(99);
 		alarm(RUN_TIMEOUT_S);
 		execl(BVC_BPFVC, BVC_BPFVC, "verify", path, "--type", "socket_filter", "--insn-limit",
-		      "0", "-w", "2", "--stats", (char *)NULL);
+		      "0", "-w", wopt, "--stats", (char *)NULL);
 		_exit(98);
 	}
 	t0 = now_s();
-	while (now_s() - t0 < 10 && (n = children(pid, kids, 8)) < 2)
+	while (now_s() - t0 < 10 && (n = children(pid, kids, 8)) < workers)
 		usleep(20000);
-	cr_assert_eq(n, 2, "bpfvc did not start 2 workers");
-	usleep(1000000);
+	cr_assert_eq(n, workers, "bpfvc did not start %d workers", workers);
+	usleep((useconds_t)(delay_s * 1e6));
 	if (waitpid(pid, &st, WNOHANG) == 0) {
 		cr_assert_eq(kill(kids[victim], SIGKILL), 0);
 		tkill = now_s();
@@ -325,9 +331,16 @@ static void kill_one(int victim)
 	cr_assert_not_null(f);
 	buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
 	fclose(f);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, out: %s", st, buf);
-	cr_expect(strstr(buf, ": prog: accepted"), "out: %s", buf);
-	if (tkill) {
+	if (bad) {
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x, out: %s", st, buf);
+		cr_expect(strstr(buf, "R1 invalid mem access 'scalar'"), "out: %s", buf);
+	} else {
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x, out: %s", st, buf);
+		cr_expect(strstr(buf, ": prog: accepted"), "out: %s", buf);
+	}
+	if (!tkill)
+		return 0;
+	{
 		char err[4096] = "";
 
 		f = fopen(errpath, "r");
@@ -335,14 +348,47 @@ static void kill_one(int victim)
 			err[fread(err, 1, sizeof(err) - 1, f)] = '\0';
 			fclose(f);
 		}
-		cr_expect_eq(stat_field(err, "dead workers "), 1, "%s", err);
-		cr_log_info("worker %d killed at %.2f s; done %.2f s after the kill", victim,
-			    tkill - t0, tend - tkill);
-		/* The survivor redoes at most the whole job (about 4 s here). */
-		cr_expect_lt(tend - tkill, 60, "took %.1f s after the kill", tend - tkill);
-	} else {
-		cr_log_warn("the job ended before the kill: nothing tested");
+		/* A rejection may cancel the job before the death is noticed. */
+		if (!bad)
+			cr_expect_eq(stat_field(err, "dead workers "), 1, "%s", err);
 	}
+	cr_log_info("%d workers, k=%d%s: worker %d killed at %.2f s; done %.2f s after the kill",
+		    workers, k, bad ? " (bad path)" : "", victim, tkill - t0, tend - tkill);
+	/* The survivors redo at most the whole job (a few seconds here). */
+	cr_expect_lt(tend - tkill, 60, "took %.1f s after the kill", tend - tkill);
+	return 1;
+}
+
+static void kill_one(int victim)
+{
+	if (!kill_run(2, victim, 1.0, 0, 18))
+		cr_log_warn("the job ended before the kill: nothing tested");
+}
+
+/*
+ * The fault test: runs of a large program (the k = 18 explosion, in turn
+ * safe and with its planted fault), each with a random worker of 3 killed
+ * at a random moment of its first 1.5 s; every run gives the right
+ * verdict. BVC_FAULT_RUNS sets how many (make test: 6; the long run:
+ * BVC_FAULT_RUNS=20 build/tests/cluster/test_cluster_verify
+ * --filter 'cluster_verify/random*').
+ */
+Test(cluster_verify, random_kills_keep_the_verdict, .timeout = 1800)
+{
+	const char *e = getenv("BVC_FAULT_RUNS");
+	int runs = e ? atoi(e) : 6, killed = 0;
+	unsigned int seed = (unsigned int)time(NULL);
+
+	cr_log_info("fault test: %d runs, seed %u", runs, seed);
+	srand(seed);
+	for (int i = 0; i < runs; i++) {
+		int victim = rand() % 3;
+		double delay = 0.05 + (rand() % 1450) / 1000.0;
+
+		killed += kill_run(3, victim, delay, i % 2, 18);
+	}
+	cr_log_info("fault test: %d of %d runs had a worker killed mid-job", killed, runs);
+	cr_expect_gt(killed, 0, "no run lasted long enough to kill a worker");
 }
 
 /* Worker 0 holds the entry: another one must start it again. */

@@ -5,6 +5,8 @@
 # unsupported). Messages may differ where a loop runs out of budget: the
 # processed count is summed over workers, and a worker may meet an exact
 # repetition ("infinite loop detected") before the sum passes the limit.
+# Then the generated programs (seeds 1..10000) that use no map, written as
+# raw bytecode by bvc-gen-raw and verified per program type as one batch.
 # Ends with "N passed, M failed" (programs x worker counts).
 # Usage: cluster_check.sh BUILD_DIR [WORKER_COUNTS...]   (default: 1 2 4 8)
 set -uo pipefail
@@ -41,6 +43,38 @@ for o in "${objs[@]}"; do
 		fi
 	done
 done
-echo "cluster_check: ${#objs[@]} objects, -w ${counts[*]} against -w 0"
+# File, verdict and unsupported flag of each raw program of a batch.
+raw_verdicts() {
+	timeout 600 "$bpfvc" verify --type "$1" --json "${@:2}" 2>/dev/null |
+		sed -e 's/^{"file":"\([^"]*\)","program":"[^"]*","verdict":"\([a-z]*\)","unsupported":\([a-z]*\).*/\1 \2 \3/' |
+		sort
+}
+
+gen=$build/corpus/gen-raw
+rm -rf "$gen"
+"$build"/tests/corpus/bvc-gen-raw 1:10001 "$gen" || exit 2
+ngen=0
+for tdir in "$gen"/*/; do
+	type=$(basename "$tdir")
+	files=("$tdir"*.bin)
+	ref=$(raw_verdicts "$type" "${files[@]}" -w 0)
+	n=$(printf '%s\n' "$ref" | grep -c .)
+	if [ "$n" -ne "${#files[@]}" ]; then
+		echo "DIFFERENT: -w 0 gave $n verdicts for ${#files[@]} $type programs"
+		failed=$((failed + 1))
+	fi
+	ngen=$((ngen + n))
+	for w in "${counts[@]}"; do
+		got=$(raw_verdicts "$type" "${files[@]}" -w "$w")
+		if [ "$got" = "$ref" ]; then
+			passed=$((passed + n))
+		else
+			failed=$((failed + 1))
+			echo "DIFFERENT with -w $w: generated $type programs"
+			diff <(printf '%s\n' "$ref") <(printf '%s\n' "$got") | head -5
+		fi
+	done
+done
+echo "cluster_check: ${#objs[@]} objects and $ngen generated programs, -w ${counts[*]} against -w 0"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -142,12 +142,24 @@ static const struct prec_case cases[] = {
 	  { "mark_precise: frame0: regs=r0 stack= before 4: (30) r0 = *(u8 *)skb[0]",
 	    "falling back to forcing all scalars precise" }, 0 },
 
-	/* Fallback: more linked copies than a history entry holds. The
-	 * kernel links six and forgets the rest, so its walk differs. */
-	{ "fallback-many-linked", SOCK, STATE_FREQ,
+	/* Fallback: a pointer difference used as an offset - the walk meets
+	 * the pointer it came from as a store's base. */
+	{ "fallback-pointer-difference", SOCK, 0,
+	  { I_MOV64_REG(6, 10), I_ST(BVC_DW, 6, -8, 0), UNKNOWN(2, 1), I_JMP_IMM(BVC_JEQ, 2, 0, 0),
+	    I_ALU64_REG(BVC_SUB, 6, 10), I_ALU64_IMM(BVC_AND, 6, 7), STACK_AT(6), RET0 }, 13, NULL,
+	  { "mark_precise: frame0: regs=r6 stack= before 1: (7a) *(u64 *)(r6 -8) = 0",
+	    "falling back to forcing all scalars precise" }, 0 },
+
+	/* Seven live copies of one value: as the kernel, a branch links six
+	 * (the set a history entry holds) and unlinks the seventh, which the
+	 * branch then does not bound. */
+	{ "linked-more-than-six", SOCK, STATE_FREQ,
 	  { I_LDX(BVC_W, 2, 1, 0), I_MOV64_REG(3, 2), I_MOV64_REG(4, 2), I_MOV64_REG(5, 2),
-	    I_MOV64_REG(6, 2), I_MOV64_REG(7, 2), I_MOV64_REG(8, 2), I_JMP_IMM(BVC_JGT, 2, 7, 4),
-	    STACK_AT(8), RET0 }, 14, NULL, { "falling back to forcing all scalars precise" }, 1 },
+	    I_MOV64_REG(6, 2), I_MOV64_REG(7, 2), I_MOV64_REG(8, 2), I_JMP_IMM(BVC_JGT, 2, 7, 10),
+	    I_MOV64_REG(0, 3), I_ALU64_REG(BVC_ADD, 0, 4), I_ALU64_REG(BVC_ADD, 0, 5),
+	    I_ALU64_REG(BVC_ADD, 0, 6), I_ALU64_REG(BVC_ADD, 0, 7), I_MOV64_REG(9, 10),
+	    I_ALU64_IMM(BVC_ADD, 9, -16), I_ALU64_REG(BVC_ADD, 9, 8), I_ST(BVC_B, 9, 0, 0), I_EXIT(),
+	    RET0 }, 20, "invalid unbounded variable-offset write to stack R9", { NULL }, 0 },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

@@ -1,0 +1,778 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Adversarial cases for precision tracking (verifier/precise.c and the
+ * imprecise-scalar rule of verifier/prune.c): programs where two paths
+ * join at a prune point with different values of a scalar that looks
+ * unused at the join, and the continuation then relies on it (pointer
+ * arithmetic, stack offsets, helper sizes, map keys, decided branches,
+ * return values, zero stores). The later path (the taken branch, explored
+ * second, like the kernel does) is the unsafe one, so a walk that misses a
+ * source prunes it and accepts. Each case carries the running kernel's
+ * verdict (Linux 6.18); our verdict must equal it.
+ *
+ * Cases marked "was unsound" are ones bpfvc accepted while the kernel
+ * rejected them when they were written (both fixed since).
+ *
+ * Tests:
+ *   ours_match_table   our verdict == the table's (the kernel's) verdict
+ *   kernel_agrees      the table still matches the running kernel, and
+ *                      ours matches the kernel (skipped without bpf())
+ *
+ * ADV_VERBOSE=1 in the environment prints one line per case; ADV_LOG=name
+ * prints the kernel's level-2 log of that case.
+ *
+ * Not in the table (only agreement is asserted): an atomic fetch (xchg,
+ * fetch_add, cmpxchg) of a spilled constant used as an offset after a
+ * join, e.g. "fp-8 = 8 | fp-8 = 64; r7 = 0; r7 = xchg(fp-8, r7); map
+ * value + r7". Linux 6.18 accepts it - its backtrack_insn() treats the
+ * fetch as a store and never marks fp-8 precise, so the 64 path is pruned
+ * (a kernel bug) - while we walk the fetch as a fill and refuse.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfvc/verifier.h"
+#include "common/insns.h"
+#include "common/kernel_oracle.h"
+
+#define MAXI 64
+
+static const struct bvc_map adv_maps[] = {
+	/* 0 */ { .name = "hash", .type = BVC_MAP_HASH, .key_size = 4, .value_size = 8, .max_entries = 16 },
+	/* 1 */ { .name = "array", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 16, .max_entries = 4 },
+	/* 2 */ { .name = "rb", .type = BVC_MAP_RINGBUF, .key_size = 0, .value_size = 0, .max_entries = 4096 },
+	/* 3 */ { .name = "progs", .type = BVC_MAP_PROG_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 4 },
+	/* 4 */ { .name = "one", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 64, .max_entries = 1 },
+	/* 5 */ { .name = "pcpu", .type = BVC_MAP_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1 },
+};
+#define NMAPS (sizeof(adv_maps) / sizeof(adv_maps[0]))
+
+struct adv_case {
+	const char *name;
+	uint32_t prog_type;
+	uint32_t prog_flags;
+	struct bvc_insn insns[MAXI];
+	int kernel_accepts; /* the running kernel's verdict (Linux 6.18) */
+	const char *note;   /* what it guards ("was unsound": a bug it found) */
+};
+
+#define PROG(...) { __VA_ARGS__ }
+#define ACC 1
+#define REJ 0
+
+#define SOCK 1
+#define TC 3
+#define CGSKB 8
+#define FREQ 8u /* BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point */
+
+#define R0_0 I_MOV64_IMM(0, 0)
+#define RAND I_CALL(7)
+#define LD_MAP(r, idx) I_LD_IMM64_LO(r, BVC_PSEUDO_MAP_IDX, idx), I_LD_IMM64_HI(0)
+#define LD_MAP_VALUE(r, idx, off) I_LD_IMM64_LO(r, BVC_PSEUDO_MAP_IDX_VALUE, idx), I_RAW(0, 0, 0, 0, off)
+#define LD64(r, v) I_LD_IMM64_LO(r, 0, v), I_LD_IMM64_HI(v)
+#define ATOMIC(sz, dst, src, off, op) I_RAW(BVC_STX | BVC_ATOMIC | (sz), dst, src, off, op)
+#define LDSX(sz, d, s, o) I_RAW(BVC_LDX | BVC_MEMSX | (sz), d, s, o, 0)
+#define MOVSX64(d, s, bits) I_RAW(BVC_ALU64 | BVC_MOV | BVC_X, d, s, bits, 0)
+#define MOVSX32(d, s, bits) I_RAW(BVC_ALU | BVC_MOV | BVC_X, d, s, bits, 0)
+#define MOV32_REG(d, s) I_ALU32_REG(BVC_MOV, d, s)
+
+/*
+ * FORK(n): r0 = rand; the fall-through runs the next n instructions (the
+ * safe setup, explored first, ending with an I_JA(m) over the unsafe
+ * setup); the taken branch lands on the m unsafe instructions. Both
+ * meet right after them: a jump target, so a prune point (and with FREQ
+ * a checkpoint on the first path).
+ */
+#define FORK(n) RAND, I_JMP_IMM(BVC_JEQ, 0, 0, (n))
+/* r0 = *(u8 *)(map "one" value + r): fine for r <= 63 (the safe 8), out
+ * of the 64-byte value for 64 (the unsafe one). 5 insns. */
+#define USE_OFF(r) LD_MAP_VALUE(2, 4, 0), I_ALU64_REG(BVC_ADD, 2, r), I_LDX(BVC_B, 0, 2, 0), I_EXIT()
+/* r1 = r in 0..255 of rand: 3 insns (clobbers r0-r5 first) */
+#define RAND_BYTE(r) RAND, I_MOV64_REG(r, 0), I_ALU64_IMM(BVC_AND, r, 0xff)
+
+static const struct adv_case cases[] = {
+	/* ---------------------------------------------------------------
+	 * Values in registers and through ALU ops
+	 * --------------------------------------------------------------- */
+	{ "reg-offset", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		USE_OFF(6)), REJ, "the offset of map value + r6 makes r6 precise at the join" },
+	{ "reg-offset-default-heuristic", SOCK, 0, PROG(
+		I_MOV64_IMM(7, 0), I_MOV64_IMM(8, 0),
+		RAND, I_JMP_IMM(BVC_JEQ, 0, 1, 0), I_JMP_IMM(BVC_JEQ, 0, 2, 0), I_JMP_IMM(BVC_JEQ, 0, 3, 0),
+		I_MOV64_IMM(7, 1), I_MOV64_IMM(8, 1), I_MOV64_IMM(7, 2),
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		USE_OFF(6)), REJ, "same without BPF_F_TEST_STATE_FREQ" },
+	{ "alu64-chain", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 4), I_JA(1),
+		I_MOV64_IMM(6, 32),
+		I_MOV64_REG(7, 6), I_ALU64_IMM(BVC_MUL, 7, 2), I_ALU64_IMM(BVC_SUB, 7, 0),
+		I_MOV64_IMM(6, 0),
+		USE_OFF(7)), REJ, "r7 = r6 * 2 - 0: r6 precise through mov/mul/sub" },
+	{ "alu64-reg-src", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 4), I_JA(1),
+		I_MOV64_IMM(6, 60),
+		I_MOV64_IMM(7, 4), I_ALU64_REG(BVC_ADD, 7, 6), I_MOV64_IMM(6, 0),
+		USE_OFF(7)), REJ, "r7 += r6: the source register becomes precise" },
+	{ "alu32-mov-add", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV32_IMM(6, 8), I_JA(1),
+		I_MOV32_IMM(6, 64),
+		MOV32_REG(7, 6), I_ALU32_IMM(BVC_ADD, 7, 0), I_MOV64_IMM(6, 0),
+		USE_OFF(7)), REJ, "w7 = w6; w7 += 0" },
+	{ "alu32-reg-src", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV32_IMM(6, 1), I_JA(1),
+		I_MOV32_IMM(6, 57),
+		I_MOV32_IMM(7, 7), I_ALU32_REG(BVC_ADD, 7, 6), I_MOV64_IMM(6, 0),
+		USE_OFF(7)), REJ, "w7 += w6" },
+	{ "movsx64", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		MOVSX64(7, 6, 8), I_MOV64_IMM(6, 0),
+		USE_OFF(7)), REJ, "r7 = (s8)r6" },
+	{ "movsx32", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		MOVSX32(7, 6, 16), I_MOV64_IMM(6, 0),
+		USE_OFF(7)), REJ, "w7 = (s16)w6" },
+	{ "neg-twice", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		I_RAW(BVC_ALU64 | BVC_NEG, 6, 0, 0, 0), I_RAW(BVC_ALU64 | BVC_NEG, 6, 0, 0, 0),
+		USE_OFF(6)), REJ, "NEG keeps dst needed" },
+	{ "ld-imm64", SOCK, FREQ, PROG(
+		FORK(3),
+		LD64(6, 8), I_JA(2),
+		LD64(6, 64),
+		I_MOV64_REG(7, 6), I_MOV64_IMM(6, 0),
+		USE_OFF(7)), REJ, "ld_imm64 values" },
+	{ "ld-imm64-after-join-kills", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		LD64(6, 8),
+		USE_OFF(6)), ACC, "r6 is overwritten by ld_imm64 after the join: prunable" },
+
+	/* ---------------------------------------------------------------
+	 * Spills and fills
+	 * --------------------------------------------------------------- */
+	{ "spill64-fill64", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_DW, 10, 6, -8), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_DW, 10, 6, -8),
+		I_MOV64_IMM(6, 0), I_LDX(BVC_DW, 7, 10, -8),
+		USE_OFF(7)), REJ, "8-byte spill and fill" },
+	{ "spill-st-imm", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 8), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 64),
+		I_LDX(BVC_DW, 7, 10, -8),
+		USE_OFF(7)), REJ, "BPF_ST of an immediate is a spill of a constant" },
+	{ "spill-via-nonfp-ptr", SOCK, FREQ, PROG(
+		I_MOV64_REG(8, 10), I_ALU64_IMM(BVC_ADD, 8, -24),
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_DW, 8, 6, 8), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_DW, 8, 6, 8),
+		I_MOV64_IMM(6, 0), I_LDX(BVC_DW, 7, 10, -16),
+		USE_OFF(7)), REJ, "spill through r8 = fp-24, fill through r10" },
+	{ "fill-via-nonfp-ptr", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_DW, 10, 6, -16), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_DW, 10, 6, -16),
+		I_MOV64_REG(8, 10), I_ALU64_IMM(BVC_ADD, 8, -32), I_LDX(BVC_DW, 7, 8, 16),
+		USE_OFF(7)), REJ, "fill through r8 = fp-32 +16" },
+	{ "spill32-fill32", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_W, 10, 6, -8), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_W, 10, 6, -8),
+		I_MOV64_IMM(6, 0), I_LDX(BVC_W, 7, 10, -8),
+		USE_OFF(7)), REJ, "4-byte spill and fill" },
+	{ "spill16-fill16", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_H, 10, 6, -16), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_H, 10, 6, -16),
+		I_MOV64_IMM(6, 0), I_LDX(BVC_H, 7, 10, -16),
+		USE_OFF(7)), REJ, "2-byte spill and fill" },
+	{ "spill64-narrow-fill32", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_DW, 10, 6, -8), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_DW, 10, 6, -8),
+		I_MOV64_IMM(6, 0), I_LDX(BVC_W, 7, 10, -8),
+		USE_OFF(7)), REJ, "8-byte spill, 4-byte fill of its low half" },
+	{ "spill64-narrow-fill8", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_DW, 10, 6, -8), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_DW, 10, 6, -8),
+		I_MOV64_IMM(6, 0), I_LDX(BVC_B, 7, 10, -8),
+		USE_OFF(7)), REJ, "8-byte spill, 1-byte fill" },
+	{ "spill64-ldsx8", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_DW, 10, 6, -8), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_DW, 10, 6, -8),
+		I_MOV64_IMM(6, 0), LDSX(BVC_B, 7, 10, -8),
+		USE_OFF(7)), REJ, "8-byte spill, sign-extending 1-byte fill" },
+	{ "spill32-ldsx32", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_W, 10, 6, -8), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_W, 10, 6, -8),
+		I_MOV64_IMM(6, 0), LDSX(BVC_W, 7, 10, -8),
+		USE_OFF(7)), REJ, "4-byte spill, sign-extending 4-byte fill" },
+	{ "spilled-zero-unaligned-fill", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 0), I_STX(BVC_DW, 10, 6, -8), I_JA(2),
+		I_MOV64_IMM(6, 0x4000), I_STX(BVC_DW, 10, 6, -8),
+		I_MOV64_IMM(6, 0), I_LDX(BVC_B, 7, 10, -7),
+		USE_OFF(7)), REJ, "1-byte fill at fp-7 of a spilled zero is 0; of 0x4000 it is unknown" },
+	{ "spilled-zero-unaligned-fill-64", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 0), I_STX(BVC_DW, 10, 6, -8), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_DW, 10, 6, -8),
+		I_MOV64_IMM(6, 0), I_LDX(BVC_H, 7, 10, -4),
+		USE_OFF(7)), REJ, "2-byte fill at fp-4 of a spilled zero is 0, of a spilled 64 unknown" },
+	{ "zero-store-reg-unaligned", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 0), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		I_STX(BVC_W, 10, 6, -4), I_MOV64_IMM(6, 0),
+		I_LDX(BVC_W, 7, 10, -4),
+		USE_OFF(7)), REJ, "w6 stored at fp-4 (not a spill): STACK_ZERO only when r6 is 0" },
+	{ "zero-store-reg-then-spill-over", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 0), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		I_STX(BVC_B, 10, 6, -1), I_STX(BVC_B, 10, 6, -2), I_MOV64_IMM(6, 0),
+		I_LDX(BVC_H, 7, 10, -2),
+		USE_OFF(7)), REJ, "two 1-byte zero stores, a 2-byte read" },
+	{ "spill-fill-spill-chain", SOCK, FREQ, PROG(
+		FORK(3),
+		I_MOV64_IMM(6, 8), I_STX(BVC_DW, 10, 6, -8), I_JA(2),
+		I_MOV64_IMM(6, 64), I_STX(BVC_DW, 10, 6, -8),
+		I_LDX(BVC_DW, 1, 10, -8), I_STX(BVC_DW, 10, 1, -32), I_MOV64_IMM(1, 0),
+		I_ST(BVC_DW, 10, -8, 0),
+		I_LDX(BVC_W, 7, 10, -32),
+		USE_OFF(7)), REJ, "fill, re-spill elsewhere, overwrite the original, fill again" },
+
+	/* ---------------------------------------------------------------
+	 * Linked scalars
+	 * --------------------------------------------------------------- */
+	{ "linked-regs", SOCK, FREQ, PROG(
+		RAND_BYTE(6),
+		FORK(2),
+		I_MOV64_REG(7, 6), I_JA(2),
+		RAND, I_MOV64_REG(7, 0),
+		I_ALU64_IMM(BVC_AND, 7, 0xff),
+		I_JMP_IMM(BVC_JGT, 6, 8, 5),
+		USE_OFF(7),
+		R0_0, I_EXIT()), REJ, "r7 = r6 on the first path only; the check on r6 bounds r7 only there" },
+	{ "linked-via-spill", SOCK, FREQ, PROG(
+		RAND_BYTE(6),
+		FORK(2),
+		I_STX(BVC_DW, 10, 6, -8), I_JA(3),
+		RAND, I_ALU64_IMM(BVC_AND, 0, 0xff), I_STX(BVC_DW, 10, 0, -8),
+		I_JMP_IMM(BVC_JGT, 6, 8, 6),
+		I_LDX(BVC_DW, 7, 10, -8),
+		USE_OFF(7),
+		R0_0, I_EXIT()), REJ, "slot fp-8 linked to r6 on the first path only" },
+	{ "linked-fill-after-check", SOCK, FREQ, PROG(
+		RAND_BYTE(6),
+		I_STX(BVC_DW, 10, 6, -8),
+		FORK(2),
+		I_MOV64_IMM(8, 0), I_JA(3),
+		RAND, I_ALU64_IMM(BVC_AND, 0, 0xff), I_STX(BVC_DW, 10, 0, -8),
+		I_LDX(BVC_DW, 7, 10, -8),
+		I_JMP_IMM(BVC_JGT, 7, 8, 5),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "fill linked to r6 through the slot; check on the fill bounds r6" },
+	{ "linked-jmp32", SOCK, FREQ, PROG(
+		RAND_BYTE(6),
+		FORK(2),
+		I_MOV64_REG(7, 6), I_JA(2),
+		RAND, I_MOV64_REG(7, 0),
+		I_ALU64_IMM(BVC_AND, 7, 0xff),
+		I_RAW(BVC_JMP32 | BVC_JGT | BVC_K, 6, 0, 5, 8),
+		USE_OFF(7),
+		R0_0, I_EXIT()), REJ, "linked refinement by a JMP32 check" },
+	{ "linked-reg-reg-cmp", SOCK, FREQ, PROG(
+		RAND_BYTE(6),
+		I_MOV64_IMM(9, 8),
+		FORK(2),
+		I_MOV64_REG(7, 6), I_JA(2),
+		RAND, I_MOV64_REG(7, 0),
+		I_ALU64_IMM(BVC_AND, 7, 0xff),
+		I_JMP_REG(BVC_JGT, 6, 9, 5),
+		USE_OFF(7),
+		R0_0, I_EXIT()), REJ, "if r6 > r9: r9 needed too" },
+	{ "linked-eight-live", SOCK, 0, PROG(
+		RAND, I_ALU64_IMM(BVC_AND, 0, 0xff),
+		I_MOV64_REG(1, 0), I_MOV64_REG(3, 0), I_MOV64_REG(4, 0), I_MOV64_REG(5, 0),
+		I_MOV64_REG(6, 0), I_MOV64_REG(7, 0), I_MOV64_REG(8, 0),
+		I_JMP_IMM(BVC_JGT, 0, 8, 12),
+		LD_MAP_VALUE(9, 4, 0), I_ALU64_REG(BVC_ADD, 9, 8), I_LDX(BVC_B, 9, 9, 0),
+		I_ALU64_REG(BVC_ADD, 0, 1), I_ALU64_REG(BVC_ADD, 0, 3), I_ALU64_REG(BVC_ADD, 0, 4),
+		I_ALU64_REG(BVC_ADD, 0, 5), I_ALU64_REG(BVC_ADD, 0, 6), I_ALU64_REG(BVC_ADD, 0, 7),
+		I_ALU64_REG(BVC_ADD, 0, 9), I_EXIT(),
+		R0_0, I_EXIT()), REJ,
+	  "was unsound: 8 live linked scalars; the kernel links at most 6 (collect_linked_regs clears the id "
+	  "of the rest), so r7 and r8 keep [0,255]; engine.c sync_linked() refines every scalar with the id" },
+	{ "linked-six-live", SOCK, 0, PROG(
+		RAND, I_ALU64_IMM(BVC_AND, 0, 0xff),
+		I_MOV64_REG(1, 0), I_MOV64_REG(3, 0), I_MOV64_REG(4, 0), I_MOV64_REG(5, 0),
+		I_MOV64_REG(8, 0),
+		I_JMP_IMM(BVC_JGT, 0, 8, 10),
+		LD_MAP_VALUE(9, 4, 0), I_ALU64_REG(BVC_ADD, 9, 8), I_LDX(BVC_B, 9, 9, 0),
+		I_ALU64_REG(BVC_ADD, 0, 1), I_ALU64_REG(BVC_ADD, 0, 3), I_ALU64_REG(BVC_ADD, 0, 4),
+		I_ALU64_REG(BVC_ADD, 0, 5), I_ALU64_REG(BVC_ADD, 0, 9), I_EXIT(),
+		R0_0, I_EXIT()), ACC, "6 live linked scalars: all refined" },
+	{ "linked-narrow-fill", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_STX(BVC_DW, 10, 6, -8),
+		I_LDX(BVC_W, 7, 10, -8),
+		I_JMP_IMM(BVC_JGT, 7, 8, 5),
+		USE_OFF(6),
+		R0_0, I_EXIT()), ACC, "a 4-byte fill of an 8-byte spill of a byte stays linked" },
+	{ "linked-ldsx-sign", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_STX(BVC_DW, 10, 6, -8),
+		LDSX(BVC_B, 7, 10, -8),
+		I_JMP_IMM(BVC_JSGT, 7, 8, 6),
+		I_JMP_IMM(BVC_JSLT, 6, 0, 5),
+		USE_OFF(6),
+		R0_0, I_EXIT()), ACC, "the kernel keeps the link of an (s8) fill of a byte (its width fits) though the values "
+	  "differ for 128..255; we agree" },
+
+	/* ---------------------------------------------------------------
+	 * Decided branches
+	 * --------------------------------------------------------------- */
+	{ "decided-branch", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 0), I_JA(1),
+		I_MOV64_IMM(6, 1),
+		I_JMP_IMM(BVC_JEQ, 6, 0, 2),
+		I_LDX(BVC_DW, 0, 6, 0), I_EXIT(),
+		R0_0, I_EXIT()), REJ, "if r6 == 0 decided on the first path; r6 = 1 dereferences a scalar" },
+	{ "decided-branch-spilled", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 0), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 1),
+		I_LDX(BVC_DW, 6, 10, -8),
+		I_JMP_IMM(BVC_JEQ, 6, 0, 2),
+		I_LDX(BVC_DW, 0, 6, 0), I_EXIT(),
+		R0_0, I_EXIT()), REJ, "decided on a filled constant" },
+	{ "decided-branch-jmp32", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 0), I_JA(2),
+		LD64(6, 0x100000000ull),
+		I_RAW(BVC_JMP32 | BVC_JNE | BVC_K, 6, 0, 1, 0),
+		I_JMP_IMM(BVC_JEQ, 6, 0, 2),
+		I_LDX(BVC_DW, 0, 6, 0), I_EXIT(),
+		R0_0, I_EXIT()), REJ, "w6 != 0 decided (false) on both paths; r6 == 0 only on the first" },
+	{ "decided-branch-reg-reg", SOCK, FREQ, PROG(
+		I_MOV64_IMM(7, 5),
+		FORK(2),
+		I_MOV64_IMM(6, 5), I_JA(1),
+		I_MOV64_IMM(6, 6),
+		I_JMP_REG(BVC_JEQ, 6, 7, 2),
+		I_LDX(BVC_DW, 0, 6, 0), I_EXIT(),
+		R0_0, I_EXIT()), REJ, "if r6 == r7 decided" },
+	{ "decided-branch-jset", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 2), I_JA(1),
+		I_MOV64_IMM(6, 3),
+		I_JMP_IMM(BVC_JSET, 6, 1, 1),
+		I_EXIT(),
+		I_LDX(BVC_DW, 0, 6, 0), I_EXIT()), REJ, "if r6 & 1 decided; r0 set by FORK's rand" },
+	{ "decided-branch-range", SOCK, FREQ, PROG(
+		RAND_BYTE(6),
+		FORK(2),
+		I_ALU64_IMM(BVC_AND, 6, 7), I_JA(1),
+		I_ALU64_IMM(BVC_OR, 6, 8),
+		I_JMP_IMM(BVC_JLT, 6, 8, 2),
+		I_LDX(BVC_DW, 0, 6, 0), I_EXIT(),
+		R0_0, I_EXIT()), REJ, "range-decided: [0,7] < 8 always; r6 | 8 never" },
+
+	/* ---------------------------------------------------------------
+	 * Helper sizes, map keys, return values, zero writes
+	 * --------------------------------------------------------------- */
+	{ "helper-size", SOCK, FREQ, PROG(
+		I_MOV64_REG(9, 1),
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 24),
+		I_MOV64_REG(1, 9), I_MOV64_IMM(2, 0), I_MOV64_REG(3, 10), I_ALU64_IMM(BVC_ADD, 3, -16),
+		I_MOV64_REG(4, 6), I_CALL(26),
+		R0_0, I_EXIT()), REJ, "skb_load_bytes into fp-16 with size 8 / 24" },
+	{ "helper-size-spilled", SOCK, FREQ, PROG(
+		I_MOV64_REG(9, 1),
+		FORK(2),
+		I_ST(BVC_DW, 10, -24, 8), I_JA(1),
+		I_ST(BVC_DW, 10, -24, 24),
+		I_MOV64_REG(1, 9), I_MOV64_IMM(2, 0), I_MOV64_REG(3, 10), I_ALU64_IMM(BVC_ADD, 3, -16),
+		I_LDX(BVC_DW, 4, 10, -24), I_CALL(26),
+		R0_0, I_EXIT()), REJ, "size filled from fp-24" },
+	{ "helper-size-alu32", SOCK, FREQ, PROG(
+		I_MOV64_REG(9, 1),
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 24),
+		I_MOV64_REG(1, 9), I_MOV64_IMM(2, 0), I_MOV64_REG(3, 10), I_ALU64_IMM(BVC_ADD, 3, -16),
+		MOV32_REG(4, 6), I_ALU32_IMM(BVC_AND, 4, 0xff), I_CALL(26),
+		R0_0, I_EXIT()), REJ, "size through w4 = w6; w4 &= 0xff" },
+	{ "ringbuf-reserve-size", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 4),
+		LD_MAP(1, 2), I_MOV64_REG(2, 6), I_MOV64_IMM(3, 0), I_CALL(131),
+		I_JMP_IMM(BVC_JNE, 0, 0, 2), R0_0, I_EXIT(),
+		I_ST(BVC_DW, 0, 0, 0),
+		I_MOV64_REG(1, 0), I_MOV64_IMM(2, 0), I_CALL(133),
+		R0_0, I_EXIT()), REJ, "the record size 8 / 4, then an 8-byte store" },
+	{ "array-key-spilled32", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_W, 10, -8, 0), I_JA(1),
+		I_ST(BVC_W, 10, -8, 7),
+		I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -8), LD_MAP(1, 1), I_CALL(1),
+		I_LDX(BVC_DW, 0, 0, 0), I_EXIT()), REJ, "key 0 (non-NULL) / key 7 (out of range: maybe NULL)" },
+	{ "array-key-reg-spill", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 3), I_JA(1),
+		I_MOV64_IMM(6, 4),
+		I_STX(BVC_W, 10, 6, -8), I_MOV64_IMM(6, 0),
+		I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -8), LD_MAP(1, 1), I_CALL(1),
+		I_LDX(BVC_DW, 0, 0, 0), I_EXIT()), REJ, "key 3 / 4 through a 4-byte spill of r6 after the join" },
+	{ "array-key-wide-const", SOCK, 0, PROG(
+		LD64(6, 0x100000001ull),
+		I_STX(BVC_W, 10, 6, -8),
+		I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -8), LD_MAP(1, 1), I_CALL(1),
+		I_LDX(BVC_DW, 0, 0, 0), I_EXIT()), REJ,
+	  "was unsound: 4-byte spill of 0x100000001 as an array key: the kernel's get_constant_map_key "
+	  "takes the spilled register's whole 64-bit value (out of range: maybe NULL); engine.c "
+	  "const_map_key() truncates it to 1 (in range: non-NULL)" },
+	{ "array-key-zero-bytes", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_W, 10, -4, 0), I_JA(1),
+		I_ST(BVC_W, 10, -4, 9),
+		I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -4), LD_MAP(1, 1), I_CALL(1),
+		I_LDX(BVC_DW, 0, 0, 0), I_EXIT()), REJ, "key in STACK_ZERO bytes / MISC bytes" },
+	{ "tail-call-index", SOCK, FREQ, PROG(
+		I_MOV64_REG(9, 1),
+		FORK(2),
+		I_MOV64_IMM(6, 1), I_JA(1),
+		I_MOV64_IMM(6, 9),
+		I_MOV64_REG(1, 9), LD_MAP(2, 3), I_MOV64_REG(3, 6), I_CALL(12),
+		R0_0, I_EXIT()), ACC, "tail call index precise (both fine)" },
+	{ "cgskb-ret", CGSKB, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 1), I_JA(1),
+		I_MOV64_IMM(6, 2),
+		I_MOV64_REG(0, 6), I_EXIT()), REJ, "return value 1 / 2" },
+	{ "cgskb-ret-spilled", CGSKB, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 1), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 2),
+		I_LDX(BVC_B, 0, 10, -8), I_EXIT()), REJ, "return value filled narrow" },
+	{ "cgskb-ret-range", CGSKB, FREQ, PROG(
+		RAND_BYTE(6),
+		FORK(2),
+		I_ALU64_IMM(BVC_AND, 6, 1), I_JA(1),
+		I_ALU64_IMM(BVC_AND, 6, 3),
+		I_MOV64_REG(0, 6), I_EXIT()), REJ, "return value [0,1] / [0,3]" },
+	{ "var-off-zero-write", CGSKB, FREQ, PROG(
+		I_ST(BVC_DW, 10, -16, 0), I_ST(BVC_DW, 10, -8, 0),
+		FORK(2),
+		I_MOV64_IMM(7, 0), I_JA(1),
+		I_MOV64_IMM(7, 1),
+		RAND, I_ALU64_IMM(BVC_AND, 0, 7),
+		I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -16), I_ALU64_REG(BVC_ADD, 2, 0),
+		I_STX(BVC_B, 2, 7, 0),
+		I_LDX(BVC_DW, 0, 10, -16), I_EXIT()), REJ, "var-off store of r7 over spilled zeros: 0 / 1" },
+	{ "var-off-zero-write-zero-bytes", CGSKB, FREQ, PROG(
+		I_ST(BVC_W, 10, -12, 0), I_ST(BVC_W, 10, -4, 0), I_ST(BVC_W, 10, -16, 0), I_ST(BVC_W, 10, -8, 0),
+		FORK(2),
+		I_MOV64_IMM(7, 0), I_JA(1),
+		I_MOV64_IMM(7, 1),
+		RAND, I_ALU64_IMM(BVC_AND, 0, 7),
+		I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -16), I_ALU64_REG(BVC_ADD, 2, 0),
+		I_STX(BVC_B, 2, 7, 0),
+		I_LDX(BVC_B, 0, 10, -15), I_EXIT()), REJ, "var-off store of r7 over 4-byte spills/zeros" },
+
+	/* ---------------------------------------------------------------
+	 * Zero writes at variable offsets over spills, partial overwrites
+	 * --------------------------------------------------------------- */
+	{ "var-off-zero-over-imprecise-spilled-zero", CGSKB, FREQ, PROG(
+		I_ST(BVC_DW, 10, -16, 0),
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 0), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 5),
+		RAND, I_ALU64_IMM(BVC_AND, 0, 7),
+		I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -16), I_ALU64_REG(BVC_ADD, 2, 0),
+		I_ST(BVC_B, 2, 0, 0),
+		I_LDX(BVC_DW, 0, 10, -8), I_EXIT()), REJ,
+	  "a var-off zero store keeps the spilled 0 of path one; the spilled 5 becomes unknown" },
+	{ "var-off-zero-reg-over-spilled-zero", CGSKB, FREQ, PROG(
+		I_ST(BVC_DW, 10, -16, 0), I_ST(BVC_DW, 10, -8, 0),
+		FORK(2),
+		I_MOV64_IMM(7, 0), I_JA(1),
+		I_MOV64_IMM(7, 3),
+		RAND, I_ALU64_IMM(BVC_AND, 0, 1), I_ALU64_IMM(BVC_LSH, 0, 3),
+		I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -16), I_ALU64_REG(BVC_ADD, 2, 0),
+		I_STX(BVC_DW, 2, 7, 0),
+		I_LDX(BVC_B, 0, 10, -8), I_EXIT()), REJ, "var-off 8-byte store of r7 (0 / 3)" },
+	{ "partial-overwrite-then-narrow-fill", SOCK, 0, PROG(
+		RAND, I_STX(BVC_DW, 10, 0, -8),
+		I_ST(BVC_W, 10, -4, 7),
+		I_LDX(BVC_W, 0, 10, -8), I_EXIT()), ACC,
+	  "a 4-byte write at fp-4 over an 8-byte spill, then a 4-byte fill at fp-8" },
+	{ "partial-overwrite-byte-then-fill", SOCK, 0, PROG(
+		RAND, I_STX(BVC_DW, 10, 0, -8),
+		I_STX(BVC_B, 10, 0, -7),
+		I_LDX(BVC_B, 0, 10, -8), I_EXIT()), ACC,
+	  "same with a 1-byte register store at fp-7 and a 1-byte fill at fp-8" },
+	{ "partial-overwrite-full-fill", SOCK, 0, PROG(
+		RAND, I_STX(BVC_DW, 10, 0, -8),
+		I_ST(BVC_W, 10, -4, 7),
+		I_LDX(BVC_DW, 0, 10, -8), I_EXIT()), ACC, "an 8-byte read of the mixed slot is unknown" },
+	{ "partial-overwrite-low-then-read-high", SOCK, 0, PROG(
+		RAND, I_STX(BVC_DW, 10, 0, -8),
+		I_MOV64_REG(1, 10), I_ALU64_IMM(BVC_ADD, 1, -8), I_MOV64_IMM(2, 4), I_MOV64_IMM(3, 0),
+		I_CALL(113),
+		I_LDX(BVC_W, 0, 10, -4), I_EXIT()), ACC,
+	  "probe_read_kernel writes fp-8..-5 of a spill; fp-4..-1 read after" },
+
+	/* ---------------------------------------------------------------
+	 * Atomics on the stack
+	 * --------------------------------------------------------------- */
+	{ "atomic-xchg-src-into-slot", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(7, 8), I_JA(1),
+		I_MOV64_IMM(7, 64),
+		I_ST(BVC_DW, 10, -8, 0), ATOMIC(BVC_DW, 10, 7, -8, BVC_XCHG),
+		I_LDX(BVC_DW, 7, 10, -8),
+		USE_OFF(7)), REJ, "xchg writes r7 into the slot; the slot is MISC after (kernel)" },
+	{ "atomic-xchg-no-fork", SOCK, FREQ, PROG(
+		I_ST(BVC_DW, 10, -8, 64),
+		I_MOV64_IMM(7, 0), ATOMIC(BVC_DW, 10, 7, -8, BVC_XCHG),
+		USE_OFF(7)), REJ, "xchg returns the spilled 64" },
+	{ "atomic-fetch-add-no-fork", SOCK, FREQ, PROG(
+		I_ST(BVC_DW, 10, -8, 64),
+		I_MOV64_IMM(7, 1), ATOMIC(BVC_DW, 10, 7, -8, BVC_ADD | BVC_FETCH),
+		USE_OFF(7)), REJ, "fetch_add returns the spilled 64" },
+	{ "atomic-slot-after-add", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 8), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 64),
+		I_MOV64_IMM(7, 1), ATOMIC(BVC_DW, 10, 7, -8, BVC_ADD),
+		I_LDX(BVC_DW, 7, 10, -8),
+		USE_OFF(7)), REJ, "after an atomic add the slot is unknown on both paths" },
+
+	/* ---------------------------------------------------------------
+	 * bpf-to-bpf calls
+	 * --------------------------------------------------------------- */
+	{ "call-arg", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(1, 8), I_JA(1),
+		I_MOV64_IMM(1, 64),
+		I_CALL_LOCAL(1),
+		I_EXIT(),
+		USE_OFF(1)), REJ, "the callee uses r1 as an offset" },
+	{ "call-arg-r5", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(5, 8), I_JA(1),
+		I_MOV64_IMM(5, 64),
+		I_CALL_LOCAL(1),
+		I_EXIT(),
+		I_MOV64_REG(6, 5), I_MOV64_IMM(5, 0), I_MOV64_IMM(1, 0),
+		USE_OFF(6)), REJ, "r5 into the callee, moved to r6 there" },
+	{ "call-ret", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		I_MOV64_REG(1, 6), I_MOV64_IMM(6, 0),
+		I_CALL_LOCAL(6),
+		I_MOV64_REG(7, 0),
+		USE_OFF(7),
+		I_MOV64_REG(0, 1), I_EXIT()), REJ, "the callee returns its r1, the caller uses it" },
+	{ "call-ret-via-callee-stack", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		I_MOV64_REG(1, 6), I_MOV64_IMM(6, 0),
+		I_CALL_LOCAL(6),
+		I_MOV64_REG(7, 0),
+		USE_OFF(7),
+		I_STX(BVC_DW, 10, 1, -8), I_MOV64_IMM(1, 0), I_LDX(BVC_W, 0, 10, -8), I_EXIT()), REJ,
+	  "the callee spills r1 in its own stack and returns the fill" },
+	{ "callee-reads-caller-stack", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 8), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 64),
+		I_MOV64_REG(1, 10), I_ALU64_IMM(BVC_ADD, 1, -8),
+		I_CALL_LOCAL(1),
+		I_EXIT(),
+		I_LDX(BVC_DW, 6, 1, 0), I_MOV64_IMM(1, 0),
+		USE_OFF(6)), REJ, "the callee fills the caller's fp-8 through r1" },
+	{ "callee-writes-caller-stack", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(2, 8), I_JA(1),
+		I_MOV64_IMM(2, 64),
+		I_MOV64_REG(1, 10), I_ALU64_IMM(BVC_ADD, 1, -8),
+		I_CALL_LOCAL(6),
+		I_LDX(BVC_DW, 7, 10, -8),
+		USE_OFF(7),
+		I_STX(BVC_DW, 1, 2, 0), R0_0, I_EXIT()), REJ, "the callee spills its r2 into the caller's fp-8" },
+	{ "callee-prune-at-entry", SOCK, FREQ, PROG(
+		I_ST(BVC_DW, 10, -8, 8),
+		FORK(2),
+		I_MOV64_IMM(7, 8), I_JA(1),
+		I_MOV64_IMM(7, 64),
+		I_MOV64_REG(1, 10), I_ALU64_IMM(BVC_ADD, 1, -8), I_STX(BVC_DW, 1, 7, 0),
+		I_MOV64_IMM(7, 0),
+		I_CALL_LOCAL(1),
+		I_EXIT(),
+		I_LDX(BVC_DW, 6, 1, 0), I_MOV64_IMM(1, 0),
+		USE_OFF(6)), REJ, "spill through r1 before the call, fill in the callee" },
+	{ "call-r6-preserved", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 8), I_JA(1),
+		I_MOV64_IMM(6, 64),
+		I_CALL_LOCAL(5),
+		USE_OFF(6),
+		RAND, I_MOV64_IMM(0, 0), I_EXIT()), REJ, "r6 lives across a call whose callee calls a helper" },
+
+	/* ---------------------------------------------------------------
+	 * Bounded loops
+	 * --------------------------------------------------------------- */
+	{ "loop-carry", SOCK, FREQ, PROG(
+		FORK(2),
+		I_MOV64_IMM(6, 2), I_JA(1),
+		I_MOV64_IMM(6, 16),
+		I_MOV64_IMM(7, 0), I_MOV64_IMM(8, 0),
+		I_ALU64_REG(BVC_ADD, 8, 6), I_ALU64_IMM(BVC_ADD, 7, 1), I_JMP_IMM(BVC_JLT, 7, 4, -3),
+		USE_OFF(8)), REJ, "r8 = 4 * r6 computed in a loop: 8 / 64" },
+	{ "loop-spill", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 2), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 16),
+		I_MOV64_IMM(7, 0), I_MOV64_IMM(8, 0),
+		I_LDX(BVC_DW, 6, 10, -8), I_ALU64_REG(BVC_ADD, 8, 6), I_STX(BVC_DW, 10, 8, -16),
+		I_ALU64_IMM(BVC_ADD, 7, 1), I_JMP_IMM(BVC_JLT, 7, 4, -5),
+		I_LDX(BVC_DW, 8, 10, -16),
+		USE_OFF(8)), REJ, "a spilled accumulator" },
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+static size_t prog_len(const struct adv_case *c)
+{
+	static const struct bvc_insn zero;
+	size_t n = MAXI;
+
+	while (n && !memcmp(&c->insns[n - 1], &zero, sizeof(zero)))
+		n--;
+	return n;
+}
+
+static struct bvc_image *case_image(const struct adv_case *c)
+{
+	struct bvc_image *img = NULL;
+
+	cr_assert_eq(bvc_image_from_raw(c->insns, prog_len(c), c->prog_type, c->name, &img), 0,
+		     "%s", c->name);
+	snprintf(img->license, sizeof(img->license), "GPL");
+	img->progs[0].prog_flags = c->prog_flags;
+	img->maps = calloc(NMAPS, sizeof(*img->maps));
+	cr_assert_not_null(img->maps);
+	memcpy(img->maps, adv_maps, sizeof(adv_maps));
+	img->map_cnt = NMAPS;
+	return img;
+}
+
+/* Our verdict: 1 accept, 0 reject; *msg gets the message. */
+static int ours(const struct adv_case *c, char *msg, size_t msg_size)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 1000000 };
+	struct bvc_image *img = case_image(c);
+	struct bvc_verdict v;
+	int acc;
+
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0, "%s", c->name);
+	acc = v.kind == BVC_ACCEPT;
+	snprintf(msg, msg_size, "%s%s", v.unsupported ? "[unsupported] " : "", acc ? "" : v.msg);
+	bvc_verdict_release(&v);
+	bvc_image_free(img);
+	return acc;
+}
+
+static const char *verdict(int acc)
+{
+	return acc ? "accept" : "reject";
+}
+
+Test(adversarial_precise, ours_match_table)
+{
+	bool verbose = getenv("ADV_VERBOSE") != NULL;
+
+	for (size_t k = 0; k < NCASES; k++) {
+		const struct adv_case *c = &cases[k];
+		char msg[300];
+		int acc = ours(c, msg, sizeof(msg));
+
+		if (verbose)
+			fprintf(stderr, "%-40s table=%s ours=%s %s\n", c->name, verdict(c->kernel_accepts),
+				verdict(acc), msg);
+		cr_expect_eq(acc, c->kernel_accepts, "%s: kernel %s, we %s (%s) [%s]", c->name,
+			     verdict(c->kernel_accepts), verdict(acc), msg, c->note);
+	}
+}
+
+Test(adversarial_precise, kernel_agrees)
+{
+	struct bvc_kernel_result *r = malloc(sizeof(*r));
+	bool verbose = getenv("ADV_VERBOSE") != NULL;
+
+	cr_assert_not_null(r);
+	for (size_t k = 0; k < NCASES; k++) {
+		const struct adv_case *c = &cases[k];
+		struct bvc_image *img = case_image(c);
+		char msg[300];
+		int acc;
+
+		bvc_kernel_load_prog(img, &img->progs[0], getenv("ADV_LOG") && !strcmp(getenv("ADV_LOG"), c->name) ? 2 : 1, r);
+		if (getenv("ADV_LOG") && !strcmp(getenv("ADV_LOG"), c->name))
+			fprintf(stderr, "%s\n", r->log);
+		bvc_image_free(img);
+		if (!r->available) {
+			free(r);
+			cr_skip_test("bpf(BPF_PROG_LOAD) not permitted here: kernel oracle unavailable");
+		}
+		acc = ours(c, msg, sizeof(msg));
+		if (verbose) {
+			const char *last = r->log, *p;
+
+			/* The kernel's last complaint: the line before "processed". */
+			for (p = r->log; (p = strchr(p, '\n')) && p[1]; p++)
+				if (strncmp(p + 1, "processed ", 10))
+					last = p + 1;
+			fprintf(stderr, "%-40s kernel=%s ours=%s | ours: %s | kernel: %.*s\n", c->name,
+				verdict(r->accepted), verdict(acc), msg,
+				(int)strcspn(last, "\n"), r->accepted ? "" : last);
+		}
+		cr_expect_eq(r->accepted, c->kernel_accepts, "%s: the table says the kernel %s, it %s: %.300s",
+			     c->name, verdict(c->kernel_accepts), verdict(r->accepted), r->log);
+		cr_expect_eq(acc, r->accepted, "%s: kernel %s, we %s (%s) [%s]", c->name,
+			     verdict(r->accepted), verdict(acc), msg, c->note);
+	}
+	free(r);
+}
