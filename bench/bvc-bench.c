@@ -4,17 +4,8 @@
  * its synthetic program families.
  *
  *   bvc-bench gen stack|prec|prunable|loop|straight N OUT.bin
- *       write raw bytecode (8-byte instructions, socket_filter):
- *       stack    k branches on skb->len, each side leaving a different type
- *                in its own stack slot (pointer or scalar), all slots read at
- *                the end: nothing prunes, about 2^k (k+7) processed insns
- *       prec     k branches, one side adding 1<<i to r8, r8 then added to the
- *                frame pointer: r8 becomes precise, the constants differ on
- *                every path, nothing prunes
- *       prunable as prec, but r8 is only returned: its value never
- *                matters, so every join prunes (hundreds of insns at k = 20)
- *       loop     a bounded loop of N iterations (constant counter)
- *       straight N instructions of straight-line ALU code
+ *       write raw bytecode (8-byte instructions, socket_filter) of one of
+ *       the synthetic families described in bench/families.h
  *   bvc-bench kernel FILE [-p NAME] [--raw TYPE] [--flags F] [--reps R]
  *                   [--packet PKT --repeat N]
  *       load FILE (an ELF object through libbpf, or raw bytecode of kernel
@@ -25,7 +16,8 @@
  *       --packet, the BPF_PROG_TEST_RUN time per run (ns, median of R runs
  *       of N repeats each).
  *
- * Needs root (bpf(BPF_PROG_LOAD)). Built by `make bench` with one cc line.
+ * Needs root (bpf(BPF_PROG_LOAD)). Built by `make bench` with one cc line
+ * (with bench/families.c).
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
@@ -40,107 +32,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "families.h"
+
 #define LOG_SZ (1u << 20)
 
-static struct bpf_insn *prog;
-static size_t n, cap;
-
-static void emit(struct bpf_insn i)
-{
-	if (n == cap) {
-		cap = cap ? cap * 2 : 1024;
-		prog = realloc(prog, cap * sizeof(*prog));
-		if (!prog) {
-			perror("realloc");
-			exit(2);
-		}
-	}
-	prog[n++] = i;
-}
-
-#define INSN(c, d, s, o, i)                                                        \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), \
-			    .imm = (i) })
-#define MOV_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
-#define MOV_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
-#define ALU_IMM(op, d, i) INSN(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i)
-#define ALU_REG(op, d, s) INSN(BPF_ALU64 | (op) | BPF_X, d, s, 0, 0)
-#define LDX(sz, d, s, o) INSN(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
-#define STX(sz, d, s, o) INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
-#define ST(sz, d, o, i) INSN(BPF_ST | BPF_MEM | (sz), d, 0, o, i)
-#define JMP_IMM(op, d, i, o) INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i)
-#define JA(o) INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
-#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-
+/* `gen FAMILY N OUT.bin`: one program of bench/families.h as raw bytecode. */
 static int gen(const char *family, long k, const char *out)
 {
+	struct bpf_insn *prog;
+	size_t n;
 	FILE *f;
 
-	if (!strcmp(family, "stack")) {
-		/* tests/engine/test_split.c explosion(), without the bad path */
-		if (k < 1 || k > 30)
-			return fprintf(stderr, "stack: k in 1..30\n"), 2;
-		emit(MOV_REG(6, 1));
-		emit(LDX(BPF_W, 7, 1, 0)); /* skb->len: unknown */
-		for (int i = 0; i < k; i++) {
-			emit(MOV_REG(2, 7));
-			emit(ALU_IMM(BPF_AND, 2, 1 << i));
-			emit(JMP_IMM(BPF_JNE, 2, 0, 2));
-			emit(STX(BPF_DW, 10, 6, -8 * (i + 1))); /* ctx pointer */
-			emit(JA(1));
-			emit(ST(BPF_DW, 10, -8 * (i + 1), i)); /* scalar */
-		}
-		for (int i = 0; i < k; i++)
-			emit(LDX(BPF_DW, 3, 10, -8 * (i + 1)));
-		emit(MOV_IMM(0, 0));
-		emit(EXIT());
-	} else if (!strcmp(family, "prec") || !strcmp(family, "prunable")) {
-		if (k < 1 || k > 30)
-			return fprintf(stderr, "%s: k in 1..30\n", family), 2;
-		emit(LDX(BPF_W, 7, 1, 0)); /* skb->len: unknown */
-		emit(MOV_IMM(8, 0));
-		for (int i = 0; i < k; i++) {
-			emit(MOV_REG(2, 7));
-			emit(ALU_IMM(BPF_AND, 2, 1 << i));
-			emit(JMP_IMM(BPF_JEQ, 2, 0, 1));
-			emit(ALU_IMM(BPF_ADD, 8, 1 << i));
-		}
-		if (!strcmp(family, "prunable")) {
-			/* r8 (a different constant on every path) only returned */
-			emit(MOV_REG(0, 8));
-			emit(EXIT());
-			goto write;
-		}
-		/* r8 (a different constant on every path) into pointer arithmetic */
-		emit(ALU_IMM(BPF_AND, 8, 7));
-		emit(MOV_REG(1, 10));
-		emit(ALU_IMM(BPF_ADD, 1, -16));
-		emit(ALU_REG(BPF_ADD, 1, 8));
-		emit(ST(BPF_B, 1, 0, 0));
-		emit(MOV_IMM(0, 0));
-		emit(EXIT());
-	} else if (!strcmp(family, "loop")) {
-		emit(MOV_IMM(0, 0));
-		emit(MOV_IMM(1, 0));
-		emit(ALU_REG(BPF_ADD, 0, 1)); /* loop: */
-		emit(ALU_IMM(BPF_ADD, 1, 1));
-		emit(JMP_IMM(BPF_JLT, 1, (int32_t)k, -3));
-		emit(MOV_IMM(0, 0));
-		emit(EXIT());
-	} else if (!strcmp(family, "straight")) {
-		emit(MOV_IMM(0, 0));
-		emit(MOV_IMM(1, 1));
-		for (long i = 0; i + 3 < k; i++)
-			emit(i % 2 ? ALU_REG(BPF_ADD, 0, 1) : ALU_IMM(BPF_XOR, 0, (int32_t)i));
-		emit(MOV_IMM(0, 0));
-		emit(EXIT());
-	} else {
-		return fprintf(stderr, "gen: unknown family %s\n", family), 2;
-	}
-write:
+	if (bvc_family_gen(family, k, &prog, &n))
+		return fprintf(stderr, "gen: no family %s with k = %ld\n", family, k), 2;
 	f = fopen(out, "wb");
-	if (!f || fwrite(prog, sizeof(*prog), n, f) != n || fclose(f))
+	if (!f || fwrite(prog, sizeof(*prog), n, f) != n || fclose(f)) {
+		free(prog);
 		return perror(out), 2;
+	}
+	free(prog);
 	return 0;
 }
 

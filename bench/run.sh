@@ -17,7 +17,7 @@ T0=$(date +%s)
 for f in "$BPFVC" "$RUN"; do
 	[ -x "$f" ] || { echo "bench: $f missing: run make build first" >&2; exit 2; }
 done
-cc -O2 -Wall -std=gnu11 -o "$DRV" bench/bvc-bench.c $(pkg-config --cflags --libs libbpf) || exit 2
+cc -O2 -Wall -std=gnu11 -o "$DRV" bench/bvc-bench.c bench/families.c $(pkg-config --cflags --libs libbpf) || exit 2
 [ -f "$KEY" ] || "$BPFVC" keygen -o "$KEY" >/dev/null
 eth='0000000000020000000000010800'
 printf '%s4500002800004000400600000a0000010a000002%s' "$eth" \

@@ -2,7 +2,8 @@
 # The kernel-parity corpus end to end: prepare the corpus (cached in the build
 # tree), then run bvc-corpus over the kernel's verifier selftests, our
 # tests/progs objects and the generator's fixed seed range, against the
-# checked-in baseline. Ends with bvc-corpus's line "N passed, M failed".
+# checked-in baseline (bvc-corpus's line "N passed, M failed"), then the
+# path-explosion families (bvc-families, one more table in the report).
 #
 # Usage: tests/corpus/run.sh [--build DIR] [--harness BIN] [--long A:B] [bvc-corpus options]
 #   --build DIR    the CMake build tree (default: build/ of this checkout)
@@ -16,7 +17,7 @@
 #   BVC_CORPUS_REQUIRED=1            fail, not skip, when clang-19 or the
 #                                    kernel source package is missing
 #   and prepare.sh's BVC_KSRC_TARBALL, BVC_CLANG, BVC_CORPUS_JOBS.
-# Exit: bvc-corpus's (0 passed, 1 failed, 2 error), or 77 = skipped.
+# Exit: 0 passed, 1 failed (either part), 2 error, or 77 = skipped.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,4 +67,12 @@ opts=(--objdir "$out/cache/obj" --out "$out" --baseline "$here/baseline.txt"
 [ -d "$build/tests/progs" ] && opts+=(--progs-dir "$build/tests/progs")
 [ "${BVC_CORPUS_UPDATE_BASELINE:-0}" = 1 ] && opts+=(--update-baseline)
 [ "${BVC_CORPUS_GROW_BASELINE:-0}" = 1 ] && opts+=(--update-baseline --grow-baseline)
-exec "$harness" "${opts[@]}" ${args[@]+"${args[@]}"}
+rc=0
+"$harness" "${opts[@]}" ${args[@]+"${args[@]}"} || rc=$?
+[ $rc -eq 2 ] && exit 2
+# The path-explosion families, as one more table of the report.
+frc=0
+"$build/tests/corpus/bvc-families" "$out/report.md" || frc=$?
+[ $frc -eq 2 ] && exit 2
+[ $rc -eq 0 ] && [ $frc -eq 0 ] || exit 1
+exit 0

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The adversarial tables' driver (adversarial.h): build each case with the
+ * shared maps, verify it, load it into the kernel, compare.
+ */
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adversarial.h"
+#include "bpfvc/verifier.h"
+#include "common/kernel_oracle.h"
+
+#define MAXI ADV_MAXI
+
+static const struct bvc_map adv_maps[] = {
+	/* 0 */ { .name = "hash", .type = BVC_MAP_HASH, .key_size = 4, .value_size = 8, .max_entries = 16 },
+	/* 1 */ { .name = "array", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 16, .max_entries = 4 },
+	/* 2 */ { .name = "rb", .type = BVC_MAP_RINGBUF, .key_size = 0, .value_size = 0, .max_entries = 4096 },
+	/* 3 */ { .name = "progs", .type = BVC_MAP_PROG_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 4 },
+	/* 4 */ { .name = "one", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 64, .max_entries = 1 },
+	/* 5 */ { .name = "pcpu", .type = BVC_MAP_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1 },
+};
+#define NMAPS (sizeof(adv_maps) / sizeof(adv_maps[0]))
+
+static bool want_log(const struct adv_case *c)
+{
+	const char *name = getenv("ADV_LOG");
+
+	return name && !strcmp(name, c->name);
+}
+
+static size_t prog_len(const struct adv_case *c)
+{
+	static const struct bvc_insn zero;
+	size_t n = MAXI;
+
+	while (n && !memcmp(&c->insns[n - 1], &zero, sizeof(zero)))
+		n--;
+	return n;
+}
+
+static struct bvc_image *case_image(const struct adv_case *c)
+{
+	struct bvc_image *img = NULL;
+
+	cr_assert_eq(bvc_image_from_raw(c->insns, prog_len(c), c->prog_type, c->name, &img), 0,
+		     "%s", c->name);
+	snprintf(img->license, sizeof(img->license), "GPL");
+	img->progs[0].prog_flags = c->prog_flags;
+	img->maps = calloc(NMAPS, sizeof(*img->maps));
+	cr_assert_not_null(img->maps);
+	memcpy(img->maps, adv_maps, sizeof(adv_maps));
+	img->map_cnt = NMAPS;
+	return img;
+}
+
+/* Our verdict: 1 accept, 0 reject; *msg gets the message. */
+static int ours(const struct adv_case *c, char *msg, size_t msg_size)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 1000000 };
+	struct bvc_image *img = case_image(c);
+	struct bvc_verdict v;
+	int acc;
+
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0, "%s", c->name);
+	acc = v.kind == BVC_ACCEPT;
+	snprintf(msg, msg_size, "%s%s", v.unsupported ? "[unsupported] " : "", acc ? "" : v.msg);
+	bvc_verdict_release(&v);
+	bvc_image_free(img);
+	return acc;
+}
+
+static const char *verdict(int acc)
+{
+	return acc ? "accept" : "reject";
+}
+
+void adv_check_ours(const struct adv_case *cases, size_t n)
+{
+	bool verbose = getenv("ADV_VERBOSE") != NULL;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct adv_case *c = &cases[k];
+		char msg[300];
+		int acc = ours(c, msg, sizeof(msg));
+
+		if (verbose)
+			fprintf(stderr, "%-48s table=%s ours=%s %s\n", c->name, verdict(c->kernel_accepts),
+				verdict(acc), msg);
+		cr_expect_eq(acc, c->kernel_accepts, "%s: kernel %s, we %s (%s) [%s]", c->name,
+			     verdict(c->kernel_accepts), verdict(acc), msg, c->note);
+	}
+}
+
+void adv_check_kernel(const struct adv_case *cases, size_t n)
+{
+	struct bvc_kernel_result *r = malloc(sizeof(*r));
+	bool verbose = getenv("ADV_VERBOSE") != NULL;
+
+	cr_assert_not_null(r);
+	for (size_t k = 0; k < n; k++) {
+		const struct adv_case *c = &cases[k];
+		struct bvc_image *img = case_image(c);
+		char msg[300];
+		int acc;
+
+		bvc_kernel_load_prog(img, &img->progs[0], want_log(c) ? 2 : 1, r);
+		if (want_log(c))
+			fprintf(stderr, "%s\n", r->log);
+		bvc_image_free(img);
+		if (!r->available) {
+			free(r);
+			cr_skip_test("bpf(BPF_PROG_LOAD) not permitted here: kernel oracle unavailable");
+		}
+		acc = ours(c, msg, sizeof(msg));
+		if (verbose) {
+			const char *last = r->log, *p;
+
+			/* The kernel's last complaint: the line before "processed". */
+			for (p = r->log; (p = strchr(p, '\n')) && p[1]; p++)
+				if (strncmp(p + 1, "processed ", 10))
+					last = p + 1;
+			fprintf(stderr, "%-48s kernel=%s ours=%s | ours: %s | kernel: %.*s\n", c->name,
+				verdict(r->accepted), verdict(acc), msg,
+				(int)strcspn(last, "\n"), r->accepted ? "" : last);
+		}
+		cr_expect_eq(r->accepted, c->kernel_accepts, "%s: the table says the kernel %s, it %s: %.300s",
+			     c->name, verdict(c->kernel_accepts), verdict(r->accepted), r->log);
+		cr_expect_eq(acc, r->accepted, "%s: kernel %s, we %s (%s) [%s]", c->name,
+			     verdict(r->accepted), verdict(acc), msg, c->note);
+	}
+	free(r);
+}
