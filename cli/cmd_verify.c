@@ -96,10 +96,11 @@ static void print_stats(struct bvc_cluster *cl, const char *prog, double secs)
 	const struct bvc_cluster_job_stats *js = bvc_cluster_last_job(cl);
 
 	fprintf(stderr,
-		"stats: %s: %u workers, %.3f s, processed %llu insns, donations %llu, requeued %llu, entry restarts %llu, dead workers %llu; pruning: per worker only (no global cache)\n",
+		"stats: %s: %u workers, %.3f s, processed %llu insns, donations %llu, requeued %llu, entry restarts %llu, dead workers %llu; checkpoints shared %llu\n",
 		prog, bvc_cluster_size(cl), secs, (unsigned long long)js->processed,
 		(unsigned long long)js->donations, (unsigned long long)js->requeued,
-		(unsigned long long)js->entry_restarts, (unsigned long long)js->deaths);
+		(unsigned long long)js->entry_restarts, (unsigned long long)js->deaths,
+		(unsigned long long)js->checkpoints);
 	for (unsigned int i = 0; i < bvc_cluster_size(cl); i++) {
 		const struct bvc_cluster_worker_stats *w = bvc_cluster_worker(cl, i);
 		char where[320];

@@ -114,6 +114,11 @@ struct bvc_cluster {
 	void *entry_bytes;        /* the Job with start_entry = 1 */
 	size_t entry_len;
 	int entry_restarts;
+	/* The global cache of finished checkpoints (DESIGN.md 4.4): encoded
+	 * Checkpoint frames, forwarded to every other worker as they come
+	 * and to late joiners when they take the job. */
+	struct { void *bytes; size_t len; } *cps;
+	size_t ncps;
 	struct bvc_cluster_job_stats js;
 	char *err;
 	size_t errsz;
@@ -413,6 +418,38 @@ static int on_work(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
 	return 0;
 }
 
+#define CLUSTER_CACHE_MAX 16384 /* checkpoints kept for one job */
+
+/* A finished checkpoint from worker @i: every other live worker (all have
+ * the job) prunes against it too. */
+static void on_checkpoint(struct bvc_cluster *cl, int i, const struct bvc_wire_msg *m)
+{
+	char why[256];
+	size_t len;
+	void *buf;
+
+	if (cl->ncps == CLUSTER_CACHE_MAX)
+		return; /* pruning less is always sound */
+	if (bvc_wire_encode(m, &buf, &len, why, sizeof(why)))
+		return;
+	if (!(cl->ncps & (cl->ncps - 1))) {
+		size_t cap = cl->ncps ? cl->ncps * 2 : 64;
+		void *v = realloc(cl->cps, cap * sizeof(*cl->cps));
+
+		if (!v) {
+			free(buf);
+			return;
+		}
+		cl->cps = v;
+	}
+	cl->cps[cl->ncps].bytes = buf;
+	cl->cps[cl->ncps++].len = len;
+	cl->js.checkpoints++;
+	for (unsigned int j = 0; j < cl->n; j++)
+		if ((int)j != i && cl->w[j].alive && send_bytes(cl, (int)j, buf, len))
+			mark_dead(cl, (int)j, "cannot send");
+}
+
 static void on_done(struct bvc_cluster *cl, int i, uint64_t g,
 		    const struct bvc_precision_demand *demand)
 {
@@ -517,6 +554,8 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 		w->busy = 1;
 		w->valid = 0;
 		send_bytes(cl, i, cl->job_bytes, cl->job_len);
+		for (size_t k = 0; k < cl->ncps; k++)
+			send_bytes(cl, i, cl->cps[k].bytes, cl->cps[k].len);
 	}
 }
 
@@ -600,6 +639,7 @@ static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs
 				w->st.processed = m.u.finished.processed_insns;
 			w->st.total_states = m.u.finished.total_states;
 			w->st.peak_states = m.u.finished.peak_states;
+			w->st.prune_remote = m.u.finished.remote_prune_hits;
 			break;
 		case BVC_WIRE_WORK:
 			if (m.u.work.job_id != cl->job_id)
@@ -618,6 +658,12 @@ static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs
 				break;
 			w->valid = 1;
 			on_done(cl, i, m.u.done.work_id, &m.u.done.demand);
+			break;
+		case BVC_WIRE_CHECKPOINT:
+			if (m.u.work.job_id != cl->job_id)
+				break;
+			w->valid = 1;
+			on_checkpoint(cl, i, &m);
 			break;
 		case BVC_WIRE_REJECT:
 			if (m.u.reject.job_id != cl->job_id || vs->decided)
@@ -747,6 +793,11 @@ static void job_reset(struct bvc_cluster *cl)
 	cl->entry_restarts = 0;
 	cl->entry_pending = 0;
 	cl->in_job = 0;
+	for (size_t k = 0; k < cl->ncps; k++)
+		free(cl->cps[k].bytes);
+	free(cl->cps);
+	cl->cps = NULL;
+	cl->ncps = 0;
 }
 
 int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
@@ -795,7 +846,7 @@ int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 		w->busy = w->alive;
 		w->donate_out = w->valid = w->entries = 0;
 		w->st.items = w->st.donated = w->st.asks = w->st.processed = 0;
-		w->st.total_states = w->st.peak_states = 0;
+		w->st.total_states = w->st.peak_states = w->st.prune_remote = 0;
 		w->st.bytes_sent = w->st.bytes_recv = 0;
 		if (!w->alive)
 			continue;

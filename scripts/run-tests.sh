@@ -16,7 +16,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --test-dir "$asan" -L unit --output-on-failure 2>&1 | tee -a "$log" || status=1
 
 # ctest prints "N% tests passed, F tests failed out of T" per run.
+# "96% tests passed, 1 tests failed out of 26": the failed count is the
+# 6th field from the end.
 read -r passed failed < <(awk '/tests passed, [0-9]+ tests? failed out of/ {
-	t += $NF; f += $(NF-4) } END { print t - f, f + 0 }' "$log")
+	t += $NF; f += $(NF-5) } END { print t - f, f + 0 }' "$log")
 echo "${passed:-0} passed, ${failed:-0} failed"
 [ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]

@@ -84,6 +84,8 @@ const char *bvc_wire_kind_name(enum bvc_wire_kind kind)
 		return "done";
 	case BVC_WIRE_FINISHED:
 		return "finished";
+	case BVC_WIRE_CHECKPOINT:
+		return "checkpoint";
 	}
 	return "unknown";
 }
@@ -97,6 +99,7 @@ void bvc_wire_msg_release(struct bvc_wire_msg *msg)
 		free(msg->u.job.object);
 		break;
 	case BVC_WIRE_WORK:
+	case BVC_WIRE_CHECKPOINT:
 		bvc_work_view_release(&msg->u.work.view);
 		break;
 	default:
@@ -472,8 +475,9 @@ static void rw_frame(struct rw *w, unsigned field, const struct bvc_frame_view *
 }
 
 /* The whole envelope of a Work message, checked by the caller. */
-static int encode_work(const struct bvc_wire_work *wk, void **buf, size_t *len, char *err,
-		       size_t errsz)
+/* A WorkItem as envelope field @field: a Work or a Checkpoint. */
+static int encode_work(const struct bvc_wire_work *wk, unsigned field, void **buf, size_t *len,
+		       char *err, size_t errsz)
 {
 	const struct bvc_work_view *v = &wk->view;
 	size_t trail = trail_bytes(v->trail_len), bound = ITEM_WIRE_MAX, n;
@@ -510,7 +514,7 @@ static int encode_work(const struct bvc_wire_work *wk, void **buf, size_t *len, 
 	rw_uint(&w, 3, v->insn);
 	rw_uint(&w, 2, wk->work_id);
 	rw_uint(&w, 1, wk->job_id);
-	rw_close(&w, end, BVC_WIRE_WORK);
+	rw_close(&w, end, field);
 	rw_uint(&w, 1, BVC_WIRE_PROTOCOL_VERSION);
 	assert(w.p >= out); /* the sizes above are upper bounds */
 
@@ -607,11 +611,12 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		env.job = &job;
 		break;
 	case BVC_WIRE_WORK:
+	case BVC_WIRE_CHECKPOINT:
 		if (check_job_id("work", msg->u.work.job_id, err, errsz) ||
 		    check_work_id("work", msg->u.work.work_id, err, errsz) ||
 		    check_work_view(&msg->u.work.view, err, errsz))
 			return -EINVAL;
-		return encode_work(&msg->u.work, buf, len, err, errsz);
+		return encode_work(&msg->u.work, msg->kind, buf, len, err, errsz);
 	case BVC_WIRE_DONATE:
 		if (check_job_id("donate", msg->u.donate.job_id, err, errsz))
 			return -EINVAL;
@@ -647,6 +652,7 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		finished.processed_insns = msg->u.finished.processed_insns;
 		finished.total_states = msg->u.finished.total_states;
 		finished.peak_states = msg->u.finished.peak_states;
+		finished.remote_prune_hits = msg->u.finished.remote_prune_hits;
 		env.body_case = BPFVC__WIRE__ENVELOPE__BODY_FINISHED;
 		env.finished = &finished;
 		break;
@@ -1454,7 +1460,8 @@ static int decode_frame(struct walk *w, const struct field *in, int depth,
 
 /* A WorkItem into w->msg, which owns what is allocated even on failure.
  * Ids and the trail are checked after the walk (finish_work). */
-static int decode_work(struct walk *w, const struct field *in, int depth)
+/* A WorkItem in envelope field @kind (a Work or a Checkpoint). */
+static int decode_work(struct walk *w, const struct field *in, int depth, enum bvc_wire_kind kind)
 {
 	struct bvc_wire_work *wk = &w->msg->u.work;
 	struct bvc_work_view *v = &wk->view;
@@ -1463,7 +1470,7 @@ static int decode_work(struct walk *w, const struct field *in, int depth)
 	int ret = iter_init(&it, w, &bpfvc__wire__work_item__descriptor, in->data, in->v,
 			    in->data_base, depth);
 
-	w->msg->kind = BVC_WIRE_WORK;
+	w->msg->kind = kind;
 	while (!ret && (ret = iter_next(&it, &fl)) > 0) {
 		ret = 0;
 		switch (fl.f->id) {
@@ -1552,7 +1559,9 @@ static int walk_message(struct walk *w, const ProtobufCMessageDescriptor *d,
 		if (fl.f->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
 		if (fl.f->descriptor == &bpfvc__wire__work_item__descriptor && w->msg)
-			ret = decode_work(w, &fl, depth + 1);
+			ret = decode_work(w, &fl, depth + 1,
+					  fl.f->id == BVC_WIRE_CHECKPOINT ? BVC_WIRE_CHECKPOINT
+									  : BVC_WIRE_WORK);
 		else
 			ret = walk_message(w, fl.f->descriptor, fl.data, (size_t)fl.v, fl.data_base,
 					   depth + 1);
@@ -1670,6 +1679,7 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 		msg->u.finished.processed_insns = env->finished->processed_insns;
 		msg->u.finished.total_states = env->finished->total_states;
 		msg->u.finished.peak_states = env->finished->peak_states;
+		msg->u.finished.remote_prune_hits = env->finished->remote_prune_hits;
 		return 0;
 	case BPFVC__WIRE__ENVELOPE__BODY__NOT_SET:
 		set_err(err, errsz, "envelope carries no message");
@@ -1708,7 +1718,7 @@ int bvc_wire_decode(const void *buf, size_t len, struct bvc_wire_msg *msg,
 		ret = check_version("envelope", w.have_version ? w.version : 0, err, errsz);
 	if (ret)
 		goto fail;
-	if (msg->kind == BVC_WIRE_WORK) {
+	if (msg->kind == BVC_WIRE_WORK || msg->kind == BVC_WIRE_CHECKPOINT) {
 		/* Decoded during the walk. */
 		ret = finish_work(&w, err, errsz);
 		if (ret)

@@ -995,7 +995,7 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 		ret = hist_arrive(env);
 		if (ret < 0)
 			return ret;
-		if (env->opts.log_level >= 2) {
+		if (env->opts.log_level & 2) {
 			char text[BVC_DISASM_TEXT_MAX];
 
 			bvc_disasm_insn(env->insns, env->cnt, env->insn_idx, text, sizeof(text));
@@ -1713,6 +1713,73 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 	return err;
 }
 
+void bvc_engine_share_limit(struct bvc_engine *eng, uint64_t limit)
+{
+	eng->env.share_limit = limit;
+}
+
+int bvc_engine_share(struct bvc_engine *eng, struct bvc_work **out)
+{
+	struct bvc_env *env = &eng->env;
+	const struct bvc_state *cp;
+	struct bvc_work *w;
+
+	if (eng->early || !env->share.n)
+		return -ENOENT;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	cp = env->share.v[0];
+	w->st = state_copy(cp);
+	if (!w->st) {
+		free(w);
+		return -ENOMEM;
+	}
+	memmove(env->share.v, env->share.v + 1, (env->share.n - 1) * sizeof(*env->share.v));
+	env->share.n--;
+	/* The state only: its path and parents stay here. */
+	free(w->st->hist);
+	w->st->hist = NULL;
+	w->st->nhist = w->st->cap_hist = 0;
+	w->st->parent = NULL;
+	w->insn = cp->insn_idx;
+	w->prev_insn = cp->last_insn == BVC_HIST_NONE ? 0 : cp->last_insn;
+	w->id = cp->seq;
+	*out = w;
+	return 0;
+}
+
+int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
+{
+	struct bvc_env *env = &eng->env;
+	struct bvc_work *w = *work;
+	struct bvc_state *cp = w->st;
+	int err;
+
+	if (eng->early || !env->explored || w->insn >= env->cnt)
+		return -EINVAL;
+	cp->insn_idx = w->insn;
+	cp->branches = 0; /* finished where it came from */
+	cp->parent = NULL;
+	cp->remote = true;
+	cp->seq = 0;
+	free(cp->trail);
+	cp->trail = NULL;
+	cp->trail_len = 0;
+	err = list_push(&env->explored[w->insn], cp);
+	if (err)
+		return err;
+	env->remote_added++;
+	free(w);
+	*work = NULL;
+	return 0;
+}
+
+uint64_t bvc_engine_remote_hits(const struct bvc_engine *eng)
+{
+	return eng->env.remote_hits;
+}
+
 static int by_seq(const void *a, const void *b)
 {
 	const struct bvc_state *x = *(const struct bvc_state *const *)a;
@@ -1733,9 +1800,11 @@ int bvc_engine_precision_dump(const struct bvc_engine *eng, char **out)
 	*out = NULL;
 	for (uint32_t i = 0; env->explored && i < env->cnt && !err; i++)
 		for (uint32_t k = 0; k < env->explored[i].n && !err; k++)
-			err = list_push(&all, env->explored[i].v[k]);
+			if (!env->explored[i].v[k]->remote)
+				err = list_push(&all, env->explored[i].v[k]);
 	for (uint32_t k = 0; k < env->retired.n && !err; k++)
-		err = list_push(&all, env->retired.v[k]);
+		if (!env->retired.v[k]->remote)
+			err = list_push(&all, env->retired.v[k]);
 	f = err ? NULL : open_memstream(&buf, &len);
 	if (!f) {
 		free(all.v);

@@ -122,6 +122,7 @@ struct bvc_state {
 	uint32_t last_insn;
 	struct bvc_prec_mask *demand; /* (work item roots) precision asked of the owner */
 	uint64_t seq;          /* (checkpoints) creation order, from 1 */
+	bool remote;           /* (checkpoints) finished in another engine */
 };
 
 /* A state waiting to be explored: the taken side of a branch. */
@@ -202,6 +203,13 @@ struct bvc_env {
 	struct bvc_checkpoint_list anchors;
 	struct bvc_checkpoint_list done; /* anchors whose subtree finished, not yet polled */
 	uint64_t next_work_id;
+
+	/* Pruning across engines: finished checkpoints that pruned a path
+	 * here, to offer to the others (at most share_limit), and those
+	 * taken from them. */
+	struct bvc_checkpoint_list share;
+	uint64_t share_limit, shared;
+	uint64_t remote_added, remote_hits;
 
 	/* Kernel-style log, when asked for. */
 	char *log;

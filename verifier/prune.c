@@ -258,6 +258,11 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 			    env->processed - env->prev_insns < 100)
 				add = false;
 		} else if (states_equal(env, old, env->cur, false)) {
+			if (old->remote)
+				env->remote_hits++;
+			else if (!old->hit_cnt && env->shared < env->share_limit &&
+				 !list_push(&env->share, old))
+				env->shared++; /* it pruned here: offer it to the others */
 			old->hit_cnt++;
 			err = hist_arrive(env);
 			if (!err)
@@ -273,7 +278,8 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 			if (list_push(&env->retired, old))
 				continue; /* keep it listed: still correct */
 			l->v[i--] = l->v[--l->n];
-			env->cur_states--;
+			if (!old->remote)
+				env->cur_states--;
 		}
 	}
 	if (!add)
@@ -320,6 +326,7 @@ void explored_free(struct bvc_env *env)
 		state_free(env->donated[k].path);
 	free(env->donated);
 	free(env->done.v);
+	free(env->share.v);
 	for (uint32_t k = 0; k < env->retired.n; k++)
 		state_free(env->retired.v[k]);
 	free(env->retired.v);

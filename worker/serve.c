@@ -20,8 +20,10 @@
  * that already has the job: it gets a second engine (re-exploring from the
  * entry is always sound). Items go to engine 0.
  *
- * Pruning is local: each engine prunes against its own finalized
- * checkpoints only, which is sound and needs no messages.
+ * Pruning across workers: a finished checkpoint that pruned a path here is
+ * sent as a Checkpoint (at most BVC_WORKER_SHARE_MAX per engine); the
+ * coordinator forwards it to the other workers, whose engine 0 prunes
+ * against it as against its own.
  *
  * Must not: print, block without a timeout, trust a decoded item before
  * bvc_work_from_view() has checked it against the program.
@@ -42,6 +44,7 @@
 #include "internal.h"
 
 #define MAX_ENGINES 16
+#define BVC_WORKER_SHARE_MAX 4096 /* checkpoints an engine offers per job */
 #define ENGINE_SHIFT 48
 #define ENGINE_ID_MASK ((1ull << ENGINE_SHIFT) - 1)
 
@@ -230,6 +233,7 @@ static int add_engine(struct serve *s, int with_entry)
 		sl->eng = NULL;
 		return ret;
 	}
+	bvc_engine_share_limit(sl->eng, BVC_WORKER_SHARE_MAX);
 	j->nslots++;
 	j->idle_reported = 0;
 	return 0;
@@ -293,6 +297,50 @@ static int on_work(struct serve *s, const struct bvc_wire_work *wm)
 	j->slots[0].checked = 0;
 	j->idle_reported = 0;
 	s->stats->accepted++;
+	return 0;
+}
+
+/* Another worker's finished checkpoint: engine 0 prunes against it too. */
+static int on_checkpoint(struct serve *s, const struct bvc_wire_work *cm)
+{
+	struct job *j = &s->job;
+	struct bvc_work *cp;
+	char why[256];
+	int ret;
+
+	if (cm->job_id != j->id || j->rejected || !j->nslots)
+		return 0;
+	ret = bvc_work_from_view(j->img, j->prog, &cm->view, &cp, why, sizeof(why));
+	if (ret) {
+		set_err(s->err, s->errsz, "job %llu: checkpoint %llu refused: %s",
+			(unsigned long long)j->id, (unsigned long long)cm->work_id, why);
+		return ret;
+	}
+	ret = bvc_engine_add_checkpoint(j->slots[0].eng, &cp);
+	if (ret)
+		bvc_work_free(cp); /* not kept: pruning less is always sound */
+	return 0;
+}
+
+/* Send the checkpoints @eng offers to the others. */
+static int share_checkpoints(struct serve *s, struct bvc_engine *eng)
+{
+	struct bvc_work *cp;
+
+	while (bvc_engine_share(eng, &cp) == 0) {
+		struct bvc_wire_msg m = { .kind = BVC_WIRE_CHECKPOINT };
+		int ret = bvc_work_view_get(cp, &m.u.work.view);
+
+		m.u.work.job_id = s->job.id;
+		m.u.work.work_id = bvc_work_id(cp);
+		bvc_work_free(cp);
+		if (ret)
+			return ret;
+		ret = send_msg(s, &m);
+		bvc_work_view_release(&m.u.work.view);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -372,6 +420,8 @@ static int handle(struct serve *s, struct bvc_wire_msg *m)
 		return on_donate(s, m->u.donate.job_id);
 	case BVC_WIRE_DONE:
 		return on_done(s, &m->u.done);
+	case BVC_WIRE_CHECKPOINT:
+		return on_checkpoint(s, &m->u.work);
 	case BVC_WIRE_CANCEL:
 		if (m->u.cancel.job_id == BVC_WORKER_BYE)
 			return 1;
@@ -458,6 +508,9 @@ static int step(struct serve *s)
 				sl->done = 1;
 			}
 		}
+		ret = share_checkpoints(s, sl->eng);
+		if (ret)
+			return ret;
 		while (bvc_engine_poll_done(sl->eng, &id, &demand) == 0) {
 			struct bvc_wire_msg m = { .kind = BVC_WIRE_DONE };
 
@@ -501,6 +554,7 @@ static int step(struct serve *s)
 		m.u.finished.job_id = j->id;
 		m.u.finished.processed_insns = job_processed(j);
 		for (unsigned int i = 0; i < j->nslots; i++) {
+			m.u.finished.remote_prune_hits += bvc_engine_remote_hits(j->slots[i].eng);
 			m.u.finished.total_states += j->slots[i].total_states;
 			if (j->slots[i].peak_states > m.u.finished.peak_states)
 				m.u.finished.peak_states = j->slots[i].peak_states;

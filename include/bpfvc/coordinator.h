@@ -131,8 +131,8 @@ struct bvc_cluster_worker_stats {
 	char name[64];          /* "local wI" or the remote's routing id */
 	int remote;             /* joined over --bind */
 	uint64_t bytes_sent, bytes_recv; /* wire bytes to and from it */
-	uint64_t prune_remote;  /* prune hits against other workers' states:
-				 * 0 until the global cache exists */
+	uint64_t prune_remote;  /* paths it pruned against other workers'
+				 * checkpoints (the global cache) */
 	int pid;                /* its process (0: remote) */
 	unsigned int core;      /* planned core (hwloc logical index) */
 	char cpuset[BVC_CPUSET_STR_MAX]; /* its PUs */
@@ -150,6 +150,7 @@ struct bvc_cluster_job_stats {
 	uint64_t entry_restarts; /* entry restarted after its holder died */
 	uint64_t deaths;        /* workers declared dead */
 	uint64_t processed;     /* sum over workers */
+	uint64_t checkpoints;   /* finished checkpoints shared through the cache */
 };
 
 struct bvc_cluster;

@@ -86,6 +86,24 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work);
 int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id,
 			 struct bvc_precision_demand *demand);
 
+/*
+ * Pruning across engines (DESIGN.md section 4, step 4). A finished
+ * checkpoint that pruned a path here is worth offering to the other
+ * engines of the same program: bvc_engine_share() hands such checkpoints
+ * out as work items (the state at its instruction, precise marks
+ * included, the work id its creation number), at most @limit of them -
+ * set with bvc_engine_share_limit(), 0 (none) by default. Another engine
+ * takes one with bvc_engine_add_checkpoint() and prunes against it as
+ * against its own finished checkpoints. Sound because a checkpoint is
+ * finished only when every path below it, everywhere, is done and their
+ * precision demands have been applied.
+ */
+void bvc_engine_share_limit(struct bvc_engine *eng, uint64_t limit);
+int bvc_engine_share(struct bvc_engine *eng, struct bvc_work **out);
+int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work);
+/* Paths pruned against checkpoints that came from other engines. */
+uint64_t bvc_engine_remote_hits(const struct bvc_engine *eng);
+
 /* For tests and debugging: the precise scalars of this engine's
  * checkpoints in creation order, one line each ("seq@insn f0 r=0x.. s=0x..",
  * masks of registers and stack slots per frame), in a malloc()ed string. */

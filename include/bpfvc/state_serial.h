@@ -49,6 +49,7 @@ enum bvc_wire_kind {
 	BVC_WIRE_DONATE = 8,
 	BVC_WIRE_DONE = 9,
 	BVC_WIRE_FINISHED = 10,
+	BVC_WIRE_CHECKPOINT = 11, /* a finished checkpoint; in u.work, as a Work */
 };
 
 struct bvc_wire_hello {
@@ -111,6 +112,7 @@ struct bvc_wire_finished {
 	uint64_t job_id;          /* never 0 */
 	uint64_t processed_insns; /* this worker's total for the job */
 	uint64_t total_states, peak_states;
+	uint64_t remote_prune_hits; /* paths pruned against other workers' checkpoints */
 };
 
 /* One decoded envelope. The envelope's protocol version is not stored: a

@@ -259,6 +259,35 @@ Test(cluster_verify, path_explosion_is_split_and_decides_the_same)
 	}
 }
 
+/* The global cache: a finished checkpoint that pruned a path in one worker
+ * goes to the others (the prunable family prunes at every join). */
+Test(cluster_verify, pruning_checkpoints_are_shared)
+{
+	char path[128], args[256];
+	struct run r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/prunable.bin", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	put(f, 0x61, 7, 1, 0, 0); /* r7 = skb->len */
+	put(f, 0xb7, 8, 0, 0, 0); /* r8 = 0 */
+	for (int i = 0; i < 12; i++) {
+		put(f, 0xbf, 2, 7, 0, 0);      /* r2 = r7 */
+		put(f, 0x57, 2, 0, 0, 1 << i); /* r2 &= 1 << i */
+		put(f, 0x15, 2, 0, 1, 0);      /* if r2 == 0 goto +1 */
+		put(f, 0x07, 8, 0, 0, 1 << i); /* r8 += 1 << i */
+	}
+	put(f, 0xbf, 0, 8, 0, 0); /* r0 = r8: returned, never precise */
+	put(f, 0x95, 0, 0, 0, 0);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(args, sizeof(args), "verify %s --type socket_filter -w 2 --stats", path);
+	run_bpfvc(args, &r);
+	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect(strstr(r.out, ": prog: accepted"), "%s", r.out);
+	cr_expect_gt(stat_field(r.err, "checkpoints shared "), 0, "%s", r.err);
+}
+
 /* Child pids of @pid, from /proc. */
 static int children(pid_t pid, pid_t *out, int max)
 {
@@ -376,7 +405,7 @@ static void kill_one(int victim)
  * BVC_FAULT_RUNS=20 build/tests/cluster/test_cluster_verify
  * --filter 'cluster_verify/random*').
  */
-Test(cluster_verify, random_kills_keep_the_verdict, .timeout = 1800)
+Test(cluster_verify, random_kills_keep_the_verdict)
 {
 	const char *e = getenv("BVC_FAULT_RUNS");
 	int runs = e ? atoi(e) : 6, killed = 0;

@@ -17,8 +17,32 @@
 #include "bpfvc/loader.h"
 #include "common/insns.h"
 
+/* Move the checkpoints @from offers for sharing into @to, through the
+ * plain-data view as the wire carries them. Returns how many. */
+static int share_all(const struct bvc_image *img, const struct bvc_prog *prog,
+		     struct bvc_engine *from, struct bvc_engine *to)
+{
+	struct bvc_work *w;
+	int n = 0;
+
+	while (bvc_engine_share(from, &w) == 0) {
+		struct bvc_work_view v;
+		struct bvc_work *copy;
+		char err[256];
+
+		cr_assert_eq(bvc_work_view_get(w, &v), 0);
+		cr_assert_eq(bvc_work_from_view(img, prog, &v, &copy, err, sizeof(err)), 0, "%s", err);
+		bvc_work_view_release(&v);
+		bvc_work_free(w);
+		cr_assert_eq(bvc_engine_add_checkpoint(to, &copy), 0);
+		n++;
+	}
+	return n;
+}
+
 /* Verify @prog in two engines: A explores in slices of @slice insns and
- * gives its oldest branch to B every time; B reports finished items back.
+ * gives its oldest branch to B every time; B reports finished items back,
+ * and each takes the checkpoints the other shares (pruning across engines).
  * Returns A's verdict kind, or B's rejection; *@processed is the sum. */
 static int split_verify(const struct bvc_image *img, const struct bvc_prog *prog, uint64_t slice,
 			uint64_t *processed, char *msg, size_t msgsz)
@@ -32,6 +56,8 @@ static int split_verify(const struct bvc_image *img, const struct bvc_prog *prog
 
 	cr_assert_eq(bvc_engine_new(img, prog, &opts, 1, &a), 0);
 	cr_assert_eq(bvc_engine_new(img, prog, &opts, 0, &b), 0);
+	bvc_engine_share_limit(a, 1u << 20);
+	bvc_engine_share_limit(b, 1u << 20);
 	while (ra == BVC_ENGINE_MORE || donated) {
 		struct bvc_work *w = NULL;
 
@@ -54,7 +80,9 @@ static int split_verify(const struct bvc_image *img, const struct bvc_prog *prog
 			cr_assert_null(w);
 			donated++;
 		}
+		share_all(img, prog, a, b);
 		cr_assert_eq(bvc_engine_run(b, 0), BVC_ENGINE_DONE);
+		share_all(img, prog, b, a);
 		while (bvc_engine_poll_done(b, &id, &demand) == 0) {
 			cr_assert_eq(bvc_engine_work_done(a, id, &demand), 0);
 			donated--;
@@ -241,5 +269,54 @@ Test(split, donated_work_carries_its_trail)
 	}
 	bvc_work_free(w);
 	bvc_engine_free(a);
+	bvc_image_free(img);
+}
+
+/* A second engine that takes the first one's shared checkpoints prunes
+ * against them: on the prunable family it explores far less, and decides
+ * the same. */
+Test(split, shared_checkpoints_prune_in_another_engine)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 0 };
+	struct bvc_insn p[64];
+	size_t n = 0;
+	struct bvc_image *img;
+	struct bvc_engine *a, *b;
+	struct bvc_verdict va, vb;
+	int shared;
+
+	/* r8 differs on every path and is only returned: joins prune. */
+	p[n++] = I_LDX(BVC_W, 7, 1, 0);
+	p[n++] = I_MOV64_IMM(8, 0);
+	for (int i = 0; i < 8; i++) {
+		p[n++] = I_MOV64_REG(2, 7);
+		p[n++] = I_ALU64_IMM(BVC_AND, 2, 1 << i);
+		p[n++] = I_JMP_IMM(BVC_JEQ, 2, 0, 1);
+		p[n++] = I_ALU64_IMM(BVC_ADD, 8, 1 << i);
+	}
+	p[n++] = I_MOV64_REG(0, 8);
+	p[n++] = I_EXIT();
+	cr_assert_eq(bvc_image_from_raw(p, n, BVC_PROG_SOCKET_FILTER, "prunable", &img), 0);
+	cr_assert_eq(bvc_engine_new(img, &img->progs[0], &opts, 1, &a), 0);
+	cr_assert_eq(bvc_engine_new(img, &img->progs[0], &opts, 1, &b), 0);
+	bvc_engine_share_limit(a, 100);
+	cr_assert_eq(bvc_engine_run(a, 0), BVC_ENGINE_DONE);
+	shared = share_all(img, &img->progs[0], a, b);
+	cr_assert_gt(shared, 0, "nothing pruned in A, nothing to share");
+	cr_assert_eq(bvc_engine_run(b, 0), BVC_ENGINE_DONE);
+	cr_assert_eq(bvc_engine_verdict(a, &va), 0);
+	cr_assert_eq(bvc_engine_verdict(b, &vb), 0);
+	cr_expect_eq(va.kind, BVC_ACCEPT);
+	cr_expect_eq(vb.kind, BVC_ACCEPT);
+	cr_expect_gt(bvc_engine_remote_hits(b), 0);
+	cr_expect_lt(vb.processed, va.processed, "B %llu, A %llu", (unsigned long long)vb.processed,
+		     (unsigned long long)va.processed);
+	cr_log_info("A: %llu insns, shared %d checkpoints; B: %llu insns, %llu remote hits",
+		    (unsigned long long)va.processed, shared, (unsigned long long)vb.processed,
+		    (unsigned long long)bvc_engine_remote_hits(b));
+	bvc_verdict_release(&va);
+	bvc_verdict_release(&vb);
+	bvc_engine_free(a);
+	bvc_engine_free(b);
 	bvc_image_free(img);
 }

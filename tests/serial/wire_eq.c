@@ -99,6 +99,7 @@ void wire_assert_eq(const struct bvc_wire_msg *a, const struct bvc_wire_msg *b)
 		cr_assert_eq(memcmp(a->u.job.object, b->u.job.object, a->u.job.object_len), 0);
 		break;
 	case BVC_WIRE_WORK:
+	case BVC_WIRE_CHECKPOINT:
 		cr_assert_eq(a->u.work.job_id, b->u.work.job_id);
 		cr_assert_eq(a->u.work.work_id, b->u.work.work_id);
 		cr_assert_eq(b->u.work.view.id, a->u.work.work_id);
@@ -122,6 +123,7 @@ void wire_assert_eq(const struct bvc_wire_msg *a, const struct bvc_wire_msg *b)
 		cr_assert_eq(a->u.finished.processed_insns, b->u.finished.processed_insns);
 		cr_assert_eq(a->u.finished.total_states, b->u.finished.total_states);
 		cr_assert_eq(a->u.finished.peak_states, b->u.finished.peak_states);
+		cr_assert_eq(a->u.finished.remote_prune_hits, b->u.finished.remote_prune_hits);
 		break;
 	default:
 		cr_assert_fail("unknown kind %d", (int)a->kind);
