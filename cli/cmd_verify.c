@@ -8,9 +8,11 @@
  * -w N (N >= 1) verifies on a cluster of N local worker processes
  * (coordinator/cluster.c), spawned once for all programs; -w 0 (today's
  * default) verifies in-process. The cluster prints the same verdict line;
- * the processed count is the sum over workers, and since workers prune
- * only against their own checkpoints (no global cache yet) it is usually
- * higher. A log (-l) needs the whole path in one process, so -l runs
+ * the processed count is the sum over workers, usually higher than one
+ * process's (workers prune against their own checkpoints and those others
+ * share). Programs with bpf-to-bpf calls get the call-chain stack check
+ * here, over the deepest stack use of each function on every worker's
+ * paths. A log (-l) needs the whole path in one process, so -l runs
  * in-process whatever -w says. An infrastructure failure of the cluster
  * (work lost three times, every worker dead) exits 2.
  *
@@ -31,10 +33,49 @@
 #include <unistd.h>
 
 #include "bpfvc/coordinator.h"
+#include "bpfvc/engine.h"
 #include "bpfvc/verifier.h"
 #include "cli.h"
 
 /* Does @prog call bpf-to-bpf functions (or take their address)? */
+/*
+ * A cluster's accept of a program with bpf-to-bpf calls still needs the
+ * call-chain stack check over the deepest use of each function on every
+ * worker's paths: an engine with no work of its own takes the workers'
+ * maxima and gives the verdict. 1 when that rejects (@v becomes the
+ * rejection), 0 when it accepts, negative when the workers gave no depths.
+ */
+static int check_call_chains(const struct bvc_image *img, const struct bvc_prog *prog,
+			     const struct bvc_cluster_job_stats *js, struct bvc_verdict *v)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts) };
+	struct bvc_engine *eng;
+	struct bvc_verdict cv;
+	int err;
+
+	if (!js->nfuncs)
+		return -ENODATA;
+	err = bvc_engine_new(img, prog, &opts, 0, &eng);
+	if (err)
+		return err;
+	err = bvc_engine_merge_stack_depths(eng, js->stack_depths, js->nfuncs);
+	if (!err && bvc_engine_run(eng, 0) != BVC_ENGINE_DONE)
+		err = -EIO;
+	if (!err)
+		err = bvc_engine_verdict(eng, &cv);
+	bvc_engine_free(eng);
+	if (err)
+		return err;
+	if (cv.kind == BVC_REJECT) {
+		v->kind = BVC_REJECT;
+		v->insn = cv.insn;
+		v->unsupported = cv.unsupported;
+		snprintf(v->msg, sizeof(v->msg), "%s", cv.msg);
+	}
+	bvc_verdict_release(&cv);
+	return cv.kind == BVC_REJECT;
+}
+
 static bool has_calls(const struct bvc_prog *prog)
 {
 	for (size_t i = 0; i < prog->insn_cnt; i++) {
@@ -454,11 +495,7 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 
 			if (name && strcmp(prog->name, name) && strcmp(prog->sec_name, name))
 				continue;
-			/* The combined stack of a call chain is checked against the
-			 * deepest use of each function over all paths; workers do
-			 * not merge those yet, so programs with bpf-to-bpf calls
-			 * are verified in-process, where the check is complete. */
-			if (cl && !has_calls(prog)) {
+			if (cl) {
 				char pname[128], cerr[512];
 				double t0 = now_s();
 
@@ -479,6 +516,12 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 					bvc_image_free(img);
 					bvc_cluster_free(cl);
 					return BVC_EXIT_BAD_INPUT;
+				}
+				/* Call chains against every worker's depths. */
+				if (v.kind == BVC_ACCEPT && has_calls(prog) &&
+				    check_call_chains(img, prog, bvc_cluster_last_job(cl), &v) < 0) {
+					bvc_verdict_release(&v);
+					err = bvc_verify(img, prog, &vopts, &v);
 				}
 			} else {
 				err = bvc_verify(img, prog, &vopts, &v);

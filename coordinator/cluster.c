@@ -640,6 +640,14 @@ static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs
 			w->st.total_states = m.u.finished.total_states;
 			w->st.peak_states = m.u.finished.peak_states;
 			w->st.prune_remote = m.u.finished.remote_prune_hits;
+			/* Depths only grow: keep the maxima over every report,
+			 * a dead worker's included (it did explore those paths). */
+			if (m.u.finished.nfuncs && m.u.finished.nfuncs <= 257) {
+				cl->js.nfuncs = m.u.finished.nfuncs;
+				for (uint32_t f = 0; f < m.u.finished.nfuncs; f++)
+					if (m.u.finished.stack_depths[f] > cl->js.stack_depths[f])
+						cl->js.stack_depths[f] = m.u.finished.stack_depths[f];
+			}
 			break;
 		case BVC_WIRE_WORK:
 			if (m.u.work.job_id != cl->job_id)

@@ -545,6 +545,7 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 	Bpfvc__Wire__Finished finished = BPFVC__WIRE__FINISHED__INIT;
 	uint32_t demand_regs[BVC_VIEW_MAX_FRAMES];
 	uint64_t demand_slots[BVC_VIEW_MAX_FRAMES];
+	uint32_t stack_depths[BVC_WIRE_MAX_FUNCS];
 	size_t n, l;
 	void *out;
 	int ret;
@@ -653,6 +654,20 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		finished.total_states = msg->u.finished.total_states;
 		finished.peak_states = msg->u.finished.peak_states;
 		finished.remote_prune_hits = msg->u.finished.remote_prune_hits;
+		if (msg->u.finished.nfuncs > BVC_WIRE_MAX_FUNCS) {
+			set_err(err, errsz, "finished: %u functions", msg->u.finished.nfuncs);
+			return -EINVAL;
+		}
+		for (uint32_t f = 0; f < msg->u.finished.nfuncs; f++) {
+			if (msg->u.finished.stack_depths[f] > 512) {
+				set_err(err, errsz, "finished: stack depth %u", msg->u.finished.stack_depths[f]);
+				return -EINVAL;
+			}
+		}
+		memcpy(stack_depths, msg->u.finished.stack_depths,
+		       msg->u.finished.nfuncs * sizeof(*stack_depths));
+		finished.n_stack_depths = msg->u.finished.nfuncs;
+		finished.stack_depths = stack_depths;
 		env.body_case = BPFVC__WIRE__ENVELOPE__BODY_FINISHED;
 		env.finished = &finished;
 		break;
@@ -1680,6 +1695,20 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 		msg->u.finished.total_states = env->finished->total_states;
 		msg->u.finished.peak_states = env->finished->peak_states;
 		msg->u.finished.remote_prune_hits = env->finished->remote_prune_hits;
+		if (env->finished->n_stack_depths > BVC_WIRE_MAX_FUNCS) {
+			set_err(err, errsz, "finished: %zu functions, limit %u",
+				env->finished->n_stack_depths, BVC_WIRE_MAX_FUNCS);
+			return -EBADMSG;
+		}
+		for (size_t f = 0; f < env->finished->n_stack_depths; f++) {
+			if (env->finished->stack_depths[f] > 512) {
+				set_err(err, errsz, "finished: stack depth %u over 512",
+					env->finished->stack_depths[f]);
+				return -EBADMSG;
+			}
+			msg->u.finished.stack_depths[f] = env->finished->stack_depths[f];
+		}
+		msg->u.finished.nfuncs = (uint32_t)env->finished->n_stack_depths;
 		return 0;
 	case BPFVC__WIRE__ENVELOPE__BODY__NOT_SET:
 		set_err(err, errsz, "envelope carries no message");

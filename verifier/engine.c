@@ -1681,8 +1681,12 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		return -EAGAIN;
 	if (!env->rejected && env->ndonated)
 		return -EAGAIN; /* donated items still out */
-	if (!env->rejected)
+	if (!env->rejected) {
+		/* No instruction is at fault: say 0, wherever the run ended
+		 * (split runs end anywhere). */
+		env->insn_idx = 0;
 		err = check_max_stack_depth(env, 0, 0, 1);
+	}
 	out->kind = BVC_REJECT;
 	out->processed = env->processed;
 	if (env->rejected) {
@@ -1711,6 +1715,29 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		env->log_len = env->log_cap = 0;
 	}
 	return err;
+}
+
+uint32_t bvc_engine_stack_depths(const struct bvc_engine *eng, uint32_t *depths, uint32_t max)
+{
+	const struct bvc_env *env = &eng->env;
+
+	if (eng->early)
+		return 0;
+	for (uint32_t i = 0; i < env->nsubprogs && i < max; i++)
+		depths[i] = env->subprogs[i].stack_depth;
+	return env->nsubprogs;
+}
+
+int bvc_engine_merge_stack_depths(struct bvc_engine *eng, const uint32_t *depths, uint32_t n)
+{
+	struct bvc_env *env = &eng->env;
+
+	if (eng->early || n != env->nsubprogs)
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (depths[i] > env->subprogs[i].stack_depth)
+			env->subprogs[i].stack_depth = depths[i];
+	return 0;
 }
 
 void bvc_engine_share_limit(struct bvc_engine *eng, uint64_t limit)

@@ -554,6 +554,16 @@ static int step(struct serve *s)
 		m.u.finished.job_id = j->id;
 		m.u.finished.processed_insns = job_processed(j);
 		for (unsigned int i = 0; i < j->nslots; i++) {
+			uint32_t d[BVC_WIRE_MAX_FUNCS];
+			uint32_t n = bvc_engine_stack_depths(j->slots[i].eng, d, BVC_WIRE_MAX_FUNCS);
+
+			/* Every engine runs the same program: same function count. */
+			if (n <= BVC_WIRE_MAX_FUNCS) {
+				m.u.finished.nfuncs = n;
+				for (uint32_t f = 0; f < n; f++)
+					if (d[f] > m.u.finished.stack_depths[f])
+						m.u.finished.stack_depths[f] = d[f];
+			}
 			m.u.finished.remote_prune_hits += bvc_engine_remote_hits(j->slots[i].eng);
 			m.u.finished.total_states += j->slots[i].total_states;
 			if (j->slots[i].peak_states > m.u.finished.peak_states)

@@ -151,6 +151,10 @@ struct bvc_cluster_job_stats {
 	uint64_t deaths;        /* workers declared dead */
 	uint64_t processed;     /* sum over workers */
 	uint64_t checkpoints;   /* finished checkpoints shared through the cache */
+	/* Deepest stack use of each function, maxima over every worker's
+	 * paths (for the call-chain check, bvc_engine_merge_stack_depths()). */
+	uint32_t stack_depths[257];
+	uint32_t nfuncs;        /* entries in @stack_depths, 0 if no worker said */
 };
 
 struct bvc_cluster;

@@ -104,6 +104,18 @@ int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work);
 /* Paths pruned against checkpoints that came from other engines. */
 uint64_t bvc_engine_remote_hits(const struct bvc_engine *eng);
 
+/*
+ * The call-chain stack check (the kernel's check_max_stack_depth) needs
+ * the deepest stack use of each function over all paths. Split runs merge
+ * them: bvc_engine_stack_depths() gives this engine's (bytes, one per
+ * function, at most @max filled; returns the program's function count),
+ * bvc_engine_merge_stack_depths() takes the maxima of others' into this
+ * engine (-EINVAL when @n is not its function count), whose verdict then
+ * checks every call chain against them.
+ */
+uint32_t bvc_engine_stack_depths(const struct bvc_engine *eng, uint32_t *depths, uint32_t max);
+int bvc_engine_merge_stack_depths(struct bvc_engine *eng, const uint32_t *depths, uint32_t n);
+
 /* For tests and debugging: the precise scalars of this engine's
  * checkpoints in creation order, one line each ("seq@insn f0 r=0x.. s=0x..",
  * masks of registers and stack slots per frame), in a malloc()ed string. */

@@ -29,6 +29,7 @@
 
 /* Bump on any change to proto/bpfvc.proto an older peer would misread. */
 #define BVC_WIRE_PROTOCOL_VERSION 3
+#define BVC_WIRE_MAX_FUNCS 257   /* functions of a program (the main one and 256) */
 
 #define BVC_WIRE_BUILD_ID_MAX 64   /* bytes of a build id, without the NUL */
 #define BVC_WIRE_MESSAGE_MAX 255   /* bytes of a Reject message, fits bvc_verdict.msg */
@@ -113,6 +114,9 @@ struct bvc_wire_finished {
 	uint64_t processed_insns; /* this worker's total for the job */
 	uint64_t total_states, peak_states;
 	uint64_t remote_prune_hits; /* paths pruned against other workers' checkpoints */
+	uint32_t stack_depths[BVC_WIRE_MAX_FUNCS]; /* per function: deepest stack use
+						    * seen here, bytes (<= 512) */
+	uint32_t nfuncs;          /* entries in @stack_depths (0..BVC_WIRE_MAX_FUNCS) */
 };
 
 /* One decoded envelope. The envelope's protocol version is not stored: a

@@ -259,6 +259,43 @@ Test(cluster_verify, path_explosion_is_split_and_decides_the_same)
 	}
 }
 
+/* bpf-to-bpf calls: the call chain's stack is checked over every worker's
+ * paths. main uses 304 bytes on one side of a branch, the callee 304 on
+ * the other: no single path needs 608, the kernel still refuses it. */
+Test(cluster_verify, call_chain_stack_is_merged_across_workers)
+{
+	char path[128], args[256];
+	struct run r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/chain.bin", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	put(f, 0x61, 6, 1, 0, 0);      /* 0: r6 = skb->len */
+	for (int i = 0; i < 6; i++) {  /* 1..18: six unknown branches, to split */
+		put(f, 0xbf, 2, 6, 0, 0);
+		put(f, 0x57, 2, 0, 0, 2 << i);
+		put(f, 0x15, 2, 0, 0, 0);  /* if r2 == 0 goto +0 */
+	}
+	put(f, 0x57, 6, 0, 0, 1);      /* 19: r6 &= 1 */
+	put(f, 0x15, 6, 0, 2, 0);      /* 20: if r6 == 0 goto +2 */
+	put(f, 0x7a, 10, 0, -304, 0);  /* 21: *(u64 *)(r10 - 304) = 0 */
+	put(f, 0x05, 0, 0, 1, 0);      /* 22: goto +1 */
+	put(f, 0x85, 0, 1, 0, 2);      /* 23: call f (insn 26) */
+	put(f, 0xb7, 0, 0, 0, 0);      /* 24: r0 = 0 */
+	put(f, 0x95, 0, 0, 0, 0);      /* 25: exit */
+	put(f, 0x7a, 10, 0, -304, 0);  /* 26: f: *(u64 *)(r10 - 304) = 0 */
+	put(f, 0xb7, 0, 0, 0, 0);
+	put(f, 0x95, 0, 0, 0, 0);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(args, sizeof(args), "%s --type socket_filter", path);
+	expect_same(args);
+	snprintf(args, sizeof(args), "verify %s --type socket_filter -w 2", path);
+	run_bpfvc(args, &r);
+	cr_expect_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_expect(strstr(r.out, "combined stack size of 2 calls is 640. Too large"), "%s", r.out);
+}
+
 /* The global cache: a finished checkpoint that pruned a path in one worker
  * goes to the others (the prunable family prunes at every join). */
 Test(cluster_verify, pruning_checkpoints_are_shared)

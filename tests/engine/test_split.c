@@ -102,6 +102,14 @@ static int split_verify(const struct bvc_image *img, const struct bvc_prog *prog
 		if (ra == BVC_ENGINE_DONE && donated)
 			cr_assert_fail("donated items never reported done");
 	}
+	{
+		/* The call-chain check over both engines' paths, as the
+		 * coordinator does. */
+		uint32_t depths[257], n = bvc_engine_stack_depths(b, depths, 257);
+
+		if (n)
+			cr_assert_eq(bvc_engine_merge_stack_depths(a, depths, n), 0);
+	}
 	cr_assert_eq(bvc_engine_verdict(a, &va), 0);
 	cr_assert_eq(bvc_engine_verdict(b, &vb), 0);
 	kind = va.kind;
@@ -316,6 +324,65 @@ Test(split, shared_checkpoints_prune_in_another_engine)
 		    (unsigned long long)bvc_engine_remote_hits(b));
 	bvc_verdict_release(&va);
 	bvc_verdict_release(&vb);
+	bvc_engine_free(a);
+	bvc_engine_free(b);
+	bvc_image_free(img);
+}
+
+/* The call-chain stack check needs every engine's depths: main uses 304
+ * bytes on one side of the first branch, its callee 304 on the other.
+ * With that side donated, neither engine alone sees 608; merged, the
+ * chain is refused as the kernel refuses it. */
+Test(split, call_chain_depths_are_merged)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 0 };
+	struct bvc_insn p[] = {
+		I_LDX(BVC_W, 6, 1, 0),              /* 0: r6 = skb->len */
+		I_JMP_IMM(BVC_JNE, 6, 0, 3),        /* 1: if r6 != 0 goto 5 */
+		I_ST(BVC_DW, 10, -304, 0),          /* 2: main's deep write */
+		I_MOV64_IMM(0, 0),
+		I_EXIT(),
+		I_CALL_LOCAL(2),                    /* 5: call f (8) */
+		I_MOV64_IMM(0, 0),
+		I_EXIT(),
+		I_ST(BVC_DW, 10, -304, 0),          /* 8: f's deep write */
+		I_MOV64_IMM(0, 0),
+		I_EXIT(),
+	};
+	uint32_t depths[8];
+	struct bvc_precision_demand demand;
+	struct bvc_image *img;
+	struct bvc_engine *a, *b;
+	struct bvc_work *w;
+	struct bvc_verdict v;
+	uint32_t n;
+	uint64_t id;
+
+	cr_assert_eq(bvc_image_from_raw(p, sizeof(p) / sizeof(p[0]), BVC_PROG_SOCKET_FILTER, "chain",
+					&img), 0);
+	cr_assert_eq(bvc_engine_new(img, &img->progs[0], &opts, 1, &a), 0);
+	cr_assert_eq(bvc_engine_new(img, &img->progs[0], &opts, 0, &b), 0);
+	cr_assert_eq(bvc_engine_run(a, 2), BVC_ENGINE_MORE);
+	cr_assert_eq(bvc_engine_donate(a, &w), 0, "the taken side is pending");
+	cr_assert_eq(bvc_work_insn(w), 5);
+	cr_assert_eq(bvc_engine_accept(b, &w), 0);
+	cr_assert_eq(bvc_engine_run(a, 0), BVC_ENGINE_DONE);
+	cr_assert_eq(bvc_engine_run(b, 0), BVC_ENGINE_DONE);
+	cr_assert_eq(bvc_engine_poll_done(b, &id, &demand), 0);
+	cr_assert_eq(bvc_engine_work_done(a, id, &demand), 0);
+	n = bvc_engine_stack_depths(b, depths, 8);
+	cr_assert_eq(n, 2);
+	cr_expect_eq(depths[1], 304, "B ran the callee");
+	/* B alone: its own chain is fine. */
+	cr_assert_eq(bvc_engine_verdict(b, &v), 0);
+	cr_expect_eq(v.kind, BVC_ACCEPT, "%s", v.msg);
+	bvc_verdict_release(&v);
+	cr_assert_eq(bvc_engine_merge_stack_depths(a, depths, n), 0);
+	cr_expect_eq(bvc_engine_merge_stack_depths(a, depths, 1), -EINVAL);
+	cr_assert_eq(bvc_engine_verdict(a, &v), 0);
+	cr_expect_eq(v.kind, BVC_REJECT);
+	cr_expect_str_eq(v.msg, "combined stack size of 2 calls is 640. Too large");
+	bvc_verdict_release(&v);
 	bvc_engine_free(a);
 	bvc_engine_free(b);
 	bvc_image_free(img);

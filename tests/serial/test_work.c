@@ -405,6 +405,10 @@ Test(serial_work, roundtrip_donate_done_finished)
 		m.u.finished.processed_insns = u64s[n - 1 - i];
 		m.u.finished.total_states = u64s[(i + 1) % n];
 		m.u.finished.peak_states = u64s[(i + 2) % n];
+		m.u.finished.remote_prune_hits = u64s[(i + 3) % n];
+		m.u.finished.nfuncs = (uint32_t)(i * 50) % (BVC_WIRE_MAX_FUNCS + 1);
+		for (uint32_t f = 0; f < m.u.finished.nfuncs; f++)
+			m.u.finished.stack_depths[f] = (f * 37) % 513;
 		roundtrip(&m);
 	}
 	/* Zero counts are absent on the wire and still read as zero. */
@@ -1297,13 +1301,13 @@ Test(serial_work, forged_jobs_and_ids)
 	d_uint(&e, 1, V);
 	d_msg(&e, BVC_WIRE_FINISHED, &body);
 	expect_d(&e, -EBADMSG, "finished: job id 0");
-	/* Finished with an unknown field 6. */
+	/* Finished with an unknown field 7. */
 	body.n = e.n = 0;
 	d_uint(&body, 1, 4);
-	d_uint(&body, 6, 4);
+	d_uint(&body, 7, 4);
 	d_uint(&e, 1, V);
 	d_msg(&e, BVC_WIRE_FINISHED, &body);
-	expect_d(&e, -EPROTO, "Finished: byte 6: unknown field 6");
+	expect_d(&e, -EPROTO, "Finished: byte 6: unknown field 7");
 
 	d_free(&e);
 	d_free(&job);

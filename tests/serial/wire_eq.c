@@ -124,6 +124,9 @@ void wire_assert_eq(const struct bvc_wire_msg *a, const struct bvc_wire_msg *b)
 		cr_assert_eq(a->u.finished.total_states, b->u.finished.total_states);
 		cr_assert_eq(a->u.finished.peak_states, b->u.finished.peak_states);
 		cr_assert_eq(a->u.finished.remote_prune_hits, b->u.finished.remote_prune_hits);
+		cr_assert_eq(a->u.finished.nfuncs, b->u.finished.nfuncs);
+		for (uint32_t f = 0; f < a->u.finished.nfuncs; f++)
+			cr_assert_eq(a->u.finished.stack_depths[f], b->u.finished.stack_depths[f]);
 		break;
 	default:
 		cr_assert_fail("unknown kind %d", (int)a->kind);
