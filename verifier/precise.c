@@ -18,8 +18,14 @@
  * The walk stops early at a register already precise in a checkpoint: its
  * sources were marked above when it was. Where the walk cannot follow a
  * value (a scalar used as a store's base, LD_ABS data, a frame it does not
- * expect), every scalar of every
- * checkpoint above is marked precise instead - always sound, prunes less.
+ * expect), every scalar of every checkpoint above is marked precise
+ * instead - always sound, prunes less.
+ *
+ * The history convention (as the kernel's): a segment's first entry is its
+ * first instruction's first visit, and every step that is not a
+ * fall-through has an entry; so walking back, "at the segment's first
+ * instruction with only its first entry left" is where the segment began,
+ * even when a loop came back to that instruction.
  *
  * Split runs (DESIGN.md section 4, step 3): a walk that reaches the root of
  * a work item explored here stops there and leaves what it still needs on

@@ -106,6 +106,9 @@ struct cp_result {
 	uint64_t oprocessed;     /* processed instructions */
 	int omsg_hits;           /* __msg patterns found in our message */
 	char omsg[CP_TEXT];      /* our message, or the loader's */
+	int oprec_lines;         /* __msg "mark_precise:" lines (state dumps aside) */
+	int oprec_found;         /* ... found in our level-2 log, in order */
+	char oprec_miss[CP_TEXT]; /* the first one not found */
 	/* bookkeeping */
 	int phase;               /* running phase (1 kernel, 2 ours), 0 when done */
 };

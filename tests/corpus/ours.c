@@ -8,6 +8,8 @@
  * result to count, never a reason to stop.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,19 +18,59 @@
 
 #include "corpus.h"
 
+/* A "mark_precise:" line of the kernel's walk that our log can match as
+ * text: not a "parent state" line (its state dump is printed differently). */
+static bool is_walk_line(const char *msg)
+{
+	return !strncmp(msg, "mark_precise:", 13) && !strstr(msg, "parent state");
+}
+
+/* How many of @spec's walk lines @log holds, in order; the first missing
+ * one into @miss. */
+static int walk_lines_found(const struct cp_spec *spec, const char *log, int *lines, char *miss)
+{
+	int found = 0;
+
+	*lines = 0;
+	miss[0] = '\0';
+	for (size_t i = 0; i < spec->msg_cnt; i++) {
+		const char *at;
+
+		if (!is_walk_line(spec->msgs[i]))
+			continue;
+		(*lines)++;
+		at = log ? strstr(log, spec->msgs[i]) : NULL;
+		if (at) {
+			found++;
+			log = at + strlen(spec->msgs[i]);
+		} else if (!miss[0]) {
+			snprintf(miss, CP_TEXT, "%s", spec->msgs[i]);
+		}
+	}
+	return found;
+}
+
 /* Verify @prog of @img and fill our half of @res. */
 static void verify_one(const struct cp_run *run, const struct cp_spec *spec,
 		       const struct bvc_image *img, const struct bvc_prog *prog,
 		       struct cp_result *res)
 {
 	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = run->insn_limit };
+	bool walks = false;
 	struct bvc_verdict v;
 	int err;
 
 	/* The annotated flags (e.g. BPF_F_STRICT_ALIGNMENT) change the rules. */
 	opts.prog_flags = spec ? spec->flags : 0;
+	/* Precision selftests spell out the kernel's walks: log ours too. */
+	for (size_t i = 0; spec && i < spec->msg_cnt; i++)
+		walks |= is_walk_line(spec->msgs[i]);
+	if (walks)
+		opts.log_level = 2;
 	memset(&v, 0, sizeof(v));
 	err = bvc_verify(img, prog, &opts, &v);
+	if (!err && walks)
+		res->oprec_found = walk_lines_found(spec, v.log, &res->oprec_lines, res->oprec_miss);
 	bvc_verdict_release(&v);
 	if (err) {
 		res->ostatus = CP_O_ERROR;

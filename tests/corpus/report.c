@@ -513,6 +513,42 @@ int cp_report_write(const struct cp_run *run, const char *dir, const struct cp_b
 	}
 	fputs(n ? "\n" : "None.\n\n", f);
 
+	/* The precision selftests spell out the kernel's backtracking walk
+	 * (__msg("mark_precise: ...")): our level-2 log against them. */
+	{
+		size_t progs = 0, all = 0, lines = 0, found = 0;
+
+		for (i = 0; i < run->prog_cnt; i++) {
+			const struct cp_prog *p = &run->progs[i];
+
+			if (!p->res.oprec_lines || (p->klass != CP_C_AGREE_ACCEPT &&
+						    p->klass != CP_C_AGREE_REJECT))
+				continue;
+			progs++;
+			all += p->res.oprec_found == p->res.oprec_lines;
+			lines += (size_t)p->res.oprec_lines;
+			found += (size_t)p->res.oprec_found;
+		}
+		fprintf(f, "### Precision walks against the selftests' expected `mark_precise` lines\n\n"
+			   "Programs both verifiers agree on whose `__msg` spell out the kernel's backtracking\n"
+			   "(`mark_precise:` lines, the state dumps of `parent state` lines aside), found in\n"
+			   "order in our level-2 log: %zu of %zu programs match every line; %zu of %zu lines.\n\n",
+			all, progs, found, lines);
+		n = 0;
+		for (i = 0; i < run->prog_cnt; i++) {
+			const struct cp_prog *p = &run->progs[i];
+
+			if (!p->res.oprec_lines || p->res.oprec_found == p->res.oprec_lines ||
+			    (p->klass != CP_C_AGREE_ACCEPT && p->klass != CP_C_AGREE_REJECT))
+				continue;
+			if (!n++)
+				fputs("| program | lines found | first line missing |\n|---|---|---|\n", f);
+			fprintf(f, "| %s | %d of %d | %s |\n", md(p->id), p->res.oprec_found,
+				p->res.oprec_lines, md(p->res.oprec_miss));
+		}
+		fputs(n ? "\n" : "", f);
+	}
+
 	fprintf(f, "### Processed instructions on agree-accept (%zu)\n\n", total.cls[CP_C_AGREE_ACCEPT]);
 	{
 		double *ratios = calloc(run->prog_cnt + 1, sizeof(*ratios));
