@@ -26,6 +26,11 @@ typedef int (*bvc_jit_backend_fn)(const struct bvc_image *img, const struct bvc_
 				  const struct bvc_verdict *v, struct bvc_jit_result *res, char *err,
 				  size_t errsz);
 
+/* The frame the function starting at @start reserves: its own depth from
+ * the verdict, or the whole call chain's when the verdict does not give
+ * it (16-aligned either way). */
+uint32_t bvc_jit_func_frame(const struct bvc_verdict *v, size_t start);
+
 int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
 		   const struct bvc_insn *insns, size_t cnt, const struct bvc_verdict *v,
 		   struct bvc_jit_result *res, char *err, size_t errsz);

@@ -146,3 +146,11 @@ void bvc_jit_result_free(struct bvc_jit_result *res)
 	free(res->lowered);
 	free(res);
 }
+
+uint32_t bvc_jit_func_frame(const struct bvc_verdict *v, size_t start)
+{
+	for (size_t k = 0; v->func_stack && k < v->func_cnt; k++)
+		if (v->func_stack[k].insn == start && v->func_stack[k].depth <= v->stack_depth)
+			return (v->func_stack[k].depth + 15) & ~15u;
+	return (v->stack_depth + 15) & ~15u;
+}

@@ -1092,6 +1092,15 @@ static int export_facts(const struct bvc_env *env, struct bvc_verdict *out)
 		f->map_idx = a->map_idx;
 	}
 	out->fact_cnt = env->cnt;
+	/* Each function's own frame, so a JIT need not reserve the whole
+	 * chain's stack in every frame. */
+	out->func_stack = calloc(env->nsubprogs, sizeof(*out->func_stack));
+	if (!out->func_stack)
+		return -ENOMEM;
+	for (uint32_t sp = 0; sp < env->nsubprogs; sp++)
+		out->func_stack[sp] = (struct bvc_func_stack){ env->subprogs[sp].start,
+							       env->subprogs[sp].stack_depth };
+	out->func_cnt = env->nsubprogs;
 	return 0;
 }
 
@@ -1900,9 +1909,12 @@ void bvc_verdict_release(struct bvc_verdict *v)
 	if (v) {
 		free(v->log);
 		free(v->facts);
+		free(v->func_stack);
 		v->log = NULL;
 		v->log_len = 0;
 		v->facts = NULL;
 		v->fact_cnt = 0;
+		v->func_stack = NULL;
+		v->func_cnt = 0;
 	}
 }

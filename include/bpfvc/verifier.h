@@ -45,6 +45,12 @@ struct bvc_insn_fact {
 				* image, -1 none, -2 different maps on different paths */
 };
 
+/* One function's own stack (its frame, not the call chain's). */
+struct bvc_func_stack {
+	uint32_t insn;         /* its first instruction */
+	uint32_t depth;        /* bytes below its frame pointer used on any path */
+};
+
 /* Base pointer kinds of bvc_insn_fact.mem_base. */
 enum {
 	BVC_FACT_CTX = 2,      /* the context: the JIT rewrites the access */
@@ -66,6 +72,10 @@ struct bvc_verdict {
 	struct bvc_insn_fact *facts; /* accepted programs: one per instruction, owned */
 	size_t fact_cnt;            /* == the program's insn_cnt when set */
 	uint32_t stack_depth;       /* accepted: deepest call chain's stack, bytes */
+	struct bvc_func_stack *func_stack; /* accepted: per function, in program
+					    * order, owned; NULL: unknown (a JIT
+					    * then gives every frame @stack_depth) */
+	size_t func_cnt;            /* entries in @func_stack */
 };
 
 /* Free what a verdict owns (log, facts); the struct itself is the caller's. */

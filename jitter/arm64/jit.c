@@ -96,6 +96,7 @@ struct lit {
 struct func {
 	size_t start;   /* first eBPF instruction */
 	size_t end;     /* one past its last instruction */
+	uint32_t stack; /* bytes of BPF stack its frame reserves (16-aligned) */
 	int is_cb;      /* a BPF_PSEUDO_FUNC target: C code may call it */
 	uint32_t entry; /* word offset of its prologue */
 	uint32_t epi;   /* word offset of its epilogue */
@@ -118,7 +119,8 @@ struct jit {
 	uint32_t pool;                /* word offset of the pool (8-aligned) */
 	uint32_t abort_stub;          /* word offset of "r0 = 0, leave" (LD_ABS) */
 	int has_ldabs;                /* the program has LD_ABS/LD_IND (find_funcs) */
-	uint32_t stack;               /* bytes each function reserves */
+	uint32_t stack;               /* bytes the function being emitted reserves */
+	uint32_t chain_stack;         /* the deepest call chain's (the result's) */
 	size_t cur;                   /* eBPF instruction being translated */
 	int err;                      /* first error (sticky), 0 if none */
 	char *errbuf;                 /* the caller's message buffer */
@@ -881,6 +883,7 @@ static void emit_program(struct jit *j)
 
 		j->cur = fn->start;
 		fn->entry = j->idx;
+		j->stack = fn->stack; /* FP-relative accesses in its body use it too */
 		emit_prologue(j, f == 0);
 		for (i = fn->start; i < fn->end && !j->err;) {
 			size_t n;
@@ -964,6 +967,7 @@ static int find_funcs(struct jit *j)
 	return 0;
 }
 
+
 int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
 		  const struct bvc_insn *insns, size_t cnt, const struct bvc_verdict *v,
 		  struct bvc_jit_result *res, char *err, size_t errsz)
@@ -990,7 +994,7 @@ int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
 		fail(&j, -EOPNOTSUPP, "unsupported: stack depth %u", v->stack_depth);
 		return j.err;
 	}
-	j.stack = (v->stack_depth + 15) & ~15u;
+	j.chain_stack = (v->stack_depth + 15) & ~15u;
 	j.addrs = calloc(cnt + 1, sizeof(*j.addrs));
 	j.func_of = calloc(cnt, sizeof(*j.func_of));
 	if (!j.addrs || !j.func_of) {
@@ -1000,6 +1004,10 @@ int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
 	rc = find_funcs(&j);
 	if (rc)
 		goto out;
+	/* Each function reserves its own frame (the verifier's
+	 * per-function depth) where the verdict gives it. */
+	for (size_t f = 0; f < j.nfuncs; f++)
+		j.funcs[f].stack = bvc_jit_func_frame(v, j.funcs[f].start);
 
 	/* Pass 1: sizes and addresses. */
 	emit_program(&j);
@@ -1047,7 +1055,7 @@ int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
 	res->code = j.buf;
 	res->code_size = size;
 	res->entry_off = 0;
-	res->stack_size = j.stack;
+	res->stack_size = j.chain_stack;
 	j.buf = NULL;
 	rc = 0;
 	goto out;

@@ -86,6 +86,7 @@ static const enum x86_reg reg_map[BVC_MAX_REG] = {
 struct func {
 	size_t start;     /* first instruction */
 	size_t end;       /* one past the last */
+	uint32_t frame;   /* bytes of BPF stack its frame reserves (16-aligned) */
 	uint16_t saved;   /* mask of r6..r9 the prologue pushes */
 	uint16_t zeroed;  /* entry only: registers cleared at entry */
 	int ld_abs;       /* has LD_ABS/LD_IND: needs the return-0 exit */
@@ -834,7 +835,7 @@ static void emit_prologue(struct jit *j, size_t f)
 {
 	const struct func *fn = &j->funcs[f];
 	struct x86_emit *e = &j->e;
-	uint32_t sub = j->frame;
+	uint32_t sub = fn->frame;
 	int pushes = 0, r;
 
 	for (r = 6; r <= 9; r++)
@@ -1114,6 +1115,7 @@ out:
 	return j->e.err;
 }
 
+
 int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
 		   const struct bvc_insn *insns, size_t cnt, const struct bvc_verdict *v,
 		   struct bvc_jit_result *res, char *err, size_t errsz)
@@ -1140,6 +1142,10 @@ int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
 	j.frame = (v->stack_depth + 15) & ~15u;
 	if (check_program(&j))
 		goto out;
+	/* Each function reserves its own frame (the verifier's
+	 * per-function depth) where the verdict gives it. */
+	for (size_t f = 0; f < j.nfuncs; f++)
+		j.funcs[f].frame = bvc_jit_func_frame(v, j.funcs[f].start);
 	j.nlabels = cnt + 1 + LABELS_PER_FUNC * j.nfuncs;
 	j.label = calloc(j.nlabels, sizeof(*j.label));
 	j.prev = calloc(j.nlabels, sizeof(*j.prev));

@@ -17,6 +17,7 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,61 @@ Test(jitter_x86, function_address_is_callable)
 	cr_assert_eq(f((void *)14, 0), 43);
 	xrun_unload(&p);
 	bvc_jit_result_free(res);
+}
+
+/* Does @code hold the bytes @pat? */
+static bool has_bytes(const uint8_t *code, size_t size, const uint8_t *pat, size_t n)
+{
+	for (size_t i = 0; i + n <= size; i++)
+		if (!memcmp(code + i, pat, n))
+			return true;
+	return false;
+}
+
+/* Each function reserves its own frame (the verifier's per-function depth),
+ * not the whole call chain's: main uses 8 bytes, its callee 256. */
+Test(jitter_x86, frames_are_per_function)
+{
+	static const struct bvc_insn prog[] = {
+		I(BVC_ST | BVC_MEM | BVC_DW, 10, 0, -8, 5),       /* *(u64 *)(fp - 8) = 5 */
+		I(BVC_JMP | BVC_CALL, 0, BVC_PSEUDO_CALL, 0, 3),  /* call f */
+		I(BVC_LDX | BVC_MEM | BVC_DW, 1, 10, -8, 0),      /* r1 = *(u64 *)(fp - 8) */
+		I(BVC_ALU64 | BVC_ADD | BVC_X, 0, 1, 0, 0),       /* r0 += r1 */
+		EXIT,
+		I(BVC_ST | BVC_MEM | BVC_DW, 10, 0, -256, 7),     /* f: *(u64 *)(fp - 256) = 7 */
+		I(BVC_ST | BVC_MEM | BVC_DW, 10, 0, -8, 9),
+		I(BVC_LDX | BVC_MEM | BVC_DW, 0, 10, -256, 0),    /* r0 = 7 */
+		EXIT,
+	};
+	static const uint8_t sub16[] = { 0x48, 0x83, 0xec, 0x10 };             /* sub rsp, 16 */
+	static const uint8_t sub256[] = { 0x48, 0x81, 0xec, 0x00, 0x01, 0x00, 0x00 }; /* sub rsp, 256 */
+	struct bvc_verify_opts vo = { .sz = sizeof(vo), .insn_limit = 1000000 };
+	struct bvc_jit_opts jo = { .sz = sizeof(jo), .target = BVC_JIT_X86_64 };
+	struct bvc_jit_result *res = NULL;
+	struct bvc_image *img = NULL;
+	struct bvc_verdict v;
+	struct xrun_prog p;
+	char err[256] = "";
+
+	cr_assert_eq(bvc_image_from_raw(prog, sizeof(prog) / sizeof(prog[0]), BVC_PROG_SOCKET_FILTER,
+					"frames", &img), 0);
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &vo, &v), 0);
+	cr_assert_eq(v.kind, BVC_ACCEPT, "%s", v.msg);
+	cr_assert_eq(v.func_cnt, 2);
+	cr_expect_eq(v.func_stack[0].depth, 8);
+	cr_expect_eq(v.func_stack[1].insn, 5);
+	cr_expect_eq(v.func_stack[1].depth, 256);
+	cr_assert_eq(bvc_jit_compile(img, &img->progs[0], &v, &jo, &res, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_expect(has_bytes(res->code, res->code_size, sub16, sizeof(sub16)), "main: sub rsp, 16");
+	cr_expect(has_bytes(res->code, res->code_size, sub256, sizeof(sub256)), "f: sub rsp, 256");
+	cr_expect_geq(res->stack_size, v.stack_depth, "the chain's stack, for the runtime");
+	cr_assert_eq(xrun_load(res, resolve, NULL, &p, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(p.entry(NULL, 0), 12, "main's slot survives the call");
+	xrun_unload(&p);
+	bvc_jit_result_free(res);
+	bvc_verdict_release(&v);
+	bvc_image_free(img);
 }
 
 /* Jumps of every length: rel8 and rel32 both ways, at the boundaries. */
