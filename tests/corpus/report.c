@@ -171,6 +171,42 @@ static void list_class(FILE *f, const struct cp_run *run, int klass, int regress
 	fputs(n ? "\n" : "None.\n\n", f);
 }
 
+static int cmp_ratio(const void *a, const void *b);
+
+/* The same figures for each tier on its own: selftests and generated
+ * programs do not weigh alike. */
+static void ratio_by_tier(FILE *f, const struct cp_run *run)
+{
+	static const char *const names[CP_TIER_CNT] = { "kernel selftests", "tests/progs",
+							 "generated programs" };
+	double *r = calloc(run->prog_cnt + 1, sizeof(*r));
+
+	if (!r)
+		cp_die_nomem();
+	fputs("| tier | programs | median | 90th percentile | worst | above 1.25 |\n"
+	      "|---|--:|--:|--:|--:|--:|\n", f);
+	for (int t = 0; t < CP_TIER_CNT; t++) {
+		size_t m = 0, over = 0;
+
+		for (size_t i = 0; i < run->prog_cnt; i++) {
+			const struct cp_prog *p = &run->progs[i];
+
+			if (p->tier != t || p->klass != CP_C_AGREE_ACCEPT || p->res.kprocessed <= 0)
+				continue;
+			r[m] = (double)p->res.oprocessed / (double)p->res.kprocessed;
+			over += r[m] > 1.25;
+			m++;
+		}
+		if (!m)
+			continue;
+		qsort(r, m, sizeof(*r), cmp_ratio); /* largest first */
+		fprintf(f, "| %s | %zu | %.2f | %.2f | %.2f | %zu |\n", names[t], m, r[m / 2], r[m / 10],
+			r[0], over);
+	}
+	fputs("\n", f);
+	free(r);
+}
+
 static int cmp_ratio(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -576,6 +612,7 @@ int cp_report_write(const struct cp_run *run, const char *dir, const struct cp_b
 			fprintf(f, "ours / kernel: mean %.2f, median %.2f, 90th percentile %.2f, worst %.2f; "
 				   "%zu programs above the 1.25 target.\n\n", sum / (double)m,
 				ratios[m / 2], ratios[m / 10], ratios[0], over);
+			ratio_by_tier(f, run);
 			fputs("| program | kernel | ours | ratio |\n|---|--:|--:|--:|\n", f);
 			for (i = 0; i < run->prog_cnt; i++) {
 				const struct cp_prog *p = &run->progs[i];
