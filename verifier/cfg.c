@@ -220,33 +220,206 @@ static int mark_reachable(struct bvc_env *env, uint8_t *reached)
 	return 0;
 }
 
-/* Backward dataflow to a fixpoint, all functions at once (edges never
- * cross functions: calls are modelled by their use/def sets). */
-static void compute_liveness(struct bvc_env *env)
+/* The slots [fp+off, fp+off+size) touches (slot i: fp-8*(i+1)). */
+static uint64_t slots_of(int32_t off, int size)
 {
+	uint64_t m = 0;
+
+	for (int32_t a = off; a < off + size; a++)
+		if (a < 0 && a >= -BVC_STACK_SIZE)
+			m |= 1ull << ((-a - 1) / 8);
+	return m;
+}
+
+/*
+ * Own stack slots an instruction reads and fully writes. @fp_regs: the
+ * registers that may point into this function's own frame before the
+ * instruction (stack_pointer_regs()). An access through such a register
+ * other than r10, and a call handed one, may read any slot.
+ */
+static void insn_slot_use_def(const struct bvc_insn *insn, uint16_t fp_regs, uint64_t *use,
+			      uint64_t *def)
+{
+	uint8_t cls = bvc_insn_class(insn), mode = bvc_insn_mode(insn);
+	int size = bvc_size_bytes(bvc_insn_size(insn));
+	uint16_t base;
+
+	*use = 0;
+	*def = 0;
+	switch (cls) {
+	case BVC_LDX:
+		if (insn->src == BVC_REG_FP)
+			*use = slots_of(insn->off, size);
+		else if (fp_regs & R(insn->src))
+			*use = ~0ull;
+		break;
+	case BVC_ST:
+	case BVC_STX:
+		base = R(insn->dst);
+		if (insn->dst != BVC_REG_FP) {
+			if (fp_regs & base)
+				*use = ~0ull;
+		} else if (mode == BVC_ATOMIC) {
+			*use = slots_of(insn->off, size);
+		} else if (size == 8 && insn->off % 8 == 0) {
+			*def = slots_of(insn->off, size);
+		}
+		break;
+	case BVC_JMP:
+	case BVC_JMP32:
+		if (bvc_insn_op(insn) == BVC_CALL && (fp_regs & ARG_REGS))
+			*use = ~0ull;
+		break;
+	}
+}
+
+/*
+ * Forward: the registers that may point into the function's own frame -
+ * r10 and what is computed from it, and what a load may bring back once
+ * such a pointer may have been stored anywhere (@spilled). Calls end the
+ * caller-saved ones; r0 after a call never points into the caller's frame
+ * (a helper returns no stack pointer, a function may not return one).
+ */
+static uint16_t fp_regs_after(const struct bvc_insn *insn, uint16_t in, bool spilled)
+{
+	uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn);
+	uint16_t d = R(insn->dst), s = R(insn->src), out = in;
+
+	switch (cls) {
+	case BVC_ALU:
+	case BVC_ALU64:
+		if (op == BVC_MOV)
+			out &= (uint16_t)~d;
+		if (bvc_insn_srcbit(insn) == BVC_X && op != BVC_END && op != BVC_NEG && (in & s))
+			out |= d;
+		break;
+	case BVC_LDX:
+		out &= (uint16_t)~d;
+		if (spilled)
+			out |= d;
+		break;
+	case BVC_STX:
+		if (bvc_insn_mode(insn) == BVC_ATOMIC && (insn->imm & BVC_FETCH)) {
+			uint16_t load = insn->imm == BVC_CMPXCHG ? R(0) : s;
+
+			out &= (uint16_t)~load;
+			if (spilled)
+				out |= load;
+		}
+		break;
+	case BVC_LD:
+		if (bvc_insn_mode(insn) == BVC_IMM)
+			out &= (uint16_t)~d;
+		else
+			out &= (uint16_t)~CALLER_SAVED;
+		break;
+	case BVC_JMP:
+	case BVC_JMP32:
+		if (op == BVC_CALL)
+			out &= (uint16_t)~CALLER_SAVED;
+		break;
+	}
+	return (uint16_t)(out | R(BVC_REG_FP));
+}
+
+/* The forward pass of fp_regs_after() over each function, to a fixpoint,
+ * into @fp_in (per instruction, before it). A function "spills" an
+ * own-frame pointer when it stores one anywhere or hands one to a call
+ * (which may store it): from then on any load may bring one back. */
+static int compute_fp_regs(struct bvc_env *env, uint16_t *fp_in)
+{
+	bool *spilled = calloc(env->nsubprogs, sizeof(*spilled));
 	bool changed = true;
 
+	if (!spilled)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < env->cnt; i++)
+		fp_in[i] = 0;
+	for (uint32_t f = 0; f < env->nsubprogs; f++)
+		fp_in[env->subprogs[f].start] = R(BVC_REG_FP);
+	while (changed) {
+		changed = false;
+		for (uint32_t f = 0; f < env->nsubprogs; f++) {
+			for (uint32_t i = env->subprogs[f].start; i < env->subprogs[f].end; i++) {
+				const struct bvc_insn *insn = &env->insns[i];
+				uint32_t succ[2];
+				uint16_t out;
+				int n;
+
+				if (i > 0 && bvc_insn_is_ld_imm64(&env->insns[i - 1]))
+					continue;
+				if (bvc_insn_class(insn) == BVC_STX && (fp_in[i] & R(insn->src)) &&
+				    insn->src != BVC_REG_FP && !spilled[f]) {
+					spilled[f] = true;
+					changed = true;
+				}
+				if (bvc_insn_class(insn) == BVC_STX && insn->src == BVC_REG_FP && !spilled[f]) {
+					spilled[f] = true;
+					changed = true;
+				}
+				/* A helper or callee handed one may keep it anywhere. */
+				if ((bvc_insn_class(insn) == BVC_JMP || bvc_insn_class(insn) == BVC_JMP32) &&
+				    bvc_insn_op(insn) == BVC_CALL && (fp_in[i] & ARG_REGS) && !spilled[f]) {
+					spilled[f] = true;
+					changed = true;
+				}
+				out = fp_regs_after(insn, fp_in[i], spilled[f]);
+				n = successors(env, i, succ);
+				for (int k = 0; k < n; k++) {
+					if (succ[k] >= env->cnt || (fp_in[succ[k]] | out) == fp_in[succ[k]])
+						continue;
+					fp_in[succ[k]] |= out;
+					changed = true;
+				}
+			}
+		}
+	}
+	free(spilled);
+	return 0;
+}
+
+/* Backward dataflow to a fixpoint, all functions at once (edges never
+ * cross functions: calls are modelled by their use/def sets): registers,
+ * and each function's own stack slots. */
+static int compute_liveness(struct bvc_env *env)
+{
+	uint16_t *fp_in = malloc(env->cnt * sizeof(*fp_in));
+	bool changed = true;
+
+	if (!fp_in || compute_fp_regs(env, fp_in)) {
+		free(fp_in);
+		return -ENOMEM;
+	}
 	while (changed) {
 		changed = false;
 		for (uint32_t i = env->cnt; i-- > 0;) {
 			uint32_t succ[2];
 			uint16_t use, def, out = 0, in;
+			uint64_t suse, sdef, sout = 0, sin;
 			int n;
 
 			if (i > 0 && bvc_insn_is_ld_imm64(&env->insns[i - 1]))
 				continue; /* second half of ld_imm64 */
 			n = successors(env, i, succ);
-			for (int k = 0; k < n; k++)
-				if (succ[k] < env->cnt)
+			for (int k = 0; k < n; k++) {
+				if (succ[k] < env->cnt) {
 					out |= env->aux[succ[k]].live_regs;
+					sout |= env->aux[succ[k]].live_slots;
+				}
+			}
 			insn_use_def(env, &env->insns[i], &use, &def);
+			insn_slot_use_def(&env->insns[i], fp_in[i], &suse, &sdef);
 			in = (uint16_t)(use | (out & ~def));
-			if (in != env->aux[i].live_regs) {
+			sin = suse | (sout & ~sdef);
+			if (in != env->aux[i].live_regs || sin != env->aux[i].live_slots) {
 				env->aux[i].live_regs = in;
+				env->aux[i].live_slots = sin;
 				changed = true;
 			}
 		}
 	}
+	free(fp_in);
+	return 0;
 }
 
 int check_cfg(struct bvc_env *env)
@@ -278,6 +451,6 @@ int check_cfg(struct bvc_env *env)
 	}
 	free(reached);
 	if (!err)
-		compute_liveness(env);
+		err = compute_liveness(env);
 	return err;
 }

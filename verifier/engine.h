@@ -137,6 +137,8 @@ struct bvc_insn_aux {
 	bool prune_point;      /* checkpoint candidates live here */
 	bool seen;             /* some path reached it */
 	uint16_t live_regs;    /* registers read before written from here on (bit per reg) */
+	uint64_t live_slots;   /* own stack slots (bit i: fp-8*(i+1)) that may be read
+				* before a full 8-byte write from here on */
 	int8_t ptr_type;       /* memory insns: enum bvc_rtype of the base, -1 unset */
 	int32_t ctx_field;     /* ctx accesses: field index, -1 none */
 	uint16_t ctx_field_off; /* ctx accesses: the field's offset in the kernel struct */

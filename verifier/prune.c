@@ -110,7 +110,7 @@ static bool slot_all_misc(const struct bvc_slot *s)
 }
 
 static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, struct bvc_idmap *m,
-		      bool exact)
+		      bool exact, uint64_t live)
 {
 	for (uint32_t s = 0; s < old->nslots; s++) {
 		const struct bvc_slot *os = &old->slots[s];
@@ -120,6 +120,11 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 		const struct bvc_reg *old_spill = spilled_scalar64(os);
 
 		bool cur_ptr_spill = cs && cs->stype[0] == BVC_STACK_SPILL && is_pointer(&cs->spilled);
+
+		/* Written before any read from here on: old's bytes there
+		 * never mattered. */
+		if (!exact && s < 64 && !(live & (1ull << s)))
+			continue;
 
 		/* A scalar spill against unknown bytes: a fill of those gives
 		 * an unknown scalar, fine where old's value was not needed. */
@@ -189,8 +194,11 @@ bool states_equal(struct bvc_env *env, const struct bvc_state *old, const struct
 				continue;
 			ok = regsafe(&of->regs[r], &cf->regs[r], m, exact);
 		}
+		/* Only the innermost frame's slots have known liveness: a
+		 * callee may read its callers' through pointers. */
 		if (ok)
-			ok = stacksafe(of, cf, m, exact);
+			ok = stacksafe(of, cf, m, exact,
+				       f == old->curframe ? env->aux[cur->insn_idx].live_slots : ~0ull);
 	}
 	for (uint32_t i = 0; ok && i < old->nrefs; i++)
 		ok = check_ids(old->refs[i], cur->refs[i], m);

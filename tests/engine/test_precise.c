@@ -135,6 +135,20 @@ static const struct prec_case cases[] = {
 	  { I_MOV64_IMM(6, 0), UNKNOWN(2, 1), I_JMP_IMM(BVC_JEQ, 2, 0, 0),
 	    I_STX(BVC_W, 10, 6, -4), RET0 }, 7, NULL, { "parent state regs=r6 stack=:" }, 0 },
 
+	/* Stack liveness: a slot read only through a pointer derived from r10
+	 * is live at the join, so the 64 of the second path is not pruned. */
+	{ "slot-read-through-pointer", SOCK, 0,
+	  { UNKNOWN(2, 1), I_JMP_IMM(BVC_JEQ, 2, 0, 2), I_ST(BVC_DW, 10, -8, 8), I_JA(1),
+	    I_ST(BVC_DW, 10, -8, 64), I_MOV64_REG(3, 10), I_ALU64_IMM(BVC_ADD, 3, -8),
+	    I_LDX(BVC_DW, 4, 3, 0), STACK_AT(4), RET0 }, 15, "invalid write to stack R9", { NULL }, 1 },
+
+	/* ... and one a callee reads through the pointer it is handed. */
+	{ "slot-read-by-callee", SOCK, 0,
+	  { UNKNOWN(2, 1), I_JMP_IMM(BVC_JEQ, 2, 0, 2), I_ST(BVC_DW, 10, -8, 8), I_JA(1),
+	    I_ST(BVC_DW, 10, -8, 64), I_MOV64_REG(1, 10), I_ALU64_IMM(BVC_ADD, 1, -8),
+	    I_CALL_LOCAL(6), STACK_AT(0), RET0, I_LDX(BVC_DW, 0, 1, 0), I_EXIT() }, 17,
+	  "invalid write to stack R9", { NULL }, 1 },
+
 	/* Fallback: LD_ABS's r0 is packet data nobody tracks. */
 	{ "fallback-ld-abs", SOCK, STATE_FREQ,
 	  { I_MOV64_REG(6, 1), UNKNOWN(2, 1), I_JMP_IMM(BVC_JEQ, 2, 0, 0), LD_ABS_B(0),
