@@ -66,14 +66,15 @@ static int check_call_chains(const struct bvc_image *img, const struct bvc_prog 
 	bvc_engine_free(eng);
 	if (err)
 		return err;
-	if (cv.kind == BVC_REJECT) {
+	err = cv.kind == BVC_REJECT;
+	if (err) {
 		v->kind = BVC_REJECT;
 		v->insn = cv.insn;
 		v->unsupported = cv.unsupported;
 		snprintf(v->msg, sizeof(v->msg), "%s", cv.msg);
 	}
 	bvc_verdict_release(&cv);
-	return cv.kind == BVC_REJECT;
+	return err;
 }
 
 static bool has_calls(const struct bvc_prog *prog)

@@ -118,7 +118,7 @@ struct bvc_cluster {
 	 * Checkpoint frames, forwarded to every other worker as they come
 	 * and to late joiners when they take the job. */
 	struct { void *bytes; size_t len; } *cps;
-	size_t ncps;
+	size_t ncps, cap_cps;
 	struct bvc_cluster_job_stats js;
 	char *err;
 	size_t errsz;
@@ -432,8 +432,8 @@ static void on_checkpoint(struct bvc_cluster *cl, int i, const struct bvc_wire_m
 		return; /* pruning less is always sound */
 	if (bvc_wire_encode(m, &buf, &len, why, sizeof(why)))
 		return;
-	if (!(cl->ncps & (cl->ncps - 1))) {
-		size_t cap = cl->ncps ? cl->ncps * 2 : 64;
+	if (cl->ncps == cl->cap_cps) {
+		size_t cap = cl->cap_cps ? cl->cap_cps * 2 : 64;
 		void *v = realloc(cl->cps, cap * sizeof(*cl->cps));
 
 		if (!v) {
@@ -441,6 +441,7 @@ static void on_checkpoint(struct bvc_cluster *cl, int i, const struct bvc_wire_m
 			return;
 		}
 		cl->cps = v;
+		cl->cap_cps = cap;
 	}
 	cl->cps[cl->ncps].bytes = buf;
 	cl->cps[cl->ncps++].len = len;
@@ -805,7 +806,7 @@ static void job_reset(struct bvc_cluster *cl)
 		free(cl->cps[k].bytes);
 	free(cl->cps);
 	cl->cps = NULL;
-	cl->ncps = 0;
+	cl->ncps = cl->cap_cps = 0;
 }
 
 int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,

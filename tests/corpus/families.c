@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../bench/families.h"
+#include "families.h"
 #include "bpfvc/verifier.h"
 #include "common/kernel_oracle.h"
 
