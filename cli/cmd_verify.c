@@ -5,16 +5,20 @@
  * program with --json), exit 0 when all are accepted, 1 when any is
  * rejected, 2 on bad input.
  *
+ * Every file is read and every program found before any is verified.
  * -w N (N >= 1) verifies on a cluster of N local worker processes
- * (coordinator/cluster.c), spawned once for all programs; -w 0 (today's
- * default) verifies in-process. The cluster prints the same verdict line;
+ * (coordinator/cluster.c), all programs as one batch with several in
+ * flight at once; verdicts are printed in the programs' order, each as
+ * soon as it and those before it have ended. -w 0 (the default) verifies
+ * in-process. The cluster prints the same verdict line;
  * the processed count is the sum over workers, usually higher than one
  * process's (workers prune against their own checkpoints and those others
  * share). Programs with bpf-to-bpf calls get the call-chain stack check
  * here, over the deepest stack use of each function on every worker's
  * paths. A log (-l) needs the whole path in one process, so -l runs
- * in-process whatever -w says. An infrastructure failure of the cluster
- * (work lost three times, every worker dead) exits 2.
+ * in-process whatever -w says. An infrastructure failure (a program's work
+ * lost three times: that program; every worker dead: the rest) exits 2
+ * once every other program's verdict is printed.
  *
  * --bind ENDPOINT also takes remote workers (bpfvc worker --connect) there;
  * with -w 0 only remote ones, waiting --wait-workers seconds for the first.
@@ -133,16 +137,23 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void print_stats(struct bvc_cluster *cl, const char *prog, double secs)
+static void print_job_stats(const char *prog, const struct bvc_cluster_job *job)
 {
-	const struct bvc_cluster_job_stats *js = bvc_cluster_last_job(cl);
+	const struct bvc_cluster_job_stats *js = &job->stats;
 
 	fprintf(stderr,
-		"stats: %s: %u workers, %.3f s, processed %llu insns, donations %llu, requeued %llu, entry restarts %llu, dead workers %llu; checkpoints shared %llu\n",
-		prog, bvc_cluster_size(cl), secs, (unsigned long long)js->processed,
+		"stats: %s: %.3f s, processed %llu insns, donations %llu, requeued %llu, entry restarts %llu, dead workers %llu; checkpoints shared %llu\n",
+		prog, job->secs, (unsigned long long)js->processed,
 		(unsigned long long)js->donations, (unsigned long long)js->requeued,
 		(unsigned long long)js->entry_restarts, (unsigned long long)js->deaths,
 		(unsigned long long)js->checkpoints);
+}
+
+/* Per worker, over the whole batch. */
+static void print_worker_stats(struct bvc_cluster *cl, size_t nprogs, double secs)
+{
+	fprintf(stderr, "stats: %zu program%s on %u workers, %.3f s\n", nprogs,
+		nprogs == 1 ? "" : "s", bvc_cluster_size(cl), secs);
 	for (unsigned int i = 0; i < bvc_cluster_size(cl); i++) {
 		const struct bvc_cluster_worker_stats *w = bvc_cluster_worker(cl, i);
 		char where[320];
@@ -402,15 +413,20 @@ static void log_line(void *arg, const char *line)
 	fprintf(stderr, "coordinator: %s\n", line);
 }
 
-/* On a terminal, for jobs past one second: one line, rewritten. */
+/* On a terminal, for runs past one second: one line, rewritten. */
 static void progress_line(void *arg, const struct bvc_cluster_progress *p)
 {
 	const char *prog = arg;
 
 	if (p->secs < 1.0)
 		return;
-	fprintf(stderr, "\r%s: %llu insns, %llu states, %.0f insns/s, %u/%u workers busy\033[K",
-		prog, (unsigned long long)p->processed, (unsigned long long)p->states,
+	if (p->jobs > 1)
+		fprintf(stderr, "\rbatch: %zu/%zu programs done, %u running, ", p->jobs_done,
+			p->jobs, p->running);
+	else
+		fprintf(stderr, "\r%s: ", prog);
+	fprintf(stderr, "%llu insns, %llu states, %.0f insns/s, %u/%u workers busy\033[K",
+		(unsigned long long)p->processed, (unsigned long long)p->states,
 		p->processed / p->secs, p->busy, p->live);
 	fflush(stderr);
 	progress_shown = 1;
@@ -423,134 +439,267 @@ static void progress_end(void)
 	progress_shown = 0;
 }
 
+/* One program to verify. */
+struct entry {
+	struct bvc_image *img;       /* its object (owned by the file list) */
+	const struct bvc_prog *prog;
+	void *object;                /* the object's bytes (cluster runs), shared */
+	size_t object_len;
+	char pname[128];             /* its name on the wire */
+};
+
+/* A cluster batch: verdicts are printed in the programs' order, each as
+ * soon as it and every program before it have ended. */
+struct batch {
+	struct entry *e;
+	struct bvc_cluster_job *jobs;
+	char *ended;
+	size_t n, printed;
+	const struct bvc_verify_opts *vopts;
+	int json, stats;
+	int ret;                     /* exit code so far */
+};
+
+static int verdict_exit(const struct bvc_verdict *v)
+{
+	return v->kind == BVC_ACCEPT ? BVC_EXIT_OK : BVC_EXIT_REJECT;
+}
+
+static void worse(int *ret, int code)
+{
+	if (code == BVC_EXIT_BAD_INPUT || (code == BVC_EXIT_REJECT && *ret == BVC_EXIT_OK))
+		*ret = code;
+}
+
+static void print_one(const struct entry *e, struct bvc_verdict *v, int json, double secs)
+{
+	if (v->log && !json)
+		fwrite(v->log, 1, v->log_len, stdout);
+	print_verdict(e->img, e->prog, v, json, secs);
+	table_add(&table, e->img->path, e->prog->name, v, secs);
+}
+
+/* Program @i's cluster verdict, completed and printed. */
+static void finish_cluster(struct batch *b, size_t i)
+{
+	struct entry *e = &b->e[i];
+	struct bvc_cluster_job *job = &b->jobs[i];
+	struct bvc_verdict v = job->verdict;
+
+	progress_end();
+	if (b->stats)
+		print_job_stats(e->prog->name, job);
+	if (job->err) {
+		bvc_cli_err("%s: %s: cluster failure: %s", e->img->path, e->prog->name,
+			    job->errmsg);
+		worse(&b->ret, BVC_EXIT_BAD_INPUT);
+		return;
+	}
+	/* Call chains against every worker's depths. */
+	if (v.kind == BVC_ACCEPT && has_calls(e->prog) &&
+	    check_call_chains(e->img, e->prog, &job->stats, &v) < 0 &&
+	    bvc_verify(e->img, e->prog, b->vopts, &v)) {
+		bvc_cli_err("%s: %s: internal error", e->img->path, e->prog->name);
+		worse(&b->ret, BVC_EXIT_BAD_INPUT);
+		return;
+	}
+	print_one(e, &v, b->json, job->secs);
+	fflush(stdout);
+	worse(&b->ret, verdict_exit(&v));
+	bvc_verdict_release(&v);
+}
+
+static void on_job_done(void *arg, size_t i)
+{
+	struct batch *b = arg;
+
+	b->ended[i] = 1;
+	while (b->printed < b->n && b->ended[b->printed])
+		finish_cluster(b, b->printed++);
+}
+
+static struct bvc_cluster *start_cluster(unsigned long nworkers, const char *bind, int wait_ms,
+					 const struct bvc_curve_keypair *kp,
+					 const struct bvc_curve_trust *trust, int verbose)
+{
+	struct bvc_cluster_opts copts = { .sz = sizeof(copts),
+					  .nworkers = (unsigned int)nworkers,
+					  .pin = 1,
+					  .bind = bind,
+					  .wait_ms = wait_ms,
+					  .curve = kp,
+					  .trust = trust };
+	struct bvc_cluster *cl;
+	char cerr[512];
+
+	if (bind || verbose)
+		copts.log = log_line;
+	if (isatty(2))
+		copts.progress = progress_line;
+	if (bvc_cluster_new(&copts, &cl, cerr, sizeof(cerr))) {
+		if (bind && !nworkers)
+			bvc_cli_err("verify: %s", cerr);
+		else
+			bvc_cli_err("verify: cannot start %lu workers: %s", nworkers, cerr);
+		return NULL;
+	}
+	if (verbose) {
+		fprintf(stderr, "%s", bvc_cluster_topology(cl));
+		for (unsigned int i = 0; i < bvc_cluster_size(cl); i++) {
+			const struct bvc_cluster_worker_stats *w = bvc_cluster_worker(cl, i);
+
+			fprintf(stderr, "worker %u: pid %d on core L#%u (cpus %s)\n", i, w->pid,
+				w->core, w->cpuset);
+		}
+	}
+	return cl;
+}
+
+/* Every program on the cluster, as one batch. */
+static int verify_on_cluster(struct entry *e, size_t n, const struct bvc_verify_opts *vopts,
+			     int json, int stats, unsigned long nworkers, const char *bind,
+			     int wait_ms, const struct bvc_curve_keypair *kp,
+			     const struct bvc_curve_trust *trust, int verbose)
+{
+	struct batch b = { .e = e, .n = n, .vopts = vopts, .json = json, .stats = stats };
+	struct bvc_cluster *cl;
+	double t0 = now_s();
+	char cerr[512];
+	int err;
+
+	cl = start_cluster(nworkers, bind, wait_ms, kp, trust, verbose);
+	if (!cl)
+		return BVC_EXIT_BAD_INPUT;
+	b.jobs = calloc(n, sizeof(*b.jobs));
+	b.ended = calloc(n, 1);
+	if (!b.jobs || !b.ended) {
+		bvc_cli_err("verify: out of memory");
+		free(b.jobs);
+		free(b.ended);
+		bvc_cluster_free(cl);
+		return BVC_EXIT_BAD_INPUT;
+	}
+	for (size_t i = 0; i < n; i++)
+		b.jobs[i] = (struct bvc_cluster_job){ .object = e[i].object,
+						      .len = e[i].object_len,
+						      .prog_name = e[i].pname,
+						      .insn_limit = vopts->insn_limit,
+						      .prog_flags = vopts->prog_flags };
+	if (n == 1)
+		bvc_cluster_set_progress_arg(cl, (void *)e[0].prog->name);
+	err = bvc_cluster_verify_batch(cl, b.jobs, n, on_job_done, &b, cerr, sizeof(cerr));
+	progress_end();
+	if (err) {
+		/* What ended is printed; the rest is lost with the cluster. */
+		bvc_cli_err("verify: cluster failure: %s (%zu of %zu programs verified)", cerr,
+			    b.printed, n);
+		worse(&b.ret, BVC_EXIT_BAD_INPUT);
+	}
+	if (stats)
+		print_worker_stats(cl, n, now_s() - t0);
+	free(b.jobs);
+	free(b.ended);
+	bvc_cluster_free(cl);
+	return b.ret;
+}
+
 static int verify_files(int nfiles, char **files, const char *name, const char *type,
 			struct bvc_verify_opts *vopts_in, int json, int verbose, int stats,
 			unsigned long nworkers, const char *bind, int wait_ms,
 			const struct bvc_curve_keypair *kp, const struct bvc_curve_trust *trust)
 {
 	struct bvc_verify_opts vopts = *vopts_in;
-	struct bvc_cluster *cl = NULL;
+	struct bvc_image **imgs = calloc((size_t)nfiles, sizeof(*imgs));
+	void **objects = calloc((size_t)nfiles, sizeof(*objects));
+	struct entry *e = NULL;
+	size_t n = 0, cap = 0;
 	int ret = BVC_EXIT_OK;
-	int argc = nfiles, optind = 0;
-	char **argv = files;
 
 	if (vopts.log_level) {
 		nworkers = 0; /* a log needs every path in one process */
 		bind = NULL;
 	}
-	for (int a = optind; a < argc; a++) {
-		struct bvc_image *img = bvc_cli_open(argv[a], type);
-		void *object = NULL;
+	if (!imgs || !objects) {
+		bvc_cli_err("verify: out of memory");
+		ret = BVC_EXIT_BAD_INPUT;
+		goto out;
+	}
+	/* Every file is read and every program found before any is verified:
+	 * bad input is refused before work is done. */
+	for (int a = 0; a < nfiles; a++) {
 		size_t object_len = 0;
 
-		if (!img) {
-			bvc_cluster_free(cl);
-			return BVC_EXIT_BAD_INPUT;
+		imgs[a] = bvc_cli_open(files[a], type);
+		if (!imgs[a]) {
+			ret = BVC_EXIT_BAD_INPUT;
+			goto out;
 		}
-		if ((nworkers || bind) && !cl) {
-			struct bvc_cluster_opts copts = { .sz = sizeof(copts),
-							  .nworkers = (unsigned int)nworkers,
-							  .pin = 1,
-							  .bind = bind,
-							  .wait_ms = wait_ms,
-							  .curve = kp,
-							  .trust = trust };
-			char cerr[512];
-
-			if (bind || verbose)
-				copts.log = log_line;
-			if (isatty(2))
-				copts.progress = progress_line;
-			if (bvc_cluster_new(&copts, &cl, cerr, sizeof(cerr))) {
-				if (bind && !nworkers)
-					bvc_cli_err("verify: %s", cerr);
-				else
-					bvc_cli_err("verify: cannot start %lu workers: %s", nworkers, cerr);
-				bvc_image_free(img);
-				return BVC_EXIT_BAD_INPUT;
-			}
-			if (verbose) {
-				fprintf(stderr, "%s", bvc_cluster_topology(cl));
-				for (unsigned int i = 0; i < bvc_cluster_size(cl); i++) {
-					const struct bvc_cluster_worker_stats *w = bvc_cluster_worker(cl, i);
-
-					fprintf(stderr, "worker %u: pid %d on core L#%u (cpus %s)\n", i,
-						w->pid, w->core, w->cpuset);
-				}
+		if (name && !bvc_image_find_prog(imgs[a], name)) {
+			bvc_cli_err("%s: no program named '%s'", imgs[a]->path, name);
+			ret = BVC_EXIT_BAD_INPUT;
+			goto out;
+		}
+		if (nworkers || bind) {
+			objects[a] = read_all(files[a], &object_len);
+			if (!objects[a]) {
+				bvc_cli_err("%s: cannot read: %s", files[a], strerror(errno));
+				ret = BVC_EXIT_BAD_INPUT;
+				goto out;
 			}
 		}
-		if (cl) {
-			object = read_all(argv[a], &object_len);
-			if (!object) {
-				bvc_cli_err("%s: cannot read: %s", argv[a], strerror(errno));
-				bvc_image_free(img);
-				bvc_cluster_free(cl);
-				return BVC_EXIT_BAD_INPUT;
-			}
-		}
-		for (size_t i = 0; i < img->prog_cnt; i++) {
-			const struct bvc_prog *prog = &img->progs[i];
-			struct bvc_verdict v;
-			double t_prog = now_s();
-			int err;
+		for (size_t i = 0; i < imgs[a]->prog_cnt; i++) {
+			const struct bvc_prog *prog = &imgs[a]->progs[i];
+			struct entry *x;
 
 			if (name && strcmp(prog->name, name) && strcmp(prog->sec_name, name))
 				continue;
-			if (cl) {
-				char pname[128], cerr[512];
-				double t0 = now_s();
+			if (n == cap) {
+				struct entry *v = realloc(e, (cap = cap ? cap * 2 : 16) * sizeof(*v));
 
-				if (type && (object_len < 4 || memcmp(object, "\x7f" "ELF", 4)))
-					snprintf(pname, sizeof(pname), "raw:%s", type);
-				else
-					snprintf(pname, sizeof(pname), "%s", prog->name);
-				bvc_cluster_set_progress_arg(cl, (void *)prog->name);
-				err = bvc_cluster_verify(cl, object, object_len, pname, &vopts, &v, cerr,
-							 sizeof(cerr));
-				progress_end();
-				if (stats)
-					print_stats(cl, prog->name, now_s() - t0);
-				if (err) {
-					bvc_cli_err("%s: %s: cluster failure: %s", img->path, prog->name,
-						    cerr);
-					free(object);
-					bvc_image_free(img);
-					bvc_cluster_free(cl);
-					return BVC_EXIT_BAD_INPUT;
+				if (!v) {
+					bvc_cli_err("verify: out of memory");
+					ret = BVC_EXIT_BAD_INPUT;
+					goto out;
 				}
-				/* Call chains against every worker's depths. */
-				if (v.kind == BVC_ACCEPT && has_calls(prog) &&
-				    check_call_chains(img, prog, bvc_cluster_last_job(cl), &v) < 0) {
-					bvc_verdict_release(&v);
-					err = bvc_verify(img, prog, &vopts, &v);
-				}
-			} else {
-				err = bvc_verify(img, prog, &vopts, &v);
+				e = v;
 			}
-			if (err) {
-				bvc_cli_err("%s: %s: internal error %d", img->path, prog->name, err);
-				free(object);
-				bvc_image_free(img);
-				bvc_cluster_free(cl);
-				return BVC_EXIT_BAD_INPUT;
-			}
-			if (v.log && !json)
-				fwrite(v.log, 1, v.log_len, stdout);
-			print_verdict(img, prog, &v, json, now_s() - t_prog);
-			table_add(&table, img->path, prog->name, &v, now_s() - t_prog);
-			if (v.kind != BVC_ACCEPT)
-				ret = BVC_EXIT_REJECT;
-			bvc_verdict_release(&v);
+			x = &e[n++];
+			memset(x, 0, sizeof(*x));
+			x->img = imgs[a];
+			x->prog = prog;
+			x->object = objects[a];
+			x->object_len = object_len;
+			if (type && (object_len < 4 || memcmp(objects[a], "\x7f" "ELF", 4)))
+				snprintf(x->pname, sizeof(x->pname), "raw:%s", type);
+			else
+				snprintf(x->pname, sizeof(x->pname), "%s", prog->name);
 		}
-		free(object);
-		if (name && !bvc_image_find_prog(img, name)) {
-			bvc_cli_err("%s: no program named '%s'", img->path, name);
-			bvc_image_free(img);
-			bvc_cluster_free(cl);
-			return BVC_EXIT_BAD_INPUT;
-		}
-		bvc_image_free(img);
 	}
-	bvc_cluster_free(cl);
+	if (n && (nworkers || bind)) {
+		ret = verify_on_cluster(e, n, &vopts, json, stats, nworkers, bind, wait_ms, kp,
+					trust, verbose);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bvc_verdict v;
+		double t = now_s();
+
+		if (bvc_verify(e[i].img, e[i].prog, &vopts, &v)) {
+			bvc_cli_err("%s: %s: internal error", e[i].img->path, e[i].prog->name);
+			ret = BVC_EXIT_BAD_INPUT;
+			goto out;
+		}
+		print_one(&e[i], &v, json, now_s() - t);
+		worse(&ret, verdict_exit(&v));
+		bvc_verdict_release(&v);
+	}
+out:
+	for (int a = 0; imgs && a < nfiles; a++) {
+		bvc_image_free(imgs[a]);
+		free(objects ? objects[a] : NULL);
+	}
+	free(imgs);
+	free(objects);
+	free(e);
 	return ret;
 }

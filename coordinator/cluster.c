@@ -8,36 +8,39 @@
  * process with ZeroMQ's threads can deadlock the child), then bind the
  * ROUTER and run the Hello handshake with each (build ids must match).
  *
- * A job: Job to every worker, start_entry = 1 to exactly one. Workers
- * report Finished when they have nothing left to explore (once per idle
- * period). While some worker is idle and another busy, we send Donate to
- * busy ones (at most one request out per worker, at most as many as idle
- * workers); a Work from donor D gets a fresh global id G (G -> D and D's
- * id; the encoded bytes are kept for a re-queue) and is leased to an idle
- * worker H. Done(G) from H is mapped back and sent to D as Done(D's id),
- * which releases D's placeholder. The job is accepted when every live
- * worker is idle, no item is queued or leased and no Donate is out; the
- * first Reject is the verdict and cancels the job everywhere. The sum of
- * the workers' processed instructions is held to the insn limit.
+ * A batch: several programs (jobs) in flight at once, at most MAX_INFLIGHT.
+ * A worker that is idle in every job starts the next program of the batch
+ * (a Job with start_entry = 1); workers take a job's Job lazily, the first
+ * time they are to explore something of it, and then get the checkpoints
+ * shared so far. Workers report Finished(job) when they have nothing left
+ * to explore in that job (once per idle period). When no program is left
+ * to start, idle workers are fed by donations: we send Donate to busy
+ * ones, oldest job first (at most one request out per worker and job, at
+ * most as many as idle workers); a Work from donor D gets a fresh id G
+ * within its job (G -> D and D's id; the encoded bytes are kept for a
+ * re-queue) and is leased to an idle worker H that holds the job. Done(G)
+ * from H is mapped back and sent to D as Done(D's id), which releases D's
+ * placeholder. A job is accepted when every live worker is idle in it, no
+ * item of it is queued or leased and no Donate for it is out; its first
+ * Reject is its verdict. Either way Cancel(job) tells the workers holding
+ * it to drop it. The sum of a job's processed instructions over workers
+ * (heartbeats carry one count per job) is held to its insn limit.
  *
  * Reliability: a worker that exits (waitpid) or misses three heartbeats is
- * dead. Its leased items go back to the queue (attempt + 1; the job fails
- * with an infrastructure error after 3 attempts of one item); if it held
- * the entry, another worker starts the entry again (re-exploring is always
- * sound). Done reports for items whose donor is dead are dropped: that
- * donor's work is being redone.
+ * dead. Its leased items, in every job, go back to the queue (attempt + 1;
+ * that job fails with an infrastructure error after 3 attempts of one
+ * item, the others go on); if it held an entry, another worker starts
+ * that entry again (re-exploring is always sound). Done reports for items
+ * whose donor is dead are dropped: that donor's work is being redone.
  *
  * Remote workers (opts->bind): the ROUTER also listens on a tcp endpoint
  * (CURVE with a ZAP allow-list when keys are given). A worker is known by
  * its routing id; a Hello from an id we do not know (or know as dead) is
- * a new worker, which joins at once: during a job it gets the Job (no
- * entry) and is idle, so the next schedule() hands it work. Remote workers
+ * a new worker, which joins at once, idle and holding no job, so the
+ * next round hands it a program or a job's work. Remote workers
  * have no pid: only missed heartbeats kill them. When every worker is dead
  * and remote ones may come, the job waits (wait_ms) for one to join; the
  * entry restarts that found nobody are kept pending until then.
- *
- * No global pruning cache yet: each worker prunes against its own finalized
- * checkpoints only. Sound; it just explores more than a shared cache would.
  *
  * Must not: print (the caller prints stats and -v text), block without a
  * timeout, or leave a child process behind.
@@ -64,6 +67,9 @@
 
 #define HANDSHAKE_MS 10000
 #define MAX_ATTEMPTS 3
+/* Jobs in flight at once; each worker holds at most this many. */
+#define MAX_INFLIGHT 16
+_Static_assert(MAX_INFLIGHT <= BVC_WORKER_MAX_JOBS, "workers hold every job in flight");
 
 enum { ITEM_QUEUED, ITEM_LEASED, ITEM_DONE };
 
@@ -77,6 +83,16 @@ struct item {
 	size_t len;
 };
 
+/* One worker's part in one job in flight. */
+struct wjob {
+	int has_job;        /* the Job went to it: it holds the job's engines */
+	int busy;           /* has (or may have) something to explore in it */
+	int donate_out;     /* a Donate request for the job is unanswered */
+	int entries;        /* entry starts of the job it holds */
+	uint64_t processed; /* its instructions in the job (heartbeats, Finished) */
+	uint64_t total_states, peak_states, prune_remote; /* from its Finished */
+};
+
 struct cworker {
 	pid_t pid;          /* child process, 0 once reaped or remote */
 	int alive;          /* handshaken and not dead */
@@ -84,12 +100,36 @@ struct cworker {
 	uint8_t rid[BVC_COORD_PEER_ID_MAX]; /* routing id ("wI" for local ones) */
 	size_t rid_len;
 	double last_heard;  /* ms */
-	/* per job */
-	int busy;           /* has (or may have) something to explore */
-	int donate_out;     /* a Donate request is unanswered */
-	int valid;          /* sent something for this job: heartbeats count */
-	int entries;        /* entry starts it holds */
-	struct bvc_cluster_worker_stats st;
+	struct wjob jobs[MAX_INFLIGHT]; /* by the job's slot in the cluster */
+	struct bvc_cluster_worker_stats st; /* for the last batch */
+};
+
+/* A job in flight: one program of the batch. */
+struct cjob {
+	struct bvc_cluster_job *out; /* the caller's entry; NULL: a free slot */
+	size_t index;             /* in the batch, for the done callback */
+	uint64_t id;              /* on the wire */
+	uint64_t limit;           /* instructions over all workers, 0: none */
+	void *job_bytes;          /* the Job without entry: what workers take */
+	size_t job_len;
+	void *entry_bytes;        /* the Job with start_entry = 1 */
+	size_t entry_len;
+	struct item *items;       /* donated work items; our id is index + 1 */
+	size_t nitems, cap;
+	/* The global cache of finished checkpoints (DESIGN.md 4.4): encoded
+	 * Checkpoint frames, forwarded to every worker holding the job as
+	 * they come, and replayed to a worker when it takes the job. */
+	struct { void *bytes; size_t len; } *cps;
+	size_t ncps, cap_cps;
+	int entry_pending;        /* entry restarts waiting for a live worker */
+	int entry_restarts;
+	int decided;              /* a Reject (or the budget) decided it */
+	uint64_t insn;
+	char msg[BVC_WIRE_MESSAGE_MAX + 1];
+	int fail;                 /* infrastructure failure, negative errno */
+	char why[256];
+	struct bvc_cluster_job_stats js;
+	double t_start;           /* ms */
 };
 
 struct bvc_cluster {
@@ -102,27 +142,14 @@ struct bvc_cluster {
 	unsigned int n, cap_w;    /* workers ever seen; room in @w */
 	unsigned int nlocal;      /* the first nlocal are spawned */
 	struct cworker *w;
-	uint64_t job_id;
-	int in_job;
-	void *job_bytes;          /* the Job without entry, for late joiners */
-	size_t job_len;
-	int entry_pending;        /* entry restarts waiting for a live worker */
+	uint64_t job_id;          /* the last job id given */
+	int in_batch;
 	double none_since;        /* ms: when the last worker died, 0 if some live */
-	/* per job */
-	struct item *items;
-	size_t nitems, cap;
-	void *entry_bytes;        /* the Job with start_entry = 1 */
-	size_t entry_len;
-	int entry_restarts;
-	/* The global cache of finished checkpoints (DESIGN.md 4.4): encoded
-	 * Checkpoint frames, forwarded to every other worker as they come
-	 * and to late joiners when they take the job. */
-	struct { void *bytes; size_t len; } *cps;
-	size_t ncps, cap_cps;
-	struct bvc_cluster_job_stats js;
+	struct cjob jobs[MAX_INFLIGHT];
+	struct bvc_cluster_job_stats last; /* of the last job that ended */
 	char *err;
 	size_t errsz;
-	int fail;                 /* infrastructure failure, negative errno */
+	int fail;                 /* the cluster failed (not one job): negative errno */
 };
 
 static void set_err(char *err, size_t errsz, const char *fmt, ...)
@@ -301,12 +328,56 @@ static void send_cancel(struct bvc_cluster *cl, uint64_t job_id)
 			send_msg(cl, (int)i, &m);
 }
 
-/* --- the job ------------------------------------------------------------- */
+/* --- jobs in flight ------------------------------------------------------ */
+
+static int slot_of(const struct bvc_cluster *cl, const struct cjob *cj)
+{
+	return (int)(cj - cl->jobs);
+}
+
+/* The job in flight with wire id @id, or NULL (it ended: ignore). */
+static struct cjob *find_job(struct bvc_cluster *cl, uint64_t id)
+{
+	for (int k = 0; id && k < MAX_INFLIGHT; k++)
+		if (cl->jobs[k].out && cl->jobs[k].id == id)
+			return &cl->jobs[k];
+	return NULL;
+}
+
+/* The slots in flight, oldest job first: leases and donation requests
+ * favour the job that started first, so it finishes first. */
+static int jobs_by_age(const struct bvc_cluster *cl, int order[MAX_INFLIGHT])
+{
+	int n = 0;
+
+	for (int k = 0; k < MAX_INFLIGHT; k++) {
+		int at = n++;
+
+		if (!cl->jobs[k].out) {
+			n--;
+			continue;
+		}
+		while (at > 0 && cl->jobs[order[at - 1]].id > cl->jobs[k].id) {
+			order[at] = order[at - 1];
+			at--;
+		}
+		order[at] = k;
+	}
+	return n;
+}
+
+static int worker_idle(const struct cworker *w)
+{
+	for (int k = 0; k < MAX_INFLIGHT; k++)
+		if (w->jobs[k].busy)
+			return 0;
+	return 1;
+}
 
 static int pick_idle(struct bvc_cluster *cl)
 {
 	for (unsigned int i = 0; i < cl->n; i++)
-		if (cl->w[i].alive && !cl->w[i].busy)
+		if (cl->w[i].alive && worker_idle(&cl->w[i]))
 			return (int)i;
 	return -1;
 }
@@ -323,143 +394,192 @@ static int pick_alive(struct bvc_cluster *cl)
 	return -1;
 }
 
-static void start_entry(struct bvc_cluster *cl)
+/* Send @len bytes to worker @i; a worker we cannot reach is dead. */
+static void send_or_kill(struct bvc_cluster *cl, int i, const void *buf, size_t len)
+{
+	if (cl->w[i].alive && send_bytes(cl, i, buf, len))
+		mark_dead(cl, i, "cannot send");
+}
+
+/* Worker @i takes job @cj (with its entry, or to explore items): the Job,
+ * then, the first time, the checkpoints shared so far. It is busy in the
+ * job until it says Finished: only then is it leased an item, so that
+ * Finished can never be mistaken for the end of a lease. */
+static void give_job(struct bvc_cluster *cl, struct cjob *cj, int i, int entry)
+{
+	struct wjob *wj = &cl->w[i].jobs[slot_of(cl, cj)];
+	int first = !wj->has_job;
+
+	wj->has_job = 1;
+	wj->busy = 1;
+	if (entry) {
+		wj->entries++;
+		send_or_kill(cl, i, cj->entry_bytes, cj->entry_len);
+	} else if (first) {
+		send_or_kill(cl, i, cj->job_bytes, cj->job_len);
+	}
+	for (size_t c = 0; first && c < cj->ncps; c++)
+		send_or_kill(cl, i, cj->cps[c].bytes, cj->cps[c].len);
+}
+
+static void start_entry(struct bvc_cluster *cl, struct cjob *cj)
 {
 	int i = pick_alive(cl);
 
 	if (i < 0) {
-		cl->entry_pending++; /* until a worker joins, or the job fails */
+		cj->entry_pending++; /* until a worker joins, or the batch fails */
 		return;
 	}
-	cl->w[i].entries++;
-	cl->w[i].busy = 1;
-	send_bytes(cl, i, cl->entry_bytes, cl->entry_len);
+	give_job(cl, cj, i, 1);
 }
 
+static void job_fail(struct cjob *cj, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void job_fail(struct cjob *cj, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cj->fail)
+		return;
+	cj->fail = err;
+	va_start(ap, fmt);
+	vsnprintf(cj->why, sizeof(cj->why), fmt, ap);
+	va_end(ap);
+}
+
+/* Worker @i is gone: take back its leases and restart the entries it held
+ * in every job in flight. */
 static void mark_dead(struct bvc_cluster *cl, int i, const char *why)
 {
 	struct cworker *w = &cl->w[i];
-	int entries = w->entries;
+	int entries[MAX_INFLIGHT];
 
 	if (!w->alive)
 		return;
 	w->alive = 0;
-	w->busy = 0;
-	w->donate_out = 0;
-	w->entries = 0;
+	for (int k = 0; k < MAX_INFLIGHT; k++) {
+		entries[k] = w->jobs[k].entries;
+		w->jobs[k].busy = w->jobs[k].donate_out = w->jobs[k].entries = 0;
+		w->jobs[k].has_job = 0;
+	}
 	snprintf(w->st.dead, sizeof(w->st.dead), "%s", why);
-	cl->js.deaths++;
+	for (int k = 0; k < MAX_INFLIGHT; k++)
+		if (cl->jobs[k].out)
+			cl->jobs[k].js.deaths++;
 	if (w->pid > 0)
 		kill(w->pid, SIGKILL);
 	cl_log(cl, "worker %s is dead: %s", w->st.name, why);
-	if (!cl->in_job)
-		return;
-	for (size_t g = 0; g < cl->nitems; g++) {
-		struct item *it = &cl->items[g];
+	for (int k = 0; k < MAX_INFLIGHT; k++) {
+		struct cjob *cj = &cl->jobs[k];
 
-		if (it->state != ITEM_LEASED || it->holder != i)
+		if (!cj->out)
 			continue;
-		if (it->attempts >= MAX_ATTEMPTS) {
-			set_err(cl->err, cl->errsz,
-				"infrastructure: work item %zu lost with %d workers (last: worker %d, %s)",
-				g + 1, it->attempts, i, why);
-			cl->fail = -EIO;
-			return;
+		for (size_t g = 0; g < cj->nitems; g++) {
+			struct item *it = &cj->items[g];
+
+			if (it->state != ITEM_LEASED || it->holder != i)
+				continue;
+			if (it->attempts >= MAX_ATTEMPTS) {
+				job_fail(cj, -EIO,
+					 "infrastructure: work item %zu lost with %d workers (last: worker %d, %s)",
+					 g + 1, it->attempts, i, why);
+				break;
+			}
+			it->state = ITEM_QUEUED;
+			it->holder = -1;
+			cj->js.requeued++;
 		}
-		it->state = ITEM_QUEUED;
-		it->holder = -1;
-		cl->js.requeued++;
-	}
-	while (entries-- > 0) {
-		if (++cl->entry_restarts >= MAX_ATTEMPTS) {
-			set_err(cl->err, cl->errsz,
-				"infrastructure: the entry was lost with %d workers (last: worker %d, %s)",
-				cl->entry_restarts, i, why);
-			cl->fail = -EIO;
-			return;
+		while (!cj->fail && entries[k]-- > 0) {
+			if (++cj->entry_restarts >= MAX_ATTEMPTS) {
+				job_fail(cj, -EIO,
+					 "infrastructure: the entry was lost with %d workers (last: worker %d, %s)",
+					 cj->entry_restarts, i, why);
+				break;
+			}
+			cj->js.entry_restarts++;
+			start_entry(cl, cj);
 		}
-		cl->js.entry_restarts++;
-		start_entry(cl);
 	}
 }
 
-static int on_work(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
+static void on_work(struct bvc_cluster *cl, struct cjob *cj, int i, struct bvc_wire_msg *m)
 {
 	struct item *it;
 	char why[256];
-	int ret;
 
-	cl->w[i].donate_out = 0;
-	if (cl->nitems == cl->cap) {
-		size_t cap = cl->cap ? cl->cap * 2 : 64;
-		struct item *v = realloc(cl->items, cap * sizeof(*v));
+	if (cj->nitems == cj->cap) {
+		size_t cap = cj->cap ? cj->cap * 2 : 64;
+		struct item *v = realloc(cj->items, cap * sizeof(*v));
 
-		if (!v)
-			return -ENOMEM;
-		cl->items = v;
-		cl->cap = cap;
+		if (!v) {
+			job_fail(cj, -ENOMEM, "out of memory for work items");
+			return;
+		}
+		cj->items = v;
+		cj->cap = cap;
 	}
-	it = &cl->items[cl->nitems];
+	it = &cj->items[cj->nitems];
 	memset(it, 0, sizeof(*it));
 	it->donor = i;
 	it->donor_wid = m->u.work.work_id;
 	it->holder = -1;
 	it->state = ITEM_QUEUED;
 	/* Our id on the wire: the holder reports Done under it. */
-	m->u.work.work_id = cl->nitems + 1;
-	ret = bvc_wire_encode(m, &it->bytes, &it->len, why, sizeof(why));
-	if (ret) {
-		set_err(cl->err, cl->errsz, "cannot re-encode a work item: %s", why);
-		return ret;
+	m->u.work.work_id = cj->nitems + 1;
+	if (bvc_wire_encode(m, &it->bytes, &it->len, why, sizeof(why))) {
+		job_fail(cj, -EIO, "cannot re-encode a work item: %s", why);
+		return;
 	}
-	cl->nitems++;
+	cj->nitems++;
 	cl->w[i].st.donated++;
-	cl->js.donations++;
-	return 0;
+	cj->js.donations++;
 }
 
 #define CLUSTER_CACHE_MAX 16384 /* checkpoints kept for one job */
 
-/* A finished checkpoint from worker @i: every other live worker (all have
- * the job) prunes against it too. */
-static void on_checkpoint(struct bvc_cluster *cl, int i, const struct bvc_wire_msg *m)
+/* A finished checkpoint from worker @i: every other worker holding the job
+ * prunes against it too, and so will those that take the job later. */
+static void on_checkpoint(struct bvc_cluster *cl, struct cjob *cj, int i,
+			  const struct bvc_wire_msg *m)
 {
+	int k = slot_of(cl, cj);
 	char why[256];
 	size_t len;
 	void *buf;
 
-	if (cl->ncps == CLUSTER_CACHE_MAX)
+	if (cj->ncps == CLUSTER_CACHE_MAX)
 		return; /* pruning less is always sound */
 	if (bvc_wire_encode(m, &buf, &len, why, sizeof(why)))
 		return;
-	if (cl->ncps == cl->cap_cps) {
-		size_t cap = cl->cap_cps ? cl->cap_cps * 2 : 64;
-		void *v = realloc(cl->cps, cap * sizeof(*cl->cps));
+	if (cj->ncps == cj->cap_cps) {
+		size_t cap = cj->cap_cps ? cj->cap_cps * 2 : 64;
+		void *v = realloc(cj->cps, cap * sizeof(*cj->cps));
 
 		if (!v) {
 			free(buf);
 			return;
 		}
-		cl->cps = v;
-		cl->cap_cps = cap;
+		cj->cps = v;
+		cj->cap_cps = cap;
 	}
-	cl->cps[cl->ncps].bytes = buf;
-	cl->cps[cl->ncps++].len = len;
-	cl->js.checkpoints++;
+	cj->cps[cj->ncps].bytes = buf;
+	cj->cps[cj->ncps++].len = len;
+	cj->js.checkpoints++;
 	for (unsigned int j = 0; j < cl->n; j++)
-		if ((int)j != i && cl->w[j].alive && send_bytes(cl, (int)j, buf, len))
-			mark_dead(cl, (int)j, "cannot send");
+		if ((int)j != i && cl->w[j].jobs[k].has_job)
+			send_or_kill(cl, (int)j, buf, len);
 }
 
-static void on_done(struct bvc_cluster *cl, int i, uint64_t g,
-		    const struct bvc_precision_demand *demand)
+static void on_done(struct bvc_cluster *cl, struct cjob *cj, int i,
+		    const struct bvc_wire_done *dm)
 {
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_DONE };
 	struct item *it;
 
-	if (g == 0 || g > cl->nitems)
+	if (dm->work_id == 0 || dm->work_id > cj->nitems)
 		return;
-	it = &cl->items[g - 1];
+	it = &cj->items[dm->work_id - 1];
 	if (it->state != ITEM_LEASED || it->holder != i)
 		return; /* a duplicate, or from a lease we took back */
 	it->state = ITEM_DONE;
@@ -467,17 +587,87 @@ static void on_done(struct bvc_cluster *cl, int i, uint64_t g,
 	it->bytes = NULL;
 	if (!cl->w[it->donor].alive)
 		return; /* its donor's work is being redone */
-	m.u.done.job_id = cl->job_id;
+	m.u.done.job_id = cj->id;
 	m.u.done.work_id = it->donor_wid;
-	m.u.done.demand = *demand; /* the donor applies it before counting */
+	m.u.done.demand = dm->demand; /* the donor applies it before counting */
 	send_msg(cl, it->donor, &m);
 }
 
-struct verdict_state {
-	int decided;        /* a Reject came */
-	uint64_t insn;
-	char msg[BVC_WIRE_MESSAGE_MAX + 1];
-};
+static void on_finished(struct cjob *cj, struct wjob *wj, const struct bvc_wire_finished *f)
+{
+	wj->busy = 0;
+	if (f->processed_insns > wj->processed)
+		wj->processed = f->processed_insns;
+	wj->total_states = f->total_states;
+	wj->peak_states = f->peak_states;
+	wj->prune_remote = f->remote_prune_hits;
+	/* Depths only grow: keep the maxima over every report, a dead
+	 * worker's included (it did explore those paths). */
+	if (f->nfuncs && f->nfuncs <= 257) {
+		cj->js.nfuncs = f->nfuncs;
+		for (uint32_t fn = 0; fn < f->nfuncs; fn++)
+			if (f->stack_depths[fn] > cj->js.stack_depths[fn])
+				cj->js.stack_depths[fn] = f->stack_depths[fn];
+	}
+}
+
+/* One message of a job from worker @i. */
+static void on_job_msg(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
+{
+	struct cworker *w = &cl->w[i];
+	struct cjob *cj;
+	struct wjob *wj;
+	uint64_t id;
+
+	switch (m->kind) {
+	case BVC_WIRE_HEARTBEAT: id = m->u.heartbeat.job_id; break;
+	case BVC_WIRE_FINISHED: id = m->u.finished.job_id; break;
+	case BVC_WIRE_WORK: case BVC_WIRE_CHECKPOINT: id = m->u.work.job_id; break;
+	case BVC_WIRE_DONATE: id = m->u.donate.job_id; break;
+	case BVC_WIRE_DONE: id = m->u.done.job_id; break;
+	case BVC_WIRE_REJECT: id = m->u.reject.job_id; break;
+	default:
+		mark_dead(cl, i, "protocol violation");
+		return;
+	}
+	cj = find_job(cl, id);
+	if (!cj || cj->decided || cj->fail)
+		return; /* a job that ended (or is ending): nothing to do */
+	wj = &w->jobs[slot_of(cl, cj)];
+	if (!wj->has_job)
+		return; /* late words from before a re-join */
+	switch (m->kind) {
+	case BVC_WIRE_HEARTBEAT:
+		if (m->u.heartbeat.processed_insns > wj->processed)
+			wj->processed = m->u.heartbeat.processed_insns;
+		break;
+	case BVC_WIRE_FINISHED:
+		on_finished(cj, wj, &m->u.finished);
+		break;
+	case BVC_WIRE_WORK:
+		wj->donate_out = 0;
+		on_work(cl, cj, i, m);
+		break;
+	case BVC_WIRE_DONATE:
+		wj->donate_out = 0;
+		break;
+	case BVC_WIRE_DONE:
+		on_done(cl, cj, i, &m->u.done);
+		break;
+	case BVC_WIRE_CHECKPOINT:
+		on_checkpoint(cl, cj, i, m);
+		break;
+	default: /* BVC_WIRE_REJECT */
+		if (!strncmp(m->u.reject.message, "internal:", 9)) {
+			job_fail(cj, -EIO, "worker %d: %s", i, m->u.reject.message);
+			break;
+		}
+		cj->decided = 1;
+		cj->insn = m->u.reject.insn;
+		snprintf(cj->msg, sizeof(cj->msg), "%s", m->u.reject.message);
+		break;
+	}
+}
 
 /* The live worker with routing id @id, else -1. */
 static int find_worker(const struct bvc_cluster *cl, const uint8_t *id, size_t len)
@@ -498,7 +688,8 @@ static int find_local_pending(const struct bvc_cluster *cl, const uint8_t *id, s
 	return -1;
 }
 
-/* A message from a peer we do not know: only a Hello is welcome. */
+/* A message from a peer we do not know: only a Hello is welcome. A new
+ * worker joins idle, holding no job: the next schedule() gives it one. */
 static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len,
 			const void *payload, size_t len)
 {
@@ -546,26 +737,17 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 		cl_log(cl, "worker %s joined (%u cores)", name, peer.hello.cores);
 	}
 	w = &cl->w[i];
+	memset(w->jobs, 0, sizeof(w->jobs));
 	w->alive = 1;
 	w->last_heard = now_ms();
 	cl->none_since = 0;
-	if (cl->in_job && cl->job_bytes) {
-		/* A late joiner takes the job now and is idle: it gets work
-		 * from the next schedule(). */
-		w->busy = 1;
-		w->valid = 0;
-		send_bytes(cl, i, cl->job_bytes, cl->job_len);
-		for (size_t k = 0; k < cl->ncps; k++)
-			send_bytes(cl, i, cl->cps[k].bytes, cl->cps[k].len);
-	}
 }
 
 /* Receive and handle every message waiting, after up to @timeout_ms.
- * Outside a job (@vs NULL) only Hellos and Heartbeats matter. */
-static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs)
+ * Outside a batch only Hellos and Heartbeats matter. */
+static int pump(struct bvc_cluster *cl, int timeout_ms)
 {
 	zmq_pollitem_t pi = { .socket = cl->coord->sock, .events = ZMQ_POLLIN };
-	int ret;
 
 	if (zmq_poll(&pi, 1, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
@@ -608,93 +790,24 @@ static int pump(struct bvc_cluster *cl, int timeout_ms, struct verdict_state *vs
 		}
 		w = &cl->w[i];
 		w->st.bytes_recv += zmq_msg_size(&payload);
-		ret = bvc_wire_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &m, why,
-				      sizeof(why));
+		if (bvc_wire_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &m, why,
+				    sizeof(why))) {
+			zmq_msg_close(&payload);
+			mark_dead(cl, i, "protocol violation");
+			continue;
+		}
 		zmq_msg_close(&payload);
-		if (ret) {
-			mark_dead(cl, i, "protocol violation");
-			continue;
-		}
 		w->last_heard = now_ms();
-		if (!vs || !cl->in_job) {
-			if (m.kind == BVC_WIRE_HELLO) {
-				/* A live worker saying hello again has restarted its
-				 * session: its old one is gone. */
-				mark_dead(cl, i, "said hello again");
-			}
-			bvc_wire_msg_release(&m);
-			continue;
-		}
-		ret = 0;
-		switch (m.kind) {
-		case BVC_WIRE_HEARTBEAT:
-			if (w->valid && m.u.heartbeat.processed_insns > w->st.processed)
-				w->st.processed = m.u.heartbeat.processed_insns;
-			break;
-		case BVC_WIRE_FINISHED:
-			if (m.u.finished.job_id != cl->job_id)
-				break;
-			w->valid = 1;
-			w->busy = 0;
-			if (m.u.finished.processed_insns > w->st.processed)
-				w->st.processed = m.u.finished.processed_insns;
-			w->st.total_states = m.u.finished.total_states;
-			w->st.peak_states = m.u.finished.peak_states;
-			w->st.prune_remote = m.u.finished.remote_prune_hits;
-			/* Depths only grow: keep the maxima over every report,
-			 * a dead worker's included (it did explore those paths). */
-			if (m.u.finished.nfuncs && m.u.finished.nfuncs <= 257) {
-				cl->js.nfuncs = m.u.finished.nfuncs;
-				for (uint32_t f = 0; f < m.u.finished.nfuncs; f++)
-					if (m.u.finished.stack_depths[f] > cl->js.stack_depths[f])
-						cl->js.stack_depths[f] = m.u.finished.stack_depths[f];
-			}
-			break;
-		case BVC_WIRE_WORK:
-			if (m.u.work.job_id != cl->job_id)
-				break;
-			w->valid = 1;
-			ret = on_work(cl, i, &m);
-			break;
-		case BVC_WIRE_DONATE:
-			if (m.u.donate.job_id != cl->job_id)
-				break;
-			w->valid = 1;
-			w->donate_out = 0;
-			break;
-		case BVC_WIRE_DONE:
-			if (m.u.done.job_id != cl->job_id)
-				break;
-			w->valid = 1;
-			on_done(cl, i, m.u.done.work_id, &m.u.done.demand);
-			break;
-		case BVC_WIRE_CHECKPOINT:
-			if (m.u.work.job_id != cl->job_id)
-				break;
-			w->valid = 1;
-			on_checkpoint(cl, i, &m);
-			break;
-		case BVC_WIRE_REJECT:
-			if (m.u.reject.job_id != cl->job_id || vs->decided)
-				break;
-			if (!strncmp(m.u.reject.message, "internal:", 9)) {
-				set_err(cl->err, cl->errsz, "worker %d: %s", i, m.u.reject.message);
-				cl->fail = -EIO;
-				break;
-			}
-			vs->decided = 1;
-			vs->insn = m.u.reject.insn;
-			snprintf(vs->msg, sizeof(vs->msg), "%s", m.u.reject.message);
-			break;
-		default:
-			mark_dead(cl, i, "protocol violation");
-			break;
+		if (m.kind == BVC_WIRE_HELLO) {
+			/* A live worker saying hello again has restarted its
+			 * session: its old one is gone. */
+			mark_dead(cl, i, "said hello again");
+		} else if (cl->in_batch) {
+			on_job_msg(cl, i, &m);
 		}
 		bvc_wire_msg_release(&m);
-		if (ret) {
-			cl->fail = ret;
-			return ret;
-		}
+		if (cl->fail)
+			return cl->fail;
 	}
 }
 
@@ -724,249 +837,378 @@ static void check_health(struct bvc_cluster *cl, double *last_beat)
 	}
 }
 
-/* Leases for queued items, Donate requests for idle workers. */
-static void schedule(struct bvc_cluster *cl)
+/* Leases of job @cj's queued items to idle workers; returns how many
+ * still wait. */
+static size_t lease_items(struct bvc_cluster *cl, struct cjob *cj)
 {
-	size_t idle = 0, asks = 0, queued = 0;
+	int k = slot_of(cl, cj);
+	size_t queued = 0;
 
-	while (cl->entry_pending > 0 && pick_alive(cl) >= 0) {
-		cl->entry_pending--;
-		start_entry(cl);
-	}
-
-	for (size_t g = 0; g < cl->nitems; g++) {
-		struct item *it = &cl->items[g];
+	for (size_t g = 0; g < cj->nitems && !cj->fail; g++) {
+		struct item *it = &cj->items[g];
+		struct wjob *wj;
 		int h;
 
 		if (it->state != ITEM_QUEUED)
 			continue;
 		h = pick_idle(cl);
-		if (h < 0) {
+		if (h < 0 || !cl->w[h].jobs[k].has_job) {
+			/* An idle worker without the job takes it first and
+			 * gets the item once it says Finished. */
+			if (h >= 0)
+				give_job(cl, cj, h, 0);
 			queued++;
 			continue;
 		}
+		wj = &cl->w[h].jobs[k];
 		it->state = ITEM_LEASED;
 		it->holder = h;
 		it->attempts++;
-		cl->w[h].busy = 1;
+		wj->busy = 1;
 		cl->w[h].st.items++;
-		send_bytes(cl, h, it->bytes, it->len);
+		send_or_kill(cl, h, it->bytes, it->len);
 	}
+	return queued;
+}
+
+/* Ask busy workers to donate, oldest job first, as many as the idle
+ * workers that nothing queued will feed. */
+static void ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_t queued)
+{
+	size_t idle = 0, asks = 0;
+
 	for (unsigned int i = 0; i < cl->n; i++) {
 		if (!cl->w[i].alive)
 			continue;
-		idle += !cl->w[i].busy;
-		asks += cl->w[i].donate_out;
+		idle += worker_idle(&cl->w[i]);
+		for (int k = 0; k < MAX_INFLIGHT; k++)
+			asks += cl->w[i].jobs[k].donate_out;
 	}
-	if (idle <= queued + asks)
-		return;
-	for (unsigned int i = 0; i < cl->n && asks < idle - queued; i++) {
-		struct cworker *w = &cl->w[i];
-		struct bvc_wire_msg m = { .kind = BVC_WIRE_DONATE };
+	for (int o = 0; o < njobs; o++) {
+		struct cjob *cj = &cl->jobs[order[o]];
 
-		if (!w->alive || !w->busy || w->donate_out)
-			continue;
-		m.u.donate.job_id = cl->job_id;
-		if (send_msg(cl, (int)i, &m) == 0) {
-			w->donate_out = 1;
-			w->st.asks++;
-			asks++;
+		for (unsigned int i = 0; i < cl->n && idle > queued + asks; i++) {
+			struct wjob *wj = &cl->w[i].jobs[order[o]];
+			struct bvc_wire_msg m = { .kind = BVC_WIRE_DONATE };
+
+			if (!cl->w[i].alive || !wj->busy || wj->donate_out)
+				continue;
+			m.u.donate.job_id = cj->id;
+			if (send_msg(cl, (int)i, &m) == 0) {
+				wj->donate_out = 1;
+				cl->w[i].st.asks++;
+				asks++;
+			}
 		}
 	}
 }
 
-static int all_done(const struct bvc_cluster *cl)
+static int all_done(const struct bvc_cluster *cl, const struct cjob *cj)
 {
-	if (cl->entry_pending)
+	int k = slot_of(cl, cj);
+
+	if (cj->entry_pending)
 		return 0;
 	for (unsigned int i = 0; i < cl->n; i++)
-		if (cl->w[i].alive && (cl->w[i].busy || cl->w[i].donate_out))
+		if (cl->w[i].alive && (cl->w[i].jobs[k].busy || cl->w[i].jobs[k].donate_out))
 			return 0;
-	for (size_t g = 0; g < cl->nitems; g++)
-		if (cl->items[g].state != ITEM_DONE)
+	for (size_t g = 0; g < cj->nitems; g++)
+		if (cj->items[g].state != ITEM_DONE)
 			return 0;
 	return 1;
 }
 
-static void job_reset(struct bvc_cluster *cl)
+/* Start the batch's job @out (index @index) on idle worker @h. */
+static void job_start(struct bvc_cluster *cl, struct cjob *cj, struct bvc_cluster_job *out,
+		      size_t index, int h)
 {
-	for (size_t g = 0; g < cl->nitems; g++)
-		free(cl->items[g].bytes);
-	free(cl->items);
-	free(cl->entry_bytes);
-	free(cl->job_bytes);
-	cl->items = NULL;
-	cl->nitems = cl->cap = 0;
-	cl->entry_bytes = NULL;
-	cl->job_bytes = NULL;
-	cl->entry_restarts = 0;
-	cl->entry_pending = 0;
-	cl->in_job = 0;
-	for (size_t k = 0; k < cl->ncps; k++)
-		free(cl->cps[k].bytes);
-	free(cl->cps);
-	cl->cps = NULL;
-	cl->ncps = cl->cap_cps = 0;
+	struct bvc_wire_msg job = { .kind = BVC_WIRE_JOB };
+	char why[256];
+
+	memset(cj, 0, sizeof(*cj));
+	cj->out = out;
+	cj->index = index;
+	cj->id = ++cl->job_id;
+	cj->limit = out->insn_limit;
+	cj->t_start = now_ms();
+	if (!out->prog_name || strlen(out->prog_name) >= sizeof(job.u.job.prog_name)) {
+		job_fail(cj, -EINVAL, "program name '%.64s' is too long for the wire",
+			 out->prog_name ? out->prog_name : "");
+		return;
+	}
+	job.u.job.job_id = cj->id;
+	snprintf(job.u.job.prog_name, sizeof(job.u.job.prog_name), "%s", out->prog_name);
+	job.u.job.insn_limit = out->insn_limit;
+	job.u.job.prog_flags = out->prog_flags;
+	job.u.job.object = (uint8_t *)out->object;
+	job.u.job.object_len = out->len;
+	job.u.job.start_entry = 1;
+	if (bvc_wire_encode(&job, &cj->entry_bytes, &cj->entry_len, why, sizeof(why))) {
+		job_fail(cj, -EINVAL, "cannot encode the job: %s", why);
+		return;
+	}
+	job.u.job.start_entry = 0;
+	if (bvc_wire_encode(&job, &cj->job_bytes, &cj->job_len, why, sizeof(why))) {
+		job_fail(cj, -EINVAL, "cannot encode the job: %s", why);
+		return;
+	}
+	give_job(cl, cj, h, 1);
+}
+
+/* Job @cj has its verdict (or failed): tell its workers to drop it, fill
+ * in the caller's entry, free the slot, and say so. */
+static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn done,
+		    void *arg)
+{
+	struct bvc_cluster_job *out = cj->out;
+	struct bvc_wire_msg cancel = { .kind = BVC_WIRE_CANCEL };
+	int k = slot_of(cl, cj);
+	uint64_t sum = 0, total = 0, peak = 0;
+
+	cancel.u.cancel.job_id = cj->id;
+	for (unsigned int i = 0; i < cl->n; i++) {
+		struct cworker *w = &cl->w[i];
+		struct wjob *wj = &w->jobs[k];
+
+		if (w->alive && wj->has_job)
+			send_msg(cl, (int)i, &cancel);
+		/* A dead worker's instructions count too: it did explore them. */
+		sum += wj->processed;
+		total += wj->total_states;
+		peak = wj->peak_states > peak ? wj->peak_states : peak;
+		w->st.processed += wj->processed;
+		w->st.total_states += wj->total_states;
+		w->st.peak_states = wj->peak_states > w->st.peak_states ? wj->peak_states
+									: w->st.peak_states;
+		w->st.prune_remote += wj->prune_remote;
+		memset(wj, 0, sizeof(*wj));
+	}
+	cj->js.processed = sum;
+	memset(&out->verdict, 0, sizeof(out->verdict));
+	out->err = cj->fail;
+	snprintf(out->errmsg, sizeof(out->errmsg), "%s", cj->fail ? cj->why : "");
+	out->verdict.processed = sum;
+	out->verdict.total_states = total;
+	out->verdict.peak_states = peak;
+	if (cj->decided) {
+		out->verdict.kind = BVC_REJECT;
+		out->verdict.insn = (size_t)cj->insn;
+		out->verdict.unsupported = !strncmp(cj->msg, "unsupported:", 12);
+		snprintf(out->verdict.msg, sizeof(out->verdict.msg), "%s", cj->msg);
+	} else {
+		out->verdict.kind = BVC_ACCEPT;
+	}
+	out->stats = cj->js;
+	out->secs = (now_ms() - cj->t_start) / 1e3;
+	cl->last = cj->js;
+	for (size_t g = 0; g < cj->nitems; g++)
+		free(cj->items[g].bytes);
+	free(cj->items);
+	for (size_t c = 0; c < cj->ncps; c++)
+		free(cj->cps[c].bytes);
+	free(cj->cps);
+	free(cj->entry_bytes);
+	free(cj->job_bytes);
+	{
+		size_t index = cj->index;
+
+		memset(cj, 0, sizeof(*cj));
+		if (done)
+			done(arg, index);
+	}
+}
+
+/* Budget, verdict, failure or the end of every path: the jobs that are
+ * over end here. */
+static void end_jobs(struct bvc_cluster *cl, bvc_cluster_done_fn done, void *arg)
+{
+	for (int k = 0; k < MAX_INFLIGHT; k++) {
+		struct cjob *cj = &cl->jobs[k];
+		uint64_t sum = 0;
+
+		if (!cj->out)
+			continue;
+		for (unsigned int i = 0; i < cl->n; i++)
+			sum += cl->w[i].jobs[k].processed;
+		if (!cj->decided && !cj->fail && cj->limit && sum > cj->limit) {
+			cj->decided = 1;
+			cj->insn = 0;
+			snprintf(cj->msg, sizeof(cj->msg), "BPF program is too large. Processed %llu insn",
+				 (unsigned long long)sum);
+		}
+		if (cj->decided || cj->fail || all_done(cl, cj))
+			job_end(cl, cj, done, arg);
+	}
+}
+
+static void report_progress(struct bvc_cluster *cl, double t_start, size_t ended, size_t n)
+{
+	struct bvc_cluster_progress pr = { 0 };
+
+	pr.secs = (now_ms() - t_start) / 1e3;
+	pr.jobs_done = ended;
+	pr.jobs = n;
+	for (int k = 0; k < MAX_INFLIGHT; k++)
+		pr.running += cl->jobs[k].out != NULL;
+	for (unsigned int i = 0; i < cl->n; i++) {
+		const struct cworker *w = &cl->w[i];
+
+		pr.processed += w->st.processed;
+		pr.states += w->st.total_states;
+		for (int k = 0; k < MAX_INFLIGHT; k++) {
+			pr.processed += w->jobs[k].processed;
+			pr.states += w->jobs[k].total_states;
+		}
+		pr.live += w->alive;
+		pr.busy += w->alive && !worker_idle(w);
+	}
+	cl->opts.progress(cl->opts.progress_arg, &pr);
+}
+
+/* Count the jobs ended: a done callback that also forwards to the caller's. */
+struct batch_done {
+	bvc_cluster_done_fn done;
+	void *arg;
+	size_t ended;
+};
+
+static void batch_done(void *arg, size_t i)
+{
+	struct batch_done *bd = arg;
+
+	bd->ended++;
+	if (bd->done)
+		bd->done(bd->arg, i);
+}
+
+/* Every worker is dead: wait for a remote one (with --bind) or give up. */
+static int check_alive(struct bvc_cluster *cl)
+{
+	double t = now_ms();
+
+	for (unsigned int i = 0; i < cl->n; i++)
+		if (cl->w[i].alive) {
+			cl->none_since = 0;
+			return 0;
+		}
+	if (!cl->none_since)
+		cl->none_since = t;
+	if (cl->opts.bind && t - cl->none_since <= wait_ms(cl))
+		return 0;
+	if (cl->opts.bind)
+		set_err(cl->err, cl->errsz,
+			"infrastructure: no live worker, and none joined %s within %d s",
+			bvc_cluster_endpoint(cl), wait_ms(cl) / 1000);
+	else
+		set_err(cl->err, cl->errsz, "infrastructure: every worker died");
+	cl->fail = -EIO;
+	return cl->fail;
+}
+
+int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *jobs, size_t n,
+			     bvc_cluster_done_fn done, void *arg, char *err, size_t errsz)
+{
+	struct batch_done bd = { .done = done, .arg = arg };
+	double last_beat = now_ms(), t_start = now_ms(), last_progress = t_start;
+	size_t next = 0;
+	int ret = 0;
+
+	cl->err = err;
+	cl->errsz = errsz;
+	cl->fail = 0;
+	cl->in_batch = 1;
+	for (unsigned int i = 0; i < cl->n; i++) {
+		struct cworker *w = &cl->w[i];
+
+		memset(w->jobs, 0, sizeof(w->jobs));
+		w->st.items = w->st.donated = w->st.asks = w->st.processed = 0;
+		w->st.total_states = w->st.peak_states = w->st.prune_remote = 0;
+		w->st.bytes_sent = w->st.bytes_recv = 0;
+	}
+	for (size_t j = 0; j < n; j++) {
+		jobs[j].err = 0;
+		jobs[j].errmsg[0] = '\0';
+	}
+	while (bd.ended < n) {
+		int order[MAX_INFLIGHT], njobs;
+		size_t queued = 0;
+
+		if (cl->opts.progress && now_ms() - last_progress >= 250) {
+			last_progress = now_ms();
+			report_progress(cl, t_start, bd.ended, n);
+		}
+		ret = pump(cl, 20);
+		if (!ret)
+			check_health(cl, &last_beat);
+		if (ret || cl->fail || check_alive(cl))
+			break;
+		end_jobs(cl, batch_done, &bd);
+		njobs = jobs_by_age(cl, order);
+		for (int o = 0; o < njobs; o++) {
+			struct cjob *cj = &cl->jobs[order[o]];
+
+			while (cj->entry_pending > 0 && pick_alive(cl) >= 0) {
+				cj->entry_pending--;
+				start_entry(cl, cj);
+			}
+			queued += lease_items(cl, cj);
+		}
+		/* Idle workers left: the next programs of the batch. */
+		for (int k = 0; k < MAX_INFLIGHT && next < n; k++) {
+			int h;
+
+			if (cl->jobs[k].out)
+				continue;
+			h = pick_idle(cl);
+			if (h < 0)
+				break;
+			job_start(cl, &cl->jobs[k], &jobs[next], next, h);
+			next++;
+		}
+		njobs = jobs_by_age(cl, order);
+		ask_donations(cl, order, njobs, queued);
+		if (cl->fail)
+			break;
+	}
+	if (!ret)
+		ret = cl->fail;
+	if (ret) {
+		/* The cluster failed: every job not over fails with it. */
+		for (int k = 0; k < MAX_INFLIGHT; k++)
+			if (cl->jobs[k].out) {
+				job_fail(&cl->jobs[k], ret, "%s", err ? err : "cluster failure");
+				job_end(cl, &cl->jobs[k], NULL, NULL);
+			}
+		for (; next < n; next++) {
+			jobs[next].err = ret;
+			snprintf(jobs[next].errmsg, sizeof(jobs[next].errmsg), "%s",
+				 err ? err : "cluster failure");
+		}
+	}
+	cl->in_batch = 0;
+	return ret;
 }
 
 int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 		       const char *prog_name, const struct bvc_verify_opts *vopts,
 		       struct bvc_verdict *out, char *err, size_t errsz)
 {
-	struct bvc_wire_msg job = { .kind = BVC_WIRE_JOB };
-	struct verdict_state vs = { 0 };
-	double last_beat = now_ms();
-	uint64_t limit = vopts ? vopts->insn_limit : 0, sum = 0, total = 0, peak = 0;
-	char why[256];
-	void *buf = NULL;
-	size_t blen;
-	int ret, first = -1;
+	struct bvc_cluster_job job = { .object = object, .len = len, .prog_name = prog_name };
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	memset(&cl->js, 0, sizeof(cl->js));
-	cl->err = err;
-	cl->errsz = errsz;
-	cl->fail = 0;
-	if (strlen(prog_name) >= sizeof(job.u.job.prog_name)) {
-		set_err(err, errsz, "program name '%s' is too long for the wire", prog_name);
-		return -EINVAL;
+	if (vopts) {
+		job.insn_limit = vopts->insn_limit;
+		job.prog_flags = vopts->prog_flags;
 	}
-	cl->job_id++;
-	job.u.job.job_id = cl->job_id;
-	snprintf(job.u.job.prog_name, sizeof(job.u.job.prog_name), "%s", prog_name);
-	job.u.job.insn_limit = limit;
-	job.u.job.prog_flags = vopts ? vopts->prog_flags : 0;
-	job.u.job.object = (uint8_t *)object;
-	job.u.job.object_len = len;
-	job.u.job.start_entry = 1;
-	ret = bvc_wire_encode(&job, &cl->entry_bytes, &cl->entry_len, why, sizeof(why));
-	if (!ret) {
-		job.u.job.start_entry = 0;
-		ret = bvc_wire_encode(&job, &buf, &blen, why, sizeof(why));
+	ret = bvc_cluster_verify_batch(cl, &job, 1, NULL, NULL, err, errsz);
+	if (!ret && job.err) {
+		set_err(err, errsz, "%s", job.errmsg);
+		ret = job.err;
 	}
-	if (ret) {
-		set_err(err, errsz, "cannot encode the job: %s", why);
-		job_reset(cl);
-		return ret;
-	}
-	for (unsigned int i = 0; i < cl->n; i++) {
-		struct cworker *w = &cl->w[i];
-
-		w->busy = w->alive;
-		w->donate_out = w->valid = w->entries = 0;
-		w->st.items = w->st.donated = w->st.asks = w->st.processed = 0;
-		w->st.total_states = w->st.peak_states = w->st.prune_remote = 0;
-		w->st.bytes_sent = w->st.bytes_recv = 0;
-		if (!w->alive)
-			continue;
-		if (first < 0) {
-			first = (int)i;
-			w->entries = 1;
-			send_bytes(cl, (int)i, cl->entry_bytes, cl->entry_len);
-		} else {
-			send_bytes(cl, (int)i, buf, blen);
-		}
-	}
-	cl->job_bytes = buf;
-	cl->job_len = blen;
-	cl->in_job = 1;
-	if (first < 0) {
-		if (!cl->opts.bind) {
-			set_err(err, errsz, "infrastructure: no live worker");
-			job_reset(cl);
-			return -EIO;
-		}
-		cl->entry_pending = 1; /* the first worker to join starts it */
-	}
-
-	double t_start = now_ms(), last_progress = t_start;
-
-	for (;;) {
-		int alive = 0;
-
-		if (cl->opts.progress && now_ms() - last_progress >= 250) {
-			struct bvc_cluster_progress pr = { 0 };
-
-			last_progress = now_ms();
-			pr.secs = (last_progress - t_start) / 1e3;
-			for (unsigned int i = 0; i < cl->n; i++) {
-				pr.processed += cl->w[i].st.processed;
-				pr.states += cl->w[i].st.total_states;
-				pr.live += cl->w[i].alive;
-				pr.busy += cl->w[i].alive && cl->w[i].busy;
-			}
-			cl->opts.progress(cl->opts.progress_arg, &pr);
-		}
-		ret = pump(cl, 20, &vs);
-		if (ret || cl->fail)
-			break;
-		if (vs.decided)
-			break;
-		check_health(cl, &last_beat);
-		if (cl->fail)
-			break;
-		sum = 0;
-		for (unsigned int i = 0; i < cl->n; i++) {
-			sum += cl->w[i].st.processed;
-			alive += cl->w[i].alive;
-		}
-		if (!alive) {
-			double t = now_ms();
-
-			if (!cl->none_since)
-				cl->none_since = t;
-			if (!cl->opts.bind || t - cl->none_since > wait_ms(cl)) {
-				if (cl->opts.bind)
-					set_err(err, errsz,
-						"infrastructure: no live worker, and none joined %s within %d s",
-						bvc_cluster_endpoint(cl), wait_ms(cl) / 1000);
-				else
-					set_err(err, errsz, "infrastructure: every worker died");
-				cl->fail = -EIO;
-				break;
-			}
-		} else {
-			cl->none_since = 0;
-		}
-		if (limit && sum > limit) {
-			vs.decided = 1;
-			vs.insn = 0;
-			snprintf(vs.msg, sizeof(vs.msg), "BPF program is too large. Processed %llu insn",
-				 (unsigned long long)sum);
-			break;
-		}
-		schedule(cl);
-		if (cl->fail)
-			break;
-		if (all_done(cl))
-			break;
-	}
-	send_cancel(cl, cl->job_id);
-	sum = 0;
-	for (unsigned int i = 0; i < cl->n; i++) {
-		sum += cl->w[i].st.processed;
-		total += cl->w[i].st.total_states;
-		if (cl->w[i].st.peak_states > peak)
-			peak = cl->w[i].st.peak_states;
-	}
-	cl->js.processed = sum;
-	job_reset(cl);
-	if (cl->fail)
-		return cl->fail;
-	if (ret)
-		return ret;
-	out->processed = sum;
-	out->total_states = total;
-	out->peak_states = peak;
-	if (vs.decided) {
-		out->kind = BVC_REJECT;
-		out->insn = (size_t)vs.insn;
-		out->unsupported = !strncmp(vs.msg, "unsupported:", 12);
-		snprintf(out->msg, sizeof(out->msg), "%s", vs.msg);
-	} else {
-		out->kind = BVC_ACCEPT;
-	}
-	return 0;
+	if (!ret)
+		*out = job.verdict;
+	return ret;
 }
 
 /* --- setup and teardown -------------------------------------------------- */
@@ -990,7 +1232,6 @@ void bvc_cluster_free(struct bvc_cluster *cl)
 		}
 	}
 	bvc_coord_free(cl->coord);
-	job_reset(cl);
 	if (cl->dir[0]) {
 		snprintf(path, sizeof(path), "%s/sock", cl->dir);
 		unlink(path);
@@ -1111,7 +1352,7 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 			ret = -EIO;
 			goto fail;
 		}
-		ret = pump(cl, 100, NULL);
+		ret = pump(cl, 100);
 		if (!ret)
 			ret = cl->fail;
 		if (ret)
@@ -1148,7 +1389,7 @@ const struct bvc_cluster_worker_stats *bvc_cluster_worker(const struct bvc_clust
 
 const struct bvc_cluster_job_stats *bvc_cluster_last_job(const struct bvc_cluster *cl)
 {
-	return &cl->js;
+	return &cl->last;
 }
 
 void bvc_cluster_set_progress_arg(struct bvc_cluster *cl, void *arg)

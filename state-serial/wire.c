@@ -572,6 +572,7 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		break;
 	case BVC_WIRE_HEARTBEAT:
 		hb.processed_insns = msg->u.heartbeat.processed_insns;
+		hb.job_id = msg->u.heartbeat.job_id;
 		env.body_case = BPFVC__WIRE__ENVELOPE__BODY_HEARTBEAT;
 		env.heartbeat = &hb;
 		break;
@@ -1607,6 +1608,7 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 	case BPFVC__WIRE__ENVELOPE__BODY_HEARTBEAT:
 		msg->kind = BVC_WIRE_HEARTBEAT;
 		msg->u.heartbeat.processed_insns = env->heartbeat->processed_insns;
+		msg->u.heartbeat.job_id = env->heartbeat->job_id;
 		return 0;
 	case BPFVC__WIRE__ENVELOPE__BODY_CANCEL:
 		ret = check_job_id("cancel", env->cancel->job_id, err, errsz);

@@ -15,6 +15,10 @@
  *       which the coordinator's busy/idle bookkeeping relies on), Reject
  *       (the first unsafe path), Heartbeat (processed instructions).
  *
+ * Several jobs may be held at once (a batch: BVC_WORKER_MAX_JOBS), each
+ * with its own image and engines; every message names its job, each step
+ * runs every job's engines one slice, and Finished is per job.
+ *
  * A job normally has one engine. When the worker holding the entry dies,
  * the coordinator sends a second Job with start_entry = 1 to a live worker
  * that already has the job: it gets a second engine (re-exploring from the
@@ -71,7 +75,7 @@ struct job {
 struct serve {
 	struct bvc_worker *w;
 	struct bvc_worker_stats *stats;
-	struct job job;
+	struct job jobs[BVC_WORKER_MAX_JOBS]; /* id 0: a free slot */
 	double last_heard;         /* ms, monotonic: last message from the coordinator */
 	double last_beat;          /* ms: our last heartbeat */
 	char *err;
@@ -136,45 +140,67 @@ static uint64_t job_processed(const struct job *j)
 	return n;
 }
 
-static void job_drop(struct serve *s)
+/* The job with id @id, or NULL (0 is never a job). */
+static struct job *find_job(struct serve *s, uint64_t id)
 {
-	struct job *j = &s->job;
+	for (unsigned int k = 0; id && k < BVC_WORKER_MAX_JOBS; k++)
+		if (s->jobs[k].id == id)
+			return &s->jobs[k];
+	return NULL;
+}
 
+static void job_drop(struct job *j)
+{
 	for (unsigned int i = 0; i < j->nslots; i++)
 		bvc_engine_free(j->slots[i].eng);
 	bvc_image_free(j->img);
 	memset(j, 0, sizeof(*j));
 }
 
+/* One heartbeat per job held, with its progress; with none, one saying
+ * we are alive. */
 static int send_heartbeat(struct serve *s)
 {
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_HEARTBEAT };
+	int sent = 0, ret;
 
-	m.u.heartbeat.processed_insns = s->job.id ? job_processed(&s->job) : 0;
 	s->last_beat = now_ms();
+	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
+		if (!s->jobs[k].id)
+			continue;
+		m.u.heartbeat.job_id = s->jobs[k].id;
+		m.u.heartbeat.processed_insns = job_processed(&s->jobs[k]);
+		ret = send_msg(s, &m);
+		if (ret)
+			return ret;
+		sent = 1;
+	}
+	if (sent)
+		return 0;
+	m.u.heartbeat.job_id = 0;
+	m.u.heartbeat.processed_insns = 0;
 	return send_msg(s, &m);
 }
 
-static int send_reject(struct serve *s, uint64_t insn, const char *text)
+static int send_reject(struct serve *s, struct job *j, uint64_t insn, const char *text)
 {
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_REJECT };
 	size_t k = 0;
 
-	m.u.reject.job_id = s->job.id;
+	m.u.reject.job_id = j->id;
 	m.u.reject.insn = insn;
 	/* The wire takes printable ASCII only. */
 	for (const char *p = text; *p && k < BVC_WIRE_MESSAGE_MAX; p++)
 		m.u.reject.message[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
 	if (!k)
 		snprintf(m.u.reject.message, sizeof(m.u.reject.message), "rejected");
-	s->job.rejected = 1;
+	j->rejected = 1;
 	return send_msg(s, &m);
 }
 
 /* Load the Job's program. Raw bytecode comes as prog_name "raw:TYPE". */
-static int job_load(struct serve *s, const struct bvc_wire_job *jm, char *why, size_t whysz)
+static int job_load(struct job *j, const struct bvc_wire_job *jm, char *why, size_t whysz)
 {
-	struct job *j = &s->job;
 	int ret;
 
 	if (!strncmp(jm->prog_name, "raw:", 4)) {
@@ -213,9 +239,8 @@ static int job_load(struct serve *s, const struct bvc_wire_job *jm, char *why, s
 	return 0;
 }
 
-static int add_engine(struct serve *s, int with_entry)
+static int add_engine(struct serve *s, struct job *j, int with_entry)
 {
-	struct job *j = &s->job;
 	struct slot *sl;
 	int ret;
 
@@ -241,43 +266,49 @@ static int add_engine(struct serve *s, int with_entry)
 
 static int on_job(struct serve *s, const struct bvc_wire_job *jm)
 {
-	struct job *j = &s->job;
+	struct job *j = find_job(s, jm->job_id);
 	char why[512];
 	int ret;
 
-	if (j->id == jm->job_id) {
+	if (j) {
 		/* The entry's holder died: start the entry again here. */
 		if (!jm->start_entry || j->rejected)
 			return 0;
-		return add_engine(s, 1);
+		return add_engine(s, j, 1);
 	}
-	if (j->id)
-		job_drop(s);
+	for (unsigned int k = 0; !j && k < BVC_WORKER_MAX_JOBS; k++)
+		if (!s->jobs[k].id)
+			j = &s->jobs[k];
+	if (!j) {
+		set_err(s->err, s->errsz, "coordinator sent more than %d jobs at once",
+			BVC_WORKER_MAX_JOBS);
+		return -EPROTO;
+	}
 	j->id = jm->job_id;
 	s->stats->jobs++;
 	j->vopts = (struct bvc_verify_opts){ .sz = sizeof(j->vopts),
 					     .insn_limit = jm->insn_limit,
 					     .prog_flags = jm->prog_flags };
-	ret = job_load(s, jm, why, sizeof(why));
+	ret = job_load(j, jm, why, sizeof(why));
 	if (ret) {
 		/* Every worker loads the same bytes; the coordinator loaded
 		 * them too, so this is an infrastructure fault: say it. */
 		char text[300];
 
 		snprintf(text, sizeof(text), "internal: worker cannot load the job: %.250s", why);
-		return send_reject(s, 0, text);
+		return send_reject(s, j, 0, text);
 	}
-	return add_engine(s, jm->start_entry != 0);
+	return add_engine(s, j, jm->start_entry != 0);
 }
 
 static int on_work(struct serve *s, const struct bvc_wire_work *wm)
 {
-	struct job *j = &s->job;
+	struct job *j = find_job(s, wm->job_id);
 	struct bvc_work *work;
 	char why[256];
 	int ret;
 
-	if (wm->job_id != j->id || j->rejected || !j->nslots)
+	if (!j || j->rejected || !j->nslots)
 		return 0;
 	ret = bvc_work_from_view(j->img, j->prog, &wm->view, &work, why, sizeof(why));
 	if (ret) {
@@ -303,12 +334,12 @@ static int on_work(struct serve *s, const struct bvc_wire_work *wm)
 /* Another worker's finished checkpoint: engine 0 prunes against it too. */
 static int on_checkpoint(struct serve *s, const struct bvc_wire_work *cm)
 {
-	struct job *j = &s->job;
+	struct job *j = find_job(s, cm->job_id);
 	struct bvc_work *cp;
 	char why[256];
 	int ret;
 
-	if (cm->job_id != j->id || j->rejected || !j->nslots)
+	if (!j || j->rejected || !j->nslots)
 		return 0;
 	ret = bvc_work_from_view(j->img, j->prog, &cm->view, &cp, why, sizeof(why));
 	if (ret) {
@@ -323,7 +354,7 @@ static int on_checkpoint(struct serve *s, const struct bvc_wire_work *cm)
 }
 
 /* Send the checkpoints @eng offers to the others. */
-static int share_checkpoints(struct serve *s, struct bvc_engine *eng)
+static int share_checkpoints(struct serve *s, const struct job *j, struct bvc_engine *eng)
 {
 	struct bvc_work *cp;
 
@@ -331,7 +362,7 @@ static int share_checkpoints(struct serve *s, struct bvc_engine *eng)
 		struct bvc_wire_msg m = { .kind = BVC_WIRE_CHECKPOINT };
 		int ret = bvc_work_view_get(cp, &m.u.work.view);
 
-		m.u.work.job_id = s->job.id;
+		m.u.work.job_id = j->id;
 		m.u.work.work_id = bvc_work_id(cp);
 		bvc_work_free(cp);
 		if (ret)
@@ -346,12 +377,12 @@ static int share_checkpoints(struct serve *s, struct bvc_engine *eng)
 
 static int on_donate(struct serve *s, uint64_t job_id)
 {
-	struct job *j = &s->job;
+	struct job *j = find_job(s, job_id);
 	struct bvc_wire_msg m;
 	int ret;
 
-	if (job_id != j->id)
-		return 0;
+	if (!j)
+		return 0; /* a job we dropped: the coordinator has ended it */
 	/* The engine with the most pending branches gives its oldest one. */
 	for (unsigned int best = MAX_ENGINES, i = 0;; i++) {
 		if (i < j->nslots) {
@@ -394,10 +425,10 @@ static int on_donate(struct serve *s, uint64_t job_id)
 
 static int on_done(struct serve *s, const struct bvc_wire_done *dm)
 {
-	struct job *j = &s->job;
+	struct job *j = find_job(s, dm->job_id);
 	uint64_t e = dm->work_id >> ENGINE_SHIFT;
 
-	if (dm->job_id != j->id || e >= j->nslots)
+	if (!j || e >= j->nslots)
 		return 0;
 	/* An unknown id is a duplicate: drop it. */
 	bvc_engine_work_done(j->slots[e].eng, dm->work_id & ENGINE_ID_MASK, &dm->demand);
@@ -422,12 +453,16 @@ static int handle(struct serve *s, struct bvc_wire_msg *m)
 		return on_done(s, &m->u.done);
 	case BVC_WIRE_CHECKPOINT:
 		return on_checkpoint(s, &m->u.work);
-	case BVC_WIRE_CANCEL:
+	case BVC_WIRE_CANCEL: {
+		struct job *j;
+
 		if (m->u.cancel.job_id == BVC_WORKER_BYE)
 			return 1;
-		if (m->u.cancel.job_id == s->job.id)
-			job_drop(s);
+		j = find_job(s, m->u.cancel.job_id);
+		if (j)
+			job_drop(j);
 		return 0;
+	}
 	case BVC_WIRE_HEARTBEAT:
 		return 0;
 	default:
@@ -478,11 +513,10 @@ static int pump(struct serve *s, int timeout_ms)
 	}
 }
 
-/* Run each engine with work for one slice; report finished items, a
- * rejection, and idleness. Returns 1 when something ran. */
-static int step(struct serve *s)
+/* Run each engine of job @j with work for one slice; report finished
+ * items, a rejection, and idleness. Returns 1 when something ran. */
+static int step_job(struct serve *s, struct job *j)
 {
-	struct job *j = &s->job;
 	int ran = 0, ret;
 
 	if (!j->id || j->rejected)
@@ -508,7 +542,7 @@ static int step(struct serve *s)
 				sl->done = 1;
 			}
 		}
-		ret = share_checkpoints(s, sl->eng);
+		ret = share_checkpoints(s, j, sl->eng);
 		if (ret)
 			return ret;
 		while (bvc_engine_poll_done(sl->eng, &id, &demand) == 0) {
@@ -539,7 +573,7 @@ static int step(struct serve *s)
 		sl->total_states = v.total_states;
 		sl->peak_states = v.peak_states;
 		if (v.kind == BVC_REJECT) {
-			ret = send_reject(s, v.insn, v.msg);
+			ret = send_reject(s, j, v.insn, v.msg);
 			bvc_verdict_release(&v);
 			return ret;
 		}
@@ -577,6 +611,36 @@ static int step(struct serve *s)
 	return ran;
 }
 
+/* One slice for every job held. Returns 1 when something ran. */
+static int step(struct serve *s)
+{
+	int ran = 0;
+
+	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
+		int ret = step_job(s, &s->jobs[k]);
+
+		if (ret < 0)
+			return ret;
+		ran |= ret;
+	}
+	return ran;
+}
+
+/* Does some job have an engine with something to explore? */
+static int busy(const struct serve *s)
+{
+	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
+		const struct job *j = &s->jobs[k];
+
+		if (!j->id || j->rejected)
+			continue;
+		for (unsigned int i = 0; i < j->nslots; i++)
+			if (!j->slots[i].done)
+				return 1;
+	}
+	return 0;
+}
+
 int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char *err,
 		     size_t errsz)
 {
@@ -588,13 +652,9 @@ int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char 
 	s.stats = stats ? stats : &dummy;
 	s.last_heard = s.last_beat = now_ms();
 	for (;;) {
-		int busy = 0;
 		double t;
 
-		if (s.job.id && !s.job.rejected)
-			for (unsigned int i = 0; i < s.job.nslots; i++)
-				busy |= !s.job.slots[i].done;
-		ret = pump(&s, busy ? 0 : BVC_WORKER_HEARTBEAT_MS / 4);
+		ret = pump(&s, busy(&s) ? 0 : BVC_WORKER_HEARTBEAT_MS / 4);
 		if (ret)
 			break;
 		ret = step(&s);
@@ -613,6 +673,7 @@ int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char 
 			break;
 		}
 	}
-	job_drop(&s);
+	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++)
+		job_drop(&s.jobs[k]);
 	return ret == 1 ? 0 : ret;
 }

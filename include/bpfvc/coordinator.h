@@ -13,10 +13,11 @@
  * donation, heartbeats and re-queues (coordinator/cluster.c has the
  * message flow; docs/wire-protocol.md). Remote workers join over a tcp
  * --bind endpoint, optionally CURVE with a ZAP allow-list of worker keys
- * (docs/deploy.md). Not yet: the global pruning cache (each worker prunes
- * against its own finished checkpoints only: sound, explores more), the
- * merge of per-insn facts and stack depths across workers, several jobs
- * in flight at once.
+ * (docs/deploy.md). A batch keeps several programs in flight at once:
+ * idle workers start the next program, and donations balance the rest.
+ * Finished checkpoints are shared (the global pruning cache) and each
+ * function's deepest stack use is merged over workers. Not yet: the
+ * merge of per-insn facts (the JIT's facts come from an in-process run).
  *
  * Every receive has a timeout: no call here can block forever.
  */
@@ -96,10 +97,12 @@ uint64_t bvc_coord_refused(const struct bvc_coord *c);
 #include "bpfvc/verifier.h"
 
 struct bvc_cluster_progress {
-	double secs;            /* since the job started */
-	uint64_t processed;     /* instructions so far, summed over workers */
+	double secs;            /* since the batch started */
+	uint64_t processed;     /* instructions so far, summed over workers and jobs */
 	uint64_t states;        /* checkpoints reported so far (at Finished) */
 	unsigned int busy, live; /* workers exploring, workers alive */
+	size_t jobs, jobs_done; /* programs in the batch, programs with a verdict */
+	unsigned int running;   /* programs in flight */
 };
 
 struct bvc_cluster_opts {
@@ -126,7 +129,7 @@ struct bvc_cluster_opts {
 	void *progress_arg;
 };
 
-/* One worker as seen by the coordinator; counts are for the last job. */
+/* One worker as seen by the coordinator; counts are for the last batch. */
 struct bvc_cluster_worker_stats {
 	char name[64];          /* "local wI" or the remote's routing id */
 	int remote;             /* joined over --bind */
@@ -148,7 +151,7 @@ struct bvc_cluster_job_stats {
 	uint64_t donations;     /* work items moved between workers */
 	uint64_t requeued;      /* leases taken back from dead workers */
 	uint64_t entry_restarts; /* entry restarted after its holder died */
-	uint64_t deaths;        /* workers declared dead */
+	uint64_t deaths;        /* workers declared dead while it ran */
 	uint64_t processed;     /* sum over workers */
 	uint64_t checkpoints;   /* finished checkpoints shared through the cache */
 	/* Deepest stack use of each function, maxima over every worker's
@@ -179,6 +182,39 @@ void bvc_cluster_free(struct bvc_cluster *cl);
 int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 		       const char *prog_name, const struct bvc_verify_opts *vopts,
 		       struct bvc_verdict *out, char *err, size_t errsz);
+
+/* One program of a batch: what to verify and, once its done callback
+ * ran, what came of it. */
+struct bvc_cluster_job {
+	const void *object;     /* ELF object or raw bytecode, kept until the batch returns */
+	size_t len;
+	const char *prog_name;  /* the program in it, or "raw:TYPE" */
+	uint64_t insn_limit;    /* summed over workers; 0: none */
+	uint32_t prog_flags;
+	/* filled in */
+	int err;                /* 0, or a negative errno: an infrastructure
+				 * failure of this job (a work item lost 3
+				 * times, ...), said in @errmsg */
+	char errmsg[256];
+	struct bvc_verdict verdict; /* kind, insn, msg, processed, states; no log, no facts */
+	struct bvc_cluster_job_stats stats;
+	double secs;            /* from its start to its verdict */
+};
+
+typedef void (*bvc_cluster_done_fn)(void *arg, size_t index);
+
+/*
+ * Verify @n programs as one batch, several in flight at once (at most 16):
+ * an idle worker starts the next program; when none is left to start,
+ * idle workers get work donated by busy ones, oldest program first. @done
+ * (may be NULL) is called with a program's index as soon as its entry is
+ * filled in, in the order they end. Returns 0 when every entry is filled
+ * in (each with its own @err), or a negative errno when the cluster
+ * itself failed (every worker dead, none joined in time): @err says why
+ * and the entries not yet done carry it too.
+ */
+int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *jobs, size_t n,
+			     bvc_cluster_done_fn done, void *arg, char *err, size_t errsz);
 
 const char *bvc_cluster_topology(const struct bvc_cluster *cl);
 /* The progress callback's @arg for the next jobs (say, the program name). */

@@ -28,7 +28,7 @@
 #include "bpfvc/engine.h"
 
 /* Bump on any change to proto/bpfvc.proto an older peer would misread. */
-#define BVC_WIRE_PROTOCOL_VERSION 3
+#define BVC_WIRE_PROTOCOL_VERSION 4
 #define BVC_WIRE_MAX_FUNCS 257   /* functions of a program (the main one and 256) */
 
 #define BVC_WIRE_BUILD_ID_MAX 64   /* bytes of a build id, without the NUL */
@@ -61,6 +61,7 @@ struct bvc_wire_hello {
 
 struct bvc_wire_heartbeat {
 	uint64_t processed_insns; /* instructions processed so far in the job */
+	uint64_t job_id;          /* the job counted; 0: none (liveness only) */
 };
 
 /* Job ids start at 1; 0 means "no job" and is refused on the wire. */

@@ -107,6 +107,9 @@ int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *
 #define BVC_WORKER_SLICE 20000
 /* Heartbeat interval both ways; a peer silent for 3 of them is dead. */
 #define BVC_WORKER_HEARTBEAT_MS 1000
+/* Jobs one worker holds at once (a batch keeps several in flight); a
+ * coordinator that sends more is refused. */
+#define BVC_WORKER_MAX_JOBS 32
 
 /* Counters of one bvc_worker_serve() session, for logs and tests. */
 struct bvc_worker_stats {
@@ -122,10 +125,12 @@ struct bvc_worker_stats {
  * heartbeats. A Job starts an engine (with the entry if start_entry);
  * Work is accepted into it; Donate is answered with Work (the oldest
  * pending branch) or with Donate (nothing to give); Done(id) releases a
- * placeholder; Cancel(job) drops the job. The worker sends Done for every
- * accepted item whose subtree finished here, Finished when it has nothing
- * left to explore, Reject on the first unsafe path, and a Heartbeat each
- * interval. Returns 0 on goodbye, -ETIMEDOUT when the coordinator fell
+ * placeholder; Cancel(job) drops the job. Up to BVC_WORKER_MAX_JOBS jobs
+ * are held at once, each with its own engines; every message names its
+ * job. The worker sends Done for every accepted item whose subtree
+ * finished here, Finished(job) when it has nothing left to explore in
+ * that job, Reject on the job's first unsafe path, and each interval a
+ * Heartbeat per job held (one with job 0 when it holds none). Returns 0 on goodbye, -ETIMEDOUT when the coordinator fell
  * silent, another negative errno on failure (@err says why).
  */
 #define BVC_WORKER_BYE UINT64_MAX

@@ -140,6 +140,7 @@ Test(serial, roundtrip_heartbeat_cancel_reject)
 		memset(&m, 0, sizeof(m));
 		m.kind = BVC_WIRE_HEARTBEAT;
 		m.u.heartbeat.processed_insns = vals[i];
+		m.u.heartbeat.job_id = vals[(i + 1) % (sizeof(vals) / sizeof(vals[0]))];
 		roundtrip(&m);
 
 		memset(&m, 0, sizeof(m));

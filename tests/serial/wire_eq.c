@@ -80,6 +80,7 @@ void wire_assert_eq(const struct bvc_wire_msg *a, const struct bvc_wire_msg *b)
 		break;
 	case BVC_WIRE_HEARTBEAT:
 		cr_assert_eq(a->u.heartbeat.processed_insns, b->u.heartbeat.processed_insns);
+		cr_assert_eq(a->u.heartbeat.job_id, b->u.heartbeat.job_id);
 		break;
 	case BVC_WIRE_CANCEL:
 		cr_assert_eq(a->u.cancel.job_id, b->u.cancel.job_id);
