@@ -1811,6 +1811,11 @@ int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
 	return 0;
 }
 
+uint64_t bvc_engine_processed(const struct bvc_engine *eng)
+{
+	return eng->env.processed;
+}
+
 uint64_t bvc_engine_remote_hits(const struct bvc_engine *eng)
 {
 	return eng->env.remote_hits;

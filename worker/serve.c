@@ -56,8 +56,7 @@ struct slot {
 	struct bvc_engine *eng; /* NULL: unused */
 	int done;               /* last run returned BVC_ENGINE_DONE */
 	int checked;            /* verdict looked at since the last change */
-	uint64_t processed;     /* best known count: exact when the engine gave
-				 * a verdict, else a lower bound */
+	uint64_t processed;     /* instructions after its last run */
 	uint64_t total_states, peak_states; /* from the last verdict */
 };
 
@@ -184,8 +183,18 @@ static int send_heartbeat(struct serve *s)
 
 static int send_reject(struct serve *s, struct job *j, uint64_t insn, const char *text)
 {
-	struct bvc_wire_msg m = { .kind = BVC_WIRE_REJECT };
+	struct bvc_wire_msg m = { .kind = BVC_WIRE_HEARTBEAT };
 	size_t k = 0;
+	int ret;
+
+	/* Our count first: the coordinator ends the job at the Reject. */
+	m.u.heartbeat.job_id = j->id;
+	m.u.heartbeat.processed_insns = job_processed(j);
+	ret = send_msg(s, &m);
+	if (ret)
+		return ret;
+	memset(&m, 0, sizeof(m));
+	m.kind = BVC_WIRE_REJECT;
 
 	m.u.reject.job_id = j->id;
 	m.u.reject.insn = insn;
@@ -535,12 +544,9 @@ static int step_job(struct serve *s, struct job *j)
 				return ret;
 			}
 			ran = 1;
-			if (ret == BVC_ENGINE_MORE) {
-				sl->processed += BVC_WORKER_SLICE;
-				s->stats->processed += BVC_WORKER_SLICE;
-			} else {
-				sl->done = 1;
-			}
+			sl->done = ret == BVC_ENGINE_DONE;
+			s->stats->processed += bvc_engine_processed(sl->eng) - sl->processed;
+			sl->processed = bvc_engine_processed(sl->eng);
 		}
 		ret = share_checkpoints(s, j, sl->eng);
 		if (ret)
@@ -567,9 +573,6 @@ static int step_job(struct serve *s, struct job *j)
 				(unsigned long long)j->id, strerror(-ret));
 			return ret;
 		}
-		if (v.processed > sl->processed)
-			s->stats->processed += v.processed - sl->processed;
-		sl->processed = v.processed;
 		sl->total_states = v.total_states;
 		sl->peak_states = v.peak_states;
 		if (v.kind == BVC_REJECT) {

@@ -56,6 +56,10 @@ int bvc_engine_run(struct bvc_engine *eng, uint64_t budget);
 /* Pending branches waiting here. */
 size_t bvc_engine_pending(const struct bvc_engine *eng);
 
+/* Instructions this engine has processed so far (its verdict's count once
+ * it has one). */
+uint64_t bvc_engine_processed(const struct bvc_engine *eng);
+
 /* Take out the oldest pending branch as a work item (-ENOENT: none). */
 int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out);
 
