@@ -240,7 +240,7 @@ Test(blob, layout_is_the_documented_one)
 	uint8_t *buf = sample(1, &size);
 
 	cr_assert_eq(memcmp(buf, "BPFVCBLB", 8), 0);
-	cr_assert_eq(get32(buf + 8), 1);
+	cr_assert_eq(get32(buf + 8), 2);
 	cr_assert_eq(get32(buf + 12), 1);
 	cr_assert_eq(get32(buf + 16), 0);
 	cr_assert_eq(get32(buf + 20), 7);
@@ -556,7 +556,7 @@ struct rule_case {
 };
 
 static void hdr_magic(struct rblob *r) { r->hdr[3] = 'X'; }
-static void hdr_version(struct rblob *r) { put32(r->hdr + 8, 2); }
+static void hdr_version(struct rblob *r) { put32(r->hdr + 8, 3); }
 static void hdr_target(struct rblob *r) { put32(r->hdr + 12, 9); }
 static void hdr_target0(struct rblob *r) { put32(r->hdr + 12, 0); }
 static void hdr_flags(struct rblob *r) { put32(r->hdr + 16, 4); }
@@ -632,7 +632,7 @@ static void bytecode_size(struct rblob *r) { find(r, BVC_BLOB_SEC_BYTECODE)->len
 
 static const struct rule_case rules[] = {
 	{ "magic", hdr_magic, -EBADMSG, "not a bpfvc blob (bad magic)" },
-	{ "version", hdr_version, -EBADMSG, "blob format version 2, this reader knows version 1" },
+	{ "version", hdr_version, -EBADMSG, "blob format version 3, this reader knows version 2" },
 	{ "target", hdr_target, -EBADMSG, "unknown target 9 in the header" },
 	{ "target 0", hdr_target0, -EBADMSG, "unknown target 0 in the header" },
 	{ "flags", hdr_flags, -EBADMSG, "unknown header flags 0x4" },
@@ -767,8 +767,8 @@ static const struct layout_case layouts[] = {
 	{ "size wraps", 4, 8, 0xfffffff8ll,
 	  "section 4 (bytecode) [0x1d8, 0x1000001d0) runs past the end of the blob", 1 },
 	{ "last ends early", 6, 8, -8, "8 bytes after the signature section", 0 },
-	{ "count 0", -1, 20, -7, "section count 0 out of range (1..7)", 0 },
-	{ "count 8", -1, 20, 1, "section count 8 out of range (1..7)", 0 },
+	{ "count 0", -1, 20, -7, "section count 0 out of range (1..8)", 0 },
+	{ "count 9", -1, 20, 2, "section count 9 out of range (1..8)", 0 },
 	{ "count huge", -1, 20, 0x10000000, "section count 268435463 out of range", 0 },
 };
 
@@ -909,6 +909,7 @@ Test(blob, section_names)
 	cr_assert_str_eq(bvc_blob_sec_name(1), "code");
 	cr_assert_str_eq(bvc_blob_sec_name(6), "meta");
 	cr_assert_str_eq(bvc_blob_sec_name(255), "signature");
+	cr_assert_str_eq(bvc_blob_sec_name(7), "progs");
 	cr_assert_null(bvc_blob_sec_name(0));
-	cr_assert_null(bvc_blob_sec_name(7));
+	cr_assert_null(bvc_blob_sec_name(8));
 }
