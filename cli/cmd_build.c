@@ -7,6 +7,14 @@
  * Exit 0 built, 1 rejected by the verifier or not supported (the JIT back
  * end, a name too long for the format), 2 bad input or usage.
  *
+ * Tail calls: when the object has prog_array maps, every program in one of
+ * their slots (libbpf's `.values = { [i] = &prog }`) goes into the blob
+ * too, verified and compiled like the entry (program 0), with the same
+ * program type as the entry (the kernel refuses a prog_array update with a
+ * program of another type). Their code is laid out after the entry's, each
+ * part 16-byte aligned, with one program table and the slots
+ * (docs/blob-format.md, progs section).
+ *
  * Must not: write OUT unless the whole pipeline succeeded (the blob goes
  * to a temporary file renamed into place), or sign anything the verifier
  * did not accept.
@@ -40,26 +48,39 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* One program of a multi-program blob, verified and compiled. */
+struct part {
+	const struct bvc_prog *prog;  /* in the image */
+	struct bvc_verdict v;         /* its accept */
+	int verified;                 /* @v holds something to release */
+	struct bvc_jit_result *jr;    /* its code */
+};
+
 /* The helpers the code may call: every helper call in the lowered
  * bytecode and every helper relocation, sorted, without duplicates. */
-static int collect_helpers(const struct bvc_jit_result *jr, struct bvc_blob_meta *m,
+static int collect_helpers(const struct part *parts, size_t nparts,
+			   const struct bvc_jit_result *entry, struct bvc_blob_meta *m,
 			   const char *where)
 {
-	uint32_t ids[4096];
+	static uint32_t ids[16384];
 	size_t n = 0, i, out = 0;
 
-	for (i = 0; i < jr->lowered_cnt; i++) {
-		const struct bvc_insn *insn = &jr->lowered[i];
+	for (size_t k = 0; k < (nparts ? nparts : 1); k++) {
+		const struct bvc_jit_result *jr = nparts ? parts[k].jr : entry;
 
-		if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 && insn->imm > 0) {
-			if (n == sizeof(ids) / sizeof(ids[0]))
-				break;
-			ids[n++] = (uint32_t)insn->imm;
+		for (i = 0; i < jr->lowered_cnt; i++) {
+			const struct bvc_insn *insn = &jr->lowered[i];
+
+			if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 && insn->imm > 0) {
+				if (n == sizeof(ids) / sizeof(ids[0]))
+					break;
+				ids[n++] = (uint32_t)insn->imm;
+			}
 		}
+		for (i = 0; i < jr->reloc_cnt && n < sizeof(ids) / sizeof(ids[0]); i++)
+			if (jr->relocs[i].kind == BVC_RELOC_HELPER)
+				ids[n++] = jr->relocs[i].target;
 	}
-	for (i = 0; i < jr->reloc_cnt && n < sizeof(ids) / sizeof(ids[0]); i++)
-		if (jr->relocs[i].kind == BVC_RELOC_HELPER)
-			ids[n++] = jr->relocs[i].target;
 	qsort(ids, n, sizeof(ids[0]), cmp_u32);
 	for (i = 0; i < n; i++) {
 		if (out && ids[i] == m->helper_ids[out - 1])
@@ -151,6 +172,154 @@ static int parse_num(const char *arg, const char *opt, unsigned long long *out)
 	return 0;
 }
 
+/* Verify and compile @pt->prog; returns an exit code (BVC_EXIT_OK on success). */
+static int build_part(const struct bvc_image *img, struct part *pt,
+		      const struct bvc_verify_opts *vopts, const struct bvc_jit_opts *jopts)
+{
+	char err[512], where[512];
+	int ret;
+
+	snprintf(where, sizeof(where), "%s: %s", img->path, pt->prog->name);
+	if (pt->prog->unsupported[0]) {
+		bvc_cli_err("%s: %s", where, pt->prog->unsupported);
+		return BVC_EXIT_REJECT;
+	}
+	ret = bvc_verify(img, pt->prog, vopts, &pt->v);
+	if (ret) {
+		bvc_cli_err("%s: internal error %d in the verifier", where, ret);
+		return BVC_EXIT_BAD_INPUT;
+	}
+	pt->verified = 1;
+	if (pt->v.kind != BVC_ACCEPT) {
+		bvc_cli_err("%s: rejected at insn %zu: %s", where, pt->v.insn, pt->v.msg);
+		return BVC_EXIT_REJECT;
+	}
+	ret = bvc_jit_compile(img, pt->prog, &pt->v, jopts, &pt->jr, err, sizeof(err));
+	if (ret) {
+		bvc_cli_err("%s: %s", where, err);
+		return ret == -EOPNOTSUPP ? BVC_EXIT_REJECT : BVC_EXIT_BAD_INPUT;
+	}
+	return BVC_EXIT_OK;
+}
+
+/* The programs a tail call may reach: every program in a prog_array slot,
+ * after the entry, in image order. Refuses one of another program type. */
+static int tail_targets(const struct bvc_image *img, const struct bvc_prog *entry,
+			struct part *parts, size_t *n)
+{
+	*n = 1;
+	parts[0].prog = entry;
+	for (size_t p = 0; p < img->prog_cnt; p++) {
+		const struct bvc_prog *prog = &img->progs[p];
+		int in_slot = 0;
+
+		for (size_t m = 0; m < img->map_cnt && !in_slot; m++)
+			for (size_t k = 0; k < img->maps[m].slot_cnt && !in_slot; k++)
+				if (img->maps[m].slots[k].prog == p) {
+					in_slot = 1;
+					if (prog->type != entry->type) {
+						const char *a = bvc_prog_type_name(prog->type);
+						const char *b = bvc_prog_type_name(entry->type);
+
+						bvc_cli_err("%s: %s: in slot %u of prog_array '%s' but a %s program, the entry '%s' is %s (the kernel refuses such a prog_array update)",
+							    img->path, prog->name,
+							    img->maps[m].slots[k].key, img->maps[m].name,
+							    a ? a : "unknown", entry->name, b ? b : "unknown");
+						return BVC_EXIT_REJECT;
+					}
+				}
+		if (!in_slot || prog == entry)
+			continue;
+		if (*n == BVC_BLOB_MAX_PROGS) {
+			bvc_cli_err("%s: unsupported: more than %d programs reachable by tail calls (the blob format's limit)",
+				    img->path, BVC_BLOB_MAX_PROGS);
+			return BVC_EXIT_REJECT;
+		}
+		parts[(*n)++].prog = prog;
+	}
+	return BVC_EXIT_OK;
+}
+
+/* Lay the parts' code out after the entry's (16-byte aligned; x86 pads
+ * with int3, arm64 with zero words, UDF), relocations and bytecode
+ * appended, and fill the program table and the slots. */
+static int link_parts(const struct bvc_image *img, struct part *parts, size_t n,
+		      enum bvc_jit_target target, struct bvc_blob *blob, uint8_t **code,
+		      struct bvc_reloc **relocs, struct bvc_insn **bc, struct bvc_blob_prog *progs,
+		      struct bvc_blob_slot **slots, const char *where)
+{
+	size_t code_size = 0, reloc_cnt = 0, bc_cnt = 0, slot_cnt = 0, k;
+
+	for (k = 0; k < n; k++) {
+		code_size = (code_size + 15) & ~(size_t)15;
+		code_size += parts[k].jr->code_size;
+		reloc_cnt += parts[k].jr->reloc_cnt;
+		bc_cnt += parts[k].jr->lowered_cnt;
+	}
+	for (size_t m = 0; m < img->map_cnt; m++)
+		slot_cnt += img->maps[m].slot_cnt;
+	*code = malloc(code_size);
+	*relocs = calloc(reloc_cnt ? reloc_cnt : 1, sizeof(**relocs));
+	*bc = calloc(bc_cnt ? bc_cnt : 1, sizeof(**bc));
+	*slots = calloc(slot_cnt ? slot_cnt : 1, sizeof(**slots));
+	if (!*code || !*relocs || !*bc || !*slots) {
+		bvc_cli_err("out of memory");
+		return BVC_EXIT_BAD_INPUT;
+	}
+	memset(*code, target == BVC_JIT_X86_64 ? 0xcc : 0, code_size);
+	code_size = reloc_cnt = bc_cnt = 0;
+	for (k = 0; k < n; k++) {
+		const struct bvc_jit_result *jr = parts[k].jr;
+		struct bvc_blob_prog *bp = &progs[k];
+
+		code_size = (code_size + 15) & ~(size_t)15;
+		memcpy(*code + code_size, jr->code, jr->code_size);
+		for (size_t r = 0; r < jr->reloc_cnt; r++) {
+			(*relocs)[reloc_cnt] = jr->relocs[r];
+			(*relocs)[reloc_cnt++].offset += (uint32_t)code_size;
+		}
+		memcpy(*bc + bc_cnt, jr->lowered, jr->lowered_cnt * sizeof(**bc));
+		if (copy_name(bp->name, sizeof(bp->name), parts[k].prog->name, "program name", where))
+			return BVC_EXIT_REJECT;
+		bp->prog_type = parts[k].prog->type;
+		bp->expected_attach_type = parts[k].prog->expected_attach_type;
+		bp->entry_off = (uint32_t)(code_size + jr->entry_off);
+		bp->tail_entry_off = (uint32_t)(code_size + jr->tail_entry_off);
+		bp->stack_depth = jr->stack_size;
+		bp->insn_off = (uint32_t)bc_cnt;
+		bp->insn_cnt = (uint32_t)jr->lowered_cnt;
+		if (sha256(parts[k].prog->insns, parts[k].prog->insn_cnt * sizeof(struct bvc_insn),
+			   bp->bytecode_sha256)) {
+			bvc_cli_err("%s: SHA-256 failed", where);
+			return BVC_EXIT_BAD_INPUT;
+		}
+		bc_cnt += jr->lowered_cnt;
+		code_size += jr->code_size;
+	}
+	slot_cnt = 0;
+	for (size_t m = 0; m < img->map_cnt; m++)
+		for (size_t s = 0; s < img->maps[m].slot_cnt; s++) {
+			const struct bvc_prog *sp = &img->progs[img->maps[m].slots[s].prog];
+
+			for (k = 0; k < n && parts[k].prog != sp; k++)
+				;
+			(*slots)[slot_cnt].map = (uint32_t)m;
+			(*slots)[slot_cnt].key = img->maps[m].slots[s].key;
+			(*slots)[slot_cnt++].prog = (uint32_t)k;
+		}
+	blob->code = *code;
+	blob->code_size = code_size;
+	blob->relocs = *relocs;
+	blob->reloc_cnt = reloc_cnt;
+	blob->bytecode = *bc;
+	blob->bytecode_cnt = bc_cnt;
+	blob->progs = progs;
+	blob->prog_cnt = n;
+	blob->slots = *slots;
+	blob->slot_cnt = slot_cnt;
+	return BVC_EXIT_OK;
+}
+
 /* Declared here and in main.c rather than in cli.h, which this change
  * leaves alone; move it there when convenient. */
 int bvc_cmd_build(int argc, char **argv)
@@ -176,6 +345,13 @@ int bvc_cmd_build(int argc, char **argv)
 	const struct bvc_prog *prog;
 	struct bvc_blob blob;
 	struct bvc_key *key = NULL;
+	static struct part parts[BVC_BLOB_MAX_PROGS];
+	static struct bvc_blob_prog progs[BVC_BLOB_MAX_PROGS];
+	struct bvc_blob_slot *slots = NULL;
+	struct bvc_reloc *all_relocs = NULL;
+	struct bvc_insn *all_bc = NULL;
+	uint8_t *all_code = NULL;
+	size_t nparts = 0;
 	unsigned long long num;
 	uint8_t *out = NULL;
 	size_t out_size = 0;
@@ -248,6 +424,21 @@ int bvc_cmd_build(int argc, char **argv)
 		rc = ret == -EOPNOTSUPP ? BVC_EXIT_REJECT : BVC_EXIT_BAD_INPUT;
 		goto out;
 	}
+	/* Tail-call targets: each verified and compiled as the entry is. */
+	memset(parts, 0, sizeof(parts));
+	memset(progs, 0, sizeof(progs));
+	for (size_t m = 0; m < img->map_cnt; m++)
+		if (img->maps[m].type == BVC_MAP_PROG_ARRAY)
+			nparts = 1;
+	if (nparts) {
+		rc = tail_targets(img, prog, parts, &nparts);
+		for (size_t k = 1; rc == BVC_EXIT_OK && k < nparts; k++)
+			rc = build_part(img, &parts[k], &vopts, &jopts);
+		if (rc != BVC_EXIT_OK)
+			goto out;
+		rc = BVC_EXIT_BAD_INPUT;
+		parts[0].jr = jr;
+	}
 
 	memset(&blob, 0, sizeof(blob));
 	blob.target = jopts.target;
@@ -258,6 +449,13 @@ int bvc_cmd_build(int argc, char **argv)
 	blob.reloc_cnt = jr->reloc_cnt;
 	blob.bytecode = jr->lowered;
 	blob.bytecode_cnt = jr->lowered_cnt;
+	if (nparts) {
+		rc = link_parts(img, parts, nparts, jopts.target, &blob, &all_code, &all_relocs,
+				&all_bc, progs, &slots, where);
+		if (rc != BVC_EXIT_OK)
+			goto out;
+		rc = BVC_EXIT_BAD_INPUT;
+	}
 	if (img->map_cnt) {
 		maps = calloc(img->map_cnt, sizeof(*maps));
 		if (!maps) {
@@ -292,7 +490,7 @@ int bvc_cmd_build(int argc, char **argv)
 		      where) ||
 	    copy_name(blob.meta.verifier, sizeof(blob.meta.verifier), bvc_wire_build_id(),
 		      "verifier build id", where) ||
-	    collect_helpers(jr, &blob.meta, where)) {
+	    collect_helpers(parts, nparts, jr, &blob.meta, where)) {
 		rc = BVC_EXIT_REJECT;
 		goto out;
 	}
@@ -321,12 +519,24 @@ int bvc_cmd_build(int argc, char **argv)
 		goto out;
 	printf("%s: %s for %s: %zu bytes of code, %zu relocations, %zu maps, %zu insns of "
 	       "bytecode; %zu-byte blob signed by key %s\n",
-	       outpath, prog->name, target, jr->code_size, jr->reloc_cnt, img->map_cnt,
-	       jr->lowered_cnt, out_size, bvc_signer_key_id_hex(bvc_signer_key_id(key), hex));
+	       outpath, prog->name, target, blob.code_size, blob.reloc_cnt, img->map_cnt,
+	       blob.bytecode_cnt, out_size, bvc_signer_key_id_hex(bvc_signer_key_id(key), hex));
+	for (size_t k = 1; k < nparts; k++)
+		printf("  + %s (tail-call target): %zu bytes of code at 0x%x\n", progs[k].name,
+		       parts[k].jr->code_size, progs[k].entry_off);
 	rc = BVC_EXIT_OK;
 out:
 	free(out);
 	free(maps);
+	free(slots);
+	free(all_relocs);
+	free(all_bc);
+	free(all_code);
+	for (size_t k = 1; k < nparts; k++) {
+		bvc_jit_result_free(parts[k].jr);
+		if (parts[k].verified)
+			bvc_verdict_release(&parts[k].v);
+	}
 	bvc_jit_result_free(jr);
 	if (verified)
 		bvc_verdict_release(&v);

@@ -115,6 +115,9 @@ static const char *reloc_str(const struct bvc_blob *b, const struct bvc_reloc *r
 	case BVC_RELOC_RUNTIME:
 		snprintf(buf, sz, "runtime %s", rt_name(r->target));
 		break;
+	case BVC_RELOC_PROG_ARRAY:
+		snprintf(buf, sz, "prog_array table %u (%s)", r->target, b->maps[r->target].name);
+		break;
 	default:
 		snprintf(buf, sz, "kind %u target %u", r->kind, r->target); /* reader refuses */
 		break;
@@ -175,6 +178,25 @@ static void print_maps(const struct bvc_blob *b)
 			printf(", initial data %u bytes", m->init_size);
 		printf("\n");
 	}
+}
+
+/* The program table and the prog_array slots (tail calls). */
+static void print_progs(const struct bvc_blob *b)
+{
+	if (!b->prog_cnt)
+		return;
+	printf("programs (%zu):\n", b->prog_cnt);
+	for (size_t i = 0; i < b->prog_cnt; i++) {
+		const struct bvc_blob_prog *p = &b->progs[i];
+
+		printf("  %zu: %s: entry %#x, tail entry %#x, stack %u bytes, bytecode [%u, +%u)\n", i,
+		       p->name, p->entry_off, p->tail_entry_off, p->stack_depth, p->insn_off,
+		       p->insn_cnt);
+	}
+	printf("prog_array slots (%zu):\n", b->slot_cnt);
+	for (size_t i = 0; i < b->slot_cnt; i++)
+		printf("  %s[%u] = %s\n", b->maps[b->slots[i].map].name, b->slots[i].key,
+		       b->progs[b->slots[i].prog].name);
 }
 
 static void print_relocs(const struct bvc_blob *b)
@@ -289,6 +311,7 @@ static void print_blob(const char *path, const uint8_t *buf, const struct bvc_bl
 	       sigline);
 	print_meta(b);
 	print_maps(b);
+	print_progs(b);
 	print_relocs(b);
 	print_code(b);
 	if (b->bytecode) {

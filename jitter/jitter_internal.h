@@ -31,6 +31,11 @@ typedef int (*bvc_jit_backend_fn)(const struct bvc_image *img, const struct bvc_
  * it (16-aligned either way). */
 uint32_t bvc_jit_func_frame(const struct bvc_verdict *v, size_t start);
 
+/* 1 if @img (may be NULL) has a prog_array map: then the back ends use
+ * their tail-call layout (every program of the blob alike) and translate
+ * bpf_tail_call as a jump. */
+int bvc_jit_has_prog_array(const struct bvc_image *img);
+
 int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
 		   const struct bvc_insn *insns, size_t cnt, const struct bvc_verdict *v,
 		   struct bvc_jit_result *res, char *err, size_t errsz);

@@ -154,3 +154,11 @@ uint32_t bvc_jit_func_frame(const struct bvc_verdict *v, size_t start)
 			return (v->func_stack[k].depth + 15) & ~15u;
 	return (v->stack_depth + 15) & ~15u;
 }
+
+int bvc_jit_has_prog_array(const struct bvc_image *img)
+{
+	for (size_t i = 0; img && i < img->map_cnt; i++)
+		if (img->maps[i].type == BVC_MAP_PROG_ARRAY)
+			return 1;
+	return 0;
+}

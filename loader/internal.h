@@ -15,6 +15,7 @@
  *   ld_build_maps      user maps, then global data
  *   ld_parse_btf_ext   .BTF.ext records, by section name
  *   ld_build_progs     programs with their subprograms, relocated
+ *   ld_build_slots     prog_array initial slots (.rel.maps)
  */
 #ifndef BVC_LOADER_INTERNAL_H
 #define BVC_LOADER_INTERNAL_H
@@ -144,5 +145,8 @@ int ld_parse_btf_ext(struct ld *ld);
 
 /* progs.c */
 int ld_build_progs(struct ld *ld);
+
+/* slots.c: prog_array initial slots from .rel.maps (after ld_build_progs) */
+int ld_build_slots(struct ld *ld);
 
 #endif /* BVC_LOADER_INTERNAL_H */

@@ -224,6 +224,8 @@ int bvc_load_elf_mem_opts(const void *buf, size_t size, const char *path,
 		ret = ld_parse_btf_ext(&ld);
 	if (!ret)
 		ret = ld_build_progs(&ld);
+	if (!ret)
+		ret = ld_build_slots(&ld);
 
 out:
 	ld_close_libbpf(&ld);

@@ -5,7 +5,8 @@
  * single-element array per global-data section).
  *
  * libbpf is given a copy of the object with SHF_EXECINSTR cleared, so that it
- * sees no code at all (and without .rel.maps, which would name programs). Programs are ours to find (elf.c, progs.c): libbpf
+ * sees no code at all (and without .rel.maps, which would name programs; slots.c
+ * reads it). Programs are ours to find (elf.c, progs.c): libbpf
  * 1.1 refuses things the kernel accepts, such as a static function in a
  * program's own section or a call to a global function outside .text, and
  * its program model would only duplicate what we do with the symbol table.
@@ -79,8 +80,9 @@ int ld_open_libbpf(struct ld *ld)
 		if (s->exec)
 			sh.sh_flags &= ~(uint64_t)SHF_EXECINSTR;
 		/* .rel.maps fills prog_array and map-in-map slots with
-		 * programs libbpf cannot see here; bpfvc ignores initial
-		 * slots, so hide it too (as an unknown data section). */
+		 * programs libbpf cannot see here; slots.c reads the
+		 * prog_array slots itself, so hide it (as an unknown data
+		 * section). */
 		else if (s->sh.sh_type == SHT_REL && ld->maps_idx && s->sh.sh_info == ld->maps_idx)
 			sh.sh_type = SHT_PROGBITS;
 		else

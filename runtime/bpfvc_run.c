@@ -151,7 +151,7 @@ static int is_zero(const uint8_t *p, size_t n)
 	return 1;
 }
 
-static void dump_map(struct bvc_rt_map *m)
+static void dump_map(const struct bvc_rt_prog *prog, struct bvc_rt_map *m)
 {
 	uint32_t type = bvc_rt_map_type(m), ks = bvc_rt_map_key_size(m);
 	uint32_t vs = bvc_rt_map_value_size(m);
@@ -172,7 +172,16 @@ static void dump_map(struct bvc_rt_map *m)
 		printf("  %d record%s, %llu lost\n", n, n == 1 ? "" : "s", (unsigned long long)lost);
 		return;
 	case BPF_MAP_TYPE_PROG_ARRAY:
-		printf("  (empty: this runtime holds no programs; tail calls fail)\n");
+		for (uint32_t k = 0; k < bvc_rt_map_max_entries(m); k++) {
+			const char *pn = bvc_rt_prog_slot(prog, m, k);
+
+			if (pn) {
+				printf("  [%u] = %s\n", k, pn);
+				n++;
+			}
+		}
+		if (!n)
+			printf("  (every slot empty)\n");
 		return;
 	}
 	key = calloc(1, ks);
@@ -341,7 +350,7 @@ int main(int argc, char **argv)
 	}
 	if (dump)
 		for (i = 0; i < bvc_rt_prog_map_cnt(prog); i++)
-			dump_map(bvc_rt_prog_map(prog, i));
+			dump_map(prog, bvc_rt_prog_map(prog, i));
 	ret = EXIT_RAN;
 out:
 	free(times);

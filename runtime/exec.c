@@ -109,6 +109,12 @@ static int run_interp(struct bvc_rt_prog *p, struct bvc_rt_ctx *c, uint64_t *r0,
 	o.helper = rt_interp_helper;
 	o.helper_ctx = c;
 	o.max_steps = p->opts.max_steps;
+	if (p->progs) {
+		/* A multi-program blob: the entry is program 0. */
+		o.tail_call = rt_interp_tail_call;
+		return bvc_interp_run(p->insns + p->progs[0].insn_off, p->progs[0].insn_cnt,
+				      (uint64_t)(uintptr_t)c->dev, c->size, &o, r0, err, errsz);
+	}
 	return bvc_interp_run(p->insns, p->insn_cnt, (uint64_t)(uintptr_t)c->dev, c->size, &o, r0,
 			      err, errsz);
 }

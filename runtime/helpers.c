@@ -18,8 +18,9 @@
  *     failure the destination is zeroed, as the kernel does.
  *   - bpf_get_current_pid_tgid/uid_gid/comm describe this process.
  *   - bpf_get_smp_processor_id is 0: the device has one CPU.
- *   - bpf_tail_call always fails (-ENOENT) and the program goes on: no
- *     program can be put in a prog_array here.
+ *   - bpf_tail_call is not a helper call in a blob's code or on the
+ *     interpreter (devabi.h, bvc_interp_opts.tail_call); the function here
+ *     only fails (-ENOENT), for bytecode run without a program table.
  *   - bpf_trace_printk formats %d %i %u %x %X %c %s %p %% (with l/ll,
  *     flags and width) into at most 511 bytes and hands the line to the
  *     caller's trace callback; %s reads like bpf_probe_read_str.
@@ -138,7 +139,10 @@ static uint64_t h_map_delete_elem(PARAMS)
 
 static uint64_t h_tail_call(PARAMS)
 {
-	return ERR(-ENOENT); /* every prog_array slot is empty on the device */
+	/* Not reached from blobs: code and the interpreter do tail calls
+	 * themselves (devabi.h); only bytecode run without a prog_array
+	 * table (bvc_interp_run's own callers) ends here, and fails. */
+	return ERR(-ENOENT);
 }
 
 static uint64_t h_ringbuf_output(PARAMS)

@@ -451,6 +451,7 @@ int bvc_interp_run(const struct bvc_insn *insns, size_t cnt, uint64_t r1, uint64
 	struct frame frames[BVC_INTERP_MAX_FRAMES];
 	uint64_t reg[16] = { 0 }; /* 16: a 4-bit field can never index past it */
 	uint64_t steps = 0, max_steps, may_goto = BVC_INTERP_MAY_GOTO;
+	uint32_t tail_calls = 0;
 	const struct bvc_insn *insn;
 	struct vm vm;
 	int depth = 0, rc, k;
@@ -678,6 +679,31 @@ int bvc_interp_run(const struct bvc_insn *insns, size_t cnt, uint64_t r1, uint64
 			break;
 
 		case BVC_JMP | BVC_CALL | BVC_K:
+			if (src == 0 && insn->imm == 12 && vm.opts.tail_call) {
+				const struct bvc_insn *ni = NULL;
+				size_t nc = 0;
+				int t = vm.opts.tail_call(vm.opts.helper_ctx, reg[2], (uint32_t)reg[3],
+							  &ni, &nc);
+
+				/* The kernel's order: index, count, then the slot. */
+				if (t < 0 || tail_calls >= BVC_INTERP_MAX_TAIL_CALLS)
+					break;
+				tail_calls++;
+				if (t == 0)
+					break;
+				if (depth)
+					return fault(&vm, i, -EINVAL,
+						     "tail call inside a bpf-to-bpf function");
+				if (!ni || !nc)
+					return fault(&vm, i, -EINVAL, "tail call to an empty program");
+				rc = check_shape(&vm, ni, nc);
+				if (rc)
+					return rc;
+				insns = ni;
+				cnt = nc;
+				i = 0;
+				continue;
+			}
 			if (src == 0) {
 				rc = call_helper(&vm, i, (uint64_t)(int64_t)insn->imm, reg);
 				if (rc < 0)

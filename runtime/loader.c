@@ -8,9 +8,12 @@
  *   CPU (bvc_rt_host_target()), else its lowered bytecode on the
  *   interpreter (saying so through the log callback);
  *   create the maps (global data initialised from the blob);
+ *   fill the prog_arrays' slots from the blob's program table;
  *   native: resolve and check every relocation, then map the code W^X
- *   (exec.c); interpreter: copy the bytecode and turn every map ld_imm64
- *   into the map's address.
+ *   (exec.c) and point each filled slot at its program's tail entry;
+ *   interpreter: copy the bytecode and turn every map ld_imm64 into the
+ *   map's address (tail calls find a slot's bytecode through
+ *   rt_interp_tail_call).
  *
  * The blob was signed by a trusted key after verification, but a signature
  * proves who built it, not that the builder had no bug: every index,
@@ -223,6 +226,14 @@ static int resolve_relocs(struct bvc_rt_prog *p, const struct bvc_blob *b, uint6
 				return ret;
 			}
 			break;
+		case BVC_RELOC_PROG_ARRAY:
+			if (r->target >= p->map_cnt || !p->maps[r->target]->prog_tab) {
+				rt_err(err, errsz, "relocation %u: map %u is not a prog_array", (unsigned)i,
+				       r->target);
+				return -EINVAL;
+			}
+			addr[i] = (uint64_t)(uintptr_t)p->maps[r->target]->prog_tab;
+			break;
 		case BVC_RELOC_RUNTIME:
 			addr[i] = rt_intrinsic_addr(r->target);
 			if (!addr[i]) {
@@ -281,7 +292,89 @@ static int load_native(struct bvc_rt_prog *p, const struct bvc_blob *b, char *er
 		return ret;
 	p->entry = (rt_entry_fn)(uintptr_t)(p->code.mem + b->entry_off);
 	p->native = 1;
+	/* Each filled slot: its program's tail entry in the mapped code. */
+	for (size_t m = 0; m < p->map_cnt; m++) {
+		struct bvc_rt_map *map = p->maps[m];
+
+		for (uint32_t k = 0; map->prog_tab && k < map->max_entries; k++) {
+			int32_t pi = map->slot_prog[k];
+
+			if (pi < 0)
+				continue;
+			if (b->progs[pi].tail_entry_off >= b->code_size) {
+				rt_err(err, errsz, "program %d: tail entry outside the code", pi);
+				return -EINVAL;
+			}
+			map->prog_tab->entries[k] =
+				(uint64_t)(uintptr_t)(p->code.mem + b->progs[pi].tail_entry_off);
+		}
+	}
 	return 0;
+}
+
+/* The program table and the prog_array slots (checked by the blob reader;
+ * indexes checked again before use). */
+static int load_progs(struct bvc_rt_prog *p, const struct bvc_blob *b, char *err, size_t errsz)
+{
+	if (!b->prog_cnt)
+		return 0;
+	if (!b->progs || (b->slot_cnt && !b->slots)) {
+		rt_err(err, errsz, "blob lists programs it does not have");
+		return -EINVAL;
+	}
+	p->progs = calloc(b->prog_cnt, sizeof(*p->progs));
+	if (!p->progs)
+		return -ENOMEM;
+	p->prog_cnt = b->prog_cnt;
+	for (size_t i = 0; i < b->prog_cnt; i++) {
+		const struct bvc_blob_prog *bp = &b->progs[i];
+
+		if ((uint64_t)bp->insn_off + bp->insn_cnt > b->bytecode_cnt) {
+			rt_err(err, errsz, "program %zu: bytecode outside the bytecode section", i);
+			return -EINVAL;
+		}
+		memcpy(p->progs[i].name, bp->name, sizeof(p->progs[i].name) - 1);
+		p->progs[i].insn_off = bp->insn_off;
+		p->progs[i].insn_cnt = bp->insn_cnt;
+	}
+	for (size_t i = 0; i < b->slot_cnt; i++) {
+		const struct bvc_blob_slot *s = &b->slots[i];
+
+		if (s->map >= p->map_cnt || !p->maps[s->map]->slot_prog ||
+		    s->key >= p->maps[s->map]->max_entries || s->prog >= b->prog_cnt) {
+			rt_err(err, errsz, "slot %zu: bad map, key or program", i);
+			return -EINVAL;
+		}
+		p->maps[s->map]->slot_prog[s->key] = (int32_t)s->prog;
+	}
+	return 0;
+}
+
+int rt_interp_tail_call(void *ctx, uint64_t map, uint32_t index, const struct bvc_insn **insns,
+			size_t *cnt)
+{
+	struct bvc_rt_prog *p = rt_cur.prog;
+	struct bvc_rt_map *m = (struct bvc_rt_map *)(uintptr_t)map;
+	int32_t pi;
+
+	(void)ctx;
+	if (!p || !p->progs || !rt_is_map(m) || !m->slot_prog || index >= m->max_entries)
+		return -1;
+	pi = m->slot_prog[index];
+	if (pi < 0 || (size_t)pi >= p->prog_cnt)
+		return 0;
+	*insns = p->insns + p->progs[pi].insn_off;
+	*cnt = p->progs[pi].insn_cnt;
+	return 1;
+}
+
+const char *bvc_rt_prog_slot(const struct bvc_rt_prog *p, const struct bvc_rt_map *m,
+			     uint32_t key)
+{
+	if (!p || !m || !m->slot_prog || key >= m->max_entries || m->slot_prog[key] < 0 ||
+	    (size_t)m->slot_prog[key] >= p->prog_cnt)
+		return NULL;
+	return p->progs[m->slot_prog[key]].name;
 }
 
 /* The lowered bytecode with every map ld_imm64 turned into a constant. */
@@ -431,6 +524,8 @@ int bvc_rt_load(const struct bvc_blob *b, const struct bvc_rt_opts *opts,
 	}
 
 	ret = create_maps(p, b, err, errsz);
+	if (!ret)
+		ret = load_progs(p, b, err, errsz);
 	if (ret)
 		goto fail;
 	ret = p->native ? load_native(p, b, err, errsz) : load_bytecode(p, b, err, errsz);
@@ -456,6 +551,7 @@ void bvc_rt_prog_free(struct bvc_rt_prog *p)
 		bvc_rt_map_free(p->maps[i]);
 	free(p->maps);
 	free(p->insns);
+	free(p->progs);
 	free(p->regions);
 	free(p);
 }

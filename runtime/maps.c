@@ -23,8 +23,10 @@
  * may wrap; here a record that would wrap is preceded by a discarded
  * padding record that fills the end of the area, which consumers skip.
  *
- * prog_array: slots that are always empty (no program can be installed on
- * this device), so bpf_tail_call() always fails and the program goes on.
+ * prog_array: the device table tail calls read (devabi.h struct
+ * bvc_dev_prog_array: max_entries, then one code address per slot) and,
+ * beside it, the program index in each slot; the loader fills both from
+ * the blob's slots. User space cannot change them (no program fds here).
  * perf_event_array: every slot is open; bpf_perf_event_output() appends to
  * one buffer per map (1 MiB, then records are counted as lost), read by
  * bvc_rt_perf_consume().
@@ -252,6 +254,23 @@ int bvc_rt_map_new(const struct bvc_blob_map *def, struct bvc_rt_map **out, char
 			rt_err(err, errsz, "map %s: out of memory", m->name);
 			goto fail;
 		}
+	} else if (m->type == BPF_MAP_TYPE_PROG_ARRAY) {
+		if (m->max_entries > RT_MAX_PROG_ARRAY) {
+			rt_err(err, errsz, "map %s: prog_array of %u entries, more than this runtime's %u",
+			       m->name, m->max_entries, RT_MAX_PROG_ARRAY);
+			ret = -E2BIG;
+			goto fail;
+		}
+		m->prog_tab = calloc(1, sizeof(*m->prog_tab) + (size_t)m->max_entries * 8);
+		m->slot_prog = malloc((size_t)m->max_entries * sizeof(*m->slot_prog));
+		if (!m->prog_tab || !m->slot_prog) {
+			rt_err(err, errsz, "map %s: out of memory", m->name);
+			ret = -ENOMEM;
+			goto fail;
+		}
+		m->prog_tab->max_entries = m->max_entries;
+		for (uint32_t k = 0; k < m->max_entries; k++)
+			m->slot_prog[k] = -1;
 	} else if (m->type == BPF_MAP_TYPE_RINGBUF) {
 		ret = map_mem(m, RB_PTR_SLOT + (uint64_t)m->max_entries, err, errsz);
 		if (ret)
@@ -278,6 +297,8 @@ void bvc_rt_map_free(struct bvc_rt_map *m)
 	free(m->buckets);
 	free(m->nodes);
 	free(m->perf);
+	free(m->prog_tab);
+	free(m->slot_prog);
 	free(m);
 }
 

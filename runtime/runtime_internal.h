@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "bpfvc/interp.h"
+#include "bpfvc/devabi.h"
 #include "bpfvc/runtime.h"
 
 #define RT_MAP_MAGIC 0x70616d52u /* "Rmap" */
@@ -71,6 +72,18 @@ struct bvc_rt_map {
 	size_t perf_len;      /* bytes used */
 	size_t perf_cap;      /* bytes allocated */
 	uint64_t perf_lost;   /* records dropped: buffer full */
+	/* prog_array */
+	struct bvc_dev_prog_array *prog_tab; /* what native tail calls read */
+	int32_t *slot_prog;   /* program index per slot, -1 empty */
+};
+
+#define RT_MAX_PROG_ARRAY (1u << 20) /* slots of one prog_array */
+
+/* One program of a multi-program blob (tail-call targets). */
+struct rt_tprog {
+	char name[RT_NAME_MAX];  /* from the blob's program table */
+	size_t insn_off;         /* its bytecode in bvc_rt_prog.insns */
+	size_t insn_cnt;
 };
 
 /* What kind of context a program type runs with. */
@@ -113,8 +126,11 @@ struct bvc_rt_prog {
 	int native;              /* 1: @entry, 0: @insns on the interpreter */
 	struct rt_code code;     /* native code */
 	rt_entry_fn entry;       /* in @code */
-	struct bvc_insn *insns;  /* relocated lowered bytecode */
+	struct bvc_insn *insns;  /* relocated lowered bytecode (every program's) */
 	size_t insn_cnt;
+	struct rt_tprog *progs;  /* the blob's program table; progs[0] is the
+				  * entry; NULL for a one-program blob */
+	size_t prog_cnt;
 	struct bvc_interp_region *regions; /* map data, then ctx and packet */
 	size_t map_region_cnt;   /* regions of maps, before the two per run */
 	struct bvc_rt_opts opts; /* the caller's, zero-filled past its sz */
@@ -147,6 +163,10 @@ enum rt_ctx_kind rt_ctx_kind_of(uint32_t prog_type);
 struct bvc_rt_ctx *rt_ctx_from_dev(const void *dev);
 /* Pointers of a packet context: [0] data, [1] data_end, [2] data_meta. */
 uint8_t **rt_ctx_ptrs(struct bvc_rt_ctx *c);
+
+/* loader.c: the interpreter's tail-call resolver (bvc_interp_opts.tail_call). */
+int rt_interp_tail_call(void *ctx, uint64_t map, uint32_t index, const struct bvc_insn **insns,
+			size_t *cnt);
 
 /* helpers.c */
 /* Native address of helper @id, 0 if this runtime lacks it. */

@@ -78,6 +78,26 @@
 #define META_HELPER_CNT 340
 #define META_HELPERS 344 /* helper_cnt u32 ids follow */
 
+/* Progs section: a header, the program records, the slot records */
+#define PROGS_CNT 0
+#define PROGS_SLOT_CNT 4
+#define PROGS_HDR 8
+#define PROG_NAME 0
+#define PROG_TYPE 64
+#define PROG_ATTACH_TYPE 68
+#define PROG_ENTRY_OFF 72
+#define PROG_TAIL_ENTRY_OFF 76
+#define PROG_STACK_DEPTH 80
+#define PROG_INSN_OFF 84
+#define PROG_INSN_CNT 88
+#define PROG_RESERVED 92
+#define PROG_SHA256 96
+#define PROG_SIZE 128
+#define SLOT_MAP 0
+#define SLOT_KEY 4
+#define SLOT_PROG 8
+#define SLOT_SIZE 12
+
 /* Signature section */
 #define SIG_ALG 0
 #define SIG_RESERVED 4
@@ -95,6 +115,10 @@ _Static_assert(sizeof(((struct bvc_blob_meta *)0)->verifier) == META_PROCESSED -
 _Static_assert(sizeof(((struct bvc_blob_map *)0)->name) == MAP_TYPE - MAP_NAME, "map name field");
 _Static_assert(sizeof(struct bvc_insn) == 8, "instruction size");
 
+/* The kernel's BPF_MAP_TYPE_PROG_ARRAY (the device need not link the
+ * image headers). */
+#define BVC_MAP_PROG_ARRAY_TYPE 3
+
 /* Largest stack a blob may ask for: far above what any verified program
  * needs (512 bytes per frame, 8 frames), low enough to bound the device. */
 #define MAX_STACK_DEPTH (64 * 1024)
@@ -103,7 +127,7 @@ _Static_assert(sizeof(struct bvc_insn) == 8, "instruction size");
 static const uint32_t kinds[] = {
 	BVC_BLOB_SEC_CODE,     BVC_BLOB_SEC_RELOCS,   BVC_BLOB_SEC_MAPS,
 	BVC_BLOB_SEC_DATA,     BVC_BLOB_SEC_BYTECODE, BVC_BLOB_SEC_META,
-	BVC_BLOB_SEC_SIGNATURE,
+	BVC_BLOB_SEC_PROGS,    BVC_BLOB_SEC_SIGNATURE,
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -128,6 +152,7 @@ const char *bvc_blob_sec_name(uint32_t kind)
 	case BVC_BLOB_SEC_DATA: return "data";
 	case BVC_BLOB_SEC_BYTECODE: return "bytecode";
 	case BVC_BLOB_SEC_META: return "meta";
+	case BVC_BLOB_SEC_PROGS: return "progs";
 	case BVC_BLOB_SEC_SIGNATURE: return "signature";
 	}
 	return NULL;
@@ -219,6 +244,8 @@ struct blob_owned {
 	struct bvc_reloc *relocs;   /* decoded relocations */
 	struct bvc_insn *bytecode;  /* a copy, only when the buffer's bytecode is
 				     * not aligned for struct bvc_insn */
+	struct bvc_blob_prog *progs; /* decoded program table */
+	struct bvc_blob_slot *slots; /* decoded prog_array slots */
 };
 
 /* One section as the table gives it, after stage 1. */
@@ -756,6 +783,15 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 				}
 			}
 			break;
+		case BVC_RELOC_PROG_ARRAY:
+			if (rel->target >= b->map_cnt ||
+			    b->maps[rel->target].type != BVC_MAP_PROG_ARRAY_TYPE) {
+				set_err(r->err, r->errsz,
+					"relocation %zu: prog_array table of map %u, which is not a prog_array",
+					i, rel->target);
+				return -EBADMSG;
+			}
+			break;
 		case BVC_RELOC_RUNTIME:
 			if (rel->target < BVC_RT_LD_ABS_B || rel->target > BVC_RT_LD_ABS_W) {
 				set_err(r->err, r->errsz,
@@ -812,6 +848,173 @@ static int check_bytecode(struct reader *r, struct blob_owned *o)
 	return 0;
 }
 
+/* The program table and the prog_array slots: present exactly when some
+ * map is a prog_array; program 0 is the meta section's program; the
+ * programs' bytecode is packed in program order; slots ascend by (map,
+ * key), each naming a prog_array, a key below its max_entries and a
+ * program of the table. */
+static int check_progs(struct reader *r, struct blob_owned *o)
+{
+	const struct sec *s = sec_of(r, BVC_BLOB_SEC_PROGS);
+	struct bvc_blob *b = &o->b;
+	const uint8_t *p;
+	size_t i, k, pa = SIZE_MAX, cursor = 0;
+	uint32_t n, ns;
+	int ret;
+
+	for (i = 0; i < b->map_cnt && pa == SIZE_MAX; i++)
+		if (b->maps[i].type == BVC_MAP_PROG_ARRAY_TYPE)
+			pa = i;
+	if (!s) {
+		if (pa != SIZE_MAX) {
+			set_err(r->err, r->errsz, "map %zu (%s) is a prog_array, but the blob has no progs section",
+				pa, b->maps[pa].name);
+			return -EBADMSG;
+		}
+		return 0;
+	}
+	if (pa == SIZE_MAX) {
+		set_err(r->err, r->errsz, "progs section without a prog_array map");
+		return -EBADMSG;
+	}
+	p = r->buf + s->off;
+	if (s->size < PROGS_HDR) {
+		set_err(r->err, r->errsz, "progs section is %u bytes, shorter than %d", s->size,
+			PROGS_HDR);
+		return -EBADMSG;
+	}
+	n = get_u32(p + PROGS_CNT);
+	ns = get_u32(p + PROGS_SLOT_CNT);
+	if (n < 1 || n > BVC_BLOB_MAX_PROGS) {
+		set_err(r->err, r->errsz, "progs: %u programs, out of range (1..%d)", n,
+			BVC_BLOB_MAX_PROGS);
+		return -EBADMSG;
+	}
+	if (ns > BVC_BLOB_MAX_SLOTS) {
+		set_err(r->err, r->errsz, "progs: %u slots, more than the limit of %d", ns,
+			BVC_BLOB_MAX_SLOTS);
+		return -EBADMSG;
+	}
+	if (s->size != PROGS_HDR + (size_t)n * PROG_SIZE + (size_t)ns * SLOT_SIZE) {
+		set_err(r->err, r->errsz, "progs section is %u bytes, expected %zu for %u programs and %u slots",
+			s->size, PROGS_HDR + (size_t)n * PROG_SIZE + (size_t)ns * SLOT_SIZE, n, ns);
+		return -EBADMSG;
+	}
+	o->progs = calloc(n, sizeof(*o->progs));
+	o->slots = calloc(ns ? ns : 1, sizeof(*o->slots));
+	if (!o->progs || !o->slots) {
+		set_err(r->err, r->errsz, "out of memory");
+		return -ENOMEM;
+	}
+	b->progs = o->progs;
+	b->prog_cnt = n;
+	b->slots = o->slots;
+	b->slot_cnt = ns;
+	for (i = 0; i < n; i++) {
+		const uint8_t *q = p + PROGS_HDR + i * PROG_SIZE;
+		struct bvc_blob_prog *pr = &o->progs[i];
+		char what[48];
+
+		snprintf(what, sizeof(what), "program %zu: name", i);
+		ret = get_str(q + PROG_NAME, sizeof(pr->name), true, pr->name, what, r->err,
+			      r->errsz);
+		if (ret)
+			return ret;
+		pr->prog_type = get_u32(q + PROG_TYPE);
+		pr->expected_attach_type = get_u32(q + PROG_ATTACH_TYPE);
+		pr->entry_off = get_u32(q + PROG_ENTRY_OFF);
+		pr->tail_entry_off = get_u32(q + PROG_TAIL_ENTRY_OFF);
+		pr->stack_depth = get_u32(q + PROG_STACK_DEPTH);
+		pr->insn_off = get_u32(q + PROG_INSN_OFF);
+		pr->insn_cnt = get_u32(q + PROG_INSN_CNT);
+		memcpy(pr->bytecode_sha256, q + PROG_SHA256, sizeof(pr->bytecode_sha256));
+		if (get_u32(q + PROG_RESERVED)) {
+			set_err(r->err, r->errsz, "program %zu (%s): reserved field is 0x%x, not 0", i,
+				pr->name, get_u32(q + PROG_RESERVED));
+			return -EBADMSG;
+		}
+		for (k = 0; k < i; k++)
+			if (!strcmp(o->progs[k].name, pr->name)) {
+				set_err(r->err, r->errsz, "program %zu: name %s repeats program %zu's", i,
+					pr->name, k);
+				return -EBADMSG;
+			}
+		if (pr->prog_type != b->meta.prog_type) {
+			set_err(r->err, r->errsz,
+				"program %zu (%s): program type %u, but the entry's is %u (a prog_array holds one type)",
+				i, pr->name, pr->prog_type, b->meta.prog_type);
+			return -EBADMSG;
+		}
+		if (pr->entry_off >= b->code_size || pr->tail_entry_off >= b->code_size) {
+			set_err(r->err, r->errsz,
+				"program %zu (%s): entry 0x%x or tail entry 0x%x outside the code (%zu bytes)",
+				i, pr->name, pr->entry_off, pr->tail_entry_off, b->code_size);
+			return -EBADMSG;
+		}
+		if (pr->stack_depth > MAX_STACK_DEPTH) {
+			set_err(r->err, r->errsz,
+				"program %zu (%s): stack depth %u bytes, more than the limit of %d", i,
+				pr->name, pr->stack_depth, MAX_STACK_DEPTH);
+			return -EBADMSG;
+		}
+		if (b->bytecode_cnt ? (pr->insn_off != cursor || pr->insn_cnt == 0 ||
+				       pr->insn_cnt > b->bytecode_cnt - cursor)
+				    : (pr->insn_off || pr->insn_cnt)) {
+			set_err(r->err, r->errsz,
+				"program %zu (%s): bytecode [%u, +%u) is not the next part of the bytecode section (%zu insns, expected start %zu)",
+				i, pr->name, pr->insn_off, pr->insn_cnt, b->bytecode_cnt, cursor);
+			return -EBADMSG;
+		}
+		cursor += pr->insn_cnt;
+	}
+	if (cursor != b->bytecode_cnt) {
+		set_err(r->err, r->errsz, "progs: the programs' bytecode ends at %zu, the bytecode section at %zu",
+			cursor, b->bytecode_cnt);
+		return -EBADMSG;
+	}
+	{
+		const struct bvc_blob_prog *e = &o->progs[0];
+
+		if (strcmp(e->name, b->meta.prog_name) ||
+		    e->expected_attach_type != b->meta.expected_attach_type ||
+		    e->entry_off != b->entry_off || e->stack_depth != b->meta.stack_depth ||
+		    memcmp(e->bytecode_sha256, b->meta.bytecode_sha256, 32)) {
+			set_err(r->err, r->errsz, "program 0 (%s) is not the meta section's program (%s)",
+				e->name, b->meta.prog_name);
+			return -EBADMSG;
+		}
+	}
+	for (i = 0; i < ns; i++) {
+		const uint8_t *q = p + PROGS_HDR + (size_t)n * PROG_SIZE + i * SLOT_SIZE;
+		struct bvc_blob_slot *sl = &o->slots[i];
+
+		sl->map = get_u32(q + SLOT_MAP);
+		sl->key = get_u32(q + SLOT_KEY);
+		sl->prog = get_u32(q + SLOT_PROG);
+		if (sl->map >= b->map_cnt || b->maps[sl->map].type != BVC_MAP_PROG_ARRAY_TYPE) {
+			set_err(r->err, r->errsz, "slot %zu: map %u is not a prog_array", i, sl->map);
+			return -EBADMSG;
+		}
+		if (sl->key >= b->maps[sl->map].max_entries) {
+			set_err(r->err, r->errsz, "slot %zu: key %u past map %u (%s)'s %u entries", i,
+				sl->key, sl->map, b->maps[sl->map].name, b->maps[sl->map].max_entries);
+			return -EBADMSG;
+		}
+		if (sl->prog >= n) {
+			set_err(r->err, r->errsz, "slot %zu: program %u out of range (%u programs)", i,
+				sl->prog, n);
+			return -EBADMSG;
+		}
+		if (i && (sl->map < o->slots[i - 1].map ||
+			  (sl->map == o->slots[i - 1].map && sl->key <= o->slots[i - 1].key))) {
+			set_err(r->err, r->errsz, "slot %zu: (map %u, key %u) not after slot %zu's (map %u, key %u)",
+				i, sl->map, sl->key, i - 1, o->slots[i - 1].map, o->slots[i - 1].key);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
 int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted,
 		  struct bvc_blob **out, char *err, size_t errsz)
 {
@@ -853,6 +1056,8 @@ int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted
 		ret = check_relocs(&r, o);
 	if (!ret)
 		ret = check_bytecode(&r, o);
+	if (!ret)
+		ret = check_progs(&r, o);
 	if (ret) {
 		bvc_blob_free(&o->b);
 		return ret;
@@ -868,6 +1073,8 @@ void bvc_blob_free(struct bvc_blob *b)
 	if (!b)
 		return;
 	free(o->relocs);
+	free(o->progs);
+	free(o->slots);
 	free(o->bytecode);
 	free(b->maps);
 	free(o);
@@ -1017,6 +1224,13 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 			BVC_BLOB_MAX_HELPERS);
 		return -EINVAL;
 	}
+	if (b->prog_cnt > BVC_BLOB_MAX_PROGS || b->slot_cnt > BVC_BLOB_MAX_SLOTS ||
+	    (b->prog_cnt && !b->progs) || (b->slot_cnt && !b->slots) ||
+	    (b->slot_cnt && !b->prog_cnt)) {
+		set_err(err, errsz, "%zu programs and %zu slots: not a valid program table",
+			b->prog_cnt, b->slot_cnt);
+		return -EINVAL;
+	}
 	for (i = 0; i < b->map_cnt; i++) {
 		if (b->maps[i].init && b->maps[i].init_size != b->maps[i].value_size) {
 			set_err(err, errsz, "map %zu (%.*s): %u bytes of initial data for a %u-byte value",
@@ -1042,6 +1256,8 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 	plan_add(&pl, BVC_BLOB_SEC_DATA, data_size);
 	plan_add(&pl, BVC_BLOB_SEC_BYTECODE, b->bytecode_cnt * sizeof(struct bvc_insn));
 	plan_add(&pl, BVC_BLOB_SEC_META, META_HELPERS + 4 * (size_t)b->meta.helper_cnt);
+	plan_add(&pl, BVC_BLOB_SEC_PROGS,
+		 b->prog_cnt ? PROGS_HDR + b->prog_cnt * PROG_SIZE + b->slot_cnt * SLOT_SIZE : 0);
 	plan_add(&pl, BVC_BLOB_SEC_SIGNATURE, SIG_SIZE);
 	plan_layout(&pl);
 	if (pl.total > BVC_BLOB_MAX_SIZE) {
@@ -1140,6 +1356,37 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 	put_u32(p + META_HELPER_CNT, b->meta.helper_cnt);
 	for (i = 0; i < b->meta.helper_cnt; i++)
 		put_u32(p + META_HELPERS + 4 * i, b->meta.helper_ids[i]);
+
+	if (b->prog_cnt) {
+		p = sec_ptr(buf, &pl, BVC_BLOB_SEC_PROGS);
+		put_u32(p + PROGS_CNT, (uint32_t)b->prog_cnt);
+		put_u32(p + PROGS_SLOT_CNT, (uint32_t)b->slot_cnt);
+		for (i = 0; i < b->prog_cnt; i++) {
+			const struct bvc_blob_prog *pr = &b->progs[i];
+			uint8_t *q = p + PROGS_HDR + i * PROG_SIZE;
+			char what[48];
+
+			snprintf(what, sizeof(what), "program %zu: name", i);
+			ret = put_str(q + PROG_NAME, pr->name, sizeof(pr->name), what, err, errsz);
+			if (ret)
+				goto out;
+			put_u32(q + PROG_TYPE, pr->prog_type);
+			put_u32(q + PROG_ATTACH_TYPE, pr->expected_attach_type);
+			put_u32(q + PROG_ENTRY_OFF, pr->entry_off);
+			put_u32(q + PROG_TAIL_ENTRY_OFF, pr->tail_entry_off);
+			put_u32(q + PROG_STACK_DEPTH, pr->stack_depth);
+			put_u32(q + PROG_INSN_OFF, pr->insn_off);
+			put_u32(q + PROG_INSN_CNT, pr->insn_cnt);
+			memcpy(q + PROG_SHA256, pr->bytecode_sha256, 32);
+		}
+		for (i = 0; i < b->slot_cnt; i++) {
+			uint8_t *q = p + PROGS_HDR + b->prog_cnt * PROG_SIZE + i * SLOT_SIZE;
+
+			put_u32(q + SLOT_MAP, b->slots[i].map);
+			put_u32(q + SLOT_KEY, b->slots[i].key);
+			put_u32(q + SLOT_PROG, b->slots[i].prog);
+		}
+	}
 
 	p = sec_ptr(buf, &pl, BVC_BLOB_SEC_SIGNATURE);
 	put_u32(p + SIG_ALG, BVC_BLOB_SIG_ED25519);

@@ -202,8 +202,10 @@ void bvc_image_free(struct bvc_image *img)
 		free(img->progs[i].lines);
 	}
 	free(img->progs);
-	for (i = 0; i < img->map_cnt; i++)
+	for (i = 0; i < img->map_cnt; i++) {
 		free(img->maps[i].init);
+		free(img->maps[i].slots);
+	}
 	free(img->maps);
 	free(img->strings);
 	free(img->btf);

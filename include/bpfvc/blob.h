@@ -38,7 +38,8 @@
 #include "bpfvc/signer.h"
 
 #define BVC_BLOB_MAGIC "BPFVCBLB"  /* 8 bytes at offset 0 */
-#define BVC_BLOB_VERSION 1         /* format version this code writes and reads */
+#define BVC_BLOB_VERSION 2         /* format version this code writes and reads (2: the
+				    * progs section, prog_array relocations) */
 #define BVC_BLOB_HEADER_SIZE 32    /* fixed header; the section table follows */
 #define BVC_BLOB_SECTION_ENTRY_SIZE 16 /* one section table entry */
 #define BVC_BLOB_ALIGN 8           /* every section starts on this boundary */
@@ -53,6 +54,8 @@ enum bvc_blob_sec {
 	BVC_BLOB_SEC_DATA = 4,       /* initial bytes of global-data maps */
 	BVC_BLOB_SEC_BYTECODE = 5,   /* lowered bytecode, 8 bytes per insn */
 	BVC_BLOB_SEC_META = 6,       /* program metadata (required) */
+	BVC_BLOB_SEC_PROGS = 7,      /* program table and prog_array slots (iff
+				      * a map is a prog_array) */
 	BVC_BLOB_SEC_SIGNATURE = 255, /* Ed25519 signature (required, last) */
 };
 
@@ -64,6 +67,8 @@ enum bvc_blob_sec {
 #define BVC_BLOB_MAX_HELPERS 64  /* helper ids in the metadata */
 #define BVC_BLOB_NAME_MAX 64     /* name fields, NUL included */
 #define BVC_BLOB_LICENSE_MAX 128 /* license field, NUL included */
+#define BVC_BLOB_MAX_PROGS 64   /* programs in the progs section */
+#define BVC_BLOB_MAX_SLOTS 65536 /* prog_array slots in the progs section */
 #define BVC_BLOB_VERIFIER_MAX 72 /* verifier build id field (a wire build id
 				  * is at most 64 characters), NUL included */
 
@@ -97,6 +102,29 @@ struct bvc_blob_meta {
 	uint32_t helper_cnt;    /* entries in @helper_ids */
 };
 
+/* One program of a multi-program blob (tail calls). Program 0 is the
+ * entry: the one the meta section describes. */
+struct bvc_blob_prog {
+	char name[BVC_BLOB_NAME_MAX]; /* function name; printable, non-empty, unique */
+	uint32_t prog_type;     /* == meta.prog_type (a prog_array holds one type) */
+	uint32_t expected_attach_type;
+	uint32_t entry_off;     /* where a run of it starts in the code */
+	uint32_t tail_entry_off; /* where a tail call into it jumps (past the
+				  * part of the prologue a tail call keeps) */
+	uint32_t stack_depth;   /* bytes of BPF stack its code needs */
+	uint32_t insn_off;      /* its lowered bytecode: first insn in the
+				 * bytecode section (0 without bytecode) */
+	uint32_t insn_cnt;      /* instructions (0 without bytecode) */
+	uint8_t bytecode_sha256[32]; /* as meta.bytecode_sha256, for this program */
+};
+
+/* One filled prog_array slot: slot @key of map @map holds program @prog. */
+struct bvc_blob_slot {
+	uint32_t map;           /* map index; a prog_array */
+	uint32_t key;           /* < the map's max_entries */
+	uint32_t prog;          /* index into bvc_blob.progs */
+};
+
 struct bvc_blob {
 	uint32_t target;              /* enum bvc_jit_target (bpfvc/jitter.h) */
 	uint32_t flags;               /* reserved, 0 */
@@ -113,6 +141,12 @@ struct bvc_blob {
 					  * NULL when the blob has none */
 	size_t bytecode_cnt;          /* instructions (ld_imm64 counts 2) */
 	struct bvc_blob_meta meta;
+	const struct bvc_blob_prog *progs; /* program table, NULL when no map is a
+					    * prog_array; read: owned by the blob */
+	size_t prog_cnt;              /* entries in @progs (1..64 when set) */
+	const struct bvc_blob_slot *slots; /* filled slots, ascending by (map, key);
+					    * read: owned by the blob */
+	size_t slot_cnt;
 	/* Filled by bvc_blob_read(), ignored by bvc_blob_write(): */
 	uint8_t key_id[BVC_SIGNER_KEY_ID_LEN]; /* of the key that signed it */
 	uint8_t signature[BVC_SIGNER_SIG_LEN]; /* the Ed25519 signature */

@@ -49,6 +49,24 @@ enum bvc_reloc_kind {
 	BVC_RELOC_MAP = 2,       /* target = map index: the runtime's map object */
 	BVC_RELOC_MAP_VALUE = 3, /* target = map index: address of element 0's value + addend */
 	BVC_RELOC_RUNTIME = 4,   /* target = enum bvc_rt_fn: a runtime intrinsic */
+	BVC_RELOC_PROG_ARRAY = 5, /* target = map index of a prog_array: its
+				   * struct bvc_dev_prog_array */
+};
+
+/* Tail calls (bpf_tail_call, helper 12) are not calls into the runtime:
+ * the code reads the prog_array's table itself and jumps. The table a
+ * BVC_RELOC_PROG_ARRAY slot points to: @max_entries, then one address per
+ * slot, that of the tail entry of the program in it (where a tail call
+ * jumps, bvc_blob_prog.tail_entry_off), or 0 for an empty slot. The
+ * kernel's rules: an index (32 bits) >= max_entries fails first, then a
+ * run past BVC_MAX_TAIL_CALLS tail calls fails, then the count goes up
+ * and an empty slot fails; a failed tail call goes on after the call. */
+#define BVC_MAX_TAIL_CALLS 33 /* the kernel's MAX_TAIL_CALL_CNT */
+
+struct bvc_dev_prog_array {
+	uint32_t max_entries; /* slots */
+	uint32_t reserved;    /* 0 */
+	uint64_t entries[];   /* tail entry addresses, 0 = empty */
 };
 
 /* Runtime intrinsics the code may call (BVC_RELOC_RUNTIME targets).

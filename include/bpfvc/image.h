@@ -75,6 +75,16 @@ struct bvc_map {
 	size_t init_size;         /* bytes in @init (== value_size when set) */
 	uint32_t btf_key_type_id;   /* BTF type of the key, 0 if none */
 	uint32_t btf_value_type_id; /* BTF type of the value (DATASEC for global data), 0 if none */
+	struct bvc_prog_slot *slots; /* prog_array only: the initial slots libbpf
+				      * fills from .rel.maps, sorted by key; NULL
+				      * if none */
+	size_t slot_cnt;          /* entries in @slots */
+};
+
+/* One filled slot of a prog_array map (`.values = { [key] = &prog }`). */
+struct bvc_prog_slot {
+	uint32_t key;             /* slot index, < the map's max_entries */
+	uint32_t prog;            /* index into bvc_image.progs */
 };
 
 /* BTF func linkage (btf_func_linkage): the kernel verifies global functions

@@ -19,6 +19,7 @@
 
 #define BVC_INTERP_STACK_SIZE 512 /* bytes of stack per frame */
 #define BVC_INTERP_MAX_FRAMES 8   /* frames live at once (main + 7 calls), as the kernel */
+#define BVC_INTERP_MAX_TAIL_CALLS 33 /* tail calls per run: the kernel's MAX_TAIL_CALL_CNT */
 #define BVC_INTERP_MAY_GOTO 8388608 /* may_goto fall-throughs per run: the kernel's BPF_MAX_LOOPS */
 
 /* A helper: five arguments in r1..r5, result in r0. @ctx is the caller's. */
@@ -44,6 +45,18 @@ struct bvc_interp_opts {
 		const void *data; /* bytes read by LD_ABS/LD_IND (big-endian); may be NULL */
 		uint64_t len;     /* an access past it ends the program with r0 = 0 */
 	} packet;
+	/* Tail calls. NULL: helper 12 is an ordinary helper. Otherwise
+	 * helper 12 (bpf_tail_call) is a tail call as in the kernel: the
+	 * resolver gets r2 (the map) and r3's low 32 bits and returns -1 (not
+	 * a prog_array, or the index is past max_entries), 0 (empty slot) or
+	 * 1 with the program's instructions. Then the run's tail-call count
+	 * is checked against BVC_INTERP_MAX_TAIL_CALLS and incremented (an
+	 * empty slot too), and on success the program runs from its first
+	 * instruction with the same registers and frame-0 stack: the caller
+	 * never continues. A failed tail call goes on after the call. Only
+	 * frame 0 may tail-call. */
+	int (*tail_call)(void *ctx, uint64_t map, uint32_t index, const struct bvc_insn **insns,
+			 size_t *cnt);
 };
 
 /*

@@ -50,6 +50,9 @@ struct bvc_jit_result {
 	uint8_t *code;             /* position-independent machine code */
 	size_t code_size;          /* bytes */
 	size_t entry_off;          /* offset of the entry point in @code */
+	size_t tail_entry_off;     /* where a tail call into this program jumps;
+				    * 0 when the image has no prog_array (no
+				    * tail-call layout) */
 	struct bvc_reloc *relocs;  /* 64-bit slots to fill before running */
 	size_t reloc_cnt;
 	uint32_t stack_size;       /* bytes of BPF stack the code reserves */

@@ -34,8 +34,11 @@
  *     ld_imm64 of them become BVC_PSEUDO_MAP_IDX / BVC_PSEUDO_MAP_IDX_VALUE;
  *   - BTF, .BTF.ext func_info/line_info, license and version as found.
  * Not supported: externs (.kconfig, .ksyms, kfuncs; see keep_unsupported),
- * struct_ops maps, legacy "maps" sections, RELA, big-endian objects. The
- * initial contents of prog_array / map-in-map slots (.rel.maps) are ignored.
+ * struct_ops maps, legacy "maps" sections, RELA, big-endian objects.
+ *   - prog_array initial slots (`__array(values, ...)` filled with
+ *     `.values = { [i] = &prog }`) go to bvc_map.slots; a slot naming
+ *     anything but a program, or past max_entries, is an error. Initial
+ *     map-in-map values are ignored (those maps are not modelled).
  *
  * Errors: a negative errno, also left in errno (-ENOENT missing file or no
  * programs, -ENOEXEC not a usable BPF object, -EOPNOTSUPP a feature bpfvc does

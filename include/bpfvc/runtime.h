@@ -85,6 +85,10 @@ const char *bvc_rt_prog_name(const struct bvc_rt_prog *prog);
 /* The executable copy of the code (native programs; NULL otherwise). */
 const void *bvc_rt_prog_code(const struct bvc_rt_prog *prog, size_t *size);
 size_t bvc_rt_prog_map_cnt(const struct bvc_rt_prog *prog);
+/* The name of the program in slot @key of prog_array @map of @prog, NULL
+ * when the slot is empty (or @map is not a prog_array). */
+const char *bvc_rt_prog_slot(const struct bvc_rt_prog *prog, const struct bvc_rt_map *map,
+			     uint32_t key);
 struct bvc_rt_map *bvc_rt_prog_map(const struct bvc_rt_prog *prog, size_t idx);
 
 /*

@@ -422,6 +422,12 @@ uint32_t a64_blr(int rn)
 	return 0xd63f0000u | REG(rn) << 5;
 }
 
+/* C6.2.37 BR: branch to register (tail calls). */
+uint32_t a64_br(int rn)
+{
+	return 0xd61f0000u | REG(rn) << 5;
+}
+
 uint32_t a64_ret(int rn)
 {
 	return 0xd65f0000u | REG(rn) << 5;

@@ -111,6 +111,7 @@ uint32_t a64_b_cond(enum a64_cond cond, int32_t byte_off); /* B.cond */
 uint32_t a64_cbz(int sf, int rt, int32_t byte_off);    /* CBZ */
 uint32_t a64_cbnz(int sf, int rt, int32_t byte_off);   /* CBNZ */
 uint32_t a64_blr(int rn);                              /* BLR */
+uint32_t a64_br(int rn);                               /* BR */
 uint32_t a64_ret(int rn);                              /* RET */
 uint32_t a64_nop(void);                                /* NOP */
 uint32_t a64_dmb_ish(void);                            /* DMB ISH */

@@ -29,6 +29,18 @@
  * function reserves the verifier's stack depth, rounded to 16, below its
  * own r10: each bpf-to-bpf call gets its own frame.
  *
+ * Tail calls. When the image has a prog_array, the entry also zeroes x28
+ * (TAIL_CNT, saved by every entry prologue anyway): the tail calls made in
+ * this run. Its tail entry is the `add x25, sp, #0` that sets up r10: a
+ * tail call (bpf_tail_call, helper 12) checks the index (32 bits) against
+ * the prog_array table's max_entries (BVC_RELOC_PROG_ARRAY literal, struct
+ * bvc_dev_prog_array), x28 against BVC_MAX_TAIL_CALLS, adds one, loads the
+ * slot (0: empty), puts sp back to the entry's (x27) and branches: the
+ * callee builds its own frame there. All entries save the same registers,
+ * so the last program to run restores the caller's. A failed tail call
+ * goes on with the next instruction. Only the entry function may
+ * tail-call.
+ *
  * Errors. The first failure is sticky (struct jit.err); every later emit
  * does nothing, and the caller checks once at the end of each pass.
  *
@@ -78,6 +90,7 @@ static const uint8_t regmap[BVC_MAX_REG] = {
 #define CALL_REG A64_X9  /* helper and intrinsic addresses */
 #define BUDGET A64_X26   /* may_goto: fall-throughs left in this run */
 #define ENTRY_SP A64_X27 /* the entry's stack pointer after its saves */
+#define TAIL_CNT A64_X28 /* tail calls made in this run (tail-call layout) */
 
 #define MAY_GOTO_BUDGET 8388608 /* the kernel's BPF_MAX_LOOPS, as the interpreter */
 #define MAX_CODE_BYTES (1u << 20) /* reach of B.cond, ADR and LDR (literal) */
@@ -120,6 +133,9 @@ struct jit {
 	uint32_t abort_stub;          /* word offset of "r0 = 0, leave" (LD_ABS) */
 	int has_ldabs;                /* the program has LD_ABS/LD_IND (find_funcs) */
 	uint32_t stack;               /* bytes the function being emitted reserves */
+	int tail;                     /* tail-call layout (the image has a prog_array) */
+	uint32_t tail_entry;          /* word offset of the entry's tail entry */
+	const struct bvc_verdict *v;  /* the verifier's facts (maps per call) */
 	uint32_t chain_stack;         /* the deepest call chain's (the result's) */
 	size_t cur;                   /* eBPF instruction being translated */
 	int err;                      /* first error (sticky), 0 if none */
@@ -598,6 +614,8 @@ static const struct func *callee(struct jit *j, int64_t off)
 	return f;
 }
 
+static void emit_tail_call(struct jit *j);
+
 static void emit_jmp(struct jit *j, const struct bvc_insn *in)
 {
 	static const enum a64_cond conds[16] = {
@@ -652,6 +670,10 @@ static void emit_jmp(struct jit *j, const struct bvc_insn *in)
 			fail(j, -EINVAL, "invalid func unknown#%d at insn %zu", in->imm, j->cur);
 			return;
 		}
+		if (j->tail && in->imm == 12) {
+			emit_tail_call(j);
+			return;
+		}
 		emit_load_lit(j, CALL_REG, BVC_RELOC_HELPER, (uint32_t)in->imm, 0);
 		emit(j, a64_blr(CALL_REG));
 		emit_mov_reg(j, 1, R(0), A64_X0);
@@ -688,6 +710,40 @@ static void emit_jmp(struct jit *j, const struct bvc_insn *in)
 	}
 	t = jump_target(j, in->off);
 	emit(j, a64_b_cond(conds[op >> 4], rel(j, t)));
+}
+
+/* bpf_tail_call(ctx = r1, map = r2, index = r3): see the header. The
+ * failure branches go to the next eBPF instruction. */
+static void emit_tail_call(struct jit *j)
+{
+	int32_t map = j->v->facts && j->cur < j->v->fact_cnt ? j->v->facts[j->cur].map_idx : -1;
+	uint32_t out = j->addrs[j->cur + 1];
+
+	if (j->func_of[j->cur] != 0) {
+		fail(j, -EOPNOTSUPP, "unsupported: bpf_tail_call inside a bpf-to-bpf function at insn %zu",
+		     j->cur);
+		return;
+	}
+	if (map < 0) {
+		fail(j, -EOPNOTSUPP,
+		     "unsupported: bpf_tail_call with different prog_arrays on different paths at insn %zu",
+		     j->cur);
+		return;
+	}
+	emit_load_lit(j, TMP1, BVC_RELOC_PROG_ARRAY, (uint32_t)map, 0);
+	emit_mov_reg(j, 0, R(3), R(3));                             /* the index is a u32 */
+	emit(j, a64_ldst_uimm(A64_LDR, A64_SZ_W, TMP2, TMP1, 0));    /* max_entries */
+	emit(j, a64_subs_reg(0, A64_ZR, R(3), TMP2));
+	emit(j, a64_b_cond(A64_HS, rel(j, out)));
+	emit(j, a64_subs_imm(1, A64_ZR, TAIL_CNT, BVC_MAX_TAIL_CALLS, 0));
+	emit(j, a64_b_cond(A64_HS, rel(j, out)));
+	emit(j, a64_add_imm(1, TAIL_CNT, TAIL_CNT, 1, 0));
+	emit(j, a64_ubfm(1, TMP2, R(3), 61, 60));                   /* lsl #3 */
+	emit(j, a64_add_reg(1, TMP1, TMP1, TMP2));
+	emit(j, a64_ldst_uimm(A64_LDR, A64_SZ_X, TMP1, TMP1, 8));   /* entries[index] */
+	emit(j, a64_cbz(1, TMP1, rel(j, out)));
+	emit(j, a64_add_imm(1, A64_SP, ENTRY_SP, 0, 0));
+	emit(j, a64_br(TMP1));
 }
 
 /* LD_ABS / LD_IND: r0 = the runtime intrinsic's big-endian read at the
@@ -826,6 +882,10 @@ static void emit_prologue(struct jit *j, int entry)
 		emit(j, a64_stp_pre(A64_X27, A64_X28, A64_SP, -16));
 		emit(j, a64_add_imm(1, ENTRY_SP, A64_SP, 0, 0));
 		emit_mov_imm(j, 1, BUDGET, MAY_GOTO_BUDGET);
+		if (j->tail) {
+			emit(j, a64_movz(1, TAIL_CNT, 0, 0));
+			j->tail_entry = j->idx;
+		}
 	} else {
 		/* not x26: the may_goto budget is the whole run's */
 		emit(j, a64_str_pre(A64_X25, A64_SP, -16));
@@ -990,6 +1050,8 @@ int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
 	j.errsz = errsz;
 	j.have_img = img != NULL;
 	j.map_cnt = img ? img->map_cnt : 0;
+	j.tail = bvc_jit_has_prog_array(img);
+	j.v = v;
 	if (v->stack_depth > MAX_STACK - 15) {
 		fail(&j, -EOPNOTSUPP, "unsupported: stack depth %u", v->stack_depth);
 		return j.err;
@@ -1055,6 +1117,7 @@ int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
 	res->code = j.buf;
 	res->code_size = size;
 	res->entry_off = 0;
+	res->tail_entry_off = j.tail ? (size_t)j.tail_entry * 4 : 0;
 	res->stack_size = j.chain_stack;
 	j.buf = NULL;
 	rc = 0;

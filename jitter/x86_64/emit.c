@@ -520,6 +520,14 @@ void x86_call_r(struct x86_emit *e, enum x86_reg r)
 	op_rr(e, 0, 0, &opc, 1, 2, r, 0);
 }
 
+/* "JMP r/m64": FF /4, an indirect jump (tail calls). */
+void x86_jmp_r(struct x86_emit *e, enum x86_reg r)
+{
+	static const uint8_t opc = 0xff;
+
+	op_rr(e, 0, 0, &opc, 1, 4, r, 0);
+}
+
 /* "PUSH": 50+rd. */
 void x86_push(struct x86_emit *e, enum x86_reg r)
 {

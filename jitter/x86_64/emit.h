@@ -182,6 +182,7 @@ void x86_patch_rel8(struct x86_emit *e, size_t at);
 void x86_call32(struct x86_emit *e, int32_t rel);
 /* CALL r/m64: FF /2. */
 void x86_call_r(struct x86_emit *e, enum x86_reg r);
+void x86_jmp_r(struct x86_emit *e, enum x86_reg r);
 /* PUSH r64: 50+rd. */
 void x86_push(struct x86_emit *e, enum x86_reg r);
 /* POP r64: 58+rd. */

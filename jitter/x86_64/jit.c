@@ -39,10 +39,24 @@
  *
  * Absolute addresses are never in the code: helpers, maps, global data and
  * runtime intrinsics are `movabs reg, 0` with a relocation for the imm64.
- * bpf_tail_call (helper 12) is an ordinary helper call: the device runtime
- * has no program arrays to jump into, its tail_call fails and returns an
- * error, and the program goes on as the kernel's does after a failed tail
- * call.
+ *
+ * Tail calls. When the image has a prog_array (so the blob may hold several
+ * programs), the entry function has a fixed frame instead:
+ *
+ *	push rbp, rbx, r13, r14, r15, r12; sub rsp, 8   all callee-saved, always
+ *	xor r12d, r12d                   r12: tail calls made in this run
+ *   tail entry:
+ *	mov rbp, rsp; sub rsp, frame     this program's own BPF stack
+ *
+ * and bpf_tail_call (helper 12) is inline code: the index (32 bits) against
+ * the prog_array table's max_entries (BVC_RELOC_PROG_ARRAY,
+ * bvc_dev_prog_array), r12 against BVC_MAX_TAIL_CALLS, r12 + 1, the slot's
+ * address (0: empty), then `mov rsp, rbp; jmp slot`: the caller's frame is
+ * dropped and the callee sets up its own from its tail entry, keeping r1
+ * (ctx) and r12. Every program of a blob has the same saves, so whichever
+ * program runs last restores the caller's registers. A failed tail call
+ * goes on with the next instruction (r0..r5 are not defined after it, the
+ * verifier sees to that). Only the entry function may tail-call.
  *
  * Must not: emit code for an instruction it cannot translate exactly (that
  * is "unsupported: ..."), pick the target from the host, or print.
@@ -119,6 +133,9 @@ struct jit {
 	size_t nrelocs;               /* entries of @relocs in use */
 	size_t reloc_cap;             /* allocated entries of @relocs */
 	uint32_t frame;               /* bytes of BPF stack per function, multiple of 16 */
+	int tail;                     /* tail-call layout (the image has a prog_array) */
+	size_t tail_entry;            /* this pass: offset of the entry's tail entry */
+	const struct bvc_verdict *v;  /* the verifier's facts (maps per call) */
 };
 
 /* Labels: the start of every instruction's code (and cnt: the end), then
@@ -777,6 +794,39 @@ static void do_call(struct jit *j, size_t i)
 	unsupported(j, i, "call with this source");
 }
 
+/* bpf_tail_call(ctx = r1, map = r2, index = r3): see the header. */
+static void do_tail_call(struct jit *j, size_t i, size_t f)
+{
+	struct x86_emit *e = &j->e;
+	int32_t map = j->v->facts && i < j->v->fact_cnt ? j->v->facts[i].map_idx : -1;
+	size_t at, out = label_insn(i + 1);
+
+	if (f != 0) {
+		unsupported(j, i, "bpf_tail_call inside a bpf-to-bpf function");
+		return;
+	}
+	if (map < 0) {
+		unsupported(j, i, "bpf_tail_call with different prog_arrays on different paths");
+		return;
+	}
+	at = x86_movabs(e, AUX3, 0);
+	add_reloc(j, at, BVC_RELOC_PROG_ARRAY, (uint32_t)map, 0);
+	x86_mov_rr(e, 0, X86_RDX, X86_RDX);        /* the index is a u32 */
+	x86_load(e, 4, AUX2, AUX3, 0);             /* max_entries */
+	x86_alu_rr(e, X86_CMP, 0, X86_RDX, AUX2);
+	emit_jump(j, X86_CC_AE, out);
+	x86_alu_ri(e, X86_CMP, 0, X86_R12, BVC_MAX_TAIL_CALLS);
+	emit_jump(j, X86_CC_AE, out);
+	x86_alu_ri(e, X86_ADD, 0, X86_R12, 1);
+	x86_shift_ri(e, X86_SHL, 1, X86_RDX, 3);
+	x86_alu_rr(e, X86_ADD, 1, X86_RDX, AUX3);
+	x86_load(e, 8, X86_RAX, X86_RDX, 8);       /* entries[index] */
+	x86_test_rr(e, 1, X86_RAX, X86_RAX);
+	emit_jump(j, X86_CC_E, out);
+	x86_mov_rr(e, 1, X86_RSP, X86_RBP);
+	x86_jmp_r(e, X86_RAX);
+}
+
 static void do_jmp(struct jit *j, size_t i, size_t f)
 {
 	const struct bvc_insn *insn = &j->insns[i];
@@ -796,6 +846,11 @@ static void do_jmp(struct jit *j, size_t i, size_t f)
 	case BVC_CALL:
 		if (!w)
 			break;
+		if (j->tail && insn->code == (BVC_JMP | BVC_CALL | BVC_K) && insn->src == 0 &&
+		    insn->imm == 12) {
+			do_tail_call(j, i, f);
+			return;
+		}
 		do_call(j, i);
 		return;
 	case BVC_EXIT:
@@ -838,6 +893,24 @@ static void emit_prologue(struct jit *j, size_t f)
 	uint32_t sub = fn->frame;
 	int pushes = 0, r;
 
+	if (f == 0 && j->tail) {
+		/* Six pushes after the return address: 8 more keep rsp
+		 * 16-byte aligned (see the header). */
+		x86_push(e, X86_RBP);
+		for (r = 6; r <= 9; r++)
+			x86_push(e, reg_map[r]);
+		x86_push(e, X86_R12);
+		x86_alu_ri(e, X86_SUB, 1, X86_RSP, 8);
+		x86_alu_rr(e, X86_XOR, 0, X86_R12, X86_R12);
+		j->tail_entry = e->len;
+		x86_mov_rr(e, 1, X86_RBP, X86_RSP);
+		if (sub)
+			x86_alu_ri(e, X86_SUB, 1, X86_RSP, (int32_t)sub);
+		for (r = 0; r < BVC_REG_FP; r++)
+			if (fn->zeroed & (1u << r))
+				x86_alu_rr(e, X86_XOR, 0, reg_map[r], reg_map[r]);
+		return;
+	}
 	for (r = 6; r <= 9; r++)
 		pushes += !!(fn->saved & (1u << r));
 	/* rsp stays 16-byte aligned in the body, so calls need no fix-up. */
@@ -860,6 +933,16 @@ static void emit_epilogue(struct jit *j, size_t f)
 	const struct func *fn = &j->funcs[f];
 	int r;
 
+	if (f == 0 && j->tail) {
+		x86_mov_rr(&j->e, 1, X86_RSP, X86_RBP);
+		x86_alu_ri(&j->e, X86_ADD, 1, X86_RSP, 8);
+		x86_pop(&j->e, X86_R12);
+		for (r = 9; r >= 6; r--)
+			x86_pop(&j->e, reg_map[r]);
+		x86_pop(&j->e, X86_RBP);
+		x86_ret(&j->e);
+		return;
+	}
 	for (r = 9; r >= 6; r--)
 		if (fn->saved & (1u << r))
 			x86_pop(&j->e, reg_map[r]);
@@ -1139,6 +1222,8 @@ int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
 	memset(&j, 0, sizeof(j));
 	j.insns = insns;
 	j.cnt = cnt;
+	j.v = v;
+	j.tail = bvc_jit_has_prog_array(img);
 	j.frame = (v->stack_depth + 15) & ~15u;
 	if (check_program(&j))
 		goto out;
@@ -1175,6 +1260,7 @@ int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
 	res->code = j.e.buf;
 	res->code_size = j.e.len;
 	res->entry_off = 0;
+	res->tail_entry_off = j.tail ? j.tail_entry : 0;
 	res->relocs = j.relocs;
 	res->reloc_cnt = j.nrelocs;
 	res->stack_size = j.frame;

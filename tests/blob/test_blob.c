@@ -240,7 +240,7 @@ Test(blob, layout_is_the_documented_one)
 	uint8_t *buf = sample(1, &size);
 
 	cr_assert_eq(memcmp(buf, "BPFVCBLB", 8), 0);
-	cr_assert_eq(get32(buf + 8), 1);
+	cr_assert_eq(get32(buf + 8), 2);
 	cr_assert_eq(get32(buf + 12), 1);
 	cr_assert_eq(get32(buf + 16), 0);
 	cr_assert_eq(get32(buf + 20), 7);
@@ -556,7 +556,7 @@ struct rule_case {
 };
 
 static void hdr_magic(struct rblob *r) { r->hdr[3] = 'X'; }
-static void hdr_version(struct rblob *r) { put32(r->hdr + 8, 2); }
+static void hdr_version(struct rblob *r) { put32(r->hdr + 8, 3); }
 static void hdr_target(struct rblob *r) { put32(r->hdr + 12, 9); }
 static void hdr_target0(struct rblob *r) { put32(r->hdr + 12, 0); }
 static void hdr_flags(struct rblob *r) { put32(r->hdr + 16, 4); }
@@ -632,7 +632,7 @@ static void bytecode_size(struct rblob *r) { find(r, BVC_BLOB_SEC_BYTECODE)->len
 
 static const struct rule_case rules[] = {
 	{ "magic", hdr_magic, -EBADMSG, "not a bpfvc blob (bad magic)" },
-	{ "version", hdr_version, -EBADMSG, "blob format version 2, this reader knows version 1" },
+	{ "version", hdr_version, -EBADMSG, "blob format version 3, this reader knows version 2" },
 	{ "target", hdr_target, -EBADMSG, "unknown target 9 in the header" },
 	{ "target 0", hdr_target0, -EBADMSG, "unknown target 0 in the header" },
 	{ "flags", hdr_flags, -EBADMSG, "unknown header flags 0x4" },
@@ -767,8 +767,8 @@ static const struct layout_case layouts[] = {
 	{ "size wraps", 4, 8, 0xfffffff8ll,
 	  "section 4 (bytecode) [0x1d8, 0x1000001d0) runs past the end of the blob", 1 },
 	{ "last ends early", 6, 8, -8, "8 bytes after the signature section", 0 },
-	{ "count 0", -1, 20, -7, "section count 0 out of range (1..7)", 0 },
-	{ "count 8", -1, 20, 1, "section count 8 out of range (1..7)", 0 },
+	{ "count 0", -1, 20, -7, "section count 0 out of range (1..8)", 0 },
+	{ "count 9", -1, 20, 2, "section count 9 out of range (1..8)", 0 },
 	{ "count huge", -1, 20, 0x10000000, "section count 268435463 out of range", 0 },
 };
 
@@ -909,6 +909,173 @@ Test(blob, section_names)
 	cr_assert_str_eq(bvc_blob_sec_name(1), "code");
 	cr_assert_str_eq(bvc_blob_sec_name(6), "meta");
 	cr_assert_str_eq(bvc_blob_sec_name(255), "signature");
+	cr_assert_str_eq(bvc_blob_sec_name(7), "progs");
 	cr_assert_null(bvc_blob_sec_name(0));
-	cr_assert_null(bvc_blob_sec_name(7));
+	cr_assert_null(bvc_blob_sec_name(8));
+}
+
+/* --- multi-program blobs (tail calls) ------------------------------------ */
+
+/* The sample plus a prog_array map (index 2, 4 entries), two programs
+ * (the entry and "second", whose bytecode is the sample's last insn, and
+ * slots [1] = second, [3] = the entry. */
+static uint8_t *sample_progs(size_t *size)
+{
+	static struct bvc_blob_map maps3[3];
+	static struct bvc_blob_prog progs[2];
+	static const struct bvc_blob_slot slots[] = { { 2, 1, 1 }, { 2, 3, 0 } };
+	struct bvc_blob b;
+	uint8_t *out = NULL;
+	char err[512] = "";
+
+	bvc_test_sample_blob(&b, 1);
+	cr_assert_eq(b.map_cnt, 2);
+	memcpy(maps3, b.maps, 2 * sizeof(maps3[0]));
+	memset(&maps3[2], 0, sizeof(maps3[2]));
+	snprintf(maps3[2].name, sizeof(maps3[2].name), "jmp_table");
+	maps3[2].type = 3;
+	maps3[2].key_size = 4;
+	maps3[2].value_size = 4;
+	maps3[2].max_entries = 4;
+	b.maps = maps3;
+	b.map_cnt = 3;
+	memset(progs, 0, sizeof(progs));
+	snprintf(progs[0].name, sizeof(progs[0].name), "%s", b.meta.prog_name);
+	progs[0].prog_type = b.meta.prog_type;
+	progs[0].expected_attach_type = b.meta.expected_attach_type;
+	progs[0].entry_off = (uint32_t)b.entry_off;
+	progs[0].tail_entry_off = 4;
+	progs[0].stack_depth = b.meta.stack_depth;
+	progs[0].insn_cnt = (uint32_t)b.bytecode_cnt - 1;
+	memcpy(progs[0].bytecode_sha256, b.meta.bytecode_sha256, 32);
+	snprintf(progs[1].name, sizeof(progs[1].name), "second");
+	progs[1].prog_type = b.meta.prog_type;
+	progs[1].entry_off = 8;
+	progs[1].tail_entry_off = 12;
+	progs[1].stack_depth = 16;
+	progs[1].insn_off = (uint32_t)b.bytecode_cnt - 1;
+	progs[1].insn_cnt = 1;
+	b.progs = progs;
+	b.prog_cnt = 2;
+	b.slots = slots;
+	b.slot_cnt = 2;
+	cr_assert_eq(bvc_blob_write(&b, key_a, &out, size, err, sizeof(err)), 0, "%s", err);
+	return out;
+}
+
+Test(blob, progs_round_trip)
+{
+	size_t size;
+	uint8_t *buf = sample_progs(&size);
+	struct bvc_blob *out = NULL;
+	char err[512];
+
+	cr_assert_eq(bvc_blob_read(buf, size, pub_a, &out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(out->prog_cnt, 2);
+	cr_assert_str_eq(out->progs[1].name, "second");
+	cr_assert_eq(out->progs[1].tail_entry_off, 12);
+	cr_assert_eq(out->progs[1].insn_off + out->progs[1].insn_cnt, out->bytecode_cnt);
+	cr_assert_eq(out->slot_cnt, 2);
+	cr_assert_eq(out->slots[0].key, 1);
+	cr_assert_eq(out->slots[0].prog, 1);
+	cr_assert_eq(out->slots[1].key, 3);
+	cr_assert_eq(out->slots[1].prog, 0);
+	bvc_blob_free(out);
+	free(buf);
+}
+
+Test(blob, progs_every_byte_flip_is_refused, .timeout = 120)
+{
+	size_t size, variants = 0;
+	uint8_t *buf = sample_progs(&size);
+	uint8_t *copy = malloc(size);
+	char err[512];
+
+	for (size_t i = 0; i < size; i++) {
+		memcpy(copy, buf, size);
+		copy[i] ^= 0x01;
+		cr_assert_neq(refused(copy, size, pub_a, err, sizeof(err)), 0, "byte %zu accepted", i);
+		refused(copy, size, NULL, err, sizeof(err));
+		variants++;
+	}
+	cr_assert_eq(variants, size);
+	free(copy);
+	free(buf);
+}
+
+/* Forged program tables, re-signed with the trusted key: the reader's own
+ * checks must refuse each with its message. */
+static void pr_type(struct rblob *r) { put32(find(r, 7)->data + 8 + 128 + 64, 3); }
+static void pr_entry(struct rblob *r) { put32(find(r, 7)->data + 8 + 128 + 72, 0x100000); }
+static void pr_name_dup(struct rblob *r)
+{
+	memcpy(find(r, 7)->data + 8 + 128, find(r, 7)->data + 8, 64);
+}
+static void pr_bytecode(struct rblob *r) { put32(find(r, 7)->data + 8 + 128 + 84, 0); }
+static void pr_entry0(struct rblob *r) { put32(find(r, 7)->data + 8 + 72, 4); }
+static void pr_slot_key(struct rblob *r) { put32(find(r, 7)->data + 8 + 256 + 12 + 4, 4); }
+static void pr_slot_prog(struct rblob *r) { put32(find(r, 7)->data + 8 + 256 + 8, 2); }
+static void pr_slot_map(struct rblob *r) { put32(find(r, 7)->data + 8 + 256, 0); }
+static void pr_slot_order(struct rblob *r) { put32(find(r, 7)->data + 8 + 256 + 4, 3); }
+static void pr_count(struct rblob *r) { put32(find(r, 7)->data, 3); }
+static void pr_drop(struct rblob *r) { drop(r, 7); }
+static void pr_reserved(struct rblob *r) { put32(find(r, 7)->data + 8 + 92, 1); }
+
+static const struct rule_case progs_cases[] = {
+	{ "type", pr_type, -EBADMSG, "program 1 (second): program type 3, but the entry's is 6" },
+	{ "entry", pr_entry, -EBADMSG, "program 1 (second): entry 0x100000 or tail entry 0xc outside the code" },
+	{ "duplicate name", pr_name_dup, -EBADMSG, "repeats program 0's" },
+	{ "bytecode", pr_bytecode, -EBADMSG, "program 1 (second): bytecode [0, +1) is not the next part" },
+	{ "entry 0", pr_entry0, -EBADMSG, "is not the meta section's program" },
+	{ "slot key", pr_slot_key, -EBADMSG, "slot 1: key 4 past map 2 (jmp_table)'s 4 entries" },
+	{ "slot prog", pr_slot_prog, -EBADMSG, "slot 0: program 2 out of range (2 programs)" },
+	{ "slot map", pr_slot_map, -EBADMSG, "slot 0: map 0 is not a prog_array" },
+	{ "slot order", pr_slot_order, -EBADMSG, "slot 1: (map 2, key 3) not after slot 0's (map 2, key 3)" },
+	{ "count", pr_count, -EBADMSG, "progs section is 288 bytes, expected 416 for 3 programs and 2 slots" },
+	{ "no progs", pr_drop, -EBADMSG, "map 2 (jmp_table) is a prog_array, but the blob has no progs section" },
+	{ "reserved", pr_reserved, -EBADMSG, "program 0 (" },
+};
+
+Test(blob, progs_forged_tables_are_refused)
+{
+	static uint8_t out[16384];
+	size_t size;
+	uint8_t *buf = sample_progs(&size);
+
+	for (size_t i = 0; i < sizeof(progs_cases) / sizeof(progs_cases[0]); i++) {
+		struct rblob r;
+		char err[512];
+		size_t n;
+
+		split(buf, &r);
+		progs_cases[i].change(&r);
+		n = assemble(&r, out, sizeof(out), key_a);
+		cr_assert_eq(refused(out, n, pub_a, err, sizeof(err)), progs_cases[i].ret, "%s: %s",
+			     progs_cases[i].name, err);
+		cr_assert(strstr(err, progs_cases[i].msg), "%s: '%s' lacks '%s'", progs_cases[i].name,
+			  err, progs_cases[i].msg);
+	}
+	free(buf);
+}
+
+/* Without a prog_array, a progs section is refused. */
+Test(blob, progs_without_prog_array_refused)
+{
+	static struct bvc_blob_prog one[1];
+	struct bvc_blob b;
+	uint8_t *out = NULL;
+	size_t size;
+	char err[512] = "";
+
+	bvc_test_sample_blob(&b, 1);
+	memset(one, 0, sizeof(one));
+	snprintf(one[0].name, sizeof(one[0].name), "%s", b.meta.prog_name);
+	one[0].prog_type = b.meta.prog_type;
+	one[0].stack_depth = b.meta.stack_depth;
+	one[0].insn_cnt = (uint32_t)b.bytecode_cnt;
+	memcpy(one[0].bytecode_sha256, b.meta.bytecode_sha256, 32);
+	b.progs = one;
+	b.prog_cnt = 1;
+	cr_assert_eq(bvc_blob_write(&b, key_a, &out, &size, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "progs section without a prog_array map"), "%s", err);
 }

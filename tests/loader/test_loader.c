@@ -1369,3 +1369,145 @@ Test(image, from_raw_refuses_nothing)
 	cr_assert_str_eq(img->path, "");
 	bvc_image_free(img);
 }
+
+/* ---- prog_array initial slots (tail_calls.bpf.c) ----------------------- */
+
+static const struct bvc_map *map_named(const struct bvc_image *img, const char *name)
+{
+	for (size_t i = 0; i < img->map_cnt; i++)
+		if (!strcmp(img->maps[i].name, name))
+			return &img->maps[i];
+	cr_assert_fail("no map %s", name);
+	return NULL;
+}
+
+Test(loader, prog_array_slots)
+{
+	for (size_t d = 0; d < sizeof(prog_dirs) / sizeof(prog_dirs[0]); d++) {
+		char *path = obj_path(prog_dirs[d], "tail_calls");
+		static const struct {
+			uint32_t key;
+			const char *prog;
+		} want[] = { { 0, "tc_chain_a" }, { 2, "tc_chain_b" }, { 3, "tc_self" } };
+		struct bvc_image *img = NULL;
+		const struct bvc_map *m;
+		char err[ERRSZ];
+
+		if (d && !file_exists(path)) {
+			free(path);
+			continue;
+		}
+		cr_assert_eq(bvc_load_elf(path, &img, err, sizeof(err)), 0, "%s", err);
+		m = map_named(img, "jmp_table");
+		cr_assert_eq(m->type, BVC_MAP_PROG_ARRAY);
+		cr_assert_eq(m->max_entries, 4);
+		cr_assert_eq(m->slot_cnt, 3, "%s: %zu slots", path, m->slot_cnt);
+		for (size_t i = 0; i < 3; i++) {
+			cr_assert_eq(m->slots[i].key, want[i].key);
+			cr_assert_str_eq(img->progs[m->slots[i].prog].name, want[i].prog);
+		}
+		cr_assert_eq(map_named(img, "counts")->slot_cnt, 0);
+		bvc_image_free(img);
+		free(path);
+	}
+}
+
+/* Index of symbol @name in .symtab. */
+static size_t ev_sym_index(struct elf_view *ev, const char *name, GElf_Shdr *symsh)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Sym sym;
+
+	while ((scn = elf_nextscn(ev->elf, scn))) {
+		Elf_Data *d;
+
+		cr_assert(gelf_getshdr(scn, symsh));
+		if (symsh->sh_type != SHT_SYMTAB)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; i < symsh->sh_size / symsh->sh_entsize; i++) {
+			cr_assert(gelf_getsym(d, (int)i, &sym));
+			if (!strcmp(elf_strptr(ev->elf, symsh->sh_link, sym.st_name), name))
+				return i;
+		}
+	}
+	cr_assert_fail("no symbol %s", name);
+	return 0;
+}
+
+/* A copy of tail_calls.bpf.o with its first .rel.maps entry (slot 0,
+ * tc_chain_a) changed by @patch; returns the file's path. */
+static char *patched_slot(void (*patch)(struct elf_view *ev, GElf_Rel *r))
+{
+	char *src = obj_path(BVC_PROGS_DIR, "tail_calls"), *path;
+	struct elf_view ev;
+	GElf_Shdr rsh;
+	GElf_Rel r;
+
+	ev_open(&ev, src);
+	cr_assert(ev_sec(&ev, ".rel.maps", &rsh));
+	memcpy(&r, ev.buf + rsh.sh_offset, sizeof(r));
+	patch(&ev, &r);
+	memcpy(ev.buf + rsh.sh_offset, &r, sizeof(r));
+	path = write_tmp(ev.buf, ev.size);
+	ev_close(&ev);
+	free(src);
+	return path;
+}
+
+static void slot_to_map_symbol(struct elf_view *ev, GElf_Rel *r)
+{
+	GElf_Shdr sh;
+
+	r->r_info = GELF_R_INFO(ev_sym_index(ev, "counts", &sh), GELF_R_TYPE(r->r_info));
+}
+
+static void slot_misaligned(struct elf_view *ev, GElf_Rel *r)
+{
+	(void)ev;
+	r->r_offset += 4;
+}
+
+static void slot_into_array(struct elf_view *ev, GElf_Rel *r)
+{
+	r->r_offset = ev_sym(ev, "counts").st_value;
+}
+
+/* Slot 4 of a 4-entry prog_array: the symbol is made one slot longer so
+ * the relocation still falls inside jmp_table. */
+static void slot_past_max(struct elf_view *ev, GElf_Rel *r)
+{
+	GElf_Shdr sh;
+	size_t i = ev_sym_index(ev, "jmp_table", &sh);
+	Elf64_Sym *sym = (Elf64_Sym *)(ev->buf + sh.sh_offset) + i;
+
+	sym->st_size += 8;
+	r->r_offset = sym->st_value + 24 + 4 * 8;
+}
+
+static void slot_bad_type(struct elf_view *ev, GElf_Rel *r)
+{
+	(void)ev;
+	r->r_info = GELF_R_INFO(GELF_R_SYM(r->r_info), 1);
+}
+
+Test(loader_bad, prog_array_slots)
+{
+	static const struct {
+		void (*patch)(struct elf_view *, GElf_Rel *);
+		const char *msg;
+	} cases[] = {
+		{ slot_to_map_symbol, "prog_array 'jmp_table': slot 0 refers to 'counts', which is not a program" },
+		{ slot_misaligned, "prog_array 'jmp_table': relocation against 'tc_chain_a' at offset 28 is not on a 'values' slot" },
+		{ slot_into_array, "relocation into map 'counts' (array), which takes no initial values" },
+		{ slot_past_max, "prog_array 'jmp_table': slot 4 ('tc_chain_a') is past max_entries 4" },
+		{ slot_bad_type, "prog_array 'jmp_table': relocation type 1 against 'tc_chain_a', expected R_BPF_64_ABS64" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = patched_slot(cases[i].patch);
+
+		elf_refused(path, cases[i].msg, ENOEXEC);
+		rm_tmp(path);
+	}
+}
