@@ -24,7 +24,11 @@
  * item of it is queued or leased and no Donate for it is out; its first
  * Reject is its verdict. Either way Cancel(job) tells the workers holding
  * it to drop it. The sum of a job's processed instructions over workers
- * (heartbeats carry one count per job) is held to its insn limit.
+ * (heartbeats carry one count per job) is held to its insn limit. Each
+ * Finished also carries the per-instruction facts of the worker's paths;
+ * merged, they are the accepted job's facts (for the JIT), and one
+ * instruction seen with the context by one worker and with another
+ * pointer by another is refused as one process would.
  *
  * Reliability: a worker that exits (waitpid) or misses three heartbeats is
  * dead. Its leased items, in every job, go back to the queue (attempt + 1;
@@ -130,6 +134,11 @@ struct cjob {
 	char why[256];
 	struct bvc_cluster_job_stats js;
 	double t_start;           /* ms */
+	/* Per-instruction facts merged over every worker's paths (Finished
+	 * carries them): the JIT's facts, and the kernel's "same insn cannot
+	 * be used with different pointers" across workers. */
+	struct bvc_insn_fact *facts;
+	uint32_t insn_cnt;        /* entries in @facts, 0: none yet */
 };
 
 struct bvc_cluster {
@@ -593,6 +602,44 @@ static void on_done(struct bvc_cluster *cl, struct cjob *cj, int i,
 	send_msg(cl, it->donor, &m);
 }
 
+/* Worker @i's facts into the job's: a conflict across workers decides the
+ * job as in one process. 0, or -EPROTO for facts of another program. */
+static int merge_facts(struct cjob *cj, const struct bvc_wire_finished *f)
+{
+	if (!f->insn_cnt)
+		return 0;
+	if (!cj->facts) {
+		cj->facts = malloc(f->insn_cnt * sizeof(*cj->facts));
+		if (!cj->facts) {
+			job_fail(cj, -ENOMEM, "out of memory for the facts of %u insns", f->insn_cnt);
+			return 0;
+		}
+		cj->insn_cnt = f->insn_cnt;
+		for (uint32_t i = 0; i < f->insn_cnt; i++)
+			cj->facts[i] = (struct bvc_insn_fact){ .mem_base = -1, .ctx_field = -1,
+							       .map_idx = -1 };
+	}
+	if (f->insn_cnt != cj->insn_cnt)
+		return -EPROTO;
+	for (uint32_t i = 0; i < f->insn_cnt; i++)
+		cj->facts[i].seen |= (f->seen[i / 8] >> (i % 8)) & 1;
+	for (size_t k = 0; k < f->nfacts; k++) {
+		const struct bvc_wire_fact *x = &f->facts[k];
+		struct bvc_insn_fact in = { .seen = 1, .mem_base = x->mem_base,
+					    .ctx_field = x->ctx_field, .ctx_field_off = x->ctx_off,
+					    .ctx_field_size = x->ctx_size, .map_idx = x->map_idx };
+
+		in.seen = cj->facts[x->insn].seen;
+		if (bvc_fact_merge(&cj->facts[x->insn], &in) && !cj->decided) {
+			cj->decided = 1;
+			cj->insn = x->insn;
+			snprintf(cj->msg, sizeof(cj->msg),
+				 "same insn cannot be used with different pointers");
+		}
+	}
+	return 0;
+}
+
 static void on_finished(struct cjob *cj, struct wjob *wj, const struct bvc_wire_finished *f)
 {
 	wj->busy = 0;
@@ -642,6 +689,10 @@ static void on_job_msg(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
 			wj->processed = m->u.heartbeat.processed_insns;
 		break;
 	case BVC_WIRE_FINISHED:
+		if (merge_facts(cj, &m->u.finished)) {
+			mark_dead(cl, i, "facts of another program");
+			break;
+		}
 		on_finished(cj, wj, &m->u.finished);
 		break;
 	case BVC_WIRE_WORK:
@@ -997,7 +1048,13 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 		snprintf(out->verdict.msg, sizeof(out->verdict.msg), "%s", cj->msg);
 	} else {
 		out->verdict.kind = BVC_ACCEPT;
+		if (!cj->fail && cj->facts) {
+			out->verdict.facts = cj->facts; /* the caller's now */
+			out->verdict.fact_cnt = cj->insn_cnt;
+			cj->facts = NULL;
+		}
 	}
+	free(cj->facts);
 	out->stats = cj->js;
 	out->secs = (now_ms() - cj->t_start) / 1e3;
 	cl->last = cj->js;

@@ -102,6 +102,10 @@ void bvc_wire_msg_release(struct bvc_wire_msg *msg)
 	case BVC_WIRE_CHECKPOINT:
 		bvc_work_view_release(&msg->u.work.view);
 		break;
+	case BVC_WIRE_FINISHED:
+		free(msg->u.finished.seen);
+		free(msg->u.finished.facts);
+		break;
 	default:
 		break;
 	}
@@ -118,6 +122,51 @@ void bvc_wire_hello_init(struct bvc_wire_msg *msg, uint32_t cores)
 }
 
 /* --- field rules, shared by encode and decode ---------------------------- */
+
+/* A Finished's facts: within the program, ascending, every value one the
+ * verifier can produce. Shared by encode and decode. */
+static int check_facts(const struct bvc_wire_finished *f, char *err, size_t errsz)
+{
+	if (f->insn_cnt > BVC_WIRE_MAX_INSNS) {
+		set_err(err, errsz, "finished: %u instructions, limit %u", f->insn_cnt,
+			BVC_WIRE_MAX_INSNS);
+		return -1;
+	}
+	if (!f->insn_cnt && (f->seen || f->nfacts)) {
+		set_err(err, errsz, "finished: facts without an instruction count");
+		return -1;
+	}
+	if (f->insn_cnt && !f->seen) {
+		set_err(err, errsz, "finished: an instruction count without the reached set");
+		return -1;
+	}
+	for (size_t i = 0; i < f->nfacts; i++) {
+		const struct bvc_wire_fact *x = &f->facts[i];
+
+		if (x->insn >= f->insn_cnt || (i && x->insn <= f->facts[i - 1].insn)) {
+			set_err(err, errsz, "finished: fact %zu: insn %u out of order or past %u", i,
+				x->insn, f->insn_cnt);
+			return -1;
+		}
+		if (x->mem_base != -1 && x->mem_base != BVC_FACT_CTX &&
+		    x->mem_base != BVC_FACT_STACK && x->mem_base != BVC_FACT_OTHER) {
+			set_err(err, errsz, "finished: fact %zu: base %d", i, x->mem_base);
+			return -1;
+		}
+		if (x->ctx_field < -1 || x->ctx_field > 4095 ||
+		    (x->ctx_size != 0 && x->ctx_size != 1 && x->ctx_size != 2 && x->ctx_size != 4 &&
+		     x->ctx_size != 8)) {
+			set_err(err, errsz, "finished: fact %zu: ctx field %d size %u", i, x->ctx_field,
+				x->ctx_size);
+			return -1;
+		}
+		if (x->map_idx < -2 || x->map_idx > 65535) {
+			set_err(err, errsz, "finished: fact %zu: map %d", i, x->map_idx);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /*
  * A text field of message @msg named @field: 1..@max bytes, every byte
@@ -531,6 +580,116 @@ static int encode_work(const struct bvc_wire_work *wk, unsigned field, void **bu
 	return 0;
 }
 
+/* A Finished's facts as protobuf-c's parallel arrays, for packing. */
+struct fact_arrays {
+	uint32_t *insn, *ctx_off, *ctx_size;
+	int32_t *mem_base, *ctx_field, *map_idx;
+};
+
+static void fact_arrays_free(struct fact_arrays *a)
+{
+	free(a->insn);
+	free(a->ctx_off);
+	free(a->ctx_size);
+	free(a->mem_base);
+	free(a->ctx_field);
+	free(a->map_idx);
+}
+
+static int encode_facts(Bpfvc__Wire__Finished *pb, const struct bvc_wire_finished *f,
+			struct fact_arrays *a)
+{
+	size_t n = f->nfacts ? f->nfacts : 1;
+
+	pb->insn_cnt = f->insn_cnt;
+	if (f->insn_cnt) {
+		pb->seen.data = f->seen;
+		pb->seen.len = (f->insn_cnt + 7) / 8;
+	}
+	if (!f->nfacts)
+		return 0;
+	a->insn = malloc(n * sizeof(uint32_t));
+	a->ctx_off = malloc(n * sizeof(uint32_t));
+	a->ctx_size = malloc(n * sizeof(uint32_t));
+	a->mem_base = malloc(n * sizeof(int32_t));
+	a->ctx_field = malloc(n * sizeof(int32_t));
+	a->map_idx = malloc(n * sizeof(int32_t));
+	if (!a->insn || !a->ctx_off || !a->ctx_size || !a->mem_base || !a->ctx_field ||
+	    !a->map_idx) {
+		fact_arrays_free(a);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < f->nfacts; i++) {
+		a->insn[i] = f->facts[i].insn;
+		a->mem_base[i] = f->facts[i].mem_base;
+		a->ctx_field[i] = f->facts[i].ctx_field;
+		a->ctx_off[i] = f->facts[i].ctx_off;
+		a->ctx_size[i] = f->facts[i].ctx_size;
+		a->map_idx[i] = f->facts[i].map_idx;
+	}
+	pb->n_fact_insn = pb->n_fact_mem_base = pb->n_fact_ctx_field = f->nfacts;
+	pb->n_fact_ctx_off = pb->n_fact_ctx_size = pb->n_fact_map_idx = f->nfacts;
+	pb->fact_insn = a->insn;
+	pb->fact_mem_base = a->mem_base;
+	pb->fact_ctx_field = a->ctx_field;
+	pb->fact_ctx_off = a->ctx_off;
+	pb->fact_ctx_size = a->ctx_size;
+	pb->fact_map_idx = a->map_idx;
+	return 0;
+}
+
+/* The facts of a decoded Finished, into @f (which then owns them). */
+static int decode_facts(const Bpfvc__Wire__Finished *pb, struct bvc_wire_finished *f, char *err,
+			size_t errsz)
+{
+	size_t n = pb->n_fact_insn;
+
+	if (pb->n_fact_mem_base != n || pb->n_fact_ctx_field != n || pb->n_fact_ctx_off != n ||
+	    pb->n_fact_ctx_size != n || pb->n_fact_map_idx != n) {
+		set_err(err, errsz, "finished: fact fields of different lengths");
+		return -EBADMSG;
+	}
+	if (pb->seen.len != (pb->insn_cnt ? (pb->insn_cnt + 7u) / 8 : 0)) {
+		set_err(err, errsz, "finished: %zu bytes of reached set for %u instructions",
+			pb->seen.len, pb->insn_cnt);
+		return -EBADMSG;
+	}
+	f->insn_cnt = pb->insn_cnt;
+	if (pb->seen.len) {
+		f->seen = malloc(pb->seen.len);
+		if (!f->seen)
+			goto nomem;
+		memcpy(f->seen, pb->seen.data, pb->seen.len);
+	}
+	if (n) {
+		f->facts = calloc(n, sizeof(*f->facts));
+		if (!f->facts)
+			goto nomem;
+	}
+	f->nfacts = n;
+	for (size_t i = 0; i < n; i++) {
+		/* Out-of-range values are caught by check_facts() below; the
+		 * narrowing here cannot make a bad value look good. */
+		int32_t mb = pb->fact_mem_base[i], cf = pb->fact_ctx_field[i];
+		uint32_t off = pb->fact_ctx_off[i], sz = pb->fact_ctx_size[i];
+
+		f->facts[i].insn = pb->fact_insn[i];
+		f->facts[i].mem_base = (int8_t)(mb < -128 || mb > 127 ? 0 : mb);
+		f->facts[i].ctx_field = (int16_t)(cf < -1 || cf > 4095 ? -2 : cf);
+		f->facts[i].ctx_off = (uint16_t)(off > 65535 ? 0 : off);
+		f->facts[i].ctx_size = (uint8_t)(sz > 8 ? 3 : sz);
+		f->facts[i].map_idx = pb->fact_map_idx[i];
+		if (off > 65535) {
+			set_err(err, errsz, "finished: fact %zu: ctx offset %u", i, off);
+			return -EBADMSG;
+		}
+	}
+	return check_facts(f, err, errsz) ? -EBADMSG : 0;
+nomem:
+	set_err(err, errsz, "finished: out of memory for %zu facts", n);
+	return -ENOMEM;
+}
+
 int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		    char *err, size_t errsz)
 {
@@ -546,6 +705,7 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 	uint32_t demand_regs[BVC_VIEW_MAX_FRAMES];
 	uint64_t demand_slots[BVC_VIEW_MAX_FRAMES];
 	uint32_t stack_depths[BVC_WIRE_MAX_FUNCS];
+	struct fact_arrays facts = { 0 };
 	size_t n, l;
 	void *out;
 	int ret;
@@ -669,6 +829,13 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		       msg->u.finished.nfuncs * sizeof(*stack_depths));
 		finished.n_stack_depths = msg->u.finished.nfuncs;
 		finished.stack_depths = stack_depths;
+		if (check_facts(&msg->u.finished, err, errsz))
+			return -EINVAL;
+		ret = encode_facts(&finished, &msg->u.finished, &facts);
+		if (ret) {
+			set_err(err, errsz, "finished: out of memory");
+			return ret;
+		}
 		env.body_case = BPFVC__WIRE__ENVELOPE__BODY_FINISHED;
 		env.finished = &finished;
 		break;
@@ -679,19 +846,22 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 
 	n = bpfvc__wire__envelope__get_packed_size(&env);
 	if (n > BVC_WIRE_FRAME_MAX) {
-		/* A Job is bounded by BVC_WIRE_OBJECT_MAX, the rest by far less:
-		 * cannot happen. */
+		/* A Job is bounded by BVC_WIRE_OBJECT_MAX, a Finished's facts
+		 * by the program; the rest by far less. */
 		set_err(err, errsz, "%s: encodes to %zu bytes, limit %u",
 			bvc_wire_kind_name(msg->kind), n, BVC_WIRE_FRAME_MAX);
+		fact_arrays_free(&facts);
 		return -EMSGSIZE;
 	}
 	out = malloc(n ? n : 1);
 	if (!out) {
 		set_err(err, errsz, "out of memory encoding %s", bvc_wire_kind_name(msg->kind));
+		fact_arrays_free(&facts);
 		return -ENOMEM;
 	}
 	*len = bpfvc__wire__envelope__pack(&env, out);
 	*buf = out;
+	fact_arrays_free(&facts);
 	return 0;
 }
 
@@ -830,9 +1000,17 @@ static const struct field_rule field_rules[] = {
 	{ &bpfvc__wire__frame__descriptor, 2, 0, BVC_VIEW_MAX_SLOTS, -EBADMSG },
 	{ &bpfvc__wire__slot__descriptor, 1, 8, 8, -EBADMSG },
 	{ &bpfvc__wire__register__descriptor, 4, 0, UINT8_MAX, -EBADMSG },
+	{ &bpfvc__wire__finished__descriptor, 7, 0, BVC_WIRE_MAX_INSNS, -EBADMSG },
+	{ &bpfvc__wire__finished__descriptor, 8, 0, BVC_WIRE_MAX_INSNS / 8, -EBADMSG },
+	{ &bpfvc__wire__finished__descriptor, 9, 0, BVC_WIRE_MAX_INSNS, -EBADMSG },
+	{ &bpfvc__wire__finished__descriptor, 10, 0, BVC_WIRE_MAX_INSNS, -EBADMSG },
+	{ &bpfvc__wire__finished__descriptor, 11, 0, BVC_WIRE_MAX_INSNS, -EBADMSG },
+	{ &bpfvc__wire__finished__descriptor, 12, 0, BVC_WIRE_MAX_INSNS, -EBADMSG },
+	{ &bpfvc__wire__finished__descriptor, 13, 0, BVC_WIRE_MAX_INSNS, -EBADMSG },
+	{ &bpfvc__wire__finished__descriptor, 14, 0, BVC_WIRE_MAX_INSNS, -EBADMSG },
 };
 
-#define WALK_MAX_RULES 4  /* rules of one message; the table stays below */
+#define WALK_MAX_RULES 8  /* rules of one message; the table stays below */
 #define WALK_MAX_ONEOFS 4 /* oneofs of one message; the schema has one */
 
 /* What a limit counts, for the error message. */
@@ -1711,7 +1889,7 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 			msg->u.finished.stack_depths[f] = env->finished->stack_depths[f];
 		}
 		msg->u.finished.nfuncs = (uint32_t)env->finished->n_stack_depths;
-		return 0;
+		return decode_facts(env->finished, &msg->u.finished, err, errsz);
 	case BPFVC__WIRE__ENVELOPE__BODY__NOT_SET:
 		set_err(err, errsz, "envelope carries no message");
 		return -EPROTO;

@@ -1072,15 +1072,12 @@ static int check_abnormal_return(struct bvc_env *env)
 	return 0;
 }
 
-/* The per-instruction facts of an accepted program, for the JIT. */
-static int export_facts(const struct bvc_env *env, struct bvc_verdict *out)
+/* The per-instruction facts of the paths explored so far. */
+static void fill_facts(const struct bvc_env *env, struct bvc_insn_fact *facts)
 {
-	out->facts = calloc(env->cnt, sizeof(*out->facts));
-	if (!out->facts)
-		return -ENOMEM;
 	for (uint32_t i = 0; i < env->cnt; i++) {
 		const struct bvc_insn_aux *a = &env->aux[i];
-		struct bvc_insn_fact *f = &out->facts[i];
+		struct bvc_insn_fact *f = &facts[i];
 
 		f->seen = a->seen;
 		f->mem_base = a->ptr_type < 0 ? -1
@@ -1091,6 +1088,36 @@ static int export_facts(const struct bvc_env *env, struct bvc_verdict *out)
 		f->ctx_field_size = a->ctx_field_size;
 		f->map_idx = a->map_idx;
 	}
+}
+
+/* As the in-process run merges them in its aux (the first pointer type
+ * seen stays; ctx against any other is refused by check_mem_access_reg). */
+int bvc_fact_merge(struct bvc_insn_fact *into, const struct bvc_insn_fact *f)
+{
+	into->seen |= f->seen;
+	if (f->mem_base >= 0) {
+		if (into->mem_base < 0)
+			into->mem_base = f->mem_base;
+		else if ((into->mem_base == BVC_FACT_CTX) != (f->mem_base == BVC_FACT_CTX))
+			return -1;
+	}
+	if (f->ctx_field >= 0 && into->ctx_field < 0) {
+		into->ctx_field = f->ctx_field;
+		into->ctx_field_off = f->ctx_field_off;
+		into->ctx_field_size = f->ctx_field_size;
+	}
+	if (f->map_idx != -1)
+		into->map_idx = into->map_idx == -1 || into->map_idx == f->map_idx ? f->map_idx : -2;
+	return 0;
+}
+
+/* The per-instruction facts of an accepted program, for the JIT. */
+static int export_facts(const struct bvc_env *env, struct bvc_verdict *out)
+{
+	out->facts = calloc(env->cnt, sizeof(*out->facts));
+	if (!out->facts)
+		return -ENOMEM;
+	fill_facts(env, out->facts);
 	out->fact_cnt = env->cnt;
 	/* Each function's own frame, so a JIT need not reserve the whole
 	 * chain's stack in every frame. */
@@ -1808,6 +1835,14 @@ int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
 	env->remote_added++;
 	free(w);
 	*work = NULL;
+	return 0;
+}
+
+int bvc_engine_facts(const struct bvc_engine *eng, struct bvc_insn_fact *out, size_t cnt)
+{
+	if (cnt != eng->env.cnt)
+		return -EINVAL;
+	fill_facts(&eng->env, out);
 	return 0;
 }
 

@@ -69,6 +69,9 @@ struct job {
 	unsigned int nslots;
 	int idle_reported;         /* Finished sent for this idle period */
 	int rejected;              /* Reject sent: nothing more to do */
+	struct bvc_insn_fact *sent; /* per insn: the facts our last Finished
+				     * carried (Finished sends what changed) */
+	struct bvc_insn_fact *scratch; /* this Finished's, same size */
 };
 
 struct serve {
@@ -153,7 +156,73 @@ static void job_drop(struct job *j)
 	for (unsigned int i = 0; i < j->nslots; i++)
 		bvc_engine_free(j->slots[i].eng);
 	bvc_image_free(j->img);
+	free(j->sent);
+	free(j->scratch);
 	memset(j, 0, sizeof(*j));
+}
+
+static const struct bvc_insn_fact no_fact = { .mem_base = -1, .ctx_field = -1, .map_idx = -1 };
+
+/*
+ * The facts of every engine of @j merged into @m (a Finished): the reached
+ * set whole, the access facts that changed since the last Finished. 1 when
+ * two engines here saw one instruction with the context and another
+ * pointer (@*conflict: that insn), negative on failure.
+ */
+static int finished_facts(struct job *j, struct bvc_wire_finished *m, uint32_t *conflict)
+{
+	size_t cnt = j->prog->insn_cnt, nf = 0;
+
+	if (!cnt || cnt > BVC_WIRE_MAX_INSNS)
+		return 0; /* no facts: the coordinator then has none to merge */
+	if (!j->sent) {
+		j->sent = malloc(cnt * sizeof(*j->sent));
+		j->scratch = malloc(cnt * sizeof(*j->scratch));
+		if (!j->sent || !j->scratch)
+			return -ENOMEM;
+		for (size_t i = 0; i < cnt; i++)
+			j->sent[i] = no_fact;
+	}
+	for (size_t i = 0; i < cnt; i++)
+		j->scratch[i] = no_fact;
+	for (unsigned int e = 0; e < j->nslots; e++) {
+		struct bvc_insn_fact *f = malloc(cnt * sizeof(*f));
+
+		if (!f || bvc_engine_facts(j->slots[e].eng, f, cnt)) {
+			free(f);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < cnt; i++)
+			if (bvc_fact_merge(&j->scratch[i], &f[i])) {
+				*conflict = (uint32_t)i;
+				free(f);
+				return 1;
+			}
+		free(f);
+	}
+	m->insn_cnt = (uint32_t)cnt;
+	m->seen = calloc((cnt + 7) / 8, 1);
+	m->facts = malloc(cnt * sizeof(*m->facts));
+	if (!m->seen || !m->facts)
+		return -ENOMEM;
+	for (size_t i = 0; i < cnt; i++) {
+		const struct bvc_insn_fact *f = &j->scratch[i], *o = &j->sent[i];
+
+		if (f->seen)
+			m->seen[i / 8] |= (uint8_t)(1u << (i % 8));
+		if (f->mem_base == o->mem_base && f->ctx_field == o->ctx_field &&
+		    f->ctx_field_off == o->ctx_field_off && f->ctx_field_size == o->ctx_field_size &&
+		    f->map_idx == o->map_idx)
+			continue;
+		m->facts[nf++] = (struct bvc_wire_fact){ .insn = (uint32_t)i,
+							 .mem_base = f->mem_base,
+							 .ctx_field = f->ctx_field,
+							 .ctx_off = f->ctx_field_off,
+							 .ctx_size = f->ctx_field_size,
+							 .map_idx = f->map_idx };
+	}
+	m->nfacts = nf;
+	return 0;
 }
 
 /* One heartbeat per job held, with its progress; with none, one saying
@@ -587,6 +656,7 @@ static int step_job(struct serve *s, struct job *j)
 			return ran;
 	if (!j->idle_reported) {
 		struct bvc_wire_msg m = { .kind = BVC_WIRE_FINISHED };
+		uint32_t conflict = 0;
 
 		m.u.finished.job_id = j->id;
 		m.u.finished.processed_insns = job_processed(j);
@@ -606,8 +676,23 @@ static int step_job(struct serve *s, struct job *j)
 			if (j->slots[i].peak_states > m.u.finished.peak_states)
 				m.u.finished.peak_states = j->slots[i].peak_states;
 		}
+		ret = finished_facts(j, &m.u.finished, &conflict);
+		if (ret == 1) {
+			bvc_wire_msg_release(&m);
+			return send_reject(s, j, conflict,
+					   "same insn cannot be used with different pointers");
+		}
+		if (ret < 0) {
+			bvc_wire_msg_release(&m);
+			set_err(s->err, s->errsz, "job %llu: cannot gather facts: %s",
+				(unsigned long long)j->id, strerror(-ret));
+			return ret;
+		}
 		j->idle_reported = 1;
 		ret = send_msg(s, &m);
+		if (!ret && m.u.finished.insn_cnt)
+			memcpy(j->sent, j->scratch, m.u.finished.insn_cnt * sizeof(*j->sent));
+		bvc_wire_msg_release(&m);
 		if (ret)
 			return ret;
 	}

@@ -16,8 +16,8 @@
  * (docs/deploy.md). A batch keeps several programs in flight at once:
  * idle workers start the next program, and donations balance the rest.
  * Finished checkpoints are shared (the global pruning cache) and each
- * function's deepest stack use is merged over workers. Not yet: the
- * merge of per-insn facts (the JIT's facts come from an in-process run).
+ * function's deepest stack use and the per-instruction facts are merged
+ * over workers.
  *
  * Every receive has a timeout: no call here can block forever.
  */
@@ -176,8 +176,8 @@ void bvc_cluster_free(struct bvc_cluster *cl);
 
 /* Verify program @prog_name of the ELF object @object (@len bytes) on the
  * cluster; raw bytecode is passed with @prog_name "raw:TYPE". 0 with
- * @out filled (kind, insn, msg, processed = the sum over workers, states;
- * no log, no facts), or a negative errno for an infrastructure failure
+ * @out filled (kind, insn, msg, processed = the sum over workers, states,
+ * an accepted program's merged facts; no log), or a negative errno for an infrastructure failure
  * (a work item lost 3 times, every worker dead) with @err set. */
 int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 		       const char *prog_name, const struct bvc_verify_opts *vopts,
@@ -196,7 +196,10 @@ struct bvc_cluster_job {
 				 * failure of this job (a work item lost 3
 				 * times, ...), said in @errmsg */
 	char errmsg[256];
-	struct bvc_verdict verdict; /* kind, insn, msg, processed, states; no log, no facts */
+	struct bvc_verdict verdict; /* kind, insn, msg, processed, states; an
+				     * accepted one has the facts merged over
+				     * workers (bvc_verdict_release() frees
+				     * them); no log, no stack depths */
 	struct bvc_cluster_job_stats stats;
 	double secs;            /* from its start to its verdict */
 };

@@ -60,6 +60,11 @@ size_t bvc_engine_pending(const struct bvc_engine *eng);
  * it has one). */
 uint64_t bvc_engine_processed(const struct bvc_engine *eng);
 
+/* The per-instruction facts of the paths this engine explored so far, into
+ * @out (@cnt: the program's instruction count, else -EINVAL). Split runs
+ * merge them with bvc_fact_merge(). */
+int bvc_engine_facts(const struct bvc_engine *eng, struct bvc_insn_fact *out, size_t cnt);
+
 /* Take out the oldest pending branch as a work item (-ENOENT: none). */
 int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out);
 

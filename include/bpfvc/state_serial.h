@@ -30,6 +30,7 @@
 /* Bump on any change to proto/bpfvc.proto an older peer would misread. */
 #define BVC_WIRE_PROTOCOL_VERSION 4
 #define BVC_WIRE_MAX_FUNCS 257   /* functions of a program (the main one and 256) */
+#define BVC_WIRE_MAX_INSNS (1u << 21) /* instructions of a program (an object fits 16 MiB) */
 
 #define BVC_WIRE_BUILD_ID_MAX 64   /* bytes of a build id, without the NUL */
 #define BVC_WIRE_MESSAGE_MAX 255   /* bytes of a Reject message, fits bvc_verdict.msg */
@@ -109,6 +110,16 @@ struct bvc_wire_done {
 	struct bvc_precision_demand demand; /* nframes 0..8; regs only r0-r9 */
 };
 
+/* One instruction's access facts (struct bvc_insn_fact without seen). */
+struct bvc_wire_fact {
+	uint32_t insn;
+	int8_t mem_base;          /* BVC_FACT_CTX/STACK/OTHER, -1 */
+	int16_t ctx_field;        /* -1..4095 */
+	uint16_t ctx_off;
+	uint8_t ctx_size;         /* 0, 1, 2, 4 or 8 */
+	int32_t map_idx;          /* -2..65535 */
+};
+
 /* Worker -> coordinator: nothing left to explore here. */
 struct bvc_wire_finished {
 	uint64_t job_id;          /* never 0 */
@@ -118,6 +129,12 @@ struct bvc_wire_finished {
 	uint32_t stack_depths[BVC_WIRE_MAX_FUNCS]; /* per function: deepest stack use
 						    * seen here, bytes (<= 512) */
 	uint32_t nfuncs;          /* entries in @stack_depths (0..BVC_WIRE_MAX_FUNCS) */
+	/* Per-instruction facts (owned; see bvc_wire_msg_release()): */
+	uint32_t insn_cnt;        /* the program's instructions, 0: no facts */
+	uint8_t *seen;            /* (insn_cnt + 7) / 8 bytes: bit i, insn i reached */
+	struct bvc_wire_fact *facts; /* changed since the last Finished, by
+				      * ascending insn (< insn_cnt) */
+	size_t nfacts;
 };
 
 /* One decoded envelope. The envelope's protocol version is not stored: a

@@ -45,6 +45,12 @@ struct bvc_insn_fact {
 				* image, -1 none, -2 different maps on different paths */
 };
 
+/* Merge @f (facts of other paths through the same instruction) into @into.
+ * Returns 0, or -1 when one saw the context and the other another pointer:
+ * the kernel refuses that ("same insn cannot be used with different
+ * pointers"), whichever paths came first. */
+int bvc_fact_merge(struct bvc_insn_fact *into, const struct bvc_insn_fact *f);
+
 /* One function's own stack (its frame, not the call chain's). */
 struct bvc_func_stack {
 	uint32_t insn;         /* its first instruction */

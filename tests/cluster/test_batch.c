@@ -9,7 +9,10 @@
  *
  * The programs are raw bytecode built here: the k-branch path explosion
  * of test_verify.c (2^k paths, nothing prunes), with or without a NULL
- * dereference on the path where every bit is set.
+ * dereference on the path where every bit is set. Facts: one instruction
+ * reached with the context by one worker and with a stack pointer by
+ * another is refused as in one process; an accepted program's merged
+ * facts equal the in-process run's.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -20,6 +23,7 @@
 
 #include "bpfvc/coordinator.h"
 #include "bpfvc/image.h"
+#include "bpfvc/loader.h"
 #include "bpfvc/verifier.h"
 
 TestSuite(cluster_batch, .timeout = 240);
@@ -123,7 +127,7 @@ static void job(struct bvc_cluster_job *j, const struct prog *p, uint64_t limit)
 
 /* Every program ended once, with the verdict it gets in-process (the
  * processed count aside: workers sum their own). */
-static void expect_in_process(const struct prog *progs, const struct bvc_cluster_job *jobs,
+static void expect_in_process(const struct prog *progs, struct bvc_cluster_job *jobs,
 			      size_t n, const struct seen *s)
 {
 	cr_assert_eq(s->n, n);
@@ -143,6 +147,7 @@ static void expect_in_process(const struct prog *progs, const struct bvc_cluster
 			      (unsigned long long)jobs[i].verdict.processed,
 			      (unsigned long long)v.processed);
 		bvc_verdict_release(&v);
+		bvc_verdict_release(&jobs[i].verdict);
 	}
 }
 
@@ -230,4 +235,126 @@ Test(cluster_batch, a_worker_killed_mid_batch_changes_no_verdict)
 		redone += jobs[i].stats.requeued + jobs[i].stats.entry_restarts;
 	cr_expect_geq(redone, 1, "nothing of worker 0's was redone");
 	bvc_cluster_free(s.cl);
+}
+
+/* One instruction reached with the context on one path and a stack pointer
+ * on another, after 2^12 paths: split across workers, a worker may see one
+ * kind only (before the facts were merged, one run in three was accepted).
+ * Whatever the split, the verdict must be the one process's (and the
+ * kernel's). tests/engine/test_split.c has the split that always diverges. */
+static void mixed_pointers(struct prog *p)
+{
+	p->n = 0;
+	put(p, 0xbf, 6, 1, 0, 0);          /* r6 = ctx */
+	put(p, 0x61, 7, 1, 0, 0);          /* r7 = skb->len */
+	put(p, 0x7a, 10, 0, -8, 0);        /* *(u64 *)(r10 - 8) = 0 */
+	put(p, 0xbf, 2, 7, 0, 0);
+	put(p, 0x57, 2, 0, 0, 1 << 20);
+	put(p, 0x55, 2, 0, 3, 0);          /* if r2 != 0 goto +3 */
+	put(p, 0xbf, 9, 10, 0, 0);         /* r9 = fp */
+	put(p, 0x07, 9, 0, 0, -8);         /* r9 -= 8 */
+	put(p, 0x05, 0, 0, 1, 0);
+	put(p, 0xbf, 9, 6, 0, 0);          /* r9 = ctx */
+	for (int i = 0; i < 12; i++) {
+		put(p, 0xbf, 2, 7, 0, 0);
+		put(p, 0x57, 2, 0, 0, 1 << i);
+		put(p, 0x55, 2, 0, 2, 0);
+		put(p, 0x7b, 10, 6, (int16_t)(-8 * (i + 2)), 0);
+		put(p, 0x05, 0, 0, 1, 0);
+		put(p, 0x7a, 10, 0, (int16_t)(-8 * (i + 2)), i);
+	}
+	for (int i = 0; i < 12; i++)
+		put(p, 0x79, 3, 10, (int16_t)(-8 * (i + 2)), 0);
+	put(p, 0x61, 0, 9, 0, 0);          /* r0 = *(u32 *)(r9 + 0): ctx or stack */
+	put(p, 0xb7, 0, 0, 0, 0);
+	put(p, 0x95, 0, 0, 0, 0);
+}
+
+Test(cluster_batch, one_insn_with_ctx_and_stack_pointers_is_refused_across_workers)
+{
+	struct prog prog;
+	struct bvc_verdict ref;
+	uint64_t split = 0;
+
+	mixed_pointers(&prog);
+	in_process(&prog, 0, &ref);
+	cr_assert_eq(ref.kind, BVC_REJECT);
+	cr_assert_str_eq(ref.msg, "same insn cannot be used with different pointers");
+	for (int run = 0; run < 6; run++) {
+		struct bvc_cluster_job j;
+		struct seen s = { 0 };
+		char err[512];
+
+		job(&j, &prog, 0);
+		s.cl = cluster(2, &s);
+		cr_assert_eq(bvc_cluster_verify_batch(s.cl, &j, 1, on_done, &s, err, sizeof(err)),
+			     0, "%s", err);
+		cr_expect_eq(j.verdict.kind, BVC_REJECT, "run %d accepted", run);
+		cr_expect_eq(j.verdict.insn, ref.insn, "run %d", run);
+		cr_expect_str_eq(j.verdict.msg, ref.msg, "run %d", run);
+		split += j.stats.donations > 0;
+		bvc_verdict_release(&j.verdict);
+		bvc_cluster_free(s.cl);
+	}
+	cr_log_info("split in %llu of 6 runs", (unsigned long long)split);
+	cr_expect_gt(split, 0, "never split: the test proves nothing");
+	bvc_verdict_release(&ref);
+}
+
+/* An accepted program's facts from the cluster (merged over workers) are
+ * the in-process run's, instruction for instruction: the JIT may use
+ * either. An object with ctx accesses and maps, and a split explosion. */
+Test(cluster_batch, accepted_programs_carry_the_in_process_facts)
+{
+	struct bvc_load_opts lo = { .sz = sizeof(lo) };
+	struct bvc_verify_opts vo = { .sz = sizeof(vo) };
+	struct bvc_cluster_job jobs[2];
+	struct seen s = { 0 };
+	struct bvc_verdict ref[2];
+	struct bvc_image *img, *raw;
+	struct prog expl;
+	char err[512];
+	void *obj;
+	size_t len;
+	FILE *f;
+
+	f = fopen(BVC_PROGS_DIR "/xdp_parser.bpf.o", "rb");
+	cr_assert_not_null(f);
+	obj = malloc(1 << 20);
+	len = fread(obj, 1, 1 << 20, f);
+	fclose(f);
+	cr_assert_eq(bvc_load_elf_mem_opts(obj, len, "xdp_parser", &lo, &img, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(bvc_verify(img, bvc_image_find_prog(img, "xdp_parse"), &vo, &ref[0]), 0);
+	explosion(&expl, 13, 0);
+	cr_assert_eq(bvc_image_from_raw(expl.insns, expl.n, BVC_PROG_SOCKET_FILTER, "t", &raw), 0);
+	cr_assert_eq(bvc_verify(raw, &raw->progs[0], &vo, &ref[1]), 0);
+	memset(jobs, 0, sizeof(jobs));
+	jobs[0] = (struct bvc_cluster_job){ .object = obj, .len = len, .prog_name = "xdp_parse" };
+	job(&jobs[1], &expl, 0);
+	s.cl = cluster(2, &s);
+	cr_assert_eq(bvc_cluster_verify_batch(s.cl, jobs, 2, on_done, &s, err, sizeof(err)), 0,
+		     "%s", err);
+	for (int k = 0; k < 2; k++) {
+		cr_assert_eq(ref[k].kind, BVC_ACCEPT);
+		cr_assert_eq(jobs[k].verdict.kind, BVC_ACCEPT, "%s", jobs[k].verdict.msg);
+		cr_assert_eq(jobs[k].verdict.fact_cnt, ref[k].fact_cnt);
+		for (size_t i = 0; i < ref[k].fact_cnt; i++) {
+			const struct bvc_insn_fact *a = &jobs[k].verdict.facts[i], *b = &ref[k].facts[i];
+
+			cr_expect(a->seen == b->seen && a->mem_base == b->mem_base &&
+				  a->ctx_field == b->ctx_field && a->ctx_field_off == b->ctx_field_off &&
+				  a->ctx_field_size == b->ctx_field_size && a->map_idx == b->map_idx,
+				  "program %d insn %zu: cluster %d/%d/%d/%u/%d, in-process %d/%d/%d/%u/%d",
+				  k, i, a->seen, a->mem_base, a->ctx_field, a->ctx_field_off, a->map_idx,
+				  b->seen, b->mem_base, b->ctx_field, b->ctx_field_off, b->map_idx);
+		}
+		bvc_verdict_release(&jobs[k].verdict);
+		bvc_verdict_release(&ref[k]);
+	}
+	cr_expect_gt(jobs[1].stats.donations, 0, "the explosion was not split");
+	bvc_cluster_free(s.cl);
+	bvc_image_free(img);
+	bvc_image_free(raw);
+	free(obj);
 }

@@ -387,3 +387,72 @@ Test(split, call_chain_depths_are_merged)
 	bvc_engine_free(b);
 	bvc_image_free(img);
 }
+
+/* One load reached with the context on one side of a branch and with a
+ * stack pointer on the other. Split there, each engine sees one kind and
+ * accepts; their facts merged refuse it as one process does ("same insn
+ * cannot be used with different pointers"): what the coordinator does with
+ * the facts every Finished carries. */
+Test(split, facts_merged_across_engines_refuse_mixed_pointers)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 0 };
+	struct bvc_insn p[] = {
+		I_LDX(BVC_W, 6, 1, 0),          /* 0: r6 = skb->len */
+		I_ST(BVC_DW, 10, -8, 0),        /* 1: fp-8 = 0 */
+		I_MOV64_REG(9, 1),              /* 2: r9 = ctx */
+		I_JMP_IMM(BVC_JNE, 6, 0, 2),    /* 3: if r6 != 0 goto 6 */
+		I_MOV64_REG(9, 10),             /* 4: r9 = fp */
+		I_ALU64_IMM(BVC_ADD, 9, -8),    /* 5: r9 -= 8 */
+		I_LDX(BVC_W, 0, 9, 0),          /* 6: r0 = *(u32 *)(r9 + 0) */
+		I_MOV64_IMM(0, 0),
+		I_EXIT(),
+	};
+	struct bvc_precision_demand demand;
+	struct bvc_insn_fact fa[9], fb[9];
+	struct bvc_image *img;
+	struct bvc_engine *a, *b;
+	struct bvc_work *w;
+	struct bvc_verdict v;
+	int conflicts = 0;
+	uint64_t id;
+
+	cr_assert_eq(bvc_image_from_raw(p, 9, BVC_PROG_SOCKET_FILTER, "mixed", &img), 0);
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0);
+	cr_assert_eq(v.kind, BVC_REJECT);
+	cr_assert_eq(v.insn, 6);
+	cr_assert_str_eq(v.msg, "same insn cannot be used with different pointers");
+	bvc_verdict_release(&v);
+
+	cr_assert_eq(bvc_engine_new(img, &img->progs[0], &opts, 1, &a), 0);
+	cr_assert_eq(bvc_engine_new(img, &img->progs[0], &opts, 0, &b), 0);
+	cr_assert_eq(bvc_engine_run(a, 4), BVC_ENGINE_MORE);
+	cr_assert_eq(bvc_engine_donate(a, &w), 0, "the taken side is pending");
+	cr_assert_eq(bvc_work_insn(w), 6);
+	cr_assert_eq(bvc_engine_accept(b, &w), 0);
+	cr_assert_eq(bvc_engine_run(a, 0), BVC_ENGINE_DONE);
+	cr_assert_eq(bvc_engine_run(b, 0), BVC_ENGINE_DONE);
+	cr_assert_eq(bvc_engine_poll_done(b, &id, &demand), 0);
+	cr_assert_eq(bvc_engine_work_done(a, id, &demand), 0);
+	/* Each alone accepts: neither saw both kinds. */
+	cr_assert_eq(bvc_engine_verdict(a, &v), 0);
+	cr_expect_eq(v.kind, BVC_ACCEPT, "%s", v.msg);
+	bvc_verdict_release(&v);
+	cr_assert_eq(bvc_engine_verdict(b, &v), 0);
+	cr_expect_eq(v.kind, BVC_ACCEPT, "%s", v.msg);
+	bvc_verdict_release(&v);
+	cr_assert_eq(bvc_engine_facts(a, fa, 9), 0);
+	cr_assert_eq(bvc_engine_facts(b, fb, 9), 0);
+	cr_assert_eq(bvc_engine_facts(a, fa, 8), -EINVAL);
+	cr_expect_eq(fa[6].mem_base, BVC_FACT_STACK, "A went on: the stack side");
+	cr_expect_eq(fb[6].mem_base, BVC_FACT_CTX, "B took the branch: ctx");
+	for (int i = 0; i < 9; i++)
+		if (bvc_fact_merge(&fa[i], &fb[i])) {
+			conflicts++;
+			cr_expect_eq(i, 6);
+		}
+	cr_expect_eq(conflicts, 1);
+	cr_expect(fa[4].seen && fa[2].seen, "reached sets are merged");
+	bvc_engine_free(a);
+	bvc_engine_free(b);
+	bvc_image_free(img);
+}

@@ -48,6 +48,18 @@ static void encode_ok(const struct bvc_wire_msg *m, uint8_t **buf, size_t *len)
 	*buf = b;
 }
 
+/* Encoding @m is refused (-EINVAL) with @msg. */
+static void expect_encode_fails(const struct bvc_wire_msg *m, const char *msg)
+{
+	char err[256] = "";
+	size_t len;
+	void *b = NULL;
+
+	cr_assert_eq(bvc_wire_encode(m, &b, &len, err, sizeof(err)), -EINVAL);
+	cr_assert_null(b);
+	cr_assert_str_eq(err, msg);
+}
+
 /* Encode, decode, compare; the decoded message is released. */
 static void roundtrip(const struct bvc_wire_msg *in)
 {
@@ -416,6 +428,35 @@ Test(serial_work, roundtrip_donate_done_finished)
 	m.kind = BVC_WIRE_FINISHED;
 	m.u.finished.job_id = 9;
 	roundtrip(&m);
+
+	/* Facts: the reached set and every value of every field. */
+	{
+		static uint8_t seen[2] = { 0xa5, 0x01 };
+		static struct bvc_wire_fact facts[] = {
+			{ .insn = 0, .mem_base = BVC_FACT_CTX, .ctx_field = 3, .ctx_off = 76,
+			  .ctx_size = 4, .map_idx = -1 },
+			{ .insn = 2, .mem_base = BVC_FACT_STACK, .ctx_field = -1, .map_idx = -2 },
+			{ .insn = 7, .mem_base = BVC_FACT_OTHER, .ctx_field = 4095, .ctx_off = 65535,
+			  .ctx_size = 8, .map_idx = 65535 },
+			{ .insn = 8, .mem_base = -1, .ctx_field = -1, .map_idx = 0 },
+		};
+
+		memset(&m, 0, sizeof(m));
+		m.kind = BVC_WIRE_FINISHED;
+		m.u.finished.job_id = 10;
+		m.u.finished.insn_cnt = 9;
+		m.u.finished.seen = seen;
+		m.u.finished.facts = facts;
+		m.u.finished.nfacts = 4;
+		roundtrip(&m);
+		/* What decoding would refuse is not encoded either. */
+		facts[3].insn = 9;
+		expect_encode_fails(&m, "finished: fact 3: insn 9 out of order or past 9");
+		facts[3].insn = 8;
+		facts[1].map_idx = -3;
+		expect_encode_fails(&m, "finished: fact 1: map -3");
+		facts[1].map_idx = -2;
+	}
 }
 
 Test(serial_work, roundtrip_work_every_field)
@@ -1301,13 +1342,49 @@ Test(serial_work, forged_jobs_and_ids)
 	d_uint(&e, 1, V);
 	d_msg(&e, BVC_WIRE_FINISHED, &body);
 	expect_d(&e, -EBADMSG, "finished: job id 0");
-	/* Finished with an unknown field 7. */
+	/* Finished with an unknown field 15. */
 	body.n = e.n = 0;
 	d_uint(&body, 1, 4);
-	d_uint(&body, 7, 4);
+	d_uint(&body, 15, 4);
 	d_uint(&e, 1, V);
 	d_msg(&e, BVC_WIRE_FINISHED, &body);
-	expect_d(&e, -EPROTO, "Finished: byte 6: unknown field 7");
+	expect_d(&e, -EPROTO, "Finished: byte 6: unknown field 15");
+	/* Facts: an instruction count without the reached set; facts out of
+	 * order; fact fields of different lengths; a base no verifier says. */
+	{
+		static const uint8_t one[1] = { 0x0f }, desc[2] = { 2, 1 }, asc[2] = { 1, 2 },
+				     zz2[2] = { 1, 1 } /* -1, -1 */, bad_base[2] = { 14, 1 } /* 7 */;
+		struct {
+			const uint8_t *insn, *base;
+			size_t ninsn, nbase;
+			int seen;
+			const char *msg;
+		} cases[] = {
+			{ NULL, NULL, 0, 0, 0, "finished: 0 bytes of reached set for 4 instructions" },
+			{ desc, zz2, 2, 2, 1, "finished: fact 1: insn 1 out of order or past 4" },
+			{ asc, zz2, 2, 1, 1, "finished: fact fields of different lengths" },
+			{ asc, bad_base, 2, 2, 1, "finished: fact 0: base 7" },
+		};
+
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			body.n = e.n = 0;
+			d_uint(&body, 1, 4);
+			d_uint(&body, 7, 4);
+			if (cases[c].seen)
+				d_bytes(&body, 8, one, 1);
+			if (cases[c].ninsn) {
+				d_bytes(&body, 9, cases[c].insn, cases[c].ninsn);
+				d_bytes(&body, 10, cases[c].base, cases[c].nbase);
+				d_bytes(&body, 11, zz2, cases[c].ninsn);
+				d_bytes(&body, 12, asc, cases[c].ninsn);
+				d_bytes(&body, 13, asc, cases[c].ninsn);
+				d_bytes(&body, 14, zz2, cases[c].ninsn);
+			}
+			d_uint(&e, 1, V);
+			d_msg(&e, BVC_WIRE_FINISHED, &body);
+			expect_d(&e, -EBADMSG, cases[c].msg);
+		}
+	}
 
 	d_free(&e);
 	d_free(&job);

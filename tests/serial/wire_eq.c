@@ -128,6 +128,22 @@ void wire_assert_eq(const struct bvc_wire_msg *a, const struct bvc_wire_msg *b)
 		cr_assert_eq(a->u.finished.nfuncs, b->u.finished.nfuncs);
 		for (uint32_t f = 0; f < a->u.finished.nfuncs; f++)
 			cr_assert_eq(a->u.finished.stack_depths[f], b->u.finished.stack_depths[f]);
+		cr_assert_eq(a->u.finished.insn_cnt, b->u.finished.insn_cnt);
+		if (a->u.finished.insn_cnt)
+			cr_assert_arr_eq(a->u.finished.seen, b->u.finished.seen,
+					 (a->u.finished.insn_cnt + 7) / 8);
+		cr_assert_eq(a->u.finished.nfacts, b->u.finished.nfacts);
+		for (size_t k = 0; k < a->u.finished.nfacts; k++) {
+			const struct bvc_wire_fact *x = &a->u.finished.facts[k];
+			const struct bvc_wire_fact *y = &b->u.finished.facts[k];
+
+			cr_assert_eq(x->insn, y->insn);
+			cr_assert_eq(x->mem_base, y->mem_base);
+			cr_assert_eq(x->ctx_field, y->ctx_field);
+			cr_assert_eq(x->ctx_off, y->ctx_off);
+			cr_assert_eq(x->ctx_size, y->ctx_size);
+			cr_assert_eq(x->map_idx, y->map_idx);
+		}
 		break;
 	default:
 		cr_assert_fail("unknown kind %d", (int)a->kind);
