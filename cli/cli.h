@@ -24,6 +24,19 @@ struct bvc_image *bvc_cli_open(const char *path, const char *type_name);
  * and returns NULL when there is no such program or the choice is unclear. */
 const struct bvc_prog *bvc_cli_pick(const struct bvc_image *img, const char *name);
 
+struct bvc_cluster_job_stats;
+struct bvc_verdict;
+
+/*
+ * Make a cluster's verdict @v for @prog whole (cli/cluster.c): an accept
+ * gets the call-chain stack check over the workers' depths in @js (it may
+ * become a rejection) and the per-function stack a JIT needs, keeping the
+ * workers' merged facts. 0 done; -ENODATA when the workers gave no depths
+ * or facts (verify in-process instead); another negative errno on failure.
+ */
+int bvc_cli_cluster_verdict(const struct bvc_image *img, const struct bvc_prog *prog,
+			    const struct bvc_cluster_job_stats *js, struct bvc_verdict *v);
+
 /* Print "bpfvc: " and the message to stderr. */
 void bvc_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * bpfvc build PROG.o [-p NAME] --target ARCH --key KEY -o OUT.bvc [-w N]:
- * load, verify (in-process; the cluster comes later, -w is accepted and
- * ignored), JIT for ARCH, and write the signed blob (docs/blob-format.md).
+ * load, verify (in-process, or with -w N >= 1 on a cluster of N local
+ * workers: the JIT's facts are then merged over the workers' paths and the
+ * call-chain stack check runs here, cli/cluster.c), JIT for ARCH, and write
+ * the signed blob (docs/blob-format.md).
  *
  * Exit 0 built, 1 rejected by the verifier or not supported (the JIT back
  * end, a name too long for the format), 2 bad input or usage.
@@ -31,6 +33,7 @@
 #include <openssl/evp.h>
 
 #include "bpfvc/blob.h"
+#include "bpfvc/coordinator.h"
 #include "bpfvc/jitter.h"
 #include "bpfvc/signer.h"
 #include "bpfvc/state_serial.h"
@@ -172,8 +175,44 @@ static int parse_num(const char *arg, const char *opt, unsigned long long *out)
 	return 0;
 }
 
+/* Where programs are verified: in-process, or on a cluster. */
+struct verifier {
+	struct bvc_cluster *cl;       /* NULL: in-process */
+	void *object;                 /* the object's bytes, for the workers */
+	size_t len;
+	const char *type;             /* --type, for raw bytecode */
+};
+
+/* Verify @prog into @v (0), or a negative errno with a message printed. */
+static int verify_prog(const struct verifier *vf, const struct bvc_image *img,
+		       const struct bvc_prog *prog, const struct bvc_verify_opts *vopts,
+		       struct bvc_verdict *v)
+{
+	char pname[160], err[512];
+	int ret;
+
+	if (!vf->cl)
+		return bvc_verify(img, prog, vopts, v);
+	if (vf->type && (vf->len < 4 || memcmp(vf->object, "\x7f" "ELF", 4)))
+		snprintf(pname, sizeof(pname), "raw:%s", vf->type);
+	else
+		snprintf(pname, sizeof(pname), "%s", prog->name);
+	ret = bvc_cluster_verify(vf->cl, vf->object, vf->len, pname, vopts, v, err, sizeof(err));
+	if (ret) {
+		bvc_cli_err("%s: %s: cluster failure: %s", img->path, prog->name, err);
+		return ret;
+	}
+	ret = bvc_cli_cluster_verdict(img, prog, bvc_cluster_last_job(vf->cl), v);
+	if (ret == -ENODATA) {
+		/* No depths or facts came (a worker died before it said). */
+		bvc_verdict_release(v);
+		return bvc_verify(img, prog, vopts, v);
+	}
+	return ret;
+}
+
 /* Verify and compile @pt->prog; returns an exit code (BVC_EXIT_OK on success). */
-static int build_part(const struct bvc_image *img, struct part *pt,
+static int build_part(const struct verifier *vf, const struct bvc_image *img, struct part *pt,
 		      const struct bvc_verify_opts *vopts, const struct bvc_jit_opts *jopts)
 {
 	char err[512], where[512];
@@ -184,9 +223,9 @@ static int build_part(const struct bvc_image *img, struct part *pt,
 		bvc_cli_err("%s: %s", where, pt->prog->unsupported);
 		return BVC_EXIT_REJECT;
 	}
-	ret = bvc_verify(img, pt->prog, vopts, &pt->v);
+	ret = verify_prog(vf, img, pt->prog, vopts, &pt->v);
 	if (ret) {
-		bvc_cli_err("%s: internal error %d in the verifier", where, ret);
+		bvc_cli_err("%s: cannot verify (%d)", where, ret);
 		return BVC_EXIT_BAD_INPUT;
 	}
 	pt->verified = 1;
@@ -357,6 +396,8 @@ int bvc_cmd_build(int argc, char **argv)
 	size_t out_size = 0;
 	char err[512] = "", where[512], hex[17];
 	int c, ret, rc = BVC_EXIT_BAD_INPUT, verified = 0;
+	struct verifier vf = { 0 };
+	unsigned int nworkers = 0;
 
 	while ((c = getopt_long(argc, argv, "p:t:o:w:k:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -366,9 +407,11 @@ int bvc_cmd_build(int argc, char **argv)
 		case 'k': keypath = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'w':
-			/* The cluster is not built yet: every build verifies in-process. */
-			if (parse_num(optarg, "-w", &num))
+			if (parse_num(optarg, "-w", &num) || num > 1024) {
+				bvc_cli_err("build: -w expects 0..1024 workers");
 				return BVC_EXIT_BAD_INPUT;
+			}
+			nworkers = (unsigned int)num;
 			break;
 		case 'L':
 			if (parse_num(optarg, "--insn-limit", &num))
@@ -406,9 +449,32 @@ int bvc_cmd_build(int argc, char **argv)
 		goto out;
 	}
 
-	ret = bvc_verify(img, prog, &vopts, &v);
+	if (nworkers) {
+		struct bvc_cluster_opts copts = { .sz = sizeof(copts), .nworkers = nworkers,
+						  .pin = 1 };
+		FILE *f = fopen(argv[optind], "rb");
+		long sz = -1;
+
+		if (f && !fseek(f, 0, SEEK_END) && (sz = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET)) {
+			vf.object = malloc((size_t)sz);
+			if (vf.object && fread(vf.object, 1, (size_t)sz, f) == (size_t)sz)
+				vf.len = (size_t)sz;
+		}
+		if (f)
+			fclose(f);
+		if (!vf.len) {
+			bvc_cli_err("%s: cannot read it for the workers", argv[optind]);
+			goto out;
+		}
+		vf.type = type;
+		if (bvc_cluster_new(&copts, &vf.cl, err, sizeof(err))) {
+			bvc_cli_err("build: cannot start %u workers: %s", nworkers, err);
+			goto out;
+		}
+	}
+	ret = verify_prog(&vf, img, prog, &vopts, &v);
 	if (ret) {
-		bvc_cli_err("%s: internal error %d in the verifier", where, ret);
+		bvc_cli_err("%s: cannot verify (%d)", where, ret);
 		goto out;
 	}
 	verified = 1;
@@ -433,7 +499,7 @@ int bvc_cmd_build(int argc, char **argv)
 	if (nparts) {
 		rc = tail_targets(img, prog, parts, &nparts);
 		for (size_t k = 1; rc == BVC_EXIT_OK && k < nparts; k++)
-			rc = build_part(img, &parts[k], &vopts, &jopts);
+			rc = build_part(&vf, img, &parts[k], &vopts, &jopts);
 		if (rc != BVC_EXIT_OK)
 			goto out;
 		rc = BVC_EXIT_BAD_INPUT;
@@ -542,5 +608,7 @@ out:
 		bvc_verdict_release(&v);
 	bvc_image_free(img);
 	bvc_signer_key_free(key);
+	bvc_cluster_free(vf.cl);
+	free(vf.object);
 	return rc;
 }

@@ -41,58 +41,6 @@
 #include "bpfvc/verifier.h"
 #include "cli.h"
 
-/* Does @prog call bpf-to-bpf functions (or take their address)? */
-/*
- * A cluster's accept of a program with bpf-to-bpf calls still needs the
- * call-chain stack check over the deepest use of each function on every
- * worker's paths: an engine with no work of its own takes the workers'
- * maxima and gives the verdict. 1 when that rejects (@v becomes the
- * rejection), 0 when it accepts, negative when the workers gave no depths.
- */
-static int check_call_chains(const struct bvc_image *img, const struct bvc_prog *prog,
-			     const struct bvc_cluster_job_stats *js, struct bvc_verdict *v)
-{
-	struct bvc_verify_opts opts = { .sz = sizeof(opts) };
-	struct bvc_engine *eng;
-	struct bvc_verdict cv;
-	int err;
-
-	if (!js->nfuncs)
-		return -ENODATA;
-	err = bvc_engine_new(img, prog, &opts, 0, &eng);
-	if (err)
-		return err;
-	err = bvc_engine_merge_stack_depths(eng, js->stack_depths, js->nfuncs);
-	if (!err && bvc_engine_run(eng, 0) != BVC_ENGINE_DONE)
-		err = -EIO;
-	if (!err)
-		err = bvc_engine_verdict(eng, &cv);
-	bvc_engine_free(eng);
-	if (err)
-		return err;
-	err = cv.kind == BVC_REJECT;
-	if (err) {
-		v->kind = BVC_REJECT;
-		v->insn = cv.insn;
-		v->unsupported = cv.unsupported;
-		snprintf(v->msg, sizeof(v->msg), "%s", cv.msg);
-	}
-	bvc_verdict_release(&cv);
-	return err;
-}
-
-static bool has_calls(const struct bvc_prog *prog)
-{
-	for (size_t i = 0; i < prog->insn_cnt; i++) {
-		const struct bvc_insn *insn = &prog->insns[i];
-
-		if ((insn->code == (BVC_JMP | BVC_CALL) && insn->src == BVC_PSEUDO_CALL) ||
-		    (bvc_insn_is_ld_imm64(insn) && insn->src == BVC_PSEUDO_FUNC))
-			return true;
-	}
-	return false;
-}
-
 /* The whole file, for the wire (the workers load the same bytes). */
 static void *read_all(const char *path, size_t *len)
 {
@@ -495,13 +443,15 @@ static void finish_cluster(struct batch *b, size_t i)
 		worse(&b->ret, BVC_EXIT_BAD_INPUT);
 		return;
 	}
-	/* Call chains against every worker's depths. */
-	if (v.kind == BVC_ACCEPT && has_calls(e->prog) &&
-	    check_call_chains(e->img, e->prog, &job->stats, &v) < 0 &&
-	    bvc_verify(e->img, e->prog, b->vopts, &v)) {
-		bvc_cli_err("%s: %s: internal error", e->img->path, e->prog->name);
-		worse(&b->ret, BVC_EXIT_BAD_INPUT);
-		return;
+	/* Call chains against every worker's depths; without them (a
+	 * worker died before it said), one process decides. */
+	if (bvc_cli_cluster_verdict(e->img, e->prog, &job->stats, &v) < 0) {
+		bvc_verdict_release(&v);
+		if (bvc_verify(e->img, e->prog, b->vopts, &v)) {
+			bvc_cli_err("%s: %s: internal error", e->img->path, e->prog->name);
+			worse(&b->ret, BVC_EXIT_BAD_INPUT);
+			return;
+		}
 	}
 	print_one(e, &v, b->json, job->secs);
 	fflush(stdout);

@@ -50,7 +50,7 @@ run 0 "$mkblob" "$tmp/k" arm64 "$tmp/a.bvc"
 
 run 0 "$bpfvc" inspect "$tmp/x.bvc"
 has out "^$tmp/x.bvc: 936 bytes$"
-has out "^header: bpfvc blob format 1, target x86_64 \(1\), flags 0$"
+has out "^header: bpfvc blob format 2, target x86_64 \(1\), flags 0$"
 has out "^sections \(7\):$"
 has out "^  0  code +0x90 +50$"
 has out "^  1  relocs +0xc8 +64$"
@@ -83,7 +83,7 @@ run 0 "$bpfvc" inspect "$tmp/x.bvc" --pubkey "$tmp/k.pub"
 has out "^signature: Ed25519 by key $id: verified with $tmp/k.pub$"
 
 run 0 "$bpfvc" inspect --pubkey "$tmp/k.pub" "$tmp/a.bvc"
-has out "^header: bpfvc blob format 1, target arm64 \(2\)"
+has out "^header: bpfvc blob format 2, target arm64 \(2\)"
 has out "^  0000: 00 01 00 58 +ldr x0, #0x20$"
 has out "^  000c: 40 00 3f d6 +blr x2$"
 has out "^  0018: c0 03 5f d6 +ret$"
@@ -155,6 +155,24 @@ for target in x86_64 arm64; do
 	else
 		fail "build for $target exited $rc: $(cat "$tmp/err")"
 	fi
+done
+
+# --- build on a cluster ---------------------------------------------------
+# -w 2 verifies on two local workers: the JIT compiles from the facts merged
+# over their paths, so code, relocations, maps and program table equal the
+# in-process build's (only the verifier's counters in the metadata differ).
+for spec in "xdp_parser x86_64" "subprog_loop arm64" "tail_calls x86_64 -p tc_entry"; do
+	set -- $spec
+	obj=$1 arch=$2
+	shift 2
+	run 0 "$bpfvc" build "$progs/$obj.bpf.o" "$@" --target "$arch" --key "$tmp/k" -o "$tmp/w0.bvc" -w 0
+	run 0 "$bpfvc" build "$progs/$obj.bpf.o" "$@" --target "$arch" --key "$tmp/k" -o "$tmp/w2.bvc" -w 2
+	"$bpfvc" inspect "$tmp/w0.bvc" | grep -v -e '^verifier:' -e 'bytes$' >"$tmp/i0"
+	"$bpfvc" inspect "$tmp/w2.bvc" | grep -v -e '^verifier:' -e 'bytes$' >"$tmp/i2"
+	checks=$((checks + 1))
+	cmp -s "$tmp/i0" "$tmp/i2" || fail "$obj: -w 2 build differs:$(diff "$tmp/i0" "$tmp/i2" | head -5)"
+	checks=$((checks + 1))
+	[ "$(wc -l <"$tmp/i2")" -gt 10 ] || fail "$obj: inspect printed too little"
 done
 
 echo "$checks checks, $fails failed"
