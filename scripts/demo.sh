@@ -14,11 +14,9 @@ step "1. Load an ELF object built by clang -target bpf and disassemble it"
 "$bpfvc" disasm "$build/tests/progs/xdp_parser.bpf.o" | sed -n 1,40p
 echo "   ..."
 
-step "2. Verify it in-process, then every test program, as JSON too"
+step "2. Verify it in-process, then every test program as one batch on two workers, as JSON too"
 "$bpfvc" verify -w 0 "$build/tests/progs/xdp_parser.bpf.o" -l 2 | tail -n 6
-for p in socket_filter kprobe_counter subprog_loop ringbuf_producer; do
-	"$bpfvc" verify "$build/tests/progs/$p.bpf.o"
-done
+"$bpfvc" verify -w 2 "$build"/tests/progs/{socket_filter,kprobe_counter,subprog_loop,ringbuf_producer,tail_calls}.bpf.o
 "$bpfvc" verify --json "$build/tests/progs/socket_filter.bpf.o"
 
 step "3. A program every verifier must refuse: bpfvc and the kernel side by side"
@@ -57,11 +55,11 @@ echo "valid header:   $good"
 echo "damaged header: $bad"
 [ "$good" = "r0 = 0 (0)" ] && [ "$bad" != "$good" ] || { echo "demo: unexpected checksum results" >&2; exit 1; }
 
-step "5. Verify, compile and sign for the device; inspect the blob"
+step "5. Verify (on two workers), compile and sign for the device; inspect the blob"
 rm -f "$out/demo.key" "$out/demo.key.pub"
 "$bpfvc" keygen -o "$out/demo.key"
 "$bpfvc" build "$build/tests/progs/xdp_parser.bpf.o" --target x86_64 --key "$out/demo.key" \
-	-o "$out/xdp_parser.x86_64.bvc"
+	-o "$out/xdp_parser.x86_64.bvc" -w 2
 "$bpfvc" build "$build/tests/progs/xdp_parser.bpf.o" --target arm64 --key "$out/demo.key" \
 	-o "$out/xdp_parser.arm64.bvc"
 "$bpfvc" inspect "$out/xdp_parser.x86_64.bvc" --pubkey "$out/demo.key.pub" | sed -n 1,40p
@@ -91,6 +89,14 @@ else
 	echo "the arm64 blob on this x86_64 machine (the reference interpreter runs its bytecode):"
 	"$run" "$out/xdp_parser.arm64.bvc" --pubkey "$out/demo.key.pub" --packet "$out/tcp.pkt"
 fi
+echo "tail calls: tc_entry and the programs of its prog_array in one blob; packet byte 0 picks the slot"
+"$bpfvc" build "$build/tests/progs/tail_calls.bpf.o" -p tc_entry --target x86_64 \
+	--key "$out/demo.key" -o "$out/tail_calls.bvc" -w 2
+printf '\x03' >"$out/slot3.pkt"
+head -c 63 /dev/zero >>"$out/slot3.pkt"
+"$run" "$out/tail_calls.bvc" --pubkey "$out/demo.key.pub" --packet "$out/slot3.pkt" --dump-maps |
+	sed -n '1,12p'
+echo "(slot 3 tail-calls itself: 33 tail calls, then the kernel's limit stops it)"
 echo "a blob with one flipped byte is refused:"
 cp "$out/xdp_parser.x86_64.bvc" "$out/tampered.bvc"
 printf '\x90' | dd of="$out/tampered.bvc" bs=1 seek=200 conv=notrunc status=none
