@@ -117,6 +117,8 @@ struct bvc_worker_stats {
 	uint64_t accepted;  /* work items received and explored */
 	uint64_t donated;   /* work items given away */
 	uint64_t processed; /* instructions processed, all jobs */
+	uint64_t refused_checkpoints; /* peers' checkpoints that were not states
+				       * of the program: dropped */
 };
 
 /*
