@@ -15,8 +15,9 @@
  * process's (workers prune against their own checkpoints and those others
  * share). Programs with bpf-to-bpf calls get the call-chain stack check
  * here, over the deepest stack use of each function on every worker's
- * paths. A log (-l) needs the whole path in one process, so -l runs
- * in-process whatever -w says. An infrastructure failure (a program's work
+ * paths. With workers, -l prints the log of a rejected program's failing
+ * path: the Reject carries the path's branch decisions and the path is
+ * replayed alone here (opts.follow); accepted programs get no log. An infrastructure failure (a program's work
  * lost three times: that program; every worker dead: the rest) exits 2
  * once every other program's verdict is printed.
  *
@@ -427,6 +428,49 @@ static void print_one(const struct entry *e, struct bvc_verdict *v, int json, do
 	table_add(&table, e->img->path, e->prog->name, v, secs);
 }
 
+/*
+ * A worker found the rejection: the log (-l) of the failing path comes
+ * from replaying that path alone here, following the branch decisions the
+ * Reject carried. A rejection that needs other paths too (one instruction
+ * used with different pointers) gives another message on its path alone:
+ * that is said after the log.
+ */
+static void replay_log(const struct entry *e, const struct bvc_verify_opts *vopts,
+		       struct bvc_verdict *v)
+{
+	struct bvc_verify_opts o = *vopts;
+	struct bvc_verdict r;
+	char *log;
+	size_t len;
+
+	if (!v->trail_len) {
+		bvc_cli_err("%s: %s: no path to replay (the rejection came from all paths together)",
+			    e->img->path, e->prog->name);
+		return;
+	}
+	o.follow = v->trail;
+	o.follow_len = v->trail_len;
+	if (bvc_verify(e->img, e->prog, &o, &r) || !r.log)
+		return;
+	if (r.kind != BVC_REJECT || r.insn != v->insn || strcmp(r.msg, v->msg)) {
+		len = r.log_len + strlen(v->msg) + 128;
+		log = malloc(len);
+		if (!log) {
+			bvc_verdict_release(&r);
+			return;
+		}
+		r.log_len = (size_t)snprintf(log, len, "%s(on the whole program: insn %zu: %s)\n",
+					     r.log, v->insn, v->msg);
+		free(r.log);
+		r.log = log;
+	}
+	free(v->log);
+	v->log = r.log;
+	v->log_len = r.log_len;
+	r.log = NULL;
+	bvc_verdict_release(&r);
+}
+
 /* Program @i's cluster verdict, completed and printed. */
 static void finish_cluster(struct batch *b, size_t i)
 {
@@ -453,6 +497,8 @@ static void finish_cluster(struct batch *b, size_t i)
 			return;
 		}
 	}
+	if (b->vopts->log_level && v.kind == BVC_REJECT)
+		replay_log(e, b->vopts, &v);
 	print_one(e, &v, b->json, job->secs);
 	fflush(stdout);
 	worse(&b->ret, verdict_exit(&v));
@@ -565,10 +611,9 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 	size_t n = 0, cap = 0;
 	int ret = BVC_EXIT_OK;
 
-	if (vopts.log_level) {
-		nworkers = 0; /* a log needs every path in one process */
-		bind = NULL;
-	}
+	if (vopts.log_level && (nworkers || bind))
+		/* The cluster's log: the failing path, replayed here. */
+		bvc_cli_err("verify: -l with workers logs the failing path of each rejected program only");
 	if (!imgs || !objects) {
 		bvc_cli_err("verify: out of memory");
 		ret = BVC_EXIT_BAD_INPUT;

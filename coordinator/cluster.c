@@ -130,6 +130,8 @@ struct cjob {
 	int decided;              /* a Reject (or the budget) decided it */
 	uint64_t insn;
 	char msg[BVC_WIRE_MESSAGE_MAX + 1];
+	uint8_t *trail;           /* the Reject's failing path, for a replay */
+	uint32_t trail_len;
 	int fail;                 /* infrastructure failure, negative errno */
 	char why[256];
 	struct bvc_cluster_job_stats js;
@@ -716,6 +718,10 @@ static void on_job_msg(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
 		cj->decided = 1;
 		cj->insn = m->u.reject.insn;
 		snprintf(cj->msg, sizeof(cj->msg), "%s", m->u.reject.message);
+		cj->trail = m->u.reject.trail; /* taken over from the message */
+		cj->trail_len = m->u.reject.trail_len;
+		m->u.reject.trail = NULL;
+		m->u.reject.trail_len = 0;
 		break;
 	}
 }
@@ -1046,6 +1052,9 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 		out->verdict.insn = (size_t)cj->insn;
 		out->verdict.unsupported = !strncmp(cj->msg, "unsupported:", 12);
 		snprintf(out->verdict.msg, sizeof(out->verdict.msg), "%s", cj->msg);
+		out->verdict.trail = cj->trail; /* the caller's now */
+		out->verdict.trail_len = cj->trail_len;
+		cj->trail = NULL;
 	} else {
 		out->verdict.kind = BVC_ACCEPT;
 		if (!cj->fail && cj->facts) {
@@ -1055,6 +1064,7 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 		}
 	}
 	free(cj->facts);
+	free(cj->trail);
 	out->stats = cj->js;
 	out->secs = (now_ms() - cj->t_start) / 1e3;
 	cl->last = cj->js;

@@ -106,6 +106,9 @@ void bvc_wire_msg_release(struct bvc_wire_msg *msg)
 		free(msg->u.finished.seen);
 		free(msg->u.finished.facts);
 		break;
+	case BVC_WIRE_REJECT:
+		free(msg->u.reject.trail);
+		break;
 	default:
 		break;
 	}
@@ -748,9 +751,17 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		if (check_job_id("reject", msg->u.reject.job_id, err, errsz) ||
 		    check_message(msg->u.reject.message, l, err, errsz))
 			return -EINVAL;
+		if (msg->u.reject.trail_len > BVC_WIRE_MAX_TRAIL ||
+		    (msg->u.reject.trail_len && !msg->u.reject.trail)) {
+			set_err(err, errsz, "reject: trail of %u decisions", msg->u.reject.trail_len);
+			return -EINVAL;
+		}
 		reject.job_id = msg->u.reject.job_id;
 		reject.insn = msg->u.reject.insn;
 		reject.message = (char *)msg->u.reject.message;
+		reject.trail_len = msg->u.reject.trail_len;
+		reject.trail.data = msg->u.reject.trail;
+		reject.trail.len = (msg->u.reject.trail_len + 7u) / 8;
 		env.body_case = BPFVC__WIRE__ENVELOPE__BODY_REJECT;
 		env.reject = &reject;
 		break;
@@ -1000,6 +1011,8 @@ static const struct field_rule field_rules[] = {
 	{ &bpfvc__wire__frame__descriptor, 2, 0, BVC_VIEW_MAX_SLOTS, -EBADMSG },
 	{ &bpfvc__wire__slot__descriptor, 1, 8, 8, -EBADMSG },
 	{ &bpfvc__wire__register__descriptor, 4, 0, UINT8_MAX, -EBADMSG },
+	{ &bpfvc__wire__reject__descriptor, 4, 0, BVC_WIRE_MAX_TRAIL, -EBADMSG },
+	{ &bpfvc__wire__reject__descriptor, 5, 0, BVC_WIRE_MAX_TRAIL / 8, -EBADMSG },
 	{ &bpfvc__wire__finished__descriptor, 7, 0, BVC_WIRE_MAX_INSNS, -EBADMSG },
 	{ &bpfvc__wire__finished__descriptor, 8, 0, BVC_WIRE_MAX_INSNS / 8, -EBADMSG },
 	{ &bpfvc__wire__finished__descriptor, 9, 0, BVC_WIRE_MAX_INSNS, -EBADMSG },
@@ -1807,6 +1820,20 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 		msg->u.reject.insn = env->reject->insn;
 		memcpy(msg->u.reject.message, env->reject->message,
 		       strlen(env->reject->message) + 1);
+		if (env->reject->trail.len != (env->reject->trail_len + 7u) / 8) {
+			set_err(err, errsz, "reject: %zu bytes of trail for %u decisions",
+				env->reject->trail.len, env->reject->trail_len);
+			return -EBADMSG;
+		}
+		if (env->reject->trail_len) {
+			msg->u.reject.trail = malloc(env->reject->trail.len);
+			if (!msg->u.reject.trail) {
+				set_err(err, errsz, "reject: out of memory for the trail");
+				return -ENOMEM;
+			}
+			memcpy(msg->u.reject.trail, env->reject->trail.data, env->reject->trail.len);
+			msg->u.reject.trail_len = env->reject->trail_len;
+		}
 		return 0;
 	case BPFVC__WIRE__ENVELOPE__BODY_JOB:
 		ret = check_job(env->job->job_id, env->job->start_entry, env->job->object.data,

@@ -58,6 +58,17 @@ int vrej(struct bvc_env *env, const char *fmt, ...)
 		return -EACCES;
 	env->rejected = true;
 	env->err_insn = env->insn_idx;
+	/* The path to here, for a replay of this path alone (best effort:
+	 * without memory the verdict just carries no trail). */
+	if (env->cur && env->cur->trail_len) {
+		size_t n = (env->cur->trail_len + 7) / 8;
+
+		env->err_trail = malloc(n);
+		if (env->err_trail) {
+			memcpy(env->err_trail, env->cur->trail, n);
+			env->err_trail_len = env->cur->trail_len;
+		}
+	}
 	va_start(ap, fmt);
 	vsnprintf(env->err, sizeof(env->err), fmt, ap);
 	va_end(ap);
@@ -961,6 +972,35 @@ static bool pop_next(struct bvc_env *env)
 	return true;
 }
 
+/* opts.follow: the branches this instruction pushed are decided by the
+ * trail. Each pushed state's last trail bit is its decision's index; bit 1
+ * there switches to it, 0 drops it (the current state goes on). */
+static void follow_trail(struct bvc_env *env)
+{
+	uint32_t n = env->npending;
+	bool switched = false;
+
+	env->npending = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct bvc_pending p = env->pending[i];
+		uint32_t k = p.st->trail_len - 1;
+		bool take = k < env->opts.follow_len &&
+			    ((env->opts.follow[k / 8] >> (k % 8)) & 1);
+
+		/* Once on a pushed side, the later pushes were the old
+		 * side's: not on this path. */
+		if (!take || switched || !env->cur) {
+			state_free(p.st);
+			continue;
+		}
+		switched = true;
+		state_free(env->cur);
+		env->cur = p.st;
+		env->insn_idx = p.insn;
+		env->prev_insn_idx = p.prev_insn;
+	}
+}
+
 /* Explore for up to @budget instructions (0: no limit). Returns 0 when
  * nothing is left, 1 when the budget ran out, negative on rejection or
  * error. */
@@ -984,7 +1024,8 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 		env->aux[env->insn_idx].seen = true;
 
 		env->hist_open = false;
-		ret = is_state_visited(env, env->insn_idx);
+		/* A followed path prunes nothing: it must reach what it did. */
+		ret = env->opts.follow_len ? 0 : is_state_visited(env, env->insn_idx);
 		if (ret < 0)
 			return ret;
 		if (ret == 1) {
@@ -1011,6 +1052,8 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 			return ret;
 		if (ret == 0)
 			env->insn_idx++;
+		if (env->opts.follow_len && env->npending)
+			follow_trail(env);
 		if (ret == 2) {
 			end_path(env);
 			continue;
@@ -1180,6 +1223,7 @@ static void env_free(struct bvc_env *env)
 	explored_free(env);
 	free(env->aux);
 	free(env->log);
+	free(env->err_trail);
 }
 
 struct bvc_engine {
@@ -1729,6 +1773,10 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		out->unsupported = env->unsupported;
 		out->insn = env->err_insn;
 		snprintf(out->msg, sizeof(out->msg), "%s", env->err);
+		out->trail = env->err_trail;
+		out->trail_len = env->err_trail_len;
+		env->err_trail = NULL;
+		env->err_trail_len = 0;
 		err = 0;
 	} else if (!err) {
 		out->kind = BVC_ACCEPT;
@@ -1950,6 +1998,9 @@ void bvc_verdict_release(struct bvc_verdict *v)
 		free(v->log);
 		free(v->facts);
 		free(v->func_stack);
+		free(v->trail);
+		v->trail = NULL;
+		v->trail_len = 0;
 		v->log = NULL;
 		v->log_len = 0;
 		v->facts = NULL;

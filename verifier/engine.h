@@ -193,6 +193,8 @@ struct bvc_env {
 	bool unsupported;
 	uint32_t err_insn;
 	char err[256];
+	uint8_t *err_trail;       /* the failing path's decisions (vrej) */
+	uint32_t err_trail_len;
 
 	/* Splitting (bpfvc/engine.h): donated items' placeholders, accepted
 	 * items' anchors and which of those finished. */

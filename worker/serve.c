@@ -250,7 +250,10 @@ static int send_heartbeat(struct serve *s)
 	return send_msg(s, &m);
 }
 
-static int send_reject(struct serve *s, struct job *j, uint64_t insn, const char *text)
+/* Reject job @j at @insn with @text; @trail (@trail_len bits, may be
+ * NULL) is the failing path's, for the coordinator's replay. */
+static int send_reject(struct serve *s, struct job *j, uint64_t insn, const char *text,
+		       uint8_t *trail, uint32_t trail_len)
 {
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_HEARTBEAT };
 	size_t k = 0;
@@ -264,6 +267,10 @@ static int send_reject(struct serve *s, struct job *j, uint64_t insn, const char
 		return ret;
 	memset(&m, 0, sizeof(m));
 	m.kind = BVC_WIRE_REJECT;
+	if (trail_len <= BVC_WIRE_MAX_TRAIL) {
+		m.u.reject.trail = trail; /* borrowed: not released here */
+		m.u.reject.trail_len = trail ? trail_len : 0;
+	}
 
 	m.u.reject.job_id = j->id;
 	m.u.reject.insn = insn;
@@ -374,7 +381,7 @@ static int on_job(struct serve *s, const struct bvc_wire_job *jm)
 		char text[300];
 
 		snprintf(text, sizeof(text), "internal: worker cannot load the job: %.250s", why);
-		return send_reject(s, j, 0, text);
+		return send_reject(s, j, 0, text, NULL, 0);
 	}
 	return add_engine(s, j, jm->start_entry != 0);
 }
@@ -647,7 +654,7 @@ static int step_job(struct serve *s, struct job *j)
 		sl->total_states = v.total_states;
 		sl->peak_states = v.peak_states;
 		if (v.kind == BVC_REJECT) {
-			ret = send_reject(s, j, v.insn, v.msg);
+			ret = send_reject(s, j, v.insn, v.msg, v.trail, v.trail_len);
 			bvc_verdict_release(&v);
 			return ret;
 		}
@@ -682,7 +689,7 @@ static int step_job(struct serve *s, struct job *j)
 		if (ret == 1) {
 			bvc_wire_msg_release(&m);
 			return send_reject(s, j, conflict,
-					   "same insn cannot be used with different pointers");
+					   "same insn cannot be used with different pointers", NULL, 0);
 		}
 		if (ret < 0) {
 			bvc_wire_msg_release(&m);

@@ -198,8 +198,10 @@ struct bvc_cluster_job {
 	char errmsg[256];
 	struct bvc_verdict verdict; /* kind, insn, msg, processed, states; an
 				     * accepted one has the facts merged over
-				     * workers (bvc_verdict_release() frees
-				     * them); no log, no stack depths */
+				     * workers, a rejected one the failing
+				     * path's trail (opts.follow replays it);
+				     * bvc_verdict_release() frees them; no
+				     * log, no stack depths */
 	struct bvc_cluster_job_stats stats;
 	double secs;            /* from its start to its verdict */
 };

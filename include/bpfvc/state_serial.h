@@ -31,6 +31,7 @@
 #define BVC_WIRE_PROTOCOL_VERSION 4
 #define BVC_WIRE_MAX_FUNCS 257   /* functions of a program (the main one and 256) */
 #define BVC_WIRE_MAX_INSNS (1u << 21) /* instructions of a program (an object fits 16 MiB) */
+#define BVC_WIRE_MAX_TRAIL (1u << 23) /* branch decisions of one path (1 MiB) */
 
 #define BVC_WIRE_BUILD_ID_MAX 64   /* bytes of a build id, without the NUL */
 #define BVC_WIRE_MESSAGE_MAX 255   /* bytes of a Reject message, fits bvc_verdict.msg */
@@ -74,6 +75,8 @@ struct bvc_wire_reject {
 	uint64_t job_id; /* job with an unsafe path */
 	uint64_t insn;   /* instruction the rejection is about */
 	char message[BVC_WIRE_MESSAGE_MAX + 1]; /* kernel-worded, printable ASCII */
+	uint8_t *trail;  /* the failing path's decisions (owned), NULL: none */
+	uint32_t trail_len; /* bits, <= BVC_WIRE_MAX_TRAIL */
 };
 
 /* Coordinator -> worker, once per job. */

@@ -28,6 +28,13 @@ struct bvc_verify_opts {
 	uint64_t insn_limit; /* processed-insn budget; 0 = none */
 	int log_level;       /* 0, 1, 2, 4 as the kernel */
 	uint32_t prog_flags; /* BPF_F_* load flags; unmodelled ones are refused */
+	/* Follow one path only: at the i-th branch the path meets, go on as
+	 * bit i of @follow says (1: the branch's other side, as pushed), with
+	 * no pruning. A rejection's @trail gives the path to it, so this
+	 * reproduces the failing path alone, with its log (the cluster's
+	 * rejections are found in another process). */
+	const uint8_t *follow;
+	uint32_t follow_len; /* bits in @follow; 0: explore every path */
 };
 
 /* What the verifier proved about one instruction on every path that
@@ -75,6 +82,9 @@ struct bvc_verdict {
 	uint32_t max_states_per_insn; /* longest checkpoint list */
 	char *log;                  /* kernel-style log (opts.log_level > 0), owned */
 	size_t log_len;             /* bytes in @log */
+	uint8_t *trail;             /* rejected on a path: its branch decisions
+				     * from the entry (see opts.follow), owned */
+	uint32_t trail_len;         /* bits in @trail */
 	struct bvc_insn_fact *facts; /* accepted programs: one per instruction, owned */
 	size_t fact_cnt;            /* == the program's insn_cnt when set */
 	uint32_t stack_depth;       /* accepted: deepest call chain's stack, bytes */

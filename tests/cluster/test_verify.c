@@ -471,3 +471,50 @@ Test(cluster_verify, sigkill_of_a_helper_worker_keeps_the_verdict)
 {
 	kill_one(1);
 }
+
+/* -l with workers: the Reject carries the failing path's branch decisions
+ * and that path alone is replayed here for its log. Fourteen branches
+ * leave a stack pointer or the scalar 0 in their slots; the load through
+ * the first slot fails only on the second half of the 2^14 paths. */
+Test(cluster_verify, the_failing_path_is_replayed_for_its_log)
+{
+	char path[128], args[256];
+	struct run r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/late.bin", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	put(f, 0x7a, 10, 0, -200, 0);  /* *(u64 *)(r10 - 200) = 0 */
+	put(f, 0xbf, 6, 10, 0, 0);     /* r6 = r10 */
+	put(f, 0x07, 6, 0, 0, -200);   /* r6 += -200 */
+	put(f, 0x61, 7, 1, 0, 0);      /* r7 = skb->len */
+	for (int i = 0; i < 14; i++) {
+		put(f, 0xbf, 2, 7, 0, 0);
+		put(f, 0x57, 2, 0, 0, 1 << i);
+		put(f, 0x55, 2, 0, 2, 0);
+		put(f, 0x7b, 10, 6, (int16_t)(-8 * (i + 1)), 0); /* the stack pointer */
+		put(f, 0x05, 0, 0, 1, 0);
+		put(f, 0x7a, 10, 0, (int16_t)(-8 * (i + 1)), 0); /* the scalar 0 */
+	}
+	for (int i = 0; i < 14; i++)
+		put(f, 0x79, 3, 10, (int16_t)(-8 * (i + 1)), 0);
+	put(f, 0x79, 3, 10, -8, 0);    /* 102: r3 = *(u64 *)(r10 - 8) */
+	put(f, 0x79, 0, 3, 0, 0);      /* 103: r0 = *(u64 *)(r3 + 0) */
+	put(f, 0xb7, 0, 0, 0, 0);
+	put(f, 0x95, 0, 0, 0, 0);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(args, sizeof(args), "%s --type socket_filter", path);
+	expect_same(args);
+	snprintf(args, sizeof(args), "verify %s --type socket_filter -w 2 -l 2", path);
+	run_bpfvc(args, &r);
+	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
+	cr_expect(!strncmp(r.out, "0: (7a) *(u64 *)(r10 -200) = 0\n", 31), "%.200s", r.out);
+	cr_expect(strstr(r.out, "103: (79) r0 = *(u64 *)(r3 +0)\nR3 invalid mem access 'scalar'\n"
+				"processed "), "%s", r.out);
+	cr_expect(!strstr(r.out, "safe"), "one path, nothing pruned: %s", r.out);
+	cr_expect(stat_field(r.out, "processed ") < 200, "%s", r.out);
+	cr_expect(strstr(r.out, ": prog: rejected at insn 103: R3 invalid mem access 'scalar'"),
+		  "%s", r.out);
+	cr_expect(strstr(r.err, "logs the failing path"), "%s", r.err);
+}

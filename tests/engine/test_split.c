@@ -456,3 +456,61 @@ Test(split, facts_merged_across_engines_refuse_mixed_pointers)
 	bvc_engine_free(b);
 	bvc_image_free(img);
 }
+
+/* A rejection carries its path's branch decisions; following them replays
+ * that path alone (what the cluster does to print the failing path's log
+ * after a worker found it): same instruction and message, a fraction of
+ * the instructions, the log of one path. The program: ten unknown
+ * branches, each leaving a stack pointer (went on) or the scalar 0 (took
+ * the branch) in its slot; a load through the first slot fails only on
+ * the second half of the paths, explored after 2^9 safe ones. */
+Test(split, a_rejection_replays_alone_from_its_trail)
+{
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 0 };
+	struct bvc_insn p[128];
+	struct bvc_image *img;
+	struct bvc_verdict v, r;
+	size_t n = 0;
+
+	p[n++] = I_ST(BVC_DW, 10, -200, 0);
+	p[n++] = I_MOV64_REG(6, 10);
+	p[n++] = I_ALU64_IMM(BVC_ADD, 6, -200); /* r6 = fp - 200 */
+	p[n++] = I_LDX(BVC_W, 7, 1, 0);         /* skb->len: unknown */
+	for (int i = 0; i < 10; i++) {
+		p[n++] = I_MOV64_REG(2, 7);
+		p[n++] = I_ALU64_IMM(BVC_AND, 2, 1 << i);
+		p[n++] = I_JMP_IMM(BVC_JNE, 2, 0, 2);
+		p[n++] = I_STX(BVC_DW, 10, 6, -8 * (i + 1));
+		p[n++] = I_JA(1);
+		p[n++] = I_ST(BVC_DW, 10, -8 * (i + 1), 0);
+	}
+	for (int i = 0; i < 10; i++)
+		p[n++] = I_LDX(BVC_DW, 3, 10, -8 * (i + 1));
+	p[n++] = I_LDX(BVC_DW, 3, 10, -8);
+	p[n++] = I_LDX(BVC_DW, 0, 3, 0);        /* fp-200, or *(u64 *)0 */
+	p[n++] = I_MOV64_IMM(0, 0);
+	p[n++] = I_EXIT();
+	cr_assert_eq(bvc_image_from_raw(p, n, BVC_PROG_SOCKET_FILTER, "late", &img), 0);
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0);
+	cr_assert_eq(v.kind, BVC_REJECT);
+	cr_assert_str_eq(v.msg, "R3 invalid mem access 'scalar'");
+	/* The first branch's pushed side, then the first path below it. */
+	cr_assert_eq(v.trail_len, 10);
+	for (uint32_t i = 0; i < 10; i++)
+		cr_expect_eq((v.trail[i / 8] >> (i % 8)) & 1, i == 0, "decision %u", i);
+	opts.follow = v.trail;
+	opts.follow_len = v.trail_len;
+	opts.log_level = 1;
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &r), 0);
+	cr_expect_eq(r.kind, BVC_REJECT);
+	cr_expect_eq(r.insn, v.insn);
+	cr_expect_str_eq(r.msg, v.msg);
+	cr_expect_lt(r.processed, 100, "one path: %llu insns", (unsigned long long)r.processed);
+	cr_expect_gt(v.processed, 1000, "all paths: %llu insns", (unsigned long long)v.processed);
+	cr_assert_not_null(r.log);
+	cr_expect(strstr(r.log, v.msg), "%s", r.log);
+	cr_expect(!strstr(r.log, "safe"), "a followed path prunes nothing:\n%s", r.log);
+	bvc_verdict_release(&v);
+	bvc_verdict_release(&r);
+	bvc_image_free(img);
+}

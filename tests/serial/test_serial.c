@@ -163,6 +163,24 @@ Test(serial, roundtrip_heartbeat_cancel_reject)
 	memset(m.u.reject.message, ' ', BVC_WIRE_MESSAGE_MAX);
 	m.u.reject.message[0] = 'x';
 	roundtrip(&m);
+	/* With the failing path's trail: 1, 8, 9 and 1000 decisions. */
+	{
+		static uint8_t trail[125];
+		static const uint32_t lens[] = { 1, 8, 9, 1000 };
+
+		for (size_t k = 0; k < sizeof(trail); k++)
+			trail[k] = (uint8_t)(k * 37 + 5);
+		for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+			memset(&m, 0, sizeof(m));
+			m.kind = BVC_WIRE_REJECT;
+			m.u.reject.job_id = 8;
+			m.u.reject.insn = 3;
+			snprintf(m.u.reject.message, sizeof(m.u.reject.message), "R0 !read_ok");
+			m.u.reject.trail = trail;
+			m.u.reject.trail_len = lens[k];
+			roundtrip(&m);
+		}
+	}
 }
 
 Test(serial, roundtrip_done_with_demands)

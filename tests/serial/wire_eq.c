@@ -89,6 +89,10 @@ void wire_assert_eq(const struct bvc_wire_msg *a, const struct bvc_wire_msg *b)
 		cr_assert_eq(a->u.reject.job_id, b->u.reject.job_id);
 		cr_assert_eq(a->u.reject.insn, b->u.reject.insn);
 		cr_assert_str_eq(a->u.reject.message, b->u.reject.message);
+		cr_assert_eq(a->u.reject.trail_len, b->u.reject.trail_len);
+		if (a->u.reject.trail_len)
+			cr_assert_arr_eq(a->u.reject.trail, b->u.reject.trail,
+					 (a->u.reject.trail_len + 7) / 8);
 		break;
 	case BVC_WIRE_JOB:
 		cr_assert_eq(a->u.job.job_id, b->u.job.job_id);
