@@ -380,13 +380,33 @@ static int kill_run(int workers, int victim, double delay_s, int too_large, int 
 			_exit(99);
 		alarm(RUN_TIMEOUT_S);
 		execl(BVC_BPFVC, BVC_BPFVC, "verify", path, "--type", "socket_filter", "--insn-limit",
-		      too_large ? "5000000" : "0", "-w", wopt, "--stats", (char *)NULL);
+		      too_large ? "5000000" : "0", "-w", wopt, "--stats", "-v", (char *)NULL);
 		_exit(98);
 	}
 	t0 = now_s();
 	while (now_s() - t0 < 10 && (n = children(pid, kids, 8)) < workers)
 		usleep(20000);
 	cr_assert_eq(n, workers, "bpfvc did not start %d workers", workers);
+	/* The kill is for a running job: wait for the handshake to end (-v
+	 * names the last worker then). A worker killed during the handshake
+	 * is refused at the start, exit 2, which is another test's matter. */
+	{
+		char want[32], seen[8192];
+
+		snprintf(want, sizeof(want), "worker %d: pid", workers - 1);
+		for (;;) {
+			f = fopen(errpath, "r");
+			seen[0] = '\0';
+			if (f) {
+				seen[fread(seen, 1, sizeof(seen) - 1, f)] = '\0';
+				fclose(f);
+			}
+			if (strstr(seen, want) || now_s() - t0 > 30)
+				break;
+			usleep(10000);
+		}
+		cr_assert(strstr(seen, want), "no handshake within 30 s: %s", seen);
+	}
 	usleep((useconds_t)(delay_s * 1e6));
 	if (waitpid(pid, &st, WNOHANG) == 0) {
 		cr_assert_eq(kill(kids[victim], SIGKILL), 0);
