@@ -1888,15 +1888,21 @@ int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
 
 int bvc_engine_facts(const struct bvc_engine *eng, struct bvc_insn_fact *out, size_t cnt)
 {
-	if (cnt != eng->env.cnt)
-		return -EINVAL;
+	if (eng->early || cnt != eng->env.cnt)
+		return -EINVAL; /* the static passes refused it: no facts */
 	fill_facts(&eng->env, out);
 	return 0;
 }
 
+void bvc_engine_states(const struct bvc_engine *eng, uint64_t *total, uint64_t *peak)
+{
+	*total = eng->early ? 0 : eng->env.total_states;
+	*peak = eng->early ? 0 : eng->env.peak_states;
+}
+
 uint64_t bvc_engine_processed(const struct bvc_engine *eng)
 {
-	return eng->env.processed;
+	return eng->early ? 0 : eng->env.processed;
 }
 
 uint64_t bvc_engine_remote_hits(const struct bvc_engine *eng)

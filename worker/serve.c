@@ -57,7 +57,6 @@ struct slot {
 	int done;               /* last run returned BVC_ENGINE_DONE */
 	int checked;            /* verdict looked at since the last change */
 	uint64_t processed;     /* instructions after its last run */
-	uint64_t total_states, peak_states; /* from the last verdict */
 };
 
 struct job {
@@ -187,10 +186,11 @@ static int finished_facts(struct job *j, struct bvc_wire_finished *m, uint32_t *
 		j->scratch[i] = no_fact;
 	for (unsigned int e = 0; e < j->nslots; e++) {
 		struct bvc_insn_fact *f = malloc(cnt * sizeof(*f));
+		int ret = f ? bvc_engine_facts(j->slots[e].eng, f, cnt) : -ENOMEM;
 
-		if (!f || bvc_engine_facts(j->slots[e].eng, f, cnt)) {
+		if (ret) {
 			free(f);
-			return -ENOMEM;
+			return ret;
 		}
 		for (size_t i = 0; i < cnt; i++)
 			if (bvc_fact_merge(&j->scratch[i], &f[i])) {
@@ -651,8 +651,6 @@ static int step_job(struct serve *s, struct job *j)
 				(unsigned long long)j->id, strerror(-ret));
 			return ret;
 		}
-		sl->total_states = v.total_states;
-		sl->peak_states = v.peak_states;
 		if (v.kind == BVC_REJECT) {
 			ret = send_reject(s, j, v.insn, v.msg, v.trail, v.trail_len);
 			bvc_verdict_release(&v);
@@ -665,6 +663,7 @@ static int step_job(struct serve *s, struct job *j)
 			return ran;
 	if (!j->idle_reported) {
 		struct bvc_wire_msg m = { .kind = BVC_WIRE_FINISHED };
+		uint64_t total, peak;
 		uint32_t conflict = 0;
 
 		m.u.finished.job_id = j->id;
@@ -681,9 +680,11 @@ static int step_job(struct serve *s, struct job *j)
 						m.u.finished.stack_depths[f] = d[f];
 			}
 			m.u.finished.remote_prune_hits += bvc_engine_remote_hits(j->slots[i].eng);
-			m.u.finished.total_states += j->slots[i].total_states;
-			if (j->slots[i].peak_states > m.u.finished.peak_states)
-				m.u.finished.peak_states = j->slots[i].peak_states;
+			/* So far: a donor's verdict may still wait for items. */
+			bvc_engine_states(j->slots[i].eng, &total, &peak);
+			m.u.finished.total_states += total;
+			if (peak > m.u.finished.peak_states)
+				m.u.finished.peak_states = peak;
 		}
 		ret = finished_facts(j, &m.u.finished, &conflict);
 		if (ret == 1) {

@@ -60,6 +60,10 @@ size_t bvc_engine_pending(const struct bvc_engine *eng);
  * it has one). */
 uint64_t bvc_engine_processed(const struct bvc_engine *eng);
 
+/* Checkpoints made so far, and the most alive at once (its verdict's
+ * total_states and peak_states once it has one). */
+void bvc_engine_states(const struct bvc_engine *eng, uint64_t *total, uint64_t *peak);
+
 /* The per-instruction facts of the paths this engine explored so far, into
  * @out (@cnt: the program's instruction count, else -EINVAL). Split runs
  * merge them with bvc_fact_merge(). */
