@@ -67,6 +67,7 @@
 
 #include "bpfvc/coordinator.h"
 #include "bpfvc/worker.h"
+#include "bpfvc/util.h"
 #include "internal.h"
 
 #define HANDSHAKE_MS 10000
@@ -163,28 +164,6 @@ struct bvc_cluster {
 	int fail;                 /* the cluster failed (not one job): negative errno */
 };
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int wait_ms(const struct bvc_cluster *cl)
 {
 	return cl->opts.wait_ms > 0 ? cl->opts.wait_ms : 30000;
@@ -224,7 +203,7 @@ static int spawn(struct bvc_cluster *cl, unsigned int i, char *err, size_t errsz
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		set_err(err, errsz, "cannot fork worker %u: %s", i, strerror(errno));
+		bvc_set_err(err, errsz, "cannot fork worker %u: %s", i, strerror(errno));
 		return -errno;
 	}
 	if (pid == 0) {
@@ -247,7 +226,7 @@ static int spawn(struct bvc_cluster *cl, unsigned int i, char *err, size_t errsz
 
 static void reap(struct cworker *w, int block_ms)
 {
-	double end = now_ms() + block_ms;
+	double end = bvc_now_ms() + block_ms;
 
 	while (w->pid > 0) {
 		int status;
@@ -257,7 +236,7 @@ static void reap(struct cworker *w, int block_ms)
 			w->pid = 0;
 			return;
 		}
-		if (now_ms() >= end)
+		if (bvc_now_ms() >= end)
 			return;
 		usleep(10000);
 	}
@@ -317,7 +296,7 @@ static int send_msg(struct bvc_cluster *cl, int i, const struct bvc_wire_msg *m)
 
 	ret = bvc_wire_encode(m, &buf, &len, why, sizeof(why));
 	if (ret) {
-		set_err(cl->err, cl->errsz, "cannot encode %s: %s", bvc_wire_kind_name(m->kind),
+		bvc_set_err(cl->err, cl->errsz, "cannot encode %s: %s", bvc_wire_kind_name(m->kind),
 			why);
 		cl->fail = ret;
 		return ret;
@@ -768,7 +747,7 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 			return; /* a late message of a worker we declared dead */
 		cl_log(cl, "refused %s: %s", name, why);
 		if (i >= 0 && strstr(why, "refused")) {
-			set_err(cl->err, cl->errsz, "handshake: %s", why);
+			bvc_set_err(cl->err, cl->errsz, "handshake: %s", why);
 			cl->fail = ret;
 		}
 		return;
@@ -796,7 +775,7 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 	w = &cl->w[i];
 	memset(w->jobs, 0, sizeof(w->jobs));
 	w->alive = 1;
-	w->last_heard = now_ms();
+	w->last_heard = bvc_now_ms();
 	cl->none_since = 0;
 }
 
@@ -854,7 +833,7 @@ static int pump(struct bvc_cluster *cl, int timeout_ms)
 			continue;
 		}
 		zmq_msg_close(&payload);
-		w->last_heard = now_ms();
+		w->last_heard = bvc_now_ms();
 		if (m.kind == BVC_WIRE_HELLO) {
 			/* A live worker saying hello again has restarted its
 			 * session: its old one is gone. */
@@ -870,7 +849,7 @@ static int pump(struct bvc_cluster *cl, int timeout_ms)
 
 static void check_health(struct bvc_cluster *cl, double *last_beat)
 {
-	double t = now_ms();
+	double t = bvc_now_ms();
 	struct bvc_wire_msg hb = { .kind = BVC_WIRE_HEARTBEAT };
 
 	for (unsigned int i = 0; i < cl->n; i++) {
@@ -987,7 +966,7 @@ static void job_start(struct bvc_cluster *cl, struct cjob *cj, struct bvc_cluste
 	cj->index = index;
 	cj->id = ++cl->job_id;
 	cj->limit = out->insn_limit;
-	cj->t_start = now_ms();
+	cj->t_start = bvc_now_ms();
 	if (!out->prog_name || strlen(out->prog_name) >= sizeof(job.u.job.prog_name)) {
 		job_fail(cj, -EINVAL, "program name '%.64s' is too long for the wire",
 			 out->prog_name ? out->prog_name : "");
@@ -1066,7 +1045,7 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 	free(cj->facts);
 	free(cj->trail);
 	out->stats = cj->js;
-	out->secs = (now_ms() - cj->t_start) / 1e3;
+	out->secs = (bvc_now_ms() - cj->t_start) / 1e3;
 	cl->last = cj->js;
 	for (size_t g = 0; g < cj->nitems; g++)
 		free(cj->items[g].bytes);
@@ -1112,7 +1091,7 @@ static void report_progress(struct bvc_cluster *cl, double t_start, size_t ended
 {
 	struct bvc_cluster_progress pr = { 0 };
 
-	pr.secs = (now_ms() - t_start) / 1e3;
+	pr.secs = (bvc_now_ms() - t_start) / 1e3;
 	pr.jobs_done = ended;
 	pr.jobs = n;
 	for (int k = 0; k < MAX_INFLIGHT; k++)
@@ -1151,7 +1130,7 @@ static void batch_done(void *arg, size_t i)
 /* Every worker is dead: wait for a remote one (with --bind) or give up. */
 static int check_alive(struct bvc_cluster *cl)
 {
-	double t = now_ms();
+	double t = bvc_now_ms();
 
 	for (unsigned int i = 0; i < cl->n; i++)
 		if (cl->w[i].alive) {
@@ -1163,11 +1142,11 @@ static int check_alive(struct bvc_cluster *cl)
 	if (cl->opts.bind && t - cl->none_since <= wait_ms(cl))
 		return 0;
 	if (cl->opts.bind)
-		set_err(cl->err, cl->errsz,
+		bvc_set_err(cl->err, cl->errsz,
 			"infrastructure: no live worker, and none joined %s within %d s",
 			bvc_cluster_endpoint(cl), wait_ms(cl) / 1000);
 	else
-		set_err(cl->err, cl->errsz, "infrastructure: every worker died");
+		bvc_set_err(cl->err, cl->errsz, "infrastructure: every worker died");
 	cl->fail = -EIO;
 	return cl->fail;
 }
@@ -1176,7 +1155,7 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 			     bvc_cluster_done_fn done, void *arg, char *err, size_t errsz)
 {
 	struct batch_done bd = { .done = done, .arg = arg };
-	double last_beat = now_ms(), t_start = now_ms(), last_progress = t_start;
+	double last_beat = bvc_now_ms(), t_start = bvc_now_ms(), last_progress = t_start;
 	size_t next = 0;
 	int ret = 0;
 
@@ -1200,8 +1179,8 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 		int order[MAX_INFLIGHT], njobs;
 		size_t queued = 0;
 
-		if (cl->opts.progress && now_ms() - last_progress >= 250) {
-			last_progress = now_ms();
+		if (cl->opts.progress && bvc_now_ms() - last_progress >= 250) {
+			last_progress = bvc_now_ms();
 			report_progress(cl, t_start, bd.ended, n);
 		}
 		ret = pump(cl, 20);
@@ -1270,7 +1249,7 @@ int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 	}
 	ret = bvc_cluster_verify_batch(cl, &job, 1, NULL, NULL, err, errsz);
 	if (!ret && job.err) {
-		set_err(err, errsz, "%s", job.errmsg);
+		bvc_set_err(err, errsz, "%s", job.errmsg);
 		ret = job.err;
 	}
 	if (!ret)
@@ -1321,12 +1300,12 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 	if (!opts || opts->sz < sizeof(size_t) || opts->nworkers > 1024 ||
 	    (opts->nworkers < 1 && !(opts->sz >= offsetof(struct bvc_cluster_opts, wait_ms) &&
 				     opts->bind))) {
-		set_err(err, errsz, "cluster: between 1 and 1024 local workers, or a --bind endpoint for remote ones");
+		bvc_set_err(err, errsz, "cluster: between 1 and 1024 local workers, or a --bind endpoint for remote ones");
 		return -EINVAL;
 	}
 	cl = calloc(1, sizeof(*cl));
 	if (!cl) {
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	memcpy(&cl->opts, opts, opts->sz < sizeof(cl->opts) ? opts->sz : sizeof(cl->opts));
@@ -1337,7 +1316,7 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 	cl->w = calloc(cl->cap_w, sizeof(*cl->w));
 	if (!cl->w) {
 		ret = -ENOMEM;
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		goto fail;
 	}
 	ret = bvc_coord_plan_cores(cl->n, &cl->plan, err, errsz);
@@ -1346,7 +1325,7 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 	snprintf(cl->dir, sizeof(cl->dir), "/tmp/bvc-cluster-XXXXXX");
 	if (!mkdtemp(cl->dir)) {
 		ret = -errno;
-		set_err(err, errsz, "cannot make a temp dir: %s", strerror(errno));
+		bvc_set_err(err, errsz, "cannot make a temp dir: %s", strerror(errno));
 		cl->dir[0] = '\0';
 		goto fail;
 	}
@@ -1368,7 +1347,7 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 	}
 	if (cl->opts.bind) {
 		if (cl->opts.curve && !cl->opts.trust) {
-			set_err(err, errsz, "CURVE needs a trust store (--curve-trust)");
+			bvc_set_err(err, errsz, "CURVE needs a trust store (--curve-trust)");
 			ret = -EINVAL;
 			goto fail;
 		}
@@ -1382,8 +1361,8 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 	hs_ms = opts->handshake_ms > 0 ? opts->handshake_ms : HANDSHAKE_MS;
 	if (!cl->nlocal)
 		hs_ms = wait_ms(cl);
-	deadline = now_ms() + hs_ms;
-	last_beat = now_ms();
+	deadline = bvc_now_ms() + hs_ms;
+	last_beat = bvc_now_ms();
 	for (;;) {
 		unsigned int ready = 0, alive = 0;
 		int exited = 0;
@@ -1394,12 +1373,12 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 		}
 		if (cl->nlocal ? ready == cl->nlocal : alive > 0)
 			break;
-		if (now_ms() >= deadline) {
+		if (bvc_now_ms() >= deadline) {
 			if (cl->nlocal)
-				set_err(err, errsz, "only %u of %u workers said hello within %d ms", ready,
+				bvc_set_err(err, errsz, "only %u of %u workers said hello within %d ms", ready,
 					cl->nlocal, hs_ms);
 			else
-				set_err(err, errsz, "no worker joined %s within %d s (%llu refused by CURVE)",
+				bvc_set_err(err, errsz, "no worker joined %s within %d s (%llu refused by CURVE)",
 					cl->remote_ep, hs_ms / 1000,
 					(unsigned long long)bvc_coord_refused(cl->coord));
 			ret = -ETIMEDOUT;
@@ -1414,7 +1393,7 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 			}
 		}
 		if (exited) {
-			set_err(err, errsz, "a worker exited during the handshake (is '%s worker' runnable?)",
+			bvc_set_err(err, errsz, "a worker exited during the handshake (is '%s worker' runnable?)",
 				opts->exe ? opts->exe : "/proc/self/exe");
 			ret = -EIO;
 			goto fail;

@@ -21,20 +21,7 @@
 #include <hwloc.h>
 
 #include "bpfvc/coordinator.h"
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
+#include "bpfvc/util.h"
 
 void bvc_coord_plan_free(struct bvc_coord_plan *plan)
 {
@@ -118,11 +105,11 @@ int bvc_coord_plan_cores(unsigned int nworkers, struct bvc_coord_plan **out, cha
 
 	*out = NULL;
 	if (hwloc_topology_init(&topo) < 0) {
-		set_err(err, errsz, "hwloc cannot start: %s", strerror(errno ? errno : EIO));
+		bvc_set_err(err, errsz, "hwloc cannot start: %s", strerror(errno ? errno : EIO));
 		return -EIO;
 	}
 	if (hwloc_topology_load(topo) < 0) {
-		set_err(err, errsz, "hwloc cannot read the topology: %s",
+		bvc_set_err(err, errsz, "hwloc cannot read the topology: %s",
 			strerror(errno ? errno : EIO));
 		ret = -EIO;
 		goto out;
@@ -134,7 +121,7 @@ int bvc_coord_plan_cores(unsigned int nworkers, struct bvc_coord_plan **out, cha
 		n = npus;
 	}
 	if (n <= 0 || npus <= 0) {
-		set_err(err, errsz, "hwloc found no processing units we may use");
+		bvc_set_err(err, errsz, "hwloc found no processing units we may use");
 		ret = -EIO;
 		goto out;
 	}
@@ -155,7 +142,7 @@ int bvc_coord_plan_cores(unsigned int nworkers, struct bvc_coord_plan **out, cha
 
 		if (!o) {
 			/* Defensive: hwloc counted this many objects. */
-			set_err(err, errsz, "hwloc lost %s %u", unit_name(unit),
+			bvc_set_err(err, errsz, "hwloc lost %s %u", unit_name(unit),
 				i % plan->ncores);
 			ret = -EIO;
 			goto out;
@@ -166,7 +153,7 @@ int bvc_coord_plan_cores(unsigned int nworkers, struct bvc_coord_plan **out, cha
 		s->npus = (unsigned int)hwloc_bitmap_weight(o->cpuset);
 		len = hwloc_bitmap_list_snprintf(s->cpuset, sizeof(s->cpuset), o->cpuset);
 		if (len < 0 || (size_t)len >= sizeof(s->cpuset)) {
-			set_err(err, errsz, "cpuset of %s L#%u does not fit %d characters",
+			bvc_set_err(err, errsz, "cpuset of %s L#%u does not fit %d characters",
 				unit_name(unit), s->core, BVC_CPUSET_STR_MAX - 1);
 			ret = -EOVERFLOW;
 			goto out;
@@ -179,7 +166,7 @@ int bvc_coord_plan_cores(unsigned int nworkers, struct bvc_coord_plan **out, cha
 	plan = NULL;
 	goto out;
 nomem:
-	set_err(err, errsz, "out of memory");
+	bvc_set_err(err, errsz, "out of memory");
 	ret = -ENOMEM;
 out:
 	bvc_coord_plan_free(plan);

@@ -22,22 +22,9 @@
 #include <zmq.h>
 
 #include "bpfvc/coordinator.h"
+#include "bpfvc/util.h"
 #include "internal.h"
 
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /* Options grow at the end (libbpf style): take the caller's first @sz bytes
  * over our defaults in @dst. A caller built against a newer header may pass
@@ -95,20 +82,20 @@ int bvc_coord_new(const char *endpoint, const struct bvc_coord_opts *opts,
 
 	*out = NULL;
 	if (opts && !opts_copy(&o, sizeof(o), opts, opts->sz)) {
-		set_err(err, errsz, "bvc_coord_opts: size %zu is not one we know", opts->sz);
+		bvc_set_err(err, errsz, "bvc_coord_opts: size %zu is not one we know", opts->sz);
 		return -EINVAL;
 	}
 	opts = &o;
 	if (opts->build_id)
 		id = opts->build_id;
 	if (strlen(id) > BVC_WIRE_BUILD_ID_MAX) {
-		set_err(err, errsz, "build id '%s' is longer than %d bytes", id,
+		bvc_set_err(err, errsz, "build id '%s' is longer than %d bytes", id,
 			BVC_WIRE_BUILD_ID_MAX);
 		return -EINVAL;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	memcpy(c->build_id, id, strlen(id) + 1);
@@ -117,13 +104,13 @@ int bvc_coord_new(const char *endpoint, const struct bvc_coord_opts *opts,
 	c->ctx = zmq_ctx_new();
 	if (!c->ctx) {
 		ret = -errno;
-		set_err(err, errsz, "cannot create a ZeroMQ context: %s", zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot create a ZeroMQ context: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	c->sock = zmq_socket(c->ctx, ZMQ_ROUTER);
 	if (!c->sock) {
 		ret = -errno;
-		set_err(err, errsz, "cannot create a ROUTER socket: %s", zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot create a ROUTER socket: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	/* ROUTER_MANDATORY: a send to a vanished peer fails (EHOSTUNREACH)
@@ -133,12 +120,12 @@ int bvc_coord_new(const char *endpoint, const struct bvc_coord_opts *opts,
 	    zmq_setsockopt(c->sock, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
 	    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	if (zmq_bind(c->sock, endpoint) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
 		goto fail;
 	}
 	len = sizeof(c->endpoint);
@@ -239,18 +226,18 @@ int bvc_coord_bind_curve(struct bvc_coord *c, const char *endpoint,
 
 	if (kp) {
 		if (!trust || !trust->n) {
-			set_err(err, errsz, "CURVE: no trusted worker key");
+			bvc_set_err(err, errsz, "CURVE: no trusted worker key");
 			return -EINVAL;
 		}
 		if (!c->zap_running) {
 			c->trusted = calloc(trust->n, sizeof(*c->trusted));
 			if (!c->trusted) {
-				set_err(err, errsz, "out of memory");
+				bvc_set_err(err, errsz, "out of memory");
 				return -ENOMEM;
 			}
 			for (size_t k = 0; k < trust->n; k++) {
 				if (!zmq_z85_decode(c->trusted[k], trust->keys[k])) {
-					set_err(err, errsz, "CURVE: trusted key %zu is not Z85", k + 1);
+					bvc_set_err(err, errsz, "CURVE: trusted key %zu is not Z85", k + 1);
 					return -EINVAL;
 				}
 			}
@@ -260,7 +247,7 @@ int bvc_coord_bind_curve(struct bvc_coord *c, const char *endpoint,
 							   sizeof(linger)) < 0 ||
 			    zmq_bind(c->zap_sock, "inproc://zeromq.zap.01") < 0) {
 				ret = -errno;
-				set_err(err, errsz, "cannot start the CURVE authenticator: %s",
+				bvc_set_err(err, errsz, "cannot start the CURVE authenticator: %s",
 					zmq_strerror(errno));
 				if (c->zap_sock)
 					zmq_close(c->zap_sock);
@@ -272,7 +259,7 @@ int bvc_coord_bind_curve(struct bvc_coord *c, const char *endpoint,
 			if (ret) {
 				zmq_close(c->zap_sock);
 				c->zap_sock = NULL;
-				set_err(err, errsz, "cannot start the CURVE authenticator: %s",
+				bvc_set_err(err, errsz, "cannot start the CURVE authenticator: %s",
 					strerror(ret));
 				return -ret;
 			}
@@ -284,14 +271,14 @@ int bvc_coord_bind_curve(struct bvc_coord *c, const char *endpoint,
 		    zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, kp->sec, BVC_CURVE_Z85_LEN + 1) < 0 ||
 		    zmq_setsockopt(c->sock, ZMQ_ZAP_DOMAIN, "bpfvc", 5) < 0) {
 			ret = -errno;
-			set_err(err, errsz, "cannot set the CURVE keys: %s", zmq_strerror(errno));
+			bvc_set_err(err, errsz, "cannot set the CURVE keys: %s", zmq_strerror(errno));
 			return ret;
 		}
 	}
 	ret = zmq_bind(c->sock, endpoint);
 	if (ret < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
 		return ret;
 	}
 	len = sizeof(c->endpoint);
@@ -333,13 +320,13 @@ static int send_hello(struct bvc_coord *c, const uint8_t *id, size_t id_len, cha
 	memcpy(msg.u.hello.build_id, c->build_id, sizeof(c->build_id));
 	ret = bvc_wire_encode(&msg, &buf, &len, why, sizeof(why));
 	if (ret) {
-		set_err(err, errsz, "cannot encode our hello: %s", why);
+		bvc_set_err(err, errsz, "cannot encode our hello: %s", why);
 		return ret;
 	}
 	if (zmq_send(c->sock, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_send(c->sock, buf, len, ZMQ_DONTWAIT) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot answer: %s", zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot answer: %s", zmq_strerror(errno));
 	}
 	free(buf);
 	return ret;
@@ -356,7 +343,7 @@ static int recv_routed(struct bvc_coord *c, int timeout_ms, struct bvc_coord_pee
 
 	if (zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &timeout_ms, sizeof(timeout_ms)) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot set the receive timeout: %s", zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot set the receive timeout: %s", zmq_strerror(errno));
 		return ret;
 	}
 	zmq_msg_init(&frame);
@@ -365,10 +352,10 @@ static int recv_routed(struct bvc_coord *c, int timeout_ms, struct bvc_coord_pee
 			continue;
 		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
 		if (ret == -ETIMEDOUT)
-			set_err(err, errsz, "no message on %s within %d ms", c->endpoint,
+			bvc_set_err(err, errsz, "no message on %s within %d ms", c->endpoint,
 				timeout_ms);
 		else
-			set_err(err, errsz, "receiving on %s: %s", c->endpoint,
+			bvc_set_err(err, errsz, "receiving on %s: %s", c->endpoint,
 				zmq_strerror(-ret));
 		zmq_msg_close(&frame);
 		return ret;
@@ -407,7 +394,7 @@ int bvc_coord_handshake(struct bvc_coord *c, int timeout_ms, struct bvc_coord_pe
 	}
 	peer_name(peer->id, peer->id_len, name);
 	if (nframes != 1) {
-		set_err(err, errsz, "peer %s: %d frames in one message, expected 1", name,
+		bvc_set_err(err, errsz, "peer %s: %d frames in one message, expected 1", name,
 			nframes);
 		zmq_msg_close(&payload);
 		return -EPROTO;
@@ -428,7 +415,7 @@ int bvc_coord__hello(struct bvc_coord *c, struct bvc_coord_peer *peer, const voi
 	peer_name(peer->id, peer->id_len, name);
 	ret = bvc_wire_decode(payload, len, &msg, why, sizeof(why));
 	if (ret) {
-		set_err(err, errsz, "peer %s: %s", name, why);
+		bvc_set_err(err, errsz, "peer %s: %s", name, why);
 		/* Refused for a protocol reason (another version, say):
 		 * answer, so the peer can tell which side is which. */
 		if (ret == -EPROTO)
@@ -436,7 +423,7 @@ int bvc_coord__hello(struct bvc_coord *c, struct bvc_coord_peer *peer, const voi
 		return ret;
 	}
 	if (msg.kind != BVC_WIRE_HELLO) {
-		set_err(err, errsz, "peer %s: %s before hello", name, bvc_wire_kind_name(msg.kind));
+		bvc_set_err(err, errsz, "peer %s: %s before hello", name, bvc_wire_kind_name(msg.kind));
 		bvc_wire_msg_release(&msg);
 		return -EPROTO;
 	}
@@ -444,13 +431,13 @@ int bvc_coord__hello(struct bvc_coord *c, struct bvc_coord_peer *peer, const voi
 
 	ret = bvc_wire_check_hello(&msg.u.hello, c->build_id, why, sizeof(why));
 	if (ret) {
-		set_err(err, errsz, "peer %s refused: %s", name, why);
+		bvc_set_err(err, errsz, "peer %s refused: %s", name, why);
 		send_hello(c, peer->id, peer->id_len, NULL, 0);
 		return ret;
 	}
 	ret = send_hello(c, peer->id, peer->id_len, why, sizeof(why));
 	if (ret) {
-		set_err(err, errsz, "peer %s: %s", name, why);
+		bvc_set_err(err, errsz, "peer %s: %s", name, why);
 		return ret;
 	}
 	return 0;

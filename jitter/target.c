@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bpfvc/jitter.h"
+#include "bpfvc/util.h"
 #include "jitter_internal.h"
 
 struct target_info {
@@ -33,20 +34,6 @@ static const struct target_info targets[] = {
 };
 
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 static const struct target_info *find(enum bvc_jit_target t)
 {
@@ -69,7 +56,7 @@ int bvc_jit_target_from_name(const char *name, enum bvc_jit_target *out, char *e
 			return 0;
 		}
 	}
-	set_err(err, errsz, "unknown target '%s' (known: x86_64, arm64, thumbv7m)",
+	bvc_set_err(err, errsz, "unknown target '%s' (known: x86_64, arm64, thumbv7m)",
 		name ? name : "(null)");
 	return -EINVAL;
 }
@@ -98,21 +85,21 @@ int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
 		*out = NULL;
 	if (!img || !prog || !verdict || !opts || !out ||
 	    opts->sz < offsetof(struct bvc_jit_opts, target) + sizeof(opts->target)) {
-		set_err(err, errsz, "bvc_jit_compile: missing argument");
+		bvc_set_err(err, errsz, "bvc_jit_compile: missing argument");
 		return -EINVAL;
 	}
 	ti = find(opts->target);
 	if (!ti) {
-		set_err(err, errsz, "unknown target %d", (int)opts->target);
+		bvc_set_err(err, errsz, "unknown target %d", (int)opts->target);
 		return -EINVAL;
 	}
 	/* Only the verifier decides what is safe to run natively. */
 	if (verdict->kind != BVC_ACCEPT) {
-		set_err(err, errsz, "refusing to compile a program the verifier did not accept");
+		bvc_set_err(err, errsz, "refusing to compile a program the verifier did not accept");
 		return -EINVAL;
 	}
 	if (!ti->compile) {
-		set_err(err, errsz, "unsupported: JIT for %s is not built yet", ti->name);
+		bvc_set_err(err, errsz, "unsupported: JIT for %s is not built yet", ti->name);
 		return -EOPNOTSUPP;
 	}
 	{

@@ -29,6 +29,7 @@
 
 #include "bpfvc/blob.h"
 #include "bpfvc/disasm.h"
+#include "bpfvc/util.h"
 
 /* --- byte layout (docs/blob-format.md) ------------------------------------ */
 
@@ -158,20 +159,6 @@ const char *bvc_blob_sec_name(uint32_t kind)
 	return NULL;
 }
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 /* Little-endian loads and stores, whatever the host. */
 static uint32_t get_u32(const uint8_t *p)
 {
@@ -212,23 +199,23 @@ static int get_str(const uint8_t *p, size_t cap, bool need_text, char *out, cons
 	size_t len, i;
 
 	if (!nul) {
-		set_err(err, errsz, "%s is not NUL-terminated within its %zu bytes", what, cap);
+		bvc_set_err(err, errsz, "%s is not NUL-terminated within its %zu bytes", what, cap);
 		return -EBADMSG;
 	}
 	len = (size_t)(nul - p);
 	if (need_text && len == 0) {
-		set_err(err, errsz, "%s is empty", what);
+		bvc_set_err(err, errsz, "%s is empty", what);
 		return -EBADMSG;
 	}
 	for (i = 0; i < len; i++) {
 		if (p[i] < 0x20 || p[i] > 0x7e) {
-			set_err(err, errsz, "%s has a non-printable byte 0x%02x at %zu", what, p[i], i);
+			bvc_set_err(err, errsz, "%s has a non-printable byte 0x%02x at %zu", what, p[i], i);
 			return -EBADMSG;
 		}
 	}
 	for (i = len; i < cap; i++) {
 		if (p[i]) {
-			set_err(err, errsz, "%s has nonzero bytes after its NUL", what);
+			bvc_set_err(err, errsz, "%s has nonzero bytes after its NUL", what);
 			return -EBADMSG;
 		}
 	}
@@ -300,7 +287,7 @@ static void overlap_err(const struct reader *r, uint32_t i, const char *desc, ui
 	uint32_t j;
 
 	if (off < table_end) {
-		set_err(r->err, r->errsz,
+		bvc_set_err(r->err, r->errsz,
 			"%s [0x%x, 0x%llx) overlaps the header and section table [0, 0x%zx)", desc,
 			off, (unsigned long long)end, table_end);
 		return;
@@ -310,14 +297,14 @@ static void overlap_err(const struct reader *r, uint32_t i, const char *desc, ui
 		uint32_t o = get_u32(e + SEC_OFFSET), sz = get_u32(e + SEC_SIZE);
 
 		if (off < (uint64_t)o + sz && end > o) {
-			set_err(r->err, r->errsz, "%s [0x%x, 0x%llx) overlaps %s [0x%x, 0x%llx)",
+			bvc_set_err(r->err, r->errsz, "%s [0x%x, 0x%llx) overlaps %s [0x%x, 0x%llx)",
 				desc, off, (unsigned long long)end,
 				sec_desc(d2, sizeof(d2), j, get_u32(e + SEC_KIND)), o,
 				(unsigned long long)o + sz);
 			return;
 		}
 	}
-	set_err(r->err, r->errsz, "%s [0x%x, 0x%llx) starts before the end of the previous section",
+	bvc_set_err(r->err, r->errsz, "%s [0x%x, 0x%llx) starts before the end of the previous section",
 		desc, off, (unsigned long long)end);
 }
 
@@ -332,52 +319,52 @@ static int check_layout(struct reader *r, uint32_t *target)
 	bool seen_any = false;
 
 	if (r->size < BVC_BLOB_HEADER_SIZE) {
-		set_err(r->err, r->errsz, "blob is %zu bytes, shorter than its %d-byte header",
+		bvc_set_err(r->err, r->errsz, "blob is %zu bytes, shorter than its %d-byte header",
 			r->size, BVC_BLOB_HEADER_SIZE);
 		return -EBADMSG;
 	}
 	if (memcmp(buf + HDR_MAGIC, BVC_BLOB_MAGIC, 8) != 0) {
-		set_err(r->err, r->errsz, "not a bpfvc blob (bad magic)");
+		bvc_set_err(r->err, r->errsz, "not a bpfvc blob (bad magic)");
 		return -EBADMSG;
 	}
 	if (get_u32(buf + HDR_VERSION) != BVC_BLOB_VERSION) {
-		set_err(r->err, r->errsz, "blob format version %u, this reader knows version %d",
+		bvc_set_err(r->err, r->errsz, "blob format version %u, this reader knows version %d",
 			get_u32(buf + HDR_VERSION), BVC_BLOB_VERSION);
 		return -EBADMSG;
 	}
 	total = get_u32(buf + HDR_TOTAL);
 	if (total != r->size) {
-		set_err(r->err, r->errsz, "header says the blob is %u bytes, but it is %zu%s", total,
+		bvc_set_err(r->err, r->errsz, "header says the blob is %u bytes, but it is %zu%s", total,
 			r->size, total > r->size ? " (truncated)" : "");
 		return -EBADMSG;
 	}
 	if (total > BVC_BLOB_MAX_SIZE) {
-		set_err(r->err, r->errsz, "blob is %u bytes, more than the limit of %u", total,
+		bvc_set_err(r->err, r->errsz, "blob is %u bytes, more than the limit of %u", total,
 			BVC_BLOB_MAX_SIZE);
 		return -EBADMSG;
 	}
 	*target = get_u32(buf + HDR_TARGET);
 	if (!target_name(*target)) {
-		set_err(r->err, r->errsz, "unknown target %u in the header", *target);
+		bvc_set_err(r->err, r->errsz, "unknown target %u in the header", *target);
 		return -EBADMSG;
 	}
 	if (get_u32(buf + HDR_FLAGS) != 0) {
-		set_err(r->err, r->errsz, "unknown header flags 0x%x", get_u32(buf + HDR_FLAGS));
+		bvc_set_err(r->err, r->errsz, "unknown header flags 0x%x", get_u32(buf + HDR_FLAGS));
 		return -EBADMSG;
 	}
 	if (get_u32(buf + HDR_RESERVED) != 0) {
-		set_err(r->err, r->errsz, "reserved header field is 0x%x, not 0",
+		bvc_set_err(r->err, r->errsz, "reserved header field is 0x%x, not 0",
 			get_u32(buf + HDR_RESERVED));
 		return -EBADMSG;
 	}
 	nsec = get_u32(buf + HDR_NSEC);
 	if (nsec == 0 || nsec > NKINDS) {
-		set_err(r->err, r->errsz, "section count %u out of range (1..%zu)", nsec, NKINDS);
+		bvc_set_err(r->err, r->errsz, "section count %u out of range (1..%zu)", nsec, NKINDS);
 		return -EBADMSG;
 	}
 	table_end = BVC_BLOB_HEADER_SIZE + (size_t)nsec * BVC_BLOB_SECTION_ENTRY_SIZE;
 	if (table_end > r->size) {
-		set_err(r->err, r->errsz,
+		bvc_set_err(r->err, r->errsz,
 			"section table (%u entries, ends at 0x%zx) runs past the end of the blob (%zu bytes)",
 			nsec, table_end, r->size);
 		return -EBADMSG;
@@ -395,30 +382,30 @@ static int check_layout(struct reader *r, uint32_t *target)
 
 		sec_desc(d1, sizeof(d1), i, kind);
 		if (k < 0) {
-			set_err(r->err, r->errsz, "%s: unknown section kind %u", d1, kind);
+			bvc_set_err(r->err, r->errsz, "%s: unknown section kind %u", d1, kind);
 			return -EBADMSG;
 		}
 		if (get_u32(e + SEC_RESERVED) != 0) {
-			set_err(r->err, r->errsz, "%s: reserved field is 0x%x, not 0", d1,
+			bvc_set_err(r->err, r->errsz, "%s: reserved field is 0x%x, not 0", d1,
 				get_u32(e + SEC_RESERVED));
 			return -EBADMSG;
 		}
 		if (seen_any && kind == prev_kind) {
-			set_err(r->err, r->errsz, "%s: duplicate %s section", d1,
+			bvc_set_err(r->err, r->errsz, "%s: duplicate %s section", d1,
 				bvc_blob_sec_name(kind));
 			return -EBADMSG;
 		}
 		if (seen_any && kind < prev_kind) {
-			set_err(r->err, r->errsz, "%s comes after %s: sections out of order", d1,
+			bvc_set_err(r->err, r->errsz, "%s comes after %s: sections out of order", d1,
 				sec_desc(d2, sizeof(d2), prev_i, prev_kind));
 			return -EBADMSG;
 		}
 		if (size == 0) {
-			set_err(r->err, r->errsz, "%s is empty", d1);
+			bvc_set_err(r->err, r->errsz, "%s is empty", d1);
 			return -EBADMSG;
 		}
 		if (end > r->size) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"%s [0x%x, 0x%llx) runs past the end of the blob (%zu bytes)", d1, off,
 				(unsigned long long)end, r->size);
 			return -EBADMSG;
@@ -428,14 +415,14 @@ static int check_layout(struct reader *r, uint32_t *target)
 			return -EBADMSG;
 		}
 		if (off != align_up(cursor)) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"%s starts at 0x%x, expected 0x%zx (sections are packed on %d-byte boundaries)",
 				d1, off, align_up(cursor), BVC_BLOB_ALIGN);
 			return -EBADMSG;
 		}
 		for (j = cursor; j < off; j++) {
 			if (buf[j]) {
-				set_err(r->err, r->errsz, "nonzero padding byte at 0x%zx before %s", j,
+				bvc_set_err(r->err, r->errsz, "nonzero padding byte at 0x%zx before %s", j,
 					d1);
 				return -EBADMSG;
 			}
@@ -448,19 +435,19 @@ static int check_layout(struct reader *r, uint32_t *target)
 		seen_any = true;
 	}
 	if (prev_kind != BVC_BLOB_SEC_SIGNATURE) {
-		set_err(r->err, r->errsz, "unsigned: the blob has no signature section");
+		bvc_set_err(r->err, r->errsz, "unsigned: the blob has no signature section");
 		return -EKEYREJECTED;
 	}
 	if (cursor != r->size) {
-		set_err(r->err, r->errsz, "%zu bytes after the signature section", r->size - cursor);
+		bvc_set_err(r->err, r->errsz, "%zu bytes after the signature section", r->size - cursor);
 		return -EBADMSG;
 	}
 	if (!sec_of(r, BVC_BLOB_SEC_CODE)) {
-		set_err(r->err, r->errsz, "the blob has no code section");
+		bvc_set_err(r->err, r->errsz, "the blob has no code section");
 		return -EBADMSG;
 	}
 	if (!sec_of(r, BVC_BLOB_SEC_META)) {
-		set_err(r->err, r->errsz, "the blob has no meta section");
+		bvc_set_err(r->err, r->errsz, "the blob has no meta section");
 		return -EBADMSG;
 	}
 	return 0;
@@ -475,17 +462,17 @@ static int check_signature(struct reader *r, const struct bvc_key *trusted, stru
 	int ret;
 
 	if (s->size != SIG_SIZE) {
-		set_err(r->err, r->errsz, "signature section is %u bytes, expected %d", s->size,
+		bvc_set_err(r->err, r->errsz, "signature section is %u bytes, expected %d", s->size,
 			SIG_SIZE);
 		return -EBADMSG;
 	}
 	if (get_u32(p + SIG_ALG) != BVC_BLOB_SIG_ED25519) {
-		set_err(r->err, r->errsz, "unknown signature algorithm %u (1 is Ed25519)",
+		bvc_set_err(r->err, r->errsz, "unknown signature algorithm %u (1 is Ed25519)",
 			get_u32(p + SIG_ALG));
 		return -EBADMSG;
 	}
 	if (get_u32(p + SIG_RESERVED) != 0) {
-		set_err(r->err, r->errsz, "signature section: reserved field is 0x%x, not 0",
+		bvc_set_err(r->err, r->errsz, "signature section: reserved field is 0x%x, not 0",
 			get_u32(p + SIG_RESERVED));
 		return -EBADMSG;
 	}
@@ -495,7 +482,7 @@ static int check_signature(struct reader *r, const struct bvc_key *trusted, stru
 		return 0;
 
 	if (memcmp(b->key_id, bvc_signer_key_id(trusted), BVC_SIGNER_KEY_ID_LEN) != 0) {
-		set_err(r->err, r->errsz, "signed by key %s, not by the trusted key %s",
+		bvc_set_err(r->err, r->errsz, "signed by key %s, not by the trusted key %s",
 			bvc_signer_key_id_hex(b->key_id, have),
 			bvc_signer_key_id_hex(bvc_signer_key_id(trusted), want));
 		return -EKEYREJECTED;
@@ -503,11 +490,11 @@ static int check_signature(struct reader *r, const struct bvc_key *trusted, stru
 	why[0] = '\0';
 	ret = bvc_signer_verify(trusted, r->buf, s->off, b->signature, why, sizeof(why));
 	if (ret == -EBADMSG) {
-		set_err(r->err, r->errsz, "bad signature: %s", why);
+		bvc_set_err(r->err, r->errsz, "bad signature: %s", why);
 		return -EKEYREJECTED;
 	}
 	if (ret) {
-		set_err(r->err, r->errsz, "%s", why);
+		bvc_set_err(r->err, r->errsz, "%s", why);
 		return ret;
 	}
 	b->sig_checked = 1;
@@ -523,18 +510,18 @@ static int check_meta(struct reader *r, struct bvc_blob *b)
 	int ret;
 
 	if (s->size < META_HELPERS) {
-		set_err(r->err, r->errsz, "meta section is %u bytes, shorter than %d", s->size,
+		bvc_set_err(r->err, r->errsz, "meta section is %u bytes, shorter than %d", s->size,
 			META_HELPERS);
 		return -EBADMSG;
 	}
 	cnt = get_u32(p + META_HELPER_CNT);
 	if (cnt > BVC_BLOB_MAX_HELPERS) {
-		set_err(r->err, r->errsz, "meta: %u helper ids, more than the limit of %d", cnt,
+		bvc_set_err(r->err, r->errsz, "meta: %u helper ids, more than the limit of %d", cnt,
 			BVC_BLOB_MAX_HELPERS);
 		return -EBADMSG;
 	}
 	if (s->size != META_HELPERS + 4 * cnt) {
-		set_err(r->err, r->errsz, "meta section is %u bytes, expected %u for %u helper ids",
+		bvc_set_err(r->err, r->errsz, "meta section is %u bytes, expected %u for %u helper ids",
 			s->size, META_HELPERS + 4 * cnt, cnt);
 		return -EBADMSG;
 	}
@@ -560,23 +547,23 @@ static int check_meta(struct reader *r, struct bvc_blob *b)
 	b->entry_off = get_u32(p + META_ENTRY_OFF);
 
 	if (m->stack_depth > MAX_STACK_DEPTH) {
-		set_err(r->err, r->errsz, "meta: stack depth %u bytes, more than the limit of %d",
+		bvc_set_err(r->err, r->errsz, "meta: stack depth %u bytes, more than the limit of %d",
 			m->stack_depth, MAX_STACK_DEPTH);
 		return -EBADMSG;
 	}
 	if (b->entry_off >= b->code_size) {
-		set_err(r->err, r->errsz, "meta: entry offset 0x%zx outside the code (%zu bytes)",
+		bvc_set_err(r->err, r->errsz, "meta: entry offset 0x%zx outside the code (%zu bytes)",
 			b->entry_off, b->code_size);
 		return -EBADMSG;
 	}
 	for (i = 0; i < cnt; i++) {
 		m->helper_ids[i] = get_u32(p + META_HELPERS + 4 * i);
 		if (m->helper_ids[i] == 0) {
-			set_err(r->err, r->errsz, "meta: helper id 0 at %u is not a helper", i);
+			bvc_set_err(r->err, r->errsz, "meta: helper id 0 at %u is not a helper", i);
 			return -EBADMSG;
 		}
 		if (i && m->helper_ids[i] <= m->helper_ids[i - 1]) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"meta: helper ids not strictly ascending (%u after %u)",
 				m->helper_ids[i], m->helper_ids[i - 1]);
 			return -EBADMSG;
@@ -595,25 +582,25 @@ static int check_maps(struct reader *r, struct bvc_blob *b)
 
 	if (!s) {
 		if (data) {
-			set_err(r->err, r->errsz, "data section without a maps section");
+			bvc_set_err(r->err, r->errsz, "data section without a maps section");
 			return -EBADMSG;
 		}
 		return 0;
 	}
 	if (s->size % MAP_SIZE) {
-		set_err(r->err, r->errsz, "maps section is %u bytes, not a multiple of %d", s->size,
+		bvc_set_err(r->err, r->errsz, "maps section is %u bytes, not a multiple of %d", s->size,
 			MAP_SIZE);
 		return -EBADMSG;
 	}
 	cnt = s->size / MAP_SIZE;
 	if (cnt > BVC_BLOB_MAX_MAPS) {
-		set_err(r->err, r->errsz, "%zu maps, more than the limit of %d", cnt,
+		bvc_set_err(r->err, r->errsz, "%zu maps, more than the limit of %d", cnt,
 			BVC_BLOB_MAX_MAPS);
 		return -EBADMSG;
 	}
 	b->maps = calloc(cnt, sizeof(*b->maps));
 	if (!b->maps) {
-		set_err(r->err, r->errsz, "out of memory");
+		bvc_set_err(r->err, r->errsz, "out of memory");
 		return -ENOMEM;
 	}
 	b->map_cnt = cnt;
@@ -636,17 +623,17 @@ static int check_maps(struct reader *r, struct bvc_blob *b)
 		doff = get_u32(p + MAP_DATA_OFF);
 		dsize = get_u32(p + MAP_DATA_SIZE);
 		if (m->type == 0) {
-			set_err(r->err, r->errsz, "map %zu (%s): map type 0", i, m->name);
+			bvc_set_err(r->err, r->errsz, "map %zu (%s): map type 0", i, m->name);
 			return -EBADMSG;
 		}
 		if (get_u32(p + MAP_RESERVED) != 0) {
-			set_err(r->err, r->errsz, "map %zu (%s): reserved field is 0x%x, not 0", i,
+			bvc_set_err(r->err, r->errsz, "map %zu (%s): reserved field is 0x%x, not 0", i,
 				m->name, get_u32(p + MAP_RESERVED));
 			return -EBADMSG;
 		}
 		if (dsize == 0) {
 			if (doff != 0) {
-				set_err(r->err, r->errsz,
+				bvc_set_err(r->err, r->errsz,
 					"map %zu (%s): data offset 0x%x without initial data", i,
 					m->name, doff);
 				return -EBADMSG;
@@ -654,25 +641,25 @@ static int check_maps(struct reader *r, struct bvc_blob *b)
 			continue;
 		}
 		if (m->type != 2 /* BVC_MAP_ARRAY */ || m->max_entries == 0) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"map %zu (%s): initial data for a map that is not a non-empty array",
 				i, m->name);
 			return -EBADMSG;
 		}
 		if (dsize != m->value_size) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"map %zu (%s): %u bytes of initial data for a %u-byte value", i,
 				m->name, dsize, m->value_size);
 			return -EBADMSG;
 		}
 		if ((uint64_t)doff + dsize > data_size) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"map %zu (%s): initial data [0x%x, 0x%llx) outside the data section (%u bytes)",
 				i, m->name, doff, (unsigned long long)doff + dsize, data_size);
 			return -EBADMSG;
 		}
 		if (doff != cursor) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"map %zu (%s): initial data at 0x%x, expected 0x%x (packed in map order)",
 				i, m->name, doff, cursor);
 			return -EBADMSG;
@@ -682,7 +669,7 @@ static int check_maps(struct reader *r, struct bvc_blob *b)
 		cursor += dsize;
 	}
 	if (cursor != data_size) {
-		set_err(r->err, r->errsz,
+		bvc_set_err(r->err, r->errsz,
 			"data section is %u bytes, but the maps' initial data take %u", data_size,
 			cursor);
 		return -EBADMSG;
@@ -709,14 +696,14 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 	if (!s)
 		return 0;
 	if (s->size % RELOC_SIZE) {
-		set_err(r->err, r->errsz, "relocs section is %u bytes, not a multiple of %d",
+		bvc_set_err(r->err, r->errsz, "relocs section is %u bytes, not a multiple of %d",
 			s->size, RELOC_SIZE);
 		return -EBADMSG;
 	}
 	cnt = s->size / RELOC_SIZE;
 	o->relocs = calloc(cnt, sizeof(*o->relocs));
 	if (!o->relocs) {
-		set_err(r->err, r->errsz, "out of memory");
+		bvc_set_err(r->err, r->errsz, "out of memory");
 		return -ENOMEM;
 	}
 	b->relocs = o->relocs;
@@ -732,24 +719,24 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 		rel->addend = (int32_t)get_u32(p + 12);
 		end = (uint64_t)rel->offset + 8;
 		if (rel->offset >= b->code_size) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"relocation %zu: slot at 0x%x is outside the code (%zu bytes)", i,
 				rel->offset, b->code_size);
 			return -EBADMSG;
 		}
 		if (end > b->code_size) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"relocation %zu: slot [0x%x, 0x%llx) overlaps the end of the code (%zu bytes)",
 				i, rel->offset, (unsigned long long)end, b->code_size);
 			return -EBADMSG;
 		}
 		if (i && rel->offset < (uint64_t)o->relocs[i - 1].offset + 8) {
 			if (rel->offset < o->relocs[i - 1].offset)
-				set_err(r->err, r->errsz,
+				bvc_set_err(r->err, r->errsz,
 					"relocation %zu: slot at 0x%x comes before relocation %zu's at 0x%x (not sorted)",
 					i, rel->offset, i - 1, o->relocs[i - 1].offset);
 			else
-				set_err(r->err, r->errsz,
+				bvc_set_err(r->err, r->errsz,
 					"relocation %zu: slot at 0x%x overlaps relocation %zu's at 0x%x",
 					i, rel->offset, i - 1, o->relocs[i - 1].offset);
 			return -EBADMSG;
@@ -757,7 +744,7 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 		switch (rel->kind) {
 		case BVC_RELOC_HELPER:
 			if (!has_helper(&b->meta, rel->target)) {
-				set_err(r->err, r->errsz,
+				bvc_set_err(r->err, r->errsz,
 					"relocation %zu: helper #%u is not in the meta section's helper list",
 					i, rel->target);
 				return -EBADMSG;
@@ -766,7 +753,7 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 		case BVC_RELOC_MAP:
 		case BVC_RELOC_MAP_VALUE:
 			if (rel->target >= b->map_cnt) {
-				set_err(r->err, r->errsz,
+				bvc_set_err(r->err, r->errsz,
 					"relocation %zu: map index %u out of range (%zu maps)", i,
 					rel->target, b->map_cnt);
 				return -EBADMSG;
@@ -775,7 +762,7 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 				const struct bvc_blob_map *m = &b->maps[rel->target];
 
 				if (rel->addend < 0 || (uint32_t)rel->addend >= m->value_size) {
-					set_err(r->err, r->errsz,
+					bvc_set_err(r->err, r->errsz,
 						"relocation %zu: offset %d outside map %u (%s)'s %u-byte value",
 						i, rel->addend, rel->target, m->name,
 						m->value_size);
@@ -786,7 +773,7 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 		case BVC_RELOC_PROG_ARRAY:
 			if (rel->target >= b->map_cnt ||
 			    b->maps[rel->target].type != BVC_MAP_PROG_ARRAY_TYPE) {
-				set_err(r->err, r->errsz,
+				bvc_set_err(r->err, r->errsz,
 					"relocation %zu: prog_array table of map %u, which is not a prog_array",
 					i, rel->target);
 				return -EBADMSG;
@@ -794,18 +781,18 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 			break;
 		case BVC_RELOC_RUNTIME:
 			if (rel->target < BVC_RT_LD_ABS_B || rel->target > BVC_RT_LD_ABS_W) {
-				set_err(r->err, r->errsz,
+				bvc_set_err(r->err, r->errsz,
 					"relocation %zu: unknown runtime function %u", i,
 					rel->target);
 				return -EBADMSG;
 			}
 			break;
 		default:
-			set_err(r->err, r->errsz, "relocation %zu: unknown kind %u", i, rel->kind);
+			bvc_set_err(r->err, r->errsz, "relocation %zu: unknown kind %u", i, rel->kind);
 			return -EBADMSG;
 		}
 		if (rel->kind != BVC_RELOC_MAP_VALUE && rel->addend != 0) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"relocation %zu: addend %d on a relocation that takes none", i,
 				rel->addend);
 			return -EBADMSG;
@@ -822,7 +809,7 @@ static int check_bytecode(struct reader *r, struct blob_owned *o)
 	if (!s)
 		return 0;
 	if (s->size % sizeof(struct bvc_insn)) {
-		set_err(r->err, r->errsz, "bytecode section is %u bytes, not a multiple of %zu",
+		bvc_set_err(r->err, r->errsz, "bytecode section is %u bytes, not a multiple of %zu",
 			s->size, sizeof(struct bvc_insn));
 		return -EBADMSG;
 	}
@@ -840,7 +827,7 @@ static int check_bytecode(struct reader *r, struct blob_owned *o)
 #endif
 	o->bytecode = malloc(s->size);
 	if (!o->bytecode) {
-		set_err(r->err, r->errsz, "out of memory");
+		bvc_set_err(r->err, r->errsz, "out of memory");
 		return -ENOMEM;
 	}
 	memcpy(o->bytecode, p, s->size);
@@ -867,43 +854,43 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 			pa = i;
 	if (!s) {
 		if (pa != SIZE_MAX) {
-			set_err(r->err, r->errsz, "map %zu (%s) is a prog_array, but the blob has no progs section",
+			bvc_set_err(r->err, r->errsz, "map %zu (%s) is a prog_array, but the blob has no progs section",
 				pa, b->maps[pa].name);
 			return -EBADMSG;
 		}
 		return 0;
 	}
 	if (pa == SIZE_MAX) {
-		set_err(r->err, r->errsz, "progs section without a prog_array map");
+		bvc_set_err(r->err, r->errsz, "progs section without a prog_array map");
 		return -EBADMSG;
 	}
 	p = r->buf + s->off;
 	if (s->size < PROGS_HDR) {
-		set_err(r->err, r->errsz, "progs section is %u bytes, shorter than %d", s->size,
+		bvc_set_err(r->err, r->errsz, "progs section is %u bytes, shorter than %d", s->size,
 			PROGS_HDR);
 		return -EBADMSG;
 	}
 	n = get_u32(p + PROGS_CNT);
 	ns = get_u32(p + PROGS_SLOT_CNT);
 	if (n < 1 || n > BVC_BLOB_MAX_PROGS) {
-		set_err(r->err, r->errsz, "progs: %u programs, out of range (1..%d)", n,
+		bvc_set_err(r->err, r->errsz, "progs: %u programs, out of range (1..%d)", n,
 			BVC_BLOB_MAX_PROGS);
 		return -EBADMSG;
 	}
 	if (ns > BVC_BLOB_MAX_SLOTS) {
-		set_err(r->err, r->errsz, "progs: %u slots, more than the limit of %d", ns,
+		bvc_set_err(r->err, r->errsz, "progs: %u slots, more than the limit of %d", ns,
 			BVC_BLOB_MAX_SLOTS);
 		return -EBADMSG;
 	}
 	if (s->size != PROGS_HDR + (size_t)n * PROG_SIZE + (size_t)ns * SLOT_SIZE) {
-		set_err(r->err, r->errsz, "progs section is %u bytes, expected %zu for %u programs and %u slots",
+		bvc_set_err(r->err, r->errsz, "progs section is %u bytes, expected %zu for %u programs and %u slots",
 			s->size, PROGS_HDR + (size_t)n * PROG_SIZE + (size_t)ns * SLOT_SIZE, n, ns);
 		return -EBADMSG;
 	}
 	o->progs = calloc(n, sizeof(*o->progs));
 	o->slots = calloc(ns ? ns : 1, sizeof(*o->slots));
 	if (!o->progs || !o->slots) {
-		set_err(r->err, r->errsz, "out of memory");
+		bvc_set_err(r->err, r->errsz, "out of memory");
 		return -ENOMEM;
 	}
 	b->progs = o->progs;
@@ -929,30 +916,30 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 		pr->insn_cnt = get_u32(q + PROG_INSN_CNT);
 		memcpy(pr->bytecode_sha256, q + PROG_SHA256, sizeof(pr->bytecode_sha256));
 		if (get_u32(q + PROG_RESERVED)) {
-			set_err(r->err, r->errsz, "program %zu (%s): reserved field is 0x%x, not 0", i,
+			bvc_set_err(r->err, r->errsz, "program %zu (%s): reserved field is 0x%x, not 0", i,
 				pr->name, get_u32(q + PROG_RESERVED));
 			return -EBADMSG;
 		}
 		for (k = 0; k < i; k++)
 			if (!strcmp(o->progs[k].name, pr->name)) {
-				set_err(r->err, r->errsz, "program %zu: name %s repeats program %zu's", i,
+				bvc_set_err(r->err, r->errsz, "program %zu: name %s repeats program %zu's", i,
 					pr->name, k);
 				return -EBADMSG;
 			}
 		if (pr->prog_type != b->meta.prog_type) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"program %zu (%s): program type %u, but the entry's is %u (a prog_array holds one type)",
 				i, pr->name, pr->prog_type, b->meta.prog_type);
 			return -EBADMSG;
 		}
 		if (pr->entry_off >= b->code_size || pr->tail_entry_off >= b->code_size) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"program %zu (%s): entry 0x%x or tail entry 0x%x outside the code (%zu bytes)",
 				i, pr->name, pr->entry_off, pr->tail_entry_off, b->code_size);
 			return -EBADMSG;
 		}
 		if (pr->stack_depth > MAX_STACK_DEPTH) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"program %zu (%s): stack depth %u bytes, more than the limit of %d", i,
 				pr->name, pr->stack_depth, MAX_STACK_DEPTH);
 			return -EBADMSG;
@@ -960,7 +947,7 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 		if (b->bytecode_cnt ? (pr->insn_off != cursor || pr->insn_cnt == 0 ||
 				       pr->insn_cnt > b->bytecode_cnt - cursor)
 				    : (pr->insn_off || pr->insn_cnt)) {
-			set_err(r->err, r->errsz,
+			bvc_set_err(r->err, r->errsz,
 				"program %zu (%s): bytecode [%u, +%u) is not the next part of the bytecode section (%zu insns, expected start %zu)",
 				i, pr->name, pr->insn_off, pr->insn_cnt, b->bytecode_cnt, cursor);
 			return -EBADMSG;
@@ -968,7 +955,7 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 		cursor += pr->insn_cnt;
 	}
 	if (cursor != b->bytecode_cnt) {
-		set_err(r->err, r->errsz, "progs: the programs' bytecode ends at %zu, the bytecode section at %zu",
+		bvc_set_err(r->err, r->errsz, "progs: the programs' bytecode ends at %zu, the bytecode section at %zu",
 			cursor, b->bytecode_cnt);
 		return -EBADMSG;
 	}
@@ -979,7 +966,7 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 		    e->expected_attach_type != b->meta.expected_attach_type ||
 		    e->entry_off != b->entry_off || e->stack_depth != b->meta.stack_depth ||
 		    memcmp(e->bytecode_sha256, b->meta.bytecode_sha256, 32)) {
-			set_err(r->err, r->errsz, "program 0 (%s) is not the meta section's program (%s)",
+			bvc_set_err(r->err, r->errsz, "program 0 (%s) is not the meta section's program (%s)",
 				e->name, b->meta.prog_name);
 			return -EBADMSG;
 		}
@@ -992,22 +979,22 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 		sl->key = get_u32(q + SLOT_KEY);
 		sl->prog = get_u32(q + SLOT_PROG);
 		if (sl->map >= b->map_cnt || b->maps[sl->map].type != BVC_MAP_PROG_ARRAY_TYPE) {
-			set_err(r->err, r->errsz, "slot %zu: map %u is not a prog_array", i, sl->map);
+			bvc_set_err(r->err, r->errsz, "slot %zu: map %u is not a prog_array", i, sl->map);
 			return -EBADMSG;
 		}
 		if (sl->key >= b->maps[sl->map].max_entries) {
-			set_err(r->err, r->errsz, "slot %zu: key %u past map %u (%s)'s %u entries", i,
+			bvc_set_err(r->err, r->errsz, "slot %zu: key %u past map %u (%s)'s %u entries", i,
 				sl->key, sl->map, b->maps[sl->map].name, b->maps[sl->map].max_entries);
 			return -EBADMSG;
 		}
 		if (sl->prog >= n) {
-			set_err(r->err, r->errsz, "slot %zu: program %u out of range (%u programs)", i,
+			bvc_set_err(r->err, r->errsz, "slot %zu: program %u out of range (%u programs)", i,
 				sl->prog, n);
 			return -EBADMSG;
 		}
 		if (i && (sl->map < o->slots[i - 1].map ||
 			  (sl->map == o->slots[i - 1].map && sl->key <= o->slots[i - 1].key))) {
-			set_err(r->err, r->errsz, "slot %zu: (map %u, key %u) not after slot %zu's (map %u, key %u)",
+			bvc_set_err(r->err, r->errsz, "slot %zu: (map %u, key %u) not after slot %zu's (map %u, key %u)",
 				i, sl->map, sl->key, i - 1, o->slots[i - 1].map, o->slots[i - 1].key);
 			return -EBADMSG;
 		}
@@ -1029,7 +1016,7 @@ int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted
 	if (out)
 		*out = NULL;
 	if (!out || (!buf && size)) {
-		set_err(err, errsz, "bvc_blob_read: missing argument");
+		bvc_set_err(err, errsz, "bvc_blob_read: missing argument");
 		return -EINVAL;
 	}
 	ret = check_layout(&r, &target);
@@ -1038,7 +1025,7 @@ int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted
 
 	o = calloc(1, sizeof(*o));
 	if (!o) {
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	o->b.target = target;
@@ -1089,9 +1076,9 @@ int bvc_blob_check_target(const struct bvc_blob *b, uint32_t target, char *err, 
 	have = target_name(b->target);
 	want = target_name(target);
 	if (want)
-		set_err(err, errsz, "blob is for %s, this device is %s", have ? have : "?", want);
+		bvc_set_err(err, errsz, "blob is for %s, this device is %s", have ? have : "?", want);
 	else
-		set_err(err, errsz, "blob is for %s, this device is target %u", have ? have : "?",
+		bvc_set_err(err, errsz, "blob is for %s, this device is target %u", have ? have : "?",
 			target);
 	return -ENOEXEC;
 }
@@ -1112,7 +1099,7 @@ int bvc_blob_check_helpers(const struct bvc_blob *b, const uint32_t *allowed, si
 		if (j < n)
 			continue;
 		name = id <= INT32_MAX ? bvc_helper_name((int32_t)id) : NULL;
-		set_err(err, errsz, "blob needs helper %s#%u which this runtime lacks",
+		bvc_set_err(err, errsz, "blob needs helper %s#%u which this runtime lacks",
 			name ? name : "unknown", id);
 		return -EOPNOTSUPP;
 	}
@@ -1142,7 +1129,7 @@ static int put_str(uint8_t *p, const char *s, size_t cap, const char *what, char
 	size_t len = strnlen(s, cap);
 
 	if (len == cap) {
-		set_err(err, errsz, "%s is longer than %zu bytes", what, cap - 1);
+		bvc_set_err(err, errsz, "%s is longer than %zu bytes", what, cap - 1);
 		return -EINVAL;
 	}
 	memcpy(p, s, len);
@@ -1200,40 +1187,40 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 	if (err && errsz)
 		err[0] = '\0';
 	if (!b || !key || !out || !out_size) {
-		set_err(err, errsz, "bvc_blob_write: missing argument");
+		bvc_set_err(err, errsz, "bvc_blob_write: missing argument");
 		return -EINVAL;
 	}
 	*out = NULL;
 	*out_size = 0;
 	if (!b->code || !b->code_size) {
-		set_err(err, errsz, "no code to write");
+		bvc_set_err(err, errsz, "no code to write");
 		return -EINVAL;
 	}
 	if ((b->reloc_cnt && !b->relocs) || (b->map_cnt && !b->maps) ||
 	    (b->bytecode_cnt && !b->bytecode)) {
-		set_err(err, errsz, "bvc_blob_write: a count without its array");
+		bvc_set_err(err, errsz, "bvc_blob_write: a count without its array");
 		return -EINVAL;
 	}
 	if (b->map_cnt > BVC_BLOB_MAX_MAPS) {
-		set_err(err, errsz, "%zu maps, more than the blob limit of %d", b->map_cnt,
+		bvc_set_err(err, errsz, "%zu maps, more than the blob limit of %d", b->map_cnt,
 			BVC_BLOB_MAX_MAPS);
 		return -EINVAL;
 	}
 	if (b->meta.helper_cnt > BVC_BLOB_MAX_HELPERS) {
-		set_err(err, errsz, "%u helpers, more than the blob limit of %d", b->meta.helper_cnt,
+		bvc_set_err(err, errsz, "%u helpers, more than the blob limit of %d", b->meta.helper_cnt,
 			BVC_BLOB_MAX_HELPERS);
 		return -EINVAL;
 	}
 	if (b->prog_cnt > BVC_BLOB_MAX_PROGS || b->slot_cnt > BVC_BLOB_MAX_SLOTS ||
 	    (b->prog_cnt && !b->progs) || (b->slot_cnt && !b->slots) ||
 	    (b->slot_cnt && !b->prog_cnt)) {
-		set_err(err, errsz, "%zu programs and %zu slots: not a valid program table",
+		bvc_set_err(err, errsz, "%zu programs and %zu slots: not a valid program table",
 			b->prog_cnt, b->slot_cnt);
 		return -EINVAL;
 	}
 	for (i = 0; i < b->map_cnt; i++) {
 		if (b->maps[i].init && b->maps[i].init_size != b->maps[i].value_size) {
-			set_err(err, errsz, "map %zu (%.*s): %u bytes of initial data for a %u-byte value",
+			bvc_set_err(err, errsz, "map %zu (%.*s): %u bytes of initial data for a %u-byte value",
 				i, BVC_BLOB_NAME_MAX - 1, b->maps[i].name, b->maps[i].init_size,
 				b->maps[i].value_size);
 			return -EINVAL;
@@ -1246,7 +1233,7 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 	if (b->code_size > BVC_BLOB_MAX_SIZE || b->reloc_cnt > BVC_BLOB_MAX_SIZE / RELOC_SIZE ||
 	    b->bytecode_cnt > BVC_BLOB_MAX_SIZE / sizeof(struct bvc_insn) ||
 	    data_size > BVC_BLOB_MAX_SIZE || b->entry_off > UINT32_MAX) {
-		set_err(err, errsz, "program too large for a blob (limit %u bytes)",
+		bvc_set_err(err, errsz, "program too large for a blob (limit %u bytes)",
 			BVC_BLOB_MAX_SIZE);
 		return -EINVAL;
 	}
@@ -1261,7 +1248,7 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 	plan_add(&pl, BVC_BLOB_SEC_SIGNATURE, SIG_SIZE);
 	plan_layout(&pl);
 	if (pl.total > BVC_BLOB_MAX_SIZE) {
-		set_err(err, errsz, "program too large for a blob (%zu bytes, limit %u)", pl.total,
+		bvc_set_err(err, errsz, "program too large for a blob (%zu bytes, limit %u)", pl.total,
 			BVC_BLOB_MAX_SIZE);
 		return -EINVAL;
 	}
@@ -1270,7 +1257,7 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 	if (b->reloc_cnt)
 		relocs = malloc(b->reloc_cnt * sizeof(*relocs));
 	if (!buf || (b->reloc_cnt && !relocs)) {
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -1399,7 +1386,7 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 	/* Never hand out a blob the reader would refuse. */
 	ret = bvc_blob_read(buf, pl.total, key, &check, why, sizeof(why));
 	if (ret) {
-		set_err(err, errsz, "refusing to write an invalid blob: %s", why);
+		bvc_set_err(err, errsz, "refusing to write an invalid blob: %s", why);
 		if (ret != -ENOMEM)
 			ret = -EINVAL;
 		goto out;

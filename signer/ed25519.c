@@ -27,6 +27,7 @@
 #include <openssl/pem.h>
 
 #include "bpfvc/signer.h"
+#include "bpfvc/util.h"
 
 struct bvc_key {
 	EVP_PKEY *pkey;                         /* OpenSSL key, private or public */
@@ -34,20 +35,6 @@ struct bvc_key {
 	uint8_t pub[BVC_SIGNER_PUBKEY_LEN];     /* raw public key */
 	uint8_t id[BVC_SIGNER_KEY_ID_LEN];      /* SHA-256(pub)[0..8) */
 };
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /* Drain OpenSSL's error queue into @buf, most specific (first) reason first. */
 static const char *ossl_reason(char *buf, size_t sz)
@@ -89,18 +76,18 @@ static int key_finish(struct bvc_key *key, const char *path, char *err, size_t e
 	if (EVP_PKEY_get_base_id(key->pkey) != EVP_PKEY_ED25519) {
 		const char *name = EVP_PKEY_get0_type_name(key->pkey);
 
-		set_err(err, errsz, "%s: %s key, expected Ed25519", path, name ? name : "unknown");
+		bvc_set_err(err, errsz, "%s: %s key, expected Ed25519", path, name ? name : "unknown");
 		return -EINVAL;
 	}
 	if (EVP_PKEY_get_raw_public_key(key->pkey, key->pub, &len) != 1 ||
 	    len != BVC_SIGNER_PUBKEY_LEN) {
-		set_err(err, errsz, "%s: cannot read the raw public key: %s", path,
+		bvc_set_err(err, errsz, "%s: cannot read the raw public key: %s", path,
 			ossl_reason(why, sizeof(why)));
 		return -EINVAL;
 	}
 	if (EVP_Digest(key->pub, sizeof(key->pub), md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen < BVC_SIGNER_KEY_ID_LEN) {
-		set_err(err, errsz, "%s: SHA-256 failed: %s", path, ossl_reason(why, sizeof(why)));
+		bvc_set_err(err, errsz, "%s: SHA-256 failed: %s", path, ossl_reason(why, sizeof(why)));
 		return -EIO;
 	}
 	memcpy(key->id, md, sizeof(key->id));
@@ -156,14 +143,14 @@ static FILE *create_excl(const char *path, mode_t mode, char *err, size_t errsz,
 	if (fd < 0) {
 		*ret = -errno;
 		if (errno == EEXIST)
-			set_err(err, errsz, "%s: already exists, not overwriting a key", path);
+			bvc_set_err(err, errsz, "%s: already exists, not overwriting a key", path);
 		else
-			set_err(err, errsz, "%s: %s", path, strerror(errno));
+			bvc_set_err(err, errsz, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fchmod(fd, mode) < 0 || !(fp = fdopen(fd, "w"))) {
 		*ret = -errno;
-		set_err(err, errsz, "%s: %s", path, strerror(errno));
+		bvc_set_err(err, errsz, "%s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
 		return NULL;
@@ -181,7 +168,7 @@ static int close_synced(FILE *fp, const char *path, char *err, size_t errsz)
 	if (fclose(fp) != 0 && !ret)
 		ret = -errno;
 	if (ret)
-		set_err(err, errsz, "%s: %s", path, strerror(-ret));
+		bvc_set_err(err, errsz, "%s: %s", path, strerror(-ret));
 	return ret;
 }
 
@@ -197,19 +184,19 @@ int bvc_signer_keygen(const char *path, char *err, size_t errsz)
 	ERR_clear_error();
 	if (asprintf(&pubpath, "%s.pub", path) < 0) {
 		pubpath = NULL;
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	/* Check the public path first so a refusal leaves nothing behind. */
 	if (access(pubpath, F_OK) == 0) {
-		set_err(err, errsz, "%s: already exists, not overwriting a key", pubpath);
+		bvc_set_err(err, errsz, "%s: already exists, not overwriting a key", pubpath);
 		ret = -EEXIST;
 		goto out;
 	}
 
 	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (!pkey) {
-		set_err(err, errsz, "Ed25519 key generation failed: %s",
+		bvc_set_err(err, errsz, "Ed25519 key generation failed: %s",
 			ossl_reason(why, sizeof(why)));
 		ret = -EIO;
 		goto out;
@@ -220,7 +207,7 @@ int bvc_signer_keygen(const char *path, char *err, size_t errsz)
 		goto out;
 	made_priv = 1;
 	if (PEM_write_PrivateKey(priv, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
-		set_err(err, errsz, "%s: cannot write the private key: %s", path,
+		bvc_set_err(err, errsz, "%s: cannot write the private key: %s", path,
 			ossl_reason(why, sizeof(why)));
 		ret = -EIO;
 		goto out;
@@ -235,7 +222,7 @@ int bvc_signer_keygen(const char *path, char *err, size_t errsz)
 		goto out;
 	made_pub = 1;
 	if (PEM_write_PUBKEY(pub, pkey) != 1) {
-		set_err(err, errsz, "%s: cannot write the public key: %s", pubpath,
+		bvc_set_err(err, errsz, "%s: cannot write the public key: %s", pubpath,
 			ossl_reason(why, sizeof(why)));
 		ret = -EIO;
 		goto out;
@@ -273,13 +260,13 @@ static int read_key_file(const char *path, char **out, size_t *len, char *err, s
 	fp = fopen(path, "re");
 	if (!fp) {
 		ret = -errno;
-		set_err(err, errsz, "%s: %s", path, strerror(errno));
+		bvc_set_err(err, errsz, "%s: %s", path, strerror(errno));
 		return ret;
 	}
 	buf = malloc(KEY_FILE_MAX + 1);
 	if (!buf) {
 		fclose(fp);
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	errno = 0;
@@ -287,9 +274,9 @@ static int read_key_file(const char *path, char **out, size_t *len, char *err, s
 	ret = ferror(fp) ? (errno ? -errno : -EIO) : 0;
 	fclose(fp);
 	if (ret) {
-		set_err(err, errsz, "%s: %s", path, strerror(-ret));
+		bvc_set_err(err, errsz, "%s: %s", path, strerror(-ret));
 	} else if (n > KEY_FILE_MAX) {
-		set_err(err, errsz, "%s: larger than %d bytes, not a key file", path, KEY_FILE_MAX);
+		bvc_set_err(err, errsz, "%s: larger than %d bytes, not a key file", path, KEY_FILE_MAX);
 		ret = -EFBIG;
 	}
 	if (ret) {
@@ -322,17 +309,17 @@ static int load(const char *path, int want_priv, struct bvc_key **out, char *err
 	 * name the usual mistakes ourselves. */
 	ret = -EBADMSG;
 	if (len == 0) {
-		set_err(err, errsz, "%s: empty file", path);
+		bvc_set_err(err, errsz, "%s: empty file", path);
 	} else if (!memmem(text, len, "-----BEGIN ", 11)) {
-		set_err(err, errsz, "%s: no PEM block, not a key file", path);
+		bvc_set_err(err, errsz, "%s: no PEM block, not a key file", path);
 	} else if (want_priv && memmem(text, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37)) {
-		set_err(err, errsz, "%s: encrypted private keys are not supported", path);
+		bvc_set_err(err, errsz, "%s: encrypted private keys are not supported", path);
 	} else if (!want_priv && memmem(text, len, "PRIVATE KEY-----", 16)) {
 		/* A private key where a public one belongs is a deployment
 		 * mistake worth naming (and worth not loading). */
-		set_err(err, errsz, "%s: holds a private key; give the public key (KEY.pub)", path);
+		bvc_set_err(err, errsz, "%s: holds a private key; give the public key (KEY.pub)", path);
 	} else if (!(bio = BIO_new_mem_buf(text, (int)len))) {
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		ret = -ENOMEM;
 	} else {
 		if (want_priv)
@@ -340,7 +327,7 @@ static int load(const char *path, int want_priv, struct bvc_key **out, char *err
 		else
 			pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
 		if (!pkey)
-			set_err(err, errsz, "%s: not %s: %s", path,
+			bvc_set_err(err, errsz, "%s: not %s: %s", path,
 				want_priv ? "an unencrypted PEM private key" : "a PEM public key",
 				ossl_reason(why, sizeof(why)));
 		BIO_free(bio);
@@ -353,7 +340,7 @@ static int load(const char *path, int want_priv, struct bvc_key **out, char *err
 	key = calloc(1, sizeof(*key));
 	if (!key) {
 		EVP_PKEY_free(pkey);
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	key->pkey = pkey;
@@ -396,20 +383,20 @@ int bvc_signer_sign(const struct bvc_key *key, const void *buf, size_t len,
 	int ret = 0;
 
 	if (!key->priv) {
-		set_err(err, errsz, "cannot sign with a public key");
+		bvc_set_err(err, errsz, "cannot sign with a public key");
 		return -EINVAL;
 	}
 	ERR_clear_error();
 	ctx = EVP_MD_CTX_new();
 	if (!ctx) {
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	/* Ed25519 hashes internally (PureEdDSA): no digest, one shot. */
 	if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, key->pkey) != 1 ||
 	    EVP_DigestSign(ctx, sig, &siglen, nonnull(buf), len) != 1 ||
 	    siglen != BVC_SIGNER_SIG_LEN) {
-		set_err(err, errsz, "Ed25519 signing failed: %s", ossl_reason(why, sizeof(why)));
+		bvc_set_err(err, errsz, "Ed25519 signing failed: %s", ossl_reason(why, sizeof(why)));
 		ret = -EIO;
 	}
 	EVP_MD_CTX_free(ctx);
@@ -427,11 +414,11 @@ int bvc_signer_verify(const struct bvc_key *key, const void *buf, size_t len,
 	ERR_clear_error();
 	ctx = EVP_MD_CTX_new();
 	if (!ctx) {
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) != 1) {
-		set_err(err, errsz, "Ed25519 verification failed to start: %s",
+		bvc_set_err(err, errsz, "Ed25519 verification failed to start: %s",
 			ossl_reason(why, sizeof(why)));
 		EVP_MD_CTX_free(ctx);
 		return -EIO;
@@ -440,11 +427,11 @@ int bvc_signer_verify(const struct bvc_key *key, const void *buf, size_t len,
 	if (r == 1) {
 		ret = 0;
 	} else if (r == 0) {
-		set_err(err, errsz, "signature does not verify with key %s",
+		bvc_set_err(err, errsz, "signature does not verify with key %s",
 			bvc_signer_key_id_hex(key->id, hex));
 		ret = -EBADMSG;
 	} else {
-		set_err(err, errsz, "Ed25519 verification failed: %s",
+		bvc_set_err(err, errsz, "Ed25519 verification failed: %s",
 			ossl_reason(why, sizeof(why)));
 		ret = -EIO;
 	}

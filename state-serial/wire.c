@@ -36,6 +36,7 @@
 
 #include "bpfvc.pb-c.h"
 #include "bpfvc/state_serial.h"
+#include "bpfvc/util.h"
 #include "build_id.h"
 #include "wire_internal.h"
 
@@ -43,20 +44,6 @@
 #define WALK_MAX_DEPTH 16
 /* Fields per message we track for duplicates; the schema stays far below. */
 #define WALK_MAX_FIELDS 64
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 const char *bvc_wire_build_id(void)
 {
@@ -131,40 +118,40 @@ void bvc_wire_hello_init(struct bvc_wire_msg *msg, uint32_t cores)
 static int check_facts(const struct bvc_wire_finished *f, char *err, size_t errsz)
 {
 	if (f->insn_cnt > BVC_WIRE_MAX_INSNS) {
-		set_err(err, errsz, "finished: %u instructions, limit %u", f->insn_cnt,
+		bvc_set_err(err, errsz, "finished: %u instructions, limit %u", f->insn_cnt,
 			BVC_WIRE_MAX_INSNS);
 		return -1;
 	}
 	if (!f->insn_cnt && (f->seen || f->nfacts)) {
-		set_err(err, errsz, "finished: facts without an instruction count");
+		bvc_set_err(err, errsz, "finished: facts without an instruction count");
 		return -1;
 	}
 	if (f->insn_cnt && !f->seen) {
-		set_err(err, errsz, "finished: an instruction count without the reached set");
+		bvc_set_err(err, errsz, "finished: an instruction count without the reached set");
 		return -1;
 	}
 	for (size_t i = 0; i < f->nfacts; i++) {
 		const struct bvc_wire_fact *x = &f->facts[i];
 
 		if (x->insn >= f->insn_cnt || (i && x->insn <= f->facts[i - 1].insn)) {
-			set_err(err, errsz, "finished: fact %zu: insn %u out of order or past %u", i,
+			bvc_set_err(err, errsz, "finished: fact %zu: insn %u out of order or past %u", i,
 				x->insn, f->insn_cnt);
 			return -1;
 		}
 		if (x->mem_base != -1 && x->mem_base != BVC_FACT_CTX &&
 		    x->mem_base != BVC_FACT_STACK && x->mem_base != BVC_FACT_OTHER) {
-			set_err(err, errsz, "finished: fact %zu: base %d", i, x->mem_base);
+			bvc_set_err(err, errsz, "finished: fact %zu: base %d", i, x->mem_base);
 			return -1;
 		}
 		if (x->ctx_field < -1 || x->ctx_field > 4095 ||
 		    (x->ctx_size != 0 && x->ctx_size != 1 && x->ctx_size != 2 && x->ctx_size != 4 &&
 		     x->ctx_size != 8)) {
-			set_err(err, errsz, "finished: fact %zu: ctx field %d size %u", i, x->ctx_field,
+			bvc_set_err(err, errsz, "finished: fact %zu: ctx field %d size %u", i, x->ctx_field,
 				x->ctx_size);
 			return -1;
 		}
 		if (x->map_idx < -2 || x->map_idx > 65535) {
-			set_err(err, errsz, "finished: fact %zu: map %d", i, x->map_idx);
+			bvc_set_err(err, errsz, "finished: fact %zu: map %d", i, x->map_idx);
 			return -1;
 		}
 	}
@@ -180,18 +167,18 @@ static int check_text(const char *msg, const char *field, const char *s, size_t 
 		      unsigned char lowest, char *err, size_t errsz)
 {
 	if (len == 0) {
-		set_err(err, errsz, "%s: empty %s", msg, field);
+		bvc_set_err(err, errsz, "%s: empty %s", msg, field);
 		return -EBADMSG;
 	}
 	if (len > max) {
-		set_err(err, errsz, "%s: %s of %zu bytes, limit %zu", msg, field, len, max);
+		bvc_set_err(err, errsz, "%s: %s of %zu bytes, limit %zu", msg, field, len, max);
 		return -EBADMSG;
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < lowest || c > 0x7e) {
-			set_err(err, errsz, "%s: %s byte %zu is 0x%02x, not printable ASCII", msg,
+			bvc_set_err(err, errsz, "%s: %s byte %zu is 0x%02x, not printable ASCII", msg,
 				field, i, c);
 			return -EBADMSG;
 		}
@@ -224,7 +211,7 @@ static int check_prog_name(const char *s, size_t len, char *err, size_t errsz)
 static int check_id(const char *what, const char *kind, uint64_t id, char *err, size_t errsz)
 {
 	if (id == 0) {
-		set_err(err, errsz, "%s: %s id 0", what, kind);
+		bvc_set_err(err, errsz, "%s: %s id 0", what, kind);
 		return -EBADMSG;
 	}
 	return 0;
@@ -244,12 +231,12 @@ static int check_work_id(const char *what, uint64_t id, char *err, size_t errsz)
 static int check_demand(const struct bvc_precision_demand *d, char *err, size_t errsz)
 {
 	if (d->nframes > BVC_VIEW_MAX_FRAMES || d->all > 1 || (d->all && !d->nframes)) {
-		set_err(err, errsz, "done: demand of %u frames (all=%u)", d->nframes, d->all);
+		bvc_set_err(err, errsz, "done: demand of %u frames (all=%u)", d->nframes, d->all);
 		return -EBADMSG;
 	}
 	for (uint32_t f = 0; f < d->nframes; f++) {
 		if (d->regs[f] > 0x3ff) {
-			set_err(err, errsz, "done: demand register mask %#x", d->regs[f]);
+			bvc_set_err(err, errsz, "done: demand register mask %#x", d->regs[f]);
 			return -EBADMSG;
 		}
 	}
@@ -265,15 +252,15 @@ static int check_job(uint64_t job_id, uint32_t start_entry, const void *object, 
 	if (ret)
 		return ret;
 	if (start_entry > 1) {
-		set_err(err, errsz, "job: start_entry %" PRIu32 ", expected 0 or 1", start_entry);
+		bvc_set_err(err, errsz, "job: start_entry %" PRIu32 ", expected 0 or 1", start_entry);
 		return -EBADMSG;
 	}
 	if (object_len == 0 || !object) {
-		set_err(err, errsz, "job: no object");
+		bvc_set_err(err, errsz, "job: no object");
 		return -EBADMSG;
 	}
 	if (object_len > BVC_WIRE_OBJECT_MAX) {
-		set_err(err, errsz, "job: object of %zu bytes, limit %u", object_len,
+		bvc_set_err(err, errsz, "job: object of %zu bytes, limit %u", object_len,
 			BVC_WIRE_OBJECT_MAX);
 		return -EMSGSIZE;
 	}
@@ -283,7 +270,7 @@ static int check_job(uint64_t job_id, uint32_t start_entry, const void *object, 
 static int check_version(const char *what, uint32_t v, char *err, size_t errsz)
 {
 	if (v != BVC_WIRE_PROTOCOL_VERSION) {
-		set_err(err, errsz, "%s: protocol version %" PRIu32 ", expected %d", what, v,
+		bvc_set_err(err, errsz, "%s: protocol version %" PRIu32 ", expected %d", what, v,
 			BVC_WIRE_PROTOCOL_VERSION);
 		return -EPROTO;
 	}
@@ -319,24 +306,24 @@ static size_t trail_bytes(uint32_t bits)
 static int check_work_view(const struct bvc_work_view *v, char *err, size_t errsz)
 {
 	if (v->nframes == 0 || v->nframes > BVC_VIEW_MAX_FRAMES) {
-		set_err(err, errsz, "work: %" PRIu32 " frames, expected 1..%d", v->nframes,
+		bvc_set_err(err, errsz, "work: %" PRIu32 " frames, expected 1..%d", v->nframes,
 			BVC_VIEW_MAX_FRAMES);
 		return -EBADMSG;
 	}
 	if (v->nrefs > BVC_VIEW_MAX_REFS) {
-		set_err(err, errsz, "work: %" PRIu32 " references, limit %d", v->nrefs,
+		bvc_set_err(err, errsz, "work: %" PRIu32 " references, limit %d", v->nrefs,
 			BVC_VIEW_MAX_REFS);
 		return -EBADMSG;
 	}
 	if (v->trail_len && !v->trail) {
-		set_err(err, errsz, "work: trail of %" PRIu32 " decisions without data", v->trail_len);
+		bvc_set_err(err, errsz, "work: trail of %" PRIu32 " decisions without data", v->trail_len);
 		return -EBADMSG;
 	}
 	for (uint32_t f = 0; f < v->nframes; f++) {
 		const struct bvc_frame_view *fv = &v->frames[f];
 
 		if (fv->nslots > BVC_VIEW_MAX_SLOTS || (fv->nslots && !fv->slots)) {
-			set_err(err, errsz, "work: frame %" PRIu32 ": %" PRIu32 " slots, limit %d", f,
+			bvc_set_err(err, errsz, "work: frame %" PRIu32 ": %" PRIu32 " slots, limit %d", f,
 				fv->nslots, BVC_VIEW_MAX_SLOTS);
 			return -EBADMSG;
 		}
@@ -345,7 +332,7 @@ static int check_work_view(const struct bvc_work_view *v, char *err, size_t errs
 				r < VIEW_REGS ? &fv->regs[r] : &fv->slots[r - VIEW_REGS].spilled;
 
 			if (rv->maybe_null > 1 || rv->precise > 1) {
-				set_err(err, errsz, "work: frame %" PRIu32 ": a flag that is not 0 or 1", f);
+				bvc_set_err(err, errsz, "work: frame %" PRIu32 ": a flag that is not 0 or 1", f);
 				return -EBADMSG;
 			}
 		}
@@ -538,7 +525,7 @@ static int encode_work(const struct bvc_wire_work *wk, unsigned field, void **bu
 	struct rw w;
 
 	if (trail > BVC_WIRE_FRAME_MAX) {
-		set_err(err, errsz, "work: trail of %" PRIu32 " decisions, over the frame limit",
+		bvc_set_err(err, errsz, "work: trail of %" PRIu32 " decisions, over the frame limit",
 			v->trail_len);
 		return -EMSGSIZE;
 	}
@@ -547,7 +534,7 @@ static int encode_work(const struct bvc_wire_work *wk, unsigned field, void **bu
 		bound += FRAME_WIRE_MAX + (size_t)v->frames[f].nslots * SLOT_WIRE_MAX;
 	out = malloc(bound);
 	if (!out) {
-		set_err(err, errsz, "out of memory encoding work");
+		bvc_set_err(err, errsz, "out of memory encoding work");
 		return -ENOMEM;
 	}
 	w.p = end = out + bound;
@@ -572,7 +559,7 @@ static int encode_work(const struct bvc_wire_work *wk, unsigned field, void **bu
 
 	n = (size_t)(end - w.p);
 	if (n > BVC_WIRE_FRAME_MAX) {
-		set_err(err, errsz, "work: encodes to %zu bytes, limit %u", n, BVC_WIRE_FRAME_MAX);
+		bvc_set_err(err, errsz, "work: encodes to %zu bytes, limit %u", n, BVC_WIRE_FRAME_MAX);
 		free(out);
 		return -EMSGSIZE;
 	}
@@ -649,11 +636,11 @@ static int decode_facts(const Bpfvc__Wire__Finished *pb, struct bvc_wire_finishe
 
 	if (pb->n_fact_mem_base != n || pb->n_fact_ctx_field != n || pb->n_fact_ctx_off != n ||
 	    pb->n_fact_ctx_size != n || pb->n_fact_map_idx != n) {
-		set_err(err, errsz, "finished: fact fields of different lengths");
+		bvc_set_err(err, errsz, "finished: fact fields of different lengths");
 		return -EBADMSG;
 	}
 	if (pb->seen.len != (pb->insn_cnt ? (pb->insn_cnt + 7u) / 8 : 0)) {
-		set_err(err, errsz, "finished: %zu bytes of reached set for %u instructions",
+		bvc_set_err(err, errsz, "finished: %zu bytes of reached set for %u instructions",
 			pb->seen.len, pb->insn_cnt);
 		return -EBADMSG;
 	}
@@ -683,13 +670,13 @@ static int decode_facts(const Bpfvc__Wire__Finished *pb, struct bvc_wire_finishe
 		f->facts[i].ctx_size = (uint8_t)(sz > 8 ? 3 : sz);
 		f->facts[i].map_idx = pb->fact_map_idx[i];
 		if (off > 65535) {
-			set_err(err, errsz, "finished: fact %zu: ctx offset %u", i, off);
+			bvc_set_err(err, errsz, "finished: fact %zu: ctx offset %u", i, off);
 			return -EBADMSG;
 		}
 	}
 	return check_facts(f, err, errsz) ? -EBADMSG : 0;
 nomem:
-	set_err(err, errsz, "finished: out of memory for %zu facts", n);
+	bvc_set_err(err, errsz, "finished: out of memory for %zu facts", n);
 	return -ENOMEM;
 }
 
@@ -753,7 +740,7 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 			return -EINVAL;
 		if (msg->u.reject.trail_len > BVC_WIRE_MAX_TRAIL ||
 		    (msg->u.reject.trail_len && !msg->u.reject.trail)) {
-			set_err(err, errsz, "reject: trail of %u decisions", msg->u.reject.trail_len);
+			bvc_set_err(err, errsz, "reject: trail of %u decisions", msg->u.reject.trail_len);
 			return -EINVAL;
 		}
 		reject.job_id = msg->u.reject.job_id;
@@ -827,12 +814,12 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 		finished.peak_states = msg->u.finished.peak_states;
 		finished.remote_prune_hits = msg->u.finished.remote_prune_hits;
 		if (msg->u.finished.nfuncs > BVC_WIRE_MAX_FUNCS) {
-			set_err(err, errsz, "finished: %u functions", msg->u.finished.nfuncs);
+			bvc_set_err(err, errsz, "finished: %u functions", msg->u.finished.nfuncs);
 			return -EINVAL;
 		}
 		for (uint32_t f = 0; f < msg->u.finished.nfuncs; f++) {
 			if (msg->u.finished.stack_depths[f] > 512) {
-				set_err(err, errsz, "finished: stack depth %u", msg->u.finished.stack_depths[f]);
+				bvc_set_err(err, errsz, "finished: stack depth %u", msg->u.finished.stack_depths[f]);
 				return -EINVAL;
 			}
 		}
@@ -844,14 +831,14 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 			return -EINVAL;
 		ret = encode_facts(&finished, &msg->u.finished, &facts);
 		if (ret) {
-			set_err(err, errsz, "finished: out of memory");
+			bvc_set_err(err, errsz, "finished: out of memory");
 			return ret;
 		}
 		env.body_case = BPFVC__WIRE__ENVELOPE__BODY_FINISHED;
 		env.finished = &finished;
 		break;
 	default:
-		set_err(err, errsz, "cannot encode message kind %d", (int)msg->kind);
+		bvc_set_err(err, errsz, "cannot encode message kind %d", (int)msg->kind);
 		return -EINVAL;
 	}
 
@@ -859,14 +846,14 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 	if (n > BVC_WIRE_FRAME_MAX) {
 		/* A Job is bounded by BVC_WIRE_OBJECT_MAX, a Finished's facts
 		 * by the program; the rest by far less. */
-		set_err(err, errsz, "%s: encodes to %zu bytes, limit %u",
+		bvc_set_err(err, errsz, "%s: encodes to %zu bytes, limit %u",
 			bvc_wire_kind_name(msg->kind), n, BVC_WIRE_FRAME_MAX);
 		fact_arrays_free(&facts);
 		return -EMSGSIZE;
 	}
 	out = malloc(n ? n : 1);
 	if (!out) {
-		set_err(err, errsz, "out of memory encoding %s", bvc_wire_kind_name(msg->kind));
+		bvc_set_err(err, errsz, "out of memory encoding %s", bvc_wire_kind_name(msg->kind));
 		fact_arrays_free(&facts);
 		return -ENOMEM;
 	}
@@ -1042,13 +1029,13 @@ static int check_rule_max(struct walk *w, const ProtobufCMessageDescriptor *d,
 	if (got <= r->max)
 		return 0;
 	if (f->label != PROTOBUF_C_LABEL_REPEATED && f->type != PROTOBUF_C_TYPE_BYTES)
-		set_err(w->err, w->errsz, "%s.%s: byte %zu: value %" PRIu64 ", expected 0..%" PRIu64,
+		bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: value %" PRIu64 ", expected 0..%" PRIu64,
 			d->short_name, f->name, at, got, r->max);
 	else if (r->min == r->max)
-		set_err(w->err, w->errsz, "%s.%s: byte %zu: %" PRIu64 " %s, expected %" PRIu64,
+		bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: %" PRIu64 " %s, expected %" PRIu64,
 			d->short_name, f->name, at, got, rule_unit(f), r->max);
 	else
-		set_err(w->err, w->errsz,
+		bvc_set_err(w->err, w->errsz,
 			"%s.%s: byte %zu: %" PRIu64 " %s, expected %" PRIu64 "..%" PRIu64,
 			d->short_name, f->name, at, got, rule_unit(f), r->min, r->max);
 	return r->over;
@@ -1064,7 +1051,7 @@ static int64_t walk_packed(struct walk *w, const ProtobufCMessageDescriptor *d,
 
 	if (wire_type_of(f) != WT_VARINT) {
 		/* Cannot happen: the schema packs only varints. */
-		set_err(w->err, w->errsz, "%s.%s: packed fixed-width field", d->short_name, f->name);
+		bvc_set_err(w->err, w->errsz, "%s.%s: packed fixed-width field", d->short_name, f->name);
 		return -1;
 	}
 	while (pos < end) {
@@ -1073,12 +1060,12 @@ static int64_t walk_packed(struct walk *w, const ProtobufCMessageDescriptor *d,
 		uint64_t v;
 
 		if (read_varint(p, end, &pos, &v, &why)) {
-			set_err(w->err, w->errsz, "%s.%s: byte %zu: %s in a packed element",
+			bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: %s in a packed element",
 				d->short_name, f->name, base + start, why);
 			return -1;
 		}
 		if (!varint_fits(f, v)) {
-			set_err(w->err, w->errsz,
+			bvc_set_err(w->err, w->errsz,
 				"%s.%s: byte %zu: value %" PRIu64 " does not fit the field",
 				d->short_name, f->name, base + start, v);
 			return -1;
@@ -1132,7 +1119,7 @@ static int iter_init(struct msg_iter *it, struct walk *w, const ProtobufCMessage
 	it->nrules = 0;
 	if (depth > WALK_MAX_DEPTH || d->n_fields > WALK_MAX_FIELDS) {
 		/* Cannot happen with our schema: defensive. */
-		set_err(w->err, w->errsz, "%s: message nested too deep", d->short_name);
+		bvc_set_err(w->err, w->errsz, "%s: message nested too deep", d->short_name);
 		return -EBADMSG;
 	}
 	for (size_t i = 0; i < sizeof(field_rules) / sizeof(field_rules[0]); i++) {
@@ -1140,7 +1127,7 @@ static int iter_init(struct msg_iter *it, struct walk *w, const ProtobufCMessage
 			continue;
 		if (it->nrules == WALK_MAX_RULES) {
 			/* Cannot happen: the table is ours. */
-			set_err(w->err, w->errsz, "%s: too many rules", d->short_name);
+			bvc_set_err(w->err, w->errsz, "%s: too many rules", d->short_name);
 			return -EBADMSG;
 		}
 		it->got[it->nrules] = 0;
@@ -1164,11 +1151,11 @@ static int iter_end(struct msg_iter *it)
 		if (!f)
 			continue; /* cannot happen: the table names our fields */
 		if (r->min == r->max)
-			set_err(w->err, w->errsz, "%s.%s: byte %zu: %" PRIu64 " %s, expected %" PRIu64,
+			bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: %" PRIu64 " %s, expected %" PRIu64,
 				it->d->short_name, f->name, it->base + it->len, it->got[i],
 				rule_unit(f), r->min);
 		else
-			set_err(w->err, w->errsz,
+			bvc_set_err(w->err, w->errsz,
 				"%s.%s: byte %zu: %" PRIu64 " %s, expected at least %" PRIu64,
 				it->d->short_name, f->name, it->base + it->len, it->got[i],
 				rule_unit(f), r->min);
@@ -1195,13 +1182,13 @@ static int iter_next(struct msg_iter *it, struct field *fl)
 	if (pos >= len)
 		return iter_end(it);
 	if (read_varint(p, len, &pos, &tag, &why)) {
-		set_err(w->err, w->errsz, "%s: byte %zu: %s in a field tag",
+		bvc_set_err(w->err, w->errsz, "%s: byte %zu: %s in a field tag",
 			d->short_name, base + start, why);
 		return -EBADMSG;
 	}
 	wt = (unsigned)(tag & 7);
 	if ((tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) {
-		set_err(w->err, w->errsz, "%s: byte %zu: field number %" PRIu64 " is invalid",
+		bvc_set_err(w->err, w->errsz, "%s: byte %zu: field number %" PRIu64 " is invalid",
 			d->short_name, base + start, tag >> 3);
 		return -EBADMSG;
 	}
@@ -1212,14 +1199,14 @@ static int iter_next(struct msg_iter *it, struct field *fl)
 	else
 		f = protobuf_c_message_descriptor_get_field(d, fnum);
 	if (!f) {
-		set_err(w->err, w->errsz, "%s: byte %zu: unknown field %u (wire type %u)",
+		bvc_set_err(w->err, w->errsz, "%s: byte %zu: unknown field %u (wire type %u)",
 			d->short_name, base + start, fnum, wt);
 		return -EPROTO;
 	}
 	/* A packed field we always send packed, in one piece. */
 	packed = f->label == PROTOBUF_C_LABEL_REPEATED && (f->flags & PROTOBUF_C_FIELD_FLAG_PACKED);
 	if ((int)wt != (packed ? WT_LEN : wire_type_of(f))) {
-		set_err(w->err, w->errsz, "%s.%s: byte %zu: wire type %u, expected %d",
+		bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: wire type %u, expected %d",
 			d->short_name, f->name, base + start, wt, packed ? WT_LEN : wire_type_of(f));
 		return -EBADMSG;
 	}
@@ -1234,7 +1221,7 @@ static int iter_next(struct msg_iter *it, struct field *fl)
 	idx = (size_t)(f - d->fields);
 	if (f->label != PROTOBUF_C_LABEL_REPEATED || packed) {
 		if (it->seen & (1ull << idx)) {
-			set_err(w->err, w->errsz, "%s.%s: byte %zu: field given twice",
+			bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: field given twice",
 				d->short_name, f->name, base + start);
 			return -EBADMSG;
 		}
@@ -1246,14 +1233,14 @@ static int iter_next(struct msg_iter *it, struct field *fl)
 			const ProtobufCFieldDescriptor *o = it->oneofs[i];
 
 			if (o->quantifier_offset == f->quantifier_offset) {
-				set_err(w->err, w->errsz, "%s: byte %zu: both %s and %s in one oneof",
+				bvc_set_err(w->err, w->errsz, "%s: byte %zu: both %s and %s in one oneof",
 					d->short_name, base + start, o->name, f->name);
 				return -EBADMSG;
 			}
 		}
 		if (it->noneofs == WALK_MAX_ONEOFS) {
 			/* Cannot happen with our schema: defensive. */
-			set_err(w->err, w->errsz, "%s: too many oneofs", d->short_name);
+			bvc_set_err(w->err, w->errsz, "%s: too many oneofs", d->short_name);
 			return -EBADMSG;
 		}
 		it->oneofs[it->noneofs++] = f;
@@ -1266,12 +1253,12 @@ static int iter_next(struct msg_iter *it, struct field *fl)
 	switch (wt) {
 	case WT_VARINT:
 		if (read_varint(p, len, &pos, &v, &why)) {
-			set_err(w->err, w->errsz, "%s.%s: byte %zu: %s", d->short_name, f->name,
+			bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: %s", d->short_name, f->name,
 				base + start, why);
 			return -EBADMSG;
 		}
 		if (!varint_fits(f, v)) {
-			set_err(w->err, w->errsz, "%s.%s: byte %zu: value %" PRIu64 " does not fit the field",
+			bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: value %" PRIu64 " does not fit the field",
 				d->short_name, f->name, base + start, v);
 			return -EBADMSG;
 		}
@@ -1282,7 +1269,7 @@ static int iter_next(struct msg_iter *it, struct field *fl)
 	case WT_I64:
 	case WT_I32:
 		if (len - pos < (wt == WT_I64 ? 8u : 4u)) {
-			set_err(w->err, w->errsz, "%s.%s: byte %zu: truncated fixed-width value",
+			bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: truncated fixed-width value",
 				d->short_name, f->name, base + start);
 			return -EBADMSG;
 		}
@@ -1292,12 +1279,12 @@ static int iter_next(struct msg_iter *it, struct field *fl)
 		break;
 	case WT_LEN:
 		if (read_varint(p, len, &pos, &v, &why)) {
-			set_err(w->err, w->errsz, "%s.%s: byte %zu: %s in a length", d->short_name,
+			bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: %s in a length", d->short_name,
 				f->name, base + start, why);
 			return -EBADMSG;
 		}
 		if (v > len - pos) {
-			set_err(w->err, w->errsz,
+			bvc_set_err(w->err, w->errsz,
 				"%s.%s: byte %zu: length %" PRIu64 " runs past the end (%zu bytes left)",
 				d->short_name, f->name, base + start, v, len - pos);
 			return -EBADMSG;
@@ -1333,7 +1320,7 @@ static int iter_next(struct msg_iter *it, struct field *fl)
 		} else if (f->type == PROTOBUF_C_TYPE_STRING && memchr(p + pos, 0, (size_t)v)) {
 			/* protobuf-c hands strings over NUL-terminated: what
 			 * follows a NUL would vanish unchecked. */
-			set_err(w->err, w->errsz, "%s.%s: byte %zu: NUL inside a string",
+			bvc_set_err(w->err, w->errsz, "%s.%s: byte %zu: NUL inside a string",
 				d->short_name, f->name, base + start);
 			return -EBADMSG;
 		}
@@ -1615,7 +1602,7 @@ static int iter_frame(struct walk *w, const struct field *in, int depth,
 			/* The iterator refuses a 12th register before this. */
 			if (nregs >= VIEW_REGS) {
 				/* Cannot happen. */
-				set_err(w->err, w->errsz, "work: internal error: register %u", nregs);
+				bvc_set_err(w->err, w->errsz, "work: internal error: register %u", nregs);
 				return -EBADMSG;
 			}
 			ret = read_reg(w, &fl, depth + 1, &fv->regs[nregs++]);
@@ -1623,7 +1610,7 @@ static int iter_frame(struct walk *w, const struct field *in, int depth,
 		case 2:
 			if (*nslots >= BVC_VIEW_MAX_SLOTS) {
 				/* Cannot happen, likewise. */
-				set_err(w->err, w->errsz, "work: internal error: slot %u", *nslots);
+				bvc_set_err(w->err, w->errsz, "work: internal error: slot %u", *nslots);
 				return -EBADMSG;
 			}
 			memset(&slots[*nslots], 0, sizeof(slots[*nslots]));
@@ -1657,7 +1644,7 @@ static int decode_frame(struct walk *w, const struct field *in, int depth,
 		return 0;
 	fv->slots = malloc(nslots * sizeof(*fv->slots));
 	if (!fv->slots) {
-		set_err(w->err, w->errsz, "out of memory decoding work");
+		bvc_set_err(w->err, w->errsz, "out of memory decoding work");
 		return -ENOMEM;
 	}
 	memcpy(fv->slots, slots, nslots * sizeof(*fv->slots));
@@ -1689,7 +1676,7 @@ static int decode_work(struct walk *w, const struct field *in, int depth, enum b
 			/* The iterator refuses a 9th frame before this. */
 			if (v->nframes >= BVC_VIEW_MAX_FRAMES) {
 				/* Cannot happen. */
-				set_err(w->err, w->errsz, "work: internal error: frame %u", v->nframes);
+				bvc_set_err(w->err, w->errsz, "work: internal error: frame %u", v->nframes);
 				return -EBADMSG;
 			}
 			ret = decode_frame(w, &fl, depth + 1, &v->frames[v->nframes++]);
@@ -1730,7 +1717,7 @@ static int finish_work(struct walk *w, char *err, size_t errsz)
 	if (ret)
 		return ret;
 	if (w->trail_len != trail_bytes(v->trail_len)) {
-		set_err(err, errsz, "work: trail of %zu bytes for %" PRIu32 " decisions, expected %zu",
+		bvc_set_err(err, errsz, "work: trail of %zu bytes for %" PRIu32 " decisions, expected %zu",
 			w->trail_len, v->trail_len, trail_bytes(v->trail_len));
 		return -EBADMSG;
 	}
@@ -1738,7 +1725,7 @@ static int finish_work(struct walk *w, char *err, size_t errsz)
 	if (w->trail_len) {
 		v->trail = malloc(w->trail_len);
 		if (!v->trail) {
-			set_err(err, errsz, "out of memory decoding work");
+			bvc_set_err(err, errsz, "out of memory decoding work");
 			return -ENOMEM;
 		}
 		memcpy(v->trail, w->trail, w->trail_len);
@@ -1821,14 +1808,14 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 		memcpy(msg->u.reject.message, env->reject->message,
 		       strlen(env->reject->message) + 1);
 		if (env->reject->trail.len != (env->reject->trail_len + 7u) / 8) {
-			set_err(err, errsz, "reject: %zu bytes of trail for %u decisions",
+			bvc_set_err(err, errsz, "reject: %zu bytes of trail for %u decisions",
 				env->reject->trail.len, env->reject->trail_len);
 			return -EBADMSG;
 		}
 		if (env->reject->trail_len) {
 			msg->u.reject.trail = malloc(env->reject->trail.len);
 			if (!msg->u.reject.trail) {
-				set_err(err, errsz, "reject: out of memory for the trail");
+				bvc_set_err(err, errsz, "reject: out of memory for the trail");
 				return -ENOMEM;
 			}
 			memcpy(msg->u.reject.trail, env->reject->trail.data, env->reject->trail.len);
@@ -1872,7 +1859,7 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 		if (env->done->demand_frames > BVC_VIEW_MAX_FRAMES ||
 		    env->done->n_demand_regs != env->done->demand_frames ||
 		    env->done->n_demand_slots != env->done->demand_frames) {
-			set_err(err, errsz, "done: %u demand frames with %zu register and %zu slot masks",
+			bvc_set_err(err, errsz, "done: %u demand frames with %zu register and %zu slot masks",
 				env->done->demand_frames, env->done->n_demand_regs,
 				env->done->n_demand_slots);
 			return -EBADMSG;
@@ -1884,7 +1871,7 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 		msg->u.done.demand.all = env->done->demand_all;
 		for (uint32_t f = 0; f < env->done->demand_frames; f++) {
 			if (env->done->demand_regs[f] > 0x3ff) {
-				set_err(err, errsz, "done: demand register mask %#x",
+				bvc_set_err(err, errsz, "done: demand register mask %#x",
 					env->done->demand_regs[f]);
 				return -EBADMSG;
 			}
@@ -1903,13 +1890,13 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 		msg->u.finished.peak_states = env->finished->peak_states;
 		msg->u.finished.remote_prune_hits = env->finished->remote_prune_hits;
 		if (env->finished->n_stack_depths > BVC_WIRE_MAX_FUNCS) {
-			set_err(err, errsz, "finished: %zu functions, limit %u",
+			bvc_set_err(err, errsz, "finished: %zu functions, limit %u",
 				env->finished->n_stack_depths, BVC_WIRE_MAX_FUNCS);
 			return -EBADMSG;
 		}
 		for (size_t f = 0; f < env->finished->n_stack_depths; f++) {
 			if (env->finished->stack_depths[f] > 512) {
-				set_err(err, errsz, "finished: stack depth %u over 512",
+				bvc_set_err(err, errsz, "finished: stack depth %u over 512",
 					env->finished->stack_depths[f]);
 				return -EBADMSG;
 			}
@@ -1918,12 +1905,12 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 		msg->u.finished.nfuncs = (uint32_t)env->finished->n_stack_depths;
 		return decode_facts(env->finished, &msg->u.finished, err, errsz);
 	case BPFVC__WIRE__ENVELOPE__BODY__NOT_SET:
-		set_err(err, errsz, "envelope carries no message");
+		bvc_set_err(err, errsz, "envelope carries no message");
 		return -EPROTO;
 	default:
 		/* The walk refuses unknown fields and decodes work items
 		 * itself, so protobuf-c cannot report this case: defensive. */
-		set_err(err, errsz, "envelope carries unknown message %d", (int)env->body_case);
+		bvc_set_err(err, errsz, "envelope carries unknown message %d", (int)env->body_case);
 		return -EPROTO;
 	}
 }
@@ -1937,11 +1924,11 @@ int bvc_wire_decode(const void *buf, size_t len, struct bvc_wire_msg *msg,
 
 	memset(msg, 0, sizeof(*msg));
 	if (len == 0) {
-		set_err(err, errsz, "empty frame");
+		bvc_set_err(err, errsz, "empty frame");
 		return -EBADMSG;
 	}
 	if (len > BVC_WIRE_FRAME_MAX) {
-		set_err(err, errsz, "frame of %zu bytes, limit %u", len, BVC_WIRE_FRAME_MAX);
+		bvc_set_err(err, errsz, "frame of %zu bytes, limit %u", len, BVC_WIRE_FRAME_MAX);
 		return -EMSGSIZE;
 	}
 
@@ -1965,7 +1952,7 @@ int bvc_wire_decode(const void *buf, size_t len, struct bvc_wire_msg *msg,
 	env = bpfvc__wire__envelope__unpack(NULL, len, buf);
 	if (!env) {
 		/* The walk accepted it, so this is the allocator failing. */
-		set_err(err, errsz, "out of memory decoding a %zu-byte frame", len);
+		bvc_set_err(err, errsz, "out of memory decoding a %zu-byte frame", len);
 		return -ENOMEM;
 	}
 	ret = convert(env, msg, err, errsz);
@@ -1985,12 +1972,12 @@ int bvc_wire_check_hello(const struct bvc_wire_hello *peer, const char *ours, ch
 	if (!ours)
 		ours = BVC_BUILD_ID;
 	if (peer->protocol_version != BVC_WIRE_PROTOCOL_VERSION) {
-		set_err(err, errsz, "peer speaks protocol version %" PRIu32 ", we speak %d",
+		bvc_set_err(err, errsz, "peer speaks protocol version %" PRIu32 ", we speak %d",
 			peer->protocol_version, BVC_WIRE_PROTOCOL_VERSION);
 		return -EPROTO;
 	}
 	if (strncmp(peer->build_id, ours, sizeof(peer->build_id)) != 0) {
-		set_err(err, errsz, "verifier build id mismatch: peer has '%.*s', we have '%s'",
+		bvc_set_err(err, errsz, "verifier build id mismatch: peer has '%.*s', we have '%s'",
 			BVC_WIRE_BUILD_ID_MAX, peer->build_id, ours);
 		return -EPROTO;
 	}

@@ -26,20 +26,7 @@
 #include <zmq.h>
 
 #include "bpfvc/worker.h"
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
+#include "bpfvc/util.h"
 
 /* Is @s (NUL-terminated) a Z85 key that decodes to 32 bytes? */
 static int z85_ok(const char *s)
@@ -57,18 +44,18 @@ static int write_file(const char *path, const char *text, mode_t mode, char *err
 	size_t len = strlen(text);
 
 	if (fd < 0) {
-		set_err(err, errsz, "cannot create %s: %s", path, strerror(errno));
+		bvc_set_err(err, errsz, "cannot create %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (fchmod(fd, mode) < 0 || write(fd, text, len) != (ssize_t)len) {
 		int e = errno;
 
 		close(fd);
-		set_err(err, errsz, "cannot write %s: %s", path, strerror(e));
+		bvc_set_err(err, errsz, "cannot write %s: %s", path, strerror(e));
 		return -e;
 	}
 	if (close(fd) < 0) {
-		set_err(err, errsz, "cannot write %s: %s", path, strerror(errno));
+		bvc_set_err(err, errsz, "cannot write %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -81,12 +68,12 @@ int bvc_curve_keygen(const char *name, char *err, size_t errsz)
 	int ret;
 
 	if (zmq_curve_keypair(pub, sec) < 0) {
-		set_err(err, errsz, "cannot make a CURVE key pair: %s (ZeroMQ without CURVE?)",
+		bvc_set_err(err, errsz, "cannot make a CURVE key pair: %s (ZeroMQ without CURVE?)",
 			zmq_strerror(errno));
 		return -ENOTSUP;
 	}
 	if (snprintf(path, sizeof(path), "%s.key", name) >= (int)sizeof(path)) {
-		set_err(err, errsz, "key name too long");
+		bvc_set_err(err, errsz, "key name too long");
 		return -ENAMETOOLONG;
 	}
 	snprintf(line, sizeof(line), "%s\n", sec);
@@ -108,7 +95,7 @@ static int read_key_line(const char *path, char key[BVC_CURVE_Z85_LEN + 1], char
 	FILE *f = fopen(path, "r");
 
 	if (!f) {
-		set_err(err, errsz, "cannot open %s: %s", path, strerror(errno));
+		bvc_set_err(err, errsz, "cannot open %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -119,7 +106,7 @@ static int read_key_line(const char *path, char key[BVC_CURVE_Z85_LEN + 1], char
 			continue;
 		fclose(f);
 		if (!z85_ok(line)) {
-			set_err(err, errsz, "%s: not a CURVE key (expected 40 Z85 characters)", path);
+			bvc_set_err(err, errsz, "%s: not a CURVE key (expected 40 Z85 characters)", path);
 			memset(line, 0, sizeof(line));
 			return -EINVAL;
 		}
@@ -128,7 +115,7 @@ static int read_key_line(const char *path, char key[BVC_CURVE_Z85_LEN + 1], char
 		return 0;
 	}
 	fclose(f);
-	set_err(err, errsz, "%s: no key in it", path);
+	bvc_set_err(err, errsz, "%s: no key in it", path);
 	return -EINVAL;
 }
 
@@ -140,7 +127,7 @@ int bvc_curve_read_secret(const char *path, struct bvc_curve_keypair *kp, char *
 	if (ret)
 		return ret;
 	if (zmq_curve_public(kp->pub, kp->sec) < 0) {
-		set_err(err, errsz, "%s: cannot derive the public key: %s", path,
+		bvc_set_err(err, errsz, "%s: cannot derive the public key: %s", path,
 			zmq_strerror(errno));
 		return -EINVAL;
 	}
@@ -176,7 +163,7 @@ static int trust_file(struct bvc_curve_trust *t, const char *path, char *err, si
 	FILE *f = fopen(path, "r");
 
 	if (!f) {
-		set_err(err, errsz, "cannot open %s: %s", path, strerror(errno));
+		bvc_set_err(err, errsz, "cannot open %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -188,12 +175,12 @@ static int trust_file(struct bvc_curve_trust *t, const char *path, char *err, si
 			continue;
 		if (!z85_ok(line)) {
 			fclose(f);
-			set_err(err, errsz, "%s:%d: not a CURVE public key", path, lineno);
+			bvc_set_err(err, errsz, "%s:%d: not a CURVE public key", path, lineno);
 			return -EINVAL;
 		}
 		if (trust_add(t, line)) {
 			fclose(f);
-			set_err(err, errsz, "out of memory");
+			bvc_set_err(err, errsz, "out of memory");
 			return -ENOMEM;
 		}
 	}
@@ -208,7 +195,7 @@ int bvc_curve_read_trust(const char *path, struct bvc_curve_trust *t, char *err,
 
 	memset(t, 0, sizeof(*t));
 	if (stat(path, &st) < 0) {
-		set_err(err, errsz, "cannot read %s: %s", path, strerror(errno));
+		bvc_set_err(err, errsz, "cannot read %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -216,7 +203,7 @@ int bvc_curve_read_trust(const char *path, struct bvc_curve_trust *t, char *err,
 		DIR *d = opendir(path);
 
 		if (!d) {
-			set_err(err, errsz, "cannot open %s: %s", path, strerror(errno));
+			bvc_set_err(err, errsz, "cannot open %s: %s", path, strerror(errno));
 			return -errno;
 		}
 		while (!ret && (de = readdir(d))) {
@@ -233,7 +220,7 @@ int bvc_curve_read_trust(const char *path, struct bvc_curve_trust *t, char *err,
 		ret = trust_file(t, path, err, errsz);
 	}
 	if (!ret && !t->n) {
-		set_err(err, errsz, "%s: no trusted public key in it", path);
+		bvc_set_err(err, errsz, "%s: no trusted public key in it", path);
 		ret = -ENOENT;
 	}
 	if (ret)

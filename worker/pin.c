@@ -19,20 +19,7 @@
 #include <hwloc.h>
 
 #include "bpfvc/worker.h"
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
+#include "bpfvc/util.h"
 
 int bvc_worker_pin_to_core(const struct bvc_core_slot *slot, char *err, size_t errsz)
 {
@@ -43,29 +30,29 @@ int bvc_worker_pin_to_core(const struct bvc_core_slot *slot, char *err, size_t e
 	int ret = 0;
 
 	if (!memchr(slot->cpuset, 0, sizeof(slot->cpuset))) {
-		set_err(err, errsz, "worker %u: cpuset is not terminated", slot->worker);
+		bvc_set_err(err, errsz, "worker %u: cpuset is not terminated", slot->worker);
 		return -EINVAL;
 	}
 	set = hwloc_bitmap_alloc();
 	if (!set) {
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	if (hwloc_bitmap_list_sscanf(set, slot->cpuset) < 0 || hwloc_bitmap_iszero(set) ||
 	    hwloc_bitmap_weight(set) < 0) {
 		/* weight < 0: an infinite set such as "0-" */
-		set_err(err, errsz, "worker %u: bad cpuset '%s'", slot->worker, slot->cpuset);
+		bvc_set_err(err, errsz, "worker %u: bad cpuset '%s'", slot->worker, slot->cpuset);
 		ret = -EINVAL;
 		goto out;
 	}
 	if (hwloc_topology_init(&topo) < 0) {
 		topo = NULL;
-		set_err(err, errsz, "hwloc cannot start: %s", strerror(errno ? errno : EIO));
+		bvc_set_err(err, errsz, "hwloc cannot start: %s", strerror(errno ? errno : EIO));
 		ret = -EIO;
 		goto out;
 	}
 	if (hwloc_topology_load(topo) < 0) {
-		set_err(err, errsz, "hwloc cannot read the topology: %s",
+		bvc_set_err(err, errsz, "hwloc cannot read the topology: %s",
 			strerror(errno ? errno : EIO));
 		ret = -EIO;
 		goto out;
@@ -73,14 +60,14 @@ int bvc_worker_pin_to_core(const struct bvc_core_slot *slot, char *err, size_t e
 	allowed = hwloc_topology_get_allowed_cpuset(topo);
 	if (!hwloc_bitmap_isincluded(set, allowed)) {
 		hwloc_bitmap_list_snprintf(allowed_str, sizeof(allowed_str), allowed);
-		set_err(err, errsz, "worker %u: cpuset %s is not within the PUs we may use (%s)",
+		bvc_set_err(err, errsz, "worker %u: cpuset %s is not within the PUs we may use (%s)",
 			slot->worker, slot->cpuset, allowed_str);
 		ret = -EINVAL;
 		goto out;
 	}
 	if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD) < 0) {
 		ret = errno ? -errno : -EIO;
-		set_err(err, errsz, "worker %u: cannot bind to PUs %s: %s", slot->worker,
+		bvc_set_err(err, errsz, "worker %u: cannot bind to PUs %s: %s", slot->worker,
 			slot->cpuset, strerror(-ret));
 		goto out;
 	}

@@ -45,6 +45,7 @@
 #include "bpfvc/image.h"
 #include "bpfvc/loader.h"
 #include "bpfvc/verifier.h"
+#include "bpfvc/util.h"
 #include "internal.h"
 
 #define MAX_ENGINES 16
@@ -83,28 +84,6 @@ struct serve {
 	size_t errsz;
 };
 
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* Encode and send @msg; the socket's send timeout bounds the wait. */
 static int send_msg(struct serve *s, const struct bvc_wire_msg *msg)
 {
@@ -115,7 +94,7 @@ static int send_msg(struct serve *s, const struct bvc_wire_msg *msg)
 
 	ret = bvc_wire_encode(msg, &buf, &len, why, sizeof(why));
 	if (ret) {
-		set_err(s->err, s->errsz, "cannot encode %s: %s", bvc_wire_kind_name(msg->kind),
+		bvc_set_err(s->err, s->errsz, "cannot encode %s: %s", bvc_wire_kind_name(msg->kind),
 			why);
 		return ret;
 	}
@@ -124,7 +103,7 @@ static int send_msg(struct serve *s, const struct bvc_wire_msg *msg)
 	free(buf);
 	if (ret < 0) {
 		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
-		set_err(s->err, s->errsz, "cannot send %s to %s: %s",
+		bvc_set_err(s->err, s->errsz, "cannot send %s to %s: %s",
 			bvc_wire_kind_name(msg->kind), s->w->endpoint,
 			ret == -ETIMEDOUT ? "timed out" : zmq_strerror(-ret));
 		return ret;
@@ -232,7 +211,7 @@ static int send_heartbeat(struct serve *s)
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_HEARTBEAT };
 	int sent = 0, ret;
 
-	s->last_beat = now_ms();
+	s->last_beat = bvc_now_ms();
 	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
 		if (!s->jobs[k].id)
 			continue;
@@ -330,7 +309,7 @@ static int add_engine(struct serve *s, struct job *j, int with_entry)
 	int ret;
 
 	if (j->nslots == MAX_ENGINES) {
-		set_err(s->err, s->errsz, "job %llu: more than %d entry restarts",
+		bvc_set_err(s->err, s->errsz, "job %llu: more than %d entry restarts",
 			(unsigned long long)j->id, MAX_ENGINES);
 		return -ENOSPC;
 	}
@@ -338,7 +317,7 @@ static int add_engine(struct serve *s, struct job *j, int with_entry)
 	memset(sl, 0, sizeof(*sl));
 	ret = bvc_engine_new(j->img, j->prog, &j->vopts, with_entry, &sl->eng);
 	if (ret) {
-		set_err(s->err, s->errsz, "job %llu: cannot start an engine: %s",
+		bvc_set_err(s->err, s->errsz, "job %llu: cannot start an engine: %s",
 			(unsigned long long)j->id, strerror(-ret));
 		sl->eng = NULL;
 		return ret;
@@ -365,7 +344,7 @@ static int on_job(struct serve *s, const struct bvc_wire_job *jm)
 		if (!s->jobs[k].id)
 			j = &s->jobs[k];
 	if (!j) {
-		set_err(s->err, s->errsz, "coordinator sent more than %d jobs at once",
+		bvc_set_err(s->err, s->errsz, "coordinator sent more than %d jobs at once",
 			BVC_WORKER_MAX_JOBS);
 		return -EPROTO;
 	}
@@ -397,14 +376,14 @@ static int on_work(struct serve *s, const struct bvc_wire_work *wm)
 		return 0;
 	ret = bvc_work_from_view(j->img, j->prog, &wm->view, &work, why, sizeof(why));
 	if (ret) {
-		set_err(s->err, s->errsz, "job %llu: work item %llu refused: %s",
+		bvc_set_err(s->err, s->errsz, "job %llu: work item %llu refused: %s",
 			(unsigned long long)j->id, (unsigned long long)wm->work_id, why);
 		return ret;
 	}
 	ret = bvc_engine_accept(j->slots[0].eng, &work);
 	if (ret) {
 		bvc_work_free(work);
-		set_err(s->err, s->errsz, "job %llu: cannot accept work item %llu: %s",
+		bvc_set_err(s->err, s->errsz, "job %llu: cannot accept work item %llu: %s",
 			(unsigned long long)j->id, (unsigned long long)wm->work_id,
 			strerror(-ret));
 		return ret;
@@ -493,7 +472,7 @@ static int on_donate(struct serve *s, uint64_t job_id)
 			ret = bvc_work_view_get(work, &m.u.work.view);
 			bvc_work_free(work);
 			if (ret) {
-				set_err(s->err, s->errsz, "cannot export a work item: %s",
+				bvc_set_err(s->err, s->errsz, "cannot export a work item: %s",
 					strerror(-ret));
 				return ret;
 			}
@@ -553,7 +532,7 @@ static int handle(struct serve *s, struct bvc_wire_msg *m)
 	case BVC_WIRE_HEARTBEAT:
 		return 0;
 	default:
-		set_err(s->err, s->errsz, "coordinator sent %s during a session",
+		bvc_set_err(s->err, s->errsz, "coordinator sent %s during a session",
 			bvc_wire_kind_name(m->kind));
 		return -EPROTO;
 	}
@@ -582,17 +561,17 @@ static int pump(struct serve *s, int timeout_ms)
 		}
 		if (zmq_getsockopt(s->w->sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
 			zmq_msg_close(&frame);
-			set_err(s->err, s->errsz, "coordinator sent a multi-frame message");
+			bvc_set_err(s->err, s->errsz, "coordinator sent a multi-frame message");
 			return -EPROTO;
 		}
 		ret = bvc_wire_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &m, why,
 				      sizeof(why));
 		zmq_msg_close(&frame);
 		if (ret) {
-			set_err(s->err, s->errsz, "coordinator: %s", why);
+			bvc_set_err(s->err, s->errsz, "coordinator: %s", why);
 			return ret;
 		}
-		s->last_heard = now_ms();
+		s->last_heard = bvc_now_ms();
 		ret = handle(s, &m);
 		bvc_wire_msg_release(&m);
 		if (ret)
@@ -617,7 +596,7 @@ static int step_job(struct serve *s, struct job *j)
 		if (!sl->done) {
 			ret = bvc_engine_run(sl->eng, BVC_WORKER_SLICE);
 			if (ret < 0) {
-				set_err(s->err, s->errsz, "job %llu: engine failed: %s",
+				bvc_set_err(s->err, s->errsz, "job %llu: engine failed: %s",
 					(unsigned long long)j->id, strerror(-ret));
 				return ret;
 			}
@@ -647,7 +626,7 @@ static int step_job(struct serve *s, struct job *j)
 		if (ret == -EAGAIN)
 			continue;
 		if (ret < 0) {
-			set_err(s->err, s->errsz, "job %llu: no verdict: %s",
+			bvc_set_err(s->err, s->errsz, "job %llu: no verdict: %s",
 				(unsigned long long)j->id, strerror(-ret));
 			return ret;
 		}
@@ -694,7 +673,7 @@ static int step_job(struct serve *s, struct job *j)
 		}
 		if (ret < 0) {
 			bvc_wire_msg_release(&m);
-			set_err(s->err, s->errsz, "job %llu: cannot gather facts: %s",
+			bvc_set_err(s->err, s->errsz, "job %llu: cannot gather facts: %s",
 				(unsigned long long)j->id, strerror(-ret));
 			return ret;
 		}
@@ -748,7 +727,7 @@ int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char 
 
 	memset(&dummy, 0, sizeof(dummy));
 	s.stats = stats ? stats : &dummy;
-	s.last_heard = s.last_beat = now_ms();
+	s.last_heard = s.last_beat = bvc_now_ms();
 	for (;;) {
 		double t;
 
@@ -758,14 +737,14 @@ int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char 
 		ret = step(&s);
 		if (ret < 0)
 			break;
-		t = now_ms();
+		t = bvc_now_ms();
 		if (t - s.last_beat >= BVC_WORKER_HEARTBEAT_MS) {
 			ret = send_heartbeat(&s);
 			if (ret)
 				break;
 		}
 		if (t - s.last_heard > 3 * BVC_WORKER_HEARTBEAT_MS) {
-			set_err(err, errsz, "coordinator %s silent for %d ms", w->endpoint,
+			bvc_set_err(err, errsz, "coordinator %s silent for %d ms", w->endpoint,
 				3 * BVC_WORKER_HEARTBEAT_MS);
 			ret = -ETIMEDOUT;
 			break;

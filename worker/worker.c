@@ -21,24 +21,11 @@
 #include <zmq.h>
 
 #include "bpfvc/worker.h"
+#include "bpfvc/util.h"
 #include "internal.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
 
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /* Options grow at the end (libbpf style): take the caller's first @sz bytes
  * over our defaults in @dst. A caller built against a newer header may pass
@@ -90,14 +77,14 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 
 	*out = NULL;
 	if (opts && !opts_copy(&o, sizeof(o), opts, opts->sz)) {
-		set_err(err, errsz, "bvc_worker_opts: size %zu is not one we know", opts->sz);
+		bvc_set_err(err, errsz, "bvc_worker_opts: size %zu is not one we know", opts->sz);
 		return -EINVAL;
 	}
 	opts = &o;
 	if (opts->build_id)
 		id = opts->build_id;
 	if (strlen(id) > BVC_WIRE_BUILD_ID_MAX) {
-		set_err(err, errsz, "build id '%s' is longer than %d bytes", id,
+		bvc_set_err(err, errsz, "build id '%s' is longer than %d bytes", id,
 			BVC_WIRE_BUILD_ID_MAX);
 		return -EINVAL;
 	}
@@ -105,7 +92,7 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 	w = calloc(1, sizeof(*w));
 	if (!w || !(w->endpoint = strdup(endpoint))) {
 		free(w);
-		set_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
 	memcpy(w->build_id, id, strlen(id) + 1);
@@ -118,20 +105,20 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 			  strlen(opts->curve_server) == BVC_CURVE_Z85_LEN)) {
 		free(w->endpoint);
 		free(w);
-		set_err(err, errsz, "CURVE needs our key pair and the coordinator's public key, 40 Z85 characters each");
+		bvc_set_err(err, errsz, "CURVE needs our key pair and the coordinator's public key, 40 Z85 characters each");
 		return -EINVAL;
 	}
 
 	w->ctx = zmq_ctx_new();
 	if (!w->ctx) {
 		ret = -errno;
-		set_err(err, errsz, "cannot create a ZeroMQ context: %s", zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot create a ZeroMQ context: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	w->sock = zmq_socket(w->ctx, ZMQ_DEALER);
 	if (!w->sock) {
 		ret = -errno;
-		set_err(err, errsz, "cannot create a DEALER socket: %s", zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot create a DEALER socket: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	/* A coordinator that sends more than any message we accept is broken
@@ -141,7 +128,7 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 	    zmq_setsockopt(w->sock, ZMQ_SNDTIMEO, &w->timeout_ms, sizeof(w->timeout_ms)) < 0 ||
 	    zmq_setsockopt(w->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	/* A routing id lets the coordinator that spawned us tell us apart
@@ -150,7 +137,7 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 	    zmq_setsockopt(w->sock, ZMQ_ROUTING_ID, opts->routing_id,
 			   strnlen(opts->routing_id, 255)) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot set the routing id: %s", zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot set the routing id: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	{
@@ -161,7 +148,7 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 		if (zmq_setsockopt(w->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl)) < 0 ||
 		    zmq_setsockopt(w->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max)) < 0) {
 			ret = -errno;
-			set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
+			bvc_set_err(err, errsz, "cannot set socket options: %s", zmq_strerror(errno));
 			goto fail;
 		}
 	}
@@ -175,7 +162,7 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 		    zmq_setsockopt(w->sock, ZMQ_CURVE_SECRETKEY, opts->curve_secret,
 				   BVC_CURVE_Z85_LEN + 1) < 0) {
 			ret = -errno;
-			set_err(err, errsz, "cannot set the CURVE keys: %s%s", zmq_strerror(errno),
+			bvc_set_err(err, errsz, "cannot set the CURVE keys: %s%s", zmq_strerror(errno),
 				errno == EINVAL ? " (a bad key, or ZeroMQ without CURVE)" : "");
 			goto fail;
 		}
@@ -190,13 +177,13 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 		    zmq_setsockopt(w->mon, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
 		    zmq_connect(w->mon, mon) < 0) {
 			ret = -errno;
-			set_err(err, errsz, "cannot watch the handshake: %s", zmq_strerror(errno));
+			bvc_set_err(err, errsz, "cannot watch the handshake: %s", zmq_strerror(errno));
 			goto fail;
 		}
 	}
 	if (zmq_connect(w->sock, endpoint) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
+		bvc_set_err(err, errsz, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
 		goto fail;
 	}
 	*out = w;
@@ -220,10 +207,10 @@ static int recv_msg(struct bvc_worker *w, struct bvc_wire_msg *msg, char *err, s
 			continue;
 		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
 		if (ret == -ETIMEDOUT)
-			set_err(err, errsz, "no answer from %s within %d ms", w->endpoint,
+			bvc_set_err(err, errsz, "no answer from %s within %d ms", w->endpoint,
 				w->timeout_ms);
 		else
-			set_err(err, errsz, "receiving from %s: %s", w->endpoint,
+			bvc_set_err(err, errsz, "receiving from %s: %s", w->endpoint,
 				zmq_strerror(-ret));
 		zmq_msg_close(&frame);
 		return ret;
@@ -238,12 +225,12 @@ static int recv_msg(struct bvc_worker *w, struct bvc_wire_msg *msg, char *err, s
 	}
 	zmq_msg_close(&frame);
 	if (nframes != 1) {
-		set_err(err, errsz, "%s sent %d frames in one message, expected 1", w->endpoint,
+		bvc_set_err(err, errsz, "%s sent %d frames in one message, expected 1", w->endpoint,
 			nframes);
 		return -EPROTO;
 	}
 	if (ret)
-		set_err(err, errsz, "%s: %s", w->endpoint, why);
+		bvc_set_err(err, errsz, "%s: %s", w->endpoint, why);
 	return ret;
 }
 
@@ -257,7 +244,7 @@ static int wait_answer(struct bvc_worker *w, char *err, size_t errsz)
 
 	r = zmq_poll(pi, n, w->timeout_ms);
 	if (r < 0 && errno != EINTR) {
-		set_err(err, errsz, "waiting for %s: %s", w->endpoint, zmq_strerror(errno));
+		bvc_set_err(err, errsz, "waiting for %s: %s", w->endpoint, zmq_strerror(errno));
 		return -errno;
 	}
 	if (n == 2 && (pi[1].revents & ZMQ_POLLIN)) {
@@ -277,17 +264,17 @@ static int wait_answer(struct bvc_worker *w, char *err, size_t errsz)
 			;
 		zmq_msg_close(&ev);
 		if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-			set_err(err, errsz,
+			bvc_set_err(err, errsz,
 				"%s refused our CURVE key (status %u): is our .pub in the coordinator's --curve-trust?",
 				w->endpoint, value);
 		else
-			set_err(err, errsz,
+			bvc_set_err(err, errsz,
 				"CURVE handshake with %s failed: is --curve-server the coordinator's public key?",
 				w->endpoint);
 		return -EACCES;
 	}
 	if (!(pi[0].revents & ZMQ_POLLIN)) {
-		set_err(err, errsz, "no answer from %s within %d ms%s", w->endpoint, w->timeout_ms,
+		bvc_set_err(err, errsz, "no answer from %s within %d ms%s", w->endpoint, w->timeout_ms,
 			w->curve ? " (CURVE: is --curve-server the coordinator's public key?)" : "");
 		return -ETIMEDOUT;
 	}
@@ -307,14 +294,14 @@ int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *
 	memcpy(msg.u.hello.build_id, w->build_id, sizeof(w->build_id));
 	ret = bvc_wire_encode(&msg, &buf, &len, why, sizeof(why));
 	if (ret) {
-		set_err(err, errsz, "cannot encode our hello: %s", why);
+		bvc_set_err(err, errsz, "cannot encode our hello: %s", why);
 		return ret;
 	}
 	while ((ret = zmq_send(w->sock, buf, len, 0)) < 0 && errno == EINTR)
 		;
 	if (ret < 0) {
 		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
-		set_err(err, errsz, "cannot send hello to %s: %s", w->endpoint,
+		bvc_set_err(err, errsz, "cannot send hello to %s: %s", w->endpoint,
 			ret == -ETIMEDOUT ? "timed out" : zmq_strerror(-ret));
 		free(buf);
 		return ret;
@@ -328,7 +315,7 @@ int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *
 	if (ret)
 		return ret;
 	if (msg.kind != BVC_WIRE_HELLO) {
-		set_err(err, errsz, "%s answered our hello with %s", w->endpoint,
+		bvc_set_err(err, errsz, "%s answered our hello with %s", w->endpoint,
 			bvc_wire_kind_name(msg.kind));
 		return -EPROTO;
 	}
@@ -336,7 +323,7 @@ int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *
 		*theirs = msg.u.hello;
 	ret = bvc_wire_check_hello(&msg.u.hello, w->build_id, why, sizeof(why));
 	if (ret) {
-		set_err(err, errsz, "handshake with %s: %s", w->endpoint, why);
+		bvc_set_err(err, errsz, "handshake with %s: %s", w->endpoint, why);
 		return ret;
 	}
 	return 0;
