@@ -120,7 +120,7 @@ int bvc_rt_ctx_new(uint32_t prog_type, const void *input, size_t len, struct bvc
 
 	*out = NULL;
 	if (len && !input) {
-		rt_err(err, errsz, "context input of %zu bytes without data", len);
+		bvc_set_err(err, errsz, "context input of %zu bytes without data", len);
 		return -EINVAL;
 	}
 	switch (kind) {
@@ -135,17 +135,17 @@ int bvc_rt_ctx_new(uint32_t prog_type, const void *input, size_t len, struct bvc
 	case RT_CTX_TRACE:
 		size = RT_TRACE_CTX_SIZE;
 		if (len > size) {
-			rt_err(err, errsz, "context input of %zu bytes is larger than the %zu-byte context",
+			bvc_set_err(err, errsz, "context input of %zu bytes is larger than the %zu-byte context",
 			       len, size);
 			return -E2BIG;
 		}
 		break;
 	default:
-		rt_err(err, errsz, "program type %u is not supported by this runtime", prog_type);
+		bvc_set_err(err, errsz, "program type %u is not supported by this runtime", prog_type);
 		return -EOPNOTSUPP;
 	}
 	if (kind != RT_CTX_TRACE && len > UINT32_MAX - RT_XDP_HEADROOM - RT_TAILROOM) {
-		rt_err(err, errsz, "packet of %zu bytes is too large", len);
+		bvc_set_err(err, errsz, "packet of %zu bytes is too large", len);
 		return -E2BIG;
 	}
 	c = calloc(1, sizeof(*c) + size);

@@ -35,13 +35,13 @@ int rt_code_load(struct rt_code *c, const uint8_t *code, size_t size,
 
 	memset(c, 0, sizeof(*c));
 	if (!size || size > SIZE_MAX - page) {
-		rt_err(err, errsz, "no code to load");
+		bvc_set_err(err, errsz, "no code to load");
 		return -EINVAL;
 	}
 	map_size = (size + page - 1) / page * page;
 	mem = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED) {
-		rt_err(err, errsz, "cannot map %zu bytes for the code: %s", map_size, strerror(errno));
+		bvc_set_err(err, errsz, "cannot map %zu bytes for the code: %s", map_size, strerror(errno));
 		return -ENOMEM;
 	}
 	memcpy(mem, code, size);
@@ -62,7 +62,7 @@ int rt_code_load(struct rt_code *c, const uint8_t *code, size_t size,
 		int e = errno;
 
 		munmap(mem, map_size);
-		rt_err(err, errsz, "cannot make the code executable: %s", strerror(e));
+		bvc_set_err(err, errsz, "cannot make the code executable: %s", strerror(e));
 		return e == EACCES ? -EACCES : -EPERM;
 	}
 	/* AArch64 and Arm need the instruction cache told; x86 ignores it. */
@@ -129,11 +129,11 @@ int bvc_rt_run(struct bvc_rt_prog *p, struct bvc_rt_ctx *c, uint64_t *r0, char *
 	if (err && errsz)
 		err[0] = '\0';
 	if (!p || !c || c->magic != RT_CTX_MAGIC) {
-		rt_err(err, errsz, "bvc_rt_run: missing program or context");
+		bvc_set_err(err, errsz, "bvc_rt_run: missing program or context");
 		return -EINVAL;
 	}
 	if (c->kind != p->kind) {
-		rt_err(err, errsz, "%s: a context made for program type %u cannot run a %u program",
+		bvc_set_err(err, errsz, "%s: a context made for program type %u cannot run a %u program",
 		       p->name, c->prog_type, p->prog_type);
 		return -EINVAL;
 	}

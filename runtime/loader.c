@@ -35,17 +35,6 @@
 #include "bpfvc/jitter.h"
 #include "runtime_internal.h"
 
-void rt_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 uint32_t bvc_rt_host_target(void)
 {
 #if defined(__x86_64__)
@@ -90,7 +79,7 @@ static int check_helper(int32_t id, char *err, size_t errsz)
 	if (bvc_rt_helper_supported(id))
 		return 0;
 	name = bvc_helper_name(id);
-	rt_err(err, errsz, "blob needs helper %s#%d which this runtime lacks",
+	bvc_set_err(err, errsz, "blob needs helper %s#%d which this runtime lacks",
 	       name ? name : "unknown", id);
 	return -EOPNOTSUPP;
 }
@@ -102,7 +91,7 @@ static int check_helpers(const struct bvc_blob *b, char *err, size_t errsz)
 	int ret;
 
 	if (b->meta.helper_cnt > sizeof(b->meta.helper_ids) / sizeof(b->meta.helper_ids[0])) {
-		rt_err(err, errsz, "blob declares %u helpers, more than %zu", b->meta.helper_cnt,
+		bvc_set_err(err, errsz, "blob declares %u helpers, more than %zu", b->meta.helper_cnt,
 		       sizeof(b->meta.helper_ids) / sizeof(b->meta.helper_ids[0]));
 		return -EINVAL;
 	}
@@ -124,7 +113,7 @@ static int check_helpers(const struct bvc_blob *b, char *err, size_t errsz)
 		if (insn->code != (BVC_JMP | BVC_CALL | BVC_K))
 			continue;
 		if (insn->src == BVC_PSEUDO_KFUNC_CALL) {
-			rt_err(err, errsz, "insn %zu: kfunc calls are not supported by this runtime", i);
+			bvc_set_err(err, errsz, "insn %zu: kfunc calls are not supported by this runtime", i);
 			return -EOPNOTSUPP;
 		}
 		if (insn->src == 0) {
@@ -164,17 +153,17 @@ static int map_value_addr(struct bvc_rt_prog *p, uint64_t idx, int64_t off, uint
 	struct bvc_rt_map *m;
 
 	if (idx >= p->map_cnt) {
-		rt_err(err, errsz, "map index %llu out of range (%zu maps)", (unsigned long long)idx,
+		bvc_set_err(err, errsz, "map index %llu out of range (%zu maps)", (unsigned long long)idx,
 		       p->map_cnt);
 		return -EINVAL;
 	}
 	m = p->maps[idx];
 	if (!m->data || (m->type != BVC_MAP_ARRAY && m->type != BVC_MAP_PERCPU_ARRAY)) {
-		rt_err(err, errsz, "map %s: direct value access needs an array", m->name);
+		bvc_set_err(err, errsz, "map %s: direct value access needs an array", m->name);
 		return -EINVAL;
 	}
 	if (off < 0 || (uint64_t)off >= m->value_size) {
-		rt_err(err, errsz, "map %s: value offset %lld outside its %u-byte value", m->name,
+		bvc_set_err(err, errsz, "map %s: value offset %lld outside its %u-byte value", m->name,
 		       (long long)off, m->value_size);
 		return -EINVAL;
 	}
@@ -203,7 +192,7 @@ static int resolve_relocs(struct bvc_rt_prog *p, const struct bvc_blob *b, uint6
 		char why[160] = "";
 
 		if ((uint64_t)r->offset + 8 > b->code_size) {
-			rt_err(err, errsz, "relocation %zu: slot at %u is outside the %zu-byte code", i,
+			bvc_set_err(err, errsz, "relocation %zu: slot at %u is outside the %zu-byte code", i,
 			       r->offset, b->code_size);
 			return -EINVAL;
 		}
@@ -213,7 +202,7 @@ static int resolve_relocs(struct bvc_rt_prog *p, const struct bvc_blob *b, uint6
 			break;
 		case BVC_RELOC_MAP:
 			if (r->target >= p->map_cnt) {
-				rt_err(err, errsz, "relocation %zu: map index %u out of range (%zu maps)",
+				bvc_set_err(err, errsz, "relocation %zu: map index %u out of range (%zu maps)",
 				       i, r->target, p->map_cnt);
 				return -EINVAL;
 			}
@@ -222,13 +211,13 @@ static int resolve_relocs(struct bvc_rt_prog *p, const struct bvc_blob *b, uint6
 		case BVC_RELOC_MAP_VALUE:
 			ret = map_value_addr(p, r->target, r->addend, &addr[i], why, sizeof(why));
 			if (ret) {
-				rt_err(err, errsz, "relocation %zu: %s", i, why);
+				bvc_set_err(err, errsz, "relocation %zu: %s", i, why);
 				return ret;
 			}
 			break;
 		case BVC_RELOC_PROG_ARRAY:
 			if (r->target >= p->map_cnt || !p->maps[r->target]->prog_tab) {
-				rt_err(err, errsz, "relocation %u: map %u is not a prog_array", (unsigned)i,
+				bvc_set_err(err, errsz, "relocation %u: map %u is not a prog_array", (unsigned)i,
 				       r->target);
 				return -EINVAL;
 			}
@@ -237,7 +226,7 @@ static int resolve_relocs(struct bvc_rt_prog *p, const struct bvc_blob *b, uint6
 		case BVC_RELOC_RUNTIME:
 			addr[i] = rt_intrinsic_addr(r->target);
 			if (!addr[i]) {
-				rt_err(err, errsz,
+				bvc_set_err(err, errsz,
 				       "relocation %zu: runtime function %u is not provided by this runtime",
 				       i, r->target);
 				return -EOPNOTSUPP;
@@ -245,7 +234,7 @@ static int resolve_relocs(struct bvc_rt_prog *p, const struct bvc_blob *b, uint6
 			addr[i] += (uint64_t)(int64_t)r->addend;
 			break;
 		default:
-			rt_err(err, errsz, "relocation %zu: unknown kind %u", i, r->kind);
+			bvc_set_err(err, errsz, "relocation %zu: unknown kind %u", i, r->kind);
 			return -EINVAL;
 		}
 	}
@@ -259,7 +248,7 @@ static int resolve_relocs(struct bvc_rt_prog *p, const struct bvc_blob *b, uint6
 	qsort(offs, b->reloc_cnt, sizeof(*offs), cmp_u32);
 	for (i = 1; i < b->reloc_cnt; i++) {
 		if (offs[i] - offs[i - 1] < 8) {
-			rt_err(err, errsz, "relocation slots at %u and %u overlap", offs[i - 1], offs[i]);
+			bvc_set_err(err, errsz, "relocation slots at %u and %u overlap", offs[i - 1], offs[i]);
 			ret = -EINVAL;
 			break;
 		}
@@ -274,7 +263,7 @@ static int load_native(struct bvc_rt_prog *p, const struct bvc_blob *b, char *er
 	int ret;
 
 	if (b->entry_off >= b->code_size) {
-		rt_err(err, errsz, "entry offset %zu is outside the %zu-byte code", b->entry_off,
+		bvc_set_err(err, errsz, "entry offset %zu is outside the %zu-byte code", b->entry_off,
 		       b->code_size);
 		return -EINVAL;
 	}
@@ -302,7 +291,7 @@ static int load_native(struct bvc_rt_prog *p, const struct bvc_blob *b, char *er
 			if (pi < 0)
 				continue;
 			if (b->progs[pi].tail_entry_off >= b->code_size) {
-				rt_err(err, errsz, "program %d: tail entry outside the code", pi);
+				bvc_set_err(err, errsz, "program %d: tail entry outside the code", pi);
 				return -EINVAL;
 			}
 			map->prog_tab->entries[k] =
@@ -319,7 +308,7 @@ static int load_progs(struct bvc_rt_prog *p, const struct bvc_blob *b, char *err
 	if (!b->prog_cnt)
 		return 0;
 	if (!b->progs || (b->slot_cnt && !b->slots)) {
-		rt_err(err, errsz, "blob lists programs it does not have");
+		bvc_set_err(err, errsz, "blob lists programs it does not have");
 		return -EINVAL;
 	}
 	p->progs = calloc(b->prog_cnt, sizeof(*p->progs));
@@ -330,7 +319,7 @@ static int load_progs(struct bvc_rt_prog *p, const struct bvc_blob *b, char *err
 		const struct bvc_blob_prog *bp = &b->progs[i];
 
 		if ((uint64_t)bp->insn_off + bp->insn_cnt > b->bytecode_cnt) {
-			rt_err(err, errsz, "program %zu: bytecode outside the bytecode section", i);
+			bvc_set_err(err, errsz, "program %zu: bytecode outside the bytecode section", i);
 			return -EINVAL;
 		}
 		memcpy(p->progs[i].name, bp->name, sizeof(p->progs[i].name) - 1);
@@ -342,7 +331,7 @@ static int load_progs(struct bvc_rt_prog *p, const struct bvc_blob *b, char *err
 
 		if (s->map >= p->map_cnt || !p->maps[s->map]->slot_prog ||
 		    s->key >= p->maps[s->map]->max_entries || s->prog >= b->prog_cnt) {
-			rt_err(err, errsz, "slot %zu: bad map, key or program", i);
+			bvc_set_err(err, errsz, "slot %zu: bad map, key or program", i);
 			return -EINVAL;
 		}
 		p->maps[s->map]->slot_prog[s->key] = (int32_t)s->prog;
@@ -397,7 +386,7 @@ static int load_bytecode(struct bvc_rt_prog *p, const struct bvc_blob *b, char *
 		if (!bvc_insn_is_ld_imm64(insn))
 			continue;
 		if (i + 1 >= p->insn_cnt) {
-			rt_err(err, errsz, "insn %zu: ld_imm64 without its second half", i);
+			bvc_set_err(err, errsz, "insn %zu: ld_imm64 without its second half", i);
 			return -EINVAL;
 		}
 		switch (insn->src) {
@@ -406,7 +395,7 @@ static int load_bytecode(struct bvc_rt_prog *p, const struct bvc_blob *b, char *
 			continue;
 		case BVC_PSEUDO_MAP_IDX:
 			if ((uint32_t)insn->imm >= p->map_cnt) {
-				rt_err(err, errsz, "insn %zu: map index %u out of range (%zu maps)", i,
+				bvc_set_err(err, errsz, "insn %zu: map index %u out of range (%zu maps)", i,
 				       (uint32_t)insn->imm, p->map_cnt);
 				return -EINVAL;
 			}
@@ -415,12 +404,12 @@ static int load_bytecode(struct bvc_rt_prog *p, const struct bvc_blob *b, char *
 		case BVC_PSEUDO_MAP_IDX_VALUE:
 			ret = map_value_addr(p, (uint32_t)insn->imm, insn[1].imm, &addr, why, sizeof(why));
 			if (ret) {
-				rt_err(err, errsz, "insn %zu: %s", i, why);
+				bvc_set_err(err, errsz, "insn %zu: %s", i, why);
 				return ret;
 			}
 			break;
 		default:
-			rt_err(err, errsz,
+			bvc_set_err(err, errsz,
 			       "insn %zu: ld_imm64 with pseudo source %d is not supported by this runtime",
 			       i, insn->src);
 			return -EOPNOTSUPP;
@@ -460,11 +449,11 @@ int bvc_rt_load(const struct bvc_blob *b, const struct bvc_rt_opts *opts,
 	if (err && errsz)
 		err[0] = '\0';
 	if (!b || !out) {
-		rt_err(err, errsz, "bvc_rt_load: missing argument");
+		bvc_set_err(err, errsz, "bvc_rt_load: missing argument");
 		return -EINVAL;
 	}
 	if (opts && opts->sz < sizeof(opts->sz)) {
-		rt_err(err, errsz, "bvc_rt_load: opts->sz %zu is too small", opts->sz);
+		bvc_set_err(err, errsz, "bvc_rt_load: opts->sz %zu is too small", opts->sz);
 		return -EINVAL;
 	}
 	p = calloc(1, sizeof(*p));
@@ -482,24 +471,24 @@ int bvc_rt_load(const struct bvc_blob *b, const struct bvc_rt_opts *opts,
 	if (p->kind == RT_CTX_NONE) {
 		const char *tn = bvc_prog_type_name(p->prog_type);
 
-		rt_err(err, errsz, "program type %u (%s) is not supported by this runtime",
+		bvc_set_err(err, errsz, "program type %u (%s) is not supported by this runtime",
 		       p->prog_type, tn ? tn : "unknown");
 		goto fail;
 	}
 	tname = bvc_rt_target_name(b->target);
 	if (!tname) {
-		rt_err(err, errsz, "unknown target %u", b->target);
+		bvc_set_err(err, errsz, "unknown target %u", b->target);
 		ret = -EINVAL;
 		goto fail;
 	}
 	if (b->code_size && !b->code) {
-		rt_err(err, errsz, "code size %zu without code", b->code_size);
+		bvc_set_err(err, errsz, "code size %zu without code", b->code_size);
 		ret = -EINVAL;
 		goto fail;
 	}
 	if ((b->reloc_cnt && !b->relocs) || (b->map_cnt && !b->maps) ||
 	    (b->bytecode_cnt && !b->bytecode)) {
-		rt_err(err, errsz, "blob lists entries it does not have");
+		bvc_set_err(err, errsz, "blob lists entries it does not have");
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -511,7 +500,7 @@ int bvc_rt_load(const struct bvc_blob *b, const struct bvc_rt_opts *opts,
 	p->native = b->target == host && b->code_size && !p->opts.force_interp;
 	if (!p->native) {
 		if (!b->bytecode_cnt) {
-			rt_err(err, errsz, "blob for %s has no bytecode to interpret on this %s device",
+			bvc_set_err(err, errsz, "blob for %s has no bytecode to interpret on this %s device",
 			       tname, hname ? hname : "unknown");
 			ret = -EOPNOTSUPP;
 			goto fail;
@@ -535,7 +524,7 @@ int bvc_rt_load(const struct bvc_blob *b, const struct bvc_rt_opts *opts,
 	return 0;
 fail:
 	if (ret == -ENOMEM && err && errsz && !err[0])
-		rt_err(err, errsz, "out of memory");
+		bvc_set_err(err, errsz, "out of memory");
 	bvc_rt_prog_free(p);
 	return ret;
 }

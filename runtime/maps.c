@@ -108,7 +108,7 @@ static int check_def(const struct bvc_blob_map *d, char *err, size_t errsz)
 		if (!d->key_size || !d->value_size || !d->max_entries)
 			goto bad_sizes;
 		if (d->key_size > MAX_KEY_SIZE) {
-			rt_err(err, errsz, "map %s: key_size %u is larger than %u", n, d->key_size,
+			bvc_set_err(err, errsz, "map %s: key_size %u is larger than %u", n, d->key_size,
 			       MAX_KEY_SIZE);
 			return -E2BIG;
 		}
@@ -123,34 +123,34 @@ static int check_def(const struct bvc_blob_map *d, char *err, size_t errsz)
 		break;
 	case BPF_MAP_TYPE_RINGBUF:
 		if (d->key_size || d->value_size) {
-			rt_err(err, errsz, "map %s: a ring buffer has key_size and value_size 0", n);
+			bvc_set_err(err, errsz, "map %s: a ring buffer has key_size and value_size 0", n);
 			return -EINVAL;
 		}
 		if (d->max_entries < 4096 || (d->max_entries & (d->max_entries - 1)) ||
 		    d->max_entries % 4096) {
-			rt_err(err, errsz,
+			bvc_set_err(err, errsz,
 			       "map %s: ring buffer size %u is not a power of 2 and a multiple of 4096",
 			       n, d->max_entries);
 			return -EINVAL;
 		}
 		break;
 	default:
-		rt_err(err, errsz, "map %s: map type %u is not supported by this runtime", n, d->type);
+		bvc_set_err(err, errsz, "map %s: map type %u is not supported by this runtime", n, d->type);
 		return -EOPNOTSUPP;
 	}
 	if (d->value_size > MAX_VALUE_SIZE) {
-		rt_err(err, errsz, "map %s: value_size %u is larger than %u", n, d->value_size,
+		bvc_set_err(err, errsz, "map %s: value_size %u is larger than %u", n, d->value_size,
 		       MAX_VALUE_SIZE);
 		return -E2BIG;
 	}
 	if (d->init && (!is_array(d->type) || d->init_size != d->value_size)) {
-		rt_err(err, errsz, "map %s: initial data (%u bytes) needs an array with value_size %u",
+		bvc_set_err(err, errsz, "map %s: initial data (%u bytes) needs an array with value_size %u",
 		       n, d->init_size, d->value_size);
 		return -EINVAL;
 	}
 	return 0;
 bad_sizes:
-	rt_err(err, errsz, "map %s: invalid key_size %u, value_size %u or max_entries %u for %s",
+	bvc_set_err(err, errsz, "map %s: invalid key_size %u, value_size %u or max_entries %u for %s",
 	       n, d->key_size, d->value_size, d->max_entries,
 	       d->type == BPF_MAP_TYPE_PROG_ARRAY ? "prog_array" :
 	       d->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY ? "perf_event_array" :
@@ -166,13 +166,13 @@ static int map_mem(struct bvc_rt_map *m, uint64_t bytes, char *err, size_t errsz
 	void *p;
 
 	if (bytes > MAX_MAP_BYTES) {
-		rt_err(err, errsz, "map %s: %llu bytes is too large for this runtime", m->name,
+		bvc_set_err(err, errsz, "map %s: %llu bytes is too large for this runtime", m->name,
 		       (unsigned long long)bytes);
 		return -E2BIG;
 	}
 	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
-		rt_err(err, errsz, "map %s: cannot map %llu bytes: %s", m->name,
+		bvc_set_err(err, errsz, "map %s: cannot map %llu bytes: %s", m->name,
 		       (unsigned long long)size, strerror(errno));
 		return -ENOMEM;
 	}
@@ -237,7 +237,7 @@ int bvc_rt_map_new(const struct bvc_blob_map *def, struct bvc_rt_map **out, char
 			m->rdonly = 1;
 			if (mprotect(m->mem, m->mem_size, PROT_READ)) {
 				ret = -errno;
-				rt_err(err, errsz, "map %s: mprotect: %s", m->name, strerror(errno));
+				bvc_set_err(err, errsz, "map %s: mprotect: %s", m->name, strerror(errno));
 				goto fail;
 			}
 		}
@@ -251,12 +251,12 @@ int bvc_rt_map_new(const struct bvc_blob_map *def, struct bvc_rt_map **out, char
 		m->data_size = (size_t)m->stride * m->max_entries;
 		ret = init_hash(m);
 		if (ret) {
-			rt_err(err, errsz, "map %s: out of memory", m->name);
+			bvc_set_err(err, errsz, "map %s: out of memory", m->name);
 			goto fail;
 		}
 	} else if (m->type == BPF_MAP_TYPE_PROG_ARRAY) {
 		if (m->max_entries > RT_MAX_PROG_ARRAY) {
-			rt_err(err, errsz, "map %s: prog_array of %u entries, more than this runtime's %u",
+			bvc_set_err(err, errsz, "map %s: prog_array of %u entries, more than this runtime's %u",
 			       m->name, m->max_entries, RT_MAX_PROG_ARRAY);
 			ret = -E2BIG;
 			goto fail;
@@ -264,7 +264,7 @@ int bvc_rt_map_new(const struct bvc_blob_map *def, struct bvc_rt_map **out, char
 		m->prog_tab = calloc(1, sizeof(*m->prog_tab) + (size_t)m->max_entries * 8);
 		m->slot_prog = malloc((size_t)m->max_entries * sizeof(*m->slot_prog));
 		if (!m->prog_tab || !m->slot_prog) {
-			rt_err(err, errsz, "map %s: out of memory", m->name);
+			bvc_set_err(err, errsz, "map %s: out of memory", m->name);
 			ret = -ENOMEM;
 			goto fail;
 		}

@@ -31,12 +31,12 @@ int bvc_rt_open_mem(const uint8_t *buf, size_t size, const char *name,
 	if (!name)
 		name = "blob";
 	if (!trusted) {
-		rt_err(err, errsz, "%s: no trusted key: unsigned blobs are refused", name);
+		bvc_set_err(err, errsz, "%s: no trusted key: unsigned blobs are refused", name);
 		return -EKEYREJECTED;
 	}
 	ret = bvc_blob_read(buf, size, trusted, &blob, why, sizeof(why));
 	if (ret) {
-		rt_err(err, errsz, "%s: %s", name, why[0] ? why : strerror(-ret));
+		bvc_set_err(err, errsz, "%s: %s", name, why[0] ? why : strerror(-ret));
 		return ret;
 	}
 	/* The reader's own check of the declared helpers; bvc_rt_load() checks
@@ -46,7 +46,7 @@ int bvc_rt_open_mem(const uint8_t *buf, size_t size, const char *name,
 	if (!ret)
 		ret = bvc_rt_load(blob, opts, out, why, sizeof(why));
 	if (ret)
-		rt_err(err, errsz, "%s: %s", name, why[0] ? why : strerror(-ret));
+		bvc_set_err(err, errsz, "%s: %s", name, why[0] ? why : strerror(-ret));
 	bvc_blob_free(blob);
 	return ret;
 }
@@ -64,16 +64,16 @@ int bvc_rt_open_file(const char *path, const struct bvc_key *trusted,
 	f = fopen(path, "rb");
 	if (!f) {
 		ret = -errno;
-		rt_err(err, errsz, "%s: %s", path, strerror(errno));
+		bvc_set_err(err, errsz, "%s: %s", path, strerror(errno));
 		return ret;
 	}
 	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-		rt_err(err, errsz, "%s: not a regular file", path);
+		bvc_set_err(err, errsz, "%s: not a regular file", path);
 		ret = -EINVAL;
 		goto out;
 	}
 	if ((uint64_t)st.st_size > MAX_BLOB_SIZE) {
-		rt_err(err, errsz, "%s: %lld bytes is larger than a blob may be", path,
+		bvc_set_err(err, errsz, "%s: %lld bytes is larger than a blob may be", path,
 		       (long long)st.st_size);
 		ret = -EFBIG;
 		goto out;
@@ -84,7 +84,7 @@ int bvc_rt_open_file(const char *path, const struct bvc_key *trusted,
 		goto out;
 	}
 	if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		rt_err(err, errsz, "%s: read failed", path);
+		bvc_set_err(err, errsz, "%s: read failed", path);
 		ret = -EIO;
 		goto out;
 	}

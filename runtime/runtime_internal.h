@@ -14,6 +14,7 @@
 #include "bpfvc/interp.h"
 #include "bpfvc/devabi.h"
 #include "bpfvc/runtime.h"
+#include "bpfvc/util.h"
 
 #define RT_MAP_MAGIC 0x70616d52u /* "Rmap" */
 #define RT_CTX_MAGIC 0x78746352u /* "Rctx" */
@@ -184,7 +185,5 @@ int rt_code_load(struct rt_code *c, const uint8_t *code, size_t size,
 		 const struct bvc_reloc *relocs, size_t reloc_cnt, const uint64_t *reloc_addr,
 		 char *err, size_t errsz);
 void rt_code_unload(struct rt_code *c);
-
-void rt_err(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif /* BVC_RUNTIME_INTERNAL_H */
