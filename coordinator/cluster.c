@@ -606,11 +606,14 @@ static int merge_facts(struct cjob *cj, const struct bvc_wire_finished *f)
 		cj->facts[i].seen |= (f->seen[i / 8] >> (i % 8)) & 1;
 	for (size_t k = 0; k < f->nfacts; k++) {
 		const struct bvc_wire_fact *x = &f->facts[k];
-		struct bvc_insn_fact in = { .seen = 1, .mem_base = x->mem_base,
-					    .ctx_field = x->ctx_field, .ctx_field_off = x->ctx_off,
-					    .ctx_field_size = x->ctx_size, .map_idx = x->map_idx };
+		/* Decoding checked that every value fits. */
+		struct bvc_insn_fact in = { .seen = cj->facts[x->insn].seen,
+					    .mem_base = (int8_t)x->mem_base,
+					    .ctx_field = (int16_t)x->ctx_field,
+					    .ctx_field_off = (uint16_t)x->ctx_off,
+					    .ctx_field_size = (uint8_t)x->ctx_size,
+					    .map_idx = x->map_idx };
 
-		in.seen = cj->facts[x->insn].seen;
 		if (bvc_fact_merge(&cj->facts[x->insn], &in) && !cj->decided) {
 			cj->decided = 1;
 			cj->insn = x->insn;

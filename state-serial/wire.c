@@ -143,11 +143,11 @@ static int check_facts(const struct bvc_wire_finished *f, char *err, size_t errs
 			bvc_set_err(err, errsz, "finished: fact %zu: base %d", i, x->mem_base);
 			return -1;
 		}
-		if (x->ctx_field < -1 || x->ctx_field > 4095 ||
+		if (x->ctx_field < -1 || x->ctx_field > 4095 || x->ctx_off > 65535 ||
 		    (x->ctx_size != 0 && x->ctx_size != 1 && x->ctx_size != 2 && x->ctx_size != 4 &&
 		     x->ctx_size != 8)) {
-			bvc_set_err(err, errsz, "finished: fact %zu: ctx field %d size %u", i, x->ctx_field,
-				x->ctx_size);
+			bvc_set_err(err, errsz, "finished: fact %zu: ctx field %d offset %u size %u", i,
+				    x->ctx_field, x->ctx_off, x->ctx_size);
 			return -1;
 		}
 		if (x->map_idx < -2 || x->map_idx > 65535) {
@@ -657,23 +657,13 @@ static int decode_facts(const Bpfvc__Wire__Finished *pb, struct bvc_wire_finishe
 			goto nomem;
 	}
 	f->nfacts = n;
-	for (size_t i = 0; i < n; i++) {
-		/* Out-of-range values are caught by check_facts() below; the
-		 * narrowing here cannot make a bad value look good. */
-		int32_t mb = pb->fact_mem_base[i], cf = pb->fact_ctx_field[i];
-		uint32_t off = pb->fact_ctx_off[i], sz = pb->fact_ctx_size[i];
-
-		f->facts[i].insn = pb->fact_insn[i];
-		f->facts[i].mem_base = (int8_t)(mb < -128 || mb > 127 ? 0 : mb);
-		f->facts[i].ctx_field = (int16_t)(cf < -1 || cf > 4095 ? -2 : cf);
-		f->facts[i].ctx_off = (uint16_t)(off > 65535 ? 0 : off);
-		f->facts[i].ctx_size = (uint8_t)(sz > 8 ? 3 : sz);
-		f->facts[i].map_idx = pb->fact_map_idx[i];
-		if (off > 65535) {
-			bvc_set_err(err, errsz, "finished: fact %zu: ctx offset %u", i, off);
-			return -EBADMSG;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		f->facts[i] = (struct bvc_wire_fact){ .insn = pb->fact_insn[i],
+						      .mem_base = pb->fact_mem_base[i],
+						      .ctx_field = pb->fact_ctx_field[i],
+						      .ctx_off = pb->fact_ctx_off[i],
+						      .ctx_size = pb->fact_ctx_size[i],
+						      .map_idx = pb->fact_map_idx[i] };
 	return check_facts(f, err, errsz) ? -EBADMSG : 0;
 nomem:
 	bvc_set_err(err, errsz, "finished: out of memory for %zu facts", n);

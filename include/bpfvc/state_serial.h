@@ -114,12 +114,12 @@ struct bvc_wire_done {
 };
 
 /* One instruction's access facts (struct bvc_insn_fact without seen). */
-struct bvc_wire_fact {
+struct bvc_wire_fact {       /* the wire's widths: checked, then narrowed */
 	uint32_t insn;
-	int8_t mem_base;          /* BVC_FACT_CTX/STACK/OTHER, -1 */
-	int16_t ctx_field;        /* -1..4095 */
-	uint16_t ctx_off;
-	uint8_t ctx_size;         /* 0, 1, 2, 4 or 8 */
+	int32_t mem_base;         /* BVC_FACT_CTX/STACK/OTHER, -1 */
+	int32_t ctx_field;        /* -1..4095 */
+	uint32_t ctx_off;         /* 0..65535 */
+	uint32_t ctx_size;        /* 0, 1, 2, 4 or 8 */
 	int32_t map_idx;          /* -2..65535 */
 };
 
