@@ -37,6 +37,15 @@ struct bvc_verdict;
 int bvc_cli_cluster_verdict(const struct bvc_image *img, const struct bvc_prog *prog,
 			    const struct bvc_cluster_job_stats *js, struct bvc_verdict *v);
 
+/* The whole of @path (at most @max bytes, else "not @what"), or NULL with
+ * one line printed. The caller frees it. */
+void *bvc_cli_read_file(const char *path, size_t max, const char *what, size_t *size);
+
+/* @prog's name on the wire: "raw:TYPE" when @type is set and @object is
+ * not ELF (raw bytecode), its name otherwise. -1 if it does not fit. */
+int bvc_cli_wire_name(const struct bvc_prog *prog, const void *object, size_t len,
+		      const char *type, char *buf, size_t bufsz);
+
 /* Print "bpfvc: " and the message to stderr. */
 void bvc_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -193,10 +193,7 @@ static int verify_prog(const struct verifier *vf, const struct bvc_image *img,
 
 	if (!vf->cl)
 		return bvc_verify(img, prog, vopts, v);
-	if (vf->type && (vf->len < 4 || memcmp(vf->object, "\x7f" "ELF", 4)))
-		snprintf(pname, sizeof(pname), "raw:%s", vf->type);
-	else
-		snprintf(pname, sizeof(pname), "%s", prog->name);
+	bvc_cli_wire_name(prog, vf->object, vf->len, vf->type, pname, sizeof(pname));
 	ret = bvc_cluster_verify(vf->cl, vf->object, vf->len, pname, vopts, v, err, sizeof(err));
 	if (ret) {
 		bvc_cli_err("%s: %s: cluster failure: %s", img->path, prog->name, err);
@@ -452,20 +449,11 @@ int bvc_cmd_build(int argc, char **argv)
 	if (nworkers) {
 		struct bvc_cluster_opts copts = { .sz = sizeof(copts), .nworkers = nworkers,
 						  .pin = 1 };
-		FILE *f = fopen(argv[optind], "rb");
-		long sz = -1;
 
-		if (f && !fseek(f, 0, SEEK_END) && (sz = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET)) {
-			vf.object = malloc((size_t)sz);
-			if (vf.object && fread(vf.object, 1, (size_t)sz, f) == (size_t)sz)
-				vf.len = (size_t)sz;
-		}
-		if (f)
-			fclose(f);
-		if (!vf.len) {
-			bvc_cli_err("%s: cannot read it for the workers", argv[optind]);
+		vf.object = bvc_cli_read_file(argv[optind], BVC_WIRE_OBJECT_MAX,
+					      "an object for the workers", &vf.len);
+		if (!vf.object)
 			goto out;
-		}
 		vf.type = type;
 		if (bvc_cluster_new(&copts, &vf.cl, err, sizeof(err))) {
 			bvc_cli_err("build: cannot start %u workers: %s", nworkers, err);

@@ -34,49 +34,6 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The whole file, at most the format's size limit (+1 to notice more). */
-static uint8_t *read_all(const char *path, size_t *size)
-{
-	size_t cap = 64 * 1024, n = 0;
-	uint8_t *buf = NULL, *nb;
-	FILE *f = fopen(path, "rb");
-
-	if (!f) {
-		bvc_cli_err("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		size_t got;
-
-		nb = realloc(buf, cap);
-		if (!nb) {
-			bvc_cli_err("%s: out of memory", path);
-			goto fail;
-		}
-		buf = nb;
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (n < cap)
-			break;
-		if (cap > BVC_BLOB_MAX_SIZE) {
-			bvc_cli_err("%s: larger than %u bytes, not a blob", path, BVC_BLOB_MAX_SIZE);
-			goto fail;
-		}
-		cap *= 2;
-	}
-	if (ferror(f)) {
-		bvc_cli_err("%s: read failed", path);
-		goto fail;
-	}
-	fclose(f);
-	*size = n;
-	return buf;
-fail:
-	fclose(f);
-	free(buf);
-	return NULL;
-}
-
 static const char *helper_str(uint32_t id, char *buf, size_t sz)
 {
 	const char *name = id <= INT32_MAX ? bvc_helper_name((int32_t)id) : NULL;
@@ -357,7 +314,7 @@ int bvc_cmd_inspect(int argc, char **argv)
 		bvc_cli_err("inspect: %s", err);
 		return BVC_EXIT_BAD_INPUT;
 	}
-	buf = read_all(path, &size);
+	buf = bvc_cli_read_file(path, BVC_BLOB_MAX_SIZE, "a blob", &size);
 	if (!buf)
 		goto out;
 

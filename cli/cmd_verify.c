@@ -42,37 +42,6 @@
 #include "bpfvc/verifier.h"
 #include "cli.h"
 
-/* The whole file, for the wire (the workers load the same bytes). */
-static void *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (n == cap) {
-			char *b = realloc(buf, cap = cap ? cap * 2 : 65536);
-
-			if (!b) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = b;
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 static int verify_files(int nfiles, char **files, const char *name, const char *type,
 			struct bvc_verify_opts *vopts_in, int json, int verbose, int stats,
 			unsigned long nworkers, const char *bind, int wait_ms,
@@ -394,7 +363,8 @@ struct entry {
 	const struct bvc_prog *prog;
 	void *object;                /* the object's bytes (cluster runs), shared */
 	size_t object_len;
-	char pname[128];             /* its name on the wire */
+	char pname[160];             /* its name on the wire (the coordinator
+					* refuses one over 127 bytes, clearly) */
 };
 
 /* A cluster batch: verdicts are printed in the programs' order, each as
@@ -635,9 +605,9 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 			goto out;
 		}
 		if (nworkers || bind) {
-			objects[a] = read_all(files[a], &object_len);
+			objects[a] = bvc_cli_read_file(files[a], BVC_WIRE_OBJECT_MAX,
+						       "an object for the workers", &object_len);
 			if (!objects[a]) {
-				bvc_cli_err("%s: cannot read: %s", files[a], strerror(errno));
 				ret = BVC_EXIT_BAD_INPUT;
 				goto out;
 			}
@@ -664,10 +634,8 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 			x->prog = prog;
 			x->object = objects[a];
 			x->object_len = object_len;
-			if (type && (object_len < 4 || memcmp(objects[a], "\x7f" "ELF", 4)))
-				snprintf(x->pname, sizeof(x->pname), "raw:%s", type);
-			else
-				snprintf(x->pname, sizeof(x->pname), "%s", prog->name);
+			bvc_cli_wire_name(prog, objects[a], object_len, type, x->pname,
+					  sizeof(x->pname));
 		}
 	}
 	if (n && (nworkers || bind)) {

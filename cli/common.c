@@ -3,8 +3,11 @@
  * What every bpfvc subcommand does first: open the input (ELF object or raw
  * bytecode) and pick a program. Errors are one line naming the file.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bpfvc/loader.h"
@@ -84,3 +87,57 @@ const struct bvc_prog *bvc_cli_pick(const struct bvc_image *img, const char *nam
 	bvc_cli_err("%s: %zu programs; choose one with -p NAME", img->path, img->prog_cnt);
 	return NULL;
 }
+
+void *bvc_cli_read_file(const char *path, size_t max, const char *what, size_t *size)
+{
+	size_t cap = 64 * 1024, n = 0;
+	uint8_t *buf = NULL, *nb;
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		bvc_cli_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		size_t got;
+
+		nb = realloc(buf, cap);
+		if (!nb) {
+			bvc_cli_err("%s: out of memory", path);
+			goto fail;
+		}
+		buf = nb;
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n < cap)
+			break;
+		if (cap > max) {
+			bvc_cli_err("%s: larger than %zu bytes, not %s", path, max, what);
+			goto fail;
+		}
+		cap *= 2;
+	}
+	if (ferror(f) || n > max) {
+		if (ferror(f))
+			bvc_cli_err("%s: read failed", path);
+		else
+			bvc_cli_err("%s: larger than %zu bytes, not %s", path, max, what);
+		goto fail;
+	}
+	fclose(f);
+	*size = n;
+	return buf;
+fail:
+	fclose(f);
+	free(buf);
+	return NULL;
+}
+
+int bvc_cli_wire_name(const struct bvc_prog *prog, const void *object, size_t len,
+		      const char *type, char *buf, size_t bufsz)
+{
+	if (type && (len < 4 || memcmp(object, "\x7f" "ELF", 4)))
+		return snprintf(buf, bufsz, "raw:%s", type) >= (int)bufsz ? -1 : 0;
+	return snprintf(buf, bufsz, "%s", prog->name) >= (int)bufsz ? -1 : 0;
+}
+
