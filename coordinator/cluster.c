@@ -634,7 +634,7 @@ static void on_finished(struct cjob *cj, struct wjob *wj, const struct bvc_wire_
 	wj->prune_remote = f->remote_prune_hits;
 	/* Depths only grow: keep the maxima over every report, a dead
 	 * worker's included (it did explore those paths). */
-	if (f->nfuncs && f->nfuncs <= 257) {
+	if (f->nfuncs && f->nfuncs <= BVC_MAX_FUNCS) {
 		cj->js.nfuncs = f->nfuncs;
 		for (uint32_t fn = 0; fn < f->nfuncs; fn++)
 			if (f->stack_depths[fn] > cj->js.stack_depths[fn])

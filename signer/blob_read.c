@@ -19,8 +19,8 @@
  * Must not: print, trust any count or offset before bounding it, read
  * unaligned through a struct pointer, depend on the verifier engine or the
  * JIT, or call the writer or anything that signs (a device links this file
- * without blob_write.c; from the verifier library it takes only
- * bvc_helper_name(), for a message).
+ * without blob_write.c; besides libcrypto it needs only bvc_abi, for the
+ * names in its messages).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -30,27 +30,18 @@
 #include <string.h>
 
 #include "bpfvc/blob.h"
-#include "bpfvc/disasm.h"
+#include "bpfvc/abi.h"
 #include "bpfvc/util.h"
 #include "signer_internal.h"
-
-/* The kernel's BPF_MAP_TYPE_PROG_ARRAY (the device need not link the
- * image headers). */
-#define BVC_MAP_PROG_ARRAY_TYPE 3
 
 /* Largest stack a blob may ask for: far above what any verified program
  * needs (512 bytes per frame, 8 frames), low enough to bound the device. */
 #define MAX_STACK_DEPTH (64 * 1024)
 
-/* Target numbers are enum bvc_jit_target's; the names are repeated here so
- * the device need not link the JIT. */
-static const char *const target_names[] = { NULL, "x86_64", "arm64", "thumbv7m" };
-
-#define NTARGETS (sizeof(target_names) / sizeof(target_names[0]))
-
+/* Target numbers are enum bvc_jit_target's (bpfvc/abi.h). */
 static const char *target_name(uint32_t t)
 {
-	return t < NTARGETS ? target_names[t] : NULL;
+	return bvc_jit_target_name((enum bvc_jit_target)t);
 }
 
 const char *bvc_blob_sec_name(uint32_t kind)
@@ -518,7 +509,7 @@ static int check_maps(struct reader *r, struct bvc_blob *b)
 			}
 			continue;
 		}
-		if (m->type != 2 /* BVC_MAP_ARRAY */ || m->max_entries == 0) {
+		if (m->type != BVC_MAP_ARRAY || m->max_entries == 0) {
 			bvc_set_err(r->err, r->errsz,
 				"map %zu (%s): initial data for a map that is not a non-empty array",
 				i, m->name);
@@ -650,7 +641,7 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 			break;
 		case BVC_RELOC_PROG_ARRAY:
 			if (rel->target >= b->map_cnt ||
-			    b->maps[rel->target].type != BVC_MAP_PROG_ARRAY_TYPE) {
+			    b->maps[rel->target].type != BVC_MAP_PROG_ARRAY) {
 				bvc_set_err(r->err, r->errsz,
 					"relocation %zu: prog_array table of map %u, which is not a prog_array",
 					i, rel->target);
@@ -728,7 +719,7 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 	int ret;
 
 	for (i = 0; i < b->map_cnt && pa == SIZE_MAX; i++)
-		if (b->maps[i].type == BVC_MAP_PROG_ARRAY_TYPE)
+		if (b->maps[i].type == BVC_MAP_PROG_ARRAY)
 			pa = i;
 	if (!s) {
 		if (pa != SIZE_MAX) {
@@ -856,7 +847,7 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 		sl->map = get_u32(q + SLOT_MAP);
 		sl->key = get_u32(q + SLOT_KEY);
 		sl->prog = get_u32(q + SLOT_PROG);
-		if (sl->map >= b->map_cnt || b->maps[sl->map].type != BVC_MAP_PROG_ARRAY_TYPE) {
+		if (sl->map >= b->map_cnt || b->maps[sl->map].type != BVC_MAP_PROG_ARRAY) {
 			bvc_set_err(r->err, r->errsz, "slot %zu: map %u is not a prog_array", i, sl->map);
 			return -EBADMSG;
 		}

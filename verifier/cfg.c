@@ -43,7 +43,7 @@ static bool is_pseudo_func(const struct bvc_insn *insn)
  * pass has checked they are in range). */
 static int find_subprogs(struct bvc_env *env)
 {
-	uint32_t starts[257], n = 1;
+	uint32_t starts[BVC_MAX_FUNCS], n = 1;
 
 	starts[0] = 0;
 	for (uint32_t i = 0; i < env->cnt; i++) {
@@ -57,7 +57,7 @@ static int find_subprogs(struct bvc_env *env)
 		for (uint32_t k = 0; k < n; k++)
 			dup |= starts[k] == t;
 		if (!dup) {
-			if (n == 256)
+			if (n == BVC_MAX_SUBPROGS)
 				return vrej(env, "too many subprograms");
 			starts[n++] = t;
 		}

@@ -550,7 +550,7 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	if (err)
 		return vrej(env, "program of this type cannot use helper %s#%d",
 			    name ? name : "unknown", insn->imm);
-	if (insn->imm == 12 /* tail_call */ && env->cur->nrefs)
+	if (insn->imm == BVC_HELPER_TAIL_CALL && env->cur->nrefs)
 		return vrej(env, "tail_call would lead to reference leak");
 	if ((fn->flags & BVC_HELPER_GPL_ONLY) && !env->gpl)
 		return vrej(env, "cannot call GPL-restricted function from non-GPL compatible program");
@@ -664,7 +664,7 @@ static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		}
 	}
 
-	if (insn->imm == 12 /* tail_call */ && map >= 0 && regs[3].type == BVC_SCALAR &&
+	if (insn->imm == BVC_HELPER_TAIL_CALL && map >= 0 && regs[3].type == BVC_SCALAR &&
 	    bvc_scalar_is_const(&regs[3].var) &&
 	    regs[3].var.var_off.value < env->img->maps[map].max_entries) {
 		/* As the kernel, which then jumps straight to that slot. */
@@ -1106,7 +1106,8 @@ static int check_abnormal_return(struct bvc_env *env)
 				env->insn_idx = i;
 				return vrej(env, "LD_ABS is not allowed in subprogs without BTF");
 			}
-			if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 && insn->imm == 12) {
+			if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 &&
+			    insn->imm == BVC_HELPER_TAIL_CALL) {
 				env->insn_idx = i;
 				return vrej(env, "tail_call is not allowed in subprogs without BTF");
 			}
@@ -1673,7 +1674,7 @@ int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
 		    fv->frameno != f || fv->stack_depth > BVC_STACK_SIZE ||
 		    (f == 0) != (fv->callsite == -1) ||
 		    (f && (fv->callsite < 0 || (size_t)fv->callsite >= prog->insn_cnt)) ||
-		    fv->subprog > 256) {
+		    fv->subprog >= BVC_MAX_FUNCS) {
 			snprintf(err, errsz, "frame %u: malformed (slots, number, depth or call site)", f);
 			goto fail;
 		}

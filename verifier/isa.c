@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfvc/abi.h"
 #include "bpfvc/isa.h"
 
-#define BVC_MAX_SUBPROGS 256 /* the kernel's BPF_MAX_SUBPROGS */
 #define BVC_MAY_GOTO 0       /* src of JMP|JCOND for may_goto */
 
 static int fault(struct bvc_isa_fault *f, size_t insn, const char *fmt, ...)

@@ -156,7 +156,7 @@ struct bvc_cluster_job_stats {
 	uint64_t checkpoints;   /* finished checkpoints shared through the cache */
 	/* Deepest stack use of each function, maxima over every worker's
 	 * paths (for the call-chain check, bvc_engine_merge_stack_depths()). */
-	uint32_t stack_depths[257];
+	uint32_t stack_depths[BVC_MAX_FUNCS];
 	uint32_t nfuncs;        /* entries in @stack_depths, 0 if no worker said */
 };
 

@@ -670,7 +670,7 @@ static void emit_jmp(struct jit *j, const struct bvc_insn *in)
 			fail(j, -EINVAL, "invalid func unknown#%d at insn %zu", in->imm, j->cur);
 			return;
 		}
-		if (j->tail && in->imm == 12) {
+		if (j->tail && in->imm == BVC_HELPER_TAIL_CALL) {
 			emit_tail_call(j);
 			return;
 		}
