@@ -18,8 +18,8 @@
 
 struct target_info {
 	enum bvc_jit_target target;
-	const char *name;        /* --target spelling */
-	unsigned int ptr_size;   /* bytes */
+	const char *name;      /* --target spelling */
+	unsigned int ptr_size; /* bytes */
 };
 
 static const struct target_info targets[] = {

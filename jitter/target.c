@@ -52,8 +52,9 @@ int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
 		bvc_set_err(err, errsz, "refusing to compile a program the verifier did not accept");
 		return -EINVAL;
 	}
-	compile = (size_t)opts->target < sizeof(backends) / sizeof(backends[0]) ?
-			  backends[opts->target] : NULL;
+	compile = NULL;
+	if ((size_t)opts->target < sizeof(backends) / sizeof(backends[0]))
+		compile = backends[opts->target];
 	if (!compile) {
 		bvc_set_err(err, errsz, "unsupported: JIT for %s is not built yet", name);
 		return -EOPNOTSUPP;
