@@ -50,13 +50,16 @@
 #include "bpfvc/engine.h"
 #include "engine.h"
 
-int vrej(struct bvc_env *env, const char *fmt, ...)
+/* The first refusal ends the run: its kind, instruction, path and words. */
+static int vfail_ap(struct bvc_env *env, enum bvc_verdict_kind kind, const char *prefix,
+		    const char *fmt, va_list ap)
 {
-	va_list ap;
+	size_t len;
 
 	if (env->rejected)
 		return -EACCES;
 	env->rejected = true;
+	env->err_kind = kind;
 	env->err_insn = env->insn_idx;
 	/* The path to here, for a replay of this path alone (best effort:
 	 * without memory the verdict just carries no trail). */
@@ -69,24 +72,64 @@ int vrej(struct bvc_env *env, const char *fmt, ...)
 			env->err_trail_len = env->cur->trail_len;
 		}
 	}
-	va_start(ap, fmt);
-	vsnprintf(env->err, sizeof(env->err), fmt, ap);
-	va_end(ap);
+	len = (size_t)snprintf(env->err, sizeof(env->err), "%s", prefix);
+	if (len < sizeof(env->err))
+		vsnprintf(env->err + len, sizeof(env->err) - len, fmt, ap);
 	vlog(env, "%s\n", env->err);
 	return -EACCES;
 }
 
-int vunsup(struct bvc_env *env, const char *fmt, ...)
+int vrej(struct bvc_env *env, const char *fmt, ...)
 {
-	char what[200];
 	va_list ap;
+	int ret;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	ret = vfail_ap(env, BVC_REJECT, "", fmt, ap);
 	va_end(ap);
-	if (!env->rejected)
-		env->unsupported = true;
-	return vrej(env, "unsupported: %s", what);
+	return ret;
+}
+
+int vunsup(struct bvc_env *env, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail_ap(env, BVC_UNSUPPORTED, "unsupported: ", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int vbug(struct bvc_env *env, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail_ap(env, BVC_INTERNAL, "verifier bug: ", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* Not variadic-forwarding: a message made elsewhere (an ISA fault). */
+static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail_ap(env, kind, "", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg)
+{
+	return vfail_fmt(env, kind, "%s", msg);
 }
 
 void vlog(struct bvc_env *env, const char *fmt, ...)
@@ -902,7 +945,7 @@ static int do_insn(struct bvc_env *env)
 	int err;
 
 	if (bvc_isa_check_insn(env->insns, env->cnt, env->insn_idx, &fault))
-		return vrej(env, "%s", fault.msg);
+		return vfail(env, fault.unsupported ? BVC_UNSUPPORTED : BVC_REJECT, fault.msg);
 
 	switch (cls) {
 	case BVC_ALU:
@@ -1251,12 +1294,11 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	if (!eng)
 		return -ENOMEM;
 	*out = eng;
-	eng->early_verdict.kind = BVC_REJECT;
 	err = bvc_isa_check(prog->insns, prog->insn_cnt, &fault);
 	if (err == -EINVAL) {
 		eng->early = 1;
+		eng->early_verdict.kind = fault.unsupported ? BVC_UNSUPPORTED : BVC_REJECT;
 		eng->early_verdict.insn = fault.insn;
-		eng->early_verdict.unsupported = !strncmp(fault.msg, "unsupported:", 12);
 		snprintf(eng->early_verdict.msg, sizeof(eng->early_verdict.msg), "%s", fault.msg);
 		return 0;
 	}
@@ -1264,7 +1306,7 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 		goto fail;
 	if (prog->unsupported[0]) {
 		eng->early = 1;
-		eng->early_verdict.unsupported = 1;
+		eng->early_verdict.kind = BVC_UNSUPPORTED;
 		snprintf(eng->early_verdict.msg, sizeof(eng->early_verdict.msg), "%s",
 			 prog->unsupported);
 		return 0;
@@ -1767,10 +1809,11 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		env->insn_idx = 0;
 		err = check_max_stack_depth(env, 0, 0, 1);
 	}
-	out->kind = BVC_REJECT;
 	out->processed = env->processed;
 	if (env->rejected) {
-		out->unsupported = env->unsupported;
+		/* Set where the refusal was raised; a refusal of no kind would
+		 * be our bug, and is not an acceptance either. */
+		out->kind = env->err_kind ? env->err_kind : BVC_INTERNAL;
 		out->insn = env->err_insn;
 		snprintf(out->msg, sizeof(out->msg), "%s", env->err);
 		out->trail = env->err_trail;
@@ -1779,9 +1822,11 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		env->err_trail_len = 0;
 		err = 0;
 	} else if (!err) {
-		out->kind = BVC_ACCEPT;
 		out->stack_depth = env->max_stack;
 		err = export_facts(env, out);
+		/* Accepted only once every check ran and passed. */
+		if (!err)
+			out->kind = BVC_ACCEPT;
 	}
 	vlog(env, "processed %llu insns (limit %llu) max_states_per_insn %u total_states %llu peak_states %llu mark_read 0\n",
 	     (unsigned long long)env->processed, (unsigned long long)env->opts.insn_limit,
@@ -1996,6 +2041,22 @@ int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
 		err = bvc_engine_verdict(eng, out);
 	bvc_engine_free(eng);
 	return err;
+}
+
+int bvc_verdict_accepted(const struct bvc_verdict *v)
+{
+	return v && v->kind == BVC_ACCEPT;
+}
+
+const char *bvc_verdict_kind_name(enum bvc_verdict_kind kind)
+{
+	switch (kind) {
+	case BVC_ACCEPT: return "accept";
+	case BVC_REJECT: return "reject";
+	case BVC_UNSUPPORTED: return "unsupported";
+	case BVC_INTERNAL: return "internal";
+	default: return "none";
+	}
 }
 
 void bvc_verdict_release(struct bvc_verdict *v)

@@ -524,7 +524,7 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 		if (reg->frameno > env->cur->curframe)
 			/* Cannot happen: pointers into a returned frame are
 			 * scrubbed at its exit. */
-			return vrej(env, "verifier bug: R%u points into a dead frame", regno);
+			return vbug(env, "R%u points into a dead frame", regno);
 		/* @off now includes the pointer's fixed offset, as the
 		 * kernel's stack checks and messages expect. */
 		return write ? stack_write(env, regno, reg, off, size, value, value_regno)

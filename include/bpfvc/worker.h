@@ -103,6 +103,15 @@ void bvc_curve_trust_release(struct bvc_curve_trust *t);
 int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *err,
 		     size_t errsz);
 
+/* The program a Job names in its object: an ELF object's program
+ * @prog_name (one reaching an extern is kept, marked unsupported, as the
+ * engine refuses it), or raw bytecode when @prog_name is "raw:TYPE". Workers
+ * and the coordinator load a job alike. 0 with @img (the caller's, to
+ * bvc_image_free()) and @prog in it, or a negative errno with @why set. */
+int bvc_worker_load_job(const void *object, size_t len, const char *prog_name,
+			struct bvc_image **img, const struct bvc_prog **prog, char *why,
+			size_t whysz);
+
 /* Instructions one engine explores between two looks at the socket. */
 #define BVC_WORKER_SLICE 20000
 /* Heartbeat interval both ways; a peer silent for 3 of them is dead. */

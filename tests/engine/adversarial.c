@@ -66,8 +66,9 @@ static int ours(const struct adv_case *c, char *msg, size_t msg_size)
 	int acc;
 
 	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0, "%s", c->name);
-	acc = v.kind == BVC_ACCEPT;
-	snprintf(msg, msg_size, "%s%s", v.unsupported ? "[unsupported] " : "", acc ? "" : v.msg);
+	acc = bvc_verdict_accepted(&v);
+	snprintf(msg, msg_size, "%s%s", v.kind == BVC_UNSUPPORTED ? "[unsupported] " : "",
+		 acc ? "" : v.msg);
 	bvc_verdict_release(&v);
 	bvc_image_free(img);
 	return acc;

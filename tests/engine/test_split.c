@@ -88,7 +88,7 @@ static int split_verify(const struct bvc_image *img, const struct bvc_prog *prog
 			donated--;
 		}
 		/* A rejection in B ends the job (the cluster cancels A). */
-		if (bvc_engine_verdict(b, &vb) == 0 && vb.kind == BVC_REJECT && !vb.unsupported &&
+		if (bvc_engine_verdict(b, &vb) == 0 && vb.kind == BVC_REJECT &&
 		    vb.msg[0]) {
 			snprintf(msg, msgsz, "%s", vb.msg);
 			*processed = 0;
