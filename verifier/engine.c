@@ -58,6 +58,9 @@ static int vfail_ap(struct bvc_env *env, enum bvc_verdict_kind kind, const char 
 
 	if (env->rejected)
 		return -EACCES;
+	/* A refusal is never an acceptance, whatever a caller passed. */
+	if (kind != BVC_REJECT && kind != BVC_UNSUPPORTED)
+		kind = BVC_INTERNAL;
 	env->rejected = true;
 	env->err_kind = kind;
 	env->err_insn = env->insn_idx;
@@ -112,7 +115,7 @@ int vbug(struct bvc_env *env, const char *fmt, ...)
 	return ret;
 }
 
-/* Not variadic-forwarding: a message made elsewhere (an ISA fault). */
+/* vfail()'s body: a message made elsewhere (an ISA fault), as it is. */
 static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

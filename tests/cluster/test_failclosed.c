@@ -189,21 +189,6 @@ static void *read_obj(const char *name, size_t *len)
 	return obj;
 }
 
-Test(cluster_failclosed, a_zeroed_verdict_is_no_acceptance)
-{
-	struct bvc_verdict v;
-
-	memset(&v, 0, sizeof(v));
-	cr_expect_eq(v.kind, BVC_VERDICT_NONE);
-	cr_expect_not(bvc_verdict_accepted(&v));
-	cr_expect_not(bvc_verdict_accepted(NULL));
-	cr_expect_str_eq(bvc_verdict_kind_name(v.kind), "none");
-	for (int k = BVC_VERDICT_NONE; k <= BVC_INTERNAL + 1; k++) {
-		v.kind = (enum bvc_verdict_kind)k;
-		cr_expect_eq(bvc_verdict_accepted(&v), k == BVC_ACCEPT, "kind %d", k);
-	}
-}
-
 /* The object holds no such program: the job cannot be built into an
  * engine anywhere. Before the fix the library said BVC_ACCEPT (0). */
 Test(cluster_failclosed, a_job_that_cannot_be_loaded_is_an_error_not_an_acceptance)
