@@ -35,7 +35,7 @@
  * Whatever the engine does not model is refused as "unsupported: ...":
  * never accepted.
  *
- * Built to be split across processes later (DESIGN.md section 4): states
+ * Built to be split across processes later (docs/design.md section 4): states
  * are self-contained values, the pending stack is the set of work items,
  * and checkpoints are only used once finished.
  */

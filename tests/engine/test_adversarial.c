@@ -4,7 +4,7 @@
  * places where a verifier is most easily unsound (pruning, stack slot
  * types, frames, ids and NULL checks, packet ranges, helper arguments,
  * references, pointer arithmetic, stack depth), each with the verdict the
- * running kernel gives. The rule (DESIGN.md section 3): a program the
+ * running kernel gives. The rule (docs/design.md section 3): a program the
  * kernel rejects must never pass, so our verdict must equal the kernel's.
  *
  * Cases marked UNSOUND are ones bpfvc accepted while the kernel rejected
