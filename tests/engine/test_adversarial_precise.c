@@ -364,14 +364,14 @@ static const struct adv_case cases[] = {
 		LDSX(BVC_B, 7, 10, -8),
 		LINK_CHECK(BVC_JSGT, 7),
 		USE_OFF(6),
-		R0_0, I_EXIT()), REJ, "1-byte spill of 0..255, (s8) fill: r6 = 200 passes" },
+		R0_0, I_EXIT()), REJ_KBUG, "1-byte spill of 0..255, (s8) fill: r6 = 200 passes (6.12 source links it)" },
 	{ "linked-ldsx16-sign", SOCK, 0, PROG(
 		RAND, I_MOV64_REG(6, 0), I_ALU64_IMM(BVC_AND, 6, 0xffff),
 		I_STX(BVC_H, 10, 6, -8),
 		LDSX(BVC_H, 7, 10, -8),
 		LINK_CHECK(BVC_JSGT, 7),
 		USE_OFF(6),
-		R0_0, I_EXIT()), REJ, "2-byte spill of 0..65535, (s16) fill: r6 = 40000 passes" },
+		R0_0, I_EXIT()), REJ_KBUG, "2-byte spill of 0..65535, (s16) fill: r6 = 40000 passes (6.12 source links it)" },
 	{ "linked-ldsx16-fits", SOCK, 0, PROG(
 		RAND, I_MOV64_REG(6, 0), I_ALU64_IMM(BVC_AND, 6, 0x7fff),
 		I_STX(BVC_H, 10, 6, -8),
@@ -385,7 +385,8 @@ static const struct adv_case cases[] = {
 		LDSX(BVC_W, 7, 10, -8),
 		LINK_CHECK(BVC_JSGT, 7),
 		USE_OFF(6),
-		R0_0, I_EXIT()), REJ, "4-byte spill of a u32, (s32) fill: r6 = 0xffffffff passes" },
+		R0_0, I_EXIT()), REJ_KBUG,
+	  "4-byte spill of a u32, (s32) fill: r6 = 0xffffffff passes (6.12 source links it)" },
 	{ "linked-movsx64-sign", SOCK, 0, PROG(
 		RAND_BYTE(6),
 		MOVSX64(7, 6, 8),
