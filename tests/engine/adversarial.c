@@ -82,8 +82,8 @@ static const char *verdict(int acc)
 /* Our verdict as the table states it (1 accept, 0 reject). */
 static int expected(const struct adv_case *c)
 {
-	cr_assert(c->expect >= REJ && c->expect <= REJ_GAP, "%s: expect %d is not ACC, REJ, REJ_KBUG or REJ_GAP",
-		  c->name, c->expect);
+	cr_assert(c->expect >= REJ && c->expect <= REJ_GAP,
+		  "%s: expect %d is not ACC, REJ, REJ_KBUG or REJ_GAP", c->name, c->expect);
 	return c->expect == ACC;
 }
 
@@ -182,7 +182,8 @@ void adv_check_kernel(const struct adv_case *cases, size_t n)
 		if (strict && is_new)
 			cr_expect_fail("%s: %s (ADV_KERNEL_STRICT) [%s]", c->name, remark, c->note);
 	}
-	fprintf(stderr, "%zu cases: the running kernel shows %u known kernel bug(s), %u new disagreement(s)%s\n",
-		n, bugs, fresh, fresh && !strict ? " (ADV_KERNEL_STRICT=1 makes them fail)" : "");
+	fprintf(stderr, "%zu cases: the running kernel shows %u known kernel bug(s), "
+		"%u new disagreement(s)%s\n", n, bugs, fresh,
+		fresh && !strict ? " (ADV_KERNEL_STRICT=1 makes them fail)" : "");
 	free(r);
 }
