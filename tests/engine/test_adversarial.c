@@ -5,9 +5,8 @@
  * types, frames, ids and NULL checks, packet ranges, helper arguments,
  * references, pointer arithmetic, stack depth), each with bpfvc's verdict
  * (adversarial.h: ACC, REJ, REJ_KBUG, REJ_GAP; the rule is docs/design.md
- * section 3). The verdicts were checked
- * against the running kernel when written, and we agree with it except
- * where it accepts something unsafe (REJ_KBUG, docs/kernel-bugs.md) or is
+ * section 3). The verdicts were checked against the running kernel when
+ * written, and we agree with it except where it accepts something unsafe (REJ_KBUG, docs/kernel-bugs.md) or is
  * more precise than we are (REJ_GAP); the kernel's verdict today is
  * reported, never asserted.
  *
