@@ -303,6 +303,15 @@ static void check_image_invariants(const struct bvc_image *img)
 			if (j)
 				cr_assert_geq(p->lines[j].insn, p->lines[j - 1].insn);
 		}
+		cr_assert(!p->core_relo_cnt == !p->core_relos);
+		for (j = 0; j < p->core_relo_cnt; j++) {
+			cr_assert_lt(p->core_relos[j].insn, p->insn_cnt);
+			cr_assert(p->core_relos[j].access && p->core_relos[j].type_name);
+			if (j)
+				cr_assert_geq(p->core_relos[j].insn, p->core_relos[j - 1].insn);
+		}
+		cr_assert_lt(strnlen(p->load_refused, sizeof(p->load_refused)),
+			     sizeof(p->load_refused));
 	}
 }
 
@@ -1397,6 +1406,8 @@ static void fuzz_one(const char *name, unsigned int iters, uint32_t seed)
 Test(loader_fuzz, xdp_parser, .timeout = 120) { fuzz_one("xdp_parser", 1500, 1); }
 Test(loader_fuzz, loader_calls, .timeout = 120) { fuzz_one("loader_calls", 1500, 2); }
 Test(loader_fuzz, kprobe_counter, .timeout = 120) { fuzz_one("kprobe_counter", 1500, 3); }
+Test(loader_fuzz, core_read, .timeout = 120) { fuzz_one("core_read", 1500, 4); }
+Test(loader_fuzz, loader_exc_cb, .timeout = 120) { fuzz_one("loader_exc_cb", 1500, 5); }
 
 /* ---- raw bytecode ------------------------------------------------------ */
 
