@@ -188,6 +188,7 @@ static void print_verdict(const struct bvc_image *img, const struct bvc_prog *pr
 		print_json_str(prog->name);
 		printf(",\"verdict\":\"%s\",\"unsupported\":%s", v->kind == BVC_ACCEPT ? "accept" : "reject",
 		       v->unsupported ? "true" : "false");
+		printf(",\"core_relos_not_applied\":%zu", prog->core_relo_cnt);
 		if (v->kind == BVC_REJECT)
 			printf(",\"insn\":%zu", v->insn);
 		printf(",\"message\":");
@@ -207,6 +208,11 @@ static void print_verdict(const struct bvc_image *img, const struct bvc_prog *pr
 		       (unsigned long long)v->processed);
 	else
 		printf("%s: %s: rejected at insn %zu: %s\n", img->path, prog->name, v->insn, v->msg);
+	/* The verdict is about clang's offsets: say so (build refuses). */
+	if (prog->core_relo_cnt)
+		printf("%s: %s: note: %zu CO-RE relocation%s not applied: field offsets are clang's, not the target kernel's\n",
+		       img->path, prog->name, prog->core_relo_cnt,
+		       prog->core_relo_cnt == 1 ? "" : "s");
 }
 
 int bvc_cmd_verify(int argc, char **argv)
