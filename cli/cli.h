@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private header of the bpfvc command line: what the subcommands share.
- * Exit codes are the contract of DESIGN.md section 6.
+ * Exit codes are the contract of docs/design.md section 6.
  */
 #ifndef BVC_CLI_H
 #define BVC_CLI_H

@@ -214,6 +214,22 @@ static int refused(const char *where, const struct bvc_verdict *v)
 	return BVC_EXIT_INTERNAL;
 }
 
+/* A program with CO-RE records: clang compiled in the offsets of its own
+ * headers and nothing relocated them for the target kernel, so the blob
+ * would read the wrong fields on a kernel laid out otherwise. Refused until
+ * CO-RE is resolved against a target's BTF. Returns 1 when refused. */
+static int refuse_core(const char *where, const struct bvc_prog *prog)
+{
+	const struct bvc_core_relo *r = prog->core_relos;
+
+	if (!prog->core_relo_cnt)
+		return 0;
+	bvc_cli_err("%s: unsupported: CO-RE relocation at insn %u (%s of '%s', access %s; %zu in the program): not applied to a target kernel's BTF",
+		    where, r->insn, bvc_core_relo_kind_name(r->kind), r->type_name, r->access,
+		    prog->core_relo_cnt);
+	return 1;
+}
+
 /* Verify and compile @pt->prog; returns an exit code (BVC_EXIT_OK on success). */
 static int build_part(const struct verifier *vf, const struct bvc_image *img, struct part *pt,
 		      const struct bvc_verify_opts *vopts, const struct bvc_jit_opts *jopts)
@@ -226,6 +242,8 @@ static int build_part(const struct verifier *vf, const struct bvc_image *img, st
 		bvc_cli_err("%s: %s", where, pt->prog->unsupported);
 		return BVC_EXIT_REJECT;
 	}
+	if (refuse_core(where, pt->prog))
+		return BVC_EXIT_REJECT;
 	ret = verify_prog(vf, img, pt->prog, vopts, &pt->v);
 	if (ret) {
 		bvc_cli_err("%s: cannot verify (%d)", where, ret);
@@ -446,6 +464,10 @@ int bvc_cmd_build(int argc, char **argv)
 	snprintf(where, sizeof(where), "%s: %s", img->path, prog->name);
 	if (prog->unsupported[0]) {
 		bvc_cli_err("%s: %s", where, prog->unsupported);
+		rc = BVC_EXIT_REJECT;
+		goto out;
+	}
+	if (refuse_core(where, prog)) {
 		rc = BVC_EXIT_REJECT;
 		goto out;
 	}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A cluster of local workers and the jobs run on it (DESIGN.md section 4).
+ * A cluster of local workers and the jobs run on it (docs/design.md section 4).
  *
  * Setup: plan one core per worker (hwloc), make a fresh temp dir, fork+exec
  * `EXE worker --connect ipc://DIR/sock --id wI --cpuset LIST` for each
@@ -129,7 +129,7 @@ struct cjob {
 	size_t entry_len;
 	struct item *items;       /* donated work items; our id is index + 1 */
 	size_t nitems, cap;
-	/* The global cache of finished checkpoints (DESIGN.md 4.4): encoded
+	/* The global cache of finished checkpoints (docs/design.md section 4, step 4): encoded
 	 * Checkpoint frames, forwarded to every worker holding the job as
 	 * they come, and replayed to a worker when it takes the job. */
 	struct { void *bytes; size_t len; } *cps;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The coordinator's side of the wire: a ZeroMQ ROUTER bound where workers
- * connect, and the Hello handshake (DESIGN.md section 4).
+ * connect, and the Hello handshake (docs/design.md section 4).
  *
  * Anything can connect to a bound socket, so every message is suspect until
  * bvc_wire_decode() has checked it: a garbled or hostile peer costs one

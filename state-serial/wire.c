@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Wire messages to and from bytes (proto/bpfvc.proto, DESIGN.md section 4).
+ * Wire messages to and from bytes (proto/bpfvc.proto, docs/design.md section 4).
  *
  * Decoding is where another process's bytes become our data, so it trusts
  * nothing: before protobuf-c sees a frame, a schema-driven walk checks every

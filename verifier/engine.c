@@ -6,8 +6,10 @@
  * and messages can be compared with the kernel's):
  *
  * Static passes first: the ISA pass (isa.c) refuses malformed encodings
- * and jumps out of range, cfg.c refuses unreachable code, finds functions
- * and prune points and computes which registers are live where.
+ * and jumps out of range; load.c what BPF_PROG_LOAD refuses before it
+ * explores, dead code included (kfunc calls, a missing exception
+ * callback); cfg.c refuses unreachable code, finds functions and prune
+ * points and computes which registers are live where.
  *
  * Then every path from the entry is walked, instruction by instruction, on
  * an abstract state: per register a type (scalar, or a pointer to ctx,
@@ -35,7 +37,7 @@
  * Whatever the engine does not model is refused as "unsupported: ...":
  * never accepted.
  *
- * Built to be split across processes later (DESIGN.md section 4): states
+ * Built to be split across processes later (docs/design.md section 4): states
  * are self-contained values, the pending stack is the set of work items,
  * and checkpoints are only used once finished.
  */
@@ -1232,9 +1234,7 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	env->cnt = (uint32_t)prog->insn_cnt;
 	if (opts)
 		memcpy(&env->opts, opts, opts->sz < sizeof(env->opts) ? opts->sz : sizeof(env->opts));
-	env->gpl = !strcmp(img->license, "GPL") || !strcmp(img->license, "GPL v2") ||
-		   !strcmp(img->license, "Dual BSD/GPL") || !strcmp(img->license, "Dual MIT/GPL") ||
-		   !strcmp(img->license, "Dual MPL/GPL") || !strcmp(img->license, "GPL and additional rights");
+	env->gpl = license_is_gpl(img->license);
 	env->aux = calloc(env->cnt, sizeof(*env->aux));
 	env->explored = calloc(env->cnt, sizeof(*env->explored));
 	env->cur = state_new();
@@ -1324,6 +1324,8 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	 * what is safe. */
 	if (!err && ((env->opts.prog_flags | prog->prog_flags) & ~(2u | 4u | 8u | 128u)))
 		err = vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
+	if (!err)
+		err = check_load_time(env);
 	if (!err)
 		err = check_cfg(env);
 	if (!err && !prog->func_cnt)

@@ -253,6 +253,10 @@ const char *rtype_name(const struct bvc_reg *reg);
 void log_state(struct bvc_env *env, const struct bvc_state *st);
 void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
 
+/* load.c */
+bool license_is_gpl(const char *license);
+int check_load_time(struct bvc_env *env);
+
 /* cfg.c */
 int check_cfg(struct bvc_env *env);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The worker's work loop (DESIGN.md section 4): run verification jobs for a
+ * The worker's work loop (docs/design.md section 4): run verification jobs for a
  * coordinator, one engine slice at a time, and look at the socket between
  * slices.
  *

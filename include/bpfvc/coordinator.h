@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bpfvc coordinator: owns a verification job and hands its work items to
- * workers over a ZeroMQ ROUTER socket (DESIGN.md section 4).
+ * workers over a ZeroMQ ROUTER socket (docs/design.md section 4).
  *
  * The placement plan (one local worker per core, from hwloc) and the
  * handshake. The coordinator answers every Hello, and every frame refused

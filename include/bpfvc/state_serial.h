@@ -12,7 +12,7 @@
  * crashes or asserts on input.
  *
  * Messages: the handshake (Hello), Heartbeat, Cancel, Reject, and for
- * splitting a job (DESIGN.md section 4) Job, Work (a work item: one verifier
+ * splitting a job (docs/design.md section 4) Job, Work (a work item: one verifier
  * state as struct bvc_work_view), Donate, Done and Finished. Pruning states
  * come with the issue that needs them.
  *

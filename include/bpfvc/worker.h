@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bpfvc worker: one process (or thread) exploring verifier work items for a
- * coordinator, over a ZeroMQ DEALER socket (DESIGN.md section 4).
+ * coordinator, over a ZeroMQ DEALER socket (docs/design.md section 4).
  *
  * Today: placement (pin to one core) and the handshake. A worker connects,
  * sends its Hello (protocol version, verifier build id) and waits for the
  * coordinator's; the handshake is symmetric (each side runs
  * bvc_wire_check_hello() on the other's Hello), so both sides refuse a
  * mismatch with the same reason. Then bvc_worker_serve() runs jobs: the
- * work loop, heartbeats both ways and work donation (docs: DESIGN.md 4,
+ * work loop, heartbeats both ways and work donation (docs/design.md section 4,
  * the message flow is described in worker/serve.c).
  *
  * Every receive has a timeout: no call here can block forever.
