@@ -30,7 +30,7 @@
 /* r0 = 0; if r0 == 0 goto +1; <insn 2: never reached>; exit */
 #define DEAD(insn) I_MOV64_IMM(0, 0), I_JMP_IMM(BVC_JEQ, 0, 0, 1), insn, I_EXIT()
 
-enum verdict { ACCEPT, REJECT, UNSUPPORTED };
+enum verdict { ACCEPT, REJECT, UNSUPPORTED, NO_VERDICT };
 
 struct load_case {
 	const char *name;
@@ -82,7 +82,8 @@ static struct bvc_image *case_image(const struct load_case *c)
 
 static const char *verdict_name(enum verdict v)
 {
-	return v == ACCEPT ? "accept" : v == REJECT ? "reject" : "unsupported";
+	return v == ACCEPT ? "accept" : v == REJECT ? "reject"
+	       : v == UNSUPPORTED ? "unsupported" : "no verdict";
 }
 
 Test(load_time, ours)
@@ -95,7 +96,9 @@ Test(load_time, ours)
 		enum verdict got;
 
 		cr_assert_eq(bvc_verify(img, &img->progs[0], &o, &v), 0, "%s", c->name);
-		got = v.kind == BVC_ACCEPT ? ACCEPT : v.unsupported ? UNSUPPORTED : REJECT;
+		got = v.kind == BVC_ACCEPT ? ACCEPT
+		      : v.kind == BVC_REJECT ? REJECT
+		      : v.kind == BVC_UNSUPPORTED ? UNSUPPORTED : NO_VERDICT;
 		cr_expect_eq(got, c->ours, "%s: %s, want %s: %s", c->name, verdict_name(got),
 			     verdict_name(c->ours), v.msg);
 		if (c->msg) {
