@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The blob reader (DESIGN.md section 5, docs/blob-format.md): what a device
+ * The blob reader (docs/design.md section 5, docs/blob-format.md): what a device
  * runs before it trusts a byte of a blob.
  *
  * The format is canonical: sections come in the order of their kinds,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The blob writer (DESIGN.md section 5, docs/blob-format.md): lays out the
+ * The blob writer (docs/design.md section 5, docs/blob-format.md): lays out the
  * canonical blob (sections in the order of their kinds, packed on 8-byte
  * boundaries, the signature last), signs it, and reads it back with
  * bvc_blob_read() before handing it out.

@@ -5,7 +5,7 @@
  * links it without the verifier, the JIT or the loader.
  *
  *   - The targets bpfvc compiles for. Their numbers are stored in every
- *     blob header (DESIGN.md section 5): never renumber, only append.
+ *     blob header (docs/design.md section 5): never renumber, only append.
  *   - The kernel's numbers bpfvc names: program types, map types, helper
  *     ids (their names are generated from the UAPI header), and the limits
  *     every layer checks alike (functions per program).
