@@ -345,9 +345,10 @@ static void act(struct rogue *r)
 		m.u.done.work_id = UINT64_MAX;
 		send_wire(r->sock, &m);
 		break;
-	case 6: /* an answer to a Donate never sent */
+	case 6: /* answers to a Donate never sent (one may have been: two) */
 		m.kind = BVC_WIRE_DONATE;
 		m.u.donate.job_id = job;
+		send_wire(r->sock, &m);
 		send_wire(r->sock, &m);
 		break;
 	case 7: /* finished, for a job never given */
@@ -392,16 +393,23 @@ static void act(struct rogue *r)
 	}
 }
 
-/* Poll @n rogues for up to @ms, acting every 20 ms once joined. */
+/* Poll @n rogues for up to @ms: each beats like a good idle worker until
+ * it is given a job, then acts wrong every 20 ms. */
 static void rogues_run(struct rogue *r, int n, int ms)
 {
 	double end = now_s() + ms / 1e3;
 
 	while (now_s() < end) {
 		for (int i = 0; i < n; i++) {
+			struct bvc_wire_msg hb = { .kind = BVC_WIRE_HEARTBEAT };
+
 			rogue_read(&r[i]);
-			if (r[i].joined && !r[i].told)
+			if (!r[i].joined || r[i].told)
+				continue;
+			if (r[i].got_job)
 				act(&r[i]);
+			else
+				send_wire(r[i].sock, &hb);
 		}
 		usleep(20000);
 	}
@@ -553,10 +561,12 @@ Test(cluster_peers, without_a_trusted_key_a_peer_is_refused_at_the_door)
 /* --- 2. malformed frames ------------------------------------------------- */
 
 /*
- * Twelve peers join a coordinator with no local worker (so the first of
- * them is given the job), each sending its kind of malformed frame every
- * 20 ms; once all have joined, one real worker joins too. The verdict is
- * the in-process acceptance, and no count near 2^64 shows anywhere.
+ * Twelve peers join a coordinator with no local worker, so the first of
+ * them is given the job; each, once given it, sends its kind of malformed
+ * frame every 20 ms, is declared dead and the job's entry goes to the
+ * next. Once all have joined, one real worker joins too. The verdict is
+ * the in-process acceptance (no lost entry counts against the job), and
+ * no count near 2^64 shows anywhere.
  */
 Test(cluster_peers, twelve_malformed_peers_do_not_change_the_verdict)
 {
@@ -608,11 +618,13 @@ Test(cluster_peers, twelve_malformed_peers_do_not_change_the_verdict)
 	read_file(c.out, out, sizeof(out));
 	read_file(c.err, err, sizeof(err));
 	normalise(out, got, sizeof(got));
-	cr_log_info("12 peers: %d given a job, %d told to go", jobs, told);
+	cr_log_info("12 peers: %d given the job, %d told to go", jobs, told);
 	cr_expect_eq(c.status, 0, "exit %d\n%s\n%s", c.status, out, err);
 	cr_expect_str_eq(got, base, "cluster:\n%s\nin-process:\n%s\n%s", got, base, err);
 	cr_expect_not(strstr(out, "18446744073709551615"), "%s", out);
-	cr_expect_not(strstr(err, "18446744073709551615 insn"), "%s", err);
+	/* Stats and verdicts: no forged count (the log may quote one refused). */
+	cr_expect_not(strstr(err, "rocessed 18446744073709551615"), "%s", err);
+	cr_expect_not(strstr(err, "insns 18446744073709551615"), "%s", err);
 	cr_expect_gt(jobs, 0, "no peer was given the job: nothing was tested");
 }
 
