@@ -231,6 +231,7 @@ struct rogue {
 	void *sock;
 	int kind;        /* what it sends, see act() */
 	int joined;      /* our Hello was answered */
+	int rehello;     /* said Hello again in the coordinator's build */
 	int told;        /* the coordinator told it goodbye or to rejoin */
 	int got_job;     /* it was given a Job */
 	uint64_t job;    /* the job it heard of, else 1 */
@@ -285,8 +286,20 @@ static void rogue_read(struct rogue *r)
 		if ((size_t)n > sizeof(buf) ||
 		    bvc_wire_decode(buf, (size_t)n, &m, NULL, 0))
 			continue; /* a Job bigger than our buffer: truncated */
-		if (m.kind == BVC_WIRE_HELLO)
-			r->joined = 1;
+		if (m.kind == BVC_WIRE_HELLO) {
+			/* Refused for another build: any peer can say the
+			 * coordinator's build id back to it. */
+			if (r->rehello || bvc_wire_check_hello(&m.u.hello, NULL, NULL, 0) == 0) {
+				r->joined = 1;
+			} else if (!r->rehello) {
+				struct bvc_wire_msg h;
+
+				bvc_wire_hello_init(&h, 1);
+				memcpy(h.u.hello.build_id, m.u.hello.build_id, sizeof(h.u.hello.build_id));
+				send_wire(r->sock, &h);
+				r->rehello = 1;
+			}
+		}
 		else if (m.kind == BVC_WIRE_JOB)
 			r->got_job = 1, r->job = m.u.job.job_id;
 		else if (m.kind == BVC_WIRE_WORK || m.kind == BVC_WIRE_DONATE)
@@ -443,6 +456,13 @@ Test(cluster_peers, a_forged_finished_does_not_decide)
 
 	start(&c, "coord", args);
 	endpoint_of(&c, ep, sizeof(ep));
+	/* After the local worker's handshake: then "w0" was its name. */
+	for (double t0 = now_s(); now_s() - t0 < 60;) {
+		read_file(c.err, err, sizeof(err));
+		if (strstr(err, "worker 0: pid") || done(&c))
+			break;
+		usleep(2000);
+	}
 	ctx = zmq_ctx_new();
 	r[0].sock = rogue_connect(ctx, ep, "w0");
 	r[1].sock = rogue_connect(ctx, ep, "rogue-b");
