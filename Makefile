@@ -3,10 +3,11 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+RELEASE_BUILDS ?= build-release-gcc build-release-clang
 ARM64_BUILD ?= build-arm64
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps deps-corpus build build-asan build-arm64 test demo bench clean
+.PHONY: all deps deps-corpus build build-asan build-release build-arm64 test demo bench clean
 
 all: build
 
@@ -26,8 +27,17 @@ build-asan: deps
 	@cmake --build $(BUILD) -j$(JOBS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
+# Release builds with gcc and clang, warning-free (-Werror): optimisation
+# finds warnings (maybe-uninitialized) that the debug builds do not.
+build-release: deps
+	@CC=gcc cmake -S . -B build-release-gcc -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build-release-gcc -j$(JOBS) >/dev/null
+	@CC=clang cmake -S . -B build-release-clang -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build-release-clang -j$(JOBS) >/dev/null
+	@echo "== Release builds (gcc, clang): warning-free"
+
 # Every suite in the normal build, then the unit suites under ASan + UBSan.
-test: deps-corpus build build-asan
+test: deps-corpus build build-asan build-release
 	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
 
 # The arm64 device: bpfvc-run cross-built (runtime only), run under qemu-aarch64.
@@ -47,4 +57,4 @@ bench: build
 	@bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM64_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM64_BUILD) $(RELEASE_BUILDS)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The synthetic program families of DESIGN.md section 7, as raw bytecode
+ * The synthetic program families of docs/design.md section 7, as raw bytecode
  * (struct bpf_insn, socket filters): bench/bvc-bench.c writes them to
  * files, tests/corpus/families.c compares them with the kernel for the
  * corpus report.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private header of the bpfvc command line: what the subcommands share.
- * Exit codes are the contract of DESIGN.md section 6.
+ * Exit codes are the contract of docs/design.md section 6.
  */
 #ifndef BVC_CLI_H
 #define BVC_CLI_H
@@ -11,9 +11,13 @@
 #include "bpfvc/image.h"
 
 enum {
-	BVC_EXIT_OK = 0,       /* accepted / ran */
-	BVC_EXIT_REJECT = 1,   /* the program was rejected */
-	BVC_EXIT_BAD_INPUT = 2 /* bad input or usage */
+	BVC_EXIT_OK = 0,        /* accepted / ran */
+	BVC_EXIT_REJECT = 1,    /* the program was rejected (unsafe or unsupported) */
+	BVC_EXIT_BAD_INPUT = 2, /* bad input or usage */
+	/* No verdict: an internal error (a verifier bug) or an infrastructure
+	 * failure. Not a rejection, so not 1; the contract's error code 2,
+	 * with its own message ("internal error", "cluster failure"). */
+	BVC_EXIT_INTERNAL = 2,
 };
 
 /* Open PATH as an ELF object, or as raw bytecode when it is not ELF and
@@ -23,19 +27,6 @@ struct bvc_image *bvc_cli_open(const char *path, const char *type_name);
 /* The program named @name, or the only one when @name is NULL. Prints why
  * and returns NULL when there is no such program or the choice is unclear. */
 const struct bvc_prog *bvc_cli_pick(const struct bvc_image *img, const char *name);
-
-struct bvc_cluster_job_stats;
-struct bvc_verdict;
-
-/*
- * Make a cluster's verdict @v for @prog whole (cli/cluster.c): an accept
- * gets the call-chain stack check over the workers' depths in @js (it may
- * become a rejection) and the per-function stack a JIT needs, keeping the
- * workers' merged facts. 0 done; -ENODATA when the workers gave no depths
- * or facts (verify in-process instead); another negative errno on failure.
- */
-int bvc_cli_cluster_verdict(const struct bvc_image *img, const struct bvc_prog *prog,
-			    const struct bvc_cluster_job_stats *js, struct bvc_verdict *v);
 
 /* The whole of @path (at most @max bytes, else "not @what"), or NULL with
  * one line printed. The caller frees it. */

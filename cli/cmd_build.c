@@ -3,11 +3,12 @@
  * bpfvc build PROG.o [-p NAME] --target ARCH --key KEY -o OUT.bvc [-w N]:
  * load, verify (in-process, or with -w N >= 1 on a cluster of N local
  * workers: the JIT's facts are then merged over the workers' paths and the
- * call-chain stack check runs here, cli/cluster.c), JIT for ARCH, and write
+ * coordinator library checks the call chains), JIT for ARCH, and write
  * the signed blob (docs/blob-format.md).
  *
  * Exit 0 built, 1 rejected by the verifier or not supported (the JIT back
- * end, a name too long for the format), 2 bad input or usage.
+ * end, a name too long for the format), 2 bad input or usage, or no
+ * verdict (an internal error of the verifier, a cluster failure).
  *
  * Tail calls: when the object has prog_array maps, every program in one of
  * their slots (libbpf's `.values = { [i] = &prog }`) goes into the blob
@@ -194,18 +195,39 @@ static int verify_prog(const struct verifier *vf, const struct bvc_image *img,
 	if (!vf->cl)
 		return bvc_verify(img, prog, vopts, v);
 	bvc_cli_wire_name(prog, vf->object, vf->len, vf->type, pname, sizeof(pname));
+	/* The library's verdict is final: call chains checked, frames set. */
 	ret = bvc_cluster_verify(vf->cl, vf->object, vf->len, pname, vopts, v, err, sizeof(err));
-	if (ret) {
+	if (ret)
 		bvc_cli_err("%s: %s: cluster failure: %s", img->path, prog->name, err);
-		return ret;
-	}
-	ret = bvc_cli_cluster_verdict(img, prog, bvc_cluster_last_job(vf->cl), v);
-	if (ret == -ENODATA) {
-		/* No depths or facts came (a worker died before it said). */
-		bvc_verdict_release(v);
-		return bvc_verify(img, prog, vopts, v);
-	}
 	return ret;
+}
+
+/* Say why @v is no acceptance; the exit code: 1 for a refusal of the
+ * program, 2 when there is no verdict (an internal error). */
+static int refused(const char *where, const struct bvc_verdict *v)
+{
+	if (v->kind == BVC_REJECT || v->kind == BVC_UNSUPPORTED) {
+		bvc_cli_err("%s: rejected at insn %zu: %s", where, v->insn, v->msg);
+		return BVC_EXIT_REJECT;
+	}
+	bvc_cli_err("%s: internal error, no verdict: %s", where, v->msg[0] ? v->msg : "(no message)");
+	return BVC_EXIT_INTERNAL;
+}
+
+/* A program with CO-RE records: clang compiled in the offsets of its own
+ * headers and nothing relocated them for the target kernel, so the blob
+ * would read the wrong fields on a kernel laid out otherwise. Refused until
+ * CO-RE is resolved against a target's BTF. Returns 1 when refused. */
+static int refuse_core(const char *where, const struct bvc_prog *prog)
+{
+	const struct bvc_core_relo *r = prog->core_relos;
+
+	if (!prog->core_relo_cnt)
+		return 0;
+	bvc_cli_err("%s: unsupported: CO-RE relocation at insn %u (%s of '%s', access %s; %zu in the program): not applied to a target kernel's BTF",
+		    where, r->insn, bvc_core_relo_kind_name(r->kind), r->type_name, r->access,
+		    prog->core_relo_cnt);
+	return 1;
 }
 
 /* Verify and compile @pt->prog; returns an exit code (BVC_EXIT_OK on success). */
@@ -220,16 +242,16 @@ static int build_part(const struct verifier *vf, const struct bvc_image *img, st
 		bvc_cli_err("%s: %s", where, pt->prog->unsupported);
 		return BVC_EXIT_REJECT;
 	}
+	if (refuse_core(where, pt->prog))
+		return BVC_EXIT_REJECT;
 	ret = verify_prog(vf, img, pt->prog, vopts, &pt->v);
 	if (ret) {
 		bvc_cli_err("%s: cannot verify (%d)", where, ret);
 		return BVC_EXIT_BAD_INPUT;
 	}
 	pt->verified = 1;
-	if (pt->v.kind != BVC_ACCEPT) {
-		bvc_cli_err("%s: rejected at insn %zu: %s", where, pt->v.insn, pt->v.msg);
-		return BVC_EXIT_REJECT;
-	}
+	if (!bvc_verdict_accepted(&pt->v))
+		return refused(where, &pt->v);
 	ret = bvc_jit_compile(img, pt->prog, &pt->v, jopts, &pt->jr, err, sizeof(err));
 	if (ret) {
 		bvc_cli_err("%s: %s", where, err);
@@ -374,7 +396,7 @@ int bvc_cmd_build(int argc, char **argv)
 	struct bvc_verify_opts vopts = { .sz = sizeof(vopts), .insn_limit = 1000000 };
 	struct bvc_jit_opts jopts = { .sz = sizeof(jopts) };
 	const char *name = NULL, *type = NULL, *target = NULL, *keypath = NULL, *outpath = NULL;
-	struct bvc_verdict v = { .kind = BVC_REJECT };
+	struct bvc_verdict v = { .kind = BVC_VERDICT_NONE };
 	struct bvc_jit_result *jr = NULL;
 	struct bvc_blob_map *maps = NULL;
 	struct bvc_image *img = NULL;
@@ -445,6 +467,10 @@ int bvc_cmd_build(int argc, char **argv)
 		rc = BVC_EXIT_REJECT;
 		goto out;
 	}
+	if (refuse_core(where, prog)) {
+		rc = BVC_EXIT_REJECT;
+		goto out;
+	}
 
 	if (nworkers) {
 		struct bvc_cluster_opts copts = { .sz = sizeof(copts), .nworkers = nworkers,
@@ -466,9 +492,8 @@ int bvc_cmd_build(int argc, char **argv)
 		goto out;
 	}
 	verified = 1;
-	if (v.kind != BVC_ACCEPT) {
-		bvc_cli_err("%s: rejected at insn %zu: %s", where, v.insn, v.msg);
-		rc = BVC_EXIT_REJECT;
+	if (!bvc_verdict_accepted(&v)) {
+		rc = refused(where, &v);
 		goto out;
 	}
 

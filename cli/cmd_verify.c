@@ -3,7 +3,9 @@
  * bpfvc verify: verify one program (-p) or every program of each object
  * given, print one verdict line per program (or one JSON object per
  * program with --json), exit 0 when all are accepted, 1 when any is
- * rejected, 2 on bad input.
+ * rejected (unsafe, or refused as unsupported), 2 when some program got no
+ * verdict: bad input, an infrastructure failure, or an internal error (a
+ * verifier bug: said as such, never printed as a rejection).
  *
  * Every file is read and every program found before any is verified.
  * -w N (N >= 1) verifies on a cluster of N local worker processes
@@ -13,9 +15,9 @@
  * in-process. The cluster prints the same verdict line;
  * the processed count is the sum over workers, usually higher than one
  * process's (workers prune against their own checkpoints and those others
- * share). Programs with bpf-to-bpf calls get the call-chain stack check
- * here, over the deepest stack use of each function on every worker's
- * paths. With workers, -l prints the log of a rejected program's failing
+ * share). The cluster's verdicts are final (the coordinator library runs
+ * the call-chain stack check over every worker's depths): this file only
+ * prints them. With workers, -l prints the log of a rejected program's failing
  * path: the Reject carries the path's branch decisions and the path is
  * replayed alone here (opts.follow); accepted programs get no log. An infrastructure failure (a program's work
  * lost three times: that program; every worker dead: the rest) exits 2
@@ -113,9 +115,16 @@ static void print_json_str(const char *s)
 	putchar('"');
 }
 
+/* The program was refused: unsafe, or using what we do not model. */
+static int is_refusal(const struct bvc_verdict *v)
+{
+	return v->kind == BVC_REJECT || v->kind == BVC_UNSUPPORTED;
+}
+
 struct row {
 	char *file, *prog;
 	int accepted;
+	int refused;     /* rejected or unsupported; neither: no verdict */
 	uint64_t processed, states;
 	double secs;
 };
@@ -138,7 +147,8 @@ static void table_add(struct table *t, const char *file, const char *prog,
 		t->cap = cap;
 	}
 	t->rows[t->n] = (struct row){ .file = strdup(file), .prog = strdup(prog),
-				      .accepted = v->kind == BVC_ACCEPT,
+				      .accepted = bvc_verdict_accepted(v),
+				      .refused = is_refusal(v),
 				      .processed = v->processed, .states = v->total_states,
 				      .secs = secs };
 	if (t->rows[t->n].file && t->rows[t->n].prog)
@@ -149,7 +159,7 @@ static void table_add(struct table *t, const char *file, const char *prog,
 static void table_print(const struct table *t)
 {
 	int wf = 6, wp = 7;
-	size_t acc = 0;
+	size_t acc = 0, err = 0;
 	double total = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
@@ -164,12 +174,17 @@ static void table_print(const struct table *t)
 		const struct row *r = &t->rows[i];
 
 		printf("%-*s  %-*s  %-8s  %12llu  %10llu  %9.3f\n", wf, r->file, wp, r->prog,
-		       r->accepted ? "accepted" : "rejected", (unsigned long long)r->processed,
+		       r->accepted ? "accepted" : r->refused ? "rejected" : "error",
+		       (unsigned long long)r->processed,
 		       (unsigned long long)r->states, r->secs);
 		acc += r->accepted;
+		err += !r->accepted && !r->refused;
 		total += r->secs;
 	}
-	printf("%zu programs: %zu accepted, %zu rejected, %.3f s\n", t->n, acc, t->n - acc, total);
+	printf("%zu programs: %zu accepted, %zu rejected", t->n, acc, t->n - acc - err);
+	if (err)
+		printf(", %zu without a verdict (internal error)", err);
+	printf(", %.3f s\n", total);
 }
 
 static struct table table; /* this run's programs, for the closing table */
@@ -191,9 +206,13 @@ static void print_verdict(const struct bvc_image *img, const struct bvc_prog *pr
 		print_json_str(img->path);
 		printf(",\"program\":");
 		print_json_str(prog->name);
-		printf(",\"verdict\":\"%s\",\"unsupported\":%s", v->kind == BVC_ACCEPT ? "accept" : "reject",
-		       v->unsupported ? "true" : "false");
-		if (v->kind == BVC_REJECT)
+		/* "verdict": accept, reject (unsafe or unsupported, as the
+		 * "unsupported" flag says) or internal (no verdict). */
+		printf(",\"verdict\":\"%s\",\"unsupported\":%s",
+		       bvc_verdict_accepted(v) ? "accept" : is_refusal(v) ? "reject" : "internal",
+		       v->kind == BVC_UNSUPPORTED ? "true" : "false");
+		printf(",\"core_relos_not_applied\":%zu", prog->core_relo_cnt);
+		if (is_refusal(v))
 			printf(",\"insn\":%zu", v->insn);
 		printf(",\"message\":");
 		print_json_str(v->msg);
@@ -207,11 +226,19 @@ static void print_verdict(const struct bvc_image *img, const struct bvc_prog *pr
 		printf("}\n");
 		return;
 	}
-	if (v->kind == BVC_ACCEPT)
+	if (bvc_verdict_accepted(v))
 		printf("%s: %s: accepted (processed %llu insns)\n", img->path, prog->name,
 		       (unsigned long long)v->processed);
-	else
+	else if (is_refusal(v))
 		printf("%s: %s: rejected at insn %zu: %s\n", img->path, prog->name, v->insn, v->msg);
+	else
+		bvc_cli_err("%s: %s: internal error, no verdict: %s", img->path, prog->name,
+			    v->msg[0] ? v->msg : "(no message)");
+	/* The verdict is about clang's offsets: say so (build refuses). */
+	if (prog->core_relo_cnt)
+		printf("%s: %s: note: %zu CO-RE relocation%s not applied: field offsets are clang's, not the target kernel's\n",
+		       img->path, prog->name, prog->core_relo_cnt,
+		       prog->core_relo_cnt == 1 ? "" : "s");
 }
 
 int bvc_cmd_verify(int argc, char **argv)
@@ -398,14 +425,19 @@ struct batch {
 	int ret;                     /* exit code so far */
 };
 
+/* Accepted 0, refused 1; anything else (an internal error, no verdict)
+ * is not a statement about the program: 2, never 0. */
 static int verdict_exit(const struct bvc_verdict *v)
 {
-	return v->kind == BVC_ACCEPT ? BVC_EXIT_OK : BVC_EXIT_REJECT;
+	if (bvc_verdict_accepted(v))
+		return BVC_EXIT_OK;
+	return is_refusal(v) ? BVC_EXIT_REJECT : BVC_EXIT_INTERNAL;
 }
 
 static void worse(int *ret, int code)
 {
-	if (code == BVC_EXIT_BAD_INPUT || (code == BVC_EXIT_REJECT && *ret == BVC_EXIT_OK))
+	if (code == BVC_EXIT_BAD_INPUT || code == BVC_EXIT_INTERNAL ||
+	    (code == BVC_EXIT_REJECT && *ret == BVC_EXIT_OK))
 		*ret = code;
 }
 
@@ -441,7 +473,7 @@ static void replay_log(const struct entry *e, const struct bvc_verify_opts *vopt
 	o.follow_len = v->trail_len;
 	if (bvc_verify(e->img, e->prog, &o, &r) || !r.log)
 		return;
-	if (r.kind != BVC_REJECT || r.insn != v->insn || strcmp(r.msg, v->msg)) {
+	if (r.kind != v->kind || r.insn != v->insn || strcmp(r.msg, v->msg)) {
 		len = r.log_len + strlen(v->msg) + 128;
 		log = malloc(len);
 		if (!log) {
@@ -473,20 +505,12 @@ static void finish_cluster(struct batch *b, size_t i)
 	if (job->err) {
 		bvc_cli_err("%s: %s: cluster failure: %s", e->img->path, e->prog->name,
 			    job->errmsg);
-		worse(&b->ret, BVC_EXIT_BAD_INPUT);
+		bvc_verdict_release(&v);
+		worse(&b->ret, BVC_EXIT_INTERNAL);
 		return;
 	}
-	/* Call chains against every worker's depths; without them (a
-	 * worker died before it said), one process decides. */
-	if (bvc_cli_cluster_verdict(e->img, e->prog, &job->stats, &v) < 0) {
-		bvc_verdict_release(&v);
-		if (bvc_verify(e->img, e->prog, b->vopts, &v)) {
-			bvc_cli_err("%s: %s: internal error", e->img->path, e->prog->name);
-			worse(&b->ret, BVC_EXIT_BAD_INPUT);
-			return;
-		}
-	}
-	if (b->vopts->log_level && v.kind == BVC_REJECT)
+	/* The library's verdict is final (call chains included). */
+	if (b->vopts->log_level && is_refusal(&v))
 		replay_log(e, b->vopts, &v);
 	print_one(e, &v, b->json, job->secs);
 	fflush(stdout);

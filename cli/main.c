@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * bpfvc: the command line. Dispatches to one subcommand per job; each lives
- * in its own file and returns the exit code of DESIGN.md section 6.
+ * in its own file and returns the exit code of docs/design.md section 6.
  */
 #include <stdio.h>
 #include <string.h>

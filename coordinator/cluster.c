@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A cluster of local workers and the jobs run on it (DESIGN.md section 4).
+ * A cluster of local workers and the jobs run on it (docs/design.md section 4).
  *
  * Setup: plan one core per worker (hwloc), make a fresh temp dir, fork+exec
  * `EXE worker --connect ipc://DIR/sock --id wI --cpuset LIST` for each
@@ -29,6 +29,14 @@
  * merged, they are the accepted job's facts (for the JIT), and one
  * instruction seen with the context by one worker and with another
  * pointer by another is refused as one process would.
+ *
+ * Verdicts are final and fail closed: the coordinator loads each job's
+ * program itself (as the workers do), and an acceptance by the workers
+ * becomes the job's only after the call-chain stack check over their
+ * merged depths passed (coordinator/verdict.c). A job that failed (lost
+ * items, dead cluster, a worker's internal error, a check that could not
+ * run) gets an internal-error verdict, never an acceptance. What a
+ * Reject is comes from its kind on the wire, never from its words.
  *
  * Reliability: a worker that exits (waitpid) or misses
  * BVC_WORKER_DEAD_BEATS heartbeats (a generous number: workers beat from a
@@ -145,7 +153,7 @@ struct cjob {
 	size_t entry_len;
 	struct item *items;       /* donated work items; our id is index + 1 */
 	size_t nitems, cap;
-	/* The global cache of finished checkpoints (DESIGN.md 4.4): encoded
+	/* The global cache of finished checkpoints (docs/design.md section 4, step 4): encoded
 	 * Checkpoint frames, forwarded to every worker holding the job as
 	 * they come, and replayed to a worker when it takes the job. */
 	struct { void *bytes; size_t len; } *cps;
@@ -153,6 +161,7 @@ struct cjob {
 	int entry_pending;        /* entry restarts waiting for a live worker */
 	int entry_restarts;
 	int decided;              /* a Reject (or the budget) decided it */
+	enum bvc_verdict_kind kind; /* of that refusal (BVC_REJECT, BVC_UNSUPPORTED) */
 	uint64_t insn;
 	char msg[BVC_WIRE_MESSAGE_MAX + 1];
 	uint8_t *trail;           /* the Reject's failing path, for a replay */
@@ -166,6 +175,10 @@ struct cjob {
 	 * be used with different pointers" across workers. */
 	struct bvc_insn_fact *facts;
 	uint32_t insn_cnt;        /* entries in @facts, 0: none yet */
+	/* The program, loaded here as the workers load it: the verdict is
+	 * made final against it (bvc_coord__final_verdict). */
+	struct bvc_image *img;
+	const struct bvc_prog *prog;
 };
 
 struct bvc_cluster {
@@ -465,7 +478,9 @@ static void job_fail(struct cjob *cj, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cj->fail)
+	/* A refusal found is final: an unsafe path stays unsafe whatever
+	 * fails after it. */
+	if (cj->fail || cj->decided)
 		return;
 	cj->fail = err;
 	va_start(ap, fmt);
@@ -702,6 +717,7 @@ static int merge_facts(struct cjob *cj, const struct bvc_wire_finished *f)
 
 		if (bvc_fact_merge(&cj->facts[x->insn], &in) && !cj->decided) {
 			cj->decided = 1;
+			cj->kind = BVC_REJECT;
 			cj->insn = x->insn;
 			snprintf(cj->msg, sizeof(cj->msg),
 				 "same insn cannot be used with different pointers");
@@ -720,6 +736,9 @@ static int check_finished(const struct cjob *cj, const struct wjob *wj,
 	if (f->nfuncs && cj->js.nfuncs && f->nfuncs != cj->js.nfuncs)
 		return -EPROTO;
 	if (f->insn_cnt && cj->insn_cnt && f->insn_cnt != cj->insn_cnt)
+		return -EPROTO;
+	/* We load the program too: its facts cover exactly its insns. */
+	if (f->insn_cnt && cj->prog && f->insn_cnt != cj->prog->insn_cnt)
 		return -EPROTO;
 	return 0;
 }
@@ -820,11 +839,14 @@ static void on_job_msg(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
 		on_checkpoint(cl, cj, i, m);
 		break;
 	default: /* BVC_WIRE_REJECT */
-		if (!strncmp(m->u.reject.message, "internal:", 9)) {
-			job_fail(cj, -EIO, "worker %d: %s", i, m->u.reject.message);
+		/* Decoding let in only the three refusals. An internal
+		 * error says nothing about the program: the job failed. */
+		if (m->u.reject.kind == BVC_INTERNAL) {
+			job_fail(cj, -EIO, "worker %d: internal error: %s", i, m->u.reject.message);
 			break;
 		}
 		cj->decided = 1;
+		cj->kind = m->u.reject.kind == BVC_UNSUPPORTED ? BVC_UNSUPPORTED : BVC_REJECT;
 		cj->insn = m->u.reject.insn;
 		snprintf(cj->msg, sizeof(cj->msg), "%s", m->u.reject.message);
 		cj->trail = m->u.reject.trail; /* taken over from the message */
@@ -904,6 +926,7 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 {
 	struct bvc_coord_peer peer;
 	char why[512], name[BVC_COORD_PEER_ID_MAX * 4 + 1];
+	enum bvc_hello_fault fault;
 	struct cworker *w;
 	int i, ret;
 
@@ -919,12 +942,14 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 	i = find_local_pending(cl, id, id_len);
 	if (i < 0 && !cl->opts.bind)
 		return; /* nobody else can reach the private ipc endpoint */
-	ret = bvc_coord__hello(cl->coord, &peer, payload, len, why, sizeof(why));
+	ret = bvc_coord__hello(cl->coord, &peer, payload, len, &fault, why, sizeof(why));
 	if (ret) {
-		if (ret == -EPROTO && strstr(why, "before hello"))
+		if (fault == BVC_HELLO_NOT_HELLO)
 			return; /* a late message of a worker we declared dead */
 		cl_log(cl, "refused %s: %s", name, why);
-		if (i >= 0 && strstr(why, "refused")) {
+		/* Our own worker speaking another protocol or build: the
+		 * cluster cannot work. */
+		if (i >= 0 && fault == BVC_HELLO_MISMATCH) {
 			bvc_set_err(cl->err, cl->errsz, "handshake: %s", why);
 			cl->fail = ret;
 		}
@@ -1158,6 +1183,13 @@ static void job_start(struct bvc_cluster *cl, struct cjob *cj, struct bvc_cluste
 			 out->prog_name ? out->prog_name : "");
 		return;
 	}
+	/* Loaded here as each worker will: what cannot be loaded fails now,
+	 * and the verdict is made final against this program. */
+	if (bvc_worker_load_job(out->object, out->len, out->prog_name, &cj->img, &cj->prog, why,
+				sizeof(why))) {
+		job_fail(cj, -EINVAL, "cannot load the job: %s", why);
+		return;
+	}
 	job.u.job.job_id = cj->id;
 	snprintf(job.u.job.prog_name, sizeof(job.u.job.prog_name), "%s", out->prog_name);
 	job.u.job.insn_limit = out->insn_limit;
@@ -1212,23 +1244,39 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 	out->verdict.processed = sum;
 	out->verdict.total_states = total;
 	out->verdict.peak_states = peak;
-	if (cj->decided) {
-		out->verdict.kind = BVC_REJECT;
+	if (cj->fail) {
+		/* Fail closed: whatever the workers said so far, no verdict. */
+		out->verdict.kind = BVC_INTERNAL;
+		snprintf(out->verdict.msg, sizeof(out->verdict.msg), "%s", cj->why);
+	} else if (cj->decided) {
+		out->verdict.kind = cj->kind ? cj->kind : BVC_INTERNAL;
 		out->verdict.insn = (size_t)cj->insn;
-		out->verdict.unsupported = !strncmp(cj->msg, "unsupported:", 12);
 		snprintf(out->verdict.msg, sizeof(out->verdict.msg), "%s", cj->msg);
 		out->verdict.trail = cj->trail; /* the caller's now */
 		out->verdict.trail_len = cj->trail_len;
 		cj->trail = NULL;
 	} else {
+		char why[256];
+		int ret;
+
+		/* Every path ended safe on the workers; the call chains are
+		 * checked here before it is an acceptance. */
 		out->verdict.kind = BVC_ACCEPT;
-		if (!cj->fail && cj->facts) {
-			out->verdict.facts = cj->facts; /* the caller's now */
-			out->verdict.fact_cnt = cj->insn_cnt;
-			cj->facts = NULL;
+		out->verdict.facts = cj->facts; /* the caller's now */
+		out->verdict.fact_cnt = cj->facts ? cj->insn_cnt : 0;
+		cj->facts = NULL;
+		ret = bvc_coord__final_verdict(cj->img, cj->prog, out->prog_flags, &cj->js,
+					       &out->verdict, why, sizeof(why));
+		if (ret) {
+			bvc_verdict_release(&out->verdict);
+			out->verdict.kind = BVC_INTERNAL;
+			out->err = ret;
+			snprintf(out->errmsg, sizeof(out->errmsg), "%s", why);
+			snprintf(out->verdict.msg, sizeof(out->verdict.msg), "%s", why);
 		}
 	}
 	free(cj->facts);
+	bvc_image_free(cj->img);
 	free(cj->trail);
 	out->stats = cj->js;
 	out->secs = (bvc_now_ms() - cj->t_start) / 1e3;
@@ -1264,6 +1312,7 @@ static void end_jobs(struct bvc_cluster *cl, bvc_cluster_done_fn done, void *arg
 			sum = sat_add(sum, cl->w[i].jobs[k].processed);
 		if (!cj->decided && !cj->fail && cj->limit && sum > cj->limit) {
 			cj->decided = 1;
+			cj->kind = BVC_REJECT;
 			cj->insn = 0;
 			snprintf(cj->msg, sizeof(cj->msg), "BPF program is too large. Processed %llu insn",
 				 (unsigned long long)sum);
@@ -1360,6 +1409,9 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 	for (size_t j = 0; j < n; j++) {
 		jobs[j].err = 0;
 		jobs[j].errmsg[0] = '\0';
+		/* No verdict until its job ends (what the caller left here
+		 * is not ours to free). */
+		memset(&jobs[j].verdict, 0, sizeof(jobs[j].verdict));
 	}
 	while (bd.ended < n) {
 		int order[MAX_INFLIGHT], njobs;
@@ -1415,6 +1467,9 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 			jobs[next].err = ret;
 			snprintf(jobs[next].errmsg, sizeof(jobs[next].errmsg), "%s",
 				 err ? err : "cluster failure");
+			jobs[next].verdict.kind = BVC_INTERNAL;
+			snprintf(jobs[next].verdict.msg, sizeof(jobs[next].verdict.msg), "%s",
+				 jobs[next].errmsg);
 		}
 	}
 	cl->in_batch = 0;
@@ -1438,8 +1493,14 @@ int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 		bvc_set_err(err, errsz, "%s", job.errmsg);
 		ret = job.err;
 	}
-	if (!ret)
+	if (!ret) {
 		*out = job.verdict;
+		return 0;
+	}
+	/* Fail closed even for a caller that misses the return value. */
+	bvc_verdict_release(&job.verdict);
+	out->kind = BVC_INTERNAL;
+	snprintf(out->msg, sizeof(out->msg), "%s", err && errsz ? err : "cluster failure");
 	return ret;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The coordinator's side of the wire: a ZeroMQ ROUTER bound where workers
- * connect, and the Hello handshake (DESIGN.md section 4).
+ * connect, and the Hello handshake (docs/design.md section 4).
  *
  * Anything can connect to a bound socket, so every message is suspect until
  * bvc_wire_decode() has checked it: a garbled or hostile peer costs one
@@ -399,22 +399,27 @@ int bvc_coord_handshake(struct bvc_coord *c, int timeout_ms, struct bvc_coord_pe
 		zmq_msg_close(&payload);
 		return -EPROTO;
 	}
-	ret = bvc_coord__hello(c, peer, zmq_msg_data(&payload), zmq_msg_size(&payload), err,
-			       errsz);
+	ret = bvc_coord__hello(c, peer, zmq_msg_data(&payload), zmq_msg_size(&payload), NULL,
+			       err, errsz);
 	zmq_msg_close(&payload);
 	return ret;
 }
 
 int bvc_coord__hello(struct bvc_coord *c, struct bvc_coord_peer *peer, const void *payload,
-		     size_t len, char *err, size_t errsz)
+		     size_t len, enum bvc_hello_fault *fault, char *err, size_t errsz)
 {
+	enum bvc_hello_fault dummy;
 	struct bvc_wire_msg msg;
 	char why[256], name[40];
 	int ret;
 
+	if (!fault)
+		fault = &dummy;
+	*fault = BVC_HELLO_OK;
 	peer_name(peer->id, peer->id_len, name);
 	ret = bvc_wire_decode(payload, len, &msg, why, sizeof(why));
 	if (ret) {
+		*fault = BVC_HELLO_GARBAGE;
 		bvc_set_err(err, errsz, "peer %s: %s", name, why);
 		/* Refused for a protocol reason (another version, say):
 		 * answer, so the peer can tell which side is which. */
@@ -423,6 +428,7 @@ int bvc_coord__hello(struct bvc_coord *c, struct bvc_coord_peer *peer, const voi
 		return ret;
 	}
 	if (msg.kind != BVC_WIRE_HELLO) {
+		*fault = BVC_HELLO_NOT_HELLO;
 		bvc_set_err(err, errsz, "peer %s: %s before hello", name, bvc_wire_kind_name(msg.kind));
 		bvc_wire_msg_release(&msg);
 		return -EPROTO;
@@ -431,12 +437,14 @@ int bvc_coord__hello(struct bvc_coord *c, struct bvc_coord_peer *peer, const voi
 
 	ret = bvc_wire_check_hello(&msg.u.hello, c->build_id, why, sizeof(why));
 	if (ret) {
+		*fault = BVC_HELLO_MISMATCH;
 		bvc_set_err(err, errsz, "peer %s refused: %s", name, why);
 		send_hello(c, peer->id, peer->id_len, NULL, 0);
 		return ret;
 	}
 	ret = send_hello(c, peer->id, peer->id_len, why, sizeof(why));
 	if (ret) {
+		*fault = BVC_HELLO_SEND;
 		bvc_set_err(err, errsz, "peer %s: %s", name, why);
 		return ret;
 	}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Example for `make demo`: the path-explosion program of DESIGN.md
+ * Example for `make demo`: the path-explosion program of docs/design.md
  * section 7 as raw bytecode (socket filter). k independent branches on an
  * unknown value each leave a different kind of value (a pointer or a
  * number) in their own stack slot, and all slots are read at the end, so

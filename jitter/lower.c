@@ -51,7 +51,7 @@ int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict
 {
 	struct bvc_insn *insns;
 
-	if (verdict->kind != BVC_ACCEPT || verdict->fact_cnt != prog->insn_cnt) {
+	if (!bvc_verdict_accepted(verdict) || verdict->fact_cnt != prog->insn_cnt) {
 		snprintf(err, errsz, "%s: not an accepted program with facts", prog->name);
 		return -EINVAL;
 	}

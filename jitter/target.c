@@ -94,7 +94,7 @@ int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
 		return -EINVAL;
 	}
 	/* Only the verifier decides what is safe to run natively. */
-	if (verdict->kind != BVC_ACCEPT) {
+	if (!bvc_verdict_accepted(verdict)) {
 		bvc_set_err(err, errsz, "refusing to compile a program the verifier did not accept");
 		return -EINVAL;
 	}

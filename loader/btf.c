@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * BTF side of the loader: check .BTF and .BTF.ext on their raw bytes before
- * libbpf reads them, and read the .BTF.ext func_info / line_info records.
+ * libbpf reads them, and read the .BTF.ext func_info, line_info and CO-RE
+ * records.
  *
  * libbpf 1.1 checks the layout of BTF but not what types refer to: a member
  * naming type 9999, a name offset past the strings or a typedef that names
@@ -14,7 +15,9 @@
  * .BTF.ext (format: the kernel's Documentation/bpf/btf.rst, ".BTF.ext
  * section") is a header followed by func_info, line_info and CO-RE blocks:
  * a record size, then per ELF section its name, a record count and the
- * records, whose insn_off is a byte offset into that section.
+ * records, whose insn_off is a byte offset into that section. CO-RE
+ * records are read so the image can say which instructions carry one; they
+ * are not applied (that needs the target kernel's BTF).
  *
  * Must not: read past either section; print.
  */
@@ -351,8 +354,9 @@ static int walk_btf_ext(struct ld *ld, bool fill)
 	if (!err)
 		err = ext_block(ld, d + off[1], len[1], LINE_REC_MIN, "line_info",
 				fill ? &ld->li : NULL, &ld->li_cnt);
-	if (!err && !fill)
-		err = ext_block(ld, d + off[2], len[2], CORE_REC_MIN, "core_relo", NULL, NULL);
+	if (!err)
+		err = ext_block(ld, d + off[2], len[2], CORE_REC_MIN, "core_relo",
+				fill ? &ld->cr : NULL, &ld->cr_cnt);
 	return err;
 }
 

@@ -70,7 +70,7 @@ struct ld_func {
 	bool global;          /* STB_GLOBAL or STB_WEAK */
 };
 
-/* .BTF.ext records of one section (func_info or line_info). */
+/* .BTF.ext records of one section (func_info, line_info or core_relo). */
 struct ld_ext_sec {
 	const char *sec_name; /* BTF string naming the ELF section */
 	const uint8_t *recs;  /* first record, inside the .BTF.ext bytes */
@@ -116,6 +116,8 @@ struct ld {
 	size_t fi_cnt;        /* entries in @fi */
 	struct ld_ext_sec *li; /* .BTF.ext line_info, per section */
 	size_t li_cnt;        /* entries in @li */
+	struct ld_ext_sec *cr; /* .BTF.ext CO-RE relocations, per section */
+	size_t cr_cnt;        /* entries in @cr */
 
 	struct bvc_image *img; /* what is being built */
 };

@@ -231,6 +231,7 @@ out:
 	ld_close_libbpf(&ld);
 	free(ld.fi);
 	free(ld.li);
+	free(ld.cr);
 	free(ld.map_offs);
 	ld_free_elf(&ld);
 	free(ld.buf);

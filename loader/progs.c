@@ -15,8 +15,12 @@
  *   - ld_imm64 of a .maps symbol becomes BVC_PSEUDO_MAP_IDX, of global data
  *     BVC_PSEUDO_MAP_IDX_VALUE with the byte offset (symbol value + the
  *     addend clang leaves in imm) in the second half;
- *   - .BTF.ext func_info and line_info records follow their function to
- *     wherever it lands in the program;
+ *   - .BTF.ext func_info, line_info and CO-RE records follow their
+ *     function to wherever it lands in the program (CO-RE records are kept,
+ *     not applied);
+ *   - an exception callback named by a decl tag is looked up as
+ *     BPF_PROG_LOAD does; where the kernel would refuse the program, its
+ *     words go to bvc_prog.load_refused;
  *   - a relocation against an extern fails the load, or (keep_unsupported)
  *     marks the program unsupported and leaves an instruction no verifier
  *     accepts without modelling it.
@@ -422,6 +426,151 @@ static int add_line_info(struct ld *ld, struct pb *pb)
 	return 0;
 }
 
+static int cmp_core_relo(const void *a, const void *b)
+{
+	const struct bvc_core_relo *x = a, *y = b;
+
+	return x->insn < y->insn ? -1 : x->insn > y->insn;
+}
+
+/* CO-RE records of the placed functions: kept, not applied, so that
+ * whoever would sign or compare the program knows its offsets are clang's. */
+static int add_core_relos(struct ld *ld, struct pb *pb)
+{
+	struct bvc_image *img = ld->img;
+	struct bvc_prog *prog = pb->prog;
+	size_t k, j, n = 0, idx;
+	int in;
+
+	for (k = 0; k < pb->pl_cnt; k++) {
+		const struct ld_ext_sec *e = ext_for(ld->cr, ld->cr_cnt, ld->secs[pb->pl[k].f->sec].name);
+
+		for (j = 0; e && j < e->cnt; j++) {
+			const uint8_t *rec = e->recs + (size_t)j * e->rec_size;
+			uint32_t type_id = rd32(rec + 4), access = rd32(rec + 8);
+			struct bvc_core_relo *cr, *grown;
+			const struct btf_type *t;
+
+			in = ext_insn(ld, &pb->pl[k], rd32(rec), "core_relo", &idx);
+			if (in < 0)
+				return in;
+			if (!in)
+				continue;
+			t = btf__type_by_id(ld->btf, type_id);
+			if (access >= img->strings_size || !t || t->name_off >= img->strings_size)
+				return ld_err(ld, -ENOEXEC,
+					      "corrupt .BTF.ext: core_relo at byte %u of section '%s': type %u, access string offset %u",
+					      rd32(rec), ld->secs[pb->pl[k].f->sec].name, type_id, access);
+			grown = realloc(prog->core_relos, (n + 1) * sizeof(*grown));
+			if (!grown)
+				return ld_err(ld, -ENOMEM, "out of memory");
+			prog->core_relos = grown;
+			cr = &grown[n++];
+			cr->insn = (uint32_t)idx;
+			cr->type_id = type_id;
+			cr->type_name = img->strings + t->name_off;
+			cr->access = img->strings + access;
+			cr->kind = rd32(rec + 12);
+			prog->core_relo_cnt = n;
+		}
+	}
+	if (n > 1)
+		qsort(prog->core_relos, n, sizeof(*prog->core_relos), cmp_core_relo);
+	return 0;
+}
+
+/* The "exception_callback:" decl tags on the program's function, as the
+ * kernel's btf_find_decl_tag_value() counts them: tags on the function
+ * itself (component -1) whose name starts with the prefix. The first one's
+ * value goes to *@name. */
+static int exc_cb_tags(const struct btf *btf, uint32_t main_id, const char **name)
+{
+	static const char key[] = "exception_callback:";
+	uint32_t id, n = btf__type_cnt(btf);
+	int found = 0;
+
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *tag;
+
+		if (!t || !btf_is_decl_tag(t) || t->type != main_id ||
+		    btf_decl_tag(t)->component_idx != -1)
+			continue;
+		tag = btf__name_by_offset(btf, t->name_off);
+		if (!tag || strncmp(tag, key, sizeof(key) - 1))
+			continue;
+		if (!found++)
+			*name = tag + sizeof(key) - 1;
+	}
+	return found;
+}
+
+/*
+ * An exception callback (bpf_throw) is named by a decl tag on the program's
+ * function. BPF_PROG_LOAD looks it up before verifying anything
+ * (bpf_find_exception_callback_insn_off, 6.12): one tag at most, a global
+ * function of that name in the BTF, and a func_info record for it at a
+ * subprogram. Our programs hold the functions they call, as libbpf 1.1
+ * builds them (later libbpf versions append the callback): a callback the
+ * program never calls has no func_info record, and the kernel refuses the
+ * program with these words. A callback that is there is not modelled.
+ */
+static int check_exc_cb(struct ld *ld, struct pb *pb)
+{
+	struct bvc_prog *prog = pb->prog;
+	const struct btf_type *t;
+	const char *name = NULL;
+	int tags, ret = 0;
+	uint32_t id;
+	size_t i;
+
+	if (!prog->func_cnt)
+		return 0;
+	tags = exc_cb_tags(ld->btf, prog->funcs[0].btf_id, &name);
+	if (!tags)
+		return 0;
+	if (tags > 1) {
+		snprintf(prog->load_refused, sizeof(prog->load_refused),
+			 "multiple exception callback tags for main subprog");
+		return 0;
+	}
+	ret = btf__find_by_name_kind(ld->btf, name, BTF_KIND_FUNC);
+	if (ret < 0) {
+		snprintf(prog->load_refused, sizeof(prog->load_refused),
+			 "exception callback '%s' could not be found in BTF", name);
+		return 0;
+	}
+	id = (uint32_t)ret;
+	t = btf__type_by_id(ld->btf, id);
+	if (!t || btf_vlen(t) != BVC_FUNC_GLOBAL) {
+		snprintf(prog->load_refused, sizeof(prog->load_refused),
+			 "exception callback '%s' must have global linkage", name);
+		return 0;
+	}
+	/* The kernel keeps the last record of that type. */
+	ret = -1;
+	for (i = 0; i < prog->func_cnt; i++)
+		if (prog->funcs[i].btf_id == id)
+			ret = (int)prog->funcs[i].insn;
+	if (ret < 0) {
+		snprintf(prog->load_refused, sizeof(prog->load_refused),
+			 "exception callback type id not found in func_info");
+		return 0;
+	}
+	if (ret == 0) {
+		snprintf(prog->load_refused, sizeof(prog->load_refused),
+			 "invalid exception callback insn_off in func_info: 0");
+		return 0;
+	}
+	if (!ld->keep_unsupported)
+		return ld_err(ld, -EOPNOTSUPP, "unsupported: exception callback '%s' of program '%s'",
+			      name, prog->name);
+	if (!prog->unsupported[0])
+		snprintf(prog->unsupported, sizeof(prog->unsupported),
+			 "unsupported: exception callback '%s'", name);
+	return 0;
+}
+
 /* Keep a copy of the BTF string section: line info points into it. */
 static int copy_strings(struct ld *ld)
 {
@@ -485,6 +634,10 @@ static int build_prog(struct ld *ld, const struct ld_func *entry, struct bvc_pro
 		err = add_func_info(ld, &pb);
 		if (!err)
 			err = add_line_info(ld, &pb);
+		if (!err)
+			err = add_core_relos(ld, &pb);
+		if (!err)
+			err = check_exc_cb(ld, &pb);
 	}
 	free(pb.pl);
 	return err;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * bpfvc-run: the device side on the command line (DESIGN.md section 6).
+ * bpfvc-run: the device side on the command line (docs/design.md section 6).
  *
  *   bpfvc-run OUT.bvc --pubkey KEY.pub [--packet FILE] [--repeat N] [--dump-maps]
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The blob writer and reader (DESIGN.md section 5, docs/blob-format.md).
+ * The blob writer and reader (docs/design.md section 5, docs/blob-format.md).
  *
  * The format is canonical: sections come in the order of their kinds,
  * packed, each on an 8-byte boundary with zero padding, no section empty,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Wire messages to and from bytes (proto/bpfvc.proto, DESIGN.md section 4).
+ * Wire messages to and from bytes (proto/bpfvc.proto, docs/design.md section 4).
  *
  * Decoding is where another process's bytes become our data, so it trusts
  * nothing: before protobuf-c sees a frame, a schema-driven walk checks every
@@ -263,6 +263,17 @@ static int check_job(uint64_t job_id, uint32_t start_entry, const void *object, 
 		bvc_set_err(err, errsz, "job: object of %zu bytes, limit %u", object_len,
 			BVC_WIRE_OBJECT_MAX);
 		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+/* A Reject is a refusal of a known kind: never an acceptance, never "no
+ * verdict" (an absent field), never a kind we do not know. */
+static int check_reject_kind(uint32_t kind, char *err, size_t errsz)
+{
+	if (kind != BVC_REJECT && kind != BVC_UNSUPPORTED && kind != BVC_INTERNAL) {
+		bvc_set_err(err, errsz, "reject: kind %" PRIu32 " is not a refusal", kind);
+		return -EBADMSG;
 	}
 	return 0;
 }
@@ -733,6 +744,9 @@ int bvc_wire_encode(const struct bvc_wire_msg *msg, void **buf, size_t *len,
 			bvc_set_err(err, errsz, "reject: trail of %u decisions", msg->u.reject.trail_len);
 			return -EINVAL;
 		}
+		if (check_reject_kind((uint32_t)msg->u.reject.kind, err, errsz))
+			return -EINVAL;
+		reject.kind = (uint32_t)msg->u.reject.kind;
 		reject.job_id = msg->u.reject.job_id;
 		reject.insn = msg->u.reject.insn;
 		reject.message = (char *)msg->u.reject.message;
@@ -1790,9 +1804,12 @@ static int convert(Bpfvc__Wire__Envelope *env, struct bvc_wire_msg *msg,
 		if (!ret)
 			ret = check_message(env->reject->message, strlen(env->reject->message),
 					    err, errsz);
+		if (!ret)
+			ret = check_reject_kind(env->reject->kind, err, errsz);
 		if (ret)
 			return ret;
 		msg->kind = BVC_WIRE_REJECT;
+		msg->u.reject.kind = (enum bvc_verdict_kind)env->reject->kind;
 		msg->u.reject.job_id = env->reject->job_id;
 		msg->u.reject.insn = env->reject->insn;
 		memcpy(msg->u.reject.message, env->reject->message,

@@ -148,6 +148,25 @@ static void copy_scalar_linked(struct bvc_env *env, struct bvc_reg *dst, struct 
 	*dst = *src;
 }
 
+/*
+ * Whether a narrowing or sign-extending move of the scalar @src ("w1 =
+ * w2", "r1 = (s8)r2", "w1 = (s16)w2") gives back the same 64-bit value:
+ * only then may the copy share @src's id, since a bound learnt on one is
+ * applied to the other (engine.c sync_linked). The tests are the kernel's
+ * (6.12 check_alu_op): a 32-bit move keeps a value that fits in 32 bits,
+ * a sign extension from n bits one below 2^(n-1). When they fail the copy
+ * is a new value with no link (docs/kernel-bugs.md: linked-ldsx-sign is
+ * the same question for a fill).
+ */
+static bool mov_keeps_value(const struct bvc_insn *insn, const struct bvc_reg *src)
+{
+	if (insn->off == 0)
+		return bvc_insn_class(insn) == BVC_ALU && src->var.umax <= UINT32_MAX;
+	if (insn->off != 8 && insn->off != 16 && insn->off != 32)
+		return false;
+	return src->var.umax < 1ull << (insn->off - 1);
+}
+
 static int check_mov(struct bvc_env *env, const struct bvc_insn *insn)
 {
 	struct bvc_reg *regs = cur_regs(env), *dst = &regs[insn->dst];
@@ -172,7 +191,10 @@ static int check_mov(struct bvc_env *env, const struct bvc_insn *insn)
 	{
 		struct bvc_scalar v = src->var;
 
-		mark_reg_unknown(dst);
+		if (mov_keeps_value(insn, src))
+			copy_scalar_linked(env, dst, src);
+		else
+			mark_reg_unknown(dst);
 		dst->var = v;
 		return bvc_scalar_alu(&dst->var, &v, insn) ? vrej(env, "BPF_MOV uses reserved fields") : 0;
 	}

@@ -6,8 +6,10 @@
  * and messages can be compared with the kernel's):
  *
  * Static passes first: the ISA pass (isa.c) refuses malformed encodings
- * and jumps out of range, cfg.c refuses unreachable code, finds functions
- * and prune points and computes which registers are live where.
+ * and jumps out of range; load.c what BPF_PROG_LOAD refuses before it
+ * explores, dead code included (kfunc calls, a missing exception
+ * callback); cfg.c refuses unreachable code, finds functions and prune
+ * points and computes which registers are live where.
  *
  * Then every path from the entry is walked, instruction by instruction, on
  * an abstract state: per register a type (scalar, or a pointer to ctx,
@@ -35,7 +37,7 @@
  * Whatever the engine does not model is refused as "unsupported: ...":
  * never accepted.
  *
- * Built to be split across processes later (DESIGN.md section 4): states
+ * Built to be split across processes later (docs/design.md section 4): states
  * are self-contained values, the pending stack is the set of work items,
  * and checkpoints are only used once finished.
  */
@@ -50,13 +52,19 @@
 #include "bpfvc/engine.h"
 #include "engine.h"
 
-int vrej(struct bvc_env *env, const char *fmt, ...)
+/* The first refusal ends the run: its kind, instruction, path and words. */
+static int vfail_ap(struct bvc_env *env, enum bvc_verdict_kind kind, const char *prefix,
+		    const char *fmt, va_list ap)
 {
-	va_list ap;
+	size_t len;
 
 	if (env->rejected)
 		return -EACCES;
+	/* A refusal is never an acceptance, whatever a caller passed. */
+	if (kind != BVC_REJECT && kind != BVC_UNSUPPORTED)
+		kind = BVC_INTERNAL;
 	env->rejected = true;
+	env->err_kind = kind;
 	env->err_insn = env->insn_idx;
 	/* The path to here, for a replay of this path alone (best effort:
 	 * without memory the verdict just carries no trail). */
@@ -69,24 +77,64 @@ int vrej(struct bvc_env *env, const char *fmt, ...)
 			env->err_trail_len = env->cur->trail_len;
 		}
 	}
-	va_start(ap, fmt);
-	vsnprintf(env->err, sizeof(env->err), fmt, ap);
-	va_end(ap);
+	len = (size_t)snprintf(env->err, sizeof(env->err), "%s", prefix);
+	if (len < sizeof(env->err))
+		vsnprintf(env->err + len, sizeof(env->err) - len, fmt, ap);
 	vlog(env, "%s\n", env->err);
 	return -EACCES;
 }
 
-int vunsup(struct bvc_env *env, const char *fmt, ...)
+int vrej(struct bvc_env *env, const char *fmt, ...)
 {
-	char what[200];
 	va_list ap;
+	int ret;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	ret = vfail_ap(env, BVC_REJECT, "", fmt, ap);
 	va_end(ap);
-	if (!env->rejected)
-		env->unsupported = true;
-	return vrej(env, "unsupported: %s", what);
+	return ret;
+}
+
+int vunsup(struct bvc_env *env, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail_ap(env, BVC_UNSUPPORTED, "unsupported: ", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int vbug(struct bvc_env *env, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail_ap(env, BVC_INTERNAL, "verifier bug: ", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* vfail()'s body: a message made elsewhere (an ISA fault), as it is. */
+static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vfail_ap(env, kind, "", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg)
+{
+	return vfail_fmt(env, kind, "%s", msg);
 }
 
 void vlog(struct bvc_env *env, const char *fmt, ...)
@@ -902,7 +950,7 @@ static int do_insn(struct bvc_env *env)
 	int err;
 
 	if (bvc_isa_check_insn(env->insns, env->cnt, env->insn_idx, &fault))
-		return vrej(env, "%s", fault.msg);
+		return vfail(env, fault.unsupported ? BVC_UNSUPPORTED : BVC_REJECT, fault.msg);
 
 	switch (cls) {
 	case BVC_ALU:
@@ -1186,9 +1234,7 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	env->cnt = (uint32_t)prog->insn_cnt;
 	if (opts)
 		memcpy(&env->opts, opts, opts->sz < sizeof(env->opts) ? opts->sz : sizeof(env->opts));
-	env->gpl = !strcmp(img->license, "GPL") || !strcmp(img->license, "GPL v2") ||
-		   !strcmp(img->license, "Dual BSD/GPL") || !strcmp(img->license, "Dual MIT/GPL") ||
-		   !strcmp(img->license, "Dual MPL/GPL") || !strcmp(img->license, "GPL and additional rights");
+	env->gpl = license_is_gpl(img->license);
 	env->aux = calloc(env->cnt, sizeof(*env->aux));
 	env->explored = calloc(env->cnt, sizeof(*env->explored));
 	env->cur = state_new();
@@ -1251,12 +1297,11 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	if (!eng)
 		return -ENOMEM;
 	*out = eng;
-	eng->early_verdict.kind = BVC_REJECT;
 	err = bvc_isa_check(prog->insns, prog->insn_cnt, &fault);
 	if (err == -EINVAL) {
 		eng->early = 1;
+		eng->early_verdict.kind = fault.unsupported ? BVC_UNSUPPORTED : BVC_REJECT;
 		eng->early_verdict.insn = fault.insn;
-		eng->early_verdict.unsupported = !strncmp(fault.msg, "unsupported:", 12);
 		snprintf(eng->early_verdict.msg, sizeof(eng->early_verdict.msg), "%s", fault.msg);
 		return 0;
 	}
@@ -1264,7 +1309,7 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 		goto fail;
 	if (prog->unsupported[0]) {
 		eng->early = 1;
-		eng->early_verdict.unsupported = 1;
+		eng->early_verdict.kind = BVC_UNSUPPORTED;
 		snprintf(eng->early_verdict.msg, sizeof(eng->early_verdict.msg), "%s",
 			 prog->unsupported);
 		return 0;
@@ -1279,6 +1324,8 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	 * what is safe. */
 	if (!err && ((env->opts.prog_flags | prog->prog_flags) & ~(2u | 4u | 8u | 128u)))
 		err = vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
+	if (!err)
+		err = check_load_time(env);
 	if (!err)
 		err = check_cfg(env);
 	if (!err && !prog->func_cnt)
@@ -1767,10 +1814,11 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		env->insn_idx = 0;
 		err = check_max_stack_depth(env, 0, 0, 1);
 	}
-	out->kind = BVC_REJECT;
 	out->processed = env->processed;
 	if (env->rejected) {
-		out->unsupported = env->unsupported;
+		/* Set where the refusal was raised; a refusal of no kind would
+		 * be our bug, and is not an acceptance either. */
+		out->kind = env->err_kind ? env->err_kind : BVC_INTERNAL;
 		out->insn = env->err_insn;
 		snprintf(out->msg, sizeof(out->msg), "%s", env->err);
 		out->trail = env->err_trail;
@@ -1779,9 +1827,11 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		env->err_trail_len = 0;
 		err = 0;
 	} else if (!err) {
-		out->kind = BVC_ACCEPT;
 		out->stack_depth = env->max_stack;
 		err = export_facts(env, out);
+		/* Accepted only once every check ran and passed. */
+		if (!err)
+			out->kind = BVC_ACCEPT;
 	}
 	vlog(env, "processed %llu insns (limit %llu) max_states_per_insn %u total_states %llu peak_states %llu mark_read 0\n",
 	     (unsigned long long)env->processed, (unsigned long long)env->opts.insn_limit,
@@ -1996,6 +2046,22 @@ int bvc_verify(const struct bvc_image *img, const struct bvc_prog *prog,
 		err = bvc_engine_verdict(eng, out);
 	bvc_engine_free(eng);
 	return err;
+}
+
+int bvc_verdict_accepted(const struct bvc_verdict *v)
+{
+	return v && v->kind == BVC_ACCEPT;
+}
+
+const char *bvc_verdict_kind_name(enum bvc_verdict_kind kind)
+{
+	switch (kind) {
+	case BVC_ACCEPT: return "accept";
+	case BVC_REJECT: return "reject";
+	case BVC_UNSUPPORTED: return "unsupported";
+	case BVC_INTERNAL: return "internal";
+	default: return "none";
+	}
 }
 
 void bvc_verdict_release(struct bvc_verdict *v)

@@ -190,7 +190,8 @@ struct bvc_env {
 
 	/* The verdict: the first rejection ends the run. */
 	bool rejected;
-	bool unsupported;
+	enum bvc_verdict_kind err_kind; /* of that rejection: set where it is
+					 * raised (vrej, vunsup, vbug) */
 	uint32_t err_insn;
 	char err[256];
 	uint8_t *err_trail;       /* the failing path's decisions (vrej) */
@@ -224,6 +225,12 @@ struct bvc_env {
 int vrej(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Refuse what bpfvc does not model: "unsupported: ..." (never accept). */
 int vunsup(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A "cannot happen" branch ran: the verifier is wrong, not the program.
+ * Ends the run with an internal-error verdict ("verifier bug: ..."). */
+int vbug(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The first refusal of the run, of @kind (BVC_REJECT, BVC_UNSUPPORTED or
+ * BVC_INTERNAL), with @msg as it is. */
+int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg);
 /* Append to the log at level >= 1. */
 void vlog(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -245,6 +252,10 @@ bool is_pkt_pointer(const struct bvc_reg *reg);
 const char *rtype_name(const struct bvc_reg *reg);
 void log_state(struct bvc_env *env, const struct bvc_state *st);
 void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
+
+/* load.c */
+bool license_is_gpl(const char *license);
+int check_load_time(struct bvc_env *env);
 
 /* cfg.c */
 int check_cfg(struct bvc_env *env);

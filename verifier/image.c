@@ -190,6 +190,22 @@ const char *bvc_map_type_name(uint32_t type)
 	return "unknown";
 }
 
+/* libbpf's names for enum bpf_core_relo_kind (core_relo_kind_str). */
+static const char *const core_relo_kind_names[] = {
+	[0] = "byte_off",       [1] = "byte_sz",        [2] = "field_exists",
+	[3] = "signed",         [4] = "lshift_u64",     [5] = "rshift_u64",
+	[6] = "local_type_id",  [7] = "target_type_id", [8] = "type_exists",
+	[9] = "type_size",      [10] = "enumval_exists", [11] = "enumval_value",
+	[12] = "type_matches",
+};
+
+const char *bvc_core_relo_kind_name(uint32_t kind)
+{
+	if (kind < ARRAY_LEN(core_relo_kind_names))
+		return core_relo_kind_names[kind];
+	return "unknown";
+}
+
 void bvc_image_free(struct bvc_image *img)
 {
 	size_t i;
@@ -200,6 +216,7 @@ void bvc_image_free(struct bvc_image *img)
 		free(img->progs[i].insns);
 		free(img->progs[i].funcs);
 		free(img->progs[i].lines);
+		free(img->progs[i].core_relos);
 	}
 	free(img->progs);
 	for (i = 0; i < img->map_cnt; i++) {

@@ -39,10 +39,21 @@ static int fault(struct bvc_isa_fault *f, size_t insn, const char *fmt, ...)
 
 	if (f) {
 		f->insn = insn;
+		f->unsupported = 0;
 		va_start(ap, fmt);
 		vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
 		va_end(ap);
 	}
+	return -EINVAL;
+}
+
+/* A valid instruction we do not model: refused, marked so, never taken
+ * for a malformed one. */
+static int fault_unsup(struct bvc_isa_fault *f, size_t insn, const char *what)
+{
+	fault(f, insn, "unsupported: %s", what);
+	if (f)
+		f->unsupported = 1;
 	return -EINVAL;
 }
 
@@ -131,7 +142,7 @@ static int check_alu(const struct bvc_insn *insn, size_t i, struct bvc_isa_fault
 		if (x && cls == BVC_ALU && ((off != 0 && off != 8 && off != 16) || insn->imm))
 			return fault(f, i, "BPF_MOV uses reserved fields");
 		if (x && cls == BVC_ALU64 && off == BVC_ADDR_SPACE_CAST)
-			return fault(f, i, "unsupported: addr_space_cast (arena) is not modelled");
+			return fault_unsup(f, i, "addr_space_cast (arena) is not modelled");
 		if (x && cls == BVC_ALU64 &&
 		    ((off != 0 && off != 8 && off != 16 && off != 32) || insn->imm))
 			return fault(f, i, "BPF_MOV uses reserved fields");

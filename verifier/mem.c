@@ -113,6 +113,9 @@ static int check_stack_bounds(struct bvc_env *env, uint32_t regno, const struct 
 	int64_t min, max;
 	char tn[64];
 
+	/* Defined on every return: the rejection paths leave an empty range
+	 * (gcc -O2 cannot see that callers stop on them). */
+	*lo = *hi = 0;
 	if (bvc_scalar_is_const(&reg->var)) {
 		min = (int64_t)reg->var.var_off.value + off;
 		max = min + size;
@@ -270,9 +273,13 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	if (!dst)
 		return 0;
 	if (size <= spill_size && lo % 8 == 0) {
-		/* A narrow fill of the spill's low bytes. */
+		/* A narrow fill of the spill's low bytes. It stays linked to
+		 * the spilled value only when it provably equals it as a
+		 * 64-bit value: zero-extended, when the value fits in the
+		 * fill's bits; sign-extended, when it fits below the sign bit
+		 * (an (s8) fill of 128..255 is negative, docs/kernel-bugs.md). */
 		*dst = s->spilled;
-		if (reg_width(&s->spilled) > size * 8)
+		if (reg_width(&s->spilled) > size * 8 - (sign_ext ? 1 : 0))
 			dst->id = 0;
 		err = hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
 		if (err)
@@ -524,7 +531,7 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 		if (reg->frameno > env->cur->curframe)
 			/* Cannot happen: pointers into a returned frame are
 			 * scrubbed at its exit. */
-			return vrej(env, "verifier bug: R%u points into a dead frame", regno);
+			return vbug(env, "R%u points into a dead frame", regno);
 		/* @off now includes the pointer's fixed offset, as the
 		 * kernel's stack checks and messages expect. */
 		return write ? stack_write(env, regno, reg, off, size, value, value_regno)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Precision tracking (DESIGN.md section 3), the kernel's lazy scheme.
+ * Precision tracking (docs/design.md section 3), the kernel's lazy scheme.
  *
  * Scalars in checkpoints start imprecise, and states_equal() does not look
  * at the value of an imprecise scalar. When a value starts to matter - the
@@ -27,7 +27,7 @@
  * instruction with only its first entry left" is where the segment began,
  * even when a loop came back to that instruction.
  *
- * Split runs (DESIGN.md section 4, step 3): a walk that reaches the root of
+ * Split runs (docs/design.md section 4, step 3): a walk that reaches the root of
  * a work item explored here stops there and leaves what it still needs on
  * the root as a demand; the item's done report carries the demand to the
  * engine that donated the item, which continues the walk from the item's

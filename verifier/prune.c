@@ -3,7 +3,7 @@
  * Pruning: checkpoints at prune points and the test that lets a path stop
  * early because an explored, finished state was at least as general.
  *
- * The soundness rule (DESIGN.md section 4): a checkpoint is used only when
+ * The soundness rule (docs/design.md section 4): a checkpoint is used only when
  * its branch count is 0, i.e. every path below it has been explored and
  * found safe. "old safe => cur safe" then holds when every live register
  * and stack slot of cur is included in old's (states_equal). A checkpoint

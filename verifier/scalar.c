@@ -642,7 +642,7 @@ static void add32(struct bvc_scalar *d, const struct bvc_scalar *s)
 	int32_t lo, hi;
 	uint32_t ulo = d->u32_min + s->u32_min, uhi = d->u32_max + s->u32_max;
 
-	if (s32_add_ovf(d->s32_min, s->s32_min, &lo) |
+	if (s32_add_ovf(d->s32_min, s->s32_min, &lo) ||
 	    s32_add_ovf(d->s32_max, s->s32_max, &hi)) {
 		d->s32_min = INT32_MIN;
 		d->s32_max = INT32_MAX;
@@ -665,7 +665,7 @@ static void add64(struct bvc_scalar *d, const struct bvc_scalar *s)
 	int64_t lo, hi;
 	uint64_t ulo = d->umin + s->umin, uhi = d->umax + s->umax;
 
-	if (s64_add_ovf(d->smin, s->smin, &lo) | s64_add_ovf(d->smax, s->smax, &hi)) {
+	if (s64_add_ovf(d->smin, s->smin, &lo) || s64_add_ovf(d->smax, s->smax, &hi)) {
 		d->smin = INT64_MIN;
 		d->smax = INT64_MAX;
 	} else {
@@ -687,7 +687,7 @@ static void sub32(struct bvc_scalar *d, const struct bvc_scalar *s)
 {
 	int32_t lo, hi;
 
-	if (s32_sub_ovf(d->s32_min, s->s32_max, &lo) |
+	if (s32_sub_ovf(d->s32_min, s->s32_max, &lo) ||
 	    s32_sub_ovf(d->s32_max, s->s32_min, &hi)) {
 		d->s32_min = INT32_MIN;
 		d->s32_max = INT32_MAX;
@@ -709,7 +709,7 @@ static void sub64(struct bvc_scalar *d, const struct bvc_scalar *s)
 {
 	int64_t lo, hi;
 
-	if (s64_sub_ovf(d->smin, s->smax, &lo) | s64_sub_ovf(d->smax, s->smin, &hi)) {
+	if (s64_sub_ovf(d->smin, s->smax, &lo) || s64_sub_ovf(d->smax, s->smin, &hi)) {
 		d->smin = INT64_MIN;
 		d->smax = INT64_MAX;
 	} else {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * CURVE key files for the cluster (DESIGN.md section 4: "CURVE keys keep
- * strangers out").
+ * CURVE key files for the cluster (docs/design.md section 4, "Who may join": CURVE keys keep
+ * strangers out).
  *
  * A key pair is two text files: NAME.key holds the secret key and NAME.pub
  * the public key, each one line of 40 Z85 characters (ZeroMQ's text form of

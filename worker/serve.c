@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The worker's work loop (DESIGN.md section 4): run verification jobs for a
+ * The worker's work loop (docs/design.md section 4): run verification jobs for a
  * coordinator, one engine slice at a time, and look at the socket between
  * slices.
  *
@@ -217,10 +217,11 @@ static int finished_facts(struct job *j, struct bvc_wire_finished *m, uint32_t *
 	return 0;
 }
 
-/* Reject job @j at @insn with @text; @trail (@trail_len bits, may be
- * NULL) is the failing path's, for the coordinator's replay. */
-static int send_reject(struct serve *s, struct job *j, uint64_t insn, const char *text,
-		       uint8_t *trail, uint32_t trail_len)
+/* Refuse job @j at @insn with @text, a refusal of @kind (BVC_REJECT,
+ * BVC_UNSUPPORTED, or BVC_INTERNAL: no verdict); @trail (@trail_len bits,
+ * may be NULL) is the failing path's, for the coordinator's replay. */
+static int send_reject(struct serve *s, struct job *j, enum bvc_verdict_kind kind, uint64_t insn,
+		       const char *text, uint8_t *trail, uint32_t trail_len)
 {
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_HEARTBEAT };
 	size_t k = 0;
@@ -239,6 +240,11 @@ static int send_reject(struct serve *s, struct job *j, uint64_t insn, const char
 		m.u.reject.trail_len = trail ? trail_len : 0;
 	}
 
+	/* Anything but a refusal of a known kind is our own bug: say so
+	 * rather than let it read as some verdict. */
+	if (kind != BVC_REJECT && kind != BVC_UNSUPPORTED)
+		kind = BVC_INTERNAL;
+	m.u.reject.kind = kind;
 	m.u.reject.job_id = j->id;
 	m.u.reject.insn = insn;
 	/* The wire takes printable ASCII only. */
@@ -250,45 +256,54 @@ static int send_reject(struct serve *s, struct job *j, uint64_t insn, const char
 	return send_msg(s, &m);
 }
 
-/* Load the Job's program. Raw bytecode comes as prog_name "raw:TYPE". */
-static int job_load(struct job *j, const struct bvc_wire_job *jm, char *why, size_t whysz)
+int bvc_worker_load_job(const void *object, size_t len, const char *prog_name,
+			struct bvc_image **img, const struct bvc_prog **prog, char *why, size_t whysz)
 {
 	int ret;
 
-	if (!strncmp(jm->prog_name, "raw:", 4)) {
-		int type = bvc_prog_type_from_name(jm->prog_name + 4);
+	*img = NULL;
+	*prog = NULL;
+	if (!strncmp(prog_name, "raw:", 4)) {
+		int type = bvc_prog_type_from_name(prog_name + 4);
 
 		if (type < 0) {
-			snprintf(why, whysz, "unknown program type '%s'", jm->prog_name + 4);
+			snprintf(why, whysz, "unknown program type '%s'", prog_name + 4);
 			return -EINVAL;
 		}
-		if (jm->object_len % sizeof(struct bvc_insn)) {
-			snprintf(why, whysz, "raw program of %zu bytes", jm->object_len);
+		if (len % sizeof(struct bvc_insn)) {
+			snprintf(why, whysz, "raw program of %zu bytes", len);
 			return -EINVAL;
 		}
-		ret = bvc_image_from_raw((const struct bvc_insn *)jm->object,
-					 jm->object_len / sizeof(struct bvc_insn), (uint32_t)type,
-					 "job", &j->img);
+		ret = bvc_image_from_raw((const struct bvc_insn *)object,
+					 len / sizeof(struct bvc_insn), (uint32_t)type, "job", img);
 		if (ret) {
 			snprintf(why, whysz, "raw program: %s", strerror(-ret));
 			return ret;
 		}
-		j->prog = &j->img->progs[0];
+		*prog = &(*img)->progs[0];
 		return 0;
 	} else {
 		struct bvc_load_opts lo = { .sz = sizeof(lo), .keep_unsupported = 1 };
 
-		ret = bvc_load_elf_mem_opts(jm->object, jm->object_len, "job", &lo, &j->img, why,
-					    whysz);
+		ret = bvc_load_elf_mem_opts(object, len, "job", &lo, img, why, whysz);
 		if (ret)
 			return ret;
-		j->prog = bvc_image_find_prog(j->img, jm->prog_name);
-		if (!j->prog) {
-			snprintf(why, whysz, "no program named '%s'", jm->prog_name);
+		*prog = bvc_image_find_prog(*img, prog_name);
+		if (!*prog) {
+			snprintf(why, whysz, "no program named '%s'", prog_name);
+			bvc_image_free(*img);
+			*img = NULL;
 			return -ENOENT;
 		}
 	}
 	return 0;
+}
+
+/* Load the Job's program. Raw bytecode comes as prog_name "raw:TYPE". */
+static int job_load(struct job *j, const struct bvc_wire_job *jm, char *why, size_t whysz)
+{
+	return bvc_worker_load_job(jm->object, jm->object_len, jm->prog_name, &j->img, &j->prog,
+				   why, whysz);
 }
 
 static int add_engine(struct serve *s, struct job *j, int with_entry)
@@ -348,8 +363,8 @@ static int on_job(struct serve *s, const struct bvc_wire_job *jm)
 		 * them too, so this is an infrastructure fault: say it. */
 		char text[300];
 
-		snprintf(text, sizeof(text), "internal: worker cannot load the job: %.250s", why);
-		return send_reject(s, j, 0, text, NULL, 0);
+		snprintf(text, sizeof(text), "worker cannot load the job: %.250s", why);
+		return send_reject(s, j, BVC_INTERNAL, 0, text, NULL, 0);
 	}
 	return add_engine(s, j, jm->start_entry != 0);
 }
@@ -660,8 +675,8 @@ static int step_job(struct serve *s, struct job *j)
 				(unsigned long long)j->id, strerror(-ret));
 			return ret;
 		}
-		if (v.kind == BVC_REJECT) {
-			ret = send_reject(s, j, v.insn, v.msg, v.trail, v.trail_len);
+		if (!bvc_verdict_accepted(&v)) {
+			ret = send_reject(s, j, v.kind, v.insn, v.msg, v.trail, v.trail_len);
 			bvc_verdict_release(&v);
 			return ret;
 		}
@@ -698,7 +713,7 @@ static int step_job(struct serve *s, struct job *j)
 		ret = finished_facts(j, &m.u.finished, &conflict);
 		if (ret == 1) {
 			bvc_wire_msg_release(&m);
-			return send_reject(s, j, conflict,
+			return send_reject(s, j, BVC_REJECT, conflict,
 					   "same insn cannot be used with different pointers", NULL, 0);
 		}
 		if (ret < 0) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The worker's side of the wire: a ZeroMQ DEALER connected to the
- * coordinator's ROUTER, and the Hello handshake (DESIGN.md section 4).
+ * coordinator's ROUTER, and the Hello handshake (docs/design.md section 4).
  *
  * Each worker owns its ZeroMQ context: a worker is usually its own process,
  * and a context must never be shared across fork(). Receives always carry a

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bpfvc blob: a verified, compiled, signed program as the device receives
- * it (DESIGN.md section 5; the byte format is docs/blob-format.md).
+ * it (docs/design.md section 5; the byte format is docs/blob-format.md).
  *
  * bvc_blob_write() lays out header, sections and the Ed25519 signature;
  * bvc_blob_read() checks everything before anything is used: sizes,

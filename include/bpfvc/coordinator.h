@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bpfvc coordinator: owns a verification job and hands its work items to
- * workers over a ZeroMQ ROUTER socket (DESIGN.md section 4).
+ * workers over a ZeroMQ ROUTER socket (docs/design.md section 4).
  *
  * The placement plan (one local worker per core, from hwloc) and the
  * handshake. The coordinator answers every Hello, and every frame refused
@@ -20,6 +20,11 @@
  * Finished checkpoints are shared (the global pruning cache) and each
  * function's deepest stack use and the per-instruction facts are merged
  * over workers.
+ *
+ * Verdicts are final and fail closed: an acceptance comes only when every
+ * path ended safe on the workers and the call chains passed the stack
+ * check over the merged depths, here; a job that failed carries an error
+ * and a BVC_INTERNAL verdict, never an acceptance.
  *
  * Every receive has a timeout: no call here can block forever.
  */
@@ -183,9 +188,11 @@ void bvc_cluster_free(struct bvc_cluster *cl);
 
 /* Verify program @prog_name of the ELF object @object (@len bytes) on the
  * cluster; raw bytecode is passed with @prog_name "raw:TYPE". 0 with
- * @out filled (kind, insn, msg, processed = the sum over workers, states,
- * an accepted program's merged facts; no log), or a negative errno for an infrastructure failure
- * (a work item lost 3 times, every worker dead) with @err set. */
+ * @out filled (kind, insn, msg, processed = the sum over workers, states;
+ * an accepted program's merged facts, deepest call chain and per-function
+ * frames; no log), or a negative errno for a failure (the program cannot
+ * be loaded, a work item lost 3 times, every worker dead, a worker's
+ * internal error) with @err set and @out of kind BVC_INTERNAL. */
 int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 		       const char *prog_name, const struct bvc_verify_opts *vopts,
 		       struct bvc_verdict *out, char *err, size_t errsz);
@@ -199,16 +206,20 @@ struct bvc_cluster_job {
 	uint64_t insn_limit;    /* summed over workers; 0: none */
 	uint32_t prog_flags;
 	/* filled in */
-	int err;                /* 0, or a negative errno: an infrastructure
-				 * failure of this job (a work item lost 3
-				 * times, ...), said in @errmsg */
+	int err;                /* 0, or a negative errno: a failure of this
+				 * job (a work item lost 3 times, a program
+				 * that cannot be loaded, a worker's internal
+				 * error, ...), said in @errmsg; the verdict
+				 * is then BVC_INTERNAL */
 	char errmsg[256];
 	struct bvc_verdict verdict; /* kind, insn, msg, processed, states; an
 				     * accepted one has the facts merged over
-				     * workers, a rejected one the failing
-				     * path's trail (opts.follow replays it);
+				     * workers and its call chains checked
+				     * (stack_depth, func_stack), a rejected
+				     * one the failing path's trail
+				     * (opts.follow replays it);
 				     * bvc_verdict_release() frees them; no
-				     * log, no stack depths */
+				     * log. Zeroed when the batch starts */
 	struct bvc_cluster_job_stats stats;
 	double secs;            /* from its start to its verdict */
 };

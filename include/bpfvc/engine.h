@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bpfvc engine: one verification, run in slices and split across engines
- * (DESIGN.md section 4). bvc_verify() is this API run to the end in one
+ * (docs/design.md section 4). bvc_verify() is this API run to the end in one
  * engine; the cluster runs it in many.
  *
  *   bvc_engine_run()      explores for a budget of instructions and returns
@@ -77,7 +77,7 @@ int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out);
  * registers and stack slots (bit i: fp-8*(i+1)) of its root state whose
  * values its subtree relied on, per frame, or "all" when backtracking gave
  * up. The donor marks their sources precise in its own checkpoints before
- * it counts the item done (DESIGN.md section 4, step 3).
+ * it counts the item done (docs/design.md section 4, step 3).
  */
 struct bvc_precision_demand {
 	uint32_t nframes;      /* frames of the item's root state (1..8), 0: none asked */
@@ -100,7 +100,7 @@ int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id,
 			 struct bvc_precision_demand *demand);
 
 /*
- * Pruning across engines (DESIGN.md section 4, step 4). A finished
+ * Pruning across engines (docs/design.md section 4, step 4). A finished
  * checkpoint that pruned a path here is worth offering to the other
  * engines of the same program: bvc_engine_share() hands such checkpoints
  * out as work items (the state at its instruction, precise marks

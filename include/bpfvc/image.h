@@ -112,6 +112,22 @@ struct bvc_line_info {
 	const char *source; /* the source line's text (idem), may be "" */
 };
 
+/* A .BTF.ext CO-RE relocation record (kernel Documentation/bpf/btf.rst,
+ * struct bpf_core_relo) of a program: clang compiled in the offset, size or
+ * existence the field or type has in its own headers; libbpf rewrites the
+ * instruction for the kernel it loads on. bpfvc keeps clang's value, so a
+ * program with such records reads what clang saw, not what the target has. */
+struct bvc_core_relo {
+	uint32_t insn;            /* instruction index in the program */
+	uint32_t type_id;         /* root type in bvc_image.btf (the object's) */
+	const char *type_name;    /* its name, "" if anonymous (points into
+				   * bvc_image.strings) */
+	uint32_t kind;            /* the kernel's enum bpf_core_relo_kind
+				   * (0 BPF_CORE_FIELD_BYTE_OFFSET, ...) */
+	const char *access;       /* access string, e.g. "0:1:2" (points into
+				   * bvc_image.strings) */
+};
+
 struct bvc_prog {
 	char name[BVC_NAME_MAX];    /* function (symbol) name */
 	char sec_name[BVC_NAME_MAX]; /* ELF section, e.g. "xdp", "kprobe/sys_open" */
@@ -132,6 +148,17 @@ struct bvc_prog {
 	size_t func_cnt;            /* entries in @funcs */
 	struct bvc_line_info *lines; /* sorted by insn; NULL without .BTF.ext */
 	size_t line_cnt;            /* entries in @lines */
+	struct bvc_core_relo *core_relos; /* CO-RE records of the program's
+					   * functions, by insn; NULL if none.
+					   * Not applied: see the struct */
+	size_t core_relo_cnt;       /* entries in @core_relos */
+	char load_refused[256];     /* "" normally. Otherwise the message with
+				     * which BPF_PROG_LOAD refuses this program
+				     * before verifying any path, for a reason
+				     * found in the object's BTF that the
+				     * instructions do not show (an exception
+				     * callback the program's func_info lacks);
+				     * the verifier rejects it with these words */
 	char unsupported[256];      /* "" normally. Only when the loader was
 				     * asked to keep such programs
 				     * (bvc_load_opts.keep_unsupported): why
@@ -181,6 +208,10 @@ int bvc_prog_type_from_name(const char *name);
 
 /* Name of a map type as bpftool prints it ("hash", "array"), or "unknown". */
 const char *bvc_map_type_name(uint32_t type);
+
+/* Name of a CO-RE relocation kind as libbpf prints it ("byte_off",
+ * "field_exists", "type_size"), or "unknown". */
+const char *bvc_core_relo_kind_name(uint32_t kind);
 
 /* Free an image and everything it owns; NULL is fine. */
 void bvc_image_free(struct bvc_image *img);

@@ -169,6 +169,8 @@ static inline uint64_t bvc_ld_imm64_value(const struct bvc_insn *insn)
 struct bvc_isa_fault {
 	size_t insn;   /* index of the offending instruction */
 	char msg[128]; /* e.g. "unknown opcode 8d" */
+	int unsupported; /* 1: a valid instruction bpfvc does not model (the
+			  * message says "unsupported: ..."), 0: malformed */
 };
 
 /* True when @code is in the kernel's table of public opcodes. */

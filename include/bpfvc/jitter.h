@@ -4,7 +4,7 @@
  *
  * The target is always a value chosen by the caller (`--target ARCH`), never
  * the host: bpfvc cross-compiles. Target numbers are stable: the blob header
- * stores them (DESIGN.md section 5), so never renumber, only append.
+ * stores them (docs/design.md section 5), so never renumber, only append.
  *
  * Today: the target registry. bvc_jit_compile() exists so callers can be
  * written against it, and refuses every target with "unsupported: ..."

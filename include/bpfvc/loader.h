@@ -32,7 +32,14 @@
  *   - maps: BTF-defined maps of .maps first (libbpf order), then one
  *     single-element array per non-empty .data*, .rodata*, .bss* section;
  *     ld_imm64 of them become BVC_PSEUDO_MAP_IDX / BVC_PSEUDO_MAP_IDX_VALUE;
- *   - BTF, .BTF.ext func_info/line_info, license and version as found.
+ *   - BTF, .BTF.ext func_info/line_info, license and version as found;
+ *   - .BTF.ext CO-RE records go to bvc_prog.core_relos, NOT applied: the
+ *     instructions keep clang's offsets (callers that sign code refuse
+ *     such programs; verify says so);
+ *   - an exception callback (decl tag "exception_callback:" on the program)
+ *     is looked up as BPF_PROG_LOAD does; where the kernel refuses the
+ *     program for it, bvc_prog.load_refused has its words; one that is in
+ *     the program makes it unsupported (keep_unsupported, else an error).
  * Not supported: externs (.kconfig, .ksyms, kfuncs; see keep_unsupported),
  * struct_ops maps, legacy "maps" sections, RELA, big-endian objects.
  *   - prog_array initial slots (`__array(values, ...)` filled with

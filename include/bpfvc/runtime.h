@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bpfvc runtime: the device side (DESIGN.md sections 1 and 5). No verifier
+ * bpfvc runtime: the device side (docs/design.md sections 1 and 5). No verifier
  * and no JIT here: a signed blob comes in, and the runtime
  *   - checks what the blob needs against what it has (target, helpers,
  *     map types, program type) and refuses with one line otherwise;

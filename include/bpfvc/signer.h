@@ -7,7 +7,7 @@
  * A key id is the first 8 bytes of SHA-256 over the raw 32-byte public key;
  * a blob's signature section names the key that signed it by this id.
  *
- * Today: keys, sign, verify. The blob writer and reader (DESIGN.md section
+ * Today: keys, sign, verify. The blob writer and reader (docs/design.md section
  * 5) come with the blob issue and sign through these calls.
  *
  * Errors are negative errno with a message in @err that names the file and

@@ -12,7 +12,7 @@
  * crashes or asserts on input.
  *
  * Messages: the handshake (Hello), Heartbeat, Cancel, Reject, and for
- * splitting a job (DESIGN.md section 4) Job, Work (a work item: one verifier
+ * splitting a job (docs/design.md section 4) Job, Work (a work item: one verifier
  * state as struct bvc_work_view), Donate, Done and Finished. Pruning states
  * come with the issue that needs them.
  *
@@ -28,7 +28,7 @@
 #include "bpfvc/engine.h"
 
 /* Bump on any change to proto/bpfvc.proto an older peer would misread. */
-#define BVC_WIRE_PROTOCOL_VERSION 4
+#define BVC_WIRE_PROTOCOL_VERSION 5
 #define BVC_WIRE_MAX_FUNCS 257   /* functions of a program (the main one and 256) */
 #define BVC_WIRE_MAX_INSNS (1u << 21) /* instructions of a program (an object fits 16 MiB) */
 #define BVC_WIRE_MAX_TRAIL (1u << 23) /* branch decisions of one path (1 MiB) */
@@ -73,6 +73,9 @@ struct bvc_wire_cancel {
 
 struct bvc_wire_reject {
 	uint64_t job_id; /* job with an unsafe path */
+	enum bvc_verdict_kind kind; /* BVC_REJECT, BVC_UNSUPPORTED or BVC_INTERNAL
+				     * (no verdict: the job failed); any other
+				     * is refused both ways */
 	uint64_t insn;   /* instruction the rejection is about */
 	char message[BVC_WIRE_MESSAGE_MAX + 1]; /* kernel-worded, printable ASCII */
 	uint8_t *trail;  /* the failing path's decisions (owned), NULL: none */

@@ -7,8 +7,13 @@
  * failures (memory) are negative.
  *
  * The engine explores every path in one process (verifier/engine.c has
- * the essay). What it does not model is refused with "unsupported: ...":
- * it never accepts what it has not modelled.
+ * the essay). What it does not model is refused with "unsupported: ..."
+ * (kind BVC_UNSUPPORTED): it never accepts what it has not modelled.
+ *
+ * Fail-closed: a verdict is an acceptance only when its kind says so
+ * (bvc_verdict_accepted()). The zero kind is "no verdict", so a verdict
+ * nobody filled in (memset, calloc, = { 0 }, an error path) never reads
+ * as accepted. Code decides on the kind, never on the message's text.
  */
 #ifndef BPFVC_VERIFIER_H
 #define BPFVC_VERIFIER_H
@@ -19,8 +24,13 @@
 #include "bpfvc/image.h"
 
 enum bvc_verdict_kind {
-	BVC_ACCEPT = 0,
-	BVC_REJECT = 1,
+	BVC_VERDICT_NONE = 0, /* no verdict: not filled in, or the run failed */
+	BVC_ACCEPT = 1,       /* every path explored and safe, every check passed */
+	BVC_REJECT = 2,       /* unsafe: the program's fault, in the kernel's words */
+	BVC_UNSUPPORTED = 3,  /* refused: uses what bpfvc does not model */
+	BVC_INTERNAL = 4,     /* a verifier bug ("cannot happen") or an
+			       * infrastructure fault: says nothing about the
+			       * program, and is never an acceptance */
 };
 
 struct bvc_verify_opts {
@@ -72,9 +82,8 @@ enum {
 };
 
 struct bvc_verdict {
-	enum bvc_verdict_kind kind; /* accept or reject */
-	int unsupported;            /* rejected because not modelled */
-	size_t insn;                /* instruction the rejection is about */
+	enum bvc_verdict_kind kind; /* BVC_*; 0 (BVC_VERDICT_NONE) is no verdict */
+	size_t insn;                /* instruction a refusal is about */
 	char msg[256];              /* kernel-worded message, "" on accept */
 	uint64_t processed;         /* processed instructions */
 	uint64_t total_states;      /* checkpoints created */
@@ -93,6 +102,14 @@ struct bvc_verdict {
 					    * then gives every frame @stack_depth) */
 	size_t func_cnt;            /* entries in @func_stack */
 };
+
+/* True only for a verdict of kind BVC_ACCEPT: the one predicate that lets a
+ * program through (a NULL or zeroed verdict is not an acceptance). */
+int bvc_verdict_accepted(const struct bvc_verdict *v);
+
+/* "accept", "reject", "unsupported", "internal", or "none" for any other
+ * value (BVC_VERDICT_NONE included). */
+const char *bvc_verdict_kind_name(enum bvc_verdict_kind kind);
 
 /* Free what a verdict owns (log, facts); the struct itself is the caller's. */
 void bvc_verdict_release(struct bvc_verdict *v);

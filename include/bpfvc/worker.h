@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bpfvc worker: one process (or thread) exploring verifier work items for a
- * coordinator, over a ZeroMQ DEALER socket (DESIGN.md section 4).
+ * coordinator, over a ZeroMQ DEALER socket (docs/design.md section 4).
  *
  * Today: placement (pin to one core) and the handshake. A worker connects,
  * sends its Hello (protocol version, verifier build id) and waits for the
  * coordinator's; the handshake is symmetric (each side runs
  * bvc_wire_check_hello() on the other's Hello), so both sides refuse a
  * mismatch with the same reason. Then bvc_worker_serve() runs jobs: the
- * work loop, heartbeats both ways and work donation (docs: DESIGN.md 4,
+ * work loop, heartbeats both ways and work donation (docs/design.md section 4,
  * the message flow is described in worker/serve.c).
  *
  * Every receive has a timeout: no call here can block forever.
@@ -102,6 +102,15 @@ void bvc_curve_trust_release(struct bvc_curve_trust *t);
  * CURVE authenticator refused our key; @err says which. */
 int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *err,
 		     size_t errsz);
+
+/* The program a Job names in its object: an ELF object's program
+ * @prog_name (one reaching an extern is kept, marked unsupported, as the
+ * engine refuses it), or raw bytecode when @prog_name is "raw:TYPE". Workers
+ * and the coordinator load a job alike. 0 with @img (the caller's, to
+ * bvc_image_free()) and @prog in it, or a negative errno with @why set. */
+int bvc_worker_load_job(const void *object, size_t len, const char *prog_name,
+			struct bvc_image **img, const struct bvc_prog **prog, char *why,
+			size_t whysz);
 
 /* Instructions one engine explores between two looks at the socket. */
 #define BVC_WORKER_SLICE 20000

@@ -134,6 +134,36 @@ run 1 "$bpfvc" build "$progs/loader_extern.bpf.o" -p uses_kconfig --target x86_6
 has err "unsupported: extern"
 [ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
 
+# CO-RE records: clang's offsets, not relocated for any kernel. verify keeps
+# its verdict and says so (text and JSON); build refuses to sign them.
+core=$progs/core_read.bpf.o
+run 0 "$bpfvc" verify "$core"
+has out "^$core: core_read: accepted \(processed [0-9]+ insns\)$"
+has out "^$core: core_read: note: 2 CO-RE relocations not applied: field offsets are clang's, not the target kernel's$"
+run 0 "$bpfvc" verify --json "$core"
+has out '"verdict":"accept","unsupported":false,"core_relos_not_applied":2,'
+if command -v python3 >/dev/null 2>&1; then
+	checks=$((checks + 1))
+	python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' <"$tmp/out" ||
+		fail "verify --json: not JSON lines: $(cat "$tmp/out")"
+fi
+run 0 "$bpfvc" verify "$obj"
+hasnt out "note:"
+run 0 "$bpfvc" verify --json "$obj"
+has out '"core_relos_not_applied":0,'
+run 1 "$bpfvc" build "$core" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+has err "^bpfvc: $core: core_read: unsupported: CO-RE relocation at insn [0-9]+ \(byte_off of 'task_struct___local', access 0:0; 2 in the program\): not applied to a target kernel's BTF$"
+[ -e "$tmp/b.bvc" ] && fail "a refused CO-RE build left $tmp/b.bvc"
+run 1 "$bpfvc" build "$core" --target arm64 --key "$tmp/k" -o "$tmp/b.bvc" -w 1
+has err "unsupported: CO-RE relocation"
+
+# An exception callback missing from func_info: the kernel's words at load.
+run 1 "$bpfvc" verify "$progs/loader_exc_cb.bpf.o" -p exc_missing
+has out "^$progs/loader_exc_cb.bpf.o: exc_missing: rejected at insn 0: exception callback type id not found in func_info$"
+run 1 "$bpfvc" build "$progs/loader_exc_cb.bpf.o" -p exc_missing --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+has err "exception callback type id not found in func_info"
+[ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
+
 for target in x86_64 arm64; do
 	"$bpfvc" build "$obj" --target $target --key "$tmp/k" -o "$tmp/$target.bvc" -w 2 \
 		>"$tmp/out" 2>"$tmp/err"

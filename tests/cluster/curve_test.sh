@@ -1,5 +1,5 @@
 #!/bin/sh
-# CURVE keeps strangers out (DESIGN.md section 4): a coordinator bound on
+# CURVE keeps strangers out (docs/design.md section 4): a coordinator bound on
 # loopback tcp with --curve-secret/--curve-trust verifies with a worker
 # whose key it trusts (same verdict as -w 0), and refuses one whose key it
 # does not: that worker exits 2 saying its key was refused, and the

@@ -8,6 +8,7 @@
  * cleanly on goodbye. Two jobs held at once each get their own Finished.
  * Told it was declared dead (Cancel of BVC_WORKER_REJOIN), the worker
  * drops its jobs and says Hello again on the same link.
+ * A Reject carries its kind: rejected, unsupported, or internal error.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -221,5 +222,62 @@ Test(worker_serve, told_it_is_dead_it_drops_its_jobs_and_says_hello_again)
 	cr_expect_eq(m.u.finished.job_id, 1, "job 7 came before the hello was answered");
 	cr_expect_eq(m.u.finished.processed_insns, 2, "job 1 was not dropped");
 	bvc_wire_msg_release(&m);
+	peer_stop(&p);
+}
+
+/* A Job with the entry for @len bytes of raw bytecode of @type. */
+static void send_raw_job(struct peer *p, uint64_t id, const char *type, const void *prog,
+			 size_t len)
+{
+	struct bvc_wire_msg m = { .kind = BVC_WIRE_JOB };
+
+	m.u.job.job_id = id;
+	snprintf(m.u.job.prog_name, sizeof(m.u.job.prog_name), "raw:%s", type);
+	m.u.job.start_entry = 1;
+	m.u.job.object = (uint8_t *)prog;
+	m.u.job.object_len = len;
+	peer_send(p, &m);
+}
+
+/* What a Reject is travels as its kind, set where the refusal was raised:
+ * an unsafe program, one using what we do not model, and a job the worker
+ * cannot load at all (an internal error, no verdict on any program). */
+Test(worker_serve, a_reject_says_its_kind)
+{
+	/* r0 = *(u64 *)(r0 + 0): R0 !read_ok */
+	static const uint8_t unsafe[16] = { 0x79, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0 };
+	/* r0 = addr_space_cast(r1, 0, 1): arena, not modelled */
+	static const uint8_t arena[24] = { 0xbf, 0x10, 1, 0, 1, 0, 0, 0,
+					   0xb7, 0, 0, 0, 0, 0, 0, 0,
+					   0x95, 0, 0, 0, 0, 0, 0, 0 };
+	static const struct {
+		const char *type;
+		const void *prog;
+		size_t len;
+		enum bvc_verdict_kind kind;
+		const char *msg;
+	} cases[] = {
+		{ "socket_filter", unsafe, sizeof(unsafe), BVC_REJECT, "R0 !read_ok" },
+		{ "socket_filter", arena, sizeof(arena), BVC_UNSUPPORTED, "unsupported: addr_space_cast" },
+		{ "socket_filter", unsafe, 12, BVC_INTERNAL, "worker cannot load the job: raw program of 12 bytes" },
+		{ "no_such_type", unsafe, sizeof(unsafe), BVC_INTERNAL, "unknown program type 'no_such_type'" },
+	};
+	struct peer p;
+
+	peer_start(&p);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct bvc_wire_msg m;
+
+		send_raw_job(&p, k + 1, cases[k].type, cases[k].prog, cases[k].len);
+		peer_recv(&p, &m);
+		cr_assert_eq(m.kind, BVC_WIRE_REJECT, "case %zu: got %s", k, bvc_wire_kind_name(m.kind));
+		cr_expect_eq(m.u.reject.job_id, k + 1);
+		cr_expect_eq(m.u.reject.kind, cases[k].kind, "case %zu: kind %s, expected %s", k,
+			     bvc_verdict_kind_name(m.u.reject.kind),
+			     bvc_verdict_kind_name(cases[k].kind));
+		cr_expect(strstr(m.u.reject.message, cases[k].msg), "case %zu: '%s'", k,
+			  m.u.reject.message);
+		bvc_wire_msg_release(&m);
+	}
 	peer_stop(&p);
 }

@@ -92,9 +92,11 @@ static void run_bpfvc(const char *args, struct run *r)
  * count and the instruction where the budget ran out. */
 static void normalise(const char *out, char *buf, size_t bufsz)
 {
+	size_t n = strnlen(out, bufsz - 1); /* the first line is what counts */
 	char *p;
 
-	snprintf(buf, bufsz, "%s", out);
+	memcpy(buf, out, n);
+	buf[n] = '\0';
 	if ((p = strstr(buf, " (processed ")))
 		strcpy(p, "\n");
 	if (strstr(buf, "BPF program is too large") && (p = strstr(buf, " rejected at insn ")))

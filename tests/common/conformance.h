@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The bpf_conformance vectors (../shared/conformance/tests, the .data files) as data
+ * The bpf_conformance vectors (tests/conformance/tests, the .data files) as data
  * for every runner: the interpreter and each JIT read them through here.
  * Format: sections "-- hex" (program bytes), "-- raw" (64-bit words),
  * "-- mem" (input bytes), "-- result" (expected r0), "-- error"; other

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * bvc-families REPORT.md: the path-explosion families of DESIGN.md section
+ * bvc-families REPORT.md: the path-explosion families of docs/design.md section
  * 7 (bench/families.h) against the running kernel, appended to the corpus
  * report as one table: processed instructions of the kernel and of bpfvc
  * for the stack, precision and prunable variants. Precision tracking is
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 2;
 	}
-	fprintf(f, "\n### Path-explosion families (DESIGN.md section 7)\n\n"
+	fprintf(f, "\n### Path-explosion families (docs/design.md section 7)\n\n"
 		   "Processed instructions, the kernel's and ours (budget 1,000,000 for both).\n"
 		   "prunable: a value that differs on every path but is only returned stays\n"
 		   "imprecise, so every join prunes; prec: the same value used as a stack offset\n"

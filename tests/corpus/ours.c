@@ -80,12 +80,14 @@ static void verify_one(const struct cp_run *run, const struct cp_spec *spec,
 	res->oinsn = v.insn;
 	res->oprocessed = v.processed;
 	snprintf(res->omsg, CP_TEXT, "%s", v.msg);
-	if (v.kind == BVC_ACCEPT)
+	if (bvc_verdict_accepted(&v))
 		res->ostatus = CP_O_ACCEPT;
-	else if (v.unsupported)
+	else if (v.kind == BVC_UNSUPPORTED)
 		res->ostatus = CP_O_UNSUPPORTED;
-	else
+	else if (v.kind == BVC_REJECT)
 		res->ostatus = CP_O_REJECT;
+	else
+		res->ostatus = CP_O_ERROR; /* an internal error: no verdict */
 	if (spec)
 		res->omsg_hits = cp_msgs_hits(spec, v.msg);
 }

@@ -1,10 +1,24 @@
-/* SPDX-License-Identifier: MIT */
 /*
- * The adversarial tables' shared part (test_adversarial.c,
- * test_adversarial_precise.c): a case is a raw program with the running
- * kernel's verdict; adv_check_ours() checks ours against the table,
- * adv_check_kernel() the table and ours against the live kernel (skipped
- * where bpf() is not permitted). Every case gets the same maps.
+ * The adversarial tables' shared part (test_adversarial*.c): a case is a
+ * raw program with bpfvc's verdict on it - the safe one, stated by the
+ * table and never taken from the running kernel (docs/kernel-bugs.md).
+ * The expected value also says what the kernel is known to do with it:
+ *
+ *   ACC        we accept, a safe program; Linux 6.18.44 accepts it too
+ *   REJ        we reject; Linux 6.18.44 rejects it too
+ *   REJ_KBUG   we reject an unsafe program that a kernel accepts: a kernel
+ *              bug we do not copy (listed in docs/kernel-bugs.md)
+ *   REJ_GAP    we reject a safe program the kernel accepts: a precision we
+ *              do not model (safe to lose)
+ *
+ * adv_check_ours() asserts our verdict. adv_check_kernel() asserts it too
+ * and loads each case into the running kernel (skipped where bpf() is not
+ * permitted) only to report: the kernel's verdict never decides the test,
+ * so the tables do not flip when the machine's kernel gets a bug fixed or
+ * a new one. A disagreement the table does not explain is printed as NEW
+ * (to be judged: a new kernel bug, or one of ours); ADV_KERNEL_STRICT=1
+ * makes NEW ones fail, for whoever writes or reviews cases. Every case
+ * gets the same maps.
  *
  * ADV_VERBOSE=1 prints one line per case; ADV_LOG=NAME prints the kernel's
  * level-2 log of that case.
@@ -34,13 +48,15 @@ struct adv_case {
 	uint32_t prog_type;
 	uint32_t prog_flags;  /* BPF_F_* load flags (8: TEST_STATE_FREQ) */
 	struct bvc_insn insns[ADV_MAXI]; /* ends at the last non-zero instruction */
-	int kernel_accepts;   /* the running kernel's verdict (Linux 6.18) */
+	int expect;           /* bpfvc's verdict: ACC, REJ, REJ_KBUG, REJ_GAP */
 	const char *note;     /* what it guards */
 };
 
 #define PROG(...) { __VA_ARGS__ }
-#define ACC 1
 #define REJ 0
+#define ACC 1
+#define REJ_KBUG 2
+#define REJ_GAP 3
 
 void adv_check_ours(const struct adv_case *cases, size_t n);
 void adv_check_kernel(const struct adv_case *cases, size_t n);

@@ -3,31 +3,33 @@
  * Adversarial cases for the verifier engine: small programs aimed at the
  * places where a verifier is most easily unsound (pruning, stack slot
  * types, frames, ids and NULL checks, packet ranges, helper arguments,
- * references, pointer arithmetic, stack depth), each with the verdict the
- * running kernel gives. The rule (DESIGN.md section 3): a program the
- * kernel rejects must never pass, so our verdict must equal the kernel's.
+ * references, pointer arithmetic, stack depth), each with bpfvc's verdict
+ * (adversarial.h: ACC, REJ, REJ_KBUG, REJ_GAP; the rule is docs/design.md
+ * section 3). The verdicts were checked against the running kernel when
+ * written, and we agree with it except where it accepts something unsafe (REJ_KBUG, docs/kernel-bugs.md) or is
+ * more precise than we are (REJ_GAP); the kernel's verdict today is
+ * reported, never asserted.
  *
  * Cases marked UNSOUND are ones bpfvc accepted while the kernel rejected
- * them when they were written: they fail until the engine is fixed, and
- * the comment says where. The other cases are tricky programs on which we
- * and the kernel agreed; they guard against regressions.
+ * them when they were written (fixed since); the comment says where. The
+ * other cases are tricky programs on which we and the kernel agreed; they
+ * guard against regressions.
  *
  * Tests:
- *   ours_match_table   our verdict == the table's (the kernel's) verdict
- *   kernel_agrees      the table still matches the running kernel, and
- *                      ours matches the kernel (skipped without bpf())
+ *   ours_match_table   our verdict == the table's
+ *   kernel_agrees      the same, and the running kernel's verdict beside it
+ *                      (skipped without bpf(); ADV_KERNEL_STRICT=1 fails
+ *                      on a disagreement the table does not explain)
  *   dead_frame_pointer a stack pointer of a returned callee, read back by
  *                      the caller: must be refused, and must not crash us
  *
  * ADV_VERBOSE=1 in the environment prints one line per case.
  *
- * Known over-rejections (the kernel accepts, we refuse; not in the table
- * because only agreement is asserted): constants through NEG and
- * BPF_END/bswap (the kernel tracks them, scalar.c makes them unknown),
- * "r8 = r0; r8 += 4" staying linked to r0 (6.18 BPF_ADD_CONST links),
+ * Known over-rejections not in the table (the kernel accepts, we refuse):
  * csum_diff with a map_value_or_null argument (ARG_PTR_TO_MEM_OR_NULL
  * takes maybe-NULL pointers), get_smp_processor_id's range [0,
- * nr_cpu_ids) (host-dependent).
+ * nr_cpu_ids) (host-dependent). "r8 = r0; r8 += 4" staying linked to r0
+ * (BPF_ADD_CONST) is in test_adversarial_precise.c as REJ_GAP.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -45,6 +47,7 @@
 #define SOCK 1
 #define KPROBE 2
 #define TC 3
+#define TRACEPOINT 5
 #define XDP 6
 #define CGSKB 8
 
@@ -76,8 +79,8 @@
  * refuses, one that does not know it refuses too, and only a verifier
  * that believes a WRONG constant accepts (kernel: reject). EXACT: "if r1
  * != truth" leads there, so accepting needs the exact constant: the
- * kernel's verdict says whether it tracks the op, and being more precise
- * than the kernel (we accept, it refuses) is unsound too.
+ * table records whether the kernel tracked the op when written (tracking
+ * one more op is precision; the TRAP twin is the soundness check).
  */
 #define TRAP(truth) LD64(2, truth), I_JMP_REG(BVC_JEQ, 1, 2, 2), R0_0, I_EXIT(), \
 	I_LDX(BVC_DW, 0, 1, 0), I_EXIT()
@@ -1162,6 +1165,9 @@ static const struct adv_case cases[] = {
 	  "byte 1 of skb->len" },
 	{ "ctx-tc-ldsx-data", TC, 0, PROG(LDSX(BVC_W, 0, 1, 76), R0_0, I_EXIT()), REJ,
 	  "sign-extending load of a pointer field" },
+	{ "ctx-tracepoint-negative-offset", TRACEPOINT, 0, PROG(I_LDX(BVC_DW, 0, 1, -8), I_EXIT()),
+	  REJ_KBUG, "tp_prog_is_valid_access compares the int offset with sizeof(void *): -8 becomes "
+	  "huge and passes, so the kernel lets a tracepoint read 8 bytes before its record" },
 	{ "ctx-atomic", TC, 0, PROG(I_MOV64_IMM(2, 1), ATOMIC(BVC_W, 1, 2, 8, BVC_ADD), R0_0,
 		I_EXIT()), REJ, "atomics on ctx" },
 	{ "ctx-modified-zero-add", TC, 0, PROG(I_MOV64_IMM(2, 0), I_ALU64_REG(BVC_ADD, 1, 2),

@@ -11,8 +11,8 @@
  * then relies on it (map value offsets, stack offsets, helper sizes,
  * decided branches, constant map keys, pointer derefs). The path explored
  * second (the taken branch) is the unsafe one, so a slot wrongly found dead
- * at the join lets it be pruned. Each case carries the running kernel's
- * verdict (Linux 6.18); our verdict must equal it.
+ * at the join lets it be pruned. Each case carries bpfvc's verdict
+ * (adversarial.h), which Linux 6.18.44 shared when checked.
  *
  * The driver (and ADV_VERBOSE, ADV_LOG) is adversarial.c's.
  */

@@ -7,20 +7,29 @@
  * arithmetic, stack offsets, helper sizes, map keys, decided branches,
  * return values, zero stores). The later path (the taken branch, explored
  * second, like the kernel does) is the unsafe one, so a walk that misses a
- * source prunes it and accepts. Each case carries the running kernel's
- * verdict (Linux 6.18); our verdict must equal it.
+ * source prunes it and accepts. Each case carries bpfvc's verdict
+ * (adversarial.h: ACC, REJ, REJ_KBUG, REJ_GAP), which the tests assert
+ * whatever the running kernel says; Linux 6.18.44's verdict agrees except
+ * where marked.
  *
- * Cases marked "was unsound" are ones bpfvc accepted while the kernel
- * rejected them when they were written (both fixed since).
+ * Cases marked "was unsound" are ones bpfvc accepted while they are unsafe
+ * (fixed since). linked-ldsx-sign is one a kernel accepted too: we had
+ * copied its bug (docs/kernel-bugs.md).
  *
- * The driver (and ADV_VERBOSE, ADV_LOG) is adversarial.c's.
+ * The links section checks that a copy shares its source's id (a bound
+ * learnt on one is applied to the other, engine.c sync_linked) only when
+ * the two are equal as 64-bit values, across sign and zero extension,
+ * narrow spills and fills, atomic fetches and 32-bit compares; and what
+ * we do not model (BPF_ADD_CONST links: REJ_GAP, safe to lose).
  *
- * Not in the table (only agreement is asserted): an atomic fetch (xchg,
- * fetch_add, cmpxchg) of a spilled constant used as an offset after a
- * join, e.g. "fp-8 = 8 | fp-8 = 64; r7 = 0; r7 = xchg(fp-8, r7); map
- * value + r7". Linux 6.18 accepts it - its backtrack_insn() treats the
- * fetch as a store and never marks fp-8 precise, so the 64 path is pruned
- * (a kernel bug) - while we walk the fetch as a fill and refuse.
+ * The driver (and ADV_VERBOSE, ADV_LOG, ADV_KERNEL_STRICT) is adversarial.c's.
+ *
+ * atomic-*-after-join: an atomic fetch (xchg, fetch_add, cmpxchg) of a
+ * spilled constant used as an offset after a join. A kernel whose
+ * backtrack_insn() treated the fetch as a store never marked the slot
+ * precise and pruned the unsafe path; the case was written against one
+ * (it accepted), Linux 6.18.44 and the 6.12.118 source walk the fetch as
+ * a load, as we do.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -63,6 +72,17 @@
 #define USE_OFF(r) LD_MAP_VALUE(2, 4, 0), I_ALU64_REG(BVC_ADD, 2, r), I_LDX(BVC_B, 0, 2, 0), I_EXIT()
 /* r1 = r in 0..255 of rand: 3 insns (clobbers r0-r5 first) */
 #define RAND_BYTE(r) RAND, I_MOV64_REG(r, 0), I_ALU64_IMM(BVC_AND, r, 0xff)
+/* r in 0..127: 3 insns */
+#define RAND7(r) RAND, I_MOV64_REG(r, 0), I_ALU64_IMM(BVC_AND, r, 0x7f)
+/* r in 0..2^32-1 (the helper's return is a 64-bit unknown): 2 insns */
+#define RAND32(r) RAND, MOV32_REG(r, 0)
+/* r in 0..2^33-2 (u32 + u32), bit 32 may be set: 3 insns */
+#define RAND33(r) RAND32(r), I_ALU64_REG(BVC_ADD, r, r)
+/* "if r <op> 8 goto out; if r6 s< 0 goto out" before a USE_OFF(6) and
+ * "out: r0 = 0; exit": the check on the copy r, and one that a wrong
+ * link makes look settled. 2 insns. */
+#define LINK_CHECK(op, r) I_JMP_IMM(op, r, 8, 6), I_JMP_IMM(BVC_JSLT, 6, 0, 5)
+#define LINK_CHECK32(op, r) I_RAW(BVC_JMP32 | (op) | BVC_K, r, 0, 6, 8), I_JMP_IMM(BVC_JSLT, 6, 0, 5)
 
 static const struct adv_case cases[] = {
 	/* ---------------------------------------------------------------
@@ -321,8 +341,191 @@ static const struct adv_case cases[] = {
 		I_JMP_IMM(BVC_JSGT, 7, 8, 6),
 		I_JMP_IMM(BVC_JSLT, 6, 0, 5),
 		USE_OFF(6),
-		R0_0, I_EXIT()), ACC, "the kernel keeps the link of an (s8) fill of a byte (its width fits) though the values "
-	  "differ for 128..255; we agree" },
+		R0_0, I_EXIT()), REJ_KBUG,
+	  "was unsound, a kernel bug we copied: an (s8) fill of a spilled 0..255 is negative for 128..255, "
+	  "so it may not share r6's id (Linux 6.12 keeps it: the byte 'fits'); r6 = 200 passes both checks" },
+
+	/* ---------------------------------------------------------------
+	 * Links across width changes: a copy keeps the id only when it
+	 * equals the source as a 64-bit value. Each case bounds one side and
+	 * uses the other as an offset (< 64); the unsafe ones have a value of
+	 * the source that passes the checks and is out of the map value.
+	 * --------------------------------------------------------------- */
+	{ "linked-ldsx-fits", SOCK, 0, PROG(
+		RAND7(6),
+		I_STX(BVC_DW, 10, 6, -8),
+		LDSX(BVC_B, 7, 10, -8),
+		LINK_CHECK(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), ACC, "an (s8) fill of a spilled 0..127 equals it: the link holds" },
+	{ "linked-ldsx-byte-spill-sign", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_STX(BVC_B, 10, 6, -8),
+		LDSX(BVC_B, 7, 10, -8),
+		LINK_CHECK(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ_KBUG, "1-byte spill of 0..255, (s8) fill: r6 = 200 passes (6.12 source links it)" },
+	{ "linked-ldsx16-sign", SOCK, 0, PROG(
+		RAND, I_MOV64_REG(6, 0), I_ALU64_IMM(BVC_AND, 6, 0xffff),
+		I_STX(BVC_H, 10, 6, -8),
+		LDSX(BVC_H, 7, 10, -8),
+		LINK_CHECK(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ_KBUG, "2-byte spill of 0..65535, (s16) fill: r6 = 40000 passes (6.12 source links it)" },
+	{ "linked-ldsx16-fits", SOCK, 0, PROG(
+		RAND, I_MOV64_REG(6, 0), I_ALU64_IMM(BVC_AND, 6, 0x7fff),
+		I_STX(BVC_H, 10, 6, -8),
+		LDSX(BVC_H, 7, 10, -8),
+		LINK_CHECK(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), ACC, "2-byte spill of 0..32767, (s16) fill: equal" },
+	{ "linked-ldsx32-sign", SOCK, 0, PROG(
+		RAND32(6),
+		I_STX(BVC_W, 10, 6, -8),
+		LDSX(BVC_W, 7, 10, -8),
+		LINK_CHECK(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ_KBUG,
+	  "4-byte spill of a u32, (s32) fill: r6 = 0xffffffff passes (6.12 source links it)" },
+	{ "linked-movsx64-sign", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		MOVSX64(7, 6, 8),
+		LINK_CHECK(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "r7 = (s8)r6 of 0..255: r6 = 200 passes" },
+	{ "linked-movsx64-fits", SOCK, 0, PROG(
+		RAND7(6),
+		MOVSX64(7, 6, 8),
+		LINK_CHECK(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), ACC, "r7 = (s8)r6 of 0..127: equal, linked" },
+	{ "linked-movsx64-s32-sign", SOCK, 0, PROG(
+		RAND32(6),
+		MOVSX64(7, 6, 32),
+		LINK_CHECK(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "r7 = (s32)r6 of a u32: r6 = 0x80000000 passes" },
+	{ "linked-movsx32-wide", SOCK, 0, PROG(
+		RAND, I_MOV64_REG(6, 0), I_ALU64_IMM(BVC_AND, 6, 0x1ff),
+		MOVSX32(7, 6, 8),
+		LINK_CHECK32(BVC_JGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "w7 = (s8)w6 of 0..511, w7 <= 8: r6 = 259 gives w7 = 3" },
+	{ "linked-movsx32-fits", SOCK, 0, PROG(
+		RAND7(6),
+		MOVSX32(7, 6, 8),
+		LINK_CHECK32(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), ACC, "w7 = (s8)w6 of 0..127: equal (zero-extended), linked" },
+	{ "linked-mov32-fits", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		MOV32_REG(7, 6),
+		LINK_CHECK(BVC_JGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), ACC, "w7 = w6 of 0..255: the upper half is zero, equal" },
+	{ "linked-mov32-wide", SOCK, 0, PROG(
+		RAND33(6),
+		MOV32_REG(7, 6),
+		LINK_CHECK(BVC_JGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "w7 = w6 of a 33-bit value drops bit 32: r6 = 2^32 + 3 passes" },
+	{ "linked-fill32-wide", SOCK, 0, PROG(
+		RAND33(6),
+		I_STX(BVC_DW, 10, 6, -8),
+		I_LDX(BVC_W, 7, 10, -8),
+		LINK_CHECK(BVC_JGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "a 4-byte fill of a 33-bit spill: r6 = 2^32 + 3 passes" },
+	{ "linked-spill8-wide", SOCK, 0, PROG(
+		RAND, I_MOV64_REG(6, 0), I_ALU64_IMM(BVC_AND, 6, 0x1ff),
+		I_STX(BVC_B, 10, 6, -8),
+		I_LDX(BVC_B, 7, 10, -8),
+		LINK_CHECK(BVC_JGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "a 1-byte spill and fill of 0..511: r6 = 259 passes" },
+	{ "linked-jmp32-wide", SOCK, 0, PROG(
+		RAND33(6),
+		I_MOV64_REG(7, 6),
+		LINK_CHECK32(BVC_JGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "r7 = r6 (33 bits), w7 <= 8 bounds the low half only: r6 = 2^32 + 3" },
+	{ "linked-jmp32-u32", SOCK, 0, PROG(
+		RAND32(6),
+		I_MOV64_REG(7, 6),
+		LINK_CHECK32(BVC_JGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), ACC, "r7 = r6 (a u32), w7 <= 8 with the upper half zero bounds r6" },
+	{ "linked-jmp32-signed-u32", SOCK, 0, PROG(
+		RAND32(6),
+		I_MOV64_REG(7, 6),
+		LINK_CHECK32(BVC_JSGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "w7 s<= 8 of a u32: r6 = 0x80000000 passes" },
+	{ "linked-xchg-fetch", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_STX(BVC_DW, 10, 6, -8),
+		I_MOV64_IMM(7, 0), ATOMIC(BVC_DW, 10, 7, -8, BVC_XCHG),
+		LINK_CHECK(BVC_JGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), ACC, "xchg returns the spill of r6 itself: linked" },
+	{ "linked-xchg32-wide", SOCK, 0, PROG(
+		RAND33(6),
+		I_STX(BVC_DW, 10, 6, -8),
+		I_MOV64_IMM(7, 0), ATOMIC(BVC_W, 10, 7, -8, BVC_XCHG),
+		LINK_CHECK(BVC_JGT, 7),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "a 4-byte xchg of a 33-bit spill returns its low half: r6 = 2^32 + 3" },
+	{ "linked-add-const", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_MOV64_REG(7, 6), I_ALU64_IMM(BVC_ADD, 7, 4),
+		I_JMP_IMM(BVC_JGT, 6, 8, 5),
+		USE_OFF(7),
+		R0_0, I_EXIT()), REJ_GAP,
+	  "r7 = r6 + 4 (the kernel's BPF_ADD_CONST link, 6.12+): r6 <= 8 bounds r7 by 12; we drop the link" },
+	{ "linked-add-const-reverse", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_MOV64_REG(7, 6), I_ALU64_IMM(BVC_ADD, 7, 4),
+		I_JMP_IMM(BVC_JGT, 7, 12, 5),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ_GAP, "r7 = r6 + 4, r7 <= 12 bounds r6 by 8 (BPF_ADD_CONST)" },
+	{ "linked-add-const-too-far", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_MOV64_REG(7, 6), I_ALU64_IMM(BVC_ADD, 7, 60),
+		I_JMP_IMM(BVC_JGT, 6, 8, 5),
+		USE_OFF(7),
+		R0_0, I_EXIT()), REJ, "r7 = r6 + 60 with r6 <= 8 reaches 68" },
+	{ "linked-add-const-negative", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_MOV64_REG(7, 6), I_ALU64_IMM(BVC_ADD, 7, -4),
+		I_JMP_IMM(BVC_JGT, 6, 8, 5),
+		USE_OFF(7),
+		R0_0, I_EXIT()), REJ, "r7 = r6 - 4 is negative for r6 < 4" },
+	{ "linked-add-const-alu32", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_MOV64_REG(7, 6), I_ALU32_IMM(BVC_ADD, 7, 4),
+		I_JMP_IMM(BVC_JGT, 6, 8, 5),
+		USE_OFF(7),
+		R0_0, I_EXIT()), REJ_GAP, "w7 = w6 + 4 with r6 <= 8 is at most 12 (6.18 links 32-bit adds too)" },
+	{ "linked-add-const32-wrap", SOCK, 0, PROG(
+		RAND32(6),
+		I_MOV64_REG(7, 6), I_ALU32_IMM(BVC_ADD, 7, 4),
+		I_JMP_IMM(BVC_JGT, 7, 12, 6),
+		I_JMP_IMM(BVC_JSLT, 6, 0, 5),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ, "w7 = w6 + 4 wraps: r6 = 0xfffffffe gives r7 = 2, not r6 + 4" },
+	{ "linked-add-const64-wrap", SOCK, 0, PROG(
+		RAND32(6), I_ALU64_IMM(BVC_LSH, 6, 32), I_ALU64_IMM(BVC_ARSH, 6, 32),
+		I_MOV64_REG(7, 6), I_ALU64_IMM(BVC_ADD, 7, 4),
+		I_JMP_IMM(BVC_JGT, 7, 12, 6),
+		I_JMP_IMM(BVC_JSLT, 6, 0, 5),
+		USE_OFF(6),
+		R0_0, I_EXIT()), REJ_GAP, "r7 = r6 + 4 mod 2^64, r7 <= 12 and r6 s>= 0: r6 <= 8" },
+	{ "linked-add-const-twice", SOCK, 0, PROG(
+		RAND_BYTE(6),
+		I_MOV64_REG(7, 6), I_ALU64_IMM(BVC_ADD, 7, 4), I_ALU64_IMM(BVC_ADD, 7, 52),
+		I_JMP_IMM(BVC_JGT, 6, 8, 5),
+		USE_OFF(7),
+		R0_0, I_EXIT()), REJ, "r7 = r6 + 4 + 52 reaches 64: a second add must break the link" },
 
 	/* ---------------------------------------------------------------
 	 * Decided branches
@@ -547,6 +750,27 @@ static const struct adv_case cases[] = {
 		I_MOV64_IMM(7, 1), ATOMIC(BVC_DW, 10, 7, -8, BVC_ADD),
 		I_LDX(BVC_DW, 7, 10, -8),
 		USE_OFF(7)), REJ, "after an atomic add the slot is unknown on both paths" },
+
+	{ "atomic-xchg-fetch-after-join", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 8), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 64),
+		I_MOV64_IMM(7, 0), ATOMIC(BVC_DW, 10, 7, -8, BVC_XCHG),
+		USE_OFF(7)), REJ_KBUG,
+	  "xchg fetches the spilled 8 / 64: the kernel's backtrack_insn takes the fetch for a store, never marks "
+	  "fp-8 precise and prunes the 64 path" },
+	{ "atomic-fetch-add-after-join", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 8), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 64),
+		I_MOV64_IMM(7, 0), ATOMIC(BVC_DW, 10, 7, -8, BVC_ADD | BVC_FETCH),
+		USE_OFF(7)), REJ_KBUG, "the same with fetch_add" },
+	{ "atomic-cmpxchg-after-join", SOCK, FREQ, PROG(
+		FORK(2),
+		I_ST(BVC_DW, 10, -8, 8), I_JA(1),
+		I_ST(BVC_DW, 10, -8, 64),
+		I_MOV64_IMM(7, 0), I_MOV64_IMM(0, 0), ATOMIC(BVC_DW, 10, 7, -8, BVC_CMPXCHG),
+		USE_OFF(0)), REJ_KBUG, "the same with cmpxchg: r0 gets the old value" },
 
 	/* ---------------------------------------------------------------
 	 * bpf-to-bpf calls

@@ -192,10 +192,12 @@ Test(engine, cases)
 		if (!c->msg) {
 			cr_expect_eq(v.kind, BVC_ACCEPT, "%s: rejected at %zu: %s", c->name, v.insn, v.msg);
 		} else {
-			cr_expect_eq(v.kind, BVC_REJECT, "%s: accepted", c->name);
+			/* Rejected as unsafe: not accepted, not refused as
+			 * unsupported, not an internal error. */
+			cr_expect_eq(v.kind, BVC_REJECT, "%s: %s: %s", c->name,
+				     bvc_verdict_kind_name(v.kind), v.msg);
 			cr_expect(!strncmp(v.msg, c->msg, strlen(c->msg)), "%s: '%s', expected '%s'",
 				  c->name, v.msg, c->msg);
-			cr_expect(!v.unsupported, "%s: unsupported: %s", c->name, v.msg);
 		}
 		bvc_verdict_release(&v);
 		bvc_image_free(img);
@@ -263,4 +265,68 @@ Test(engine, log_stats_line)
 	free(r);
 	bvc_verdict_release(&v);
 	bvc_image_free(img);
+}
+
+/* Fail-closed verdicts: the zero kind is "no verdict", so a verdict
+ * nobody filled in (memset, calloc, an error path) is no acceptance;
+ * bvc_verdict_accepted() is true for BVC_ACCEPT alone. */
+Test(engine, a_zeroed_verdict_is_no_acceptance)
+{
+	struct bvc_verdict v, *heap = calloc(1, sizeof(*heap));
+
+	memset(&v, 0, sizeof(v));
+	cr_assert_not_null(heap);
+	cr_expect_eq(v.kind, BVC_VERDICT_NONE);
+	cr_expect_not(bvc_verdict_accepted(&v));
+	cr_expect_not(bvc_verdict_accepted(heap));
+	cr_expect_not(bvc_verdict_accepted(NULL));
+	cr_expect_str_eq(bvc_verdict_kind_name(v.kind), "none");
+	for (int k = BVC_VERDICT_NONE; k <= BVC_INTERNAL + 1; k++) {
+		v.kind = (enum bvc_verdict_kind)k;
+		cr_expect_eq(bvc_verdict_accepted(&v), k == BVC_ACCEPT, "kind %d", k);
+	}
+	free(heap);
+}
+
+/* The kind is set where the refusal is raised, whatever the words: an
+ * unsafe program is BVC_REJECT, an instruction we do not model (arena's
+ * addr_space_cast) BVC_UNSUPPORTED, a safe one BVC_ACCEPT. */
+Test(engine, a_verdict_says_its_kind)
+{
+	static const struct bvc_insn unsafe[] = {
+		{ .code = 0x79, .dst = 0, .src = 0 }, /* r0 = *(u64 *)(r0 + 0) */
+		{ .code = 0x95 },
+	};
+	static const struct bvc_insn arena[] = {
+		{ .code = 0xbf, .dst = 0, .src = 1, .off = 1, .imm = 1 }, /* addr_space_cast */
+		{ .code = 0xb7 },
+		{ .code = 0x95 },
+	};
+	static const struct bvc_insn safe[] = { { .code = 0xb7 }, { .code = 0x95 } };
+	static const struct {
+		const struct bvc_insn *insns;
+		size_t n;
+		enum bvc_verdict_kind kind;
+		const char *msg;
+	} kinds[] = {
+		{ unsafe, 2, BVC_REJECT, "R0 !read_ok" },
+		{ arena, 3, BVC_UNSUPPORTED, "unsupported: addr_space_cast" },
+		{ safe, 2, BVC_ACCEPT, "" },
+	};
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct bvc_verify_opts opts = { .sz = sizeof(opts) };
+		struct bvc_image *img;
+		struct bvc_verdict v;
+
+		cr_assert_eq(bvc_image_from_raw(kinds[k].insns, kinds[k].n, BVC_PROG_SOCKET_FILTER,
+						"t", &img), 0);
+		cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0);
+		cr_expect_eq(v.kind, kinds[k].kind, "case %zu: %s: %s", k,
+			     bvc_verdict_kind_name(v.kind), v.msg);
+		cr_expect(!strncmp(v.msg, kinds[k].msg, strlen(kinds[k].msg)), "case %zu: '%s'", k,
+			  v.msg);
+		bvc_verdict_release(&v);
+		bvc_image_free(img);
+	}
 }

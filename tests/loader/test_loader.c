@@ -11,6 +11,8 @@
  * and one line naming the file and the problem, and never crash (the ASan
  * build checks leaks and bounds too).
  */
+#include <bpf/libbpf.h>
+#include <bpf/libbpf_version.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include <unistd.h>
 
 #include "bpfvc/loader.h"
+#include "bpfvc/verifier.h"
 
 #define ERRSZ 512
 
@@ -300,6 +303,15 @@ static void check_image_invariants(const struct bvc_image *img)
 			if (j)
 				cr_assert_geq(p->lines[j].insn, p->lines[j - 1].insn);
 		}
+		cr_assert(!p->core_relo_cnt == !p->core_relos);
+		for (j = 0; j < p->core_relo_cnt; j++) {
+			cr_assert_lt(p->core_relos[j].insn, p->insn_cnt);
+			cr_assert(p->core_relos[j].access && p->core_relos[j].type_name);
+			if (j)
+				cr_assert_geq(p->core_relos[j].insn, p->core_relos[j - 1].insn);
+		}
+		cr_assert_lt(strnlen(p->load_refused, sizeof(p->load_refused)),
+			     sizeof(p->load_refused));
 	}
 }
 
@@ -936,6 +948,164 @@ static void elf_refused(const char *path, const char *what, int want_errno)
 		cr_assert_eq(ret, -want_errno, "%s: ret %d, want -%d", path, ret, want_errno);
 }
 
+/* ---- what the kernel refuses at load, CO-RE records -------------------- */
+
+/* The kernel's verdict on program @name of the object at @path, loaded the
+ * way users do (libbpf, the other programs not loaded): 1 accepted, 0
+ * refused (its log in @log), -1 when this machine cannot load BPF. */
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+static int kernel_load_libbpf(const char *path, const char *name, char *log, size_t logsz)
+{
+	libbpf_print_fn_t old = libbpf_set_print(silent);
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *p;
+	int ret;
+
+	log[0] = '\0';
+	cr_assert(obj, "libbpf cannot open %s", path);
+	bpf_object__for_each_program(p, obj) {
+		if (strcmp(bpf_program__name(p), name))
+			bpf_program__set_autoload(p, false);
+		else
+			bpf_program__set_log_buf(p, log, logsz);
+	}
+	ret = bpf_object__load(obj);
+	bpf_object__close(obj);
+	libbpf_set_print(old);
+	if (ret == -EPERM || ret == -ENOSYS)
+		return -1;
+	return ret == 0;
+}
+
+/* Each program of loader_exc_cb breaks one rule BPF_PROG_LOAD checks
+ * before exploring, except the last, whose callback is in the program
+ * (called directly, which the kernel refuses after exploring). */
+static const struct {
+	const char *prog;
+	const char *refused;     /* bvc_prog.load_refused: the kernel's words */
+	const char *unsupported; /* bvc_prog.unsupported */
+} exc_cases[] = {
+	{ "exc_missing", "exception callback type id not found in func_info", "" },
+	{ "exc_static", "exception callback 'exc_cb_static' must have global linkage", "" },
+	{ "exc_unknown", "exception callback 'no_such_function' could not be found in BTF", "" },
+	{ "exc_twice", "multiple exception callback tags for main subprog", "" },
+	{ "exc_self", "invalid exception callback insn_off in func_info: 0", "" },
+	{ "exc_present", "", "unsupported: exception callback 'exc_cb_called'" },
+};
+
+static void exception_callbacks(const char *path)
+{
+	struct bvc_load_opts opts = { .sz = sizeof(opts), .keep_unsupported = 1 };
+	static char log[1 << 20];
+	struct bvc_image *img = NULL;
+	char err[ERRSZ];
+	size_t i;
+
+	cr_assert_eq(bvc_load_elf_opts(path, &opts, &img, err, sizeof(err)), 0, "%s", err);
+	for (i = 0; i < sizeof(exc_cases) / sizeof(exc_cases[0]); i++) {
+		const struct bvc_prog *p = prog_ok(img, exc_cases[i].prog);
+		const char *want = exc_cases[i].refused[0] ? exc_cases[i].refused
+							   : exc_cases[i].unsupported;
+		struct bvc_verify_opts vo = { .sz = sizeof(vo) };
+		struct bvc_verdict v;
+		int k;
+
+		cr_assert_str_eq(p->load_refused, exc_cases[i].refused, "%s: %s", path, p->name);
+		cr_assert_str_eq(p->unsupported, exc_cases[i].unsupported, "%s: %s", path, p->name);
+		/* Refused before any path: at insn 0, nothing processed. */
+		cr_assert_eq(bvc_verify(img, p, &vo, &v), 0);
+		/* Refused by the kernel's rule: rejected; not modelled: unsupported. */
+		cr_assert_eq(v.kind, exc_cases[i].refused[0] ? BVC_REJECT : BVC_UNSUPPORTED,
+			     "%s: %s: %s", path, p->name, bvc_verdict_kind_name(v.kind));
+		cr_assert_str_eq(v.msg, want, "%s: %s", path, p->name);
+		cr_assert_eq(v.insn, 0);
+		cr_assert_eq(v.processed, 0);
+		bvc_verdict_release(&v);
+
+		/* The kernel, through this machine's libbpf. libbpf 1.3 and
+		 * later append the callback to the program (then only
+		 * exc_missing would change), older ones build what our loader
+		 * builds: there the kernel's words must be ours. */
+		k = kernel_load_libbpf(path, p->name, log, sizeof(log));
+		if (k < 0)
+			continue;
+		printf("loader: %s: %s: kernel %s\n", path, p->name, k ? "accepted" : "refused");
+		cr_assert_eq(k, 0, "%s: %s: the kernel accepted it", path, p->name);
+#if LIBBPF_MAJOR_VERSION == 1 && LIBBPF_MINOR_VERSION < 3
+		if (exc_cases[i].refused[0])
+			cr_assert(strstr(log, exc_cases[i].refused), "%s: %s: kernel log: %.2000s",
+				  path, p->name, log);
+#endif
+	}
+	/* The program that bpfvc does not model: only the main one reached
+	 * by a call has its callback's func_info record. */
+	cr_assert_eq(prog_ok(img, "exc_missing")->func_cnt, 1);
+	cr_assert_eq(prog_ok(img, "exc_present")->func_cnt, 2);
+	bvc_image_free(img);
+
+	/* Without keep_unsupported the object does not load. */
+	elf_refused(path, "unsupported: exception callback 'exc_cb_called' of program 'exc_present'",
+		    EOPNOTSUPP);
+}
+
+Test(loader, exception_callbacks) { each_build("loader_exc_cb", exception_callbacks); }
+
+/* CO-RE records are kept on the program, where its instructions landed,
+ * and not applied: the instruction still holds clang's offset. */
+static void core_relos(const char *path)
+{
+	struct bvc_image *img = load_ok(path);
+	const struct bvc_prog *p = prog_ok(img, "core_read");
+	static const char *const access[] = { "0:0", "0:1" };
+	size_t i;
+
+	cr_assert_eq(p->core_relo_cnt, 2, "%s: %zu CO-RE records", path, p->core_relo_cnt);
+	for (i = 0; i < 2; i++) {
+		const struct bvc_core_relo *r = &p->core_relos[i];
+		const struct bvc_insn *insn;
+
+		cr_assert_lt(r->insn, p->insn_cnt);
+		insn = &p->insns[r->insn];
+		cr_assert_eq(r->kind, 0 /* BPF_CORE_FIELD_BYTE_OFFSET */);
+		cr_assert_str_eq(bvc_core_relo_kind_name(r->kind), "byte_off");
+		cr_assert_str_eq(r->type_name, "task_struct___local");
+		cr_assert_str_eq(r->access, access[i]);
+		/* pid at 0, tgid at 4 in the local struct: r = offset */
+		cr_assert_eq(insn->code, BVC_ALU64 | BVC_MOV | BVC_K, "%s: insn %u code %#x", path,
+			     r->insn, insn->code);
+		cr_assert_eq(insn->imm, (int32_t)(4 * i), "%s: insn %u imm %d", path, r->insn,
+			     insn->imm);
+	}
+	cr_assert_lt(p->core_relos[0].insn, p->core_relos[1].insn);
+	cr_assert_str_eq(bvc_core_relo_kind_name(99), "unknown");
+	bvc_image_free(img);
+
+	/* None where clang wrote none. */
+	for (i = 0; i < sizeof(prog_dirs) / sizeof(prog_dirs[0]); i++) {
+		char *other = obj_path(prog_dirs[i], "loader_calls");
+
+		if (file_exists(other)) {
+			img = load_ok(other);
+			for (size_t k = 0; k < img->prog_cnt; k++) {
+				cr_assert_eq(img->progs[k].core_relo_cnt, 0);
+				cr_assert_null(img->progs[k].core_relos);
+				cr_assert_str_eq(img->progs[k].load_refused, "");
+			}
+			bvc_image_free(img);
+		}
+		free(other);
+	}
+}
+
+Test(loader, core_relos) { each_build("core_read", core_relos); }
+
 Test(loader_bad, missing_file)
 {
 	elf_refused("/nonexistent/dir/x.bpf.o", "No such file", ENOENT);
@@ -1237,6 +1407,8 @@ static void fuzz_one(const char *name, unsigned int iters, uint32_t seed)
 Test(loader_fuzz, xdp_parser, .timeout = 120) { fuzz_one("xdp_parser", 1500, 1); }
 Test(loader_fuzz, loader_calls, .timeout = 120) { fuzz_one("loader_calls", 1500, 2); }
 Test(loader_fuzz, kprobe_counter, .timeout = 120) { fuzz_one("kprobe_counter", 1500, 3); }
+Test(loader_fuzz, core_read, .timeout = 120) { fuzz_one("core_read", 1500, 4); }
+Test(loader_fuzz, loader_exc_cb, .timeout = 120) { fuzz_one("loader_exc_cb", 1500, 5); }
 
 /* ---- raw bytecode ------------------------------------------------------ */
 

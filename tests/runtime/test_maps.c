@@ -347,7 +347,7 @@ Test(maps, ringbuf_full_and_wraparound)
 			cr_assert_eq(bvc_rt_ringbuf_consume(m, rb_collect, &log), 3);
 			for (int j = 0; j < 3; j++) {
 				cr_expect_eq(log.first[j], (uint8_t)(n + j));
-				cr_expect_eq(log.size[j], 100 + ((n + j) % 7) * 13);
+				cr_expect_eq(log.size[j], (uint32_t)(100 + ((n + j) % 7) * 13));
 			}
 			n += 3;
 		}

@@ -150,6 +150,7 @@ Test(serial, roundtrip_heartbeat_cancel_reject)
 
 		memset(&m, 0, sizeof(m));
 		m.kind = BVC_WIRE_REJECT;
+		m.u.reject.kind = i % 3 == 0 ? BVC_REJECT : i % 3 == 1 ? BVC_UNSUPPORTED : BVC_INTERNAL;
 		m.u.reject.job_id = vals[i];
 		m.u.reject.insn = vals[sizeof(vals) / sizeof(vals[0]) - 1 - i];
 		snprintf(m.u.reject.message, sizeof(m.u.reject.message),
@@ -159,6 +160,7 @@ Test(serial, roundtrip_heartbeat_cancel_reject)
 	/* insn 0 and the longest message. */
 	memset(&m, 0, sizeof(m));
 	m.kind = BVC_WIRE_REJECT;
+	m.u.reject.kind = BVC_REJECT;
 	m.u.reject.job_id = 7;
 	memset(m.u.reject.message, ' ', BVC_WIRE_MESSAGE_MAX);
 	m.u.reject.message[0] = 'x';
@@ -173,6 +175,7 @@ Test(serial, roundtrip_heartbeat_cancel_reject)
 		for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
 			memset(&m, 0, sizeof(m));
 			m.kind = BVC_WIRE_REJECT;
+			m.u.reject.kind = BVC_REJECT;
 			m.u.reject.job_id = 8;
 			m.u.reject.insn = 3;
 			snprintf(m.u.reject.message, sizeof(m.u.reject.message), "R0 !read_ok");
@@ -228,6 +231,7 @@ static void encode_all(void *bufs[4], size_t lens[4])
 	m[2].kind = BVC_WIRE_CANCEL;
 	m[2].u.cancel.job_id = 42;
 	m[3].kind = BVC_WIRE_REJECT;
+	m[3].u.reject.kind = BVC_REJECT;
 	m[3].u.reject.job_id = 42;
 	m[3].u.reject.insn = 17;
 	strcpy(m[3].u.reject.message, "infinite loop detected at insn 17");
@@ -527,6 +531,32 @@ Test(serial, forged_strings)
 	forge_env(&e, V, BVC_WIRE_REJECT, &r);
 	expect(&e, -EBADMSG, "empty message");
 
+	/* A Reject says what it is: with no kind (absent, 0), "accepted"
+	 * (1) or a kind we do not know, it is refused, never read as a
+	 * rejection, let alone an acceptance. */
+	{
+		static const uint32_t bad[] = { 0, BVC_ACCEPT, 5, UINT32_MAX };
+
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			char want[64];
+
+			memset(&r, 0, sizeof(r));
+			put_uint(&r, 1, 5);
+			put_bytes(&r, 3, "R0 !read_ok", 11);
+			if (bad[k])
+				put_uint(&r, 6, bad[k]);
+			forge_env(&e, V, BVC_WIRE_REJECT, &r);
+			snprintf(want, sizeof(want), "reject: kind %u is not a refusal", bad[k]);
+			expect(&e, -EBADMSG, want);
+		}
+		memset(&r, 0, sizeof(r));
+		put_uint(&r, 1, 5);
+		put_bytes(&r, 3, "R0 !read_ok", 11);
+		put_uint(&r, 6, BVC_INTERNAL);
+		forge_env(&e, V, BVC_WIRE_REJECT, &r);
+		expect(&e, 0, "");
+	}
+
 	/* A string length past the end of the frame. */
 	memset(&h, 0, sizeof(h));
 	put_uint(&h, 1, 1);
@@ -660,9 +690,21 @@ Test(serial, encode_refuses_what_decode_would)
 
 	memset(&m, 0, sizeof(m));
 	m.kind = BVC_WIRE_REJECT;
+	m.u.reject.kind = BVC_REJECT;
 	m.u.reject.job_id = 1;
 	strcpy(m.u.reject.message, "tab\there");
 	cr_assert_eq(bvc_wire_encode(&m, &buf, &len, err, sizeof(err)), -EINVAL);
+
+	/* A Reject that is no refusal is not sent: no kind, or "accepted". */
+	memset(&m, 0, sizeof(m));
+	m.kind = BVC_WIRE_REJECT;
+	m.u.reject.job_id = 1;
+	strcpy(m.u.reject.message, "R0 !read_ok");
+	cr_assert_eq(bvc_wire_encode(&m, &buf, &len, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "reject: kind 0 is not a refusal");
+	m.u.reject.kind = BVC_ACCEPT;
+	cr_assert_eq(bvc_wire_encode(&m, &buf, &len, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "reject: kind 1 is not a refusal");
 
 	memset(&m, 0, sizeof(m));
 	m.kind = (enum bvc_wire_kind)99;

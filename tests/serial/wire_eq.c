@@ -87,6 +87,7 @@ void wire_assert_eq(const struct bvc_wire_msg *a, const struct bvc_wire_msg *b)
 		break;
 	case BVC_WIRE_REJECT:
 		cr_assert_eq(a->u.reject.job_id, b->u.reject.job_id);
+		cr_assert_eq(a->u.reject.kind, b->u.reject.kind);
 		cr_assert_eq(a->u.reject.insn, b->u.reject.insn);
 		cr_assert_str_eq(a->u.reject.message, b->u.reject.message);
 		cr_assert_eq(a->u.reject.trail_len, b->u.reject.trail_len);

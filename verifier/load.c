@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What BPF_PROG_LOAD refuses before it explores any path, over the whole
+ * program, dead code included (the kernel's add_subprog_and_kfunc, 6.12):
+ *
+ *   - every kfunc call (BPF_CALL, src BPF_PSEUDO_KFUNC_CALL) is checked
+ *     when found, reached or not (add_kfunc_call): a non-GPL program may
+ *     call none; a negative offset (module BTF index) is refused; an
+ *     offset with no fd_array is refused, and a bpfvc image has none;
+ *     imm 0 with offset 0 is let through to dead-code elimination. Any
+ *     other call is looked up in the kernel's BTF, which bpfvc does not
+ *     have: refused as unsupported, reached or not, since the kernel may
+ *     refuse the program for it (no such function, no address).
+ *   - then the exception callback of the program (bpf_throw): the loader
+ *     looks it up in the object's BTF as the kernel does and leaves the
+ *     kernel's message in bvc_prog.load_refused when it would refuse.
+ *
+ * Exploration skips dead code, so without this pass a program the kernel
+ * refuses at load would be accepted. The kernel checks this before the
+ * jump and opcode checks; ours run first (bvc_isa_check), so a program
+ * with faults of both kinds gets the other message: rejected either way.
+ */
+#include <string.h>
+
+#include "engine.h"
+
+/* The kernel's license_is_gpl_compatible(). */
+bool license_is_gpl(const char *license)
+{
+	static const char *const gpl[] = {
+		"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL",
+		"Dual MPL/GPL",
+	};
+
+	for (size_t i = 0; i < sizeof(gpl) / sizeof(gpl[0]); i++)
+		if (!strcmp(license, gpl[i]))
+			return true;
+	return false;
+}
+
+static bool is_kfunc_call(const struct bvc_insn *insn)
+{
+	return insn->code == (BVC_JMP | BVC_CALL) && insn->src == BVC_PSEUDO_KFUNC_CALL;
+}
+
+static int check_kfunc_call(struct bvc_env *env, uint32_t i)
+{
+	const struct bvc_insn *insn = &env->insns[i];
+	int err;
+
+	env->insn_idx = i;
+	/* The kernel asks this of the first kfunc call it meets, whatever
+	 * its id (add_kfunc_call, when the program's kfunc table is new). */
+	if (!env->gpl)
+		return vrej(env, "cannot call kernel function from non-GPL compatible program");
+	if (!insn->imm && !insn->off)
+		return 0;
+	/* The kernel logs the reason, then "failed to find BTF for kernel
+	 * function"; the reason is the verdict's message. */
+	if (insn->off) {
+		err = vrej(env, insn->off < 0
+				? "negative offset disallowed for kernel module function call"
+				: "kfunc offset > 0 without fd_array is invalid");
+		vlog(env, "failed to find BTF for kernel function\n");
+		return err;
+	}
+	return vunsup(env, "kfunc call (btf_id %d): not checked against a kernel's BTF",
+		      insn->imm);
+}
+
+int check_load_time(struct bvc_env *env)
+{
+	uint32_t entry = env->insn_idx;
+	int err;
+
+	for (uint32_t i = 0; i < env->cnt; i++) {
+		if (!is_kfunc_call(&env->insns[i]))
+			continue;
+		err = check_kfunc_call(env, i);
+		if (err)
+			return err;
+	}
+	if (env->prog->load_refused[0]) {
+		env->insn_idx = 0;
+		return vrej(env, "%s", env->prog->load_refused);
+	}
+	/* Exploration starts where insn_idx says. */
+	env->insn_idx = entry;
+	return 0;
+}
