@@ -381,6 +381,7 @@ static void act(struct rogue *r)
 	case 9: /* a reject for a job never given */
 		m.kind = BVC_WIRE_REJECT;
 		m.u.reject.job_id = 1000000;
+		m.u.reject.kind = BVC_REJECT;
 		snprintf(m.u.reject.message, sizeof(m.u.reject.message), "forged");
 		send_wire(r->sock, &m);
 		break;
@@ -749,12 +750,16 @@ static void *peers_main(void *arg)
 		rj->r_rejoined = wait_msg(r, BVC_WIRE_HELLO, NULL, 5000);
 	}
 out:
-	/* P ends the job: nothing else to explore; it answers every Donate
-	 * (nothing to give) and both beat until the batch is over. */
+	/* P ends the job as a worker that explored r0 = 0; exit would: one
+	 * function, both insns reached. It answers every Donate (nothing to
+	 * give) and both beat until the batch is over. */
 	memset(&m, 0, sizeof(m));
 	m.kind = BVC_WIRE_FINISHED;
 	m.u.finished.job_id = job ? job : 1;
 	m.u.finished.processed_insns = 2;
+	m.u.finished.nfuncs = 1;
+	m.u.finished.insn_cnt = 2;
+	m.u.finished.seen = (uint8_t[]){ 0x03 };
 	send_wire(p, &m);
 	while (!atomic_load(&rj->stop)) {
 		struct bvc_wire_msg hb = { .kind = BVC_WIRE_HEARTBEAT };
