@@ -1484,11 +1484,11 @@ int bvc_cluster_verify(struct bvc_cluster *cl, const void *object, size_t len,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (vopts) {
-		job.insn_limit = vopts->insn_limit;
-		job.prog_flags = vopts->prog_flags;
-	}
-	ret = bvc_cluster_verify_batch(cl, &job, 1, NULL, NULL, err, errsz);
+	ret = bvc_opts_check(vopts, sizeof(*vopts), sizeof(size_t), "bvc_verify_opts", err, errsz);
+	job.insn_limit = BVC_OPTS_GET(vopts, insn_limit, 0);
+	job.prog_flags = BVC_OPTS_GET(vopts, prog_flags, 0);
+	if (!ret)
+		ret = bvc_cluster_verify_batch(cl, &job, 1, NULL, NULL, err, errsz);
 	if (!ret && job.err) {
 		bvc_set_err(err, errsz, "%s", job.errmsg);
 		ret = job.err;
@@ -1539,14 +1539,17 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 		    size_t errsz)
 {
 	struct bvc_coord_opts copts = { .sz = sizeof(copts) };
+	struct bvc_cluster_opts o;
 	struct bvc_cluster *cl;
 	double deadline, last_beat;
 	int ret, hs_ms;
 
 	*out = NULL;
-	if (!opts || opts->sz < sizeof(size_t) || opts->nworkers > 1024 ||
-	    (opts->nworkers < 1 && !(opts->sz >= offsetof(struct bvc_cluster_opts, wait_ms) &&
-				     opts->bind))) {
+	if (bvc_opts_copy(&o, sizeof(o), opts, BVC_OPTS_END(struct bvc_cluster_opts, nworkers),
+			  "bvc_cluster_opts", err, errsz))
+		return -EINVAL;
+	opts = &o;
+	if (opts->nworkers > 1024 || (opts->nworkers < 1 && !opts->bind)) {
 		bvc_set_err(err, errsz, "cluster: between 1 and 1024 local workers, or a --bind endpoint for remote ones");
 		return -EINVAL;
 	}
@@ -1555,7 +1558,7 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 		bvc_set_err(err, errsz, "out of memory");
 		return -ENOMEM;
 	}
-	memcpy(&cl->opts, opts, opts->sz < sizeof(cl->opts) ? opts->sz : sizeof(cl->opts));
+	cl->opts = o;
 	cl->err = err;
 	cl->errsz = errsz;
 	cl->nlocal = cl->n = opts->nworkers;

@@ -25,24 +25,6 @@
 #include "bpfvc/util.h"
 #include "internal.h"
 
-
-/* Options grow at the end (libbpf style): take the caller's first @sz bytes
- * over our defaults in @dst. A caller built against a newer header may pass
- * more, but only if all of it is zero, i.e. asks for nothing we lack. */
-static int opts_copy(void *dst, size_t ours, const void *src, size_t sz)
-{
-	const unsigned char *p = src;
-	size_t i;
-
-	if (sz < sizeof(size_t))
-		return 0;
-	for (i = ours; i < sz; i++)
-		if (p[i])
-			return 0;
-	memcpy(dst, src, sz < ours ? sz : ours);
-	return 1;
-}
-
 static void zap_stop(struct bvc_coord *c)
 {
 	if (!c->zap_running)
@@ -73,7 +55,7 @@ const char *bvc_coord_endpoint(const struct bvc_coord *c)
 int bvc_coord_new(const char *endpoint, const struct bvc_coord_opts *opts,
 		  struct bvc_coord **out, char *err, size_t errsz)
 {
-	struct bvc_coord_opts o = { .sz = sizeof(o) };
+	struct bvc_coord_opts o;
 	int64_t maxmsg = BVC_WIRE_FRAME_MAX;
 	const char *id = bvc_wire_build_id();
 	int linger = 0, mandatory = 1, ret;
@@ -81,10 +63,8 @@ int bvc_coord_new(const char *endpoint, const struct bvc_coord_opts *opts,
 	struct bvc_coord *c;
 
 	*out = NULL;
-	if (opts && !opts_copy(&o, sizeof(o), opts, opts->sz)) {
-		bvc_set_err(err, errsz, "bvc_coord_opts: size %zu is not one we know", opts->sz);
+	if (bvc_opts_copy(&o, sizeof(o), opts, sizeof(size_t), "bvc_coord_opts", err, errsz))
 		return -EINVAL;
-	}
 	opts = &o;
 	if (opts->build_id)
 		id = opts->build_id;

@@ -37,11 +37,13 @@ int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
 
 	if (out)
 		*out = NULL;
-	if (!img || !prog || !verdict || !opts || !out ||
-	    opts->sz < offsetof(struct bvc_jit_opts, target) + sizeof(opts->target)) {
+	if (!img || !prog || !verdict || !opts || !out) {
 		bvc_set_err(err, errsz, "bvc_jit_compile: missing argument");
 		return -EINVAL;
 	}
+	if (bvc_opts_check(opts, sizeof(*opts), BVC_OPTS_END(struct bvc_jit_opts, target),
+			   "bvc_jit_opts", err, errsz))
+		return -EINVAL;
 	name = bvc_jit_target_name(opts->target);
 	if (!name) {
 		bvc_set_err(err, errsz, "unknown target %d", (int)opts->target);

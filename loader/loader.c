@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "bpfvc/loader.h"
+#include "bpfvc/util.h"
 #include "internal.h"
 
 /* Largest object or raw file we read: far above any real program, and it
@@ -169,19 +170,13 @@ static int read_license_version(struct ld *ld)
 	return 0;
 }
 
-/* Option @field if the caller's struct is recent enough to have it. */
-#define OPT(opts, field, def)                                                          \
-	((opts) && (opts)->sz >= offsetof(struct bvc_load_opts, field) + sizeof((opts)->field) \
-		 ? (opts)->field                                                        \
-		 : (def))
-
 int bvc_load_elf_mem_opts(const void *buf, size_t size, const char *path,
 			  const struct bvc_load_opts *opts, struct bvc_image **out, char *err,
 			  size_t errsz)
 {
 	struct ld ld = {
 		.path = path && *path ? path : "<memory>",
-		.keep_unsupported = OPT(opts, keep_unsupported, 0) != 0,
+		.keep_unsupported = BVC_OPTS_GET(opts, keep_unsupported, 0) != 0,
 		.err = err,
 		.errsz = errsz,
 	};
@@ -192,6 +187,8 @@ int bvc_load_elf_mem_opts(const void *buf, size_t size, const char *path,
 	if (!out)
 		return set_errno(-EINVAL);
 	*out = NULL;
+	if (bvc_opts_check(opts, sizeof(*opts), sizeof(size_t), "bvc_load_opts", err, errsz))
+		return set_errno(-EINVAL);
 	if (!buf || size == 0)
 		return set_errno(ld_err(&ld, -ENOEXEC, "empty file, not an ELF object"));
 	if (size > LD_MAX_FILE)

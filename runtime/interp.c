@@ -30,6 +30,7 @@
 
 #include "bpfvc/abi.h"
 #include "bpfvc/interp.h"
+#include "bpfvc/util.h"
 
 #define STACK_TOTAL (BVC_INTERP_STACK_SIZE * BVC_INTERP_MAX_FRAMES)
 #define DEFAULT_MAX_STEPS (UINT64_C(1) << 32)
@@ -466,11 +467,9 @@ int bvc_interp_run(const struct bvc_insn *insns, size_t cnt, uint64_t r1, uint64
 	vm.errsz = errsz;
 	if (err && errsz)
 		err[0] = '\0';
-	if (opts) {
-		if (opts->sz < sizeof(opts->sz))
-			return fault(&vm, NO_INSN, -EINVAL, "opts->sz %zu is too small", opts->sz);
-		memcpy(&vm.opts, opts, opts->sz < sizeof(vm.opts) ? opts->sz : sizeof(vm.opts));
-	}
+	if (bvc_opts_copy(&vm.opts, sizeof(vm.opts), opts, sizeof(size_t), "bvc_interp_opts", err,
+			  errsz))
+		return -EINVAL;
 	if (vm.opts.region_cnt && !vm.opts.regions)
 		return fault(&vm, NO_INSN, -EINVAL, "region_cnt %zu without regions", vm.opts.region_cnt);
 	if (!insns || !cnt)

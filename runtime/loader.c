@@ -430,6 +430,7 @@ int bvc_rt_load(const struct bvc_blob *b, const struct bvc_rt_opts *opts,
 {
 	uint32_t host = bvc_rt_host_target();
 	const char *tname, *hname;
+	struct bvc_rt_opts o;
 	struct bvc_rt_prog *p;
 	int ret;
 
@@ -441,16 +442,12 @@ int bvc_rt_load(const struct bvc_blob *b, const struct bvc_rt_opts *opts,
 		bvc_set_err(err, errsz, "bvc_rt_load: missing argument");
 		return -EINVAL;
 	}
-	if (opts && opts->sz < sizeof(opts->sz)) {
-		bvc_set_err(err, errsz, "bvc_rt_load: opts->sz %zu is too small", opts->sz);
+	if (bvc_opts_copy(&o, sizeof(o), opts, sizeof(size_t), "bvc_rt_opts", err, errsz))
 		return -EINVAL;
-	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	if (opts)
-		memcpy(&p->opts, opts, opts->sz < sizeof(p->opts) ? opts->sz : sizeof(p->opts));
-	p->opts.sz = sizeof(p->opts);
+	p->opts = o;
 	memcpy(p->name, b->meta.prog_name, sizeof(p->name) - 1);
 	p->prog_type = b->meta.prog_type;
 	p->target = b->target;

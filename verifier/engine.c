@@ -50,6 +50,7 @@
 
 #include "bpfvc/disasm.h"
 #include "bpfvc/engine.h"
+#include "bpfvc/util.h"
 #include "engine.h"
 
 /* The first refusal ends the run: its kind, instruction, path and words. */
@@ -1236,8 +1237,8 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	env->prog = prog;
 	env->insns = prog->insns;
 	env->cnt = (uint32_t)prog->insn_cnt;
-	if (opts)
-		memcpy(&env->opts, opts, opts->sz < sizeof(env->opts) ? opts->sz : sizeof(env->opts));
+	if (bvc_opts_copy(&env->opts, sizeof(env->opts), opts, sizeof(size_t), "bvc_verify_opts", NULL, 0))
+		return -EINVAL;
 	env->gpl = license_is_gpl(img->license);
 	env->aux = calloc(env->cnt, sizeof(*env->aux));
 	env->explored = calloc(env->cnt, sizeof(*env->explored));
@@ -1293,11 +1294,15 @@ struct bvc_work {
 int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 		   const struct bvc_verify_opts *opts, int with_entry, struct bvc_engine **out)
 {
-	struct bvc_engine *eng = calloc(1, sizeof(*eng));
+	struct bvc_engine *eng;
 	struct bvc_env *env;
 	struct bvc_isa_fault fault;
 	int err;
 
+	*out = NULL;
+	if (bvc_opts_valid(opts, sizeof(*opts), sizeof(size_t)))
+		return -EINVAL;
+	eng = calloc(1, sizeof(*eng));
 	if (!eng)
 		return -ENOMEM;
 	*out = eng;

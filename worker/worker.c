@@ -26,24 +26,6 @@
 
 #define DEFAULT_TIMEOUT_MS 5000
 
-
-/* Options grow at the end (libbpf style): take the caller's first @sz bytes
- * over our defaults in @dst. A caller built against a newer header may pass
- * more, but only if all of it is zero, i.e. asks for nothing we lack. */
-static int opts_copy(void *dst, size_t ours, const void *src, size_t sz)
-{
-	const unsigned char *p = src;
-	size_t i;
-
-	if (sz < sizeof(size_t))
-		return 0;
-	for (i = ours; i < sz; i++)
-		if (p[i])
-			return 0;
-	memcpy(dst, src, sz < ours ? sz : ours);
-	return 1;
-}
-
 static void mon_stop(struct bvc_worker *w)
 {
 	if (!w->mon)
@@ -69,17 +51,15 @@ void bvc_worker_free(struct bvc_worker *w)
 int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 		   struct bvc_worker **out, char *err, size_t errsz)
 {
-	struct bvc_worker_opts o = { .sz = sizeof(o) };
+	struct bvc_worker_opts o;
 	int64_t maxmsg = BVC_WIRE_FRAME_MAX;
 	const char *id = bvc_wire_build_id();
 	struct bvc_worker *w;
 	int linger = 0, ret;
 
 	*out = NULL;
-	if (opts && !opts_copy(&o, sizeof(o), opts, opts->sz)) {
-		bvc_set_err(err, errsz, "bvc_worker_opts: size %zu is not one we know", opts->sz);
+	if (bvc_opts_copy(&o, sizeof(o), opts, sizeof(size_t), "bvc_worker_opts", err, errsz))
 		return -EINVAL;
-	}
 	opts = &o;
 	if (opts->build_id)
 		id = opts->build_id;

@@ -583,7 +583,7 @@ Test(cluster, bad_endpoints)
 		struct bvc_worker_opts o = { .sz = 3 };
 
 		cr_assert_eq(bvc_worker_new(endpoint, &o, &w, err, sizeof(err)), -EINVAL);
-		cr_assert(strstr(err, "bvc_worker_opts: size 3 is not one we know"), "%s", err);
+		cr_assert(strstr(err, "bvc_worker_opts: sz 3 is too small (at least 8)"), "%s", err);
 		/* A newer caller asking for something we lack is refused ... */
 		cr_assert_eq(bvc_worker_new(endpoint, &big.o, &w, err, sizeof(err)), -EINVAL);
 		/* ... one that leaves the new field zero is served. */

@@ -559,7 +559,7 @@ Test(interp, short_opts)
 	cr_assert_eq(r0, 0, "the packet past opts->sz was used");
 	opts.sz = 0;
 	cr_assert_eq(bvc_interp_run(prog, 3, 0, 0, &opts, &r0, err, sizeof(err)), -EINVAL);
-	cr_assert_str_eq(err, "opts->sz 0 is too small");
+	cr_assert_str_eq(err, "bvc_interp_opts: sz 0 is too small (at least 8)");
 }
 
 /* A tiny buffer gets a truncated, terminated message. */
