@@ -46,6 +46,7 @@ struct newer_sample {
 
 Test(util_opts, null_is_defaults)
 {
+	const struct sample_opts *none = NULL;
 	struct sample_opts dst;
 
 	memset(&dst, 0xa5, sizeof(dst));
@@ -53,7 +54,7 @@ Test(util_opts, null_is_defaults)
 	cr_assert_eq(bvc_opts_copy(&dst, LIB_SZ, NULL, MIN_SZ, "sample_opts", NULL, 0), 0);
 	cr_assert_eq(dst.sz, LIB_SZ);
 	cr_assert(dst.a == 0 && dst.b == 0 && dst.c == 0);
-	cr_assert_eq(BVC_OPTS_GET((const struct sample_opts *)NULL, c, 7), 7);
+	cr_assert_eq(BVC_OPTS_GET(none, c, 7), 7);
 }
 
 /* Each refusal, with its message; the copy leaves @dst all zero. */
