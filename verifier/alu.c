@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 static const char *const alu_names[16] = {
 	"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=",

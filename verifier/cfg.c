@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 #define R(n) (1u << (n))
 #define CALLER_SAVED (R(0) | R(1) | R(2) | R(3) | R(4) | R(5))

@@ -42,7 +42,6 @@
  * and checkpoints are only used once finished.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,128 +49,7 @@
 
 #include "bpfvc/disasm.h"
 #include "bpfvc/engine.h"
-#include "engine.h"
-
-/* The first refusal ends the run: its kind, instruction, path and words. */
-static int vfail_ap(struct bvc_env *env, enum bvc_verdict_kind kind, const char *prefix,
-		    const char *fmt, va_list ap)
-{
-	size_t len;
-
-	if (env->rejected)
-		return -EACCES;
-	/* A refusal is never an acceptance, whatever a caller passed. */
-	if (kind != BVC_REJECT && kind != BVC_UNSUPPORTED)
-		kind = BVC_INTERNAL;
-	env->rejected = true;
-	env->err_kind = kind;
-	env->err_insn = env->insn_idx;
-	/* The path to here, for a replay of this path alone (best effort:
-	 * without memory the verdict just carries no trail). */
-	if (env->cur && env->cur->trail_len) {
-		size_t n = (env->cur->trail_len + 7) / 8;
-
-		env->err_trail = malloc(n);
-		if (env->err_trail) {
-			memcpy(env->err_trail, env->cur->trail, n);
-			env->err_trail_len = env->cur->trail_len;
-		}
-	}
-	len = (size_t)snprintf(env->err, sizeof(env->err), "%s", prefix);
-	if (len < sizeof(env->err))
-		vsnprintf(env->err + len, sizeof(env->err) - len, fmt, ap);
-	vlog(env, "%s\n", env->err);
-	return -EACCES;
-}
-
-int vrej(struct bvc_env *env, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vfail_ap(env, BVC_REJECT, "", fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-int vunsup(struct bvc_env *env, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vfail_ap(env, BVC_UNSUPPORTED, "unsupported: ", fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-int vbug(struct bvc_env *env, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vfail_ap(env, BVC_INTERNAL, "verifier bug: ", fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-/* vfail()'s body: a message made elsewhere (an ISA fault), as it is. */
-static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vfail_ap(env, kind, "", fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg)
-{
-	return vfail_fmt(env, kind, "%s", msg);
-}
-
-void vlog(struct bvc_env *env, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (env->opts.log_level <= 0)
-		return;
-	for (;;) {
-		size_t room = env->log_cap - env->log_len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(env->log ? env->log + env->log_len : NULL, env->log ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (env->log && (size_t)n < room) {
-			env->log_len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = env->log_cap ? env->log_cap * 2 : 65536;
-			char *p;
-
-			while (cap - env->log_len <= (size_t)n)
-				cap *= 2;
-			if (cap > (64u << 20))
-				return; /* the log is a courtesy, not a reason to fail */
-			p = realloc(env->log, cap);
-			if (!p)
-				return;
-			env->log = p;
-			env->log_cap = cap;
-		}
-	}
-}
+#include "engine_internal.h"
 
 static uint32_t subprog_of(const struct bvc_env *env, uint32_t insn)
 {

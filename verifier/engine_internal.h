@@ -3,6 +3,7 @@
  * Private to verifier/: the engine's state and what its files share.
  *
  *   engine.c  the exploration loop, jumps, calls, exits (start there)
+ *   log.c     refusals, the kernel-style log, printing states
  *   alu.c     ALU on scalars and pointers
  *   mem.c     loads, stores, atomics and helper memory arguments
  *   prune.c   checkpoints, states_equal, branch counts
@@ -14,8 +15,8 @@
  * return -EACCES/-EINVAL after calling vrej()), mark_* change state,
  * is_* answer.
  */
-#ifndef BVC_VERIFIER_ENGINE_H
-#define BVC_VERIFIER_ENGINE_H
+#ifndef BVC_VERIFIER_ENGINE_INTERNAL_H
+#define BVC_VERIFIER_ENGINE_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,7 +24,7 @@
 #include "bpfvc/image.h"
 #include "bpfvc/scalar.h"
 #include "bpfvc/verifier.h"
-#include "progtype.h"
+#include "progtype_internal.h"
 
 #define BVC_MAX_FRAMES 8       /* call depth, as MAX_CALL_FRAMES */
 #define BVC_STACK_SIZE 512     /* bytes per call chain, as MAX_BPF_STACK */
@@ -221,6 +222,7 @@ struct bvc_env {
 	size_t log_len, log_cap;
 };
 
+/* log.c */
 /* Reject at the current instruction with a kernel-worded message. */
 int vrej(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Refuse what bpfvc does not model: "unsupported: ..." (never accept). */
@@ -233,6 +235,8 @@ int vbug(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf
 int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg);
 /* Append to the log at level >= 1. */
 void vlog(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_state(struct bvc_env *env, const struct bvc_state *st);
+void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
 
 /* state.c */
 struct bvc_state *state_new(void);
@@ -250,8 +254,6 @@ void mark_reg_known_zero(struct bvc_reg *reg);
 bool is_pointer(const struct bvc_reg *reg);
 bool is_pkt_pointer(const struct bvc_reg *reg);
 const char *rtype_name(const struct bvc_reg *reg);
-void log_state(struct bvc_env *env, const struct bvc_state *st);
-void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
 
 /* load.c */
 bool license_is_gpl(const char *license);
@@ -293,4 +295,4 @@ bool states_equal(struct bvc_env *env, const struct bvc_state *old,
 void explored_free(struct bvc_env *env);
 int list_push(struct bvc_checkpoint_list *l, struct bvc_state *st);
 
-#endif /* BVC_VERIFIER_ENGINE_H */
+#endif /* BVC_VERIFIER_ENGINE_INTERNAL_H */

@@ -22,7 +22,7 @@
  */
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 /* The kernel's license_is_gpl_compatible(). */
 bool license_is_gpl(const char *license)

@@ -18,7 +18,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 /* "(0x0; 0xff)" as the kernel's tnum_strn. */
 static const char *tn_str(char *buf, size_t size, const struct bvc_reg *reg)

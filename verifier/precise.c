@@ -40,7 +40,7 @@
 #include <string.h>
 
 #include "bpfvc/disasm.h"
-#include "engine.h"
+#include "engine_internal.h"
 
 #define ARG_REGS 0x3eu /* r1-r5 */
 

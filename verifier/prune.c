@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 #define IDMAP_MAX (BVC_MAX_REG * BVC_MAX_FRAMES + BVC_STACK_SLOTS * BVC_MAX_FRAMES + BVC_MAX_REFS)
 

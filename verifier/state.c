@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Verifier states: allocation, deep copies, register helpers and the
- * kernel-style printing of a state for the log.
+ * Verifier states: allocation, deep copies and register helpers (log.c
+ * prints them).
  *
  * A state owns its frames and each frame owns its stack slots; copies are
  * deep so a pending branch can never see the current path's later writes.
@@ -9,12 +9,10 @@
  * run ends; parents always point at checkpoints.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 static struct bvc_frame *frame_copy(const struct bvc_frame *src)
 {
@@ -220,81 +218,4 @@ const char *rtype_name(const struct bvc_reg *reg)
 	case BVC_PTR_FUNC: return "func";
 	}
 	return "?";
-}
-
-/* " R1=value", or just the value for a spilled register (@i < 0). */
-static void log_reg(struct bvc_env *env, int i, const struct bvc_reg *r)
-{
-	char buf[256];
-
-	if (i >= 0)
-		vlog(env, " R%d=", i);
-	if (r->type == BVC_SCALAR) {
-		/* P: precise, compared by value when pruning. */
-		bvc_scalar_snprint(buf, sizeof(buf), &r->var);
-		vlog(env, "%s%s", r->precise ? "P" : "", buf);
-		return;
-	}
-	if (r->type == BVC_PTR_STACK && bvc_scalar_is_const(&r->var) && r->var.var_off.value == 0) {
-		vlog(env, "fp%d", r->off);
-		return;
-	}
-	vlog(env, "%s(", rtype_name(r));
-	if (r->id)
-		vlog(env, "id=%u,", r->id);
-	if (r->ref_obj_id)
-		vlog(env, "ref_obj_id=%u,", r->ref_obj_id);
-	if (r->type == BVC_PTR_MAP_VALUE || r->type == BVC_CONST_PTR_MAP)
-		vlog(env, "map=%s,ks=%u,vs=%u", env->img->maps[r->map_idx].name,
-		     env->img->maps[r->map_idx].key_size, env->img->maps[r->map_idx].value_size);
-	if (r->off)
-		vlog(env, ",off=%d", r->off);
-	if (is_pkt_pointer(r))
-		vlog(env, "r=%d", r->range);
-	if (!bvc_scalar_is_const(&r->var) || r->var.var_off.value) {
-		bvc_scalar_snprint_fields(buf, sizeof(buf), &r->var, ",");
-		vlog(env, "%s", buf);
-	}
-	vlog(env, ")");
-}
-
-/* One frame of @st: "R1=ctx() R10=fp0 fp-8=mmmmmmmm", no newline. */
-void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
-{
-	const struct bvc_frame *fr = st->frames[f];
-
-	for (int i = 0; i < BVC_MAX_REG; i++)
-		if (fr->regs[i].type != BVC_NOT_INIT)
-			log_reg(env, i, &fr->regs[i]);
-	for (uint32_t s = 0; s < fr->nslots; s++) {
-		const struct bvc_slot *sl = &fr->slots[s];
-		static const char ch[] = { '?', 'r', 'm', '0' };
-		char types[9];
-		bool any = false;
-
-		for (int b = 0; b < 8; b++) {
-			types[7 - b] = ch[sl->stype[b] & 3];
-			any |= sl->stype[b] != BVC_STACK_INVALID;
-		}
-		types[8] = 0;
-		if (!any)
-			continue;
-		if (sl->stype[0] == BVC_STACK_SPILL && sl->stype[7] == BVC_STACK_SPILL) {
-			vlog(env, " fp%d=", -8 * (int)(s + 1));
-			log_reg(env, -1, &sl->spilled);
-		} else {
-			vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
-		}
-	}
-	vlog(env, "\n");
-}
-
-/* "R1=ctx() R10=fp0 fp-8=mmmmmmmm" as the kernel's print_verifier_state. */
-void log_state(struct bvc_env *env, const struct bvc_state *st)
-{
-	for (uint32_t f = 0; f <= st->curframe; f++) {
-		if (f)
-			vlog(env, " frame%u:", f);
-		log_frame(env, st, f);
-	}
 }
