@@ -4,6 +4,7 @@
  *
  *   engine.c  the exploration loop, jumps, calls, exits (start there)
  *   log.c     refusals, the kernel-style log, printing states
+ *   branch.c  conditional jumps: deciding, pushing and refining each side
  *   alu.c     ALU on scalars and pointers
  *   mem.c     loads, stores, atomics and helper memory arguments
  *   prune.c   checkpoints, states_equal, branch counts
@@ -222,6 +223,25 @@ struct bvc_env {
 	size_t log_len, log_cap;
 };
 
+/* Run @body with @reg pointing at every register and spilled register of
+ * @st, in every frame. */
+#define for_each_reg(st, reg, body)                                                         \
+	for (uint32_t _f = 0; _f <= (st)->curframe; _f++) {                                 \
+		struct bvc_frame *_fr = (st)->frames[_f];                                   \
+		for (int _r = 0; _r < BVC_MAX_REG; _r++) {                                  \
+			struct bvc_reg *reg = &_fr->regs[_r];                                \
+			body                                                                 \
+		}                                                                            \
+		for (uint32_t _s = 0; _s < _fr->nslots; _s++) {                             \
+			if (_fr->slots[_s].stype[0] != BVC_STACK_SPILL)                      \
+				continue;                                                    \
+			{                                                                    \
+				struct bvc_reg *reg = &_fr->slots[_s].spilled;               \
+				body                                                         \
+			}                                                                    \
+		}                                                                            \
+	}
+
 /* log.c */
 /* Reject at the current instruction with a kernel-worded message. */
 int vrej(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -237,6 +257,9 @@ int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg);
 void vlog(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_state(struct bvc_env *env, const struct bvc_state *st);
 void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
+
+/* branch.c */
+int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn);
 
 /* state.c */
 struct bvc_state *state_new(void);
