@@ -2,9 +2,10 @@
 /*
  * Private to verifier/: the engine's state and what its files share.
  *
- *   engine.c  the exploration loop, jumps, calls, exits (start there)
+ *   engine.c  the exploration loop (start there)
  *   log.c     refusals, the kernel-style log, printing states
  *   branch.c  conditional jumps: deciding, pushing and refining each side
+ *   call.c    helper and bpf-to-bpf calls, exits, call-chain checks
  *   alu.c     ALU on scalars and pointers
  *   mem.c     loads, stores, atomics and helper memory arguments
  *   prune.c   checkpoints, states_equal, branch counts
@@ -260,6 +261,13 @@ void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
 
 /* branch.c */
 int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn);
+
+/* call.c */
+int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn);
+int check_func_call(struct bvc_env *env, const struct bvc_insn *insn);
+int check_exit(struct bvc_env *env, bool *path_done);
+int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint32_t frames);
+int check_abnormal_return(struct bvc_env *env);
 
 /* state.c */
 struct bvc_state *state_new(void);
