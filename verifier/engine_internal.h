@@ -6,6 +6,7 @@
  *   log.c     refusals, the kernel-style log, printing states
  *   branch.c  conditional jumps: deciding, pushing and refining each side
  *   call.c    helper and bpf-to-bpf calls, exits, call-chain checks
+ *   split.c   the split API: donation, work items, demands, sharing
  *   alu.c     ALU on scalars and pointers
  *   mem.c     loads, stores, atomics and helper memory arguments
  *   prune.c   checkpoints, states_equal, branch counts
@@ -222,6 +223,23 @@ struct bvc_env {
 	/* Kernel-style log, when asked for. */
 	char *log;
 	size_t log_len, log_cap;
+};
+
+/* One verification (bpfvc/engine.h): the env, or the verdict the static
+ * passes reached before there was one. */
+struct bvc_engine {
+	struct bvc_env env;
+	int early;                 /* 1: the static passes decided; @early_verdict holds it */
+	struct bvc_verdict early_verdict;
+	uint64_t usec;             /* time spent in bvc_engine_run() */
+	bool finished;             /* do_check returned 0 or rejected */
+};
+
+/* A work item (split.c): a pending state that moves between engines. */
+struct bvc_work {
+	uint64_t id;               /* the donor's id (a shared checkpoint: its seq) */
+	struct bvc_state *st;      /* owned */
+	uint32_t insn, prev_insn;  /* where it resumes, and the insn before */
 };
 
 /* Run @body with @reg pointing at every register and spilled register of
