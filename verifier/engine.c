@@ -17,12 +17,13 @@
  * the number or the pointer's variable offset (bvc_scalar: a tnum plus
  * signed/unsigned 64- and 32-bit ranges); per stack byte whether it is
  * unwritten, a spilled register, some bytes, or zeros. Each instruction is
- * checked on that state and applied to it. At a conditional jump whose
- * outcome the state does not decide, the taken side is pushed on a stack
- * and the fall-through is followed first; the pushed states are popped
- * when a path ends (depth first, as the kernel). Each side is refined by
- * the condition (r1 > 5 on one side, r1 <= 5 on the other; a NULL check
- * turns "map_value_or_null" into "map_value" or into 0; a comparison with
+ * checked on that state and applied to it (alu.c, mem.c; calls and exits
+ * in call.c). At a conditional jump whose outcome the state does not
+ * decide, the taken side is pushed on a stack and the fall-through is
+ * followed first; the pushed states are popped when a path ends (depth
+ * first, as the kernel). Each side is refined by the condition (branch.c:
+ * r1 > 5 on one side, r1 <= 5 on the other; a NULL check turns
+ * "map_value_or_null" into "map_value" or into 0; a comparison with
  * data_end proves a packet range).
  *
  * Paths multiply, so at prune points the current state is compared with
@@ -33,13 +34,18 @@
  * instruction budget runs out ("BPF program is too large"); an iteration
  * that comes back with the very same state is an infinite loop.
  *
- * The first unsafe step rejects the program with the kernel's message.
- * Whatever the engine does not model is refused as "unsupported: ...":
- * never accepted.
+ * The first unsafe step rejects the program with the kernel's message
+ * (log.c). Whatever the engine does not model is refused as
+ * "unsupported: ...": never accepted.
  *
- * Built to be split across processes later (docs/design.md section 4): states
- * are self-contained values, the pending stack is the set of work items,
- * and checkpoints are only used once finished.
+ * One verification can be split across engines and processes
+ * (docs/design.md section 4; split.c): states are self-contained values,
+ * the pending stack is the set of work items, and checkpoints are only
+ * used once finished.
+ *
+ * This file holds the loop (do_check), the instructions it handles itself
+ * (ld_imm64, LD_ABS), the engine's life cycle and its verdict. It must not
+ * grow the checks of one kind of instruction: those have their files.
  */
 #include <errno.h>
 #include <stdio.h>
