@@ -532,12 +532,7 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 	out->total_states = env->total_states;
 	out->peak_states = env->peak_states;
 	out->max_states_per_insn = env->max_states_per_insn;
-	if (env->log) {
-		out->log = env->log;
-		out->log_len = env->log_len;
-		env->log = NULL;
-		env->log_len = env->log_cap = 0;
-	}
+	log_take(env, &out->log, &out->log_len, &out->log_true_len);
 	return err;
 }
 
@@ -675,6 +670,7 @@ void bvc_verdict_release(struct bvc_verdict *v)
 		v->trail_len = 0;
 		v->log = NULL;
 		v->log_len = 0;
+		v->log_true_len = 0;
 		v->facts = NULL;
 		v->fact_cnt = 0;
 		v->func_stack = NULL;

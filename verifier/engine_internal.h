@@ -220,9 +220,12 @@ struct bvc_env {
 	uint64_t share_limit, shared;
 	uint64_t remote_added, remote_hits;
 
-	/* Kernel-style log, when asked for. */
+	/* Kernel-style log, when asked for (log.c): text, or past
+	 * opts.log_size a ring holding the log's end. */
 	char *log;
-	size_t log_len, log_cap;
+	size_t log_len, log_cap; /* bytes held, bytes allocated */
+	size_t log_start;      /* the ring's oldest byte (0 until it wraps) */
+	uint64_t log_true_len; /* bytes the whole log took */
 };
 
 /* One verification (bpfvc/engine.h): the env, or the verdict the static
@@ -274,6 +277,9 @@ int vbug(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf
 int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg);
 /* Append to the log at level >= 1. */
 void vlog(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hand the log over (NUL-terminated, its end when it outgrew
+ * opts.log_size) and the length it would have had whole. */
+void log_take(struct bvc_env *env, char **log, size_t *len, uint64_t *true_len);
 void log_state(struct bvc_env *env, const struct bvc_state *st);
 void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
 

@@ -4,8 +4,11 @@
  * vfail), the kernel-style log (vlog) and the printing of states into it.
  *
  * A refusal is recorded once, with its kind, instruction and path, and
- * also written to the log, where the kernel writes its message. The log is
- * a courtesy to the reader: running out of memory for it never changes a
+ * also written to the log, where the kernel writes its message. A log
+ * longer than opts.log_size (64 MiB by default) keeps its end, as the
+ * kernel's rotating log does: the refusal and the stats line come last and
+ * are what a reader needs, so the start is what goes. The log is a
+ * courtesy to the reader: running out of memory for it never changes a
  * verdict. Nothing here decides what is safe, and nothing here prints: the
  * log goes back to the caller in the verdict.
  */
@@ -16,6 +19,14 @@
 #include <string.h>
 
 #include "engine_internal.h"
+
+#define LOG_SIZE_DEFAULT (64u << 20) /* bytes kept when opts.log_size is 0 */
+
+/* Bytes of the log kept: its end. */
+static size_t log_size(const struct bvc_env *env)
+{
+	return env->opts.log_size ? env->opts.log_size : LOG_SIZE_DEFAULT;
+}
 
 /* The first refusal ends the run: its kind, instruction, path and words. */
 static int vfail_ap(struct bvc_env *env, enum bvc_verdict_kind kind, const char *prefix,
@@ -102,41 +113,121 @@ int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg)
 	return vfail_fmt(env, kind, "%s", msg);
 }
 
+/* Room for @need bytes of text and its NUL, within @limit: false only when
+ * memory ran out short of that. */
+static bool log_reserve(struct bvc_env *env, size_t need, size_t limit)
+{
+	size_t cap = env->log_cap ? env->log_cap : 65536;
+	char *p;
+
+	if (need > limit)
+		need = limit;
+	if (need <= env->log_cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	if (cap > limit)
+		cap = limit;
+	p = realloc(env->log, cap);
+	if (!p)
+		return false;
+	env->log = p;
+	env->log_cap = cap;
+	return true;
+}
+
+/*
+ * Append @n bytes, keeping the end of the log: past LOG_SIZE bytes the
+ * buffer becomes a ring of exactly that many, whose oldest bytes are
+ * overwritten (log_start is where the oldest kept byte is). That is the
+ * kernel's rotating log: the error and the stats line are at the end, and
+ * a log that outgrows its buffer must not lose them.
+ */
+static void log_put(struct bvc_env *env, const char *s, size_t n)
+{
+	size_t max = log_size(env), end, first;
+
+	env->log_true_len += n;
+	if (n > max) {
+		s += n - max;
+		n = max;
+	}
+	/* The log is a courtesy: without memory for it the text is lost,
+	 * never the verdict. */
+	if (!n || !log_reserve(env, env->log_len + n + 1, max + 1))
+		return;
+	/* Contiguous from 0 until the ring is full, wrapping after. */
+	end = (env->log_start + env->log_len) % max;
+	first = n < max - end ? n : max - end;
+	memcpy(env->log + end, s, first);
+	memcpy(env->log, s + first, n - first);
+	env->log_len += n;
+	if (env->log_len > max) {
+		env->log_start = (env->log_start + env->log_len - max) % max;
+		env->log_len = max;
+	}
+}
+
 void vlog(struct bvc_env *env, const char *fmt, ...)
 {
+	char line[512], *big;
 	va_list ap;
 	int n;
 
 	if (env->opts.log_level <= 0)
 		return;
-	for (;;) {
-		size_t room = env->log_cap - env->log_len;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(line)) {
+		log_put(env, line, (size_t)n);
+		return;
+	}
+	big = malloc((size_t)n + 1);
+	if (!big)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		log_put(env, big, (size_t)n);
+	free(big);
+}
 
-		va_start(ap, fmt);
-		n = vsnprintf(env->log ? env->log + env->log_len : NULL, env->log ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (env->log && (size_t)n < room) {
-			env->log_len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = env->log_cap ? env->log_cap * 2 : 65536;
-			char *p;
+static void reverse(char *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n - i; i++) {
+		char c = p[i];
 
-			while (cap - env->log_len <= (size_t)n)
-				cap *= 2;
-			if (cap > (64u << 20))
-				return; /* the log is a courtesy, not a reason to fail */
-			p = realloc(env->log, cap);
-			if (!p)
-				return;
-			env->log = p;
-			env->log_cap = cap;
-		}
+		p[i] = p[n - 1 - i];
+		p[n - 1 - i] = c;
 	}
 }
+
+void log_take(struct bvc_env *env, char **log, size_t *len, uint64_t *true_len)
+{
+	*true_len = env->log_true_len;
+	*log = NULL;
+	*len = 0;
+	if (!env->log)
+		return;
+	/* A ring that wrapped: rotate it to start at its oldest byte (three
+	 * reversals, in place: the buffer may be large). */
+	if (env->log_start) {
+		reverse(env->log, env->log_start);
+		reverse(env->log + env->log_start, env->log_len - env->log_start);
+		reverse(env->log, env->log_len);
+	}
+	env->log[env->log_len] = '\0';
+	*log = env->log;
+	*len = env->log_len;
+	env->log = NULL;
+	env->log_len = env->log_cap = env->log_start = 0;
+	env->log_true_len = 0;
+}
+
 /* " R1=value", or just the value for a spilled register (@i < 0). */
 static void log_reg(struct bvc_env *env, int i, const struct bvc_reg *r)
 {
