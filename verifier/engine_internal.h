@@ -280,7 +280,6 @@ void vlog(struct bvc_env *env, const char *fmt, ...) __attribute__((format(print
 /* Hand the log over (NUL-terminated, its end when it outgrew
  * opts.log_size) and the length it would have had whole. */
 void log_take(struct bvc_env *env, char **log, size_t *len, uint64_t *true_len);
-void log_state(struct bvc_env *env, const struct bvc_state *st);
 void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
 
 /* branch.c */
@@ -305,7 +304,6 @@ struct bvc_reg *cur_regs(struct bvc_env *env);
 void mark_reg_not_init(struct bvc_reg *reg);
 void mark_reg_unknown(struct bvc_reg *reg);
 void mark_reg_known(struct bvc_reg *reg, uint64_t v);
-void mark_reg_known_zero(struct bvc_reg *reg);
 bool is_pointer(const struct bvc_reg *reg);
 bool is_pkt_pointer(const struct bvc_reg *reg);
 const char *rtype_name(const struct bvc_reg *reg);

@@ -294,13 +294,3 @@ void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
 	}
 	vlog(env, "\n");
 }
-
-/* "R1=ctx() R10=fp0 fp-8=mmmmmmmm" as the kernel's print_verifier_state. */
-void log_state(struct bvc_env *env, const struct bvc_state *st)
-{
-	for (uint32_t f = 0; f <= st->curframe; f++) {
-		if (f)
-			vlog(env, " frame%u:", f);
-		log_frame(env, st, f);
-	}
-}

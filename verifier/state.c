@@ -181,15 +181,6 @@ void mark_reg_known(struct bvc_reg *reg, uint64_t v)
 	reg->var = bvc_scalar_const(v);
 }
 
-/* A pointer with offset 0 and no variable part. */
-void mark_reg_known_zero(struct bvc_reg *reg)
-{
-	enum bvc_rtype t = reg->type;
-
-	mark_reg_known(reg, 0);
-	reg->type = t;
-}
-
 bool is_pointer(const struct bvc_reg *reg)
 {
 	return reg->type != BVC_SCALAR && reg->type != BVC_NOT_INIT;
