@@ -23,7 +23,7 @@ static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t
 	struct bvc_state *st;
 
 	if (env->npending >= BVC_MAX_PENDING) {
-		vrej(env, "The sequence of %u jumps is too complex.", env->npending + 1);
+		bvc_vrej(env, "The sequence of %u jumps is too complex.", env->npending + 1);
 		return NULL;
 	}
 	if (env->npending == env->cap_pending) {
@@ -35,12 +35,12 @@ static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t
 		env->pending = p;
 		env->cap_pending = cap;
 	}
-	st = state_copy(env->cur);
+	st = bvc_state_copy(env->cur);
 	if (!st)
 		return NULL;
 	st->insn_idx = insn;
-	if (trail_push(st, 1) || trail_push(env->cur, 0)) {
-		state_free(st);
+	if (bvc_trail_push(st, 1) || bvc_trail_push(env->cur, 0)) {
+		bvc_state_free(st);
 		return NULL;
 	}
 	env->pending[env->npending++] = (struct bvc_pending){ st, insn, prev };
@@ -56,10 +56,10 @@ static void mark_ptr_or_null(struct bvc_state *st, uint32_t id, bool is_null)
 	uint32_t ref = 0;
 
 	for_each_reg(st, reg, {
-		if (reg->id == id && reg->maybe_null && is_pointer(reg)) {
+		if (reg->id == id && reg->maybe_null && bvc_is_pointer(reg)) {
 			if (is_null) {
 				ref = reg->ref_obj_id;
-				mark_reg_known(reg, 0);
+				bvc_mark_reg_known(reg, 0);
 			} else {
 				reg->maybe_null = false;
 			}
@@ -176,7 +176,7 @@ static void refine_scalars(struct bvc_state *st, const struct bvc_insn *insn, ui
 	bool is32 = bvc_insn_class(insn) == BVC_JMP32;
 
 	if (!x)
-		mark_reg_known(&konst, (uint64_t)(int64_t)insn->imm);
+		bvc_mark_reg_known(&konst, (uint64_t)(int64_t)insn->imm);
 	if (dst->type != BVC_SCALAR || src->type != BVC_SCALAR)
 		return;
 	bvc_scalar_refine(&dst->var, &src->var, op, is32);
@@ -195,9 +195,9 @@ static bool is_not_null(const struct bvc_reg *reg)
 	       reg->type == BVC_PTR_MEM;
 }
 
-int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
+int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *regs = cur_regs(env), *dst = &regs[insn->dst], konst, *src;
+	struct bvc_reg *regs = bvc_cur_regs(env), *dst = &regs[insn->dst], konst, *src;
 	bool x = bvc_insn_srcbit(insn) == BVC_X, is32 = bvc_insn_class(insn) == BVC_JMP32;
 	uint8_t op = bvc_insn_op(insn);
 	uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->off + 1);
@@ -205,27 +205,27 @@ int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 	int pred = -1;
 
 	if (op == BVC_JCOND)
-		return vunsup(env, "may_goto");
+		return bvc_vunsup(env, "may_goto");
 	if (dst->type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->dst);
+		return bvc_vrej(env, "R%u !read_ok", insn->dst);
 	if (x) {
 		src = &regs[insn->src];
 		if (src->type == BVC_NOT_INIT)
-			return vrej(env, "R%u !read_ok", insn->src);
+			return bvc_vrej(env, "R%u !read_ok", insn->src);
 	} else {
-		mark_reg_known(&konst, is32 ? (uint32_t)insn->imm : (uint64_t)(int64_t)insn->imm);
+		bvc_mark_reg_known(&konst, is32 ? (uint32_t)insn->imm : (uint64_t)(int64_t)insn->imm);
 		src = &konst;
 	}
 
 	if (x && (src->type == BVC_PTR_STACK || dst->type == BVC_PTR_STACK)) {
 		/* A walk back through here must not chase stack pointers. */
-		int err = hist_push(env, (src->type == BVC_PTR_STACK ? BVC_HIST_SRC_STACK : 0) |
+		int err = bvc_hist_push(env, (src->type == BVC_PTR_STACK ? BVC_HIST_SRC_STACK : 0) |
 					 (dst->type == BVC_PTR_STACK ? BVC_HIST_DST_STACK : 0), 0);
 
 		if (err)
 			return err;
 	} else if (!x && dst->type == BVC_PTR_STACK) {
-		int err = hist_push(env, BVC_HIST_DST_STACK, 0);
+		int err = bvc_hist_push(env, BVC_HIST_DST_STACK, 0);
 
 		if (err)
 			return err;
@@ -242,10 +242,10 @@ int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 
 	if (pred >= 0) {
 		/* The path depends on the values that decided the branch. */
-		int err = dst->type == BVC_SCALAR ? mark_precise(env, insn->dst) : 0;
+		int err = dst->type == BVC_SCALAR ? bvc_mark_precise(env, insn->dst) : 0;
 
 		if (!err && x && src->type == BVC_SCALAR)
-			err = mark_precise(env, insn->src);
+			err = bvc_mark_precise(env, insn->src);
 		if (err)
 			return err;
 		env->insn_idx = pred ? target : env->insn_idx + 1;
@@ -259,11 +259,11 @@ int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 		int err = 0;
 
 		if (x && src->type == BVC_SCALAR && src->id)
-			collect_linked(env, src->id, &linked);
+			bvc_collect_linked(env, src->id, &linked);
 		if (dst->type == BVC_SCALAR && dst->id)
-			collect_linked(env, dst->id, &linked);
+			bvc_collect_linked(env, dst->id, &linked);
 		if ((linked & 0xf) > 1)
-			err = hist_push(env, 0, linked);
+			err = bvc_hist_push(env, 0, linked);
 		if (err)
 			return err;
 	}
@@ -271,7 +271,7 @@ int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 	if (!other)
 		return env->rejected ? -EACCES : -ENOMEM;
 
-	if (!is32 && !x && (op == BVC_JEQ || op == BVC_JNE) && dst->maybe_null && is_pointer(dst) &&
+	if (!is32 && !x && (op == BVC_JEQ || op == BVC_JNE) && dst->maybe_null && bvc_is_pointer(dst) &&
 	    insn->imm == 0) {
 		/* "if ptr == 0": NULL on one side, valid on the other. */
 		mark_ptr_or_null(other, dst->id, op == BVC_JEQ);

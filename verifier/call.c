@@ -30,26 +30,26 @@ static uint32_t subprog_of(const struct bvc_env *env, uint32_t insn)
 static int check_size_arg(struct bvc_env *env, uint32_t regno, uint8_t kind, uint32_t mem_regno,
 			  bool mem_write, bool pkt_ok, bool null_ok)
 {
-	struct bvc_reg *reg = &cur_regs(env)[regno];
+	struct bvc_reg *reg = &bvc_cur_regs(env)[regno];
 	bool zero_ok = kind == BVC_ARG_CONST_SIZE_OR_ZERO;
 	int err;
 
 	if (reg->type != BVC_SCALAR)
-		return vrej(env, "R%u type=%s expected=scalar", regno, rtype_name(reg));
+		return bvc_vrej(env, "R%u type=%s expected=scalar", regno, bvc_rtype_name(reg));
 	if (reg->var.smin < 0)
-		return vrej(env, "R%u min value is negative, either use unsigned or 'var &= const'",
-			    regno);
+		return bvc_vrej(env, "R%u min value is negative, either use unsigned or 'var &= const'",
+				regno);
 	if (reg->var.umin == 0 && !zero_ok) {
-		return vrej(env, "R%u invalid zero-sized read: u64=[%llu,%llu]", regno,
-			    (unsigned long long)reg->var.umin, (unsigned long long)reg->var.umax);
+		return bvc_vrej(env, "R%u invalid zero-sized read: u64=[%llu,%llu]", regno,
+				(unsigned long long)reg->var.umin, (unsigned long long)reg->var.umax);
 	}
 	if (reg->var.umax >= BVC_MAX_VAR_OFF)
-		return vrej(env, "R%u unbounded memory access, use 'var &= const' or 'if (var < const)'",
-			    regno);
-	err = check_mem_region(env, mem_regno, reg->var.umax, mem_write,
-			       zero_ok && reg->var.umin == 0, pkt_ok, null_ok);
+		return bvc_vrej(env, "R%u unbounded memory access, use 'var &= const' or 'if (var < const)'",
+				regno);
+	err = bvc_check_mem_region(env, mem_regno, reg->var.umax, mem_write,
+				   zero_ok && reg->var.umin == 0, pkt_ok, null_ok);
 	/* The access was checked against the size's bounds. */
-	return err ? err : mark_precise(env, regno);
+	return err ? err : bvc_mark_precise(env, regno);
 }
 
 static bool is_acquired(const struct bvc_state *st, uint32_t id)
@@ -70,15 +70,15 @@ static void release_reference(struct bvc_state *st, uint32_t ref)
 	}
 	for_each_reg(st, reg, {
 		if (reg->ref_obj_id == ref)
-			mark_reg_unknown(reg);
+			bvc_mark_reg_unknown(reg);
 	});
 }
 
 static void invalidate_pkt_pointers(struct bvc_state *st)
 {
 	for_each_reg(st, reg, {
-		if (is_pkt_pointer(reg) || reg->type == BVC_PTR_PACKET_END)
-			mark_reg_unknown(reg);
+		if (bvc_is_pkt_pointer(reg) || reg->type == BVC_PTR_PACKET_END)
+			bvc_mark_reg_unknown(reg);
 	});
 }
 
@@ -115,7 +115,7 @@ static int const_map_key(struct bvc_env *env, const struct bvc_reg *key, uint32_
 		 * (a 64-bit constant spilled in 4 bytes is out of range). */
 		*out = s->spilled.var.var_off.value > INT64_MAX ? -1
 		       : (int64_t)s->spilled.var.var_off.value;
-		return mark_precise_slot(env, key->frameno, (uint32_t)((-addr - 1) / 8));
+		return bvc_mark_precise_slot(env, key->frameno, (uint32_t)((-addr - 1) / 8));
 	}
 	return 0;
 }
@@ -124,22 +124,22 @@ static int const_map_key(struct bvc_env *env, const struct bvc_reg *key, uint32_
  * of the size, as the kernel checks with strict alignment. */
 static int check_arg_aligned(struct bvc_env *env, uint32_t regno, int size)
 {
-	const struct bvc_reg *reg = &cur_regs(env)[regno];
+	const struct bvc_reg *reg = &bvc_cur_regs(env)[regno];
 	struct bvc_tnum addr = bvc_tnum_add(reg->var.var_off,
 					    bvc_tnum_const((uint64_t)(int64_t)reg->off));
 	char tn[64];
 
-	if (!is_pointer(reg) || bvc_tnum_is_aligned(addr, (uint64_t)size))
+	if (!bvc_is_pointer(reg) || bvc_tnum_is_aligned(addr, (uint64_t)size))
 		return 0;
 	bvc_tnum_snprint(tn, sizeof(tn), reg->var.var_off);
-	return vrej(env, "misaligned %saccess off %s+%d+%d size %d",
-		    reg->type == BVC_PTR_STACK ? "stack " : reg->type == BVC_PTR_MAP_VALUE ? "value " : "",
-		    tn, reg->off, 0, size);
+	return bvc_vrej(env, "misaligned %saccess off %s+%d+%d size %d",
+			reg->type == BVC_PTR_STACK ? "stack " : reg->type == BVC_PTR_MAP_VALUE ? "value " : "",
+			tn, reg->off, 0, size);
 }
 
-int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
+int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *regs = cur_regs(env);
+	struct bvc_reg *regs = bvc_cur_regs(env);
 	const struct bvc_helper_proto *fn;
 	const char *name = bvc_helper_name(insn->imm);
 	int32_t map = -1;
@@ -150,16 +150,16 @@ int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 
 	err = bvc_helper_proto_get(insn->imm, env->prog->type, &fn);
 	if (err == -ERANGE)
-		return vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
+		return bvc_vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
 	if (err == -EOPNOTSUPP)
-		return vunsup(env, "helper %s#%d", name ? name : "unknown", insn->imm);
+		return bvc_vunsup(env, "helper %s#%d", name ? name : "unknown", insn->imm);
 	if (err)
-		return vrej(env, "program of this type cannot use helper %s#%d",
-			    name ? name : "unknown", insn->imm);
+		return bvc_vrej(env, "program of this type cannot use helper %s#%d",
+				name ? name : "unknown", insn->imm);
 	if (insn->imm == 12 /* tail_call */ && env->cur->nrefs)
-		return vrej(env, "tail_call would lead to reference leak");
+		return bvc_vrej(env, "tail_call would lead to reference leak");
 	if ((fn->flags & BVC_HELPER_GPL_ONLY) && !env->gpl)
-		return vrej(env, "cannot call GPL-restricted function from non-GPL compatible program");
+		return bvc_vrej(env, "cannot call GPL-restricted function from non-GPL compatible program");
 
 	for (uint32_t a = 0; a < 5 && fn->args[a] != BVC_ARG_NONE; a++) {
 		uint32_t regno = a + 1;
@@ -168,30 +168,30 @@ int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		bool pkt_ok = fn->flags & BVC_HELPER_PKT_ACCESS;
 
 		if (reg->type == BVC_NOT_INIT)
-			return vrej(env, "R%u !read_ok", regno);
+			return bvc_vrej(env, "R%u !read_ok", regno);
 		switch (kind) {
 		case BVC_ARG_ANYTHING:
 			break;
 		case BVC_ARG_CONST_MAP_PTR:
 			if (reg->type != BVC_CONST_PTR_MAP)
-				return vrej(env, "R%u type=%s expected=map_ptr", regno, rtype_name(reg));
+				return bvc_vrej(env, "R%u type=%s expected=map_ptr", regno, bvc_rtype_name(reg));
 			map = (int32_t)reg->map_idx;
 			if (!bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
-				return vrej(env, "cannot pass map_type %u into func %s#%d",
-					    env->img->maps[map].type, name ? name : "?", insn->imm);
+				return bvc_vrej(env, "cannot pass map_type %u into func %s#%d",
+						env->img->maps[map].type, name ? name : "?", insn->imm);
 			break;
 		case BVC_ARG_MAP_KEY:
 		case BVC_ARG_MAP_VALUE:
 			if (map < 0)
-				return vrej(env, "invalid map_ptr to access map->%s",
-					    kind == BVC_ARG_MAP_KEY ? "key" : "value");
+				return bvc_vrej(env, "invalid map_ptr to access map->%s",
+						kind == BVC_ARG_MAP_KEY ? "key" : "value");
 			if (reg->type == BVC_SCALAR || reg->maybe_null)
-				return vrej(env, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
-					    regno, rtype_name(reg));
-			err = check_mem_region(env, regno,
-					       kind == BVC_ARG_MAP_KEY ? env->img->maps[map].key_size
+				return bvc_vrej(env, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
+						regno, bvc_rtype_name(reg));
+			err = bvc_check_mem_region(env, regno,
+						   kind == BVC_ARG_MAP_KEY ? env->img->maps[map].key_size
 								       : env->img->maps[map].value_size,
-					       false, false, true, false);
+						   false, false, true, false);
 			if (err)
 				return err;
 			if (kind == BVC_ARG_MAP_KEY &&
@@ -208,14 +208,14 @@ int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		case BVC_ARG_UNINIT_MEM:
 			if (a + 1 >= 5 || (fn->args[a + 1] != BVC_ARG_CONST_SIZE &&
 					   fn->args[a + 1] != BVC_ARG_CONST_SIZE_OR_ZERO))
-				return vunsup(env, "helper %s#%d memory argument without size",
-					      name ? name : "?", insn->imm);
+				return bvc_vunsup(env, "helper %s#%d memory argument without size",
+						  name ? name : "?", insn->imm);
 			if (regs[regno + 1].type == BVC_NOT_INIT)
-				return vrej(env, "R%u !read_ok", regno + 1);
+				return bvc_vrej(env, "R%u !read_ok", regno + 1);
 			if (kind == BVC_ARG_MEM_OR_NULL && reg->type == BVC_SCALAR &&
 			    bvc_scalar_is_const(&reg->var) && reg->var.var_off.value == 0) {
 				/* NULL is fine here only because it is 0. */
-				err = mark_precise(env, regno);
+				err = bvc_mark_precise(env, regno);
 				if (err)
 					return err;
 			}
@@ -228,29 +228,29 @@ int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			break;
 		case BVC_ARG_CTX:
 			if (reg->type != BVC_PTR_CTX)
-				return vrej(env, "R%u type=%s expected=ctx", regno, rtype_name(reg));
+				return bvc_vrej(env, "R%u type=%s expected=ctx", regno, bvc_rtype_name(reg));
 			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
-				return vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed",
-					    regno, reg->off);
+				return bvc_vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed",
+						regno, reg->off);
 			break;
 		case BVC_ARG_ALLOC_MEM:
 			if (reg->type != BVC_PTR_MEM || reg->maybe_null || !reg->ref_obj_id)
-				return vrej(env, "R%u type=%s expected=ringbuf_mem", regno, rtype_name(reg));
+				return bvc_vrej(env, "R%u type=%s expected=ringbuf_mem", regno, bvc_rtype_name(reg));
 			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
-				return vrej(env, "R%u must have zero offset when passed to release func",
-					    regno);
+				return bvc_vrej(env, "R%u must have zero offset when passed to release func",
+						regno);
 			if (!is_acquired(env->cur, reg->ref_obj_id))
-				return vrej(env, "R%u must be referenced when passed to release function",
-					    regno);
+				return bvc_vrej(env, "R%u must be referenced when passed to release function",
+						regno);
 			release_ref = reg->ref_obj_id;
 			break;
 		case BVC_ARG_CONST_ALLOC_SIZE_OR_ZERO:
 			if (reg->type != BVC_SCALAR)
-				return vrej(env, "R%u type=%s expected=scalar", regno, rtype_name(reg));
+				return bvc_vrej(env, "R%u type=%s expected=scalar", regno, bvc_rtype_name(reg));
 			if (!bvc_scalar_is_const(&reg->var))
-				return vrej(env, "R%u is not a known constant'", regno);
+				return bvc_vrej(env, "R%u is not a known constant'", regno);
 			alloc_size = reg->var.var_off.value;
-			err = mark_precise(env, regno);
+			err = bvc_mark_precise(env, regno);
 			if (err)
 				return err;
 			break;
@@ -259,14 +259,14 @@ int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			err = check_arg_aligned(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8);
 			if (err)
 				return err;
-			err = check_mem_region(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8, true,
-					       false, false, false);
+			err = bvc_check_mem_region(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8, true,
+						   false, false, false);
 			if (err)
 				return err;
 			break;
 		default:
-			return vunsup(env, "helper %s#%d argument kind %u", name ? name : "?", insn->imm,
-				      kind);
+			return bvc_vunsup(env, "helper %s#%d argument kind %u", name ? name : "?", insn->imm,
+					  kind);
 		}
 	}
 
@@ -274,7 +274,7 @@ int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	    bvc_scalar_is_const(&regs[3].var) &&
 	    regs[3].var.var_off.value < env->img->maps[map].max_entries) {
 		/* As the kernel, which then jumps straight to that slot. */
-		err = mark_precise(env, 3);
+		err = bvc_mark_precise(env, 3);
 		if (err)
 			return err;
 	}
@@ -290,18 +290,18 @@ int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 
 	/* Caller-saved registers are clobbered; r0 holds the result. */
 	for (int r = 1; r <= 5; r++)
-		mark_reg_not_init(&regs[r]);
+		bvc_mark_reg_not_init(&regs[r]);
 	switch (fn->ret) {
 	case BVC_RET_INTEGER:
-		mark_reg_unknown(&regs[0]);
+		bvc_mark_reg_unknown(&regs[0]);
 		break;
 	case BVC_RET_VOID:
-		mark_reg_not_init(&regs[0]);
+		bvc_mark_reg_not_init(&regs[0]);
 		break;
 	case BVC_RET_MAP_VALUE_OR_NULL:
 		if (map < 0)
-			return vrej(env, "kernel subsystem misconfigured verifier");
-		mark_reg_known(&regs[0], 0);
+			return bvc_vrej(env, "kernel subsystem misconfigured verifier");
+		bvc_mark_reg_known(&regs[0], 0);
 		regs[0].type = BVC_PTR_MAP_VALUE;
 		regs[0].maybe_null = true;
 		regs[0].map_idx = (uint32_t)map;
@@ -317,8 +317,8 @@ int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		break;
 	case BVC_RET_ALLOC_MEM_OR_NULL:
 		if (env->cur->nrefs == BVC_MAX_REFS)
-			return vunsup(env, "more than %d acquired references", BVC_MAX_REFS);
-		mark_reg_known(&regs[0], 0);
+			return bvc_vunsup(env, "more than %d acquired references", BVC_MAX_REFS);
+		bvc_mark_reg_known(&regs[0], 0);
 		regs[0].type = BVC_PTR_MEM;
 		regs[0].maybe_null = true;
 		regs[0].mem_size = (uint32_t)alloc_size;
@@ -339,20 +339,20 @@ static bool is_global_func(const struct bvc_env *env, uint32_t insn)
 }
 
 /* bpf-to-bpf call: a new frame whose r1-r5 are the caller's. */
-int check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
+int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
 {
 	struct bvc_state *st = env->cur;
 	uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->imm + 1);
-	struct bvc_frame *caller = cur_frame(env), *callee;
+	struct bvc_frame *caller = bvc_cur_frame(env), *callee;
 
 	if (st->curframe + 1 >= BVC_MAX_FRAMES)
-		return vrej(env, "the call stack of %u frames is too deep !", st->curframe + 2);
+		return bvc_vrej(env, "the call stack of %u frames is too deep !", st->curframe + 2);
 	if (is_global_func(env, target))
 		/* The kernel verifies global functions once, on their BTF
 		 * argument types, not in the caller's context: doing it in
 		 * context would accept what the kernel rejects. */
-		return vunsup(env, "call to global function at insn %u (verified on its BTF types by the kernel)",
-			      target);
+		return bvc_vunsup(env, "call to global function at insn %u (verified on its BTF types by the kernel)",
+				  target);
 	callee = calloc(1, sizeof(*callee));
 	if (!callee)
 		return -ENOMEM;
@@ -360,24 +360,24 @@ int check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
 	callee->frameno = st->curframe + 1;
 	callee->subprog = subprog_of(env, target);
 	for (int r = 0; r < BVC_MAX_REG; r++)
-		mark_reg_not_init(&callee->regs[r]);
+		bvc_mark_reg_not_init(&callee->regs[r]);
 	for (int r = 1; r <= 5; r++)
 		callee->regs[r] = caller->regs[r];
-	mark_reg_known(&callee->regs[BVC_REG_FP], 0);
+	bvc_mark_reg_known(&callee->regs[BVC_REG_FP], 0);
 	callee->regs[BVC_REG_FP].type = BVC_PTR_STACK;
 	callee->regs[BVC_REG_FP].frameno = (uint8_t)callee->frameno;
 	st->frames[++st->curframe] = callee;
 	/* r1-r5 of the caller are dead after the call. */
 	for (int r = 1; r <= 5; r++)
-		mark_reg_not_init(&caller->regs[r]);
+		bvc_mark_reg_not_init(&caller->regs[r]);
 	env->insn_idx = target;
 	return 1;
 }
 
-int check_exit(struct bvc_env *env, bool *path_done)
+int bvc_check_exit(struct bvc_env *env, bool *path_done)
 {
 	struct bvc_state *st = env->cur;
-	struct bvc_reg *r0 = &cur_regs(env)[0];
+	struct bvc_reg *r0 = &bvc_cur_regs(env)[0];
 	int64_t lo, hi;
 
 	*path_done = false;
@@ -388,7 +388,7 @@ int check_exit(struct bvc_env *env, bool *path_done)
 
 		/* Static functions return anything but their own stack. */
 		if (r0->type == BVC_PTR_STACK)
-			return vrej(env, "cannot return stack pointer to the caller");
+			return bvc_vrej(env, "cannot return stack pointer to the caller");
 		caller->regs[0] = *r0;
 		if (callee->stack_depth > sp->stack_depth)
 			sp->stack_depth = callee->stack_depth;
@@ -396,7 +396,7 @@ int check_exit(struct bvc_env *env, bool *path_done)
 		for (int r = 0; r < BVC_MAX_REG; r++)
 			if (caller->regs[r].type == BVC_PTR_STACK &&
 			    caller->regs[r].frameno == callee->frameno)
-				mark_reg_unknown(&caller->regs[r]);
+				bvc_mark_reg_unknown(&caller->regs[r]);
 		env->insn_idx = (uint32_t)callee->callsite + 1;
 		free(callee->slots);
 		free(callee);
@@ -406,28 +406,28 @@ int check_exit(struct bvc_env *env, bool *path_done)
 	/* Only the program's own exit needs r0: a function may return
 	 * nothing, and its caller then must not read r0. */
 	if (r0->type == BVC_NOT_INIT)
-		return vrej(env, "R0 !read_ok");
+		return bvc_vrej(env, "R0 !read_ok");
 	if (st->nrefs)
-		return vrej(env, "Unreleased reference id=%u alloc_insn=%u", st->refs[0], 0u);
+		return bvc_vrej(env, "Unreleased reference id=%u alloc_insn=%u", st->refs[0], 0u);
 	if (bvc_prog_ret_range(env->prog->type, env->prog->expected_attach_type, &lo, &hi)) {
 		char buf[128];
 
 		int err;
 
 		if (r0->type != BVC_SCALAR)
-			return vrej(env, "At program exit the register R0 is not a known value (%s)",
-				    rtype_name(r0));
-		err = mark_precise(env, 0);
+			return bvc_vrej(env, "At program exit the register R0 is not a known value (%s)",
+					bvc_rtype_name(r0));
+		err = bvc_mark_precise(env, 0);
 		if (err)
 			return err;
 		if (r0->var.smin < lo || r0->var.smax > hi) {
 			bvc_scalar_snprint(buf, sizeof(buf), &r0->var);
-			return vrej(env, "At program exit the register R0 has %s should have been in [%lld, %lld]",
-				    buf, (long long)lo, (long long)hi);
+			return bvc_vrej(env, "At program exit the register R0 has %s should have been in [%lld, %lld]",
+					buf, (long long)lo, (long long)hi);
 		}
 	}
-	if (cur_frame(env)->stack_depth > env->subprogs[0].stack_depth)
-		env->subprogs[0].stack_depth = cur_frame(env)->stack_depth;
+	if (bvc_cur_frame(env)->stack_depth > env->subprogs[0].stack_depth)
+		env->subprogs[0].stack_depth = bvc_cur_frame(env)->stack_depth;
 	*path_done = true;
 	return 0;
 }
@@ -435,7 +435,7 @@ int check_exit(struct bvc_env *env, bool *path_done)
 
 /* The kernel's check_max_stack_depth: the deepest call chain's frames,
  * each rounded up to 32 bytes, fit in 512. */
-int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint32_t frames)
+int bvc_check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint32_t frames)
 {
 	uint32_t here = env->subprogs[sp].stack_depth;
 
@@ -444,7 +444,7 @@ int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint
 	if (depth > env->max_stack)
 		env->max_stack = depth;
 	if (depth > BVC_STACK_SIZE)
-		return vrej(env, "combined stack size of %u calls is %u. Too large", frames, depth);
+		return bvc_vrej(env, "combined stack size of %u calls is %u. Too large", frames, depth);
 	for (uint32_t i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
 		const struct bvc_insn *insn = &env->insns[i];
 		int err;
@@ -453,9 +453,9 @@ int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint
 		if (insn->code != (BVC_JMP | BVC_CALL) || insn->src != BVC_PSEUDO_CALL)
 			continue;
 		if (frames >= BVC_MAX_FRAMES)
-			return vrej(env, "the call stack of %u frames is too deep !", frames + 1);
-		err = check_max_stack_depth(env, subprog_of(env, (uint32_t)((int64_t)i + insn->imm + 1)),
-					    depth, frames + 1);
+			return bvc_vrej(env, "the call stack of %u frames is too deep !", frames + 1);
+		err = bvc_check_max_stack_depth(env, subprog_of(env, (uint32_t)((int64_t)i + insn->imm + 1)),
+						depth, frames + 1);
 		if (err)
 			return err;
 	}
@@ -465,7 +465,7 @@ int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint
 /* Without BTF func info the kernel cannot check what a function returns
  * when LD_ABS or a tail call leaves it early: it refuses both in any
  * function but the main one, reached or not. */
-int check_abnormal_return(struct bvc_env *env)
+int bvc_check_abnormal_return(struct bvc_env *env)
 {
 	for (uint32_t sp = 1; sp < env->nsubprogs; sp++) {
 		for (uint32_t i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
@@ -474,11 +474,11 @@ int check_abnormal_return(struct bvc_env *env)
 
 			if (bvc_insn_class(insn) == BVC_LD && (mode == BVC_ABS || mode == BVC_IND)) {
 				env->insn_idx = i;
-				return vrej(env, "LD_ABS is not allowed in subprogs without BTF");
+				return bvc_vrej(env, "LD_ABS is not allowed in subprogs without BTF");
 			}
 			if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 && insn->imm == 12) {
 				env->insn_idx = i;
-				return vrej(env, "tail_call is not allowed in subprogs without BTF");
+				return bvc_vrej(env, "tail_call is not allowed in subprogs without BTF");
 			}
 		}
 	}

@@ -58,7 +58,7 @@ static int find_subprogs(struct bvc_env *env)
 			dup |= starts[k] == t;
 		if (!dup) {
 			if (n == 256)
-				return vrej(env, "too many subprograms");
+				return bvc_vrej(env, "too many subprograms");
 			starts[n++] = t;
 		}
 next:
@@ -422,7 +422,7 @@ static int compute_liveness(struct bvc_env *env)
 	return 0;
 }
 
-int check_cfg(struct bvc_env *env)
+int bvc_check_cfg(struct bvc_env *env)
 {
 	uint8_t *reached;
 	int err;
@@ -437,13 +437,13 @@ int check_cfg(struct bvc_env *env)
 	for (uint32_t i = 0; !err && i < env->cnt; i++) {
 		if (!reached[i]) {
 			env->insn_idx = i;
-			err = vrej(env, "unreachable insn %u", i);
+			err = bvc_vrej(env, "unreachable insn %u", i);
 			break;
 		}
 		if (bvc_insn_is_ld_imm64(&env->insns[i])) {
 			if (reached[i + 1]) {
 				env->insn_idx = i;
-				err = vrej(env, "jump into the middle of ldimm64 insn %u", i);
+				err = bvc_vrej(env, "jump into the middle of ldimm64 insn %u", i);
 				break;
 			}
 			i++;

@@ -59,65 +59,65 @@
 
 static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *dst = &cur_regs(env)[insn->dst];
+	struct bvc_reg *dst = &bvc_cur_regs(env)[insn->dst];
 	uint32_t idx = (uint32_t)insn->imm;
 
 	switch (insn->src) {
 	case 0:
-		mark_reg_known(dst, bvc_ld_imm64_value(insn));
+		bvc_mark_reg_known(dst, bvc_ld_imm64_value(insn));
 		return 0;
 	case BVC_PSEUDO_MAP_IDX:
 	case BVC_PSEUDO_MAP_IDX_VALUE:
 		if (idx >= env->img->map_cnt)
-			return vrej(env, "fd %u is not pointing to valid bpf_map", idx);
+			return bvc_vrej(env, "fd %u is not pointing to valid bpf_map", idx);
 		if (!bvc_map_type_supported(env->img->maps[idx].type))
-			return vunsup(env, "map type %u", env->img->maps[idx].type);
-		mark_reg_known(dst, 0);
+			return bvc_vunsup(env, "map type %u", env->img->maps[idx].type);
+		bvc_mark_reg_known(dst, 0);
 		dst->map_idx = idx;
 		if (insn->src == BVC_PSEUDO_MAP_IDX) {
 			dst->type = BVC_CONST_PTR_MAP;
 			return 0;
 		}
 		if ((uint32_t)insn[1].imm >= 1u << 29)
-			return vrej(env, "direct value offset of %u is not allowed", (uint32_t)insn[1].imm);
+			return bvc_vrej(env, "direct value offset of %u is not allowed", (uint32_t)insn[1].imm);
 		if (env->img->maps[idx].type != BVC_MAP_ARRAY)
-			return vrej(env, "no direct value access support for this map type");
+			return bvc_vrej(env, "no direct value access support for this map type");
 		/* Only single-element arrays (global data) have one address. */
 		if (env->img->maps[idx].max_entries != 1 ||
 		    (uint32_t)insn[1].imm >= env->img->maps[idx].value_size)
-			return vrej(env, "invalid access to map value pointer, value_size=%u off=%u",
-				    env->img->maps[idx].value_size, (uint32_t)insn[1].imm);
+			return bvc_vrej(env, "invalid access to map value pointer, value_size=%u off=%u",
+					env->img->maps[idx].value_size, (uint32_t)insn[1].imm);
 		dst->type = BVC_PTR_MAP_VALUE;
 		dst->off = insn[1].imm;
 		return 0;
 	case BVC_PSEUDO_FUNC:
-		return vunsup(env, "callbacks (ld_imm64 of a function)");
+		return bvc_vunsup(env, "callbacks (ld_imm64 of a function)");
 	default:
-		return vunsup(env, "ld_imm64 with pseudo source %u", insn->src);
+		return bvc_vunsup(env, "ld_imm64 with pseudo source %u", insn->src);
 	}
 }
 
 static int check_ld_abs(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *regs = cur_regs(env);
+	struct bvc_reg *regs = bvc_cur_regs(env);
 
 	if (!bvc_prog_type_may_ld_abs(env->prog->type))
-		return vrej(env, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+		return bvc_vrej(env, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
 	if (env->cur->curframe)
 		/* It may end the program from inside a function: the kernel
 		 * then checks the function's BTF return type and saved regs. */
-		return vunsup(env, "LD_ABS/LD_IND inside a bpf-to-bpf function");
+		return bvc_vunsup(env, "LD_ABS/LD_IND inside a bpf-to-bpf function");
 	if (regs[6].type == BVC_NOT_INIT)
-		return vrej(env, "R6 !read_ok");
+		return bvc_vrej(env, "R6 !read_ok");
 	if (regs[6].type != BVC_PTR_CTX)
-		return vrej(env, "at the time of BPF_LD_ABS|IND R6 != pointer to skb");
+		return bvc_vrej(env, "at the time of BPF_LD_ABS|IND R6 != pointer to skb");
 	if (bvc_insn_mode(insn) == BVC_IND && regs[insn->src].type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->src);
+		return bvc_vrej(env, "R%u !read_ok", insn->src);
 	if (env->cur->nrefs)
-		return vrej(env, "BPF_LD_[ABS|IND] cannot be mixed with socket references");
+		return bvc_vrej(env, "BPF_LD_[ABS|IND] cannot be mixed with socket references");
 	for (int r = 1; r <= 5; r++)
-		mark_reg_not_init(&regs[r]);
-	mark_reg_unknown(&regs[0]);
+		bvc_mark_reg_not_init(&regs[r]);
+	bvc_mark_reg_unknown(&regs[0]);
 	bvc_scalar_coerce(&regs[0].var, bvc_size_bytes(bvc_insn_size(insn)));
 	return 0;
 }
@@ -133,20 +133,20 @@ static int do_insn(struct bvc_env *env)
 	int err;
 
 	if (bvc_isa_check_insn(env->insns, env->cnt, env->insn_idx, &fault))
-		return vfail(env, fault.unsupported ? BVC_UNSUPPORTED : BVC_REJECT, fault.msg);
+		return bvc_vfail(env, fault.unsupported ? BVC_UNSUPPORTED : BVC_REJECT, fault.msg);
 
 	switch (cls) {
 	case BVC_ALU:
 	case BVC_ALU64:
-		return check_alu(env, insn);
+		return bvc_check_alu(env, insn);
 	case BVC_LDX:
-		return check_load(env, insn);
+		return bvc_check_load(env, insn);
 	case BVC_ST:
-		return check_store(env, insn);
+		return bvc_check_store(env, insn);
 	case BVC_STX:
 		if (bvc_insn_mode(insn) == BVC_ATOMIC)
-			return check_atomic_op(env, insn);
-		return check_store(env, insn);
+			return bvc_check_atomic_op(env, insn);
+		return bvc_check_store(env, insn);
 	case BVC_LD:
 		if (bvc_insn_mode(insn) == BVC_IMM) {
 			err = check_ld_imm64(env, insn);
@@ -163,29 +163,29 @@ static int do_insn(struct bvc_env *env)
 	switch (op) {
 	case BVC_CALL:
 		if (insn->src == BVC_PSEUDO_CALL)
-			return check_func_call(env, insn);
+			return bvc_check_func_call(env, insn);
 		if (insn->src == BVC_PSEUDO_KFUNC_CALL)
-			return vunsup(env, "kfunc calls");
-		return check_helper_call(env, insn);
+			return bvc_vunsup(env, "kfunc calls");
+		return bvc_check_helper_call(env, insn);
 	case BVC_JA:
 		env->insn_idx = (uint32_t)((int64_t)env->insn_idx + 1 +
 					   (cls == BVC_JMP32 ? insn->imm : insn->off));
 		return 1;
 	case BVC_EXIT:
-		err = check_exit(env, &done);
+		err = bvc_check_exit(env, &done);
 		if (err)
 			return err;
 		return done ? 2 : 1;
 	default:
-		return check_cond_jmp(env, insn);
+		return bvc_check_cond_jmp(env, insn);
 	}
 }
 
 /* The path ended (exit or pruned): its branch is done. */
 static void end_path(struct bvc_env *env)
 {
-	update_branch_counts(env, env->cur);
-	state_free(env->cur);
+	bvc_update_branch_counts(env, env->cur);
+	bvc_state_free(env->cur);
 	env->cur = NULL;
 }
 
@@ -221,11 +221,11 @@ static void follow_trail(struct bvc_env *env)
 		/* Once on a pushed side, the later pushes were the old
 		 * side's: not on this path. */
 		if (!take || switched || !env->cur) {
-			state_free(p.st);
+			bvc_state_free(p.st);
 			continue;
 		}
 		switched = true;
-		state_free(env->cur);
+		bvc_state_free(env->cur);
 		env->cur = p.st;
 		env->insn_idx = p.insn;
 		env->prev_insn_idx = p.prev_insn;
@@ -248,30 +248,30 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 		if (budget && env->processed - start >= budget)
 			return 1;
 		if (env->opts.insn_limit && ++env->processed > env->opts.insn_limit)
-			return vrej(env, "BPF program is too large. Processed %llu insn",
-				    (unsigned long long)env->processed);
+			return bvc_vrej(env, "BPF program is too large. Processed %llu insn",
+					(unsigned long long)env->processed);
 		if (!env->opts.insn_limit)
 			env->processed++;
 		env->aux[env->insn_idx].seen = true;
 
 		env->hist_open = false;
 		/* A followed path prunes nothing: it must reach what it did. */
-		ret = env->opts.follow_len ? 0 : is_state_visited(env, env->insn_idx);
+		ret = env->opts.follow_len ? 0 : bvc_is_state_visited(env, env->insn_idx);
 		if (ret < 0)
 			return ret;
 		if (ret == 1) {
-			vlog(env, "%u: safe\n", env->insn_idx);
+			bvc_vlog(env, "%u: safe\n", env->insn_idx);
 			end_path(env);
 			continue;
 		}
-		ret = hist_arrive(env);
+		ret = bvc_hist_arrive(env);
 		if (ret < 0)
 			return ret;
 		if (env->opts.log_level & 2) {
 			char text[BVC_DISASM_TEXT_MAX];
 
 			bvc_disasm_insn(env->insns, env->cnt, env->insn_idx, text, sizeof(text));
-			vlog(env, "%u: (%02x) %s\n", env->insn_idx, env->insns[env->insn_idx].code, text);
+			bvc_vlog(env, "%u: (%02x) %s\n", env->insn_idx, env->insns[env->insn_idx].code, text);
 		}
 
 		/* prev_insn_idx stays the previous instruction while this one
@@ -290,7 +290,7 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 			continue;
 		}
 		if (env->insn_idx >= env->cnt)
-			return vrej(env, "invalid insn idx %u insn_cnt %u", env->insn_idx, env->cnt);
+			return bvc_vrej(env, "invalid insn idx %u insn_cnt %u", env->insn_idx, env->cnt);
 	}
 }
 
@@ -313,7 +313,7 @@ static void fill_facts(const struct bvc_env *env, struct bvc_insn_fact *facts)
 }
 
 /* As the in-process run merges them in its aux (the first pointer type
- * seen stays; ctx against any other is refused by check_mem_access_reg). */
+ * seen stays; ctx against any other is refused by bvc_check_mem_access_reg). */
 int bvc_fact_merge(struct bvc_insn_fact *into, const struct bvc_insn_fact *f)
 {
 	into->seen |= f->seen;
@@ -365,10 +365,10 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	env->cnt = (uint32_t)prog->insn_cnt;
 	if (opts)
 		memcpy(&env->opts, opts, opts->sz < sizeof(env->opts) ? opts->sz : sizeof(env->opts));
-	env->gpl = license_is_gpl(img->license);
+	env->gpl = bvc_license_is_gpl(img->license);
 	env->aux = calloc(env->cnt, sizeof(*env->aux));
 	env->explored = calloc(env->cnt, sizeof(*env->explored));
-	env->cur = state_new();
+	env->cur = bvc_state_new();
 	if (!env->aux || !env->explored || !env->cur)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < env->cnt; i++) {
@@ -378,14 +378,14 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	}
 	fr = env->cur->frames[0];
 	for (int r = 0; r < BVC_MAX_REG; r++)
-		mark_reg_not_init(&fr->regs[r]);
-	mark_reg_known(&fr->regs[1], 0);
+		bvc_mark_reg_not_init(&fr->regs[r]);
+	bvc_mark_reg_known(&fr->regs[1], 0);
 	fr->regs[1].type = BVC_PTR_CTX;
-	mark_reg_known(&fr->regs[BVC_REG_FP], 0);
+	bvc_mark_reg_known(&fr->regs[BVC_REG_FP], 0);
 	fr->regs[BVC_REG_FP].type = BVC_PTR_STACK;
 	env->prev_insn_idx = BVC_HIST_NONE;
 	if (!with_entry) {
-		state_free(env->cur);
+		bvc_state_free(env->cur);
 		env->cur = NULL;
 	}
 	return 0;
@@ -393,11 +393,11 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 
 static void env_free(struct bvc_env *env)
 {
-	state_free(env->cur);
+	bvc_state_free(env->cur);
 	for (uint32_t i = 0; i < env->npending; i++)
-		state_free(env->pending[i].st);
+		bvc_state_free(env->pending[i].st);
 	free(env->pending);
-	explored_free(env);
+	bvc_explored_free(env);
 	free(env->aux);
 	free(env->log);
 	free(env->err_trail);
@@ -434,19 +434,19 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	env = &eng->env;
 	err = env_init(env, img, prog, opts, with_entry);
 	if (!err && !bvc_prog_type_supported(prog->type))
-		err = vunsup(env, "program type %u", prog->type);
+		err = bvc_vunsup(env, "program type %u", prog->type);
 	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16), XDP frags
 	 * (32) change the rules; ANY_ALIGNMENT (2), TEST_RND_HI32 (4),
 	 * TEST_STATE_FREQ (8) and TEST_REG_INVARIANTS (128) do not change
 	 * what is safe. */
 	if (!err && ((env->opts.prog_flags | prog->prog_flags) & ~(2u | 4u | 8u | 128u)))
-		err = vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
+		err = bvc_vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
 	if (!err)
-		err = check_load_time(env);
+		err = bvc_check_load_time(env);
 	if (!err)
-		err = check_cfg(env);
+		err = bvc_check_cfg(env);
 	if (!err && !prog->func_cnt)
-		err = check_abnormal_return(env);
+		err = bvc_check_abnormal_return(env);
 	if (env->rejected) {
 		eng->finished = true;
 		return 0;
@@ -502,7 +502,7 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		/* No instruction is at fault: say 0, wherever the run ended
 		 * (split runs end anywhere). */
 		env->insn_idx = 0;
-		err = check_max_stack_depth(env, 0, 0, 1);
+		err = bvc_check_max_stack_depth(env, 0, 0, 1);
 	}
 	out->processed = env->processed;
 	if (env->rejected) {
@@ -523,16 +523,16 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		if (!err)
 			out->kind = BVC_ACCEPT;
 	}
-	vlog(env, "processed %llu insns (limit %llu) max_states_per_insn %u total_states %llu peak_states %llu mark_read 0\n",
-	     (unsigned long long)env->processed, (unsigned long long)env->opts.insn_limit,
-	     env->max_states_per_insn, (unsigned long long)env->total_states,
-	     (unsigned long long)env->peak_states);
+	bvc_vlog(env, "processed %llu insns (limit %llu) max_states_per_insn %u total_states %llu peak_states %llu mark_read 0\n",
+		 (unsigned long long)env->processed, (unsigned long long)env->opts.insn_limit,
+		 env->max_states_per_insn, (unsigned long long)env->total_states,
+		 (unsigned long long)env->peak_states);
 	if (env->opts.log_level & 4)
-		vlog(env, "verification time %llu usec\n", (unsigned long long)eng->usec);
+		bvc_vlog(env, "verification time %llu usec\n", (unsigned long long)eng->usec);
 	out->total_states = env->total_states;
 	out->peak_states = env->peak_states;
 	out->max_states_per_insn = env->max_states_per_insn;
-	log_take(env, &out->log, &out->log_len, &out->log_true_len);
+	bvc_log_take(env, &out->log, &out->log_len, &out->log_true_len);
 	return err;
 }
 
@@ -576,10 +576,10 @@ int bvc_engine_precision_dump(const struct bvc_engine *eng, char **out)
 	for (uint32_t i = 0; env->explored && i < env->cnt && !err; i++)
 		for (uint32_t k = 0; k < env->explored[i].n && !err; k++)
 			if (!env->explored[i].v[k]->remote)
-				err = list_push(&all, env->explored[i].v[k]);
+				err = bvc_list_push(&all, env->explored[i].v[k]);
 	for (uint32_t k = 0; k < env->retired.n && !err; k++)
 		if (!env->retired.v[k]->remote)
-			err = list_push(&all, env->retired.v[k]);
+			err = bvc_list_push(&all, env->retired.v[k]);
 	f = err ? NULL : open_memstream(&buf, &len);
 	if (!f) {
 		free(all.v);

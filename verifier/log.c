@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The verifier's words: the first refusal of a run (vrej, vunsup, vbug,
- * vfail), the kernel-style log (vlog) and the printing of states into it.
+ * The verifier's words: the first refusal of a run (bvc_vrej, bvc_vunsup,
+ * bvc_vbug, bvc_vfail), the kernel-style log (bvc_vlog) and the printing of
+ * states into it.
  *
  * A refusal is recorded once, with its kind, instruction and path, and
  * also written to the log, where the kernel writes its message. A log
@@ -56,11 +57,11 @@ static int vfail_ap(struct bvc_env *env, enum bvc_verdict_kind kind, const char 
 	len = (size_t)snprintf(env->err, sizeof(env->err), "%s", prefix);
 	if (len < sizeof(env->err))
 		vsnprintf(env->err + len, sizeof(env->err) - len, fmt, ap);
-	vlog(env, "%s\n", env->err);
+	bvc_vlog(env, "%s\n", env->err);
 	return -EACCES;
 }
 
-int vrej(struct bvc_env *env, const char *fmt, ...)
+int bvc_vrej(struct bvc_env *env, const char *fmt, ...)
 {
 	va_list ap;
 	int ret;
@@ -71,7 +72,7 @@ int vrej(struct bvc_env *env, const char *fmt, ...)
 	return ret;
 }
 
-int vunsup(struct bvc_env *env, const char *fmt, ...)
+int bvc_vunsup(struct bvc_env *env, const char *fmt, ...)
 {
 	va_list ap;
 	int ret;
@@ -82,7 +83,7 @@ int vunsup(struct bvc_env *env, const char *fmt, ...)
 	return ret;
 }
 
-int vbug(struct bvc_env *env, const char *fmt, ...)
+int bvc_vbug(struct bvc_env *env, const char *fmt, ...)
 {
 	va_list ap;
 	int ret;
@@ -93,7 +94,7 @@ int vbug(struct bvc_env *env, const char *fmt, ...)
 	return ret;
 }
 
-/* vfail()'s body: a message made elsewhere (an ISA fault), as it is. */
+/* bvc_vfail()'s body: a message made elsewhere (an ISA fault), as it is. */
 static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -108,7 +109,7 @@ static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char
 	return ret;
 }
 
-int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg)
+int bvc_vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg)
 {
 	return vfail_fmt(env, kind, "%s", msg);
 }
@@ -168,7 +169,7 @@ static void log_put(struct bvc_env *env, const char *s, size_t n)
 	}
 }
 
-void vlog(struct bvc_env *env, const char *fmt, ...)
+void bvc_vlog(struct bvc_env *env, const char *fmt, ...)
 {
 	char line[512], *big;
 	va_list ap;
@@ -206,7 +207,7 @@ static void reverse(char *p, size_t n)
 	}
 }
 
-void log_take(struct bvc_env *env, char **log, size_t *len, uint64_t *true_len)
+void bvc_log_take(struct bvc_env *env, char **log, size_t *len, uint64_t *true_len)
 {
 	*true_len = env->log_true_len;
 	*log = NULL;
@@ -234,38 +235,38 @@ static void log_reg(struct bvc_env *env, int i, const struct bvc_reg *r)
 	char buf[256];
 
 	if (i >= 0)
-		vlog(env, " R%d=", i);
+		bvc_vlog(env, " R%d=", i);
 	if (r->type == BVC_SCALAR) {
 		/* P: precise, compared by value when pruning. */
 		bvc_scalar_snprint(buf, sizeof(buf), &r->var);
-		vlog(env, "%s%s", r->precise ? "P" : "", buf);
+		bvc_vlog(env, "%s%s", r->precise ? "P" : "", buf);
 		return;
 	}
 	if (r->type == BVC_PTR_STACK && bvc_scalar_is_const(&r->var) && r->var.var_off.value == 0) {
-		vlog(env, "fp%d", r->off);
+		bvc_vlog(env, "fp%d", r->off);
 		return;
 	}
-	vlog(env, "%s(", rtype_name(r));
+	bvc_vlog(env, "%s(", bvc_rtype_name(r));
 	if (r->id)
-		vlog(env, "id=%u,", r->id);
+		bvc_vlog(env, "id=%u,", r->id);
 	if (r->ref_obj_id)
-		vlog(env, "ref_obj_id=%u,", r->ref_obj_id);
+		bvc_vlog(env, "ref_obj_id=%u,", r->ref_obj_id);
 	if (r->type == BVC_PTR_MAP_VALUE || r->type == BVC_CONST_PTR_MAP)
-		vlog(env, "map=%s,ks=%u,vs=%u", env->img->maps[r->map_idx].name,
-		     env->img->maps[r->map_idx].key_size, env->img->maps[r->map_idx].value_size);
+		bvc_vlog(env, "map=%s,ks=%u,vs=%u", env->img->maps[r->map_idx].name,
+			 env->img->maps[r->map_idx].key_size, env->img->maps[r->map_idx].value_size);
 	if (r->off)
-		vlog(env, ",off=%d", r->off);
-	if (is_pkt_pointer(r))
-		vlog(env, "r=%d", r->range);
+		bvc_vlog(env, ",off=%d", r->off);
+	if (bvc_is_pkt_pointer(r))
+		bvc_vlog(env, "r=%d", r->range);
 	if (!bvc_scalar_is_const(&r->var) || r->var.var_off.value) {
 		bvc_scalar_snprint_fields(buf, sizeof(buf), &r->var, ",");
-		vlog(env, "%s", buf);
+		bvc_vlog(env, "%s", buf);
 	}
-	vlog(env, ")");
+	bvc_vlog(env, ")");
 }
 
 /* One frame of @st: "R1=ctx() R10=fp0 fp-8=mmmmmmmm", no newline. */
-void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
+void bvc_log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
 {
 	const struct bvc_frame *fr = st->frames[f];
 
@@ -286,11 +287,11 @@ void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
 		if (!any)
 			continue;
 		if (sl->stype[0] == BVC_STACK_SPILL && sl->stype[7] == BVC_STACK_SPILL) {
-			vlog(env, " fp%d=", -8 * (int)(s + 1));
+			bvc_vlog(env, " fp%d=", -8 * (int)(s + 1));
 			log_reg(env, -1, &sl->spilled);
 		} else {
-			vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
+			bvc_vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
 		}
 	}
-	vlog(env, "\n");
+	bvc_vlog(env, "\n");
 }

@@ -96,13 +96,13 @@ int bvc_engine_work_done(struct bvc_engine *eng, uint64_t work_id,
 			}
 			/* Applied before the count drops: the parent must not
 			 * be finished without what its subtree needed. */
-			err = apply_demand(env, d->path, d->parent, &m);
+			err = bvc_apply_demand(env, d->path, d->parent, &m);
 			if (err)
 				return err;
 		}
 		if (d->parent)
-			update_branch_counts(env, d->parent);
-		state_free(d->path);
+			bvc_update_branch_counts(env, d->parent);
+		bvc_state_free(d->path);
 		*d = env->donated[--env->ndonated];
 		return 0;
 	}
@@ -148,7 +148,7 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 		env->cap_pending = cap;
 	}
 	/* A root for the item's subtree: when its count drops to 0 the
-	 * item is done (update_branch_counts reports it). */
+	 * item is done (bvc_update_branch_counts reports it). */
 	anchor = calloc(1, sizeof(*anchor));
 	if (!anchor)
 		return -ENOMEM;
@@ -160,9 +160,9 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 		free(anchor);
 		return -ENOMEM;
 	}
-	err = list_push(&env->anchors, anchor);
+	err = bvc_list_push(&env->anchors, anchor);
 	if (err) {
-		state_free(anchor);
+		bvc_state_free(anchor);
 		return err;
 	}
 	w->st->parent = anchor;
@@ -346,10 +346,10 @@ int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
 		return -EBADMSG;
 	}
 	w = calloc(1, sizeof(*w));
-	st = state_new();
+	st = bvc_state_new();
 	if (!w || !st) {
 		free(w);
-		state_free(st);
+		bvc_state_free(st);
 		return -ENOMEM;
 	}
 	w->st = st;
@@ -389,7 +389,7 @@ int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
 			if (ret)
 				goto fail;
 		}
-		ret = grow_stack(fr, fv->nslots);
+		ret = bvc_grow_stack(fr, fv->nslots);
 		if (ret)
 			goto fail;
 		for (uint32_t s = 0; s < fv->nslots; s++) {
@@ -410,7 +410,7 @@ int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
 		}
 	}
 	if (v->trail_len) {
-		st->trail = calloc(1, trail_bytes(v->trail_len));
+		st->trail = calloc(1, bvc_trail_bytes(v->trail_len));
 		if (!st->trail) {
 			ret = -ENOMEM;
 			goto fail;
@@ -444,7 +444,7 @@ const uint8_t *bvc_work_trail(const struct bvc_work *work, uint32_t *bits)
 void bvc_work_free(struct bvc_work *work)
 {
 	if (work) {
-		state_free(work->st);
+		bvc_state_free(work->st);
 		free(work);
 	}
 }
@@ -490,7 +490,7 @@ int bvc_engine_share(struct bvc_engine *eng, struct bvc_work **out)
 	if (!w)
 		return -ENOMEM;
 	cp = env->share.v[0];
-	w->st = state_copy(cp);
+	w->st = bvc_state_copy(cp);
 	if (!w->st) {
 		free(w);
 		return -ENOMEM;
@@ -526,7 +526,7 @@ int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
 	free(cp->trail);
 	cp->trail = NULL;
 	cp->trail_len = 0;
-	err = list_push(&env->explored[w->insn], cp);
+	err = bvc_list_push(&env->explored[w->insn], cp);
 	if (err)
 		return err;
 	env->remote_added++;

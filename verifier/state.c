@@ -42,7 +42,7 @@ static void frame_free(struct bvc_frame *fr)
 }
 
 /* Make room for @nslots slots; new slots are STACK_INVALID. */
-int grow_stack(struct bvc_frame *fr, uint32_t nslots)
+int bvc_grow_stack(struct bvc_frame *fr, uint32_t nslots)
 {
 	struct bvc_slot *s;
 
@@ -57,7 +57,7 @@ int grow_stack(struct bvc_frame *fr, uint32_t nslots)
 	return 0;
 }
 
-struct bvc_state *state_new(void)
+struct bvc_state *bvc_state_new(void)
 {
 	struct bvc_state *st = calloc(1, sizeof(*st));
 
@@ -73,7 +73,7 @@ struct bvc_state *state_new(void)
 	return st;
 }
 
-struct bvc_state *state_copy(const struct bvc_state *src)
+struct bvc_state *bvc_state_copy(const struct bvc_state *src)
 {
 	struct bvc_state *st = malloc(sizeof(*st));
 
@@ -94,8 +94,8 @@ struct bvc_state *state_copy(const struct bvc_state *src)
 		memcpy(st->hist, src->hist, src->nhist * sizeof(*st->hist));
 	}
 	if (src->trail_len) {
-		/* Whole 8-byte words, as trail_push() grows it. */
-		st->trail = calloc(1, trail_bytes(src->trail_len));
+		/* Whole 8-byte words, as bvc_trail_push() grows it. */
+		st->trail = calloc(1, bvc_trail_bytes(src->trail_len));
 		if (!st->trail) {
 			free(st->hist);
 			free(st);
@@ -106,14 +106,14 @@ struct bvc_state *state_copy(const struct bvc_state *src)
 	for (uint32_t i = 0; i <= src->curframe; i++) {
 		st->frames[i] = frame_copy(src->frames[i]);
 		if (!st->frames[i]) {
-			state_free(st);
+			bvc_state_free(st);
 			return NULL;
 		}
 	}
 	return st;
 }
 
-void state_free(struct bvc_state *st)
+void bvc_state_free(struct bvc_state *st)
 {
 	if (!st)
 		return;
@@ -126,13 +126,13 @@ void state_free(struct bvc_state *st)
 }
 
 /* Bytes a trail of @len decisions occupies: whole 8-byte words. */
-size_t trail_bytes(uint32_t len)
+size_t bvc_trail_bytes(uint32_t len)
 {
 	return ((size_t)len + 63) / 64 * 8;
 }
 
 /* Record one more branch decision (1: taken) on @st's path. */
-int trail_push(struct bvc_state *st, int taken)
+int bvc_trail_push(struct bvc_state *st, int taken)
 {
 	uint32_t n = st->trail_len;
 
@@ -150,49 +150,49 @@ int trail_push(struct bvc_state *st, int taken)
 	return 0;
 }
 
-struct bvc_frame *cur_frame(struct bvc_env *env)
+struct bvc_frame *bvc_cur_frame(struct bvc_env *env)
 {
 	return env->cur->frames[env->cur->curframe];
 }
 
-struct bvc_reg *cur_regs(struct bvc_env *env)
+struct bvc_reg *bvc_cur_regs(struct bvc_env *env)
 {
-	return cur_frame(env)->regs;
+	return bvc_cur_frame(env)->regs;
 }
 
-void mark_reg_not_init(struct bvc_reg *reg)
+void bvc_mark_reg_not_init(struct bvc_reg *reg)
 {
 	memset(reg, 0, sizeof(*reg));
 	reg->type = BVC_NOT_INIT;
 	reg->var = bvc_scalar_unknown();
 }
 
-void mark_reg_unknown(struct bvc_reg *reg)
+void bvc_mark_reg_unknown(struct bvc_reg *reg)
 {
 	memset(reg, 0, sizeof(*reg));
 	reg->type = BVC_SCALAR;
 	reg->var = bvc_scalar_unknown();
 }
 
-void mark_reg_known(struct bvc_reg *reg, uint64_t v)
+void bvc_mark_reg_known(struct bvc_reg *reg, uint64_t v)
 {
 	memset(reg, 0, sizeof(*reg));
 	reg->type = BVC_SCALAR;
 	reg->var = bvc_scalar_const(v);
 }
 
-bool is_pointer(const struct bvc_reg *reg)
+bool bvc_is_pointer(const struct bvc_reg *reg)
 {
 	return reg->type != BVC_SCALAR && reg->type != BVC_NOT_INIT;
 }
 
-bool is_pkt_pointer(const struct bvc_reg *reg)
+bool bvc_is_pkt_pointer(const struct bvc_reg *reg)
 {
 	return reg->type == BVC_PTR_PACKET || reg->type == BVC_PTR_PACKET_META;
 }
 
 /* The kernel's names for register types, as the log prints them. */
-const char *rtype_name(const struct bvc_reg *reg)
+const char *bvc_rtype_name(const struct bvc_reg *reg)
 {
 	switch (reg->type) {
 	case BVC_NOT_INIT: return "?";
