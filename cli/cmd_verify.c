@@ -26,7 +26,9 @@
  * --bind ENDPOINT also takes remote workers (bpfvc worker --connect) there;
  * with -w 0 only remote ones, waiting --wait-workers seconds for the first.
  * --curve-secret/--curve-trust make that endpoint CURVE with an allow-list
- * of worker keys (docs/deploy.md). Two or more programs end with a table
+ * of worker keys (docs/deploy.md); a tcp endpoint without them is refused
+ * (exit 2) unless --insecure says so: a joined worker's results are the
+ * verdict. Two or more programs end with a table
  * (object, program, verdict, processed, states, time); JSON lines carry
  * time_ms. On a terminal, cluster jobs past one second show a progress line.
  */
@@ -43,6 +45,9 @@
 #include "bpfvc/engine.h"
 #include "bpfvc/verifier.h"
 #include "cli.h"
+
+/* --insecure: a plain (no CURVE) --bind other than ipc:// was asked for. */
+static int insecure_bind;
 
 static int verify_files(int nfiles, char **files, const char *name, const char *type,
 			struct bvc_verify_opts *vopts_in, int json, int verbose, int stats,
@@ -251,6 +256,7 @@ int bvc_cmd_verify(int argc, char **argv)
 		{ "wait-workers", required_argument, NULL, 'W' },
 		{ "curve-secret", required_argument, NULL, 'K' },
 		{ "curve-trust", required_argument, NULL, 'T' },
+		{ "insecure", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -295,6 +301,7 @@ int bvc_cmd_verify(int argc, char **argv)
 		case 'B': bind = optarg; break;
 		case 'K': curve_secret = optarg; break;
 		case 'T': curve_trust = optarg; break;
+		case 'I': insecure_bind = 1; break;
 		case 'W':
 			wait_s = strtod(optarg, &end);
 			if (*end || !*optarg || wait_s <= 0 || wait_s > 86400) {
@@ -304,12 +311,14 @@ int bvc_cmd_verify(int argc, char **argv)
 			break;
 		case 'h':
 			puts("usage: bpfvc verify PROG.o... [-p NAME] [--type TYPE] [-w N] [--insn-limit N] [-l LEVEL] [--json] [-v] [--stats]\n"
-			     "                    [--bind tcp://ADDR:PORT [--wait-workers S] [--curve-secret KEY --curve-trust DIR|FILE]]\n"
+			     "                    [--bind tcp://ADDR:PORT [--wait-workers S] {--curve-secret KEY --curve-trust DIR|FILE | --insecure}]\n"
 			     "  -w N     N local worker processes (0, the default: in-process)\n"
 			     "  --bind E also take remote workers (bpfvc worker --connect) on E;\n"
 			     "           with -w 0, wait up to --wait-workers seconds (30) for one\n"
 			     "  --curve-secret KEY, --curve-trust DIR|FILE\n"
 			     "           CURVE on E: our key, and the worker public keys let in\n"
+			     "  --insecure  let a tcp E be plain: anyone who reaches E can join, and a\n"
+			     "           joined worker's results are the verdict (docs/deploy.md)\n"
 			     "  -v       print the topology and where workers run\n"
 			     "  --stats  per-worker items, instructions and donations (stderr)");
 			return BVC_EXIT_OK;
@@ -323,6 +332,16 @@ int bvc_cmd_verify(int argc, char **argv)
 	}
 	if ((curve_secret || curve_trust) && !(curve_secret && curve_trust && bind)) {
 		bvc_cli_err("verify: CURVE needs --bind, --curve-secret and --curve-trust");
+		return BVC_EXIT_BAD_INPUT;
+	}
+	if (insecure_bind && (!bind || curve_secret)) {
+		bvc_cli_err("verify: --insecure is for a plain --bind (without CURVE keys)");
+		return BVC_EXIT_BAD_INPUT;
+	}
+	/* Before any work: a joined worker's results are the verdict. */
+	if (bind && !curve_secret && !insecure_bind && strncmp(bind, "ipc://", 6)) {
+		bvc_cli_err("verify: refusing to listen on %s without CURVE keys and a worker allow-list (--curve-secret KEY --curve-trust DIR|FILE): anyone who reaches it could join and decide verdicts; say --insecure to do it anyway",
+			    bind);
 		return BVC_EXIT_BAD_INPUT;
 	}
 	if (curve_secret) {
@@ -518,7 +537,8 @@ static struct bvc_cluster *start_cluster(unsigned long nworkers, const char *bin
 					  .bind = bind,
 					  .wait_ms = wait_ms,
 					  .curve = kp,
-					  .trust = trust };
+					  .trust = trust,
+					  .insecure = insecure_bind };
 	struct bvc_cluster *cl;
 	char cerr[512];
 

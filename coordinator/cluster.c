@@ -38,21 +38,40 @@
  * run) gets an internal-error verdict, never an acceptance. What a
  * Reject is comes from its kind on the wire, never from its words.
  *
- * Reliability: a worker that exits (waitpid) or misses three heartbeats is
+ * Reliability: a worker that exits (waitpid) or misses
+ * BVC_WORKER_DEAD_BEATS heartbeats (a generous number: workers beat from a
+ * thread of their own, and a loaded machine must not lose live workers) is
  * dead. Its leased items, in every job, go back to the queue (attempt + 1;
  * that job fails with an infrastructure error after 3 attempts of one
  * item, the others go on); if it held an entry, another worker starts
  * that entry again (re-exploring is always sound). Done reports for items
  * whose donor is dead are dropped: that donor's work is being redone.
  *
- * Remote workers (opts->bind): the ROUTER also listens on a tcp endpoint
- * (CURVE with a ZAP allow-list when keys are given). A worker is known by
+ * Remote workers (opts->bind): the ROUTER also listens on a tcp endpoint,
+ * CURVE with a ZAP allow-list of worker keys; plain only when the caller
+ * says insecure in so many words, since a joined worker's results are the
+ * verdict (docs/deploy.md). A worker is known by
  * its routing id; a Hello from an id we do not know (or know as dead) is
  * a new worker, which joins at once, idle and holding no job, so the
  * next round hands it a program or a job's work. Remote workers
  * have no pid: only missed heartbeats kill them. When every worker is dead
  * and remote ones may come, the job waits (wait_ms) for one to join; the
- * entry restarts that found nobody are kept pending until then.
+ * entry restarts that found nobody are kept pending until then. A remote
+ * worker we declared dead that speaks again is told so once (Cancel of
+ * BVC_WORKER_REJOIN) and comes back with a fresh Hello as a new worker;
+ * whatever else it says meanwhile is dropped: its leases went to others.
+ *
+ * Peers are checked, message by message, before anything they say is
+ * added or used: job ids we gave and a job the peer holds, a Done for an
+ * item leased to it, a Work or Donate only in answer to our Donate, a
+ * processed count no larger than its engines can reach under the job's
+ * limit, one function count per job; sums saturate. A peer that breaks a
+ * rule is dead at once (mark_bad): its leases are re-queued without
+ * counting as a lost attempt and its counts leave the job's, so a
+ * protocol violation costs the peer its work and never changes a verdict.
+ * (What a well-formed lie from a peer holding the job does is the trust
+ * model's business: docs/deploy.md.) Local workers are spawned with a
+ * random routing id, so no remote peer can take one over.
  *
  * Must not: print (the caller prints stats and -v text), block without a
  * timeout, or leave a child process behind.
@@ -65,6 +84,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -79,6 +99,8 @@
 #include "internal.h"
 
 #define HANDSHAKE_MS 10000
+#define BVC_STR_(x) #x
+#define BVC_STR(x) BVC_STR_(x)
 #define MAX_ATTEMPTS 3
 /* Jobs in flight at once; each worker holds at most this many. */
 #define MAX_INFLIGHT 16
@@ -110,8 +132,10 @@ struct cworker {
 	pid_t pid;          /* child process, 0 once reaped or remote */
 	int alive;          /* handshaken and not dead */
 	int remote;         /* joined over opts->bind */
-	uint8_t rid[BVC_COORD_PEER_ID_MAX]; /* routing id ("wI" for local ones) */
+	uint8_t rid[BVC_COORD_PEER_ID_MAX]; /* routing id ("wI-RANDOM" for local ones) */
 	size_t rid_len;
+	int violated;       /* declared dead for a protocol violation */
+	int told;           /* dead, and told so when it spoke again */
 	double last_heard;  /* ms */
 	struct wjob jobs[MAX_INFLIGHT]; /* by the job's slot in the cluster */
 	struct bvc_cluster_worker_stats st; /* for the last batch */
@@ -196,12 +220,23 @@ static int spawn(struct bvc_cluster *cl, unsigned int i, char *err, size_t errsz
 	int k = 0;
 	pid_t pid;
 
-	char id[16];
+	char id[64];
+	uint8_t rnd[16];
 
-	snprintf(id, sizeof(id), "w%u", i % 10000);
+	/* The ROUTER hands a routing id over to a new connection that claims
+	 * it (remote workers reconnect so): an id a remote peer can guess
+	 * would let it speak as this worker. */
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		bvc_set_err(err, errsz, "cannot draw a routing id for worker %u: %s", i,
+			strerror(errno));
+		return -EIO;
+	}
+	snprintf(id, sizeof(id), "w%u-", i % 10000);
+	for (size_t b = 0; b < sizeof(rnd); b++)
+		snprintf(id + strlen(id), sizeof(id) - strlen(id), "%02x", rnd[b]);
 	memcpy(cl->w[i].rid, id, strlen(id));
 	cl->w[i].rid_len = strlen(id);
-	snprintf(cl->w[i].st.name, sizeof(cl->w[i].st.name), "local %s", id);
+	snprintf(cl->w[i].st.name, sizeof(cl->w[i].st.name), "local w%u", i % 10000);
 	argv[k++] = (char *)exe;
 	argv[k++] = "worker";
 	argv[k++] = "--connect";
@@ -464,9 +499,15 @@ static void mark_dead(struct bvc_cluster *cl, int i, const char *why)
 		return;
 	w->alive = 0;
 	for (int k = 0; k < MAX_INFLIGHT; k++) {
-		entries[k] = w->jobs[k].entries;
-		w->jobs[k].busy = w->jobs[k].donate_out = w->jobs[k].entries = 0;
-		w->jobs[k].has_job = 0;
+		struct wjob *wj = &w->jobs[k];
+
+		entries[k] = wj->entries;
+		wj->busy = wj->donate_out = wj->entries = 0;
+		wj->has_job = 0;
+		/* A dead worker's instructions count (it did explore them),
+		 * unless it broke the protocol: then nothing it said does. */
+		if (w->violated)
+			wj->processed = wj->total_states = wj->peak_states = wj->prune_remote = 0;
 	}
 	snprintf(w->st.dead, sizeof(w->st.dead), "%s", why);
 	for (int k = 0; k < MAX_INFLIGHT; k++)
@@ -485,7 +526,9 @@ static void mark_dead(struct bvc_cluster *cl, int i, const char *why)
 
 			if (it->state != ITEM_LEASED || it->holder != i)
 				continue;
-			if (it->attempts >= MAX_ATTEMPTS) {
+			if (w->violated) {
+				it->attempts--; /* the peer failed, not the item */
+			} else if (it->attempts >= MAX_ATTEMPTS) {
 				job_fail(cj, -EIO,
 					 "infrastructure: work item %zu lost with %d workers (last: worker %d, %s)",
 					 g + 1, it->attempts, i, why);
@@ -496,7 +539,7 @@ static void mark_dead(struct bvc_cluster *cl, int i, const char *why)
 			cj->js.requeued++;
 		}
 		while (!cj->fail && entries[k]-- > 0) {
-			if (++cj->entry_restarts >= MAX_ATTEMPTS) {
+			if (!w->violated && ++cj->entry_restarts >= MAX_ATTEMPTS) {
 				job_fail(cj, -EIO,
 					 "infrastructure: the entry was lost with %d workers (last: worker %d, %s)",
 					 cj->entry_restarts, i, why);
@@ -506,6 +549,45 @@ static void mark_dead(struct bvc_cluster *cl, int i, const char *why)
 			start_entry(cl, cj);
 		}
 	}
+}
+
+/* Worker @i broke the protocol: dead, and nothing it said counts. */
+static void mark_bad(struct bvc_cluster *cl, int i, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void mark_bad(struct bvc_cluster *cl, int i, const char *fmt, ...)
+{
+	char why[192];
+	va_list ap;
+
+	if (!cl->w[i].alive)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	cl->w[i].violated = 1;
+	mark_dead(cl, i, why);
+}
+
+/* a + b, stopping at UINT64_MAX: no sum of peers' counts wraps. */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/*
+ * Can worker @wj have processed @n instructions of job @cj? Each of its
+ * engines stops one past the job's limit (the limit goes out in the Job),
+ * and it has one engine per entry start we gave it plus one for items. No
+ * limit: any count, which then decides nothing (it is only reported).
+ */
+static int count_ok(const struct cjob *cj, const struct wjob *wj, uint64_t n)
+{
+	uint64_t engines = (uint64_t)wj->entries + 1, per = sat_add(cj->limit, 1);
+
+	if (!cj->limit)
+		return 1;
+	return per > UINT64_MAX / engines || n <= engines * per;
 }
 
 static void on_work(struct bvc_cluster *cl, struct cjob *cj, int i, struct bvc_wire_msg *m)
@@ -576,26 +658,30 @@ static void on_checkpoint(struct bvc_cluster *cl, struct cjob *cj, int i,
 			send_or_kill(cl, (int)j, buf, len);
 }
 
-static void on_done(struct bvc_cluster *cl, struct cjob *cj, int i,
-		    const struct bvc_wire_done *dm)
+/* A Done from worker @i: -EPROTO unless the item is leased to it now (a
+ * lease we took back went with a death, and a dead worker's words are
+ * dropped before they get here; a worker reports an item once). */
+static int on_done(struct bvc_cluster *cl, struct cjob *cj, int i,
+		   const struct bvc_wire_done *dm)
 {
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_DONE };
 	struct item *it;
 
 	if (dm->work_id == 0 || dm->work_id > cj->nitems)
-		return;
+		return -EPROTO;
 	it = &cj->items[dm->work_id - 1];
 	if (it->state != ITEM_LEASED || it->holder != i)
-		return; /* a duplicate, or from a lease we took back */
+		return -EPROTO;
 	it->state = ITEM_DONE;
 	free(it->bytes);
 	it->bytes = NULL;
 	if (!cl->w[it->donor].alive)
-		return; /* its donor's work is being redone */
+		return 0; /* its donor's work is being redone */
 	m.u.done.job_id = cj->id;
 	m.u.done.work_id = it->donor_wid;
 	m.u.done.demand = dm->demand; /* the donor applies it before counting */
 	send_msg(cl, it->donor, &m);
+	return 0;
 }
 
 /* Worker @i's facts into the job's: a conflict across workers decides the
@@ -640,6 +726,23 @@ static int merge_facts(struct cjob *cj, const struct bvc_wire_finished *f)
 	return 0;
 }
 
+/* Worker @i's Finished, its counts checked: -EPROTO for a count its
+ * engines cannot reach or a function count other than the job's. */
+static int check_finished(const struct cjob *cj, const struct wjob *wj,
+			  const struct bvc_wire_finished *f)
+{
+	if (!count_ok(cj, wj, f->processed_insns))
+		return -EPROTO;
+	if (f->nfuncs && cj->js.nfuncs && f->nfuncs != cj->js.nfuncs)
+		return -EPROTO;
+	if (f->insn_cnt && cj->insn_cnt && f->insn_cnt != cj->insn_cnt)
+		return -EPROTO;
+	/* We load the program too: its facts cover exactly its insns. */
+	if (f->insn_cnt && cj->prog && f->insn_cnt != cj->prog->insn_cnt)
+		return -EPROTO;
+	return 0;
+}
+
 static void on_finished(struct cjob *cj, struct wjob *wj, const struct bvc_wire_finished *f)
 {
 	wj->busy = 0;
@@ -650,7 +753,7 @@ static void on_finished(struct cjob *cj, struct wjob *wj, const struct bvc_wire_
 	wj->prune_remote = f->remote_prune_hits;
 	/* Depths only grow: keep the maxima over every report, a dead
 	 * worker's included (it did explore those paths). */
-	if (f->nfuncs && f->nfuncs <= 257) {
+	if (f->nfuncs && f->nfuncs <= BVC_MAX_FUNCS) {
 		cj->js.nfuncs = f->nfuncs;
 		for (uint32_t fn = 0; fn < f->nfuncs; fn++)
 			if (f->stack_depths[fn] > cj->js.stack_depths[fn])
@@ -674,36 +777,63 @@ static void on_job_msg(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
 	case BVC_WIRE_DONE: id = m->u.done.job_id; break;
 	case BVC_WIRE_REJECT: id = m->u.reject.job_id; break;
 	default:
-		mark_dead(cl, i, "protocol violation");
+		mark_bad(cl, i, "%s from a worker", bvc_wire_kind_name(m->kind));
 		return;
 	}
 	cj = find_job(cl, id);
-	if (!cj || cj->decided || cj->fail)
-		return; /* a job that ended (or is ending): nothing to do */
+	if (!cj) {
+		/* Ended jobs' late words are fine; ids we never gave are not
+		 * (0 only in a Heartbeat: liveness alone). */
+		if (id > cl->job_id)
+			mark_bad(cl, i, "%s for job %llu, never given", bvc_wire_kind_name(m->kind),
+				 (unsigned long long)id);
+		return;
+	}
+	if (cj->decided || cj->fail)
+		return; /* a job that is ending: nothing to do */
 	wj = &w->jobs[slot_of(cl, cj)];
-	if (!wj->has_job)
-		return; /* late words from before a re-join */
+	if (!wj->has_job) {
+		mark_bad(cl, i, "%s for job %llu, which it does not hold",
+			 bvc_wire_kind_name(m->kind), (unsigned long long)id);
+		return;
+	}
 	switch (m->kind) {
 	case BVC_WIRE_HEARTBEAT:
+		/* Counts only grow here: a heartbeat may pass the Finished
+		 * that said more, so a smaller one is old news. */
+		if (!count_ok(cj, wj, m->u.heartbeat.processed_insns)) {
+			mark_bad(cl, i, "heartbeat: %llu insns processed in job %llu",
+				 (unsigned long long)m->u.heartbeat.processed_insns,
+				 (unsigned long long)id);
+			break;
+		}
 		if (m->u.heartbeat.processed_insns > wj->processed)
 			wj->processed = m->u.heartbeat.processed_insns;
 		break;
 	case BVC_WIRE_FINISHED:
-		if (merge_facts(cj, &m->u.finished)) {
-			mark_dead(cl, i, "facts of another program");
+		if (check_finished(cj, wj, &m->u.finished) || merge_facts(cj, &m->u.finished)) {
+			mark_bad(cl, i, "finished: counts of another program (%llu insns processed, %u functions, %u insns)",
+				 (unsigned long long)m->u.finished.processed_insns,
+				 m->u.finished.nfuncs, m->u.finished.insn_cnt);
 			break;
 		}
 		on_finished(cj, wj, &m->u.finished);
 		break;
 	case BVC_WIRE_WORK:
-		wj->donate_out = 0;
-		on_work(cl, cj, i, m);
-		break;
 	case BVC_WIRE_DONATE:
+		/* Each Donate we send gets one answer, Work or Donate. */
+		if (!wj->donate_out) {
+			mark_bad(cl, i, "%s that was not asked for", bvc_wire_kind_name(m->kind));
+			break;
+		}
 		wj->donate_out = 0;
+		if (m->kind == BVC_WIRE_WORK)
+			on_work(cl, cj, i, m);
 		break;
 	case BVC_WIRE_DONE:
-		on_done(cl, cj, i, &m->u.done);
+		if (on_done(cl, cj, i, &m->u.done))
+			mark_bad(cl, i, "done for item %llu of job %llu, not leased to it",
+				 (unsigned long long)m->u.done.work_id, (unsigned long long)id);
 		break;
 	case BVC_WIRE_CHECKPOINT:
 		on_checkpoint(cl, cj, i, m);
@@ -746,6 +876,49 @@ static int find_local_pending(const struct bvc_cluster *cl, const uint8_t *id, s
 	return -1;
 }
 
+/* The remote worker we last declared dead with routing id @id, else -1. */
+static int find_dead_remote(const struct bvc_cluster *cl, const uint8_t *id, size_t len)
+{
+	for (unsigned int i = cl->n; i-- > 0;)
+		if (cl->w[i].remote && !cl->w[i].alive && cl->w[i].rid_len == len &&
+		    !memcmp(cl->w[i].rid, id, len))
+			return (int)i;
+	return -1;
+}
+
+static int is_hello(const void *payload, size_t len)
+{
+	struct bvc_wire_msg m;
+	int ret = bvc_wire_decode(payload, len, &m, NULL, 0) == 0 && m.kind == BVC_WIRE_HELLO;
+
+	bvc_wire_msg_release(&m);
+	return ret;
+}
+
+/* Dead worker @d spoke again (after a stall, say): tell it once. One we
+ * declared dead for missing heartbeats may come back as a new worker
+ * (Cancel of BVC_WORKER_REJOIN: it drops its jobs and says Hello); one
+ * that broke the protocol is told goodbye. */
+static void tell_dead(struct bvc_cluster *cl, int d)
+{
+	struct cworker *w = &cl->w[d];
+	struct bvc_wire_msg m = { .kind = BVC_WIRE_CANCEL };
+	char why[256];
+	size_t len;
+	void *buf;
+
+	if (w->told)
+		return;
+	w->told = 1;
+	m.u.cancel.job_id = w->violated ? BVC_WORKER_BYE : BVC_WORKER_REJOIN;
+	if (bvc_wire_encode(&m, &buf, &len, why, sizeof(why)))
+		return;
+	send_bytes(cl, d, buf, len); /* it may be gone again: nothing to do */
+	free(buf);
+	cl_log(cl, "worker %s, declared dead (%s), spoke again: %s", w->st.name, w->st.dead,
+	       w->violated ? "told goodbye" : "told to rejoin");
+}
+
 /* A message from a peer we do not know: only a Hello is welcome. A new
  * worker joins idle, holding no job: the next schedule() gives it one. */
 static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len,
@@ -761,6 +934,11 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 	memcpy(peer.id, id, id_len);
 	peer.id_len = id_len;
 	rid_text(id, id_len, name, sizeof(name));
+	i = find_dead_remote(cl, id, id_len);
+	if (i >= 0 && !is_hello(payload, len)) {
+		tell_dead(cl, i); /* its late words are dropped: its leases went back */
+		return;
+	}
 	i = find_local_pending(cl, id, id_len);
 	if (i < 0 && !cl->opts.bind)
 		return; /* nobody else can reach the private ipc endpoint */
@@ -842,30 +1020,38 @@ static int pump(struct bvc_cluster *cl, int timeout_ms)
 		if (i < 0 && nframes == 1)
 			on_stranger(cl, zmq_msg_data(&id), zmq_msg_size(&id), zmq_msg_data(&payload),
 				    zmq_msg_size(&payload));
-		zmq_msg_close(&id);
+		if (i >= 0 && nframes != 1)
+			mark_bad(cl, i, "%d frames in one message", nframes);
 		if (i < 0 || nframes != 1) {
+			zmq_msg_close(&id);
 			zmq_msg_close(&payload);
 			if (cl->fail)
 				return cl->fail;
-			continue; /* a stranger (handled above), or malformed: ignore */
+			continue; /* a stranger (handled above), or malformed */
 		}
 		w = &cl->w[i];
 		w->st.bytes_recv += zmq_msg_size(&payload);
 		if (bvc_wire_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &m, why,
 				    sizeof(why))) {
+			zmq_msg_close(&id);
 			zmq_msg_close(&payload);
-			mark_dead(cl, i, "protocol violation");
+			mark_bad(cl, i, "%s", why);
 			continue;
 		}
-		zmq_msg_close(&payload);
 		w->last_heard = bvc_now_ms();
 		if (m.kind == BVC_WIRE_HELLO) {
 			/* A live worker saying hello again has restarted its
-			 * session: its old one is gone. */
+			 * session: its old one is gone, a remote one joins
+			 * again as a new worker. */
 			mark_dead(cl, i, "said hello again");
+			if (w->remote)
+				on_stranger(cl, zmq_msg_data(&id), zmq_msg_size(&id),
+					    zmq_msg_data(&payload), zmq_msg_size(&payload));
 		} else if (cl->in_batch) {
 			on_job_msg(cl, i, &m);
 		}
+		zmq_msg_close(&id);
+		zmq_msg_close(&payload);
 		bvc_wire_msg_release(&m);
 		if (cl->fail)
 			return cl->fail;
@@ -886,8 +1072,8 @@ static void check_health(struct bvc_cluster *cl, double *last_beat)
 		if (w->pid > 0 && waitpid(w->pid, &status, WNOHANG) == w->pid) {
 			w->pid = 0;
 			mark_dead(cl, (int)i, "process exited");
-		} else if (t - w->last_heard > 3.0 * hb_ms(cl)) {
-			mark_dead(cl, (int)i, "missed 3 heartbeats");
+		} else if (t - w->last_heard > (double)BVC_WORKER_DEAD_BEATS * hb_ms(cl)) {
+			mark_dead(cl, (int)i, "missed " BVC_STR(BVC_WORKER_DEAD_BEATS) " heartbeats");
 		}
 	}
 	if (t - *last_beat >= hb_ms(cl)) {
@@ -1041,14 +1227,14 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 		if (w->alive && wj->has_job)
 			send_msg(cl, (int)i, &cancel);
 		/* A dead worker's instructions count too: it did explore them. */
-		sum += wj->processed;
-		total += wj->total_states;
+		sum = sat_add(sum, wj->processed);
+		total = sat_add(total, wj->total_states);
 		peak = wj->peak_states > peak ? wj->peak_states : peak;
-		w->st.processed += wj->processed;
-		w->st.total_states += wj->total_states;
+		w->st.processed = sat_add(w->st.processed, wj->processed);
+		w->st.total_states = sat_add(w->st.total_states, wj->total_states);
 		w->st.peak_states = wj->peak_states > w->st.peak_states ? wj->peak_states
 									: w->st.peak_states;
-		w->st.prune_remote += wj->prune_remote;
+		w->st.prune_remote = sat_add(w->st.prune_remote, wj->prune_remote);
 		memset(wj, 0, sizeof(*wj));
 	}
 	cj->js.processed = sum;
@@ -1123,7 +1309,7 @@ static void end_jobs(struct bvc_cluster *cl, bvc_cluster_done_fn done, void *arg
 		if (!cj->out)
 			continue;
 		for (unsigned int i = 0; i < cl->n; i++)
-			sum += cl->w[i].jobs[k].processed;
+			sum = sat_add(sum, cl->w[i].jobs[k].processed);
 		if (!cj->decided && !cj->fail && cj->limit && sum > cj->limit) {
 			cj->decided = 1;
 			cj->kind = BVC_REJECT;
@@ -1148,11 +1334,11 @@ static void report_progress(struct bvc_cluster *cl, double t_start, size_t ended
 	for (unsigned int i = 0; i < cl->n; i++) {
 		const struct cworker *w = &cl->w[i];
 
-		pr.processed += w->st.processed;
-		pr.states += w->st.total_states;
+		pr.processed = sat_add(pr.processed, w->st.processed);
+		pr.states = sat_add(pr.states, w->st.total_states);
 		for (int k = 0; k < MAX_INFLIGHT; k++) {
-			pr.processed += w->jobs[k].processed;
-			pr.states += w->jobs[k].total_states;
+			pr.processed = sat_add(pr.processed, w->jobs[k].processed);
+			pr.states = sat_add(pr.states, w->jobs[k].total_states);
 		}
 		pr.live += w->alive;
 		pr.busy += w->alive && !worker_idle(w);
@@ -1410,6 +1596,16 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 		if (cl->opts.curve && !cl->opts.trust) {
 			bvc_set_err(err, errsz, "CURVE needs a trust store (--curve-trust)");
 			ret = -EINVAL;
+			goto fail;
+		}
+		/* A worker's results are the verdict: whoever can join can
+		 * sign off on a program. Only a socket in the file system
+		 * (ipc, our permissions) may be plain without being asked. */
+		if (!cl->opts.curve && !cl->opts.insecure && strncmp(cl->opts.bind, "ipc://", 6)) {
+			bvc_set_err(err, errsz,
+				"refusing to listen on %s without CURVE keys and a worker allow-list (--curve-secret, --curve-trust): anyone who reaches it could join and decide verdicts; --insecure to do it anyway",
+				cl->opts.bind);
+			ret = -EPERM;
 			goto fail;
 		}
 		ret = bvc_coord_bind_curve(cl->coord, cl->opts.bind, cl->opts.curve, cl->opts.trust,

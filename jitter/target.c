@@ -2,10 +2,10 @@
 /*
  * The JIT target registry and the compile entry point.
  *
- * One table maps target numbers, names and the facts every layer above the
- * encoders needs (pointer size). The per-target back ends (x86_64/, arm64/,
- * thumbv7m/) plug in here with the JIT issue; until then bvc_jit_compile()
- * refuses with "unsupported: ...".
+ * Target numbers, names and pointer sizes are abi/names.c's (the blob
+ * reader and the device name targets too); here each target number maps
+ * to its back end (x86_64/, arm64/; thumbv7m/ to come), and
+ * bvc_jit_compile() refuses a target without one with "unsupported: ...".
  *
  * Must not: pick a target from the host (#ifdef __x86_64__), print, or
  * return success without code.
@@ -20,66 +20,20 @@
 #include "bpfvc/util.h"
 #include "jitter_internal.h"
 
-struct target_info {
-	enum bvc_jit_target target;
-	const char *name;        /* --target spelling */
-	unsigned int ptr_size;   /* bytes */
-	bvc_jit_backend_fn compile; /* NULL: no back end yet */
+/* The back end of each target (enum bvc_jit_target, whose names and
+ * pointer sizes are in abi/names.c); NULL: no back end yet. */
+static const bvc_jit_backend_fn backends[] = {
+	[BVC_JIT_X86_64] = bvc_jit_x86_64,
+	[BVC_JIT_ARM64] = bvc_jit_arm64,
+	[BVC_JIT_THUMBV7M] = NULL,
 };
-
-static const struct target_info targets[] = {
-	{ BVC_JIT_X86_64, "x86_64", 8, bvc_jit_x86_64 },
-	{ BVC_JIT_ARM64, "arm64", 8, bvc_jit_arm64 },
-	{ BVC_JIT_THUMBV7M, "thumbv7m", 4, NULL },
-};
-
-#define NTARGETS (sizeof(targets) / sizeof(targets[0]))
-
-static const struct target_info *find(enum bvc_jit_target t)
-{
-	size_t i;
-
-	for (i = 0; i < NTARGETS; i++)
-		if (targets[i].target == t)
-			return &targets[i];
-	return NULL;
-}
-
-int bvc_jit_target_from_name(const char *name, enum bvc_jit_target *out, char *err,
-			     size_t errsz)
-{
-	size_t i;
-
-	for (i = 0; name && i < NTARGETS; i++) {
-		if (strcmp(name, targets[i].name) == 0) {
-			*out = targets[i].target;
-			return 0;
-		}
-	}
-	bvc_set_err(err, errsz, "unknown target '%s' (known: x86_64, arm64, thumbv7m)",
-		name ? name : "(null)");
-	return -EINVAL;
-}
-
-const char *bvc_jit_target_name(enum bvc_jit_target t)
-{
-	const struct target_info *ti = find(t);
-
-	return ti ? ti->name : NULL;
-}
-
-unsigned int bvc_jit_target_ptr_size(enum bvc_jit_target t)
-{
-	const struct target_info *ti = find(t);
-
-	return ti ? ti->ptr_size : 0;
-}
 
 int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
 		    const struct bvc_verdict *verdict, const struct bvc_jit_opts *opts,
 		    struct bvc_jit_result **out, char *err, size_t errsz)
 {
-	const struct target_info *ti;
+	bvc_jit_backend_fn compile;
+	const char *name;
 
 	if (out)
 		*out = NULL;
@@ -88,8 +42,8 @@ int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
 		bvc_set_err(err, errsz, "bvc_jit_compile: missing argument");
 		return -EINVAL;
 	}
-	ti = find(opts->target);
-	if (!ti) {
+	name = bvc_jit_target_name(opts->target);
+	if (!name) {
 		bvc_set_err(err, errsz, "unknown target %d", (int)opts->target);
 		return -EINVAL;
 	}
@@ -98,8 +52,11 @@ int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
 		bvc_set_err(err, errsz, "refusing to compile a program the verifier did not accept");
 		return -EINVAL;
 	}
-	if (!ti->compile) {
-		bvc_set_err(err, errsz, "unsupported: JIT for %s is not built yet", ti->name);
+	compile = NULL;
+	if ((size_t)opts->target < sizeof(backends) / sizeof(backends[0]))
+		compile = backends[opts->target];
+	if (!compile) {
+		bvc_set_err(err, errsz, "unsupported: JIT for %s is not built yet", name);
 		return -EOPNOTSUPP;
 	}
 	{
@@ -112,7 +69,7 @@ int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,
 		if (!ret) {
 			res->lowered_cnt = prog->insn_cnt;
 			res->stack_size = verdict->stack_depth;
-			ret = ti->compile(img, prog, res->lowered, res->lowered_cnt, verdict, res, err,
+			ret = compile(img, prog, res->lowered, res->lowered_cnt, verdict, res, err,
 					  errsz);
 		}
 		if (ret) {

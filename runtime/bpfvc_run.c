@@ -26,7 +26,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bpfvc/image.h"
+#include "bpfvc/abi.h"
 #include "bpfvc/runtime.h"
 #include "bpfvc/signer.h"
 

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bpfvc/abi.h"
 #include "bpfvc/interp.h"
 
 #define STACK_TOTAL (BVC_INTERP_STACK_SIZE * BVC_INTERP_MAX_FRAMES)
@@ -679,7 +680,7 @@ int bvc_interp_run(const struct bvc_insn *insns, size_t cnt, uint64_t r1, uint64
 			break;
 
 		case BVC_JMP | BVC_CALL | BVC_K:
-			if (src == 0 && insn->imm == 12 && vm.opts.tail_call) {
+			if (src == 0 && insn->imm == BVC_HELPER_TAIL_CALL && vm.opts.tail_call) {
 				const struct bvc_insn *ni = NULL;
 				size_t nc = 0;
 				int t = vm.opts.tail_call(vm.opts.helper_ctx, reg[2], (uint32_t)reg[3],

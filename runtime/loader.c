@@ -31,8 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bpfvc/disasm.h"
-#include "bpfvc/jitter.h"
+#include "bpfvc/abi.h"
 #include "runtime_internal.h"
 
 uint32_t bvc_rt_host_target(void)
@@ -44,16 +43,6 @@ uint32_t bvc_rt_host_target(void)
 #else
 	return 0; /* no JIT for this CPU: every blob is interpreted */
 #endif
-}
-
-const char *bvc_rt_target_name(uint32_t t)
-{
-	switch (t) {
-	case BVC_JIT_X86_64: return "x86_64";
-	case BVC_JIT_ARM64: return "arm64";
-	case BVC_JIT_THUMBV7M: return "thumbv7m";
-	default: return NULL;
-	}
 }
 
 static void notice(const struct bvc_rt_prog *p, const char *fmt, ...)
@@ -475,7 +464,7 @@ int bvc_rt_load(const struct bvc_blob *b, const struct bvc_rt_opts *opts,
 		       p->prog_type, tn ? tn : "unknown");
 		goto fail;
 	}
-	tname = bvc_rt_target_name(b->target);
+	tname = bvc_jit_target_name((enum bvc_jit_target)b->target);
 	if (!tname) {
 		bvc_set_err(err, errsz, "unknown target %u", b->target);
 		ret = -EINVAL;
@@ -496,7 +485,7 @@ int bvc_rt_load(const struct bvc_blob *b, const struct bvc_rt_opts *opts,
 	if (ret)
 		goto fail;
 
-	hname = bvc_rt_target_name(host);
+	hname = bvc_jit_target_name((enum bvc_jit_target)host);
 	p->native = b->target == host && b->code_size && !p->opts.force_interp;
 	if (!p->native) {
 		if (!b->bytecode_cnt) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Ed25519 keys, signatures and key ids through OpenSSL 3's EVP interface.
+ * Ed25519 keys, key ids and the signature check, through OpenSSL 3's EVP
+ * interface: the half of the signer a device links (with blob_read.c, as
+ * bvc_signer_check). Key generation and signing are in ed25519_sign.c.
  *
  * Key files are plain PEM so other tools (openssl pkey, libsodium converters)
  * can read them. Every call starts with an empty OpenSSL error queue and
@@ -8,17 +10,14 @@
  * OpenSSL said and never what an earlier, unrelated call left behind.
  *
  * Must not: print, prompt for a passphrase (a library called from a build
- * server must never block on a terminal), overwrite an existing key file, or
- * leave a half-written key pair behind.
+ * server must never block on a terminal), or sign or generate keys (the
+ * device must not be able to).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -28,16 +27,9 @@
 
 #include "bpfvc/signer.h"
 #include "bpfvc/util.h"
+#include "signer_internal.h"
 
-struct bvc_key {
-	EVP_PKEY *pkey;                         /* OpenSSL key, private or public */
-	int priv;                               /* holds the private part */
-	uint8_t pub[BVC_SIGNER_PUBKEY_LEN];     /* raw public key */
-	uint8_t id[BVC_SIGNER_KEY_ID_LEN];      /* SHA-256(pub)[0..8) */
-};
-
-/* Drain OpenSSL's error queue into @buf, most specific (first) reason first. */
-static const char *ossl_reason(char *buf, size_t sz)
+const char *bvc_signer_ossl_reason(char *buf, size_t sz)
 {
 	unsigned long e;
 	size_t used = 0;
@@ -82,12 +74,13 @@ static int key_finish(struct bvc_key *key, const char *path, char *err, size_t e
 	if (EVP_PKEY_get_raw_public_key(key->pkey, key->pub, &len) != 1 ||
 	    len != BVC_SIGNER_PUBKEY_LEN) {
 		bvc_set_err(err, errsz, "%s: cannot read the raw public key: %s", path,
-			ossl_reason(why, sizeof(why)));
+			bvc_signer_ossl_reason(why, sizeof(why)));
 		return -EINVAL;
 	}
 	if (EVP_Digest(key->pub, sizeof(key->pub), md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen < BVC_SIGNER_KEY_ID_LEN) {
-		bvc_set_err(err, errsz, "%s: SHA-256 failed: %s", path, ossl_reason(why, sizeof(why)));
+		bvc_set_err(err, errsz, "%s: SHA-256 failed: %s", path,
+			bvc_signer_ossl_reason(why, sizeof(why)));
 		return -EIO;
 	}
 	memcpy(key->id, md, sizeof(key->id));
@@ -131,120 +124,6 @@ char *bvc_signer_key_id_hex(const uint8_t id[BVC_SIGNER_KEY_ID_LEN], char buf[17
 }
 
 /* --- key files ------------------------------------------------------------ */
-
-/* Create @path exclusively with exactly @mode (umask cannot widen or narrow
- * it: a 0600 key must not come out 0644, nor 0000). */
-static FILE *create_excl(const char *path, mode_t mode, char *err, size_t errsz, int *ret)
-{
-	FILE *fp;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0) {
-		*ret = -errno;
-		if (errno == EEXIST)
-			bvc_set_err(err, errsz, "%s: already exists, not overwriting a key", path);
-		else
-			bvc_set_err(err, errsz, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fchmod(fd, mode) < 0 || !(fp = fdopen(fd, "w"))) {
-		*ret = -errno;
-		bvc_set_err(err, errsz, "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return NULL;
-	}
-	return fp;
-}
-
-/* Flush, sync and close; a key that is not on disk is not written. */
-static int close_synced(FILE *fp, const char *path, char *err, size_t errsz)
-{
-	int ret = 0;
-
-	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
-		ret = -errno;
-	if (fclose(fp) != 0 && !ret)
-		ret = -errno;
-	if (ret)
-		bvc_set_err(err, errsz, "%s: %s", path, strerror(-ret));
-	return ret;
-}
-
-int bvc_signer_keygen(const char *path, char *err, size_t errsz)
-{
-	EVP_PKEY *pkey = NULL;
-	FILE *priv = NULL, *pub = NULL;
-	char *pubpath = NULL;
-	int made_priv = 0, made_pub = 0;
-	char why[512];
-	int ret;
-
-	ERR_clear_error();
-	if (asprintf(&pubpath, "%s.pub", path) < 0) {
-		pubpath = NULL;
-		bvc_set_err(err, errsz, "out of memory");
-		return -ENOMEM;
-	}
-	/* Check the public path first so a refusal leaves nothing behind. */
-	if (access(pubpath, F_OK) == 0) {
-		bvc_set_err(err, errsz, "%s: already exists, not overwriting a key", pubpath);
-		ret = -EEXIST;
-		goto out;
-	}
-
-	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (!pkey) {
-		bvc_set_err(err, errsz, "Ed25519 key generation failed: %s",
-			ossl_reason(why, sizeof(why)));
-		ret = -EIO;
-		goto out;
-	}
-
-	priv = create_excl(path, 0600, err, errsz, &ret);
-	if (!priv)
-		goto out;
-	made_priv = 1;
-	if (PEM_write_PrivateKey(priv, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
-		bvc_set_err(err, errsz, "%s: cannot write the private key: %s", path,
-			ossl_reason(why, sizeof(why)));
-		ret = -EIO;
-		goto out;
-	}
-	ret = close_synced(priv, path, err, errsz);
-	priv = NULL;
-	if (ret)
-		goto out;
-
-	pub = create_excl(pubpath, 0644, err, errsz, &ret);
-	if (!pub)
-		goto out;
-	made_pub = 1;
-	if (PEM_write_PUBKEY(pub, pkey) != 1) {
-		bvc_set_err(err, errsz, "%s: cannot write the public key: %s", pubpath,
-			ossl_reason(why, sizeof(why)));
-		ret = -EIO;
-		goto out;
-	}
-	ret = close_synced(pub, pubpath, err, errsz);
-	pub = NULL;
-
-out:
-	if (priv)
-		fclose(priv);
-	if (pub)
-		fclose(pub);
-	if (ret) {
-		if (made_pub)
-			unlink(pubpath);
-		if (made_priv)
-			unlink(path);
-	}
-	EVP_PKEY_free(pkey);
-	free(pubpath);
-	return ret;
-}
 
 /* Key files are small; a bigger file is not a key and is not read whole. */
 #define KEY_FILE_MAX (64 * 1024)
@@ -329,7 +208,7 @@ static int load(const char *path, int want_priv, struct bvc_key **out, char *err
 		if (!pkey)
 			bvc_set_err(err, errsz, "%s: not %s: %s", path,
 				want_priv ? "an unencrypted PEM private key" : "a PEM public key",
-				ossl_reason(why, sizeof(why)));
+				bvc_signer_ossl_reason(why, sizeof(why)));
 		BIO_free(bio);
 	}
 	OPENSSL_cleanse(text, len);
@@ -364,44 +243,7 @@ int bvc_signer_load_public(const char *path, struct bvc_key **out, char *err, si
 	return load(path, 0, out, err, errsz);
 }
 
-/* --- sign and verify ------------------------------------------------------ */
-
-/* OpenSSL wants a valid pointer even for an empty message. */
-static const unsigned char *nonnull(const void *buf)
-{
-	static const unsigned char empty;
-
-	return buf ? buf : &empty;
-}
-
-int bvc_signer_sign(const struct bvc_key *key, const void *buf, size_t len,
-		    uint8_t sig[BVC_SIGNER_SIG_LEN], char *err, size_t errsz)
-{
-	size_t siglen = BVC_SIGNER_SIG_LEN;
-	EVP_MD_CTX *ctx;
-	char why[512];
-	int ret = 0;
-
-	if (!key->priv) {
-		bvc_set_err(err, errsz, "cannot sign with a public key");
-		return -EINVAL;
-	}
-	ERR_clear_error();
-	ctx = EVP_MD_CTX_new();
-	if (!ctx) {
-		bvc_set_err(err, errsz, "out of memory");
-		return -ENOMEM;
-	}
-	/* Ed25519 hashes internally (PureEdDSA): no digest, one shot. */
-	if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, key->pkey) != 1 ||
-	    EVP_DigestSign(ctx, sig, &siglen, nonnull(buf), len) != 1 ||
-	    siglen != BVC_SIGNER_SIG_LEN) {
-		bvc_set_err(err, errsz, "Ed25519 signing failed: %s", ossl_reason(why, sizeof(why)));
-		ret = -EIO;
-	}
-	EVP_MD_CTX_free(ctx);
-	return ret;
-}
+/* --- verify ------------------------------------------------------------- */
 
 int bvc_signer_verify(const struct bvc_key *key, const void *buf, size_t len,
 		      const uint8_t sig[BVC_SIGNER_SIG_LEN], char *err, size_t errsz)
@@ -419,11 +261,11 @@ int bvc_signer_verify(const struct bvc_key *key, const void *buf, size_t len,
 	}
 	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) != 1) {
 		bvc_set_err(err, errsz, "Ed25519 verification failed to start: %s",
-			ossl_reason(why, sizeof(why)));
+			bvc_signer_ossl_reason(why, sizeof(why)));
 		EVP_MD_CTX_free(ctx);
 		return -EIO;
 	}
-	r = EVP_DigestVerify(ctx, sig, BVC_SIGNER_SIG_LEN, nonnull(buf), len);
+	r = EVP_DigestVerify(ctx, sig, BVC_SIGNER_SIG_LEN, bvc_signer_nonnull(buf), len);
 	if (r == 1) {
 		ret = 0;
 	} else if (r == 0) {
@@ -432,7 +274,7 @@ int bvc_signer_verify(const struct bvc_key *key, const void *buf, size_t len,
 		ret = -EBADMSG;
 	} else {
 		bvc_set_err(err, errsz, "Ed25519 verification failed: %s",
-			ossl_reason(why, sizeof(why)));
+			bvc_signer_ossl_reason(why, sizeof(why)));
 		ret = -EIO;
 	}
 	/* A bad signature leaves reasons in the queue; they are not news. */

@@ -156,7 +156,7 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	if (err)
 		return bvc_vrej(env, "program of this type cannot use helper %s#%d",
 				name ? name : "unknown", insn->imm);
-	if (insn->imm == 12 /* tail_call */ && env->cur->nrefs)
+	if (insn->imm == BVC_HELPER_TAIL_CALL && env->cur->nrefs)
 		return bvc_vrej(env, "tail_call would lead to reference leak");
 	if ((fn->flags & BVC_HELPER_GPL_ONLY) && !env->gpl)
 		return bvc_vrej(env, "cannot call GPL-restricted function from non-GPL compatible program");
@@ -270,7 +270,7 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		}
 	}
 
-	if (insn->imm == 12 /* tail_call */ && map >= 0 && regs[3].type == BVC_SCALAR &&
+	if (insn->imm == BVC_HELPER_TAIL_CALL && map >= 0 && regs[3].type == BVC_SCALAR &&
 	    bvc_scalar_is_const(&regs[3].var) &&
 	    regs[3].var.var_off.value < env->img->maps[map].max_entries) {
 		/* As the kernel, which then jumps straight to that slot. */
@@ -476,7 +476,8 @@ int bvc_check_abnormal_return(struct bvc_env *env)
 				env->insn_idx = i;
 				return bvc_vrej(env, "LD_ABS is not allowed in subprogs without BTF");
 			}
-			if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 && insn->imm == 12) {
+			if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 &&
+			    insn->imm == BVC_HELPER_TAIL_CALL) {
 				env->insn_idx = i;
 				return bvc_vrej(env, "tail_call is not allowed in subprogs without BTF");
 			}

@@ -29,11 +29,6 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static bool is_pseudo_call(const struct bvc_insn *insn)
-{
-	return insn->code == (BVC_JMP | BVC_CALL) && insn->src == BVC_PSEUDO_CALL;
-}
-
 static bool is_pseudo_func(const struct bvc_insn *insn)
 {
 	return bvc_insn_is_ld_imm64(insn) && insn->src == BVC_PSEUDO_FUNC;
@@ -43,7 +38,7 @@ static bool is_pseudo_func(const struct bvc_insn *insn)
  * pass has checked they are in range). */
 static int find_subprogs(struct bvc_env *env)
 {
-	uint32_t starts[257], n = 1;
+	uint32_t starts[BVC_MAX_FUNCS], n = 1;
 
 	starts[0] = 0;
 	for (uint32_t i = 0; i < env->cnt; i++) {
@@ -51,13 +46,13 @@ static int find_subprogs(struct bvc_env *env)
 		uint32_t t;
 		bool dup = false;
 
-		if (!is_pseudo_call(insn) && !is_pseudo_func(insn))
+		if (!bvc_insn_is_pseudo_call(insn) && !is_pseudo_func(insn))
 			goto next;
 		t = (uint32_t)((int64_t)i + insn->imm + 1);
 		for (uint32_t k = 0; k < n; k++)
 			dup |= starts[k] == t;
 		if (!dup) {
-			if (n == 256)
+			if (n == BVC_MAX_SUBPROGS)
 				return bvc_vrej(env, "too many subprograms");
 			starts[n++] = t;
 		}
@@ -190,11 +185,11 @@ static int mark_reachable(struct bvc_env *env, uint8_t *reached)
 		uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn);
 		int n = successors(env, i, succ);
 
-		if (is_pseudo_call(insn) || is_pseudo_func(insn)) {
+		if (bvc_insn_is_pseudo_call(insn) || is_pseudo_func(insn)) {
 			succ[n++] = (uint32_t)((int64_t)i + insn->imm + 1);
 			env->aux[i].prune_point = true;
 			/* The callee's entry: a branch target, as the kernel's. */
-			if (is_pseudo_call(insn) && succ[n - 1] < env->cnt)
+			if (bvc_insn_is_pseudo_call(insn) && succ[n - 1] < env->cnt)
 				env->aux[succ[n - 1]].prune_point = true;
 		}
 		if ((cls == BVC_JMP || cls == BVC_JMP32) && op == BVC_CALL)

@@ -175,7 +175,7 @@ struct bvc_env {
 	struct bvc_verify_opts opts;
 	bool gpl;              /* licence is GPL-compatible */
 
-	struct bvc_subprog subprogs[257];
+	struct bvc_subprog subprogs[BVC_MAX_FUNCS];
 	uint32_t nsubprogs;
 	struct bvc_insn_aux *aux;
 	struct bvc_checkpoint_list *explored; /* per insn */

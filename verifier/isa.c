@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfvc/abi.h"
 #include "bpfvc/isa.h"
 
-#define BVC_MAX_SUBPROGS 256 /* the kernel's BPF_MAX_SUBPROGS */
 #define BVC_MAY_GOTO 0       /* src of JMP|JCOND for may_goto */
 
 static int fault(struct bvc_isa_fault *f, size_t insn, const char *fmt, ...)
@@ -367,11 +367,6 @@ static int add_subprog(uint32_t *starts, size_t *n, int64_t start, size_t cnt, s
 	return 0;
 }
 
-static bool is_pseudo_call(const struct bvc_insn *insn)
-{
-	return insn->code == (BVC_JMP | BVC_CALL) && insn->src == BVC_PSEUDO_CALL;
-}
-
 /*
  * Jumps stay inside their subprogram, never land on the second half of an
  * ld_imm64, and each subprogram ends in exit or an unconditional jump so
@@ -391,7 +386,7 @@ static int check_subprogs(const struct bvc_insn *insns, size_t cnt, const bool *
 	for (i = 0; i < cnt && !err; i++) {
 		if (second_half[i])
 			continue;
-		if (is_pseudo_call(&insns[i]) ||
+		if (bvc_insn_is_pseudo_call(&insns[i]) ||
 		    (bvc_insn_is_ld_imm64(&insns[i]) && insns[i].src == BVC_PSEUDO_FUNC))
 			err = add_subprog(starts, &n, (int64_t)i + insns[i].imm + 1, cnt, i, f);
 	}

@@ -223,11 +223,6 @@ static int sync_linked_marks(struct walk *w, const struct bvc_hist *h)
 	return 0;
 }
 
-static bool is_pseudo_call(const struct bvc_insn *insn)
-{
-	return insn->code == (BVC_JMP | BVC_CALL) && insn->src == BVC_PSEUDO_CALL;
-}
-
 /*
  * One instruction backwards: what must be precise before @idx for what
  * @w needs after it. @subseq is the instruction the path went to next,
@@ -289,7 +284,7 @@ static int backtrack_insn(struct bvc_env *env, struct walk *w, uint32_t idx, uin
 		break;
 	case BVC_JMP:
 	case BVC_JMP32:
-		if (is_pseudo_call(insn)) {
+		if (bvc_insn_is_pseudo_call(insn)) {
 			/* Out of a callee, back to its caller: only arguments
 			 * can still be needed. */
 			if ((*regs & ~ARG_REGS) || w->m.slots[w->frame] || !w->frame)
@@ -306,7 +301,7 @@ static int backtrack_insn(struct bvc_env *env, struct walk *w, uint32_t idx, uin
 			/* Into the callee that returned to @subseq. */
 			bool r0 = *regs & 1u;
 
-			if (subseq == BVC_HIST_NONE || subseq == 0 || !is_pseudo_call(&env->insns[subseq - 1]) ||
+			if (subseq == BVC_HIST_NONE || subseq == 0 || !bvc_insn_is_pseudo_call(&env->insns[subseq - 1]) ||
 			    (*regs & ARG_REGS) || w->frame + 1 >= BVC_MAX_FRAMES)
 				return -ENOTSUP;
 			*regs &= (uint16_t)~1u;

@@ -375,7 +375,7 @@ int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
 		    fv->frameno != f || fv->stack_depth > BVC_STACK_SIZE ||
 		    (f == 0) != (fv->callsite == -1) ||
 		    (f && (fv->callsite < 0 || (size_t)fv->callsite >= prog->insn_cnt)) ||
-		    fv->subprog > 256) {
+		    fv->subprog >= BVC_MAX_FUNCS) {
 			snprintf(err, errsz, "frame %u: malformed (slots, number, depth or call site)", f);
 			goto fail;
 		}

@@ -29,6 +29,12 @@
  * coordinator forwards it to the other workers, whose engine 0 prunes
  * against it as against its own.
  *
+ * Heartbeats leave from the link thread (link.c), which owns the socket
+ * during the session: this loop publishes each job's processed count
+ * there and talks to the coordinator through the thread's pipe. A Cancel
+ * of BVC_WORKER_REJOIN (the coordinator declared us dead) drops every job
+ * and says Hello again; until the answer, nothing else is handled.
+ *
  * Must not: print, block without a timeout, trust a decoded item before
  * bvc_work_from_view() has checked it against the program.
  */
@@ -78,8 +84,8 @@ struct serve {
 	struct bvc_worker *w;
 	struct bvc_worker_stats *stats;
 	struct job jobs[BVC_WORKER_MAX_JOBS]; /* id 0: a free slot */
-	double last_heard;         /* ms, monotonic: last message from the coordinator */
-	double last_beat;          /* ms: our last heartbeat */
+	struct bvc_link link;      /* the thread that owns the socket */
+	int rejoining;             /* our new Hello is not answered yet */
 	char *err;
 	size_t errsz;
 };
@@ -98,7 +104,7 @@ static int send_msg(struct serve *s, const struct bvc_wire_msg *msg)
 			why);
 		return ret;
 	}
-	while ((ret = zmq_send(s->w->sock, buf, len, 0)) < 0 && errno == EINTR)
+	while ((ret = zmq_send(s->link.pipe_main, buf, len, 0)) < 0 && errno == EINTR)
 		;
 	free(buf);
 	if (ret < 0) {
@@ -127,6 +133,13 @@ static struct job *find_job(struct serve *s, uint64_t id)
 		if (s->jobs[k].id == id)
 			return &s->jobs[k];
 	return NULL;
+}
+
+/* Job @j's count as the heartbeats will say it; before any message that
+ * carries it, so the wire never says more than the heartbeats will. */
+static void publish(struct serve *s, const struct job *j)
+{
+	bvc_link_publish(&s->link, (unsigned int)(j - s->jobs), j->id, job_processed(j));
 }
 
 static void job_drop(struct job *j)
@@ -202,31 +215,6 @@ static int finished_facts(struct job *j, struct bvc_wire_finished *m, uint32_t *
 	}
 	m->nfacts = nf;
 	return 0;
-}
-
-/* One heartbeat per job held, with its progress; with none, one saying
- * we are alive. */
-static int send_heartbeat(struct serve *s)
-{
-	struct bvc_wire_msg m = { .kind = BVC_WIRE_HEARTBEAT };
-	int sent = 0, ret;
-
-	s->last_beat = bvc_now_ms();
-	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
-		if (!s->jobs[k].id)
-			continue;
-		m.u.heartbeat.job_id = s->jobs[k].id;
-		m.u.heartbeat.processed_insns = job_processed(&s->jobs[k]);
-		ret = send_msg(s, &m);
-		if (ret)
-			return ret;
-		sent = 1;
-	}
-	if (sent)
-		return 0;
-	m.u.heartbeat.job_id = 0;
-	m.u.heartbeat.processed_insns = 0;
-	return send_msg(s, &m);
 }
 
 /* Refuse job @j at @insn with @text, a refusal of @kind (BVC_REJECT,
@@ -364,6 +352,7 @@ static int on_job(struct serve *s, const struct bvc_wire_job *jm)
 		return -EPROTO;
 	}
 	j->id = jm->job_id;
+	publish(s, j);
 	s->stats->jobs++;
 	j->vopts = (struct bvc_verify_opts){ .sz = sizeof(j->vopts),
 					     .insn_limit = jm->insn_limit,
@@ -520,9 +509,46 @@ static int on_done(struct serve *s, const struct bvc_wire_done *dm)
 	return 0;
 }
 
+/* The coordinator declared us dead and gave our work to others: drop
+ * every job (their items are being redone elsewhere; our late words are
+ * dropped there) and say Hello again, as a new worker. */
+static int rejoin(struct serve *s)
+{
+	struct bvc_wire_msg m;
+
+	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
+		job_drop(&s->jobs[k]);
+		publish(s, &s->jobs[k]);
+	}
+	bvc_wire_hello_init(&m, s->w->cores);
+	memcpy(m.u.hello.build_id, s->w->build_id, sizeof(s->w->build_id));
+	s->rejoining = 1;
+	return send_msg(s, &m);
+}
+
+/* While rejoining, only the answer to our Hello (or goodbye) matters:
+ * anything else was sent to our old session. */
+static int handle_rejoining(struct serve *s, struct bvc_wire_msg *m)
+{
+	char why[256];
+
+	if (m->kind == BVC_WIRE_CANCEL && m->u.cancel.job_id == BVC_WORKER_BYE)
+		return 1;
+	if (m->kind != BVC_WIRE_HELLO)
+		return 0;
+	if (bvc_wire_check_hello(&m->u.hello, s->w->build_id, why, sizeof(why))) {
+		bvc_set_err(s->err, s->errsz, "rejoining %s: %s", s->w->endpoint, why);
+		return -EPROTO;
+	}
+	s->rejoining = 0;
+	return 0;
+}
+
 /* Handle one decoded message. Returns 1 on goodbye. */
 static int handle(struct serve *s, struct bvc_wire_msg *m)
 {
+	if (s->rejoining)
+		return handle_rejoining(s, m);
 	switch (m->kind) {
 	case BVC_WIRE_JOB:
 		return on_job(s, &m->u.job);
@@ -539,9 +565,13 @@ static int handle(struct serve *s, struct bvc_wire_msg *m)
 
 		if (m->u.cancel.job_id == BVC_WORKER_BYE)
 			return 1;
+		if (m->u.cancel.job_id == BVC_WORKER_REJOIN)
+			return rejoin(s);
 		j = find_job(s, m->u.cancel.job_id);
-		if (j)
+		if (j) {
 			job_drop(j);
+			publish(s, j);
+		}
 		return 0;
 	}
 	case BVC_WIRE_HEARTBEAT:
@@ -556,7 +586,7 @@ static int handle(struct serve *s, struct bvc_wire_msg *m)
 /* Wait up to @timeout_ms for messages and handle every one that came. */
 static int pump(struct serve *s, int timeout_ms)
 {
-	zmq_pollitem_t item = { .socket = s->w->sock, .events = ZMQ_POLLIN };
+	zmq_pollitem_t item = { .socket = s->link.pipe_main, .events = ZMQ_POLLIN };
 	int ret;
 
 	ret = zmq_poll(&item, 1, timeout_ms);
@@ -570,11 +600,11 @@ static int pump(struct serve *s, int timeout_ms)
 		size_t sz = sizeof(more);
 
 		zmq_msg_init(&frame);
-		if (zmq_msg_recv(&frame, s->w->sock, ZMQ_DONTWAIT) < 0) {
+		if (zmq_msg_recv(&frame, s->link.pipe_main, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&frame);
 			return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
 		}
-		if (zmq_getsockopt(s->w->sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+		if (zmq_getsockopt(s->link.pipe_main, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
 			zmq_msg_close(&frame);
 			bvc_set_err(s->err, s->errsz, "coordinator sent a multi-frame message");
 			return -EPROTO;
@@ -586,7 +616,6 @@ static int pump(struct serve *s, int timeout_ms)
 			bvc_set_err(s->err, s->errsz, "coordinator: %s", why);
 			return ret;
 		}
-		s->last_heard = bvc_now_ms();
 		ret = handle(s, &m);
 		bvc_wire_msg_release(&m);
 		if (ret)
@@ -619,6 +648,7 @@ static int step_job(struct serve *s, struct job *j)
 			sl->done = ret == BVC_ENGINE_DONE;
 			s->stats->processed += bvc_engine_processed(sl->eng) - sl->processed;
 			sl->processed = bvc_engine_processed(sl->eng);
+			publish(s, j);
 		}
 		ret = share_checkpoints(s, j, sl->eng);
 		if (ret)
@@ -738,33 +768,29 @@ int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char 
 {
 	struct bvc_worker_stats dummy;
 	struct serve s = { .w = w, .err = err, .errsz = errsz };
-	int ret = 0;
+	int ret;
 
 	memset(&dummy, 0, sizeof(dummy));
 	s.stats = stats ? stats : &dummy;
-	s.last_heard = s.last_beat = bvc_now_ms();
+	ret = bvc_link_start(&s.link, w, err, errsz);
+	if (ret)
+		return ret;
 	for (;;) {
-		double t;
-
+		bvc_link_alive(&s.link);
 		ret = pump(&s, busy(&s) ? 0 : BVC_WORKER_HEARTBEAT_MS / 4);
 		if (ret)
 			break;
 		ret = step(&s);
 		if (ret < 0)
 			break;
-		t = bvc_now_ms();
-		if (t - s.last_beat >= BVC_WORKER_HEARTBEAT_MS) {
-			ret = send_heartbeat(&s);
-			if (ret)
-				break;
-		}
-		if (t - s.last_heard > 3 * BVC_WORKER_HEARTBEAT_MS) {
+		ret = bvc_link_status(&s.link, err, errsz);
+		if (ret == -ETIMEDOUT)
 			bvc_set_err(err, errsz, "coordinator %s silent for %d ms", w->endpoint,
-				3 * BVC_WORKER_HEARTBEAT_MS);
-			ret = -ETIMEDOUT;
+				BVC_WORKER_DEAD_BEATS * BVC_WORKER_HEARTBEAT_MS);
+		if (ret)
 			break;
-		}
 	}
+	bvc_link_stop(&s.link);
 	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++)
 		job_drop(&s.jobs[k]);
 	return ret == 1 ? 0 : ret;

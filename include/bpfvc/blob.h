@@ -11,6 +11,9 @@
  * device provides are checked by two more calls the runtime makes after
  * reading: bvc_blob_check_target() and bvc_blob_check_helpers().
  *
+ * A device links the reader and the two checks only (library
+ * bvc_signer_check); bvc_blob_write() is in bvc_signer, with signing.
+ *
  * The reader copies little: code, map initial data and (when suitably
  * aligned) the bytecode point into the caller's buffer, which must outlive
  * the parsed blob and must not change under it. Relocations and map

@@ -12,8 +12,10 @@
  * handshaken, and verification jobs split across them with leases,
  * donation, heartbeats and re-queues (coordinator/cluster.c has the
  * message flow; docs/wire-protocol.md). Remote workers join over a tcp
- * --bind endpoint, optionally CURVE with a ZAP allow-list of worker keys
- * (docs/deploy.md). A batch keeps several programs in flight at once:
+ * --bind endpoint, CURVE with a ZAP allow-list of worker keys (plain only
+ * when the caller says insecure: docs/deploy.md). Every count and index a
+ * worker sends is checked before use; a peer that breaks the protocol is
+ * declared dead and its work re-queued, so it cannot change a verdict. A batch keeps several programs in flight at once:
  * idle workers start the next program, and donations balance the rest.
  * Finished checkpoints are shared (the global pruning cache) and each
  * function's deepest stack use and the per-instruction facts are merged
@@ -132,6 +134,10 @@ struct bvc_cluster_opts {
 	/* Called about every 250 ms during a job (for a progress line) */
 	void (*progress)(void *arg, const struct bvc_cluster_progress *p);
 	void *progress_arg;
+	/* A @bind other than ipc:// without @curve is refused (-EPERM)
+	 * unless this is set: a joined worker's results are the verdict
+	 * (docs/deploy.md, "Trust") */
+	int insecure;
 };
 
 /* One worker as seen by the coordinator; counts are for the last batch. */
@@ -161,7 +167,7 @@ struct bvc_cluster_job_stats {
 	uint64_t checkpoints;   /* finished checkpoints shared through the cache */
 	/* Deepest stack use of each function, maxima over every worker's
 	 * paths (for the call-chain check, bvc_engine_merge_stack_depths()). */
-	uint32_t stack_depths[257];
+	uint32_t stack_depths[BVC_MAX_FUNCS];
 	uint32_t nfuncs;        /* entries in @stack_depths, 0 if no worker said */
 };
 
@@ -171,7 +177,8 @@ struct bvc_cluster;
  * bind an ipc endpoint in a fresh temp dir and handshake @opts->nworkers
  * workers; with @opts->bind, also listen there and (with no local worker)
  * wait for the first remote one. Returns 0, or a negative errno with @err
- * set (-ETIMEDOUT: no worker came). */
+ * set (-ETIMEDOUT: no worker came; -EPERM: a plain non-ipc @bind without
+ * @insecure). */
 int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **out, char *err,
 		    size_t errsz);
 

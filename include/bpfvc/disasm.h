@@ -29,15 +29,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bpfvc/abi.h" /* bvc_helper_name() */
 #include "bpfvc/isa.h"
 
 /* A buffer this large holds the text of any instruction. */
 #define BVC_DISASM_TEXT_MAX 128
-
-/* Name of helper @id with its "bpf_" prefix ("bpf_map_lookup_elem"), or
- * NULL when the id is not a helper known to the UAPI header bpfvc was built
- * with (plus the few helpers added after it). */
-const char *bvc_helper_name(int32_t id);
 
 /*
  * Format the instruction at @insns[@idx] (both halves for ld_imm64) into

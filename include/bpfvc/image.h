@@ -19,35 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpfvc/abi.h"
 #include "bpfvc/isa.h"
 
-/* Program types: the kernel's enum bpf_prog_type values. */
-enum bvc_prog_type {
-	BVC_PROG_UNSPEC = 0,
-	BVC_PROG_SOCKET_FILTER = 1,
-	BVC_PROG_KPROBE = 2,
-	BVC_PROG_SCHED_CLS = 3,
-	BVC_PROG_SCHED_ACT = 4,
-	BVC_PROG_TRACEPOINT = 5,
-	BVC_PROG_XDP = 6,
-	BVC_PROG_PERF_EVENT = 7,
-	BVC_PROG_CGROUP_SKB = 8,
-	BVC_PROG_RAW_TRACEPOINT = 17,
-	/* Other kernel values pass through unchanged; the verifier refuses
-	 * the ones it does not model. */
-};
-
-/* Map types bpfvc knows by name: the kernel's enum bpf_map_type values. */
-enum bvc_map_type {
-	BVC_MAP_HASH = 1,
-	BVC_MAP_ARRAY = 2,
-	BVC_MAP_PROG_ARRAY = 3,
-	BVC_MAP_PERF_EVENT_ARRAY = 4,
-	BVC_MAP_PERCPU_HASH = 5,
-	BVC_MAP_PERCPU_ARRAY = 6,
-	BVC_MAP_LRU_HASH = 9,
-	BVC_MAP_RINGBUF = 27,
-};
+/* Program and map types (enum bvc_prog_type, enum bvc_map_type) and their
+ * names are in bpfvc/abi.h. */
 
 /* Why a map exists. */
 enum bvc_map_origin {
@@ -196,18 +172,6 @@ int bvc_image_from_raw(const struct bvc_insn *insns, size_t cnt, uint32_t type,
 /* Find a program by name (function name, then section name: the first
  * program of that section). NULL if none. */
 const struct bvc_prog *bvc_image_find_prog(const struct bvc_image *img, const char *name);
-
-/* Name of a program type as bpftool prints it ("xdp", "socket_filter",
- * "sched_cls"), or NULL if unknown. */
-const char *bvc_prog_type_name(uint32_t type);
-
-/* Program type from a --type argument: a bpftool name ("socket_filter",
- * "sched_cls") or a libbpf section prefix ("socket", "tc", "raw_tp");
- * -1 if unknown. */
-int bvc_prog_type_from_name(const char *name);
-
-/* Name of a map type as bpftool prints it ("hash", "array"), or "unknown". */
-const char *bvc_map_type_name(uint32_t type);
 
 /* Name of a CO-RE relocation kind as libbpf prints it ("byte_off",
  * "field_exists", "type_size"), or "unknown". */

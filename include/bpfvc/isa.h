@@ -159,6 +159,12 @@ static inline int bvc_insn_is_ld_imm64(const struct bvc_insn *insn)
 	return insn->code == (BVC_LD | BVC_IMM | BVC_DW);
 }
 
+/* True for a bpf-to-bpf call (imm: the callee, relative to the next insn). */
+static inline int bvc_insn_is_pseudo_call(const struct bvc_insn *insn)
+{
+	return insn->code == (BVC_JMP | BVC_CALL) && insn->src == BVC_PSEUDO_CALL;
+}
+
 /* The 64-bit constant of an ld_imm64 pair. */
 static inline uint64_t bvc_ld_imm64_value(const struct bvc_insn *insn)
 {

@@ -51,9 +51,6 @@ struct bvc_rt_opts {
  * no JIT target: then every blob runs on the interpreter. */
 uint32_t bvc_rt_host_target(void);
 
-/* Name of target @t ("x86_64", "arm64", "thumbv7m"), or NULL. */
-const char *bvc_rt_target_name(uint32_t t);
-
 /*
  * Make @blob runnable. Everything needed is copied: @blob (and the buffer
  * it points into) may be freed afterwards. Refusals (-EINVAL, -EOPNOTSUPP

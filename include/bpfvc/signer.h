@@ -7,8 +7,10 @@
  * A key id is the first 8 bytes of SHA-256 over the raw 32-byte public key;
  * a blob's signature section names the key that signed it by this id.
  *
- * Today: keys, sign, verify. The blob writer and reader (docs/design.md section
- * 5) come with the blob issue and sign through these calls.
+ * Two libraries: a device links bvc_signer_check (loading keys, key ids,
+ * bvc_signer_verify(), and the blob reader of bpfvc/blob.h); the build side
+ * links bvc_signer, which adds bvc_signer_keygen(), bvc_signer_sign() and
+ * the blob writer. A device binary holds no code that can sign.
  *
  * Errors are negative errno with a message in @err that names the file and
  * carries OpenSSL's own reason when OpenSSL failed.

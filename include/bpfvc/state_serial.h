@@ -29,7 +29,7 @@
 
 /* Bump on any change to proto/bpfvc.proto an older peer would misread. */
 #define BVC_WIRE_PROTOCOL_VERSION 5
-#define BVC_WIRE_MAX_FUNCS 257   /* functions of a program (the main one and 256) */
+#define BVC_WIRE_MAX_FUNCS BVC_MAX_FUNCS /* functions of a program (bpfvc/abi.h) */
 #define BVC_WIRE_MAX_INSNS (1u << 21) /* instructions of a program (an object fits 16 MiB) */
 #define BVC_WIRE_MAX_TRAIL (1u << 23) /* branch decisions of one path (1 MiB) */
 

@@ -114,8 +114,17 @@ int bvc_worker_load_job(const void *object, size_t len, const char *prog_name,
 
 /* Instructions one engine explores between two looks at the socket. */
 #define BVC_WORKER_SLICE 20000
-/* Heartbeat interval both ways; a peer silent for 3 of them is dead. */
+/* Heartbeat interval both ways. A worker sends its heartbeats from a
+ * thread of their own, so a busy engine never delays them; still, a peer
+ * is declared dead only after BVC_WORKER_DEAD_BEATS intervals of silence,
+ * so that a machine under load (or a paused VM) does not lose live
+ * workers. */
 #define BVC_WORKER_HEARTBEAT_MS 1000
+#define BVC_WORKER_DEAD_BEATS 10
+/* A worker whose work loop has not come round for this long stops its
+ * heartbeats (a bug has wedged it): the coordinator then finds it dead
+ * rather than wait on its work forever. */
+#define BVC_WORKER_STALL_MS 60000
 /* Jobs one worker holds at once (a batch keeps several in flight); a
  * coordinator that sends more is refused. */
 #define BVC_WORKER_MAX_JOBS 32
@@ -132,19 +141,26 @@ struct bvc_worker_stats {
 
 /*
  * After a successful bvc_worker_hello(): serve jobs until the coordinator
- * says goodbye (Cancel of job BVC_WORKER_BYE) or falls silent for three
- * heartbeats. A Job starts an engine (with the entry if start_entry);
- * Work is accepted into it; Donate is answered with Work (the oldest
+ * says goodbye (Cancel of job BVC_WORKER_BYE) or falls silent for
+ * BVC_WORKER_DEAD_BEATS heartbeats; a Cancel of BVC_WORKER_REJOIN starts a
+ * fresh session on the same link (a new Hello). A Job starts an engine
+ * (with the entry if start_entry); Work is accepted into it; Donate is answered with Work (the oldest
  * pending branch) or with Donate (nothing to give); Done(id) releases a
  * placeholder; Cancel(job) drops the job. Up to BVC_WORKER_MAX_JOBS jobs
  * are held at once, each with its own engines; every message names its
  * job. The worker sends Done for every accepted item whose subtree
  * finished here, Finished(job) when it has nothing left to explore in
  * that job, Reject on the job's first unsafe path, and each interval a
- * Heartbeat per job held (one with job 0 when it holds none). Returns 0 on goodbye, -ETIMEDOUT when the coordinator fell
+ * Heartbeat per job held (one with job 0 when it holds none), from a
+ * thread that owns the socket while the session lasts (worker/link.c).
+ * Returns 0 on goodbye, -ETIMEDOUT when the coordinator fell
  * silent, another negative errno on failure (@err says why).
  */
 #define BVC_WORKER_BYE UINT64_MAX
+/* Cancel of this job id: the coordinator declared us dead (we were silent
+ * too long) and has given our work to others. We drop every job, say Hello
+ * again on the same link and, once answered, serve as a new worker. */
+#define BVC_WORKER_REJOIN (UINT64_MAX - 1)
 int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char *err,
 		     size_t errsz);
 

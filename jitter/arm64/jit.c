@@ -670,7 +670,7 @@ static void emit_jmp(struct jit *j, const struct bvc_insn *in)
 			fail(j, -EINVAL, "invalid func unknown#%d at insn %zu", in->imm, j->cur);
 			return;
 		}
-		if (j->tail && in->imm == 12) {
+		if (j->tail && in->imm == BVC_HELPER_TAIL_CALL) {
 			emit_tail_call(j);
 			return;
 		}
@@ -986,7 +986,7 @@ static int find_funcs(struct jit *j)
 	start[0] = 1;
 	for (i = 0; i < j->cnt; i++) {
 		const struct bvc_insn *in = &j->insns[i];
-		int is_call = in->code == (BVC_JMP | BVC_CALL) && in->src == BVC_PSEUDO_CALL;
+		int is_call = bvc_insn_is_pseudo_call(in);
 		int is_func = bvc_insn_is_ld_imm64(in) && in->src == BVC_PSEUDO_FUNC;
 
 		if (in->code == (BVC_LD | BVC_ABS | bvc_insn_size(in)) ||

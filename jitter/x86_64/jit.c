@@ -847,7 +847,7 @@ static void do_jmp(struct jit *j, size_t i, size_t f)
 		if (!w)
 			break;
 		if (j->tail && insn->code == (BVC_JMP | BVC_CALL | BVC_K) && insn->src == 0 &&
-		    insn->imm == 12) {
+		    insn->imm == BVC_HELPER_TAIL_CALL) {
 			do_tail_call(j, i, f);
 			return;
 		}

@@ -4,7 +4,8 @@
 # whose key it trusts (same verdict as -w 0), and refuses one whose key it
 # does not: that worker exits 2 saying its key was refused, and the
 # coordinator never sees its hello (no "joined" line; it gives up after
-# --wait-workers with exit 2). Every command runs under timeout.
+# --wait-workers with exit 2). A tcp bind with no keys is refused (exit 2)
+# unless --insecure says so. Every command runs under timeout.
 # usage: curve_test.sh BPFVC PROGS_DIR
 set -u
 BPFVC=$(readlink -f "$1")
@@ -24,6 +25,18 @@ mkdir trust && cp good.pub trust/
 
 base=$(timeout 60 "$BPFVC" verify "$OBJ" -w 0 | sed 's/ (processed.*//')
 [ -n "$base" ] || fail "in-process verify printed nothing"
+
+# 0. no keys: refused before anything listens; --insecure is for plain binds only
+timeout 60 "$BPFVC" verify "$OBJ" --bind tcp://127.0.0.1:0 --wait-workers 1 \
+	>coord_out.txt 2>coord_err.txt
+crc=$?
+[ $crc = 2 ] || fail "plain tcp bind without --insecure: exit $crc, expected 2"
+grep -q 'refusing to listen on tcp://127.0.0.1:0 without CURVE keys' coord_err.txt ||
+	fail "plain tcp bind: no clear refusal"
+grep -q 'listening on' coord_err.txt && fail "plain tcp bind: it listened anyway"
+timeout 60 "$BPFVC" verify "$OBJ" --bind tcp://127.0.0.1:0 --insecure --curve-secret coord.key \
+	--curve-trust trust >coord_out.txt 2>coord_err.txt
+[ $? = 2 ] || fail "--insecure with CURVE keys accepted"
 
 # start_coord WAIT: coordinator in the background, port in $PORT
 start_coord() {

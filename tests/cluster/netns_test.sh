@@ -3,8 +3,10 @@
 # network namespaces of this machine, joined by a veth pair with addresses
 # from 198.18.0.0/15 (the range set aside for network tests), so traffic
 # never leaves them. The coordinator binds tcp://198.18.0.1:PORT with no
-# local worker; the worker connects from the other namespace. Verdicts
-# must equal in-process (-w 0). Skipped (77) where namespaces cannot be
+# local worker, CURVE with the worker's key on its allow-list (as between
+# hosts: a plain tcp bind is refused without --insecure, checked first);
+# the worker connects from the other namespace. Verdicts must equal
+# in-process (-w 0). Skipped (77) where namespaces cannot be
 # made (no root, no CAP_SYS_ADMIN, no ip). Namespaces are removed by a
 # trap; every command runs under timeout.
 # usage: netns_test.sh BPFVC PROGS_DIR
@@ -50,11 +52,23 @@ FILES="$PROGS/xdp_parser.bpf.o $PROGS/socket_filter.bpf.o $PROGS/kprobe_counter.
 timeout 60 "$BPFVC" verify $FILES -w 0 | grep -E ': (accepted|rejected)' | sed 's/ (processed.*//' >"$T/base.txt"
 [ -s "$T/base.txt" ] || fail "in-process verify printed nothing"
 
+# A plain tcp bind is refused before anything starts.
 # shellcheck disable=SC2086
 timeout 60 ip netns exec "$NC" "$BPFVC" verify $FILES --bind "tcp://198.18.0.1:$PORT" -w 0 \
+	--wait-workers 15 >"$T/plain_out.txt" 2>"$T/plain_err.txt"
+prc=$?
+[ $prc = 2 ] || fail "plain tcp bind without --insecure: exit $prc, expected 2"
+grep -q 'refusing to listen on tcp://198.18.0.1' "$T/plain_err.txt" || fail "plain tcp bind: no clear refusal"
+
+(cd "$T" && timeout 10 "$BPFVC" worker --curve-keygen coord 2>/dev/null &&
+	timeout 10 "$BPFVC" worker --curve-keygen work 2>/dev/null) || fail "keygen"
+# shellcheck disable=SC2086
+timeout 60 ip netns exec "$NC" "$BPFVC" verify $FILES --bind "tcp://198.18.0.1:$PORT" -w 0 \
+	--curve-secret "$T/coord.key" --curve-trust "$T/work.pub" \
 	--wait-workers 15 --stats >"$T/coord_out.txt" 2>"$T/coord_err.txt" &
 CPID=$!
 timeout 60 ip netns exec "$NW" "$BPFVC" worker --connect "tcp://198.18.0.1:$PORT" --wait 15 \
+	--curve-secret "$T/work.key" --curve-server "$T/coord.pub" \
 	>"$T/worker_out.txt" 2>"$T/worker_err.txt"
 wrc=$?
 wait "$CPID"; crc=$?; CPID=

@@ -174,7 +174,8 @@ Test(cluster_batch, programs_run_at_once_and_end_in_their_own_time)
 	cr_expect(s.order[0] == 1 && s.order[1] == 2 && s.order[2] == 0,
 		  "programs ended in the order %zu %zu %zu, not 1 2 0", s.order[0], s.order[1],
 		  s.order[2]);
-	cr_expect_lt(jobs[2].secs, jobs[0].secs);
+	/* The order says it; the times are for the log only. */
+	cr_log_info("times: %.2f s, %.2f s, %.2f s", jobs[0].secs, jobs[1].secs, jobs[2].secs);
 	bvc_cluster_free(s.cl);
 }
 

@@ -6,6 +6,8 @@
  * Checkpoint that is not a state of the program (the coordinator relays
  * them unchecked) is dropped: the worker still finishes its job and ends
  * cleanly on goodbye. Two jobs held at once each get their own Finished.
+ * Told it was declared dead (Cancel of BVC_WORKER_REJOIN), the worker
+ * drops its jobs and says Hello again on the same link.
  * A Reject carries its kind: rejected, unsupported, or internal error.
  */
 #include <criterion/criterion.h>
@@ -184,6 +186,42 @@ Test(worker_serve, two_jobs_at_once_each_finish)
 		bvc_wire_msg_release(&m);
 	}
 	cr_expect(seen[1] == 1 && seen[2] == 1);
+	peer_stop(&p);
+}
+
+/* Declared dead: the worker drops job 1 and says Hello again. Answered,
+ * it serves on; job 1 sent again is a new job (its first engine: 2 insns),
+ * not a second entry for the one it held (that would make 4). */
+Test(worker_serve, told_it_is_dead_it_drops_its_jobs_and_says_hello_again)
+{
+	struct peer p;
+	struct bvc_wire_msg m = { .kind = BVC_WIRE_CANCEL };
+
+	peer_start(&p);
+	send_job(&p, 1);
+	peer_recv(&p, &m);
+	cr_assert_eq(m.kind, BVC_WIRE_FINISHED, "got %s", bvc_wire_kind_name(m.kind));
+	cr_assert_eq(m.u.finished.processed_insns, 2);
+	bvc_wire_msg_release(&m);
+
+	m.kind = BVC_WIRE_CANCEL;
+	m.u.cancel.job_id = BVC_WORKER_REJOIN;
+	peer_send(&p, &m);
+	peer_recv(&p, &m);
+	cr_assert_eq(m.kind, BVC_WIRE_HELLO, "got %s", bvc_wire_kind_name(m.kind));
+	cr_expect_str_eq(m.u.hello.build_id, bvc_wire_build_id());
+	bvc_wire_msg_release(&m);
+	/* Until our Hello, anything else is for the old session: ignored. */
+	send_job(&p, 7);
+	bvc_wire_hello_init(&m, 1);
+	peer_send(&p, &m);
+
+	send_job(&p, 1);
+	peer_recv(&p, &m);
+	cr_assert_eq(m.kind, BVC_WIRE_FINISHED, "got %s", bvc_wire_kind_name(m.kind));
+	cr_expect_eq(m.u.finished.job_id, 1, "job 7 came before the hello was answered");
+	cr_expect_eq(m.u.finished.processed_insns, 2, "job 1 was not dropped");
+	bvc_wire_msg_release(&m);
 	peer_stop(&p);
 }
 

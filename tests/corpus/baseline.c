@@ -33,6 +33,7 @@ const char *cp_class_name(int klass)
 		[CP_C_UNSUPPORTED] = "unsupported",
 		[CP_C_BAD_INPUT] = "bad-input",
 		[CP_C_OUR_FAILURE] = "our-failure",
+		[CP_C_KERNEL_ENV] = "kernel-cannot-load",
 	};
 
 	return klass >= 0 && klass < CP_C_CNT ? names[klass] : "?";
@@ -57,7 +58,7 @@ const char *cp_ostatus_name(int st)
 /* Classes that neither pass nor need the baseline. */
 static int class_is_neutral(int klass)
 {
-	return klass == CP_C_SKIP || klass == CP_C_UNLABELLED;
+	return klass == CP_C_SKIP || klass == CP_C_UNLABELLED || klass == CP_C_KERNEL_ENV;
 }
 
 int cp_class_agrees(int klass)
@@ -65,16 +66,141 @@ int cp_class_agrees(int klass)
 	return klass == CP_C_AGREE_ACCEPT || klass == CP_C_AGREE_REJECT;
 }
 
+/* Does @s contain one of @pats? */
+static int has_any(const char *s, const char *const *pats)
+{
+	for (; *pats; pats++)
+		if (strstr(s, *pats))
+			return 1;
+	return 0;
+}
+
+const char *cp_kernel_env_reason(const struct cp_result *r, char *buf, size_t size)
+{
+	/* Verifier messages about this kernel's build, what is attached to
+	 * it or what libbpf 1.1 made of the object, not about the program's
+	 * safety: the kernel verified something else than the program. */
+	static const struct {
+		const char *pat;
+		const char *reason;
+	} env_rejects[] = {
+		{ "attach_btf_id", "attach target missing (attach_btf_id)" },
+		{ "Tracing programs must provide btf_id", "attach target missing (attach_btf_id)" },
+		{ "The address of function ", "attach target missing (kallsyms)" },
+		{ "unknown func ", "a helper this kernel does not have" },
+		/* tests/progtype's rule: which helpers a kernel offers a type
+		 * is partly its build's choice, and the kernel here refuses
+		 * bpf_xdp_adjust_meta to xdp, which 6.12's source offers. Only
+		 * that pair: most "cannot use helper" rejections are the
+		 * source's rules, which a real program can break. */
+		{ "program of this type cannot use helper bpf_xdp_adjust_meta#54",
+		  "a helper this kernel's build does not offer to the program type" },
+		/* 0xbad2310: libbpf's poisoned call for a CO-RE relocation it
+		 * could not resolve against this kernel's BTF */
+		{ "invalid func unknown#195896080",
+		  "CO-RE relocation unresolved against this kernel's BTF (libbpf poisoned it)" },
+		/* libbpf 1.1 does not append __exception_cb subprograms */
+		{ "exception callback type id not found in func_info",
+		  "exception callback: libbpf 1.1 does not pass it" },
+	};
+	static const struct {
+		const char *const pats[6];
+		const char *reason;
+	} loaderrs[] = {
+		{ { "struct_ops", NULL }, "struct_ops" },
+		{ { "bpf_testmod", "bpf_kfunc_call_test", NULL },
+		  "bpf_testmod kfuncs or BTF (module not loaded)" },
+		{ { "extern (func ksym)", "extern (var ksym)", "failed to resolve CO-RE",
+		    "extern", NULL },
+		  "kfunc, ksym or CO-RE target missing from this kernel's BTF" },
+		{ { "attach", "find kernel BTF type ID", "BTF type ID", "target", NULL },
+		  "attach target missing (attach_btf_id)" },
+		{ { "failed to create map", "map '", "create map", "bpf_create_map", NULL },
+		  "map creation failed" },
+		{ { "missing BPF prog type", "prog type", "unrecognized", "sec_def", NULL },
+		  "unknown program type for the section" },
+		{ { "refused it before verifying", NULL },
+		  "refused before verifying (no verifier log)" },
+		{ { "no answer in", NULL }, "kernel watchdog" },
+		{ { "child failed", NULL }, "libbpf crashed" },
+	};
+	size_t i;
+
+	switch (r->kstatus) {
+	case CP_K_ACCEPT:
+	case CP_K_NOTRUN:
+		return NULL;
+	case CP_K_REJECT:
+		for (i = 0; i < sizeof(env_rejects) / sizeof(env_rejects[0]); i++) {
+			if (strstr(r->kerrline, env_rejects[i].pat)) {
+				snprintf(buf, size, "%s", env_rejects[i].reason);
+				return buf;
+			}
+		}
+		return NULL;
+	default:
+		break;
+	}
+	for (i = 0; i < sizeof(loaderrs) / sizeof(loaderrs[0]); i++) {
+		if (has_any(r->kloaderr, loaderrs[i].pats)) {
+			snprintf(buf, size, "%s", loaderrs[i].reason);
+			return buf;
+		}
+	}
+	snprintf(buf, size, "libbpf: %.120s", r->kloaderr[0] ? r->kloaderr : "load failed");
+	return buf;
+}
+
+const char *cp_unsupported_feature(const char *msg, char *buf, size_t size)
+{
+	static const char *const cuts[] = { " (", " at insn ", ": ", ", ", NULL };
+	const char *f = msg;
+	size_t i;
+
+	if (!strncmp(f, "unsupported: ", 13))
+		f += 13;
+	if (!strncmp(f, "extern '", 8)) {
+		/* which kind of extern is the feature */
+		const char *name = f + 8;
+
+		snprintf(buf, size, "%s",
+			 !strncmp(name, "CONFIG_", 7) || !strncmp(name, "LINUX_", 6) ?
+				 "extern kconfig/version" : "extern ksym/kfunc");
+		return buf;
+	}
+	snprintf(buf, size, "%.200s", f);
+	for (i = 0; cuts[i]; i++) {
+		char *cut = strstr(buf, cuts[i]);
+
+		if (cut)
+			*cut = '\0';
+	}
+	return buf;
+}
+
 void cp_classify(struct cp_prog *p)
 {
 	const struct cp_result *r = &p->res;
 	int ref = -1; /* 0 accept, 1 reject */
+	char why[CP_TEXT];
 
 	p->annot = -1;
 	if (p->tier == CP_TIER_SELFTEST && p->spec.valid && p->spec.has_priv)
 		p->annot = p->spec.expect_failure;
+	/* Tier 2: only the files test_loader runs carry expectations. */
+	if (p->tier == CP_TIER_SELFTEST2 && p->spec.valid && p->spec.tagged &&
+	    p->spec.has_priv)
+		p->annot = p->spec.expect_failure;
 	if (p->spec.auxiliary || !p->spec.arch_ok) {
 		p->klass = CP_C_SKIP;
+		return;
+	}
+	/* Tier 2: what the kernel cannot load here is counted apart, not
+	 * compared; but accepting what the annotation rejects stays unsound. */
+	if (p->tier == CP_TIER_SELFTEST2 && r->ostatus != CP_O_NOTRUN &&
+	    cp_kernel_env_reason(r, why, sizeof(why))) {
+		p->klass = r->ostatus == CP_O_ACCEPT && p->annot == 1 ? CP_C_UNSOUND :
+									 CP_C_KERNEL_ENV;
 		return;
 	}
 	if (r->kstatus == CP_K_ACCEPT)

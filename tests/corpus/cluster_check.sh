@@ -9,6 +9,7 @@
 # raw bytecode by bvc-gen-raw and verified per program type as one batch.
 # Ends with "N passed, M failed" (programs x worker counts).
 # Usage: cluster_check.sh BUILD_DIR [WORKER_COUNTS...]   (default: 1 2 4 8)
+# Env: BVC_CLUSTER_TIER2=1 also checks tier 2's objects (a long run).
 set -uo pipefail
 build=$1
 shift
@@ -16,6 +17,11 @@ counts=("${@:-1 2 4 8}")
 [ $# -gt 0 ] || counts=(1 2 4 8)
 bpfvc=$build/cli/bpfvc
 objs=("$build"/corpus/cache/obj/*.o "$build"/tests/progs/*.bpf.o)
+# Tier 2 (the selftests' other programs) on request: it adds ~700 objects,
+# too many for make test's budget on 2 cores.
+if [ "${BVC_CLUSTER_TIER2:-0}" = 1 ] && [ -d "$build/corpus/cache/obj2" ]; then
+	objs+=("$build"/corpus/cache/obj2/*.o)
+fi
 if [ ! -e "${objs[0]}" ]; then
 	echo "cluster_check: no compiled corpus in $build/corpus/cache (run the corpus test first)"
 	exit 77

@@ -24,6 +24,7 @@
 /* Where a program comes from: the tiers of the report. */
 enum cp_tier {
 	CP_TIER_SELFTEST = 0, /* tools/testing/selftests/bpf/progs/verifier_*.c */
+	CP_TIER_SELFTEST2,    /* every other progs/ source: real programs (issue #15) */
 	CP_TIER_PROGS,        /* our tests/progs objects */
 	CP_TIER_GEN,          /* the random program generator */
 	CP_TIER_CNT,
@@ -32,6 +33,8 @@ enum cp_tier {
 /* What the annotations (BTF decl tags) say about one program. */
 struct cp_spec {
 	int valid;          /* a FUNC type was found and every tag parsed */
+	int tagged;         /* at least one test_* decl tag (the tier-2 files
+			     * that test_loader runs carry them) */
 	int has_priv;       /* a privileged expectation exists (__success,
 			     * __failure, __msg, __retval... or no tag at all) */
 	int expect_failure; /* __failure: the privileged load must fail */
@@ -79,6 +82,9 @@ enum cp_class {
 	CP_C_UNSUPPORTED,
 	CP_C_BAD_INPUT,
 	CP_C_OUR_FAILURE,  /* our side timed out, crashed or failed */
+	CP_C_KERNEL_ENV,   /* tier 2: the kernel cannot load it here for a reason
+			    * outside the verifier (attach target, bpf_testmod,
+			    * map creation, ...): not compared */
 	CP_C_CNT,
 };
 
@@ -100,10 +106,14 @@ struct cp_result {
 	char kerrline[CP_TEXT];  /* the verifier's last message line */
 	char kloaderr[CP_TEXT];  /* libbpf's first warning (load errors) */
 	char kbtf_note[CP_TEXT]; /* the kernel refused the object's BTF: why */
+	int kcached;             /* the kernel's half came from the label cache */
 	/* ours */
 	int ostatus;             /* enum cp_ostatus */
 	uint64_t oinsn;          /* instruction of a rejection */
 	uint64_t oprocessed;     /* processed instructions */
+	uint64_t ostates_total;  /* checkpoints created */
+	uint64_t ostates_peak;   /* checkpoints alive at once */
+	int64_t otime_us;        /* bvc_verify()'s wall time, -1 if not run */
 	int omsg_hits;           /* __msg patterns found in our message */
 	char omsg[CP_TEXT];      /* our message, or the loader's */
 	int oprec_lines;         /* __msg "mark_precise:" lines (state dumps aside) */
@@ -155,6 +165,8 @@ struct cp_run {
 	uint64_t insn_limit; /* our budget, like the kernel's */
 	char *support_dir;   /* where __btf_path objects are */
 	char kernel_release[128];
+	size_t kcache_hits;  /* kernel labels read from the label cache */
+	size_t kcache_asked; /* ... and asked of the kernel and cached */
 	char clang[CP_TEXT];
 };
 
@@ -213,6 +225,12 @@ struct bvc_insn *cp_gen_for_kernel(const struct cp_gen_prog *gp, const int fds[C
 
 /* classify.c / report.c */
 void cp_classify(struct cp_prog *p);
+/* Why the kernel could not judge @p here (tier 2), one short phrase, or
+ * NULL when it did judge it. */
+const char *cp_kernel_env_reason(const struct cp_result *r, char *buf, size_t size);
+/* The feature an "unsupported: ..." message names (the text after
+ * "unsupported: " up to its first detail), into @buf. */
+const char *cp_unsupported_feature(const char *msg, char *buf, size_t size);
 const char *cp_class_name(int klass);
 const char *cp_kstatus_name(int st);
 const char *cp_ostatus_name(int st);
@@ -245,6 +263,16 @@ int cp_baseline_load(struct cp_baseline *bl, const char *path);
 void cp_baseline_apply(struct cp_baseline *bl, struct cp_run *run);
 int cp_baseline_update(struct cp_baseline *bl, const struct cp_run *run, int grow);
 void cp_baseline_free(struct cp_baseline *bl);
+
+/* kcache.c: the kernel's labels, cached by object, program and kernel. */
+struct cp_kcache;
+struct cp_kcache *cp_kcache_open(const char *path, const char *kernel_id);
+/* Key of one load: the object's bytes and everything the load depends on. */
+void cp_kcache_key(char key[65], const void *bytes, size_t size, const char *what);
+int cp_kcache_get(struct cp_kcache *kc, const char *key, struct cp_result *res);
+void cp_kcache_put(struct cp_kcache *kc, const char *key, const struct cp_result *res);
+/* Writes the file back when something was added; frees @kc. */
+int cp_kcache_close(struct cp_kcache *kc, size_t *hits, size_t *added);
 
 /* util */
 char *cp_strdup(const char *s);

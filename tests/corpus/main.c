@@ -191,7 +191,7 @@ static void scan_object(struct cp_run *run, size_t fi)
 		p->sec = cp_strdup(bpf_program__section_name(bp));
 		p->prog_type = cp_prog_type_of(bp);
 		p->id = xasprintf("%s/%s", f->name, p->name);
-		if (cp_spec_parse(obj, bp, f->tier == CP_TIER_SELFTEST ? run->test_flags : 0,
+		if (cp_spec_parse(obj, bp, f->tier == CP_TIER_PROGS ? 0 : run->test_flags,
 				  &p->spec, err, sizeof(err))) {
 			/* Still run it: the kernel can label it. */
 			p->spec.valid = 0;
@@ -199,6 +199,10 @@ static void scan_object(struct cp_run *run, size_t fi)
 			p->spec.has_priv = 1;
 			snprintf(p->res.kloaderr, CP_TEXT, "annotations: %.200s", err);
 		}
+		/* Tier 2: test_loader loads the annotated programs with the
+		 * testing flags; the skeletons load the others without. */
+		if (f->tier == CP_TIER_SELFTEST2 && !p->spec.tagged)
+			p->spec.flags = 0;
 	}
 	bpf_object__close(obj);
 }
@@ -236,8 +240,8 @@ static char **list_dir(const char *dir, const char *suffix, size_t *cnt)
 	return names;
 }
 
-/* The selftests: <objdir>/<name>.status says "ok" or why not. */
-static void collect_selftests(struct cp_run *run, const char *objdir)
+/* The selftests of one tier: <objdir>/<name>.status says "ok" or why not. */
+static void collect_selftests(struct cp_run *run, const char *objdir, int tier)
 {
 	size_t n, i;
 	char **names = list_dir(objdir, ".status", &n);
@@ -251,7 +255,7 @@ static void collect_selftests(struct cp_run *run, const char *objdir)
 
 		names[i][strlen(names[i]) - strlen(".status")] = '\0';
 		f.name = cp_strdup(names[i]);
-		f.tier = CP_TIER_SELFTEST;
+		f.tier = tier;
 		if (!read_file(path, &st, &sz)) {
 			char *txt = malloc(sz + 1);
 
@@ -339,6 +343,28 @@ static void gen_phase(void *arg, struct cp_result *res, int phase)
 static int verbose;
 static int gen_dump;
 static const char *filter;
+static struct cp_kcache *kcache;
+
+/* The kernel's half of @p: from the label cache, or asked (and cached).
+ * Objects loaded with a __btf_path object are always asked: the key would
+ * have to cover that object too. */
+static void kernel_phase(struct cp_run *run, cp_child_fn fn, void *arg, struct cp_prog *p,
+			 const void *bytes, size_t size, int cacheable)
+{
+	char what[CP_TEXT * 2], key[65];
+
+	cacheable = cacheable && kcache && bytes;
+	if (cacheable) {
+		snprintf(what, sizeof(what), "%s\n%d\n0x%x\n%d\n%d", p->name, p->prog_type,
+			 p->spec.flags, p->spec.log_level, p->tier);
+		cp_kcache_key(key, bytes, size, what);
+		if (cp_kcache_get(kcache, key, &p->res))
+			return;
+	}
+	cp_child_phase(fn, arg, 1, run->ktimeout, &p->res);
+	if (cacheable)
+		cp_kcache_put(kcache, key, &p->res);
+}
 
 static void run_objects(struct cp_run *run)
 {
@@ -365,7 +391,8 @@ static void run_objects(struct cp_run *run)
 			}
 			tests++;
 			if (run->kernel)
-				cp_child_phase(obj_phase, &j, 1, run->ktimeout, &p->res);
+				kernel_phase(run, obj_phase, &j, p, f->bytes, f->size,
+					     !p->spec.btf_path);
 			cp_child_phase(obj_phase, &j, 2, run->otimeout, &p->res);
 			cp_classify(p);
 			acc += p->res.kstatus == CP_K_ACCEPT;
@@ -416,7 +443,7 @@ static void run_gen(struct cp_run *run, uint64_t from, uint64_t to)
 		if (!j.kinsns)
 			cp_die_nomem();
 		if (run->kernel)
-			cp_child_phase(gen_phase, &j, 1, run->ktimeout, &p->res);
+			kernel_phase(run, gen_phase, &j, p, gp.insns, gp.cnt * sizeof(*gp.insns), 1);
 		cp_child_phase(gen_phase, &j, 2, run->otimeout, &p->res);
 		cp_classify(p);
 		acc += p->res.kstatus == CP_K_ACCEPT;
@@ -443,12 +470,16 @@ static void run_gen(struct cp_run *run, uint64_t from, uint64_t to)
 
 static void usage(FILE *out)
 {
-	fputs("usage: bvc-corpus --out DIR [--objdir DIR] [--progs-dir DIR] [--gen-seeds A:B]\n"
+	fputs("usage: bvc-corpus --out DIR [--objdir DIR] [--objdir2 DIR] [--progs-dir DIR]\n"
+	      "                  [--gen-seeds A:B] [--kernel-cache FILE]\n"
 	      "                  [--baseline FILE | --no-baseline] [--update-baseline]\n"
 	      "                  [--grow-baseline] [--no-kernel] [--kernel-timeout S]\n"
 	      "                  [--ours-timeout S] [--insn-limit N] [--filter TEXT] [-v]\n"
 	      "                  [--gen-dump]\n"
 	      "  --objdir       compiled selftests with NAME.status files (prepare.sh)\n"
+	      "  --objdir2      the same for tier 2 (the selftests' other programs)\n"
+	      "  --kernel-cache the kernel's labels by object, program and kernel: read,\n"
+	      "                 and written back with what this run asked\n"
 	      "  --progs-dir    our tests/progs objects (NAME.bpf.o, clang19/NAME.bpf.o)\n"
 	      "  --gen-seeds    generator seeds A (inclusive) to B (exclusive)\n"
 	      "  --baseline     programs known not to agree; without one, only unsound fails\n"
@@ -466,6 +497,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "objdir", required_argument, NULL, 'o' },
+		{ "objdir2", required_argument, NULL, '2' },
+		{ "kernel-cache", required_argument, NULL, 'C' },
 		{ "progs-dir", required_argument, NULL, 'p' },
 		{ "gen-seeds", required_argument, NULL, 'g' },
 		{ "out", required_argument, NULL, 'O' },
@@ -484,7 +517,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *objdir = NULL, *progs_dir = NULL, *out = NULL, *baseline = NULL;
+	const char *objdir = NULL, *objdir2 = NULL, *progs_dir = NULL, *out = NULL;
+	const char *baseline = NULL, *kcache_path = NULL;
+	size_t khits = 0, kadded = 0;
 	unsigned long long gen_from = 0, gen_to = 0;
 	int update = 0, grow = 0, no_kernel = 0, c, err;
 	struct cp_run run = { 0 };
@@ -500,6 +535,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': objdir = optarg; break;
+		case '2': objdir2 = optarg; break;
+		case 'C': kcache_path = optarg; break;
 		case 'p': progs_dir = optarg; break;
 		case 'g':
 			if (sscanf(optarg, "%llu:%llu", &gen_from, &gen_to) != 2 || gen_to < gen_from) {
@@ -524,7 +561,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!out || optind != argc || (!objdir && !progs_dir && gen_to == gen_from)) {
+	if (!out || optind != argc || (!objdir && !objdir2 && !progs_dir && gen_to == gen_from)) {
 		usage(stderr);
 		return 2;
 	}
@@ -536,13 +573,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bvc-corpus: mmap: %s\n", strerror(errno));
 		return 2;
 	}
+	memset(&uts, 0, sizeof(uts));
 	if (!uname(&uts))
 		snprintf(run.kernel_release, sizeof(run.kernel_release), "%.20s %.100s",
 			 uts.sysname, uts.release);
-	if (objdir) {
-		run.support_dir = xasprintf("%s/support", objdir);
+	if (objdir || objdir2) {
+		const char *od = objdir ? objdir : objdir2;
+
+		run.support_dir = xasprintf("%s/support", od);
 		{
-			char *p = xasprintf("%s/COMPILER", objdir);
+			char *p = xasprintf("%s/COMPILER", od);
 			uint8_t *b;
 			size_t sz;
 
@@ -576,14 +616,34 @@ int main(int argc, char **argv)
 	}
 	if (!run.kernel)
 		gen_to = gen_from;
+	if (run.kernel && kcache_path) {
+		char id[3 * CP_TEXT];
+
+		snprintf(id, sizeof(id), "%s %.100s libbpf %s test flags 0x%x", run.kernel_release,
+			 uts.version, libbpf_version_string(), run.test_flags);
+		kcache = cp_kcache_open(kcache_path, id);
+	}
 
 	if (objdir)
-		collect_selftests(&run, objdir);
+		collect_selftests(&run, objdir, CP_TIER_SELFTEST);
+	if (objdir2)
+		collect_selftests(&run, objdir2, CP_TIER_SELFTEST2);
 	if (progs_dir)
 		collect_progs(&run, progs_dir);
 	run_objects(&run);
 	if (gen_to > gen_from)
 		run_gen(&run, gen_from, gen_to);
+
+	if (kcache) {
+		err = cp_kcache_close(kcache, &khits, &kadded);
+		kcache = NULL;
+		if (err)
+			fprintf(stderr, "bvc-corpus: %s: %s (the labels are not cached)\n",
+				kcache_path, strerror(-err));
+		printf("kernel labels: %zu from %s, %zu asked\n", khits, kcache_path, kadded);
+		run.kcache_hits = khits;
+		run.kcache_asked = kadded;
+	}
 
 	/* The baseline. */
 	memset(&bl, 0, sizeof(bl));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bpfvc/loader.h"
 #include "bpfvc/verifier.h"
@@ -57,6 +58,7 @@ static void verify_one(const struct cp_run *run, const struct cp_spec *spec,
 {
 	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = run->insn_limit };
 	bool walks = false;
+	struct timespec t0, t1;
 	struct bvc_verdict v;
 	int err;
 
@@ -68,7 +70,11 @@ static void verify_one(const struct cp_run *run, const struct cp_spec *spec,
 	if (walks)
 		opts.log_level = 2;
 	memset(&v, 0, sizeof(v));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = bvc_verify(img, prog, &opts, &v);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	res->otime_us = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000;
 	if (!err && walks)
 		res->oprec_found = walk_lines_found(spec, v.log, &res->oprec_lines, res->oprec_miss);
 	bvc_verdict_release(&v);
@@ -79,6 +85,8 @@ static void verify_one(const struct cp_run *run, const struct cp_spec *spec,
 	}
 	res->oinsn = v.insn;
 	res->oprocessed = v.processed;
+	res->ostates_total = v.total_states;
+	res->ostates_peak = v.peak_states;
 	snprintf(res->omsg, CP_TEXT, "%s", v.msg);
 	if (bvc_verdict_accepted(&v))
 		res->ostatus = CP_O_ACCEPT;

@@ -3,9 +3,10 @@
 # (the selftests are GPL): extracts what is needed of Debian's
 # linux-source-6.12 tarball, makes vmlinux.h from the running kernel's BTF and
 # bpf_helper_defs.h from the tarball's UAPI header, and compiles every
-# tools/testing/selftests/bpf/progs/verifier_*.c with clang-19 -target bpf.
-# A file that does not compile is recorded with the compiler's first error
-# line, not fatal.
+# tools/testing/selftests/bpf/progs/*.c with clang-19 -target bpf: tier 1
+# the verifier_*.c (-mcpu=v4), tier 2 all the others (-mcpu=v3). A file
+# that does not compile is recorded with the compiler's first error line,
+# not fatal.
 #
 # Cached: a second run recompiles nothing unless the tarball, the compiler,
 # the flags, the kernel's BTF or this script changed.
@@ -13,22 +14,25 @@
 # Usage: tests/corpus/prepare.sh OUT_DIR
 #   OUT_DIR/cache/src   the extracted sources
 #   OUT_DIR/cache/hdr   vmlinux.h and bpf/*.h
-#   OUT_DIR/cache/obj   NAME.o and NAME.status ("ok" or why not), COMPILER,
-#                       support/ (objects named by __btf_path)
+#   OUT_DIR/cache/obj   tier 1: NAME.o and NAME.status ("ok" or why not),
+#                       COMPILER, FLAGS, support/ (objects named by __btf_path)
+#   OUT_DIR/cache/obj2  tier 2, the same files
 # Env: BVC_KSRC_TARBALL (default /usr/src/linux-source-6.12.tar.xz),
 #      BVC_CLANG (default clang-19), BVC_CORPUS_JOBS (default 2),
-#      BVC_CORPUS_COMPILE_TIMEOUT (seconds per file, default 300).
+#      BVC_CORPUS_COMPILE_TIMEOUT (seconds per file, default 300),
+#      BVC_CORPUS_TIER2=0 (do not compile tier 2).
 # Exit: 0 ready, 77 a dependency is missing (scripts/deps.sh corpus), 1 error.
 set -euo pipefail
 
 if [ "${1:-}" = --compile-one ]; then
 	# Internal: compile one source. $2 source, $3 output object, $4 status
-	# file; the flags come from the environment (exported below).
-	src=$2 obj=$3 status=$4
+	# file, $5 extra flags of this file; the flags come from the
+	# environment (exported below).
+	src=$2 obj=$3 status=$4 extra=${5:-}
 	err="$obj.err"
 	rc=0
 	# shellcheck disable=SC2086
-	timeout -k 10 "$CORPUS_TIMEOUT" "$CORPUS_CLANG" $CORPUS_CFLAGS -c "$src" -o "$obj.tmp" \
+	timeout -k 10 "$CORPUS_TIMEOUT" "$CORPUS_CLANG" $CORPUS_CFLAGS $extra -c "$src" -o "$obj.tmp" \
 		2>"$err" || rc=$?
 	if [ $rc -eq 0 ]; then
 		mv -f "$obj.tmp" "$obj"
@@ -122,24 +126,32 @@ multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 cflags="-g -O2 --target=bpf -mcpu=v4 -Wall -std=gnu11 -fno-strict-aliasing"
 cflags+=" -Wno-compare-distinct-pointer-types -D__TARGET_ARCH_x86 -DENABLE_ATOMICS_TESTS"
 cflags+=" -I$st -I$ksrc/tools/include/uapi -I$hdr -idirafter /usr/include/$multiarch"
-compiler=$("$clang" --version | head -n1)
-key=$( {
-	echo "$stamp"
-	echo "$compiler"
-	echo "$cflags"
-	sha256sum "$hdr"/vmlinux.h "$hdr"/bpf/*.h 2>/dev/null
-	sha256sum <"$self"
-} | sha256sum | cut -d' ' -f1)
-obj=$cache/obj
-if [ "$(cat "$obj/KEY" 2>/dev/null || true)" != "$key" ]; then
-	rm -rf "$obj"
-	mkdir -p "$obj/support"
-	echo "$compiler" >"$obj/COMPILER"
-	echo "$cflags" >"$obj/FLAGS"
-	echo "$key" >"$obj/KEY"
-fi
 
-export CORPUS_CLANG=$clang CORPUS_CFLAGS=$cflags CORPUS_TIMEOUT=$ctimeout CORPUS_SRC=$ksrc
+# One tier's compiled objects in a directory of their own, with the key of
+# its flags: a change of one tier's flags recompiles only that tier.
+# $1 object directory, $2 flags.
+tier_dir() {
+	local dir=$1 flags=$2 key
+	key=$( {
+		echo "$stamp"
+		echo "$compiler"
+		echo "$flags"
+		sha256sum "$hdr"/vmlinux.h "$hdr"/bpf/*.h 2>/dev/null
+		sha256sum <"$self"
+	} | sha256sum | cut -d' ' -f1)
+	if [ "$(cat "$dir/KEY" 2>/dev/null || true)" != "$key" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir/support"
+		echo "$compiler" >"$dir/COMPILER"
+		echo "$flags" >"$dir/FLAGS"
+		echo "$key" >"$dir/KEY"
+	fi
+}
+compiler=$("$clang" --version | head -n1)
+tier_dir "$cache/obj" "$cflags"
+obj=$cache/obj
+
+export CORPUS_CLANG=$clang CORPUS_TIMEOUT=$ctimeout CORPUS_SRC=$ksrc
 todo=()
 total=0
 cached=0
@@ -149,7 +161,7 @@ for src in "$st"/progs/verifier_*.c; do
 	if [ -f "$obj/$name.status" ]; then
 		cached=$((cached + 1))
 	else
-		todo+=("$src" "$obj/$name.o" "$obj/$name.status")
+		todo+=("$src" "$obj/$name.o" "$obj/$name.status" "")
 	fi
 done
 # Objects that tests name with __btf_path("X.bpf.o"): progs/X.c.
@@ -157,13 +169,43 @@ while read -r ref; do
 	src=$st/progs/${ref%.bpf.o}.c
 	[ -f "$src" ] || continue
 	[ -f "$obj/support/$ref.status" ] ||
-		todo+=("$src" "$obj/support/$ref" "$obj/support/$ref.status")
+		todo+=("$src" "$obj/support/$ref" "$obj/support/$ref.status" "")
 done < <(grep -ho '__btf_path("[^"]*")' "$st"/progs/verifier_*.c | sort -u |
 	sed 's/__btf_path("\(.*\)")/\1/')
-fresh=$((${#todo[@]} / 3))
+fresh=$((${#todo[@]} / 4))
 if [ "$fresh" -gt 0 ]; then
 	echo "corpus: compiling $fresh files with $compiler (-j$jobs)"
-	printf '%s\0' "${todo[@]}" | xargs -0 -n3 -P"$jobs" "$self" --compile-one
+	printf '%s\0' "${todo[@]}" | CORPUS_CFLAGS=$cflags xargs -0 -n4 -P"$jobs" "$self" --compile-one
 fi
 ok=$(grep -lx ok "$obj"/verifier_*.status 2>/dev/null | wc -l)
 echo "corpus: $total selftest files, $ok compiled, $((total - ok)) not; $cached from the cache"
+
+# 4. Tier 2: every other progs/*.c, built as the selftests' test_progs
+# builds them: -mcpu=v3, ENABLE_ATOMICS_TESTS, and the Makefile's per-file
+# -fno-inline of the two *_noinline programs. BVC_CORPUS_TIER2=0 skips it.
+[ "${BVC_CORPUS_TIER2:-1}" = 0 ] && exit 0
+cflags2=${cflags/-mcpu=v4/-mcpu=v3}
+tier_dir "$cache/obj2" "$cflags2"
+obj2=$cache/obj2
+todo=()
+total=0
+cached=0
+for src in "$st"/progs/*.c; do
+	name=$(basename "$src" .c)
+	case $name in verifier_*) continue ;; esac
+	total=$((total + 1))
+	extra=
+	case $name in test_l4lb_noinline | test_xdp_noinline) extra=-fno-inline ;; esac
+	if [ -f "$obj2/$name.status" ]; then
+		cached=$((cached + 1))
+	else
+		todo+=("$src" "$obj2/$name.o" "$obj2/$name.status" "$extra")
+	fi
+done
+fresh=$((${#todo[@]} / 4))
+if [ "$fresh" -gt 0 ]; then
+	echo "corpus: tier 2: compiling $fresh files with $compiler (-j$jobs)"
+	printf '%s\0' "${todo[@]}" | CORPUS_CFLAGS=$cflags2 xargs -0 -n4 -P"$jobs" "$self" --compile-one
+fi
+ok=$(grep -lx ok "$obj2"/*.status 2>/dev/null | wc -l)
+echo "corpus: tier 2: $total selftest files, $ok compiled, $((total - ok)) not; $cached from the cache"

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
+
 #include "corpus.h"
 
 /* Counters of one row of a table. */
@@ -66,8 +68,9 @@ static const char *md(const char *s)
 
 static void row_print(FILE *f, const char *name, const char *compiled, const struct row *r)
 {
-	fprintf(f, "| %s | %s | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu (%zu) | %zu | %zu | %zu | %zu | %zu | %zu |\n",
-		name, compiled, r->progs, r->tests, r->skipped, r->kacc, r->krej, r->kother, r->annot_same,
+	fprintf(f, "| %s | %s | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu (%zu) | %zu | %zu | %zu | %zu | %zu | %zu |\n",
+		name, compiled, r->progs, r->tests, r->skipped, r->kacc, r->krej, r->kother,
+		r->cls[CP_C_KERNEL_ENV], r->annot_same,
 		r->annot_diff, r->cls[CP_C_AGREE_ACCEPT], r->cls[CP_C_AGREE_REJECT], r->msg_ok,
 		r->cls[CP_C_UNSOUND], r->cls[CP_C_OVER_REJECT], r->cls[CP_C_UNSUPPORTED],
 		r->cls[CP_C_BAD_INPUT], r->cls[CP_C_OUR_FAILURE], r->cls[CP_C_UNLABELLED]);
@@ -75,38 +78,18 @@ static void row_print(FILE *f, const char *name, const char *compiled, const str
 
 static const char table_head[] =
 	"| file | compiled | programs | run | skipped | kernel accept | kernel reject | kernel other | "
-	"annotation = kernel | annotation ≠ kernel | agree-accept | agree-reject (msg ok) | "
-	"unsound | over-reject | unsupported | bad input | our failures | unlabelled |\n"
-	"|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+	"kernel cannot load here | annotation = kernel | annotation ≠ kernel | agree-accept | "
+	"agree-reject (msg ok) | unsound | over-reject | unsupported | bad input | our failures | "
+	"unlabelled |\n"
+	"|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
 
 static const char *annot_name(int a)
 {
 	return a < 0 ? "none" : a ? "failure" : "success";
 }
 
-/* Group @tier's programs of class @klass by a message and print counts. */
-/* The feature an "unsupported: ..." message names, without the
- * instruction, section or symbol that vary per program, so the report
- * counts programs per missing feature. Writes into @buf. */
-static const char *feature_of(const char *msg, char *buf, size_t size)
-{
-	const char *cut;
-
-	if (!strncmp(msg, "unsupported: extern '", 21)) {
-		snprintf(buf, size, "unsupported: extern symbols (kfuncs, ksyms, kconfig)");
-		return buf;
-	}
-	snprintf(buf, size, "%.200s", msg);
-	cut = strstr(buf, " (");
-	if (cut)
-		buf[cut - buf] = '\0';
-	/* "helper bpf_x#N" and "at insn N" vary; the helper name stays. */
-	cut = strstr(buf, " at insn ");
-	if (cut)
-		buf[cut - buf] = '\0';
-	return buf;
-}
-
+/* Group the programs of class @klass by a message and print counts; the
+ * unsupported ones by the feature their message names. */
 static void grouped(FILE *f, const struct cp_run *run, int klass, int by_kernel)
 {
 	char (*keys)[256] = calloc(run->prog_cnt + 1, sizeof(*keys));
@@ -125,7 +108,7 @@ static void grouped(FILE *f, const struct cp_run *run, int klass, int by_kernel)
 			continue;
 		m = by_kernel ? p->res.kloaderr : p->res.omsg;
 		if (klass == CP_C_UNSUPPORTED)
-			m = feature_of(m, keys[i], sizeof(keys[i]));
+			m = cp_unsupported_feature(m, keys[i], sizeof(keys[i]));
 		for (j = 0; j < n && strcmp(msgs[j], m); j++)
 			;
 		if (j == n) {
@@ -177,8 +160,9 @@ static int cmp_ratio(const void *a, const void *b);
  * programs do not weigh alike. */
 static void ratio_by_tier(FILE *f, const struct cp_run *run)
 {
-	static const char *const names[CP_TIER_CNT] = { "kernel selftests", "tests/progs",
-							 "generated programs" };
+	static const char *const names[CP_TIER_CNT] = { "kernel selftests (verifier_*.c)",
+							 "kernel selftests (other progs)",
+							 "tests/progs", "generated programs" };
 	double *r = calloc(run->prog_cnt + 1, sizeof(*r));
 
 	if (!r)
@@ -214,10 +198,270 @@ static int cmp_ratio(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* The headline of issue #15: of the programs the kernel accepts (and that
+ * are compared here), how many bpfvc accepts; and how many it decides at
+ * all (accept or a modelled reject), and agrees on. */
+static void accept_share(FILE *f, const struct cp_run *run, const char *const *tier_names)
+{
+	fputs("\n## Accept share\n\n"
+	      "Of the programs the kernel accepts (compared ones: not skipped, not counted apart as "
+	      "\"kernel cannot load here\"), how many bpfvc accepts; the refusals split into "
+	      "unsupported, modelled rejects (over-reject), bad input and our failures. Decided: "
+	      "programs where bpfvc gives a verdict (accept or a modelled reject) on a kernel "
+	      "label; agreement among those.\n\n"
+	      "| tier | kernel accepts | bpfvc accepts | share | unsupported | over-reject | "
+	      "bad input | our failures | decided | agree |\n"
+	      "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", f);
+	for (int t = 0; t < CP_TIER_CNT; t++) {
+		size_t kacc = 0, oacc = 0, uns = 0, over = 0, bad = 0, fail = 0, dec = 0, agr = 0;
+
+		for (size_t i = 0; i < run->prog_cnt; i++) {
+			const struct cp_prog *p = &run->progs[i];
+			int k = p->res.kstatus;
+
+			if (p->tier != t || p->klass == CP_C_SKIP || p->klass == CP_C_KERNEL_ENV)
+				continue;
+			if ((k == CP_K_ACCEPT || k == CP_K_REJECT) &&
+			    (p->res.ostatus == CP_O_ACCEPT || p->res.ostatus == CP_O_REJECT)) {
+				dec++;
+				agr += cp_class_agrees(p->klass);
+			}
+			if (k != CP_K_ACCEPT)
+				continue;
+			kacc++;
+			oacc += p->res.ostatus == CP_O_ACCEPT;
+			uns += p->klass == CP_C_UNSUPPORTED;
+			over += p->klass == CP_C_OVER_REJECT;
+			bad += p->klass == CP_C_BAD_INPUT;
+			fail += p->klass == CP_C_OUR_FAILURE;
+		}
+		if (!kacc && !dec)
+			continue;
+		fprintf(f, "| %s | %zu | %zu | %.1f %% | %zu | %zu | %zu | %zu | %zu | %.1f %% |\n",
+			tier_names[t], kacc, oacc, kacc ? 100.0 * (double)oacc / (double)kacc : 0.0,
+			uns, over, bad, fail, dec, dec ? 100.0 * (double)agr / (double)dec : 0.0);
+	}
+}
+
+struct feat {
+	char name[CP_TEXT];
+	size_t progs, kacc;
+	const char *example;
+};
+
+static int cmp_feat(const void *a, const void *b)
+{
+	const struct feat *x = a, *y = b;
+
+	if (x->kacc != y->kacc)
+		return x->kacc < y->kacc ? 1 : -1;
+	if (x->progs != y->progs)
+		return x->progs < y->progs ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_progs(const void *a, const void *b)
+{
+	const struct feat *x = a, *y = b;
+
+	if (x->progs != y->progs)
+		return x->progs < y->progs ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* A feature name with the kernel's names for program and map type numbers. */
+static void feature_label(char *dst, size_t size, const char *feat)
+{
+	const char *name = NULL;
+	int n;
+
+	if (sscanf(feat, "program type %d", &n) == 1)
+		name = libbpf_bpf_prog_type_str((enum bpf_prog_type)n);
+	else if (sscanf(feat, "map type %d", &n) == 1)
+		name = libbpf_bpf_map_type_str((enum bpf_map_type)n);
+	if (name)
+		snprintf(dst, size, "%s (%s)", feat, name);
+	else
+		snprintf(dst, size, "%s", feat);
+}
+
+/* Per feature named by "unsupported: ...", per tier: how many programs it
+ * blocks and how many of those the kernel accepts (what modelling it would
+ * gain), sorted by that. */
+static void unsupported_features(FILE *f, const struct cp_run *run, const char *const *tier_names)
+{
+	struct feat *feats = calloc(run->prog_cnt + 1, sizeof(*feats));
+
+	if (!feats)
+		cp_die_nomem();
+	fputs("\n## Unsupported features\n\n"
+	      "Each `unsupported: …` message reduced to the feature it names (the text up to its "
+	      "first detail; externs by kind): the programs it blocks, how many of those the kernel "
+	      "accepts, and that as a share of the tier's kernel-accepted programs.\n", f);
+	for (int t = 0; t < CP_TIER_CNT; t++) {
+		size_t n = 0, kacc_all = 0, i, j, blocked = 0;
+
+		for (i = 0; i < run->prog_cnt; i++) {
+			const struct cp_prog *p = &run->progs[i];
+			char key[CP_TEXT];
+
+			if (p->tier != t || p->klass == CP_C_SKIP || p->klass == CP_C_KERNEL_ENV)
+				continue;
+			kacc_all += p->res.kstatus == CP_K_ACCEPT;
+			if (p->klass != CP_C_UNSUPPORTED)
+				continue;
+			blocked++;
+			cp_unsupported_feature(p->res.omsg, key, sizeof(key));
+			for (j = 0; j < n && strcmp(feats[j].name, key); j++)
+				;
+			if (j == n) {
+				snprintf(feats[n].name, sizeof(feats[n].name), "%s", key);
+				feats[n].progs = feats[n].kacc = 0;
+				feats[n].example = p->id;
+				n++;
+			}
+			feats[j].progs++;
+			feats[j].kacc += p->res.kstatus == CP_K_ACCEPT;
+		}
+		if (!blocked)
+			continue;
+		qsort(feats, n, sizeof(*feats), cmp_feat);
+		fprintf(f, "\n### %s: %zu programs refused as unsupported\n\n", tier_names[t], blocked);
+		fputs("| feature | programs | kernel accepts | share of kernel-accepted | for example |\n"
+		      "|---|--:|--:|--:|---|\n", f);
+		for (i = 0; i < n; i++) {
+			char label[CP_TEXT + 64];
+
+			feature_label(label, sizeof(label), feats[i].name);
+			fprintf(f, "| %s | %zu | %zu | %.1f %% | %s |\n", md(label), feats[i].progs,
+				feats[i].kacc,
+				kacc_all ? 100.0 * (double)feats[i].kacc / (double)kacc_all : 0.0,
+				md(feats[i].example));
+		}
+	}
+	free(feats);
+}
+
+/* The kernel's scale tests (issue #15): the programs of tier 2's pyperf*,
+ * strobemeta*, profiler*, test_verif_scale* and loop* files. */
+static int is_scale_file(const char *name)
+{
+	static const char *const pfx[] = { "pyperf", "strobemeta", "profiler", "test_verif_scale",
+					   "loop", NULL };
+
+	for (const char *const *p = pfx; *p; p++)
+		if (!strncmp(name, *p, strlen(*p)))
+			return 1;
+	return 0;
+}
+
+static void num_or_dash(char *dst, size_t size, long long v)
+{
+	if (v < 0)
+		snprintf(dst, size, "—");
+	else
+		snprintf(dst, size, "%lld", v);
+}
+
+static void scale_tests(FILE *f, const struct cp_run *run)
+{
+	size_t n = 0;
+
+	fputs("\n## Scale tests\n\n"
+	      "Tier 2's `pyperf*`, `strobemeta*`, `profiler*`, `test_verif_scale*` and `loop*` "
+	      "programs: the kernel's figures from its level-4 stats (processed insns, total/peak "
+	      "states, verification time; a cached label keeps the time of the run that asked), ours "
+	      "measured in-process (bvc_verify's wall time in the forked child).\n\n", f);
+	for (size_t i = 0; i < run->prog_cnt; i++) {
+		const struct cp_prog *p = &run->progs[i];
+		const struct cp_result *r = &p->res;
+		char kins[32], kst[64], kt[32], oins[32], ost[64], ot[32], ratio[32];
+
+		if (p->tier != CP_TIER_SELFTEST2 || p->file < 0 || p->klass == CP_C_SKIP ||
+		    !is_scale_file(run->files[p->file].name))
+			continue;
+		if (!n++)
+			fputs("| program | kernel | insns | states (total / peak) | time (µs) | ours | "
+			      "insns | states (total / peak) | time (µs) | ours / kernel insns | class | "
+			      "our message |\n"
+			      "|---|---|--:|--:|--:|---|--:|--:|--:|--:|---|---|\n", f);
+		num_or_dash(kins, sizeof(kins), r->kprocessed);
+		if (r->kstates_total >= 0)
+			snprintf(kst, sizeof(kst), "%lld / %lld", (long long)r->kstates_total,
+				 (long long)r->kstates_peak);
+		else
+			snprintf(kst, sizeof(kst), "—");
+		num_or_dash(kt, sizeof(kt), r->ktime_us);
+		if (r->ostatus == CP_O_ACCEPT || r->ostatus == CP_O_REJECT) {
+			snprintf(oins, sizeof(oins), "%llu", (unsigned long long)r->oprocessed);
+			snprintf(ost, sizeof(ost), "%llu / %llu", (unsigned long long)r->ostates_total,
+				 (unsigned long long)r->ostates_peak);
+		} else {
+			snprintf(oins, sizeof(oins), "—");
+			snprintf(ost, sizeof(ost), "—");
+		}
+		num_or_dash(ot, sizeof(ot), r->ostatus == CP_O_NOTRUN ? -1 : r->otime_us);
+		if (r->kprocessed > 0 && (r->ostatus == CP_O_ACCEPT || r->ostatus == CP_O_REJECT))
+			snprintf(ratio, sizeof(ratio), "%.2f",
+				 (double)r->oprocessed / (double)r->kprocessed);
+		else
+			snprintf(ratio, sizeof(ratio), "—");
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", md(p->id),
+			cp_kstatus_name(r->kstatus), kins, kst, kt, cp_ostatus_name(r->ostatus), oins,
+			ost, ot, ratio, cp_class_name(p->klass), md(r->omsg));
+	}
+	if (!n)
+		fputs("Not run.\n", f);
+}
+
+/* Tier 2's programs the kernel cannot load here, by reason. */
+static void kernel_env(FILE *f, const struct cp_run *run)
+{
+	struct feat *rs = calloc(run->prog_cnt + 1, sizeof(*rs));
+	size_t n = 0, total = 0, i, j;
+
+	if (!rs)
+		cp_die_nomem();
+	for (i = 0; i < run->prog_cnt; i++) {
+		const struct cp_prog *p = &run->progs[i];
+		char why[CP_TEXT];
+
+		if (p->klass != CP_C_KERNEL_ENV || !cp_kernel_env_reason(&p->res, why, sizeof(why)))
+			continue;
+		total++;
+		for (j = 0; j < n && strcmp(rs[j].name, why); j++)
+			;
+		if (j == n) {
+			snprintf(rs[n].name, sizeof(rs[n].name), "%s", why);
+			rs[n].example = p->id;
+			n++;
+		}
+		rs[j].progs++;
+		rs[j].kacc += p->res.ostatus == CP_O_ACCEPT; /* here: how many we accept */
+	}
+	fprintf(f, "\n## Kernel cannot load here (%zu)\n\n"
+		   "Tier 2 programs the live kernel could not judge for reasons outside the verifier "
+		   "(an attach target or kfunc this kernel lacks, bpf_testmod, a map it cannot create, "
+		   "struct_ops, a section libbpf cannot type): counted apart, not compared (accepting one "
+		   "whose annotation says `__failure` is still unsound).\n\n", total);
+	if (n) {
+		qsort(rs, n, sizeof(*rs), cmp_progs);
+		fputs("| kernel cannot load here: reason | programs | bpfvc accepts | for example |\n"
+		      "|---|--:|--:|---|\n", f);
+		for (i = 0; i < n; i++)
+			fprintf(f, "| %s | %zu | %zu | %s |\n", md(rs[i].name), rs[i].progs, rs[i].kacc,
+				md(rs[i].example));
+	} else {
+		fputs("None.\n", f);
+	}
+	free(rs);
+}
+
 int cp_report_write(const struct cp_run *run, const char *dir, const struct cp_baseline *bl,
 		    double secs_compile, double secs_run, char *err, size_t errsz)
 {
 	static const char *const tier_names[CP_TIER_CNT] = { "kernel selftests (verifier_*.c)",
+							     "kernel selftests, tier 2 (other progs/*.c)",
 							     "tests/progs", "generator" };
 	struct row tier[CP_TIER_CNT], total;
 	char path[4096];
@@ -296,9 +540,10 @@ int cp_report_write(const struct cp_run *run, const char *dir, const struct cp_b
 		   "Annotation columns compare the 6.12 selftests' `__success`/`__failure` with this "
 		   "kernel. Msg ok: agree-reject where our message contains an expected `__msg`.\n\n");
 	fprintf(f, "| tier | files (compiled / not compiled) | programs | run | skipped | kernel accept | kernel reject | kernel other | "
-		   "annotation = kernel | annotation ≠ kernel | agree-accept | agree-reject (msg ok) | "
-		   "unsound | over-reject | unsupported | bad input | our failures | unlabelled |\n"
-		   "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+		   "kernel cannot load here | annotation = kernel | annotation ≠ kernel | agree-accept | "
+		   "agree-reject (msg ok) | unsound | over-reject | unsupported | bad input | "
+		   "our failures | unlabelled |\n"
+		   "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
 	for (t = 0; t < CP_TIER_CNT; t++) {
 		char files[64];
 
@@ -310,6 +555,11 @@ int cp_report_write(const struct cp_run *run, const char *dir, const struct cp_b
 		row_print(f, tier_names[t], files, &tier[t]);
 	}
 	row_print(f, "**total**", "", &total);
+
+	accept_share(f, run, tier_names);
+	unsupported_features(f, run, tier_names);
+	scale_tests(f, run);
+	kernel_env(f, run);
 
 	for (t = 0; t < CP_TIER_GEN; t++) {
 		fprintf(f, "\n## %s, per source file\n\n", tier_names[t]);
@@ -494,8 +744,9 @@ int cp_report_write(const struct cp_run *run, const char *dir, const struct cp_b
 	for (i = 0; i < run->prog_cnt; i++) {
 		const struct cp_prog *p = &run->progs[i];
 
-		if (p->klass == CP_C_SKIP || p->res.kstatus == CP_K_ACCEPT ||
-		    p->res.kstatus == CP_K_REJECT || (!run->kernel && p->res.kstatus == CP_K_NOTRUN))
+		if (p->klass == CP_C_SKIP || p->klass == CP_C_KERNEL_ENV ||
+		    p->res.kstatus == CP_K_ACCEPT || p->res.kstatus == CP_K_REJECT ||
+		    (!run->kernel && p->res.kstatus == CP_K_NOTRUN))
 			continue;
 		if (!n++)
 			fputs("| program | section | kernel | reason | annotation |\n|---|---|---|---|---|\n", f);
@@ -658,7 +909,8 @@ int cp_csv_write(const struct cp_run *run, const char *path)
 		return -errno;
 	fputs("id,tier,program,section,prog_type,prog_flags,log_level,annotation,kernel,errno,"
 	      "processed,max_states_per_insn,total_states,peak_states,verification_usec,"
-	      "kernel_msg_ok,kernel_message,ours,our_processed,our_message,class\n",
+	      "kernel_msg_ok,kernel_message,ours,our_processed,our_message,class,"
+	      "our_total_states,our_usec,kernel_cached\n",
 	      f);
 	for (i = 0; i < run->prog_cnt; i++) {
 		const struct cp_prog *p = &run->progs[i];
@@ -668,6 +920,7 @@ int cp_csv_write(const struct cp_run *run, const char *path)
 			continue;
 		csv_str(f, p->id);
 		fprintf(f, ",%s,", p->tier == CP_TIER_SELFTEST ? "selftest" :
+				   p->tier == CP_TIER_SELFTEST2 ? "selftest2" :
 				   p->tier == CP_TIER_PROGS ? "progs" : "gen");
 		csv_str(f, p->name);
 		fputc(',', f);
@@ -682,7 +935,8 @@ int cp_csv_write(const struct cp_run *run, const char *path)
 		fprintf(f, ",%s,%llu,", cp_ostatus_name(r->ostatus),
 			(unsigned long long)r->oprocessed);
 		csv_str(f, r->omsg);
-		fprintf(f, ",%s\n", cp_class_name(p->klass));
+		fprintf(f, ",%s,%llu,%lld,%d\n", cp_class_name(p->klass),
+			(unsigned long long)r->ostates_total, (long long)r->otime_us, r->kcached);
 	}
 	return fclose(f) ? -errno : 0;
 }

@@ -14,6 +14,10 @@
 #   BVC_CORPUS_GEN_SEEDS=A:B         the fixed seed range (default 1:501)
 #   BVC_CORPUS_UPDATE_BASELINE=1     drop baseline entries that agree now
 #   BVC_CORPUS_GROW_BASELINE=1       ... and add new disagreements (explicit)
+#   BVC_CORPUS_TIER2=0               leave tier 2 (the selftests' other
+#                                    programs) out
+#   BVC_CORPUS_KCACHE=0              ask the kernel again for every label
+#                                    (default: BUILD/corpus/cache/klabels)
 #   BVC_CORPUS_REQUIRED=1            fail, not skip, when clang-19 or the
 #                                    kernel source package is missing
 #   and prepare.sh's BVC_KSRC_TARBALL, BVC_CLANG, BVC_CORPUS_JOBS.
@@ -65,6 +69,8 @@ opts=(--objdir "$out/cache/obj" --out "$out" --baseline "$here/baseline.txt"
 	--gen-seeds "${BVC_CORPUS_GEN_SEEDS:-1:10001}"
 	--compile-secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')")
 [ -d "$build/tests/progs" ] && opts+=(--progs-dir "$build/tests/progs")
+[ "${BVC_CORPUS_TIER2:-1}" = 0 ] || opts+=(--objdir2 "$out/cache/obj2")
+[ "${BVC_CORPUS_KCACHE:-1}" = 0 ] || opts+=(--kernel-cache "$out/cache/klabels")
 [ "${BVC_CORPUS_UPDATE_BASELINE:-0}" = 1 ] && opts+=(--update-baseline)
 [ "${BVC_CORPUS_GROW_BASELINE:-0}" = 1 ] && opts+=(--update-baseline --grow-baseline)
 rc=0

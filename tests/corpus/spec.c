@@ -117,6 +117,7 @@ int cp_spec_parse(struct bpf_object *obj, const struct bpf_program *prog, uint32
 		s = btf__str_by_offset(btf, t->name_off);
 		if (!s || !has_pfx(s, TAG))
 			continue;
+		spec->tagged = 1;
 
 		if (!strcmp(s, TAG "expect_failure")) {
 			spec->expect_failure = 1;

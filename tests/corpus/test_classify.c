@@ -75,6 +75,115 @@ Test(classify, table)
 	}
 }
 
+/* Tier 2: the kernel's environment is counted apart, never hides unsound. */
+Test(classify, tier2)
+{
+	struct cp_prog p = prog("x", CP_TIER_SELFTEST2, 0, CP_K_LOADERR, CP_O_UNSUPPORTED);
+	char why[CP_TEXT];
+
+	/* no annotation: a libbpf load error is "kernel cannot load here" */
+	snprintf(p.res.kloaderr, CP_TEXT, "libbpf: extern (func ksym) 'bpf_kfunc_call_test1': "
+		 "not found in kernel or module BTFs");
+	cp_classify(&p);
+	cr_expect_eq(p.klass, CP_C_KERNEL_ENV);
+	cr_expect_str_eq(cp_kernel_env_reason(&p.res, why, sizeof(why)),
+			 "bpf_testmod kfuncs or BTF (module not loaded)");
+	p.res.ostatus = CP_O_ACCEPT;
+	cp_classify(&p);
+	cr_expect_eq(p.klass, CP_C_KERNEL_ENV, "untagged: no annotation decides");
+	/* tagged __failure: accepting stays unsound whatever the kernel */
+	p.spec.tagged = 1;
+	p.spec.expect_failure = 1;
+	cp_classify(&p);
+	cr_expect_eq(p.klass, CP_C_UNSOUND);
+
+	/* a verifier rejection about safety is compared */
+	p = prog("y", CP_TIER_SELFTEST2, 0, CP_K_REJECT, CP_O_ACCEPT);
+	snprintf(p.res.kerrline, CP_TEXT, "R1 invalid mem access 'scalar'");
+	cp_classify(&p);
+	cr_expect_eq(p.klass, CP_C_UNSOUND);
+	cr_expect_null(cp_kernel_env_reason(&p.res, why, sizeof(why)));
+	/* one about a missing attach target is not */
+	snprintf(p.res.kerrline, CP_TEXT, "attach_btf_id 123 is not a function");
+	cp_classify(&p);
+	cr_expect_eq(p.klass, CP_C_KERNEL_ENV);
+	/* untagged tier-2 programs have no annotation: the kernel decides */
+	p = prog("z", CP_TIER_SELFTEST2, 0, CP_K_ACCEPT, CP_O_REJECT);
+	cp_classify(&p);
+	cr_expect_eq(p.annot, -1);
+	cr_expect_eq(p.klass, CP_C_OVER_REJECT);
+	/* tier 1 is unchanged: a load error leaves the annotation to decide */
+	p = prog("w", CP_TIER_SELFTEST, 0, CP_K_LOADERR, CP_O_ACCEPT);
+	cp_classify(&p);
+	cr_expect_eq(p.klass, CP_C_AGREE_ACCEPT);
+}
+
+Test(classify, unsupported_feature)
+{
+	static const char *const cases[][2] = {
+		{ "unsupported: helper bpf_spin_lock#93", "helper bpf_spin_lock#93" },
+		{ "unsupported: map type 7", "map type 7" },
+		{ "unsupported: extern 'CONFIG_CGROUP_PIDS' (insn 3 of section 'raw_tp')",
+		  "extern kconfig/version" },
+		{ "unsupported: extern 'bpf_task_acquire' (insn 9 of section 'tp_btf')",
+		  "extern ksym/kfunc" },
+		{ "unsupported: relocation type 3 at insn 7 of section 'x'", "relocation type 3" },
+		{ "unsupported: struct_ops map 'ops'", "struct_ops map 'ops'" },
+		{ "unsupported: addr_space_cast (arena) is not modelled", "addr_space_cast" },
+	};
+	char buf[CP_TEXT];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_str_eq(cp_unsupported_feature(cases[i][0], buf, sizeof(buf)), cases[i][1]);
+}
+
+/* The kernel's labels survive a round trip, and only for the same kernel. */
+Test(kcache, round_trip)
+{
+	char path[] = "/tmp/bvc-kcache-test-XXXXXX", k1[65], k2[65];
+	struct cp_result r, got;
+	struct cp_kcache *kc;
+	size_t hits, added;
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	close(fd);
+	cp_kcache_key(k1, "object", 6, "prog\n0x0");
+	cp_kcache_key(k2, "object", 6, "prog\n0x80");
+	cr_expect_str_neq(k1, k2, "the load's flags are part of the key");
+	memset(&r, 0, sizeof(r));
+	r.kstatus = CP_K_REJECT;
+	r.kerrno = 13;
+	r.kprocessed = 837487;
+	r.kstates_total = 12;
+	r.ktime_us = -1;
+	snprintf(r.kerrline, CP_TEXT, "R1\ttab and\nnewline");
+	kc = cp_kcache_open(path, "kernel A");
+	cp_kcache_put(kc, k1, &r);
+	r.kstatus = CP_K_TIMEOUT; /* a watchdog says nothing lasting: not kept */
+	cp_kcache_put(kc, k2, &r);
+	cr_assert_eq(cp_kcache_close(kc, &hits, &added), 0);
+	cr_expect_eq(added, 1);
+
+	kc = cp_kcache_open(path, "kernel A");
+	memset(&got, 0, sizeof(got));
+	cr_expect(cp_kcache_get(kc, k1, &got));
+	cr_expect_eq(got.kstatus, CP_K_REJECT);
+	cr_expect_eq(got.kerrno, 13);
+	cr_expect_eq(got.kprocessed, 837487);
+	cr_expect_eq(got.ktime_us, -1);
+	cr_expect_eq(got.kcached, 1);
+	cr_expect_str_eq(got.kerrline, "R1 tab and newline");
+	cr_expect_not(cp_kcache_get(kc, k2, &got));
+	cr_assert_eq(cp_kcache_close(kc, &hits, &added), 0);
+	cr_expect_eq(hits, 1);
+
+	kc = cp_kcache_open(path, "kernel B");
+	cr_expect_not(cp_kcache_get(kc, k1, &got), "another kernel's labels are not used");
+	cr_assert_eq(cp_kcache_close(kc, &hits, &added), 0);
+	unlink(path);
+}
+
 Test(classify, skipped)
 {
 	struct cp_prog p = prog("x", CP_TIER_SELFTEST, 0, CP_K_ACCEPT, CP_O_ACCEPT);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The blob writer and reader (docs/design.md section 5, docs/blob-format.md).
+ * The blob reader (docs/design.md section 5, docs/blob-format.md): what a device
+ * runs before it trusts a byte of a blob.
  *
  * The format is canonical: sections come in the order of their kinds,
  * packed, each on an 8-byte boundary with zero padding, no section empty,
@@ -16,9 +17,10 @@
  * never reads outside @buf whatever the bytes are.
  *
  * Must not: print, trust any count or offset before bounding it, read
- * unaligned through a struct pointer, or depend on the verifier engine or
- * the JIT (the device links this file; from the verifier library it takes
- * only bvc_helper_name(), for a message).
+ * unaligned through a struct pointer, depend on the verifier engine or the
+ * JIT, or call the writer or anything that signs (a device links this file
+ * without blob_write.c; besides libcrypto it needs only bvc_abi, for the
+ * names in its messages).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,120 +30,18 @@
 #include <string.h>
 
 #include "bpfvc/blob.h"
-#include "bpfvc/disasm.h"
+#include "bpfvc/abi.h"
 #include "bpfvc/util.h"
-
-/* --- byte layout (docs/blob-format.md) ------------------------------------ */
-
-/* Header */
-#define HDR_MAGIC 0
-#define HDR_VERSION 8
-#define HDR_TARGET 12
-#define HDR_FLAGS 16
-#define HDR_NSEC 20
-#define HDR_TOTAL 24
-#define HDR_RESERVED 28
-
-/* Section table entry */
-#define SEC_KIND 0
-#define SEC_OFFSET 4
-#define SEC_SIZE 8
-#define SEC_RESERVED 12
-
-/* Relocation record */
-#define RELOC_SIZE 16
-
-/* Map record */
-#define MAP_NAME 0
-#define MAP_TYPE 64
-#define MAP_KEY_SIZE 68
-#define MAP_VALUE_SIZE 72
-#define MAP_MAX_ENTRIES 76
-#define MAP_FLAGS 80
-#define MAP_DATA_OFF 84
-#define MAP_DATA_SIZE 88
-#define MAP_RESERVED 92
-#define MAP_SIZE 96
-
-/* Metadata */
-#define META_PROG_NAME 0
-#define META_PROG_TYPE 64
-#define META_ATTACH_TYPE 68
-#define META_LICENSE 72
-#define META_ENTRY_OFF 200
-#define META_STACK_DEPTH 204
-#define META_SHA256 208
-#define META_VERIFIER 240
-#define META_PROCESSED 312
-#define META_TOTAL_STATES 320
-#define META_PEAK_STATES 328
-#define META_MAX_STATES 336
-#define META_HELPER_CNT 340
-#define META_HELPERS 344 /* helper_cnt u32 ids follow */
-
-/* Progs section: a header, the program records, the slot records */
-#define PROGS_CNT 0
-#define PROGS_SLOT_CNT 4
-#define PROGS_HDR 8
-#define PROG_NAME 0
-#define PROG_TYPE 64
-#define PROG_ATTACH_TYPE 68
-#define PROG_ENTRY_OFF 72
-#define PROG_TAIL_ENTRY_OFF 76
-#define PROG_STACK_DEPTH 80
-#define PROG_INSN_OFF 84
-#define PROG_INSN_CNT 88
-#define PROG_RESERVED 92
-#define PROG_SHA256 96
-#define PROG_SIZE 128
-#define SLOT_MAP 0
-#define SLOT_KEY 4
-#define SLOT_PROG 8
-#define SLOT_SIZE 12
-
-/* Signature section */
-#define SIG_ALG 0
-#define SIG_RESERVED 4
-#define SIG_KEY_ID 8
-#define SIG_SIG 16
-#define SIG_SIZE 80
-
-/* The text fields of the public structs are exactly the file's fields. */
-_Static_assert(sizeof(((struct bvc_blob_meta *)0)->prog_name) == META_PROG_TYPE - META_PROG_NAME,
-	       "prog_name field");
-_Static_assert(sizeof(((struct bvc_blob_meta *)0)->license) == META_ENTRY_OFF - META_LICENSE,
-	       "license field");
-_Static_assert(sizeof(((struct bvc_blob_meta *)0)->verifier) == META_PROCESSED - META_VERIFIER,
-	       "verifier field");
-_Static_assert(sizeof(((struct bvc_blob_map *)0)->name) == MAP_TYPE - MAP_NAME, "map name field");
-_Static_assert(sizeof(struct bvc_insn) == 8, "instruction size");
-
-/* The kernel's BPF_MAP_TYPE_PROG_ARRAY (the device need not link the
- * image headers). */
-#define BVC_MAP_PROG_ARRAY_TYPE 3
+#include "signer_internal.h"
 
 /* Largest stack a blob may ask for: far above what any verified program
  * needs (512 bytes per frame, 8 frames), low enough to bound the device. */
 #define MAX_STACK_DEPTH (64 * 1024)
 
-/* The known kinds, in the order they must appear. */
-static const uint32_t kinds[] = {
-	BVC_BLOB_SEC_CODE,     BVC_BLOB_SEC_RELOCS,   BVC_BLOB_SEC_MAPS,
-	BVC_BLOB_SEC_DATA,     BVC_BLOB_SEC_BYTECODE, BVC_BLOB_SEC_META,
-	BVC_BLOB_SEC_PROGS,    BVC_BLOB_SEC_SIGNATURE,
-};
-
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-
-/* Target numbers are enum bvc_jit_target's; the names are repeated here so
- * the device need not link the JIT. */
-static const char *const target_names[] = { NULL, "x86_64", "arm64", "thumbv7m" };
-
-#define NTARGETS (sizeof(target_names) / sizeof(target_names[0]))
-
+/* Target numbers are enum bvc_jit_target's (bpfvc/abi.h). */
 static const char *target_name(uint32_t t)
 {
-	return t < NTARGETS ? target_names[t] : NULL;
+	return bvc_jit_target_name((enum bvc_jit_target)t);
 }
 
 const char *bvc_blob_sec_name(uint32_t kind)
@@ -159,7 +59,7 @@ const char *bvc_blob_sec_name(uint32_t kind)
 	return NULL;
 }
 
-/* Little-endian loads and stores, whatever the host. */
+/* Little-endian loads, whatever the host. */
 static uint32_t get_u32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -168,25 +68,6 @@ static uint32_t get_u32(const uint8_t *p)
 static uint64_t get_u64(const uint8_t *p)
 {
 	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	put_u32(p, (uint32_t)v);
-	put_u32(p + 4, (uint32_t)(v >> 32));
-}
-
-static size_t align_up(size_t v)
-{
-	return (v + BVC_BLOB_ALIGN - 1) & ~(size_t)(BVC_BLOB_ALIGN - 1);
 }
 
 /* A text field of @cap bytes: NUL-terminated, printable ASCII before the
@@ -223,8 +104,6 @@ static int get_str(const uint8_t *p, size_t cap, bool need_text, char *out, cons
 	return 0;
 }
 
-/* --- reader --------------------------------------------------------------- */
-
 /* What the reader allocates besides the public struct. */
 struct blob_owned {
 	struct bvc_blob b;          /* first: bvc_blob_free() casts back */
@@ -247,16 +126,6 @@ struct reader {
 	char *err;
 	size_t errsz;
 };
-
-static int kind_index(uint32_t kind)
-{
-	size_t i;
-
-	for (i = 0; i < NKINDS; i++)
-		if (kinds[i] == kind)
-			return (int)i;
-	return -1;
-}
 
 static const struct sec *sec_of(const struct reader *r, uint32_t kind)
 {
@@ -640,7 +509,7 @@ static int check_maps(struct reader *r, struct bvc_blob *b)
 			}
 			continue;
 		}
-		if (m->type != 2 /* BVC_MAP_ARRAY */ || m->max_entries == 0) {
+		if (m->type != BVC_MAP_ARRAY || m->max_entries == 0) {
 			bvc_set_err(r->err, r->errsz,
 				"map %zu (%s): initial data for a map that is not a non-empty array",
 				i, m->name);
@@ -772,7 +641,7 @@ static int check_relocs(struct reader *r, struct blob_owned *o)
 			break;
 		case BVC_RELOC_PROG_ARRAY:
 			if (rel->target >= b->map_cnt ||
-			    b->maps[rel->target].type != BVC_MAP_PROG_ARRAY_TYPE) {
+			    b->maps[rel->target].type != BVC_MAP_PROG_ARRAY) {
 				bvc_set_err(r->err, r->errsz,
 					"relocation %zu: prog_array table of map %u, which is not a prog_array",
 					i, rel->target);
@@ -850,7 +719,7 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 	int ret;
 
 	for (i = 0; i < b->map_cnt && pa == SIZE_MAX; i++)
-		if (b->maps[i].type == BVC_MAP_PROG_ARRAY_TYPE)
+		if (b->maps[i].type == BVC_MAP_PROG_ARRAY)
 			pa = i;
 	if (!s) {
 		if (pa != SIZE_MAX) {
@@ -978,7 +847,7 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 		sl->map = get_u32(q + SLOT_MAP);
 		sl->key = get_u32(q + SLOT_KEY);
 		sl->prog = get_u32(q + SLOT_PROG);
-		if (sl->map >= b->map_cnt || b->maps[sl->map].type != BVC_MAP_PROG_ARRAY_TYPE) {
+		if (sl->map >= b->map_cnt || b->maps[sl->map].type != BVC_MAP_PROG_ARRAY) {
 			bvc_set_err(r->err, r->errsz, "slot %zu: map %u is not a prog_array", i, sl->map);
 			return -EBADMSG;
 		}
@@ -1104,299 +973,4 @@ int bvc_blob_check_helpers(const struct bvc_blob *b, const uint32_t *allowed, si
 		return -EOPNOTSUPP;
 	}
 	return 0;
-}
-
-/* --- writer --------------------------------------------------------------- */
-
-static int cmp_reloc(const void *a, const void *b)
-{
-	const struct bvc_reloc *x = a, *y = b;
-
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	if (x->target != y->target)
-		return x->target < y->target ? -1 : 1;
-	return x->addend < y->addend ? -1 : x->addend > y->addend;
-}
-
-/* Copy string field @s (a @cap-byte array in the caller's struct) into the
- * blob, zero-padded; -EINVAL if it has no NUL within @cap. */
-static int put_str(uint8_t *p, const char *s, size_t cap, const char *what, char *err,
-		   size_t errsz)
-{
-	size_t len = strnlen(s, cap);
-
-	if (len == cap) {
-		bvc_set_err(err, errsz, "%s is longer than %zu bytes", what, cap - 1);
-		return -EINVAL;
-	}
-	memcpy(p, s, len);
-	memset(p + len, 0, cap - len);
-	return 0;
-}
-
-/* Where each section goes: filled by layout(), used to write. */
-struct plan {
-	size_t off[NKINDS];
-	size_t size[NKINDS];
-	uint32_t nsec;
-	size_t total;
-};
-
-static void plan_add(struct plan *pl, uint32_t kind, size_t size)
-{
-	pl->size[kind_index(kind)] = size;
-	if (size)
-		pl->nsec++;
-}
-
-static void plan_layout(struct plan *pl)
-{
-	size_t cursor = BVC_BLOB_HEADER_SIZE + (size_t)pl->nsec * BVC_BLOB_SECTION_ENTRY_SIZE;
-	size_t i;
-
-	for (i = 0; i < NKINDS; i++) {
-		if (!pl->size[i])
-			continue;
-		cursor = align_up(cursor);
-		pl->off[i] = cursor;
-		cursor += pl->size[i];
-	}
-	pl->total = cursor;
-}
-
-static uint8_t *sec_ptr(uint8_t *buf, const struct plan *pl, uint32_t kind)
-{
-	return buf + pl->off[kind_index(kind)];
-}
-
-int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t **out,
-		   size_t *out_size, char *err, size_t errsz)
-{
-	struct plan pl = { .nsec = 0 };
-	struct bvc_reloc *relocs = NULL;
-	struct bvc_blob *check = NULL;
-	uint8_t *buf = NULL, *p;
-	size_t data_size = 0, i, n;
-	uint32_t cursor;
-	char why[512];
-	int ret;
-
-	if (err && errsz)
-		err[0] = '\0';
-	if (!b || !key || !out || !out_size) {
-		bvc_set_err(err, errsz, "bvc_blob_write: missing argument");
-		return -EINVAL;
-	}
-	*out = NULL;
-	*out_size = 0;
-	if (!b->code || !b->code_size) {
-		bvc_set_err(err, errsz, "no code to write");
-		return -EINVAL;
-	}
-	if ((b->reloc_cnt && !b->relocs) || (b->map_cnt && !b->maps) ||
-	    (b->bytecode_cnt && !b->bytecode)) {
-		bvc_set_err(err, errsz, "bvc_blob_write: a count without its array");
-		return -EINVAL;
-	}
-	if (b->map_cnt > BVC_BLOB_MAX_MAPS) {
-		bvc_set_err(err, errsz, "%zu maps, more than the blob limit of %d", b->map_cnt,
-			BVC_BLOB_MAX_MAPS);
-		return -EINVAL;
-	}
-	if (b->meta.helper_cnt > BVC_BLOB_MAX_HELPERS) {
-		bvc_set_err(err, errsz, "%u helpers, more than the blob limit of %d", b->meta.helper_cnt,
-			BVC_BLOB_MAX_HELPERS);
-		return -EINVAL;
-	}
-	if (b->prog_cnt > BVC_BLOB_MAX_PROGS || b->slot_cnt > BVC_BLOB_MAX_SLOTS ||
-	    (b->prog_cnt && !b->progs) || (b->slot_cnt && !b->slots) ||
-	    (b->slot_cnt && !b->prog_cnt)) {
-		bvc_set_err(err, errsz, "%zu programs and %zu slots: not a valid program table",
-			b->prog_cnt, b->slot_cnt);
-		return -EINVAL;
-	}
-	for (i = 0; i < b->map_cnt; i++) {
-		if (b->maps[i].init && b->maps[i].init_size != b->maps[i].value_size) {
-			bvc_set_err(err, errsz, "map %zu (%.*s): %u bytes of initial data for a %u-byte value",
-				i, BVC_BLOB_NAME_MAX - 1, b->maps[i].name, b->maps[i].init_size,
-				b->maps[i].value_size);
-			return -EINVAL;
-		}
-		if (b->maps[i].init)
-			data_size += b->maps[i].init_size;
-	}
-	/* Everything must fit the format's 32-bit sizes and the blob limit;
-	 * bound each part first so the sums below cannot wrap. */
-	if (b->code_size > BVC_BLOB_MAX_SIZE || b->reloc_cnt > BVC_BLOB_MAX_SIZE / RELOC_SIZE ||
-	    b->bytecode_cnt > BVC_BLOB_MAX_SIZE / sizeof(struct bvc_insn) ||
-	    data_size > BVC_BLOB_MAX_SIZE || b->entry_off > UINT32_MAX) {
-		bvc_set_err(err, errsz, "program too large for a blob (limit %u bytes)",
-			BVC_BLOB_MAX_SIZE);
-		return -EINVAL;
-	}
-	plan_add(&pl, BVC_BLOB_SEC_CODE, b->code_size);
-	plan_add(&pl, BVC_BLOB_SEC_RELOCS, b->reloc_cnt * RELOC_SIZE);
-	plan_add(&pl, BVC_BLOB_SEC_MAPS, b->map_cnt * MAP_SIZE);
-	plan_add(&pl, BVC_BLOB_SEC_DATA, data_size);
-	plan_add(&pl, BVC_BLOB_SEC_BYTECODE, b->bytecode_cnt * sizeof(struct bvc_insn));
-	plan_add(&pl, BVC_BLOB_SEC_META, META_HELPERS + 4 * (size_t)b->meta.helper_cnt);
-	plan_add(&pl, BVC_BLOB_SEC_PROGS,
-		 b->prog_cnt ? PROGS_HDR + b->prog_cnt * PROG_SIZE + b->slot_cnt * SLOT_SIZE : 0);
-	plan_add(&pl, BVC_BLOB_SEC_SIGNATURE, SIG_SIZE);
-	plan_layout(&pl);
-	if (pl.total > BVC_BLOB_MAX_SIZE) {
-		bvc_set_err(err, errsz, "program too large for a blob (%zu bytes, limit %u)", pl.total,
-			BVC_BLOB_MAX_SIZE);
-		return -EINVAL;
-	}
-
-	buf = calloc(1, pl.total);
-	if (b->reloc_cnt)
-		relocs = malloc(b->reloc_cnt * sizeof(*relocs));
-	if (!buf || (b->reloc_cnt && !relocs)) {
-		bvc_set_err(err, errsz, "out of memory");
-		ret = -ENOMEM;
-		goto out;
-	}
-
-	/* Header and section table. */
-	memcpy(buf + HDR_MAGIC, BVC_BLOB_MAGIC, 8);
-	put_u32(buf + HDR_VERSION, BVC_BLOB_VERSION);
-	put_u32(buf + HDR_TARGET, b->target);
-	put_u32(buf + HDR_FLAGS, b->flags);
-	put_u32(buf + HDR_NSEC, pl.nsec);
-	put_u32(buf + HDR_TOTAL, (uint32_t)pl.total);
-	p = buf + BVC_BLOB_HEADER_SIZE;
-	for (i = 0; i < NKINDS; i++) {
-		if (!pl.size[i])
-			continue;
-		put_u32(p + SEC_KIND, kinds[i]);
-		put_u32(p + SEC_OFFSET, (uint32_t)pl.off[i]);
-		put_u32(p + SEC_SIZE, (uint32_t)pl.size[i]);
-		p += BVC_BLOB_SECTION_ENTRY_SIZE;
-	}
-
-	memcpy(sec_ptr(buf, &pl, BVC_BLOB_SEC_CODE), b->code, b->code_size);
-
-	if (b->reloc_cnt) {
-		memcpy(relocs, b->relocs, b->reloc_cnt * sizeof(*relocs));
-		qsort(relocs, b->reloc_cnt, sizeof(*relocs), cmp_reloc);
-		p = sec_ptr(buf, &pl, BVC_BLOB_SEC_RELOCS);
-		for (i = 0; i < b->reloc_cnt; i++, p += RELOC_SIZE) {
-			put_u32(p + 0, relocs[i].offset);
-			put_u32(p + 4, relocs[i].kind);
-			put_u32(p + 8, relocs[i].target);
-			put_u32(p + 12, (uint32_t)relocs[i].addend);
-		}
-	}
-
-	cursor = 0;
-	for (i = 0; i < b->map_cnt; i++) {
-		const struct bvc_blob_map *m = &b->maps[i];
-		char what[32];
-
-		p = sec_ptr(buf, &pl, BVC_BLOB_SEC_MAPS) + i * MAP_SIZE;
-		snprintf(what, sizeof(what), "map %zu: name", i);
-		ret = put_str(p + MAP_NAME, m->name, sizeof(m->name), what, err, errsz);
-		if (ret)
-			goto out;
-		put_u32(p + MAP_TYPE, m->type);
-		put_u32(p + MAP_KEY_SIZE, m->key_size);
-		put_u32(p + MAP_VALUE_SIZE, m->value_size);
-		put_u32(p + MAP_MAX_ENTRIES, m->max_entries);
-		put_u32(p + MAP_FLAGS, m->flags);
-		if (m->init) {
-			put_u32(p + MAP_DATA_OFF, cursor);
-			put_u32(p + MAP_DATA_SIZE, m->init_size);
-			memcpy(sec_ptr(buf, &pl, BVC_BLOB_SEC_DATA) + cursor, m->init, m->init_size);
-			cursor += m->init_size;
-		}
-	}
-
-	if (b->bytecode_cnt)
-		memcpy(sec_ptr(buf, &pl, BVC_BLOB_SEC_BYTECODE), b->bytecode,
-		       b->bytecode_cnt * sizeof(struct bvc_insn));
-
-	p = sec_ptr(buf, &pl, BVC_BLOB_SEC_META);
-	ret = put_str(p + META_PROG_NAME, b->meta.prog_name, sizeof(b->meta.prog_name),
-		      "program name", err, errsz);
-	if (!ret)
-		ret = put_str(p + META_LICENSE, b->meta.license, sizeof(b->meta.license), "license",
-			      err, errsz);
-	if (!ret)
-		ret = put_str(p + META_VERIFIER, b->meta.verifier, sizeof(b->meta.verifier),
-			      "verifier version", err, errsz);
-	if (ret)
-		goto out;
-	put_u32(p + META_PROG_TYPE, b->meta.prog_type);
-	put_u32(p + META_ATTACH_TYPE, b->meta.expected_attach_type);
-	put_u32(p + META_ENTRY_OFF, (uint32_t)b->entry_off);
-	put_u32(p + META_STACK_DEPTH, b->meta.stack_depth);
-	memcpy(p + META_SHA256, b->meta.bytecode_sha256, sizeof(b->meta.bytecode_sha256));
-	put_u64(p + META_PROCESSED, b->meta.processed_insns);
-	put_u64(p + META_TOTAL_STATES, b->meta.total_states);
-	put_u64(p + META_PEAK_STATES, b->meta.peak_states);
-	put_u32(p + META_MAX_STATES, b->meta.max_states_per_insn);
-	put_u32(p + META_HELPER_CNT, b->meta.helper_cnt);
-	for (i = 0; i < b->meta.helper_cnt; i++)
-		put_u32(p + META_HELPERS + 4 * i, b->meta.helper_ids[i]);
-
-	if (b->prog_cnt) {
-		p = sec_ptr(buf, &pl, BVC_BLOB_SEC_PROGS);
-		put_u32(p + PROGS_CNT, (uint32_t)b->prog_cnt);
-		put_u32(p + PROGS_SLOT_CNT, (uint32_t)b->slot_cnt);
-		for (i = 0; i < b->prog_cnt; i++) {
-			const struct bvc_blob_prog *pr = &b->progs[i];
-			uint8_t *q = p + PROGS_HDR + i * PROG_SIZE;
-			char what[48];
-
-			snprintf(what, sizeof(what), "program %zu: name", i);
-			ret = put_str(q + PROG_NAME, pr->name, sizeof(pr->name), what, err, errsz);
-			if (ret)
-				goto out;
-			put_u32(q + PROG_TYPE, pr->prog_type);
-			put_u32(q + PROG_ATTACH_TYPE, pr->expected_attach_type);
-			put_u32(q + PROG_ENTRY_OFF, pr->entry_off);
-			put_u32(q + PROG_TAIL_ENTRY_OFF, pr->tail_entry_off);
-			put_u32(q + PROG_STACK_DEPTH, pr->stack_depth);
-			put_u32(q + PROG_INSN_OFF, pr->insn_off);
-			put_u32(q + PROG_INSN_CNT, pr->insn_cnt);
-			memcpy(q + PROG_SHA256, pr->bytecode_sha256, 32);
-		}
-		for (i = 0; i < b->slot_cnt; i++) {
-			uint8_t *q = p + PROGS_HDR + b->prog_cnt * PROG_SIZE + i * SLOT_SIZE;
-
-			put_u32(q + SLOT_MAP, b->slots[i].map);
-			put_u32(q + SLOT_KEY, b->slots[i].key);
-			put_u32(q + SLOT_PROG, b->slots[i].prog);
-		}
-	}
-
-	p = sec_ptr(buf, &pl, BVC_BLOB_SEC_SIGNATURE);
-	put_u32(p + SIG_ALG, BVC_BLOB_SIG_ED25519);
-	memcpy(p + SIG_KEY_ID, bvc_signer_key_id(key), BVC_SIGNER_KEY_ID_LEN);
-	n = (size_t)(p - buf);
-	ret = bvc_signer_sign(key, buf, n, p + SIG_SIG, err, errsz);
-	if (ret)
-		goto out;
-
-	/* Never hand out a blob the reader would refuse. */
-	ret = bvc_blob_read(buf, pl.total, key, &check, why, sizeof(why));
-	if (ret) {
-		bvc_set_err(err, errsz, "refusing to write an invalid blob: %s", why);
-		if (ret != -ENOMEM)
-			ret = -EINVAL;
-		goto out;
-	}
-	bvc_blob_free(check);
-	*out = buf;
-	*out_size = pl.total;
-	buf = NULL;
-out:
-	free(relocs);
-	free(buf);
-	return ret;
 }
