@@ -24,6 +24,7 @@
 #include <linux/bpf.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,100 @@ static uint64_t map_symbol_off(const struct ld *ld, const char *name)
 	return UINT64_MAX;
 }
 
+/*
+ * Map values with fields the kernel treats apart. The kernel finds them in
+ * the value's BTF (btf_parse_fields) and then refuses plain loads and
+ * stores that touch them, checks kptr stores by type, and gives locks,
+ * timers, lists and trees their own helpers. We model none of that, and a
+ * value we treat as plain bytes would let a program overwrite a kernel
+ * pointer or a lock: such maps are marked here, and a program that uses
+ * one is refused as unsupported (verifier, ld_imm64).
+ */
+static const char *const special_structs[] = {
+	"bpf_spin_lock", "bpf_res_spin_lock", "bpf_timer", "bpf_wq",       "bpf_task_work",
+	"bpf_list_head", "bpf_list_node",     "bpf_rb_root", "bpf_rb_node", "bpf_refcount",
+};
+
+#define SPECIAL_DEPTH 32 /* nesting of structs and arrays we follow */
+
+/* The first special field of BTF type @id (named @member where known) into
+ * @out; true when there is one, or when the type nests deeper than we look
+ * (an answer we cannot give is not "none"). */
+static bool find_special(const struct btf *btf, uint32_t id, const char *member, char *out,
+			 size_t outsz, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	if (depth > SPECIAL_DEPTH) {
+		snprintf(out, outsz, "fields nested deeper than %d levels", SPECIAL_DEPTH);
+		return true;
+	}
+	if (!t)
+		return false;
+	switch (btf_kind(t)) {
+	case BTF_KIND_TYPE_TAG:
+		/* kptr, kptr_untrusted, percpu_kptr, rcu, ...: all typed
+		 * pointers with rules of their own. */
+		snprintf(out, outsz, "%s '%s'", btf__name_by_offset(btf, t->name_off),
+			 member ? member : "?");
+		return true;
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_VAR:
+		/* A pointer's own target is not in the value; only a tag
+		 * directly under it matters, which the recursion sees. */
+		if (btf_kind(t) == BTF_KIND_PTR) {
+			const struct btf_type *to = btf__type_by_id(btf, t->type);
+
+			return to && btf_kind(to) == BTF_KIND_TYPE_TAG &&
+			       find_special(btf, t->type, member, out, outsz, depth + 1);
+		}
+		if (btf_kind(t) == BTF_KIND_VAR)
+			member = btf__name_by_offset(btf, t->name_off);
+		return find_special(btf, t->type, member, out, outsz, depth + 1);
+	case BTF_KIND_ARRAY:
+		return find_special(btf, btf_array(t)->type, member, out, outsz, depth + 1);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const char *name = btf__name_by_offset(btf, t->name_off);
+		const struct btf_member *m = btf_members(t);
+
+		for (size_t i = 0; name && i < sizeof(special_structs) / sizeof(special_structs[0]);
+		     i++) {
+			if (!strcmp(name, special_structs[i])) {
+				snprintf(out, outsz, "%s '%s'", name, member ? member : "?");
+				return true;
+			}
+		}
+		for (uint16_t i = 0; i < btf_vlen(t); i++, m++)
+			if (find_special(btf, m->type, btf__name_by_offset(btf, m->name_off), out,
+					 outsz, depth + 1))
+				return true;
+		return false;
+	}
+	case BTF_KIND_DATASEC: {
+		const struct btf_var_secinfo *v = btf_var_secinfos(t);
+
+		for (uint16_t i = 0; i < btf_vlen(t); i++, v++)
+			if (find_special(btf, v->type, NULL, out, outsz, depth + 1))
+				return true;
+		return false;
+	}
+	default:
+		return false; /* integers, enums, floats, functions */
+	}
+}
+
+static void mark_special_field(struct ld *ld, struct bvc_map *map)
+{
+	if (ld->btf && map->btf_value_type_id)
+		find_special(ld->btf, map->btf_value_type_id, NULL, map->special_field,
+			     sizeof(map->special_field), 0);
+}
+
 static int add_user_map(struct ld *ld, const struct bpf_map *m)
 {
 	struct bvc_image *img = ld->img;
@@ -192,6 +287,7 @@ static int add_user_map(struct ld *ld, const struct bpf_map *m)
 	map->origin = BVC_MAP_USER;
 	map->btf_key_type_id = bpf_map__btf_key_type_id(m);
 	map->btf_value_type_id = bpf_map__btf_value_type_id(m);
+	mark_special_field(ld, map);
 	ld->map_offs[img->map_cnt] = map_symbol_off(ld, map->name);
 	img->map_cnt++;
 	return 0;
@@ -233,6 +329,7 @@ static int add_data_map(struct ld *ld, size_t sec_idx)
 	if (ld->btf) {
 		id = btf__find_by_name_kind(ld->btf, sec->name, BTF_KIND_DATASEC);
 		map->btf_value_type_id = id > 0 ? (uint32_t)id : 0;
+		mark_special_field(ld, map);
 	}
 	sec->map_idx = (int)img->map_cnt;
 	ld->map_offs[img->map_cnt] = UINT64_MAX;

@@ -72,6 +72,9 @@ static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
 			return bvc_vrej(env, "fd %u is not pointing to valid bpf_map", idx);
 		if (!bvc_map_type_supported(env->img->maps[idx].type))
 			return bvc_vunsup(env, "map type %u", env->img->maps[idx].type);
+		if (env->img->maps[idx].special_field[0])
+			return bvc_vunsup(env, "map '%s' has a %s field in its value",
+					  env->img->maps[idx].name, env->img->maps[idx].special_field);
 		bvc_mark_reg_known(dst, 0);
 		dst->map_idx = idx;
 		if (insn->src == BVC_PSEUDO_MAP_IDX) {

@@ -51,6 +51,11 @@ struct bvc_map {
 	size_t init_size;         /* bytes in @init (== value_size when set) */
 	uint32_t btf_key_type_id;   /* BTF type of the key, 0 if none */
 	uint32_t btf_value_type_id; /* BTF type of the value (DATASEC for global data), 0 if none */
+	char special_field[BVC_NAME_MAX]; /* a value field the kernel gives its own
+					   * rules (kptr, bpf_spin_lock, bpf_timer,
+					   * list and rbtree nodes, ...), which the
+					   * verifier does not model: "kptr 'v'";
+					   * "" when the value has none */
 	struct bvc_prog_slot *slots; /* prog_array only: the initial slots libbpf
 				      * fills from .rel.maps, sorted by key; NULL
 				      * if none */

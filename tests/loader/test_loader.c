@@ -1106,6 +1106,51 @@ static void core_relos(const char *path)
 
 Test(loader, core_relos) { each_build("core_read", core_relos); }
 
+/* Map values with a kptr, a spin lock or a timer (nested in an array of
+ * structs): the loader names the field, and a program that uses such a map
+ * is unsupported, never verified as plain bytes (bad_kptr_store overwrites
+ * half a kernel pointer). A plain map is still verified. */
+static void special_fields(const char *path)
+{
+	static const struct {
+		const char *map, *field, *prog;
+	} cases[] = {
+		{ "kptr_map", "kptr 'task'", "bad_kptr_store" },
+		{ "lock_map", "bpf_spin_lock 'lock'", "lock_write" },
+		{ "timer_map", "bpf_timer 'timer'", "timer_write" },
+		{ "plain_map", "", "plain_write" },
+	};
+	struct bvc_image *img = load_ok(path);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bvc_verify_opts vo = { .sz = sizeof(vo) };
+		const struct bvc_map *m = NULL;
+		struct bvc_verdict v;
+		char want[256];
+
+		for (size_t k = 0; k < img->map_cnt; k++)
+			if (!strcmp(img->maps[k].name, cases[i].map))
+				m = &img->maps[k];
+		cr_assert_not_null(m, "%s: no map %s", path, cases[i].map);
+		cr_assert_str_eq(m->special_field, cases[i].field, "%s: %s", path, m->name);
+
+		cr_assert_eq(bvc_verify(img, prog_ok(img, cases[i].prog), &vo, &v), 0);
+		if (!cases[i].field[0]) {
+			cr_assert(bvc_verdict_accepted(&v), "%s: %s: %s", path, cases[i].prog, v.msg);
+		} else {
+			snprintf(want, sizeof(want), "unsupported: map '%s' has a %s field in its value",
+				 cases[i].map, cases[i].field);
+			cr_assert_eq(v.kind, BVC_UNSUPPORTED, "%s: %s: %s", path, cases[i].prog,
+				     bvc_verdict_kind_name(v.kind));
+			cr_assert_str_eq(v.msg, want, "%s: %s", path, cases[i].prog);
+		}
+		bvc_verdict_release(&v);
+	}
+	bvc_image_free(img);
+}
+
+Test(loader, special_fields) { each_build("loader_special", special_fields); }
+
 Test(loader_bad, missing_file)
 {
 	elf_refused("/nonexistent/dir/x.bpf.o", "No such file", ENOENT);
