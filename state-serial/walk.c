@@ -417,7 +417,8 @@ int bvc_wire__walk_message(struct walk *w, const ProtobufCMessageDescriptor *d, 
 
 	while (!ret && (ret = bvc_wire__iter_next(&it, &fl)) > 0) {
 		ret = 0;
-		if (d == &bpfvc__wire__envelope__descriptor && fl.f->id == 1) {
+		if (d == &bpfvc__wire__envelope__descriptor &&
+		    fl.f->id == PB_ENVELOPE_PROTOCOL_VERSION) {
 			w->have_version = 1;
 			w->version = (uint32_t)fl.v;
 		}

@@ -31,6 +31,21 @@
 #include "build_id.h"
 #include "wire_internal.h"
 
+/* A message's kind is its field number in the Envelope: the work-item
+ * codec writes a Work or a Checkpoint under it, and the walk reads it. */
+#define KIND_IS_FIELD(k) _Static_assert((int)BVC_WIRE_##k == (int)BPFVC__WIRE__ENVELOPE__BODY_##k, #k)
+KIND_IS_FIELD(HELLO);
+KIND_IS_FIELD(HEARTBEAT);
+KIND_IS_FIELD(CANCEL);
+KIND_IS_FIELD(REJECT);
+KIND_IS_FIELD(JOB);
+KIND_IS_FIELD(WORK);
+KIND_IS_FIELD(DONATE);
+KIND_IS_FIELD(DONE);
+KIND_IS_FIELD(FINISHED);
+KIND_IS_FIELD(CHECKPOINT);
+#undef KIND_IS_FIELD
+
 const char *bvc_wire_build_id(void)
 {
 	return BVC_BUILD_ID;

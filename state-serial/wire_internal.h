@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What state-serial/'s files share; not part of the API, not installed
- * (tests/serial reaches bvc_wire_no_fast_path).
+ * (tests/serial reaches bvc_wire_no_fast_path and the field numbers).
  *
  * A frame from a socket goes through, in this order:
  *   walk.c   the schema walk: every tag, wire type, length and varint
@@ -28,6 +28,71 @@
  * iterator, never the fast paths. For tests comparing the two; the
  * decoder reads it unlocked, so set it before any decoding starts. */
 extern bool bvc_wire_no_fast_path;
+
+/* --- field numbers of proto/bpfvc.proto that the code names --------------- */
+
+/*
+ * The work-item codec reads and writes these messages without protobuf-c,
+ * and the walk's rules name fields of others: their numbers, once. Must
+ * match the schema (tests/serial checks each against the descriptors).
+ */
+enum bvc_wire_field {
+	PB_ENVELOPE_PROTOCOL_VERSION = 1,
+
+	PB_SCALAR_VALUE = 1,
+	PB_SCALAR_MASK = 2,
+	PB_SCALAR_SMIN = 3,
+	PB_SCALAR_SMAX = 4,
+	PB_SCALAR_UMIN = 5,
+	PB_SCALAR_UMAX = 6,
+	PB_SCALAR_S32_MIN = 7, /* the 32-bit bounds: 7 and up */
+	PB_SCALAR_S32_MAX = 8,
+	PB_SCALAR_U32_MIN = 9,
+	PB_SCALAR_U32_MAX = 10, /* the last */
+
+	PB_REGISTER_TYPE = 1,
+	PB_REGISTER_MAYBE_NULL = 2,
+	PB_REGISTER_PRECISE = 3,
+	PB_REGISTER_FRAMENO = 4,
+	PB_REGISTER_OFF = 5,
+	PB_REGISTER_VAR = 6, /* a Scalar: the only message field */
+	PB_REGISTER_ID = 7,
+	PB_REGISTER_REF_OBJ_ID = 8,
+	PB_REGISTER_MAP_IDX = 9,
+	PB_REGISTER_MEM_SIZE = 10,
+	PB_REGISTER_RANGE = 11, /* the last */
+
+	PB_SLOT_STYPE = 1,
+	PB_SLOT_SPILLED = 2,
+
+	PB_FRAME_REGS = 1,
+	PB_FRAME_SLOTS = 2, /* regs and slots: the length-delimited ones */
+	PB_FRAME_CALLSITE = 3,
+	PB_FRAME_SUBPROG = 4,
+	PB_FRAME_FRAMENO = 5,
+	PB_FRAME_STACK_DEPTH = 6, /* the last */
+
+	PB_WORK_JOB_ID = 1,
+	PB_WORK_WORK_ID = 2,
+	PB_WORK_INSN = 3,
+	PB_WORK_PREV_INSN = 4,
+	PB_WORK_FRAMES = 5,
+	PB_WORK_REFS = 6,
+	PB_WORK_TRAIL = 7,
+	PB_WORK_TRAIL_LEN = 8,
+
+	PB_JOB_OBJECT = 6,
+	PB_REJECT_TRAIL_LEN = 4,
+	PB_REJECT_TRAIL = 5,
+	PB_FINISHED_INSN_CNT = 7,
+	PB_FINISHED_SEEN = 8,
+	PB_FINISHED_FACT_INSN = 9,
+	PB_FINISHED_FACT_MEM_BASE = 10,
+	PB_FINISHED_FACT_CTX_FIELD = 11,
+	PB_FINISHED_FACT_CTX_OFF = 12,
+	PB_FINISHED_FACT_CTX_SIZE = 13,
+	PB_FINISHED_FACT_MAP_IDX = 14,
+};
 
 /* Protobuf wire types. */
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };

@@ -137,22 +137,22 @@ static void rw_close(struct rw *w, const uint8_t *end, unsigned field)
 	rw_key(w, field, WT_LEN);
 }
 
-/* Field numbers below are those of proto/bpfvc.proto, last to first. */
+/* Fields are written last to first (PB_*: wire_internal.h). */
 
 static void rw_scalar(struct rw *w, unsigned field, const struct bvc_scalar *s)
 {
 	const uint8_t *end = w->p;
 
-	rw_uint(w, 10, s->u32_max);
-	rw_uint(w, 9, s->u32_min);
-	rw_uint(w, 8, zigzag32(s->s32_max));
-	rw_uint(w, 7, zigzag32(s->s32_min));
-	rw_uint(w, 6, s->umax);
-	rw_uint(w, 5, s->umin);
-	rw_uint(w, 4, zigzag64(s->smax));
-	rw_uint(w, 3, zigzag64(s->smin));
-	rw_uint(w, 2, s->var_off.mask);
-	rw_uint(w, 1, s->var_off.value);
+	rw_uint(w, PB_SCALAR_U32_MAX, s->u32_max);
+	rw_uint(w, PB_SCALAR_U32_MIN, s->u32_min);
+	rw_uint(w, PB_SCALAR_S32_MAX, zigzag32(s->s32_max));
+	rw_uint(w, PB_SCALAR_S32_MIN, zigzag32(s->s32_min));
+	rw_uint(w, PB_SCALAR_UMAX, s->umax);
+	rw_uint(w, PB_SCALAR_UMIN, s->umin);
+	rw_uint(w, PB_SCALAR_SMAX, zigzag64(s->smax));
+	rw_uint(w, PB_SCALAR_SMIN, zigzag64(s->smin));
+	rw_uint(w, PB_SCALAR_MASK, s->var_off.mask);
+	rw_uint(w, PB_SCALAR_VALUE, s->var_off.value);
 	rw_close(w, end, field);
 }
 
@@ -160,19 +160,19 @@ static void rw_reg(struct rw *w, unsigned field, const struct bvc_reg_view *r)
 {
 	const uint8_t *end = w->p;
 
-	rw_uint(w, 11, zigzag32(r->range));
-	rw_uint(w, 10, r->mem_size);
-	rw_uint(w, 9, r->map_idx);
-	rw_uint(w, 8, r->ref_obj_id);
-	rw_uint(w, 7, r->id);
+	rw_uint(w, PB_REGISTER_RANGE, zigzag32(r->range));
+	rw_uint(w, PB_REGISTER_MEM_SIZE, r->mem_size);
+	rw_uint(w, PB_REGISTER_MAP_IDX, r->map_idx);
+	rw_uint(w, PB_REGISTER_REF_OBJ_ID, r->ref_obj_id);
+	rw_uint(w, PB_REGISTER_ID, r->id);
 	/* An absent Scalar reads as zeros: zeros need not travel. */
 	if (!scalar_is_zero(&r->var))
-		rw_scalar(w, 6, &r->var);
-	rw_uint(w, 5, zigzag32(r->off));
-	rw_uint(w, 4, r->frameno);
-	rw_uint(w, 3, r->precise);
-	rw_uint(w, 2, r->maybe_null);
-	rw_uint(w, 1, r->type);
+		rw_scalar(w, PB_REGISTER_VAR, &r->var);
+	rw_uint(w, PB_REGISTER_OFF, zigzag32(r->off));
+	rw_uint(w, PB_REGISTER_FRAMENO, r->frameno);
+	rw_uint(w, PB_REGISTER_PRECISE, r->precise);
+	rw_uint(w, PB_REGISTER_MAYBE_NULL, r->maybe_null);
+	rw_uint(w, PB_REGISTER_TYPE, r->type);
 	rw_close(w, end, field);
 }
 
@@ -180,26 +180,25 @@ static void rw_frame(struct rw *w, unsigned field, const struct bvc_frame_view *
 {
 	const uint8_t *end = w->p;
 
-	rw_uint(w, 6, fv->stack_depth);
-	rw_uint(w, 5, fv->frameno);
-	rw_uint(w, 4, fv->subprog);
-	rw_uint(w, 3, zigzag32(fv->callsite));
+	rw_uint(w, PB_FRAME_STACK_DEPTH, fv->stack_depth);
+	rw_uint(w, PB_FRAME_FRAMENO, fv->frameno);
+	rw_uint(w, PB_FRAME_SUBPROG, fv->subprog);
+	rw_uint(w, PB_FRAME_CALLSITE, zigzag32(fv->callsite));
 	for (uint32_t i = fv->nslots; i-- > 0;) {
 		const struct bvc_slot_view *sv = &fv->slots[i];
 		const uint8_t *slot_end = w->p;
 
 		/* Likewise a slot without a spilled register. */
 		if (!reg_is_zero(&sv->spilled))
-			rw_reg(w, 2, &sv->spilled);
-		rw_bytes(w, 1, sv->stype, sizeof(sv->stype));
-		rw_close(w, slot_end, 2);
+			rw_reg(w, PB_SLOT_SPILLED, &sv->spilled);
+		rw_bytes(w, PB_SLOT_STYPE, sv->stype, sizeof(sv->stype));
+		rw_close(w, slot_end, PB_FRAME_SLOTS);
 	}
 	for (int r = VIEW_REGS; r-- > 0;)
-		rw_reg(w, 1, &fv->regs[r]);
+		rw_reg(w, PB_FRAME_REGS, &fv->regs[r]);
 	rw_close(w, end, field);
 }
 
-/* The whole envelope of a Work message, checked by the caller. */
 /* A WorkItem as envelope field @field: a Work or a Checkpoint. */
 int bvc_wire__encode_work(const struct bvc_wire_work *wk, unsigned field, void **buf, size_t *len,
 			  char *err, size_t errsz)
@@ -225,22 +224,22 @@ int bvc_wire__encode_work(const struct bvc_wire_work *wk, unsigned field, void *
 	}
 	w.p = end = out + bound;
 
-	rw_uint(&w, 8, v->trail_len);
-	rw_bytes(&w, 7, v->trail, trail);
+	rw_uint(&w, PB_WORK_TRAIL_LEN, v->trail_len);
+	rw_bytes(&w, PB_WORK_TRAIL, v->trail, trail);
 	if (v->nrefs) {
 		mark = w.p;
 		for (uint32_t i = v->nrefs; i-- > 0;)
 			rw_varint(&w, v->refs[i]);
-		rw_close(&w, mark, 6);
+		rw_close(&w, mark, PB_WORK_REFS);
 	}
 	for (uint32_t f = v->nframes; f-- > 0;)
-		rw_frame(&w, 5, &v->frames[f]);
-	rw_uint(&w, 4, v->prev_insn);
-	rw_uint(&w, 3, v->insn);
-	rw_uint(&w, 2, wk->work_id);
-	rw_uint(&w, 1, wk->job_id);
+		rw_frame(&w, PB_WORK_FRAMES, &v->frames[f]);
+	rw_uint(&w, PB_WORK_PREV_INSN, v->prev_insn);
+	rw_uint(&w, PB_WORK_INSN, v->insn);
+	rw_uint(&w, PB_WORK_WORK_ID, wk->work_id);
+	rw_uint(&w, PB_WORK_JOB_ID, wk->job_id);
 	rw_close(&w, end, field);
-	rw_uint(&w, 1, BVC_WIRE_PROTOCOL_VERSION);
+	rw_uint(&w, PB_ENVELOPE_PROTOCOL_VERSION, BVC_WIRE_PROTOCOL_VERSION);
 	assert(w.p >= out); /* the sizes above are upper bounds */
 
 	n = (size_t)(end - w.p);
@@ -261,9 +260,8 @@ int bvc_wire__encode_work(const struct bvc_wire_work *wk, unsigned field, void *
 /*
  * Like the writer above, a work item skips protobuf-c: it is read through
  * the same field iterator as every other message (so it is checked by
- * exactly the same rules) and stored straight into the plain view. Field
- * numbers in the switches are those of proto/bpfvc.proto; the iterator
- * only yields fields of the schema.
+ * exactly the same rules) and stored straight into the plain view. The
+ * iterator only yields fields of the schema.
  */
 
 static int decode_scalar(struct walk *w, const struct field *in, int depth, struct bvc_scalar *s)
@@ -276,16 +274,16 @@ static int decode_scalar(struct walk *w, const struct field *in, int depth, stru
 	while (!ret && (ret = bvc_wire__iter_next(&it, &fl)) > 0) {
 		ret = 0;
 		switch (fl.f->id) {
-		case 1: s->var_off.value = fl.v; break;
-		case 2: s->var_off.mask = fl.v; break;
-		case 3: s->smin = unzigzag64(fl.v); break;
-		case 4: s->smax = unzigzag64(fl.v); break;
-		case 5: s->umin = fl.v; break;
-		case 6: s->umax = fl.v; break;
-		case 7: s->s32_min = unzigzag32(fl.v); break;
-		case 8: s->s32_max = unzigzag32(fl.v); break;
-		case 9: s->u32_min = (uint32_t)fl.v; break;
-		case 10: s->u32_max = (uint32_t)fl.v; break;
+		case PB_SCALAR_VALUE: s->var_off.value = fl.v; break;
+		case PB_SCALAR_MASK: s->var_off.mask = fl.v; break;
+		case PB_SCALAR_SMIN: s->smin = unzigzag64(fl.v); break;
+		case PB_SCALAR_SMAX: s->smax = unzigzag64(fl.v); break;
+		case PB_SCALAR_UMIN: s->umin = fl.v; break;
+		case PB_SCALAR_UMAX: s->umax = fl.v; break;
+		case PB_SCALAR_S32_MIN: s->s32_min = unzigzag32(fl.v); break;
+		case PB_SCALAR_S32_MAX: s->s32_max = unzigzag32(fl.v); break;
+		case PB_SCALAR_U32_MIN: s->u32_min = (uint32_t)fl.v; break;
+		case PB_SCALAR_U32_MAX: s->u32_max = (uint32_t)fl.v; break;
 		}
 	}
 	return ret;
@@ -302,17 +300,17 @@ static int decode_reg(struct walk *w, const struct field *in, int depth, struct 
 	while (!ret && (ret = bvc_wire__iter_next(&it, &fl)) > 0) {
 		ret = 0;
 		switch (fl.f->id) {
-		case 1: r->type = (uint32_t)fl.v; break;
-		case 2: r->maybe_null = (uint8_t)fl.v; break;
-		case 3: r->precise = (uint8_t)fl.v; break;
-		case 4: r->frameno = (uint8_t)fl.v; break;
-		case 5: r->off = unzigzag32(fl.v); break;
-		case 6: ret = decode_scalar(w, &fl, depth + 1, &r->var); break;
-		case 7: r->id = (uint32_t)fl.v; break;
-		case 8: r->ref_obj_id = (uint32_t)fl.v; break;
-		case 9: r->map_idx = (uint32_t)fl.v; break;
-		case 10: r->mem_size = (uint32_t)fl.v; break;
-		case 11: r->range = unzigzag32(fl.v); break;
+		case PB_REGISTER_TYPE: r->type = (uint32_t)fl.v; break;
+		case PB_REGISTER_MAYBE_NULL: r->maybe_null = (uint8_t)fl.v; break;
+		case PB_REGISTER_PRECISE: r->precise = (uint8_t)fl.v; break;
+		case PB_REGISTER_FRAMENO: r->frameno = (uint8_t)fl.v; break;
+		case PB_REGISTER_OFF: r->off = unzigzag32(fl.v); break;
+		case PB_REGISTER_VAR: ret = decode_scalar(w, &fl, depth + 1, &r->var); break;
+		case PB_REGISTER_ID: r->id = (uint32_t)fl.v; break;
+		case PB_REGISTER_REF_OBJ_ID: r->ref_obj_id = (uint32_t)fl.v; break;
+		case PB_REGISTER_MAP_IDX: r->map_idx = (uint32_t)fl.v; break;
+		case PB_REGISTER_MEM_SIZE: r->mem_size = (uint32_t)fl.v; break;
+		case PB_REGISTER_RANGE: r->range = unzigzag32(fl.v); break;
 		}
 	}
 	return ret;
@@ -341,23 +339,23 @@ static int fast_scalar(const uint8_t *p, size_t len, struct bvc_scalar *s)
 		const char *why;
 		uint64_t v;
 
-		if ((k & 0x87) || fnum == 0 || fnum > 10 || (seen & (1u << fnum)))
+		if ((k & 0x87) || fnum == 0 || fnum > PB_SCALAR_U32_MAX || (seen & (1u << fnum)))
 			return -1;
 		seen |= 1u << fnum;
 		if (bvc_wire__read_varint(p, len, &pos, &v, &why))
 			return -1;
-		if (fnum >= 7 && v > UINT32_MAX)
+		if (fnum >= PB_SCALAR_S32_MIN && v > UINT32_MAX)
 			return -1;
 		switch (fnum) {
-		case 1: s->var_off.value = v; break;
-		case 2: s->var_off.mask = v; break;
-		case 3: s->smin = unzigzag64(v); break;
-		case 4: s->smax = unzigzag64(v); break;
-		case 5: s->umin = v; break;
-		case 6: s->umax = v; break;
-		case 7: s->s32_min = unzigzag32(v); break;
-		case 8: s->s32_max = unzigzag32(v); break;
-		case 9: s->u32_min = (uint32_t)v; break;
+		case PB_SCALAR_VALUE: s->var_off.value = v; break;
+		case PB_SCALAR_MASK: s->var_off.mask = v; break;
+		case PB_SCALAR_SMIN: s->smin = unzigzag64(v); break;
+		case PB_SCALAR_SMAX: s->smax = unzigzag64(v); break;
+		case PB_SCALAR_UMIN: s->umin = v; break;
+		case PB_SCALAR_UMAX: s->umax = v; break;
+		case PB_SCALAR_S32_MIN: s->s32_min = unzigzag32(v); break;
+		case PB_SCALAR_S32_MAX: s->s32_max = unzigzag32(v); break;
+		case PB_SCALAR_U32_MIN: s->u32_min = (uint32_t)v; break;
 		default: s->u32_max = (uint32_t)v; break;
 		}
 	}
@@ -375,31 +373,32 @@ static int fast_reg(const uint8_t *p, size_t len, struct bvc_reg_view *r)
 		const char *why;
 		uint64_t v;
 
-		if ((k & 0x80) || fnum == 0 || fnum > 11 || (seen & (1u << fnum)) ||
-		    (k & 7) != (fnum == 6 ? WT_LEN : WT_VARINT))
+		if ((k & 0x80) || fnum == 0 || fnum > PB_REGISTER_RANGE || (seen & (1u << fnum)) ||
+		    (k & 7) != (fnum == PB_REGISTER_VAR ? WT_LEN : WT_VARINT))
 			return -1;
 		seen |= 1u << fnum;
 		if (bvc_wire__read_varint(p, len, &pos, &v, &why))
 			return -1;
-		if (fnum == 6) {
+		if (fnum == PB_REGISTER_VAR) {
 			if (v > len - pos || fast_scalar(p + pos, (size_t)v, &r->var))
 				return -1;
 			pos += (size_t)v;
 			continue;
 		}
-		if (v > UINT32_MAX || ((fnum == 2 || fnum == 3) && v > 1) ||
-		    (fnum == 4 && v > UINT8_MAX))
+		if (v > UINT32_MAX ||
+		    ((fnum == PB_REGISTER_MAYBE_NULL || fnum == PB_REGISTER_PRECISE) && v > 1) ||
+		    (fnum == PB_REGISTER_FRAMENO && v > UINT8_MAX))
 			return -1;
 		switch (fnum) {
-		case 1: r->type = (uint32_t)v; break;
-		case 2: r->maybe_null = (uint8_t)v; break;
-		case 3: r->precise = (uint8_t)v; break;
-		case 4: r->frameno = (uint8_t)v; break;
-		case 5: r->off = unzigzag32(v); break;
-		case 7: r->id = (uint32_t)v; break;
-		case 8: r->ref_obj_id = (uint32_t)v; break;
-		case 9: r->map_idx = (uint32_t)v; break;
-		case 10: r->mem_size = (uint32_t)v; break;
+		case PB_REGISTER_TYPE: r->type = (uint32_t)v; break;
+		case PB_REGISTER_MAYBE_NULL: r->maybe_null = (uint8_t)v; break;
+		case PB_REGISTER_PRECISE: r->precise = (uint8_t)v; break;
+		case PB_REGISTER_FRAMENO: r->frameno = (uint8_t)v; break;
+		case PB_REGISTER_OFF: r->off = unzigzag32(v); break;
+		case PB_REGISTER_ID: r->id = (uint32_t)v; break;
+		case PB_REGISTER_REF_OBJ_ID: r->ref_obj_id = (uint32_t)v; break;
+		case PB_REGISTER_MAP_IDX: r->map_idx = (uint32_t)v; break;
+		case PB_REGISTER_MEM_SIZE: r->mem_size = (uint32_t)v; break;
 		default: r->range = unzigzag32(v); break;
 		}
 	}
@@ -413,13 +412,13 @@ static int fast_slot(const uint8_t *p, size_t len, struct bvc_slot_view *s)
 	uint64_t v;
 	const char *why;
 
-	if (len < 10 || p[0] != (1 << 3 | WT_LEN) || p[1] != sizeof(s->stype))
+	if (len < 10 || p[0] != (PB_SLOT_STYPE << 3 | WT_LEN) || p[1] != sizeof(s->stype))
 		return -1;
 	memcpy(s->stype, p + 2, sizeof(s->stype));
 	pos = 10;
 	if (pos == len)
 		return 0;
-	if (p[pos++] != (2 << 3 | WT_LEN) || bvc_wire__read_varint(p, len, &pos, &v, &why) ||
+	if (p[pos++] != (PB_SLOT_SPILLED << 3 | WT_LEN) || bvc_wire__read_varint(p, len, &pos, &v, &why) ||
 	    v != len - pos)
 		return -1;
 	return fast_reg(p + pos, (size_t)v, &s->spilled);
@@ -440,20 +439,20 @@ static int fast_frame(const uint8_t *p, size_t len, struct bvc_frame_view *fv,
 		const char *why;
 		uint64_t v;
 
-		if ((k & 0x80) || fnum == 0 || fnum > 6 ||
-		    (k & 7) != (fnum <= 2 ? WT_LEN : WT_VARINT))
+		if ((k & 0x80) || fnum == 0 || fnum > PB_FRAME_STACK_DEPTH ||
+		    (k & 7) != (fnum <= PB_FRAME_SLOTS ? WT_LEN : WT_VARINT))
 			return -1;
 		if (bvc_wire__read_varint(p, len, &pos, &v, &why))
 			return -1;
-		if (fnum <= 2 && v > len - pos)
+		if (fnum <= PB_FRAME_SLOTS && v > len - pos)
 			return -1;
-		if (fnum == 1) {
+		if (fnum == PB_FRAME_REGS) {
 			if (nregs == VIEW_REGS || fast_reg(p + pos, (size_t)v, &fv->regs[nregs++]))
 				return -1;
 			pos += (size_t)v;
 			continue;
 		}
-		if (fnum == 2) {
+		if (fnum == PB_FRAME_SLOTS) {
 			struct bvc_slot_view *s = &slots[*nslots];
 
 			if (*nslots == BVC_VIEW_MAX_SLOTS)
@@ -469,9 +468,9 @@ static int fast_frame(const uint8_t *p, size_t len, struct bvc_frame_view *fv,
 			return -1;
 		seen |= 1u << fnum;
 		switch (fnum) {
-		case 3: fv->callsite = unzigzag32(v); break;
-		case 4: fv->subprog = (uint32_t)v; break;
-		case 5: fv->frameno = (uint32_t)v; break;
+		case PB_FRAME_CALLSITE: fv->callsite = unzigzag32(v); break;
+		case PB_FRAME_SUBPROG: fv->subprog = (uint32_t)v; break;
+		case PB_FRAME_FRAMENO: fv->frameno = (uint32_t)v; break;
 		default: fv->stack_depth = (uint32_t)v; break;
 		}
 	}
@@ -497,11 +496,11 @@ static int decode_slot(struct walk *w, const struct field *in, int depth, struct
 	while (!ret && (ret = bvc_wire__iter_next(&it, &fl)) > 0) {
 		ret = 0;
 		switch (fl.f->id) {
-		case 1:
+		case PB_SLOT_STYPE:
 			/* At most 8 here; fewer is refused at the end. */
 			memcpy(s->stype, fl.data, fl.v);
 			break;
-		case 2:
+		case PB_SLOT_SPILLED:
 			ret = read_reg(w, &fl, depth + 1, &s->spilled);
 			break;
 		}
@@ -523,7 +522,7 @@ static int iter_frame(struct walk *w, const struct field *in, int depth,
 	while (!ret && (ret = bvc_wire__iter_next(&it, &fl)) > 0) {
 		ret = 0;
 		switch (fl.f->id) {
-		case 1:
+		case PB_FRAME_REGS:
 			/* The iterator refuses a 12th register before this. */
 			if (nregs >= VIEW_REGS) {
 				/* Cannot happen. */
@@ -532,7 +531,7 @@ static int iter_frame(struct walk *w, const struct field *in, int depth,
 			}
 			ret = read_reg(w, &fl, depth + 1, &fv->regs[nregs++]);
 			break;
-		case 2:
+		case PB_FRAME_SLOTS:
 			if (*nslots >= BVC_VIEW_MAX_SLOTS) {
 				/* Cannot happen, likewise. */
 				bvc_set_err(w->err, w->errsz, "work: internal error: slot %u", *nslots);
@@ -541,10 +540,10 @@ static int iter_frame(struct walk *w, const struct field *in, int depth,
 			memset(&slots[*nslots], 0, sizeof(slots[*nslots]));
 			ret = decode_slot(w, &fl, depth + 1, &slots[(*nslots)++]);
 			break;
-		case 3: fv->callsite = unzigzag32(fl.v); break;
-		case 4: fv->subprog = (uint32_t)fl.v; break;
-		case 5: fv->frameno = (uint32_t)fl.v; break;
-		case 6: fv->stack_depth = (uint32_t)fl.v; break;
+		case PB_FRAME_CALLSITE: fv->callsite = unzigzag32(fl.v); break;
+		case PB_FRAME_SUBPROG: fv->subprog = (uint32_t)fl.v; break;
+		case PB_FRAME_FRAMENO: fv->frameno = (uint32_t)fl.v; break;
+		case PB_FRAME_STACK_DEPTH: fv->stack_depth = (uint32_t)fl.v; break;
 		}
 	}
 	return ret;
@@ -594,11 +593,11 @@ int bvc_wire__decode_work(struct walk *w, const struct field *in, int depth,
 	while (!ret && (ret = bvc_wire__iter_next(&it, &fl)) > 0) {
 		ret = 0;
 		switch (fl.f->id) {
-		case 1: wk->job_id = fl.v; break;
-		case 2: wk->work_id = fl.v; break;
-		case 3: v->insn = (uint32_t)fl.v; break;
-		case 4: v->prev_insn = (uint32_t)fl.v; break;
-		case 5:
+		case PB_WORK_JOB_ID: wk->job_id = fl.v; break;
+		case PB_WORK_WORK_ID: wk->work_id = fl.v; break;
+		case PB_WORK_INSN: v->insn = (uint32_t)fl.v; break;
+		case PB_WORK_PREV_INSN: v->prev_insn = (uint32_t)fl.v; break;
+		case PB_WORK_FRAMES:
 			/* The iterator refuses a 9th frame before this. */
 			if (v->nframes >= BVC_VIEW_MAX_FRAMES) {
 				/* Cannot happen. */
@@ -607,7 +606,7 @@ int bvc_wire__decode_work(struct walk *w, const struct field *in, int depth,
 			}
 			ret = decode_frame(w, &fl, depth + 1, &v->frames[v->nframes++]);
 			break;
-		case 6: {
+		case PB_WORK_REFS: {
 			/* Packed, every element checked and counted (<= 64). */
 			size_t pos = 0;
 			const char *why;
@@ -618,11 +617,11 @@ int bvc_wire__decode_work(struct walk *w, const struct field *in, int depth,
 				v->refs[v->nrefs++] = (uint32_t)ref;
 			break;
 		}
-		case 7:
+		case PB_WORK_TRAIL:
 			w->trail = fl.data;
 			w->trail_len = fl.v;
 			break;
-		case 8: v->trail_len = (uint32_t)fl.v; break;
+		case PB_WORK_TRAIL_LEN: v->trail_len = (uint32_t)fl.v; break;
 		}
 	}
 	return ret;
