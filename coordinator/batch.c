@@ -45,7 +45,7 @@
 #include <string.h>
 
 #include "bpfvc/coordinator.h"
-#include "bpfvc/worker.h"
+#include "bpfvc/loader.h"
 #include "bpfvc/util.h"
 #include "internal.h"
 
@@ -317,8 +317,8 @@ static void job_start(struct bvc_cluster *cl, struct cjob *cj, struct bvc_cluste
 	}
 	/* Loaded here as each worker will: what cannot be loaded fails now,
 	 * and the verdict is made final against this program. */
-	if (bvc_worker_load_job(out->object, out->len, out->prog_name, &cj->img, &cj->prog, why,
-				sizeof(why))) {
+	if (bvc_load_job(out->object, out->len, out->prog_name, &cj->img, &cj->prog, why,
+			 sizeof(why))) {
 		cl_job_fail(cj, -EINVAL, "cannot load the job: %s", why);
 		return;
 	}

@@ -11,7 +11,7 @@
  * ROUTER and run the Hello handshake with each (build ids must match).
  *
  * Reliability: a worker that exits (waitpid) or misses
- * BVC_WORKER_DEAD_BEATS heartbeats (a generous number: workers beat from a
+ * BVC_WIRE_DEAD_BEATS heartbeats (a generous number: workers beat from a
  * thread of their own, and a loaded machine must not lose live workers) is
  * dead (cl_mark_dead(), lease.c, takes its work back).
  *
@@ -26,7 +26,7 @@
  * and remote ones may come, the job waits (wait_ms) for one to join; the
  * entry restarts that found nobody are kept pending until then. A remote
  * worker we declared dead that speaks again is told so once (Cancel of
- * BVC_WORKER_REJOIN) and comes back with a fresh Hello as a new worker;
+ * BVC_WIRE_CANCEL_REJOIN) and comes back with a fresh Hello as a new worker;
  * whatever else it says meanwhile is dropped: its leases went to others.
  * Local workers are spawned with a random routing id, so no remote peer
  * can take one over. Every frame from a peer is decoded here
@@ -54,7 +54,6 @@
 #include <zmq.h>
 
 #include "bpfvc/coordinator.h"
-#include "bpfvc/worker.h"
 #include "bpfvc/util.h"
 #include "internal.h"
 
@@ -69,7 +68,7 @@ static int wait_ms(const struct bvc_cluster *cl)
 
 static int hb_ms(const struct bvc_cluster *cl)
 {
-	return cl->opts.heartbeat_ms > 0 ? cl->opts.heartbeat_ms : BVC_WORKER_HEARTBEAT_MS;
+	return cl->opts.heartbeat_ms > 0 ? cl->opts.heartbeat_ms : BVC_WIRE_HEARTBEAT_MS;
 }
 
 static int spawn(struct bvc_cluster *cl, unsigned int i, char *err, size_t errsz)
@@ -259,7 +258,7 @@ static int is_hello(const void *payload, size_t len)
 
 /* Dead worker @d spoke again (after a stall, say): tell it once. One we
  * declared dead for missing heartbeats may come back as a new worker
- * (Cancel of BVC_WORKER_REJOIN: it drops its jobs and says Hello); one
+ * (Cancel of BVC_WIRE_CANCEL_REJOIN: it drops its jobs and says Hello); one
  * that broke the protocol is told goodbye. */
 static void tell_dead(struct bvc_cluster *cl, int d)
 {
@@ -272,7 +271,7 @@ static void tell_dead(struct bvc_cluster *cl, int d)
 	if (w->told)
 		return;
 	w->told = 1;
-	m.u.cancel.job_id = w->violated ? BVC_WORKER_BYE : BVC_WORKER_REJOIN;
+	m.u.cancel.job_id = w->violated ? BVC_WIRE_CANCEL_BYE : BVC_WIRE_CANCEL_REJOIN;
 	if (bvc_wire_encode(&m, &buf, &len, why, sizeof(why)))
 		return;
 	cl_send_bytes(cl, d, buf, len); /* it may be gone again: nothing to do */
@@ -434,8 +433,8 @@ void cl_check_health(struct bvc_cluster *cl, double *last_beat)
 		if (w->pid > 0 && waitpid(w->pid, &status, WNOHANG) == w->pid) {
 			w->pid = 0;
 			cl_mark_dead(cl, (int)i, "process exited");
-		} else if (t - w->last_heard > (double)BVC_WORKER_DEAD_BEATS * hb_ms(cl)) {
-			cl_mark_dead(cl, (int)i, "missed " BVC_STR(BVC_WORKER_DEAD_BEATS) " heartbeats");
+		} else if (t - w->last_heard > (double)BVC_WIRE_DEAD_BEATS * hb_ms(cl)) {
+			cl_mark_dead(cl, (int)i, "missed " BVC_STR(BVC_WIRE_DEAD_BEATS) " heartbeats");
 		}
 	}
 	if (t - *last_beat >= hb_ms(cl)) {
@@ -479,7 +478,7 @@ void bvc_cluster_free(struct bvc_cluster *cl)
 	if (!cl)
 		return;
 	if (cl->coord) {
-		send_cancel(cl, BVC_WORKER_BYE);
+		send_cancel(cl, BVC_WIRE_CANCEL_BYE);
 		/* Let them go cleanly, briefly; then make sure. */
 		for (unsigned int i = 0; i < cl->n; i++)
 			reap(&cl->w[i], 1000);

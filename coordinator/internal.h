@@ -66,7 +66,7 @@ int bvc_coord__final_verdict(const struct bvc_image *img, const struct bvc_prog 
 #define MAX_ATTEMPTS 3 /* leases of one item, or starts of one entry, before the job fails */
 /* Jobs in flight at once; each worker holds at most this many. */
 #define MAX_INFLIGHT 16
-_Static_assert(MAX_INFLIGHT <= BVC_WORKER_MAX_JOBS, "workers hold every job in flight");
+_Static_assert(MAX_INFLIGHT <= BVC_WIRE_MAX_JOBS, "workers hold every job in flight");
 
 enum { ITEM_QUEUED, ITEM_LEASED, ITEM_DONE };
 

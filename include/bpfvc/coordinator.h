@@ -118,7 +118,7 @@ struct bvc_cluster_opts {
 	const char *exe;        /* bpfvc binary run as "EXE worker ..."; NULL:
 				 * /proc/self/exe (the caller is bpfvc) */
 	int pin;                /* pin each worker to its planned core */
-	int heartbeat_ms;       /* 0: BVC_WORKER_HEARTBEAT_MS */
+	int heartbeat_ms;       /* 0: BVC_WIRE_HEARTBEAT_MS */
 	int handshake_ms;       /* 0: 10 s for every worker to say hello */
 	/* Remote workers: also listen on @bind ("tcp://\*:PORT"); workers
 	 * that connect there join at any time, even during a job. With
