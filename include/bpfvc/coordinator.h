@@ -10,8 +10,8 @@
  *
  * The cluster (bvc_cluster_*): local worker processes spawned, pinned and
  * handshaken, and verification jobs split across them with leases,
- * donation, heartbeats and re-queues (coordinator/cluster.c has the
- * message flow; docs/wire-protocol.md). Remote workers join over a tcp
+ * donation, heartbeats and re-queues (coordinator/cluster.c, lease.c and
+ * batch.c have the message flow; docs/wire-protocol.md). Remote workers join over a tcp
  * --bind endpoint, CURVE with a ZAP allow-list of worker keys (plain only
  * when the caller says insecure: docs/deploy.md). Every count and index a
  * worker sends is checked before use; a peer that breaks the protocol is
