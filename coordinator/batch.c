@@ -291,10 +291,8 @@ static int all_done(const struct bvc_cluster *cl, const struct cjob *cj)
 	for (unsigned int i = 0; i < cl->n; i++)
 		if (cl->w[i].alive && (cl->w[i].jobs[k].busy || cl->w[i].jobs[k].donate_out))
 			return 0;
-	for (size_t g = 0; g < cj->nitems; g++)
-		if (cj->items[g].state != ITEM_DONE)
-			return 0;
-	return 1;
+	/* Every item is waiting, leased or done. */
+	return !cj->nwaiting && !cj->nleased;
 }
 
 /* Start the batch's job @out (index @index) on idle worker @h. */
@@ -416,6 +414,7 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 	for (size_t g = 0; g < cj->nitems; g++)
 		free(cj->items[g].bytes);
 	free(cj->items);
+	free(cj->waiting);
 	for (size_t c = 0; c < cj->ncps; c++)
 		free(cj->cps[c].bytes);
 	free(cj->cps);

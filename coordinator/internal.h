@@ -115,6 +115,13 @@ struct cjob {
 	size_t entry_len;
 	struct item *items;       /* donated work items; our id is index + 1 */
 	size_t nitems, cap;
+	/* The items waiting for a lease, a min-heap of their indexes: leased
+	 * lowest id first, as a scan of @items would be, without scanning
+	 * every item every round (an explosion has many). With @nleased, all
+	 * that deciding whether the job still has work needs. */
+	size_t *waiting;
+	size_t nwaiting, cap_waiting;
+	size_t nleased;           /* items leased now */
 	/* The global cache of finished checkpoints (docs/design.md section 4, step 4): encoded
 	 * Checkpoint frames, forwarded to every worker holding the job as
 	 * they come, and replayed to a worker when it takes the job. */

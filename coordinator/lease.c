@@ -103,6 +103,48 @@ void cl_start_entry(struct bvc_cluster *cl, struct cjob *cj)
 	cl_give_job(cl, cj, i, 1);
 }
 
+/* Item @g of job @cj waits for a lease: into the heap. 0 or -ENOMEM. */
+static int wait_push(struct cjob *cj, size_t g)
+{
+	size_t at;
+
+	if (cj->nwaiting == cj->cap_waiting) {
+		size_t cap = cj->cap_waiting ? cj->cap_waiting * 2 : 64;
+		size_t *v = realloc(cj->waiting, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		cj->waiting = v;
+		cj->cap_waiting = cap;
+	}
+	for (at = cj->nwaiting++; at > 0 && cj->waiting[(at - 1) / 2] > g; at = (at - 1) / 2)
+		cj->waiting[at] = cj->waiting[(at - 1) / 2];
+	cj->waiting[at] = g;
+	return 0;
+}
+
+/* The waiting item of lowest index, out of the heap (which is not empty). */
+static size_t wait_pop(struct cjob *cj)
+{
+	size_t top = cj->waiting[0], last = cj->waiting[--cj->nwaiting], at = 0;
+
+	for (;;) {
+		size_t c = 2 * at + 1;
+
+		if (c >= cj->nwaiting)
+			break;
+		if (c + 1 < cj->nwaiting && cj->waiting[c + 1] < cj->waiting[c])
+			c++;
+		if (last <= cj->waiting[c])
+			break;
+		cj->waiting[at] = cj->waiting[c];
+		at = c;
+	}
+	if (cj->nwaiting)
+		cj->waiting[at] = last;
+	return top;
+}
+
 /* Worker @i is gone: take back its leases and restart the entries it held
  * in every job in flight. */
 void cl_mark_dead(struct bvc_cluster *cl, int i, const char *why)
@@ -151,7 +193,12 @@ void cl_mark_dead(struct bvc_cluster *cl, int i, const char *why)
 			}
 			it->state = ITEM_QUEUED;
 			it->holder = -1;
+			cj->nleased--;
 			cj->js.requeued++;
+			if (wait_push(cj, g)) {
+				cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
+				break;
+			}
 		}
 		while (!cj->fail && entries[k]-- > 0) {
 			if (!w->violated && ++cj->entry_restarts >= MAX_ATTEMPTS) {
@@ -209,6 +256,11 @@ void cl_on_work(struct bvc_cluster *cl, struct cjob *cj, int i, struct bvc_wire_
 		cl_job_fail(cj, -EIO, "cannot re-encode a work item: %s", why);
 		return;
 	}
+	if (wait_push(cj, cj->nitems)) {
+		free(it->bytes);
+		cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
+		return;
+	}
 	cj->nitems++;
 	cl->w[i].st.donated++;
 	cj->js.donations++;
@@ -264,6 +316,7 @@ int cl_on_done(struct bvc_cluster *cl, struct cjob *cj, int i,
 	if (it->state != ITEM_LEASED || it->holder != i)
 		return -EPROTO;
 	it->state = ITEM_DONE;
+	cj->nleased--;
 	free(it->bytes);
 	it->bytes = NULL;
 	if (!cl->w[it->donor].alive)
@@ -275,37 +328,58 @@ int cl_on_done(struct bvc_cluster *cl, struct cjob *cj, int i,
 	return 0;
 }
 
-/* Leases of job @cj's queued items to idle workers; returns how many
- * still wait. */
+/* Leases of job @cj's queued items to idle workers, lowest id first;
+ * returns how many still wait. Each round costs the idle workers it
+ * feeds, not the items of the job. */
 size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj)
 {
 	int k = slot_of(cl, cj);
-	size_t queued = 0;
+	size_t *kept = NULL, nkept = 0, queued;
 
-	for (size_t g = 0; g < cj->nitems && !cj->fail; g++) {
-		struct item *it = &cj->items[g];
+	while (cj->nwaiting && !cj->fail) {
+		int h = cl_pick_idle(cl);
 		struct wjob *wj;
-		int h;
+		struct item *it;
+		size_t g;
 
-		if (it->state != ITEM_QUEUED)
-			continue;
-		h = cl_pick_idle(cl);
-		if (h < 0 || !cl->w[h].jobs[k].has_job) {
+		if (h < 0)
+			break; /* nobody to lease to: they all wait */
+		wj = &cl->w[h].jobs[k];
+		if (!wj->has_job) {
 			/* An idle worker without the job takes it first and
-			 * gets the item once it says Finished. */
-			if (h >= 0)
-				cl_give_job(cl, cj, h, 0);
-			queued++;
+			 * gets an item once it says Finished; this item waits
+			 * for the next idle worker. At most one per worker. */
+			if (!kept)
+				kept = malloc(cl->n * sizeof(*kept));
+			if (!kept) {
+				cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
+				break;
+			}
+			if (nkept == cl->n)
+				break; /* cannot happen: it took an idle worker each */
+			kept[nkept++] = wait_pop(cj);
+			cl_give_job(cl, cj, h, 0);
 			continue;
 		}
-		wj = &cl->w[h].jobs[k];
+		g = wait_pop(cj);
+		it = &cj->items[g];
 		it->state = ITEM_LEASED;
 		it->holder = h;
 		it->attempts++;
+		cj->nleased++;
 		wj->busy = 1;
 		cl->w[h].st.items++;
 		send_or_kill(cl, h, it->bytes, it->len);
 	}
+	queued = nkept + (cj->fail ? 0 : cj->nwaiting);
+	/* Back into the heap, where they came from. */
+	while (nkept) {
+		if (wait_push(cj, kept[--nkept])) {
+			cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
+			break;
+		}
+	}
+	free(kept);
 	return queued;
 }
 
