@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +78,9 @@ static void print_job_stats(const char *prog, const struct bvc_cluster_job *job)
 /* Per worker, over the whole batch. */
 static void print_worker_stats(struct bvc_cluster *cl, size_t nprogs, double secs)
 {
+	unsigned long long items = 0, bytes = 0;
+	struct rusage ru;
+
 	fprintf(stderr, "stats: %zu program%s on %u workers, %.3f s\n", nprogs,
 		nprogs == 1 ? "" : "s", bvc_cluster_size(cl), secs);
 	for (unsigned int i = 0; i < bvc_cluster_size(cl); i++) {
@@ -95,6 +99,19 @@ static void print_worker_stats(struct bvc_cluster *cl, size_t nprogs, double sec
 			(unsigned long long)w->asks, (unsigned long long)w->prune_remote,
 			(unsigned long long)w->bytes_sent, (unsigned long long)w->bytes_recv,
 			w->dead[0] ? ", dead: " : "", w->dead);
+		items += w->items;
+		bytes += w->bytes_sent + w->bytes_recv;
+	}
+	/* The coordinator runs in this process (the workers are others): its
+	 * own CPU, so the bench can show what a worker more costs it. */
+	if (!getrusage(RUSAGE_SELF, &ru)) {
+		double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+			     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+
+		fprintf(stderr,
+			"stats: coordinator: cpu %.3f s (%.1f %% of one core), %llu items (%.1f us each), %llu bytes\n",
+			cpu, secs > 0 ? 100.0 * cpu / secs : 0.0, (unsigned long long)items,
+			items ? 1e6 * cpu / (double)items : 0.0, (unsigned long long)bytes);
 	}
 }
 

@@ -10,7 +10,7 @@
  * placement plan); started by hand (or by systemd, Kubernetes: see
  * docs/deploy.md), a worker connects to a coordinator's --bind endpoint,
  * tcp://HOST:PORT. ZeroMQ reconnects a lost link by itself (100 ms,
- * doubling up to 5 s); a coordinator silent for BVC_WORKER_DEAD_BEATS
+ * doubling up to 5 s); a coordinator silent for BVC_WIRE_DEAD_BEATS
  * heartbeats is gone, and one that declared us dead tells us so: we then
  * say Hello again on the same link (bvc_worker_serve).
  * --wait: how long the first answer may take (default 10 s; the

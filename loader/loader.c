@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpfvc/abi.h"
 #include "bpfvc/loader.h"
 #include "bpfvc/util.h"
 #include "internal.h"
@@ -302,4 +303,47 @@ int bvc_load_raw(const char *path, uint32_t type, struct bvc_image **out, char *
 	}
 	free(buf);
 	return set_errno(ret);
+}
+
+int bvc_load_job(const void *object, size_t len, const char *prog_name, struct bvc_image **img,
+		 const struct bvc_prog **prog, char *why, size_t whysz)
+{
+	int ret;
+
+	*img = NULL;
+	*prog = NULL;
+	if (!strncmp(prog_name, "raw:", 4)) {
+		int type = bvc_prog_type_from_name(prog_name + 4);
+
+		if (type < 0) {
+			snprintf(why, whysz, "unknown program type '%s'", prog_name + 4);
+			return -EINVAL;
+		}
+		if (len % sizeof(struct bvc_insn)) {
+			snprintf(why, whysz, "raw program of %zu bytes", len);
+			return -EINVAL;
+		}
+		ret = bvc_image_from_raw((const struct bvc_insn *)object,
+					 len / sizeof(struct bvc_insn), (uint32_t)type, "job", img);
+		if (ret) {
+			snprintf(why, whysz, "raw program: %s", strerror(-ret));
+			return ret;
+		}
+		*prog = &(*img)->progs[0];
+		return 0;
+	} else {
+		struct bvc_load_opts lo = { .sz = sizeof(lo), .keep_unsupported = 1 };
+
+		ret = bvc_load_elf_mem_opts(object, len, "job", &lo, img, why, whysz);
+		if (ret)
+			return ret;
+		*prog = bvc_image_find_prog(*img, prog_name);
+		if (!*prog) {
+			snprintf(why, whysz, "no program named '%s'", prog_name);
+			bvc_image_free(*img);
+			*img = NULL;
+			return -ENOENT;
+		}
+	}
+	return 0;
 }

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 static const char *const alu_names[16] = {
 	"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=",
@@ -27,16 +27,16 @@ static int check_sane_offset(struct bvc_env *env, const struct bvc_reg *reg,
 	int64_t val = (int64_t)reg->var.var_off.value;
 
 	if (known && (val >= BVC_MAX_VAR_OFF || val <= -BVC_MAX_VAR_OFF))
-		return vrej(env, "math between %s pointer and %lld is not allowed", rtype_name(ptr),
-			    (long long)val);
+		return bvc_vrej(env, "math between %s pointer and %lld is not allowed", bvc_rtype_name(ptr),
+				(long long)val);
 	if (reg->off >= BVC_MAX_VAR_OFF || reg->off <= -BVC_MAX_VAR_OFF)
-		return vrej(env, "%s pointer offset %d is not allowed", rtype_name(reg), reg->off);
+		return bvc_vrej(env, "%s pointer offset %d is not allowed", bvc_rtype_name(reg), reg->off);
 	if (reg->var.smin == INT64_MIN)
-		return vrej(env, "math between %s pointer and register with unbounded min value is not allowed",
-			    rtype_name(ptr));
+		return bvc_vrej(env, "math between %s pointer and register with unbounded min value is not allowed",
+				bvc_rtype_name(ptr));
 	if (reg->var.smin >= BVC_MAX_VAR_OFF || reg->var.smin <= -BVC_MAX_VAR_OFF)
-		return vrej(env, "value %lld makes %s pointer be out of bounds", (long long)reg->var.smin,
-			    rtype_name(ptr));
+		return bvc_vrej(env, "value %lld makes %s pointer be out of bounds", (long long)reg->var.smin,
+				bvc_rtype_name(ptr));
 	return 0;
 }
 
@@ -52,19 +52,19 @@ static int adjust_ptr(struct bvc_env *env, const struct bvc_insn *insn, struct b
 
 	if (!bvc_scalar_is_valid(&off->var)) {
 		/* Bounds from a dead branch: the kernel taints the result. */
-		mark_reg_unknown(dst);
+		bvc_mark_reg_unknown(dst);
 		return 0;
 	}
 	if (bvc_insn_class(insn) != BVC_ALU64) {
 		if (op == BVC_SUB) {
-			mark_reg_unknown(dst);
+			bvc_mark_reg_unknown(dst);
 			return 0;
 		}
-		return vrej(env, "R%u 32-bit pointer arithmetic prohibited", insn->dst);
+		return bvc_vrej(env, "R%u 32-bit pointer arithmetic prohibited", insn->dst);
 	}
 	if (ptr->maybe_null)
-		return vrej(env, "R%u pointer arithmetic on %s prohibited, null-check it first",
-			    insn->dst, rtype_name(ptr));
+		return bvc_vrej(env, "R%u pointer arithmetic on %s prohibited, null-check it first",
+				insn->dst, bvc_rtype_name(ptr));
 	switch (ptr->type) {
 	case BVC_PTR_CTX:
 	case BVC_PTR_MAP_VALUE:
@@ -80,8 +80,8 @@ static int adjust_ptr(struct bvc_env *env, const struct bvc_insn *insn, struct b
 			break;
 		/* fall through */
 	default:
-		return vrej(env, "R%u pointer arithmetic on %s prohibited", insn->dst,
-			    rtype_name(ptr));
+		return bvc_vrej(env, "R%u pointer arithmetic on %s prohibited", insn->dst,
+				bvc_rtype_name(ptr));
 	}
 	err = check_sane_offset(env, off, ptr);
 	if (!err)
@@ -101,14 +101,14 @@ static int adjust_ptr(struct bvc_env *env, const struct bvc_insn *insn, struct b
 
 			bvc_scalar_alu(&res.var, &off->var, &add);
 		}
-		if (is_pkt_pointer(ptr)) {
+		if (bvc_is_pkt_pointer(ptr)) {
 			res.id = ++env->id_gen;
 			res.range = 0;
 		}
 		break;
 	case BVC_SUB:
 		if (ptr->type == BVC_PTR_STACK)
-			return vrej(env, "R%u subtraction from stack pointer prohibited", insn->dst);
+			return bvc_vrej(env, "R%u subtraction from stack pointer prohibited", insn->dst);
 		if (known && (int64_t)ptr->off - k == (int64_t)(int32_t)(ptr->off - (int32_t)k)) {
 			res.off = ptr->off - (int32_t)k;
 			break;
@@ -118,7 +118,7 @@ static int adjust_ptr(struct bvc_env *env, const struct bvc_insn *insn, struct b
 
 			bvc_scalar_alu(&res.var, &off->var, &sub);
 		}
-		if (is_pkt_pointer(ptr)) {
+		if (bvc_is_pkt_pointer(ptr)) {
 			res.id = ++env->id_gen;
 			if (off->var.smin < 0)
 				res.range = 0;
@@ -127,11 +127,11 @@ static int adjust_ptr(struct bvc_env *env, const struct bvc_insn *insn, struct b
 	case BVC_AND:
 	case BVC_OR:
 	case BVC_XOR:
-		return vrej(env, "R%u bitwise operator %s on pointer prohibited", insn->dst,
-			    alu_names[op >> 4]);
+		return bvc_vrej(env, "R%u bitwise operator %s on pointer prohibited", insn->dst,
+				alu_names[op >> 4]);
 	default:
-		return vrej(env, "R%u pointer arithmetic with %s operator prohibited", insn->dst,
-			    alu_names[op >> 4]);
+		return bvc_vrej(env, "R%u pointer arithmetic with %s operator prohibited", insn->dst,
+				alu_names[op >> 4]);
 	}
 	err = check_sane_offset(env, &res, ptr);
 	if (err)
@@ -169,23 +169,23 @@ static bool mov_keeps_value(const struct bvc_insn *insn, const struct bvc_reg *s
 
 static int check_mov(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *regs = cur_regs(env), *dst = &regs[insn->dst];
+	struct bvc_reg *regs = bvc_cur_regs(env), *dst = &regs[insn->dst];
 	bool x = bvc_insn_srcbit(insn) == BVC_X, alu64 = bvc_insn_class(insn) == BVC_ALU64;
 	struct bvc_reg *src = &regs[insn->src];
 
 	if (!x) {
-		mark_reg_known(dst, alu64 ? (uint64_t)(int64_t)insn->imm : (uint32_t)insn->imm);
+		bvc_mark_reg_known(dst, alu64 ? (uint64_t)(int64_t)insn->imm : (uint32_t)insn->imm);
 		return 0;
 	}
 	if (src->type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->src);
+		return bvc_vrej(env, "R%u !read_ok", insn->src);
 	if (alu64 && insn->off == 0) {
 		copy_scalar_linked(env, dst, src);
 		return 0;
 	}
 	if (src->type != BVC_SCALAR) {
 		/* Privileged: a sign-extended or truncated pointer is a number. */
-		mark_reg_unknown(dst);
+		bvc_mark_reg_unknown(dst);
 		return 0;
 	}
 	{
@@ -194,9 +194,9 @@ static int check_mov(struct bvc_env *env, const struct bvc_insn *insn)
 		if (mov_keeps_value(insn, src))
 			copy_scalar_linked(env, dst, src);
 		else
-			mark_reg_unknown(dst);
+			bvc_mark_reg_unknown(dst);
 		dst->var = v;
-		return bvc_scalar_alu(&dst->var, &v, insn) ? vrej(env, "BPF_MOV uses reserved fields") : 0;
+		return bvc_scalar_alu(&dst->var, &v, insn) ? bvc_vrej(env, "BPF_MOV uses reserved fields") : 0;
 	}
 }
 
@@ -224,9 +224,9 @@ static uint64_t fold_const_unary(const struct bvc_insn *insn, uint64_t v)
 	return bswap(v & mask, bits);
 }
 
-int check_alu(struct bvc_env *env, const struct bvc_insn *insn)
+int bvc_check_alu(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *regs = cur_regs(env), *dst = &regs[insn->dst];
+	struct bvc_reg *regs = bvc_cur_regs(env), *dst = &regs[insn->dst];
 	uint8_t op = bvc_insn_op(insn);
 	bool x = bvc_insn_srcbit(insn) == BVC_X && op != BVC_END && op != BVC_NEG;
 	struct bvc_reg *src = x ? &regs[insn->src] : NULL, konst;
@@ -235,38 +235,38 @@ int check_alu(struct bvc_env *env, const struct bvc_insn *insn)
 	if (op == BVC_MOV)
 		return check_mov(env, insn);
 	if (x && src->type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->src);
+		return bvc_vrej(env, "R%u !read_ok", insn->src);
 	if (dst->type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->dst);
+		return bvc_vrej(env, "R%u !read_ok", insn->dst);
 
 	if (op == BVC_NEG || op == BVC_END) {
 		if (dst->type != BVC_SCALAR) {
-			mark_reg_unknown(dst);
+			bvc_mark_reg_unknown(dst);
 			return 0;
 		}
 	} else if (x && src->type != BVC_SCALAR) {
 		if (dst->type != BVC_SCALAR) {
 			if (op == BVC_SUB) {
-				mark_reg_unknown(dst);
+				bvc_mark_reg_unknown(dst);
 				return 0;
 			}
-			return vrej(env, "R%u pointer %s pointer prohibited", insn->dst,
-				    alu_names[op >> 4]);
+			return bvc_vrej(env, "R%u pointer %s pointer prohibited", insn->dst,
+					alu_names[op >> 4]);
 		}
 		if (op == BVC_SUB && bvc_insn_class(insn) == BVC_ALU64)
-			return vrej(env, "R%u tried to subtract pointer from scalar", insn->dst);
+			return bvc_vrej(env, "R%u tried to subtract pointer from scalar", insn->dst);
 		/* scalar += pointer: the scalar's value becomes an offset. */
-		err = mark_precise(env, insn->dst);
+		err = bvc_mark_precise(env, insn->dst);
 		if (err)
 			return err;
 		konst = *dst;
 		return adjust_ptr(env, insn, dst, src, &konst);
 	} else if (dst->type != BVC_SCALAR) {
 		if (!x) {
-			mark_reg_known(&konst, (uint64_t)(int64_t)insn->imm);
+			bvc_mark_reg_known(&konst, (uint64_t)(int64_t)insn->imm);
 			src = &konst;
 		} else if (src->type == BVC_SCALAR) {
-			err = mark_precise(env, insn->src);
+			err = bvc_mark_precise(env, insn->src);
 			if (err)
 				return err;
 		}
@@ -278,12 +278,12 @@ int check_alu(struct bvc_env *env, const struct bvc_insn *insn)
 	if ((op == BVC_NEG || op == BVC_END) && bvc_scalar_is_const(&dst->var)) {
 		uint64_t v = fold_const_unary(insn, dst->var.var_off.value);
 
-		mark_reg_known(dst, v);
+		bvc_mark_reg_known(dst, v);
 		return 0;
 	}
 	/* Scalar op scalar: the value domain does the work. */
 	if (bvc_scalar_alu(&dst->var, src ? &src->var : NULL, insn))
-		return vrej(env, "BPF_ALU uses reserved fields");
+		return bvc_vrej(env, "BPF_ALU uses reserved fields");
 	dst->id = 0;
 	return 0;
 }

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 #define R(n) (1u << (n))
 #define CALLER_SAVED (R(0) | R(1) | R(2) | R(3) | R(4) | R(5))
@@ -53,7 +53,7 @@ static int find_subprogs(struct bvc_env *env)
 			dup |= starts[k] == t;
 		if (!dup) {
 			if (n == BVC_MAX_SUBPROGS)
-				return vrej(env, "too many subprograms");
+				return bvc_vrej(env, "too many subprograms");
 			starts[n++] = t;
 		}
 next:
@@ -417,7 +417,7 @@ static int compute_liveness(struct bvc_env *env)
 	return 0;
 }
 
-int check_cfg(struct bvc_env *env)
+int bvc_check_cfg(struct bvc_env *env)
 {
 	uint8_t *reached;
 	int err;
@@ -432,13 +432,13 @@ int check_cfg(struct bvc_env *env)
 	for (uint32_t i = 0; !err && i < env->cnt; i++) {
 		if (!reached[i]) {
 			env->insn_idx = i;
-			err = vrej(env, "unreachable insn %u", i);
+			err = bvc_vrej(env, "unreachable insn %u", i);
 			break;
 		}
 		if (bvc_insn_is_ld_imm64(&env->insns[i])) {
 			if (reached[i + 1]) {
 				env->insn_idx = i;
-				err = vrej(env, "jump into the middle of ldimm64 insn %u", i);
+				err = bvc_vrej(env, "jump into the middle of ldimm64 insn %u", i);
 				break;
 			}
 			i++;

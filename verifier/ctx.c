@@ -28,7 +28,7 @@
 #include <linux/bpf_perf_event.h>
 #include <stddef.h>
 
-#include "progtype.h"
+#include "progtype_internal.h"
 
 /* Bits of a program-type mask: one bit per kernel prog type number. All
  * the types we model are below 32. */

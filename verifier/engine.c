@@ -17,12 +17,13 @@
  * the number or the pointer's variable offset (bvc_scalar: a tnum plus
  * signed/unsigned 64- and 32-bit ranges); per stack byte whether it is
  * unwritten, a spilled register, some bytes, or zeros. Each instruction is
- * checked on that state and applied to it. At a conditional jump whose
- * outcome the state does not decide, the taken side is pushed on a stack
- * and the fall-through is followed first; the pushed states are popped
- * when a path ends (depth first, as the kernel). Each side is refined by
- * the condition (r1 > 5 on one side, r1 <= 5 on the other; a NULL check
- * turns "map_value_or_null" into "map_value" or into 0; a comparison with
+ * checked on that state and applied to it (alu.c, mem.c; calls and exits
+ * in call.c). At a conditional jump whose outcome the state does not
+ * decide, the taken side is pushed on a stack and the fall-through is
+ * followed first; the pushed states are popped when a path ends (depth
+ * first, as the kernel). Each side is refined by the condition (branch.c:
+ * r1 > 5 on one side, r1 <= 5 on the other; a NULL check turns
+ * "map_value_or_null" into "map_value" or into 0; a comparison with
  * data_end proves a packet range).
  *
  * Paths multiply, so at prune points the current state is compared with
@@ -33,16 +34,20 @@
  * instruction budget runs out ("BPF program is too large"); an iteration
  * that comes back with the very same state is an infinite loop.
  *
- * The first unsafe step rejects the program with the kernel's message.
- * Whatever the engine does not model is refused as "unsupported: ...":
- * never accepted.
+ * The first unsafe step rejects the program with the kernel's message
+ * (log.c). Whatever the engine does not model is refused as
+ * "unsupported: ...": never accepted.
  *
- * Built to be split across processes later (docs/design.md section 4): states
- * are self-contained values, the pending stack is the set of work items,
- * and checkpoints are only used once finished.
+ * One verification can be split across engines and processes
+ * (docs/design.md section 4; split.c): states are self-contained values,
+ * the pending stack is the set of work items, and checkpoints are only
+ * used once finished.
+ *
+ * This file holds the loop (do_check), the instructions it handles itself
+ * (ld_imm64, LD_ABS), the engine's life cycle and its verdict. It must not
+ * grow the checks of one kind of instruction: those have their files.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,894 +56,72 @@
 #include "bpfvc/disasm.h"
 #include "bpfvc/engine.h"
 #include "bpfvc/util.h"
-#include "engine.h"
-
-/* The first refusal ends the run: its kind, instruction, path and words. */
-static int vfail_ap(struct bvc_env *env, enum bvc_verdict_kind kind, const char *prefix,
-		    const char *fmt, va_list ap)
-{
-	size_t len;
-
-	if (env->rejected)
-		return -EACCES;
-	/* A refusal is never an acceptance, whatever a caller passed. */
-	if (kind != BVC_REJECT && kind != BVC_UNSUPPORTED)
-		kind = BVC_INTERNAL;
-	env->rejected = true;
-	env->err_kind = kind;
-	env->err_insn = env->insn_idx;
-	/* The path to here, for a replay of this path alone (best effort:
-	 * without memory the verdict just carries no trail). */
-	if (env->cur && env->cur->trail_len) {
-		size_t n = (env->cur->trail_len + 7) / 8;
-
-		env->err_trail = malloc(n);
-		if (env->err_trail) {
-			memcpy(env->err_trail, env->cur->trail, n);
-			env->err_trail_len = env->cur->trail_len;
-		}
-	}
-	len = (size_t)snprintf(env->err, sizeof(env->err), "%s", prefix);
-	if (len < sizeof(env->err))
-		vsnprintf(env->err + len, sizeof(env->err) - len, fmt, ap);
-	vlog(env, "%s\n", env->err);
-	return -EACCES;
-}
-
-int vrej(struct bvc_env *env, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vfail_ap(env, BVC_REJECT, "", fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-int vunsup(struct bvc_env *env, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vfail_ap(env, BVC_UNSUPPORTED, "unsupported: ", fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-int vbug(struct bvc_env *env, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vfail_ap(env, BVC_INTERNAL, "verifier bug: ", fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-/* vfail()'s body: a message made elsewhere (an ISA fault), as it is. */
-static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int vfail_fmt(struct bvc_env *env, enum bvc_verdict_kind kind, const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vfail_ap(env, kind, "", fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg)
-{
-	return vfail_fmt(env, kind, "%s", msg);
-}
-
-void vlog(struct bvc_env *env, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (env->opts.log_level <= 0)
-		return;
-	for (;;) {
-		size_t room = env->log_cap - env->log_len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(env->log ? env->log + env->log_len : NULL, env->log ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (env->log && (size_t)n < room) {
-			env->log_len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = env->log_cap ? env->log_cap * 2 : 65536;
-			char *p;
-
-			while (cap - env->log_len <= (size_t)n)
-				cap *= 2;
-			if (cap > (64u << 20))
-				return; /* the log is a courtesy, not a reason to fail */
-			p = realloc(env->log, cap);
-			if (!p)
-				return;
-			env->log = p;
-			env->log_cap = cap;
-		}
-	}
-}
-
-static uint32_t subprog_of(const struct bvc_env *env, uint32_t insn)
-{
-	uint32_t i = 0;
-
-	while (i + 1 < env->nsubprogs && env->subprogs[i + 1].start <= insn)
-		i++;
-	return i;
-}
-
-/* Push the state that continues at @insn onto the pending stack. */
-static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t prev)
-{
-	struct bvc_state *st;
-
-	if (env->npending >= BVC_MAX_PENDING) {
-		vrej(env, "The sequence of %u jumps is too complex.", env->npending + 1);
-		return NULL;
-	}
-	if (env->npending == env->cap_pending) {
-		uint32_t cap = env->cap_pending ? env->cap_pending * 2 : 64;
-		struct bvc_pending *p = realloc(env->pending, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		env->pending = p;
-		env->cap_pending = cap;
-	}
-	st = state_copy(env->cur);
-	if (!st)
-		return NULL;
-	st->insn_idx = insn;
-	if (trail_push(st, 1) || trail_push(env->cur, 0)) {
-		state_free(st);
-		return NULL;
-	}
-	env->pending[env->npending++] = (struct bvc_pending){ st, insn, prev };
-	if (st->parent)
-		st->parent->branches++;
-	return st;
-}
-
-/* Apply @fn to every register and spilled register of @st. */
-#define for_each_reg(st, reg, body)                                                         \
-	for (uint32_t _f = 0; _f <= (st)->curframe; _f++) {                                 \
-		struct bvc_frame *_fr = (st)->frames[_f];                                   \
-		for (int _r = 0; _r < BVC_MAX_REG; _r++) {                                  \
-			struct bvc_reg *reg = &_fr->regs[_r];                                \
-			body                                                                 \
-		}                                                                            \
-		for (uint32_t _s = 0; _s < _fr->nslots; _s++) {                             \
-			if (_fr->slots[_s].stype[0] != BVC_STACK_SPILL)                      \
-				continue;                                                    \
-			{                                                                    \
-				struct bvc_reg *reg = &_fr->slots[_s].spilled;               \
-				body                                                         \
-			}                                                                    \
-		}                                                                            \
-	}
-
-/* After a NULL check: every copy of the pointer becomes 0 or non-NULL. */
-static void mark_ptr_or_null(struct bvc_state *st, uint32_t id, bool is_null)
-{
-	uint32_t ref = 0;
-
-	for_each_reg(st, reg, {
-		if (reg->id == id && reg->maybe_null && is_pointer(reg)) {
-			if (is_null) {
-				ref = reg->ref_obj_id;
-				mark_reg_known(reg, 0);
-			} else {
-				reg->maybe_null = false;
-			}
-		}
-	});
-	if (is_null && ref) {
-		/* A NULL record holds no reference: nothing to release. */
-		for (uint32_t i = 0; i < st->nrefs; i++) {
-			if (st->refs[i] == ref) {
-				st->refs[i] = st->refs[--st->nrefs];
-				break;
-			}
-		}
-	}
-}
-
-/* Linked scalars (copies made by "rX = rY"): a refinement of one is a
- * refinement of all. */
-static void sync_linked(struct bvc_state *st, const struct bvc_reg *known)
-{
-	if (!known->id || known->type != BVC_SCALAR)
-		return;
-	for_each_reg(st, reg, {
-		if (reg->type == BVC_SCALAR && reg->id == known->id)
-			reg->var = known->var;
-	});
-}
-
-/* A comparison of a packet pointer with data_end (or data with data_meta)
- * proves that many bytes readable: the kernel's find_good_pkt_pointers. */
-static void mark_pkt_range(struct bvc_state *st, const struct bvc_reg *ptr, bool right_open)
-{
-	int32_t range;
-
-	if (ptr->off < 0 || (ptr->off == 0 && right_open))
-		return;
-	if (ptr->var.umax > BVC_PKT_MAX_RANGE || ptr->var.umax + (uint64_t)ptr->off > BVC_PKT_MAX_RANGE)
-		return;
-	range = ptr->off + (right_open ? 1 : 0);
-	for_each_reg(st, reg, {
-		if (reg->type == ptr->type && reg->id == ptr->id && reg->range < range)
-			reg->range = range;
-	});
-}
-
-/* data itself, not moved: the end that data_meta is compared with. */
-static bool is_init_pkt(const struct bvc_reg *reg)
-{
-	return reg->type == BVC_PTR_PACKET && reg->off == 0 && bvc_scalar_is_const(&reg->var) &&
-	       reg->var.var_off.value == 0;
-}
-
-/*
- * "if pkt <op> pkt_end" in either order: which side learns what. Returns
- * true when the comparison was of that kind (the branch is then unknown).
- */
-static bool try_match_pkt(const struct bvc_insn *insn, const struct bvc_reg *dst,
-			  const struct bvc_reg *src, struct bvc_state *taken, struct bvc_state *fall)
-{
-	uint8_t op = bvc_insn_op(insn);
-	const struct bvc_reg *ptr;
-	bool ptr_left;
-
-	if (bvc_insn_class(insn) == BVC_JMP32 || bvc_insn_srcbit(insn) != BVC_X)
-		return false;
-	if ((dst->type == BVC_PTR_PACKET && src->type == BVC_PTR_PACKET_END) ||
-	    (dst->type == BVC_PTR_PACKET_META && is_init_pkt(src))) {
-		ptr = dst;
-		ptr_left = true;
-	} else if ((src->type == BVC_PTR_PACKET && dst->type == BVC_PTR_PACKET_END) ||
-		   (src->type == BVC_PTR_PACKET_META && is_init_pkt(dst))) {
-		ptr = src;
-		ptr_left = false;
-	} else {
-		return false;
-	}
-	if (!ptr_left)
-		op = bvc_jmp_flip(op);
-	/* Now "ptr <op> end". */
-	switch (op) {
-	case BVC_JGT: /* ptr > end: fall-through has ptr <= end */
-		if (fall)
-			mark_pkt_range(fall, ptr, false);
-		break;
-	case BVC_JGE: /* ptr >= end: fall-through has ptr < end */
-		if (fall)
-			mark_pkt_range(fall, ptr, true);
-		break;
-	case BVC_JLT: /* ptr < end: taken has ptr < end */
-		if (taken)
-			mark_pkt_range(taken, ptr, true);
-		break;
-	case BVC_JLE: /* ptr <= end */
-		if (taken)
-			mark_pkt_range(taken, ptr, false);
-		break;
-	default:
-		return false;
-	}
-	return true;
-}
-
-static struct bvc_reg *state_reg(struct bvc_state *st, uint32_t regno)
-{
-	return &st->frames[st->curframe]->regs[regno];
-}
-
-/* Refine the scalars of @st for "dst <op> src" holding. */
-static void refine_scalars(struct bvc_state *st, const struct bvc_insn *insn, uint8_t op,
-			   bool x)
-{
-	struct bvc_reg *dst = state_reg(st, insn->dst);
-	struct bvc_reg konst, *src = x ? state_reg(st, insn->src) : &konst;
-	bool is32 = bvc_insn_class(insn) == BVC_JMP32;
-
-	if (!x)
-		mark_reg_known(&konst, (uint64_t)(int64_t)insn->imm);
-	if (dst->type != BVC_SCALAR || src->type != BVC_SCALAR)
-		return;
-	bvc_scalar_refine(&dst->var, &src->var, op, is32);
-	sync_linked(st, dst);
-	if (x)
-		sync_linked(st, src);
-}
-
-/* Pointers the kernel knows are never NULL (its reg_not_null, our subset):
- * note that ctx and stack pointers are not among them. */
-static bool is_not_null(const struct bvc_reg *reg)
-{
-	if (reg->maybe_null)
-		return false;
-	return reg->type == BVC_PTR_MAP_VALUE || reg->type == BVC_PTR_MAP_KEY ||
-	       reg->type == BVC_PTR_MEM;
-}
-
-static int check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
-{
-	struct bvc_reg *regs = cur_regs(env), *dst = &regs[insn->dst], konst, *src;
-	bool x = bvc_insn_srcbit(insn) == BVC_X, is32 = bvc_insn_class(insn) == BVC_JMP32;
-	uint8_t op = bvc_insn_op(insn);
-	uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->off + 1);
-	struct bvc_state *other;
-	int pred = -1;
-
-	if (op == BVC_JCOND)
-		return vunsup(env, "may_goto");
-	if (dst->type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->dst);
-	if (x) {
-		src = &regs[insn->src];
-		if (src->type == BVC_NOT_INIT)
-			return vrej(env, "R%u !read_ok", insn->src);
-	} else {
-		mark_reg_known(&konst, is32 ? (uint32_t)insn->imm : (uint64_t)(int64_t)insn->imm);
-		src = &konst;
-	}
-
-	if (x && (src->type == BVC_PTR_STACK || dst->type == BVC_PTR_STACK)) {
-		/* A walk back through here must not chase stack pointers. */
-		int err = hist_push(env, (src->type == BVC_PTR_STACK ? BVC_HIST_SRC_STACK : 0) |
-					 (dst->type == BVC_PTR_STACK ? BVC_HIST_DST_STACK : 0), 0);
-
-		if (err)
-			return err;
-	} else if (!x && dst->type == BVC_PTR_STACK) {
-		int err = hist_push(env, BVC_HIST_DST_STACK, 0);
-
-		if (err)
-			return err;
-	}
-
-	if (dst->type == BVC_SCALAR && src->type == BVC_SCALAR) {
-		pred = bvc_scalar_branch_taken(&dst->var, &src->var, op, is32);
-	} else if (!is32 && (op == BVC_JEQ || op == BVC_JNE) && src->type == BVC_SCALAR &&
-		   bvc_scalar_is_const(&src->var) && src->var.var_off.value == 0 &&
-		   is_not_null(dst)) {
-		/* A pointer that cannot be NULL is never equal to 0. */
-		pred = op == BVC_JNE;
-	}
-
-	if (pred >= 0) {
-		/* The path depends on the values that decided the branch. */
-		int err = dst->type == BVC_SCALAR ? mark_precise(env, insn->dst) : 0;
-
-		if (!err && x && src->type == BVC_SCALAR)
-			err = mark_precise(env, insn->src);
-		if (err)
-			return err;
-		env->insn_idx = pred ? target : env->insn_idx + 1;
-		return 1;
-	}
-
-	/* Scalars linked to either side are refined too: remember which, for
-	 * the walk back (both branches share the entry). */
-	{
-		uint64_t linked = 0;
-		int err = 0;
-
-		if (x && src->type == BVC_SCALAR && src->id)
-			collect_linked(env, src->id, &linked);
-		if (dst->type == BVC_SCALAR && dst->id)
-			collect_linked(env, dst->id, &linked);
-		if ((linked & 0xf) > 1)
-			err = hist_push(env, 0, linked);
-		if (err)
-			return err;
-	}
-	other = push_stack(env, target, env->insn_idx);
-	if (!other)
-		return env->rejected ? -EACCES : -ENOMEM;
-
-	if (!is32 && !x && (op == BVC_JEQ || op == BVC_JNE) && dst->maybe_null && is_pointer(dst) &&
-	    insn->imm == 0) {
-		/* "if ptr == 0": NULL on one side, valid on the other. */
-		mark_ptr_or_null(other, dst->id, op == BVC_JEQ);
-		mark_ptr_or_null(env->cur, dst->id, op != BVC_JEQ);
-	} else if (try_match_pkt(insn, dst, src, other, env->cur)) {
-		/* ranges recorded */
-	} else {
-		refine_scalars(other, insn, op, x);
-		refine_scalars(env->cur, insn, bvc_jmp_negate(op), x);
-	}
-	env->insn_idx++;
-	return 1;
-}
-
-/* The argument a helper's size parameter pairs with, checked and sized. */
-static int check_size_arg(struct bvc_env *env, uint32_t regno, uint8_t kind, uint32_t mem_regno,
-			  bool mem_write, bool pkt_ok, bool null_ok)
-{
-	struct bvc_reg *reg = &cur_regs(env)[regno];
-	bool zero_ok = kind == BVC_ARG_CONST_SIZE_OR_ZERO;
-	int err;
-
-	if (reg->type != BVC_SCALAR)
-		return vrej(env, "R%u type=%s expected=scalar", regno, rtype_name(reg));
-	if (reg->var.smin < 0)
-		return vrej(env, "R%u min value is negative, either use unsigned or 'var &= const'",
-			    regno);
-	if (reg->var.umin == 0 && !zero_ok) {
-		return vrej(env, "R%u invalid zero-sized read: u64=[%llu,%llu]", regno,
-			    (unsigned long long)reg->var.umin, (unsigned long long)reg->var.umax);
-	}
-	if (reg->var.umax >= BVC_MAX_VAR_OFF)
-		return vrej(env, "R%u unbounded memory access, use 'var &= const' or 'if (var < const)'",
-			    regno);
-	err = check_mem_region(env, mem_regno, reg->var.umax, mem_write,
-			       zero_ok && reg->var.umin == 0, pkt_ok, null_ok);
-	/* The access was checked against the size's bounds. */
-	return err ? err : mark_precise(env, regno);
-}
-
-static bool is_acquired(const struct bvc_state *st, uint32_t id)
-{
-	for (uint32_t i = 0; i < st->nrefs; i++)
-		if (st->refs[i] == id)
-			return true;
-	return false;
-}
-
-static void release_reference(struct bvc_state *st, uint32_t ref)
-{
-	for (uint32_t i = 0; i < st->nrefs; i++) {
-		if (st->refs[i] == ref) {
-			st->refs[i] = st->refs[--st->nrefs];
-			break;
-		}
-	}
-	for_each_reg(st, reg, {
-		if (reg->ref_obj_id == ref)
-			mark_reg_unknown(reg);
-	});
-}
-
-static void invalidate_pkt_pointers(struct bvc_state *st)
-{
-	for_each_reg(st, reg, {
-		if (is_pkt_pointer(reg) || reg->type == BVC_PTR_PACKET_END)
-			mark_reg_unknown(reg);
-	});
-}
-
-/*
- * The key of an array map helper when it is a constant on the stack (in
- * *@key, else -1): Linux 6.18 then knows an in-range lookup cannot return
- * NULL. A spilled constant it relies on becomes precise.
- */
-static int const_map_key(struct bvc_env *env, const struct bvc_reg *key, uint32_t key_size,
-			 int64_t *out)
-{
-	const struct bvc_frame *fr = env->cur->frames[key->frameno];
-	int64_t addr;
-	const struct bvc_slot *s;
-	bool zero = true;
-
-	*out = -1;
-	if (key->type != BVC_PTR_STACK || key_size != 4 || !bvc_scalar_is_const(&key->var))
-		return 0;
-	addr = (int64_t)key->var.var_off.value + key->off;
-	if (addr >= 0 || addr < -BVC_STACK_SIZE || addr % 4 || (uint32_t)((-addr - 1) / 8) >= fr->nslots)
-		return 0;
-	s = &fr->slots[(-addr - 1) / 8];
-	for (int i = 0; i < 4; i++)
-		zero &= s->stype[(addr + 8 * ((-addr - 1) / 8 + 1)) + i] == BVC_STACK_ZERO;
-	if (zero) {
-		*out = 0;
-		return 0;
-	}
-	if (addr % 8 == 0 && s->stype[0] == BVC_STACK_SPILL && s->stype[3] == BVC_STACK_SPILL &&
-	    s->stype[4] != BVC_STACK_SPILL && s->spilled.type == BVC_SCALAR &&
-	    bvc_scalar_is_const(&s->spilled.var)) {
-		/* The spilled register's whole value, as the kernel takes it
-		 * (a 64-bit constant spilled in 4 bytes is out of range). */
-		*out = s->spilled.var.var_off.value > INT64_MAX ? -1
-		       : (int64_t)s->spilled.var.var_off.value;
-		return mark_precise_slot(env, key->frameno, (uint32_t)((-addr - 1) / 8));
-	}
-	return 0;
-}
-
-/* ARG_PTR_TO_INT/LONG are MEM_ALIGNED: the whole address is a multiple
- * of the size, as the kernel checks with strict alignment. */
-static int check_arg_aligned(struct bvc_env *env, uint32_t regno, int size)
-{
-	const struct bvc_reg *reg = &cur_regs(env)[regno];
-	struct bvc_tnum addr = bvc_tnum_add(reg->var.var_off,
-					    bvc_tnum_const((uint64_t)(int64_t)reg->off));
-	char tn[64];
-
-	if (!is_pointer(reg) || bvc_tnum_is_aligned(addr, (uint64_t)size))
-		return 0;
-	bvc_tnum_snprint(tn, sizeof(tn), reg->var.var_off);
-	return vrej(env, "misaligned %saccess off %s+%d+%d size %d",
-		    reg->type == BVC_PTR_STACK ? "stack " : reg->type == BVC_PTR_MAP_VALUE ? "value " : "",
-		    tn, reg->off, 0, size);
-}
-
-static int check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
-{
-	struct bvc_reg *regs = cur_regs(env);
-	const struct bvc_helper_proto *fn;
-	const char *name = bvc_helper_name(insn->imm);
-	int32_t map = -1;
-	int64_t const_key = -1;
-	uint32_t release_ref = 0;
-	uint64_t alloc_size = 0;
-	int err;
-
-	err = bvc_helper_proto_get(insn->imm, env->prog->type, &fn);
-	if (err == -ERANGE)
-		return vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
-	if (err == -EOPNOTSUPP)
-		return vunsup(env, "helper %s#%d", name ? name : "unknown", insn->imm);
-	if (err)
-		return vrej(env, "program of this type cannot use helper %s#%d",
-			    name ? name : "unknown", insn->imm);
-	if (insn->imm == BVC_HELPER_TAIL_CALL && env->cur->nrefs)
-		return vrej(env, "tail_call would lead to reference leak");
-	if ((fn->flags & BVC_HELPER_GPL_ONLY) && !env->gpl)
-		return vrej(env, "cannot call GPL-restricted function from non-GPL compatible program");
-
-	for (uint32_t a = 0; a < 5 && fn->args[a] != BVC_ARG_NONE; a++) {
-		uint32_t regno = a + 1;
-		struct bvc_reg *reg = &regs[regno];
-		uint8_t kind = fn->args[a];
-		bool pkt_ok = fn->flags & BVC_HELPER_PKT_ACCESS;
-
-		if (reg->type == BVC_NOT_INIT)
-			return vrej(env, "R%u !read_ok", regno);
-		switch (kind) {
-		case BVC_ARG_ANYTHING:
-			break;
-		case BVC_ARG_CONST_MAP_PTR:
-			if (reg->type != BVC_CONST_PTR_MAP)
-				return vrej(env, "R%u type=%s expected=map_ptr", regno, rtype_name(reg));
-			map = (int32_t)reg->map_idx;
-			if (!bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
-				return vrej(env, "cannot pass map_type %u into func %s#%d",
-					    env->img->maps[map].type, name ? name : "?", insn->imm);
-			break;
-		case BVC_ARG_MAP_KEY:
-		case BVC_ARG_MAP_VALUE:
-			if (map < 0)
-				return vrej(env, "invalid map_ptr to access map->%s",
-					    kind == BVC_ARG_MAP_KEY ? "key" : "value");
-			if (reg->type == BVC_SCALAR || reg->maybe_null)
-				return vrej(env, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
-					    regno, rtype_name(reg));
-			err = check_mem_region(env, regno,
-					       kind == BVC_ARG_MAP_KEY ? env->img->maps[map].key_size
-								       : env->img->maps[map].value_size,
-					       false, false, true, false);
-			if (err)
-				return err;
-			if (kind == BVC_ARG_MAP_KEY &&
-			    (env->img->maps[map].type == BVC_MAP_ARRAY ||
-			     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY)) {
-				err = const_map_key(env, reg, env->img->maps[map].key_size, &const_key);
-				if (err)
-					return err;
-			}
-			break;
-		case BVC_ARG_MEM:
-		case BVC_ARG_MEM_OR_NULL:
-		case BVC_ARG_MEM_RW:
-		case BVC_ARG_UNINIT_MEM:
-			if (a + 1 >= 5 || (fn->args[a + 1] != BVC_ARG_CONST_SIZE &&
-					   fn->args[a + 1] != BVC_ARG_CONST_SIZE_OR_ZERO))
-				return vunsup(env, "helper %s#%d memory argument without size",
-					      name ? name : "?", insn->imm);
-			if (regs[regno + 1].type == BVC_NOT_INIT)
-				return vrej(env, "R%u !read_ok", regno + 1);
-			if (kind == BVC_ARG_MEM_OR_NULL && reg->type == BVC_SCALAR &&
-			    bvc_scalar_is_const(&reg->var) && reg->var.var_off.value == 0) {
-				/* NULL is fine here only because it is 0. */
-				err = mark_precise(env, regno);
-				if (err)
-					return err;
-			}
-			err = check_size_arg(env, regno + 1, fn->args[a + 1], regno,
-					     kind == BVC_ARG_UNINIT_MEM || kind == BVC_ARG_MEM_RW, pkt_ok,
-					     kind == BVC_ARG_MEM_OR_NULL);
-			if (err)
-				return err;
-			a++;
-			break;
-		case BVC_ARG_CTX:
-			if (reg->type != BVC_PTR_CTX)
-				return vrej(env, "R%u type=%s expected=ctx", regno, rtype_name(reg));
-			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
-				return vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed",
-					    regno, reg->off);
-			break;
-		case BVC_ARG_ALLOC_MEM:
-			if (reg->type != BVC_PTR_MEM || reg->maybe_null || !reg->ref_obj_id)
-				return vrej(env, "R%u type=%s expected=ringbuf_mem", regno, rtype_name(reg));
-			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
-				return vrej(env, "R%u must have zero offset when passed to release func",
-					    regno);
-			if (!is_acquired(env->cur, reg->ref_obj_id))
-				return vrej(env, "R%u must be referenced when passed to release function",
-					    regno);
-			release_ref = reg->ref_obj_id;
-			break;
-		case BVC_ARG_CONST_ALLOC_SIZE_OR_ZERO:
-			if (reg->type != BVC_SCALAR)
-				return vrej(env, "R%u type=%s expected=scalar", regno, rtype_name(reg));
-			if (!bvc_scalar_is_const(&reg->var))
-				return vrej(env, "R%u is not a known constant'", regno);
-			alloc_size = reg->var.var_off.value;
-			err = mark_precise(env, regno);
-			if (err)
-				return err;
-			break;
-		case BVC_ARG_PTR_TO_INT:
-		case BVC_ARG_PTR_TO_LONG:
-			err = check_arg_aligned(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8);
-			if (err)
-				return err;
-			err = check_mem_region(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8, true,
-					       false, false, false);
-			if (err)
-				return err;
-			break;
-		default:
-			return vunsup(env, "helper %s#%d argument kind %u", name ? name : "?", insn->imm,
-				      kind);
-		}
-	}
-
-	if (insn->imm == BVC_HELPER_TAIL_CALL && map >= 0 && regs[3].type == BVC_SCALAR &&
-	    bvc_scalar_is_const(&regs[3].var) &&
-	    regs[3].var.var_off.value < env->img->maps[map].max_entries) {
-		/* As the kernel, which then jumps straight to that slot. */
-		err = mark_precise(env, 3);
-		if (err)
-			return err;
-	}
-	if (release_ref)
-		release_reference(env->cur, release_ref);
-	if (map >= 0) {
-		int32_t *fact = &env->aux[env->insn_idx].map_idx;
-
-		*fact = (*fact == -1 || *fact == map) ? map : -2;
-	}
-	if (fn->flags & BVC_HELPER_CHANGES_PKT)
-		invalidate_pkt_pointers(env->cur);
-
-	/* Caller-saved registers are clobbered; r0 holds the result. */
-	for (int r = 1; r <= 5; r++)
-		mark_reg_not_init(&regs[r]);
-	switch (fn->ret) {
-	case BVC_RET_INTEGER:
-		mark_reg_unknown(&regs[0]);
-		break;
-	case BVC_RET_VOID:
-		mark_reg_not_init(&regs[0]);
-		break;
-	case BVC_RET_MAP_VALUE_OR_NULL:
-		if (map < 0)
-			return vrej(env, "kernel subsystem misconfigured verifier");
-		mark_reg_known(&regs[0], 0);
-		regs[0].type = BVC_PTR_MAP_VALUE;
-		regs[0].maybe_null = true;
-		regs[0].map_idx = (uint32_t)map;
-		regs[0].id = ++env->id_gen;
-		if (insn->imm == 1 /* map_lookup_elem */ &&
-		    (env->img->maps[map].type == BVC_MAP_ARRAY ||
-		     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY) &&
-		    const_key >= 0 && const_key < env->img->maps[map].max_entries) {
-			/* Linux 6.18: an in-range constant index of an array. */
-			regs[0].maybe_null = false;
-			regs[0].id = 0;
-		}
-		break;
-	case BVC_RET_ALLOC_MEM_OR_NULL:
-		if (env->cur->nrefs == BVC_MAX_REFS)
-			return vunsup(env, "more than %d acquired references", BVC_MAX_REFS);
-		mark_reg_known(&regs[0], 0);
-		regs[0].type = BVC_PTR_MEM;
-		regs[0].maybe_null = true;
-		regs[0].mem_size = (uint32_t)alloc_size;
-		regs[0].id = ++env->id_gen;
-		regs[0].ref_obj_id = regs[0].id;
-		env->cur->refs[env->cur->nrefs++] = regs[0].id;
-		break;
-	}
-	return 0;
-}
-
-static bool is_global_func(const struct bvc_env *env, uint32_t insn)
-{
-	for (size_t i = 0; i < env->prog->func_cnt; i++)
-		if (env->prog->funcs[i].insn == insn)
-			return env->prog->funcs[i].linkage == BVC_FUNC_GLOBAL;
-	return false;
-}
-
-/* bpf-to-bpf call: a new frame whose r1-r5 are the caller's. */
-static int check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
-{
-	struct bvc_state *st = env->cur;
-	uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->imm + 1);
-	struct bvc_frame *caller = cur_frame(env), *callee;
-
-	if (st->curframe + 1 >= BVC_MAX_FRAMES)
-		return vrej(env, "the call stack of %u frames is too deep !", st->curframe + 2);
-	if (is_global_func(env, target))
-		/* The kernel verifies global functions once, on their BTF
-		 * argument types, not in the caller's context: doing it in
-		 * context would accept what the kernel rejects. */
-		return vunsup(env, "call to global function at insn %u (verified on its BTF types by the kernel)",
-			      target);
-	callee = calloc(1, sizeof(*callee));
-	if (!callee)
-		return -ENOMEM;
-	callee->callsite = (int32_t)env->insn_idx;
-	callee->frameno = st->curframe + 1;
-	callee->subprog = subprog_of(env, target);
-	for (int r = 0; r < BVC_MAX_REG; r++)
-		mark_reg_not_init(&callee->regs[r]);
-	for (int r = 1; r <= 5; r++)
-		callee->regs[r] = caller->regs[r];
-	mark_reg_known(&callee->regs[BVC_REG_FP], 0);
-	callee->regs[BVC_REG_FP].type = BVC_PTR_STACK;
-	callee->regs[BVC_REG_FP].frameno = (uint8_t)callee->frameno;
-	st->frames[++st->curframe] = callee;
-	/* r1-r5 of the caller are dead after the call. */
-	for (int r = 1; r <= 5; r++)
-		mark_reg_not_init(&caller->regs[r]);
-	env->insn_idx = target;
-	return 1;
-}
-
-static int check_exit(struct bvc_env *env, bool *path_done)
-{
-	struct bvc_state *st = env->cur;
-	struct bvc_reg *r0 = &cur_regs(env)[0];
-	int64_t lo, hi;
-
-	*path_done = false;
-	if (st->curframe) {
-		struct bvc_frame *callee = st->frames[st->curframe];
-		struct bvc_frame *caller = st->frames[st->curframe - 1];
-		struct bvc_subprog *sp = &env->subprogs[callee->subprog];
-
-		/* Static functions return anything but their own stack. */
-		if (r0->type == BVC_PTR_STACK)
-			return vrej(env, "cannot return stack pointer to the caller");
-		caller->regs[0] = *r0;
-		if (callee->stack_depth > sp->stack_depth)
-			sp->stack_depth = callee->stack_depth;
-		/* Pointers into the dying frame must not survive it. */
-		for (int r = 0; r < BVC_MAX_REG; r++)
-			if (caller->regs[r].type == BVC_PTR_STACK &&
-			    caller->regs[r].frameno == callee->frameno)
-				mark_reg_unknown(&caller->regs[r]);
-		env->insn_idx = (uint32_t)callee->callsite + 1;
-		free(callee->slots);
-		free(callee);
-		st->frames[st->curframe--] = NULL;
-		return 0;
-	}
-	/* Only the program's own exit needs r0: a function may return
-	 * nothing, and its caller then must not read r0. */
-	if (r0->type == BVC_NOT_INIT)
-		return vrej(env, "R0 !read_ok");
-	if (st->nrefs)
-		return vrej(env, "Unreleased reference id=%u alloc_insn=%u", st->refs[0], 0u);
-	if (bvc_prog_ret_range(env->prog->type, env->prog->expected_attach_type, &lo, &hi)) {
-		char buf[128];
-
-		int err;
-
-		if (r0->type != BVC_SCALAR)
-			return vrej(env, "At program exit the register R0 is not a known value (%s)",
-				    rtype_name(r0));
-		err = mark_precise(env, 0);
-		if (err)
-			return err;
-		if (r0->var.smin < lo || r0->var.smax > hi) {
-			bvc_scalar_snprint(buf, sizeof(buf), &r0->var);
-			return vrej(env, "At program exit the register R0 has %s should have been in [%lld, %lld]",
-				    buf, (long long)lo, (long long)hi);
-		}
-	}
-	if (cur_frame(env)->stack_depth > env->subprogs[0].stack_depth)
-		env->subprogs[0].stack_depth = cur_frame(env)->stack_depth;
-	*path_done = true;
-	return 0;
-}
+#include "engine_internal.h"
 
 static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *dst = &cur_regs(env)[insn->dst];
+	struct bvc_reg *dst = &bvc_cur_regs(env)[insn->dst];
 	uint32_t idx = (uint32_t)insn->imm;
 
 	switch (insn->src) {
 	case 0:
-		mark_reg_known(dst, bvc_ld_imm64_value(insn));
+		bvc_mark_reg_known(dst, bvc_ld_imm64_value(insn));
 		return 0;
 	case BVC_PSEUDO_MAP_IDX:
 	case BVC_PSEUDO_MAP_IDX_VALUE:
 		if (idx >= env->img->map_cnt)
-			return vrej(env, "fd %u is not pointing to valid bpf_map", idx);
+			return bvc_vrej(env, "fd %u is not pointing to valid bpf_map", idx);
 		if (!bvc_map_type_supported(env->img->maps[idx].type))
-			return vunsup(env, "map type %u", env->img->maps[idx].type);
+			return bvc_vunsup(env, "map type %u", env->img->maps[idx].type);
 		if (env->img->maps[idx].special_field[0])
-			return vunsup(env, "map '%s' has a %s field in its value",
-				      env->img->maps[idx].name, env->img->maps[idx].special_field);
-		mark_reg_known(dst, 0);
+			return bvc_vunsup(env, "map '%s' has a %s field in its value",
+					  env->img->maps[idx].name, env->img->maps[idx].special_field);
+		bvc_mark_reg_known(dst, 0);
 		dst->map_idx = idx;
 		if (insn->src == BVC_PSEUDO_MAP_IDX) {
 			dst->type = BVC_CONST_PTR_MAP;
 			return 0;
 		}
 		if ((uint32_t)insn[1].imm >= 1u << 29)
-			return vrej(env, "direct value offset of %u is not allowed", (uint32_t)insn[1].imm);
+			return bvc_vrej(env, "direct value offset of %u is not allowed", (uint32_t)insn[1].imm);
 		if (env->img->maps[idx].type != BVC_MAP_ARRAY)
-			return vrej(env, "no direct value access support for this map type");
+			return bvc_vrej(env, "no direct value access support for this map type");
 		/* Only single-element arrays (global data) have one address. */
 		if (env->img->maps[idx].max_entries != 1 ||
 		    (uint32_t)insn[1].imm >= env->img->maps[idx].value_size)
-			return vrej(env, "invalid access to map value pointer, value_size=%u off=%u",
-				    env->img->maps[idx].value_size, (uint32_t)insn[1].imm);
+			return bvc_vrej(env, "invalid access to map value pointer, value_size=%u off=%u",
+					env->img->maps[idx].value_size, (uint32_t)insn[1].imm);
 		dst->type = BVC_PTR_MAP_VALUE;
 		dst->off = insn[1].imm;
 		return 0;
 	case BVC_PSEUDO_FUNC:
-		return vunsup(env, "callbacks (ld_imm64 of a function)");
+		return bvc_vunsup(env, "callbacks (ld_imm64 of a function)");
 	default:
-		return vunsup(env, "ld_imm64 with pseudo source %u", insn->src);
+		return bvc_vunsup(env, "ld_imm64 with pseudo source %u", insn->src);
 	}
 }
 
 static int check_ld_abs(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *regs = cur_regs(env);
+	struct bvc_reg *regs = bvc_cur_regs(env);
 
 	if (!bvc_prog_type_may_ld_abs(env->prog->type))
-		return vrej(env, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+		return bvc_vrej(env, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
 	if (env->cur->curframe)
 		/* It may end the program from inside a function: the kernel
 		 * then checks the function's BTF return type and saved regs. */
-		return vunsup(env, "LD_ABS/LD_IND inside a bpf-to-bpf function");
+		return bvc_vunsup(env, "LD_ABS/LD_IND inside a bpf-to-bpf function");
 	if (regs[6].type == BVC_NOT_INIT)
-		return vrej(env, "R6 !read_ok");
+		return bvc_vrej(env, "R6 !read_ok");
 	if (regs[6].type != BVC_PTR_CTX)
-		return vrej(env, "at the time of BPF_LD_ABS|IND R6 != pointer to skb");
+		return bvc_vrej(env, "at the time of BPF_LD_ABS|IND R6 != pointer to skb");
 	if (bvc_insn_mode(insn) == BVC_IND && regs[insn->src].type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->src);
+		return bvc_vrej(env, "R%u !read_ok", insn->src);
 	if (env->cur->nrefs)
-		return vrej(env, "BPF_LD_[ABS|IND] cannot be mixed with socket references");
+		return bvc_vrej(env, "BPF_LD_[ABS|IND] cannot be mixed with socket references");
 	for (int r = 1; r <= 5; r++)
-		mark_reg_not_init(&regs[r]);
-	mark_reg_unknown(&regs[0]);
+		bvc_mark_reg_not_init(&regs[r]);
+	bvc_mark_reg_unknown(&regs[0]);
 	bvc_scalar_coerce(&regs[0].var, bvc_size_bytes(bvc_insn_size(insn)));
 	return 0;
 }
@@ -954,20 +137,20 @@ static int do_insn(struct bvc_env *env)
 	int err;
 
 	if (bvc_isa_check_insn(env->insns, env->cnt, env->insn_idx, &fault))
-		return vfail(env, fault.unsupported ? BVC_UNSUPPORTED : BVC_REJECT, fault.msg);
+		return bvc_vfail(env, fault.unsupported ? BVC_UNSUPPORTED : BVC_REJECT, fault.msg);
 
 	switch (cls) {
 	case BVC_ALU:
 	case BVC_ALU64:
-		return check_alu(env, insn);
+		return bvc_check_alu(env, insn);
 	case BVC_LDX:
-		return check_load(env, insn);
+		return bvc_check_load(env, insn);
 	case BVC_ST:
-		return check_store(env, insn);
+		return bvc_check_store(env, insn);
 	case BVC_STX:
 		if (bvc_insn_mode(insn) == BVC_ATOMIC)
-			return check_atomic_op(env, insn);
-		return check_store(env, insn);
+			return bvc_check_atomic_op(env, insn);
+		return bvc_check_store(env, insn);
 	case BVC_LD:
 		if (bvc_insn_mode(insn) == BVC_IMM) {
 			err = check_ld_imm64(env, insn);
@@ -984,29 +167,29 @@ static int do_insn(struct bvc_env *env)
 	switch (op) {
 	case BVC_CALL:
 		if (insn->src == BVC_PSEUDO_CALL)
-			return check_func_call(env, insn);
+			return bvc_check_func_call(env, insn);
 		if (insn->src == BVC_PSEUDO_KFUNC_CALL)
-			return vunsup(env, "kfunc calls");
-		return check_helper_call(env, insn);
+			return bvc_vunsup(env, "kfunc calls");
+		return bvc_check_helper_call(env, insn);
 	case BVC_JA:
 		env->insn_idx = (uint32_t)((int64_t)env->insn_idx + 1 +
 					   (cls == BVC_JMP32 ? insn->imm : insn->off));
 		return 1;
 	case BVC_EXIT:
-		err = check_exit(env, &done);
+		err = bvc_check_exit(env, &done);
 		if (err)
 			return err;
 		return done ? 2 : 1;
 	default:
-		return check_cond_jmp(env, insn);
+		return bvc_check_cond_jmp(env, insn);
 	}
 }
 
 /* The path ended (exit or pruned): its branch is done. */
 static void end_path(struct bvc_env *env)
 {
-	update_branch_counts(env, env->cur);
-	state_free(env->cur);
+	bvc_update_branch_counts(env, env->cur);
+	bvc_state_free(env->cur);
 	env->cur = NULL;
 }
 
@@ -1042,11 +225,11 @@ static void follow_trail(struct bvc_env *env)
 		/* Once on a pushed side, the later pushes were the old
 		 * side's: not on this path. */
 		if (!take || switched || !env->cur) {
-			state_free(p.st);
+			bvc_state_free(p.st);
 			continue;
 		}
 		switched = true;
-		state_free(env->cur);
+		bvc_state_free(env->cur);
 		env->cur = p.st;
 		env->insn_idx = p.insn;
 		env->prev_insn_idx = p.prev_insn;
@@ -1069,30 +252,30 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 		if (budget && env->processed - start >= budget)
 			return 1;
 		if (env->opts.insn_limit && ++env->processed > env->opts.insn_limit)
-			return vrej(env, "BPF program is too large. Processed %llu insn",
-				    (unsigned long long)env->processed);
+			return bvc_vrej(env, "BPF program is too large. Processed %llu insn",
+					(unsigned long long)env->processed);
 		if (!env->opts.insn_limit)
 			env->processed++;
 		env->aux[env->insn_idx].seen = true;
 
 		env->hist_open = false;
 		/* A followed path prunes nothing: it must reach what it did. */
-		ret = env->opts.follow_len ? 0 : is_state_visited(env, env->insn_idx);
+		ret = env->opts.follow_len ? 0 : bvc_is_state_visited(env, env->insn_idx);
 		if (ret < 0)
 			return ret;
 		if (ret == 1) {
-			vlog(env, "%u: safe\n", env->insn_idx);
+			bvc_vlog(env, "%u: safe\n", env->insn_idx);
 			end_path(env);
 			continue;
 		}
-		ret = hist_arrive(env);
+		ret = bvc_hist_arrive(env);
 		if (ret < 0)
 			return ret;
 		if (env->opts.log_level & 2) {
 			char text[BVC_DISASM_TEXT_MAX];
 
 			bvc_disasm_insn(env->insns, env->cnt, env->insn_idx, text, sizeof(text));
-			vlog(env, "%u: (%02x) %s\n", env->insn_idx, env->insns[env->insn_idx].code, text);
+			bvc_vlog(env, "%u: (%02x) %s\n", env->insn_idx, env->insns[env->insn_idx].code, text);
 		}
 
 		/* prev_insn_idx stays the previous instruction while this one
@@ -1111,61 +294,8 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 			continue;
 		}
 		if (env->insn_idx >= env->cnt)
-			return vrej(env, "invalid insn idx %u insn_cnt %u", env->insn_idx, env->cnt);
+			return bvc_vrej(env, "invalid insn idx %u insn_cnt %u", env->insn_idx, env->cnt);
 	}
-}
-
-/* The kernel's check_max_stack_depth: the deepest call chain's frames,
- * each rounded up to 32 bytes, fit in 512. */
-static int check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint32_t frames)
-{
-	uint32_t here = env->subprogs[sp].stack_depth;
-
-	here = here ? (here + 31) & ~31u : 32;
-	depth += here;
-	if (depth > env->max_stack)
-		env->max_stack = depth;
-	if (depth > BVC_STACK_SIZE)
-		return vrej(env, "combined stack size of %u calls is %u. Too large", frames, depth);
-	for (uint32_t i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
-		const struct bvc_insn *insn = &env->insns[i];
-		int err;
-
-		/* Every call, reached or not, as the kernel walks them. */
-		if (insn->code != (BVC_JMP | BVC_CALL) || insn->src != BVC_PSEUDO_CALL)
-			continue;
-		if (frames >= BVC_MAX_FRAMES)
-			return vrej(env, "the call stack of %u frames is too deep !", frames + 1);
-		err = check_max_stack_depth(env, subprog_of(env, (uint32_t)((int64_t)i + insn->imm + 1)),
-					    depth, frames + 1);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* Without BTF func info the kernel cannot check what a function returns
- * when LD_ABS or a tail call leaves it early: it refuses both in any
- * function but the main one, reached or not. */
-static int check_abnormal_return(struct bvc_env *env)
-{
-	for (uint32_t sp = 1; sp < env->nsubprogs; sp++) {
-		for (uint32_t i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
-			const struct bvc_insn *insn = &env->insns[i];
-			uint8_t mode = bvc_insn_mode(insn);
-
-			if (bvc_insn_class(insn) == BVC_LD && (mode == BVC_ABS || mode == BVC_IND)) {
-				env->insn_idx = i;
-				return vrej(env, "LD_ABS is not allowed in subprogs without BTF");
-			}
-			if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 &&
-			    insn->imm == BVC_HELPER_TAIL_CALL) {
-				env->insn_idx = i;
-				return vrej(env, "tail_call is not allowed in subprogs without BTF");
-			}
-		}
-	}
-	return 0;
 }
 
 /* The per-instruction facts of the paths explored so far. */
@@ -1187,7 +317,7 @@ static void fill_facts(const struct bvc_env *env, struct bvc_insn_fact *facts)
 }
 
 /* As the in-process run merges them in its aux (the first pointer type
- * seen stays; ctx against any other is refused by check_mem_access_reg). */
+ * seen stays; ctx against any other is refused by bvc_check_mem_access_reg). */
 int bvc_fact_merge(struct bvc_insn_fact *into, const struct bvc_insn_fact *f)
 {
 	into->seen |= f->seen;
@@ -1239,10 +369,10 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	env->cnt = (uint32_t)prog->insn_cnt;
 	if (bvc_opts_copy(&env->opts, sizeof(env->opts), opts, sizeof(size_t), "bvc_verify_opts", NULL, 0))
 		return -EINVAL;
-	env->gpl = license_is_gpl(img->license);
+	env->gpl = bvc_license_is_gpl(img->license);
 	env->aux = calloc(env->cnt, sizeof(*env->aux));
 	env->explored = calloc(env->cnt, sizeof(*env->explored));
-	env->cur = state_new();
+	env->cur = bvc_state_new();
 	if (!env->aux || !env->explored || !env->cur)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < env->cnt; i++) {
@@ -1252,14 +382,14 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	}
 	fr = env->cur->frames[0];
 	for (int r = 0; r < BVC_MAX_REG; r++)
-		mark_reg_not_init(&fr->regs[r]);
-	mark_reg_known(&fr->regs[1], 0);
+		bvc_mark_reg_not_init(&fr->regs[r]);
+	bvc_mark_reg_known(&fr->regs[1], 0);
 	fr->regs[1].type = BVC_PTR_CTX;
-	mark_reg_known(&fr->regs[BVC_REG_FP], 0);
+	bvc_mark_reg_known(&fr->regs[BVC_REG_FP], 0);
 	fr->regs[BVC_REG_FP].type = BVC_PTR_STACK;
 	env->prev_insn_idx = BVC_HIST_NONE;
 	if (!with_entry) {
-		state_free(env->cur);
+		bvc_state_free(env->cur);
 		env->cur = NULL;
 	}
 	return 0;
@@ -1267,29 +397,15 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 
 static void env_free(struct bvc_env *env)
 {
-	state_free(env->cur);
+	bvc_state_free(env->cur);
 	for (uint32_t i = 0; i < env->npending; i++)
-		state_free(env->pending[i].st);
+		bvc_state_free(env->pending[i].st);
 	free(env->pending);
-	explored_free(env);
+	bvc_explored_free(env);
 	free(env->aux);
 	free(env->log);
 	free(env->err_trail);
 }
-
-struct bvc_engine {
-	struct bvc_env env;
-	int early;                 /* 1: the static passes decided; @early_verdict holds it */
-	struct bvc_verdict early_verdict;
-	uint64_t usec;             /* time spent in bvc_engine_run() */
-	bool finished;             /* do_check returned 0 or rejected */
-};
-
-struct bvc_work {
-	uint64_t id;
-	struct bvc_state *st;
-	uint32_t insn, prev_insn;
-};
 
 int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 		   const struct bvc_verify_opts *opts, int with_entry, struct bvc_engine **out)
@@ -1326,19 +442,19 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	env = &eng->env;
 	err = env_init(env, img, prog, opts, with_entry);
 	if (!err && !bvc_prog_type_supported(prog->type))
-		err = vunsup(env, "program type %u", prog->type);
+		err = bvc_vunsup(env, "program type %u", prog->type);
 	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16), XDP frags
 	 * (32) change the rules; ANY_ALIGNMENT (2), TEST_RND_HI32 (4),
 	 * TEST_STATE_FREQ (8) and TEST_REG_INVARIANTS (128) do not change
 	 * what is safe. */
 	if (!err && ((env->opts.prog_flags | prog->prog_flags) & ~(2u | 4u | 8u | 128u)))
-		err = vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
+		err = bvc_vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
 	if (!err)
-		err = check_load_time(env);
+		err = bvc_check_load_time(env);
 	if (!err)
-		err = check_cfg(env);
+		err = bvc_check_cfg(env);
 	if (!err && !prog->func_cnt)
-		err = check_abnormal_return(env);
+		err = bvc_check_abnormal_return(env);
 	if (env->rejected) {
 		eng->finished = true;
 		return 0;
@@ -1376,433 +492,6 @@ size_t bvc_engine_pending(const struct bvc_engine *eng)
 	return eng->early ? 0 : eng->env.npending;
 }
 
-int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out)
-{
-	struct bvc_env *env = &eng->env;
-	struct bvc_state *path;
-	struct bvc_work *w;
-
-	if (eng->early || env->rejected || !env->npending)
-		return -ENOENT;
-	if (env->ndonated == env->cap_donated) {
-		uint32_t cap = env->cap_donated ? env->cap_donated * 2 : 16;
-		struct bvc_donation *v = realloc(env->donated, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		env->donated = v;
-		env->cap_donated = cap;
-	}
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	/* The oldest pending branch: the bottom of the stack, the biggest
-	 * subtree. Its parent's branch count keeps counting it (the
-	 * placeholder) until bvc_engine_work_done(). */
-	w->st = env->pending[0].st;
-	w->insn = env->pending[0].insn;
-	w->prev_insn = env->pending[0].prev_insn;
-	w->id = ++env->next_work_id;
-	/* The placeholder keeps the item's path since its parent checkpoint:
-	 * a precision demand continues its walk from there. */
-	path = calloc(1, sizeof(*path));
-	if (!path) {
-		free(w);
-		return -ENOMEM;
-	}
-	memmove(env->pending, env->pending + 1, (env->npending - 1) * sizeof(*env->pending));
-	env->npending--;
-	path->hist = w->st->hist;
-	path->nhist = path->cap_hist = w->st->nhist;
-	path->first_insn = w->st->first_insn;
-	path->last_insn = w->prev_insn;
-	path->insn_idx = w->insn;
-	path->curframe = w->st->curframe;
-	w->st->hist = NULL;
-	w->st->nhist = w->st->cap_hist = 0;
-	env->donated[env->ndonated++] = (struct bvc_donation){ w->id, w->st->parent, path };
-	w->st->parent = NULL; /* the parent lives in this engine only */
-	*out = w;
-	return 0;
-}
-
-int bvc_engine_work_done(struct bvc_engine *eng, uint64_t work_id,
-			 const struct bvc_precision_demand *demand)
-{
-	struct bvc_env *env = &eng->env;
-
-	for (uint32_t i = 0; i < env->ndonated; i++) {
-		struct bvc_donation *d = &env->donated[i];
-
-		if (d->id != work_id)
-			continue;
-		if (demand && (demand->nframes || demand->all)) {
-			struct bvc_prec_mask m = { .all = demand->all };
-			int err;
-
-			/* Masks for other frames than the item's cannot be
-			 * followed: everything, then (sound, prunes less). */
-			if (demand->nframes != d->path->curframe + 1)
-				m.all = true;
-			for (uint32_t f = 0; f < demand->nframes && f < BVC_MAX_FRAMES; f++) {
-				m.regs[f] = demand->regs[f] & 0x3ff;
-				m.slots[f] = demand->slots[f];
-			}
-			/* Applied before the count drops: the parent must not
-			 * be finished without what its subtree needed. */
-			err = apply_demand(env, d->path, d->parent, &m);
-			if (err)
-				return err;
-		}
-		if (d->parent)
-			update_branch_counts(env, d->parent);
-		state_free(d->path);
-		*d = env->donated[--env->ndonated];
-		return 0;
-	}
-	return -ENOENT;
-}
-
-/* The largest id in @st, so this engine's new ids stay clear of it. */
-static uint32_t max_id(struct bvc_state *st)
-{
-	uint32_t m = 0;
-
-	for_each_reg(st, reg, {
-		if (reg->id > m)
-			m = reg->id;
-		if (reg->ref_obj_id > m)
-			m = reg->ref_obj_id;
-	});
-	for (uint32_t i = 0; i < st->nrefs; i++)
-		if (st->refs[i] > m)
-			m = st->refs[i];
-	return m;
-}
-
-int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
-{
-	struct bvc_env *env = &eng->env;
-	struct bvc_work *w = *work;
-	struct bvc_state *anchor;
-	uint32_t m;
-	int err;
-
-	if (eng->early || env->rejected)
-		return -EINVAL;
-	if (env->npending >= BVC_MAX_PENDING)
-		return -EBUSY;
-	if (env->npending == env->cap_pending) {
-		uint32_t cap = env->cap_pending ? env->cap_pending * 2 : 64;
-		struct bvc_pending *p = realloc(env->pending, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		env->pending = p;
-		env->cap_pending = cap;
-	}
-	/* A root for the item's subtree: when its count drops to 0 the
-	 * item is done (update_branch_counts reports it). */
-	anchor = calloc(1, sizeof(*anchor));
-	if (!anchor)
-		return -ENOMEM;
-	anchor->branches = 1;
-	anchor->anchor_id = w->id;
-	anchor->curframe = w->st->curframe; /* the frames its demand covers */
-	anchor->demand = calloc(1, sizeof(*anchor->demand));
-	if (!anchor->demand) {
-		free(anchor);
-		return -ENOMEM;
-	}
-	err = list_push(&env->anchors, anchor);
-	if (err) {
-		state_free(anchor);
-		return err;
-	}
-	w->st->parent = anchor;
-	/* A fresh segment of the path starts at the item, and what is
-	 * precise is for this engine's checkpoints to learn. */
-	w->st->nhist = 0;
-	w->st->first_insn = w->insn;
-	for_each_reg(w->st, reg, { reg->precise = false; });
-	m = max_id(w->st);
-	if (m > env->id_gen)
-		env->id_gen = m;
-	env->pending[env->npending++] = (struct bvc_pending){ w->st, w->insn, w->prev_insn };
-	eng->finished = false;
-	free(w);
-	*work = NULL;
-	return 0;
-}
-
-int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id,
-			 struct bvc_precision_demand *demand)
-{
-	struct bvc_env *env = &eng->env;
-	const struct bvc_state *anchor;
-	const struct bvc_prec_mask *m;
-	bool any;
-
-	if (eng->early || !env->done.n)
-		return -ENOENT;
-	anchor = env->done.v[--env->done.n];
-	*work_id = anchor->anchor_id;
-	if (!demand)
-		return 0;
-	memset(demand, 0, sizeof(*demand));
-	m = anchor->demand;
-	any = m->all;
-	for (uint32_t f = 0; f <= anchor->curframe; f++)
-		any |= m->regs[f] || m->slots[f];
-	if (!any)
-		return 0;
-	demand->nframes = anchor->curframe + 1;
-	demand->all = m->all;
-	for (uint32_t f = 0; f <= anchor->curframe; f++) {
-		demand->regs[f] = m->regs[f];
-		demand->slots[f] = m->slots[f];
-	}
-	return 0;
-}
-
-static void reg_to_view(const struct bvc_reg *r, struct bvc_reg_view *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->type = r->type;
-	v->maybe_null = r->maybe_null;
-	v->precise = r->precise;
-	v->frameno = r->frameno;
-	v->off = r->off;
-	v->var = r->var;
-	v->id = r->id;
-	v->ref_obj_id = r->ref_obj_id;
-	v->map_idx = r->map_idx;
-	v->mem_size = r->mem_size;
-	v->range = r->range;
-}
-
-int bvc_work_view_get(const struct bvc_work *work, struct bvc_work_view *v)
-{
-	const struct bvc_state *st = work->st;
-
-	memset(v, 0, sizeof(*v));
-	v->id = work->id;
-	v->insn = work->insn;
-	v->prev_insn = work->prev_insn;
-	v->nframes = st->curframe + 1;
-	v->nrefs = st->nrefs;
-	memcpy(v->refs, st->refs, st->nrefs * sizeof(st->refs[0]));
-	for (uint32_t f = 0; f < v->nframes; f++) {
-		const struct bvc_frame *fr = st->frames[f];
-		struct bvc_frame_view *fv = &v->frames[f];
-
-		for (int r = 0; r < BVC_MAX_REG; r++)
-			reg_to_view(&fr->regs[r], &fv->regs[r]);
-		fv->callsite = fr->callsite;
-		fv->subprog = fr->subprog;
-		fv->frameno = fr->frameno;
-		fv->stack_depth = fr->stack_depth;
-		fv->nslots = fr->nslots;
-		if (fr->nslots) {
-			fv->slots = calloc(fr->nslots, sizeof(*fv->slots));
-			if (!fv->slots) {
-				bvc_work_view_release(v);
-				return -ENOMEM;
-			}
-		}
-		for (uint32_t s = 0; s < fr->nslots; s++) {
-			memcpy(fv->slots[s].stype, fr->slots[s].stype, 8);
-			reg_to_view(&fr->slots[s].spilled, &fv->slots[s].spilled);
-		}
-	}
-	v->trail_len = st->trail_len;
-	if (st->trail_len) {
-		v->trail = malloc((st->trail_len + 7) / 8);
-		if (!v->trail) {
-			bvc_work_view_release(v);
-			return -ENOMEM;
-		}
-		memcpy(v->trail, st->trail, (st->trail_len + 7) / 8);
-	}
-	return 0;
-}
-
-void bvc_work_view_release(struct bvc_work_view *v)
-{
-	for (uint32_t f = 0; f < BVC_VIEW_MAX_FRAMES; f++) {
-		free(v->frames[f].slots);
-		v->frames[f].slots = NULL;
-	}
-	free(v->trail);
-	v->trail = NULL;
-}
-
-/* One register of a state from elsewhere: everything the engine later
- * indexes or trusts is checked here. */
-static int reg_from_view(const struct bvc_image *img, const struct bvc_reg_view *v, uint32_t nframes,
-			 struct bvc_reg *r, char *err, size_t errsz, const char *where)
-{
-	if (v->type > BVC_PTR_FUNC) {
-		snprintf(err, errsz, "%s: register type %u is not a type", where, v->type);
-		return -EBADMSG;
-	}
-	if ((v->type == BVC_CONST_PTR_MAP || v->type == BVC_PTR_MAP_VALUE ||
-	     v->type == BVC_PTR_MAP_KEY) && v->map_idx >= img->map_cnt) {
-		snprintf(err, errsz, "%s: map %u of %zu", where, v->map_idx, img->map_cnt);
-		return -EBADMSG;
-	}
-	if (v->type == BVC_PTR_STACK && v->frameno >= nframes) {
-		snprintf(err, errsz, "%s: stack pointer into frame %u of %u", where, v->frameno, nframes);
-		return -EBADMSG;
-	}
-	if (v->type != BVC_NOT_INIT && !bvc_scalar_is_valid(&v->var)) {
-		snprintf(err, errsz, "%s: bounds that hold no value", where);
-		return -EBADMSG;
-	}
-	if (v->maybe_null > 1 || v->precise > 1 || v->range < 0 || v->range > BVC_PKT_MAX_RANGE) {
-		snprintf(err, errsz, "%s: flag or packet range out of range", where);
-		return -EBADMSG;
-	}
-	memset(r, 0, sizeof(*r));
-	r->type = (enum bvc_rtype)v->type;
-	r->maybe_null = v->maybe_null;
-	r->precise = v->precise;
-	r->frameno = v->frameno;
-	r->off = v->off;
-	r->var = v->var;
-	r->id = v->id;
-	r->ref_obj_id = v->ref_obj_id;
-	r->map_idx = v->map_idx;
-	r->mem_size = v->mem_size;
-	r->range = v->range;
-	return 0;
-}
-
-int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
-		       const struct bvc_work_view *v, struct bvc_work **out, char *err, size_t errsz)
-{
-	struct bvc_work *w;
-	struct bvc_state *st;
-	char where[64];
-	int ret = -EBADMSG;
-
-	*out = NULL;
-	if (v->insn >= prog->insn_cnt || v->prev_insn >= prog->insn_cnt) {
-		snprintf(err, errsz, "work item at insn %u of %zu", v->insn, prog->insn_cnt);
-		return -EBADMSG;
-	}
-	if (!v->nframes || v->nframes > BVC_VIEW_MAX_FRAMES || v->nrefs > BVC_VIEW_MAX_REFS) {
-		snprintf(err, errsz, "work item with %u frames and %u references", v->nframes, v->nrefs);
-		return -EBADMSG;
-	}
-	if (v->trail_len && !v->trail) {
-		snprintf(err, errsz, "work item trail of %u decisions without data", v->trail_len);
-		return -EBADMSG;
-	}
-	w = calloc(1, sizeof(*w));
-	st = state_new();
-	if (!w || !st) {
-		free(w);
-		state_free(st);
-		return -ENOMEM;
-	}
-	w->st = st;
-	w->id = v->id;
-	w->insn = v->insn;
-	w->prev_insn = v->prev_insn;
-	st->insn_idx = v->insn;
-	st->curframe = v->nframes - 1;
-	st->nrefs = v->nrefs;
-	memcpy(st->refs, v->refs, v->nrefs * sizeof(v->refs[0]));
-	for (uint32_t f = 0; f < v->nframes; f++) {
-		const struct bvc_frame_view *fv = &v->frames[f];
-		struct bvc_frame *fr = st->frames[f];
-
-		if (!fr) {
-			fr = st->frames[f] = calloc(1, sizeof(*fr));
-			if (!fr) {
-				ret = -ENOMEM;
-				goto fail;
-			}
-		}
-		if (fv->nslots > BVC_VIEW_MAX_SLOTS || (fv->nslots && !fv->slots) ||
-		    fv->frameno != f || fv->stack_depth > BVC_STACK_SIZE ||
-		    (f == 0) != (fv->callsite == -1) ||
-		    (f && (fv->callsite < 0 || (size_t)fv->callsite >= prog->insn_cnt)) ||
-		    fv->subprog >= BVC_MAX_FUNCS) {
-			snprintf(err, errsz, "frame %u: malformed (slots, number, depth or call site)", f);
-			goto fail;
-		}
-		fr->callsite = fv->callsite;
-		fr->subprog = fv->subprog;
-		fr->frameno = fv->frameno;
-		fr->stack_depth = fv->stack_depth;
-		for (int r = 0; r < BVC_MAX_REG; r++) {
-			snprintf(where, sizeof(where), "frame %u R%d", f, r);
-			ret = reg_from_view(img, &fv->regs[r], v->nframes, &fr->regs[r], err, errsz, where);
-			if (ret)
-				goto fail;
-		}
-		ret = grow_stack(fr, fv->nslots);
-		if (ret)
-			goto fail;
-		for (uint32_t s = 0; s < fv->nslots; s++) {
-			for (int b = 0; b < 8; b++) {
-				if (fv->slots[s].stype[b] > BVC_STACK_ZERO) {
-					snprintf(err, errsz, "frame %u slot %u: byte type %u", f, s,
-						 fv->slots[s].stype[b]);
-					ret = -EBADMSG;
-					goto fail;
-				}
-			}
-			memcpy(fr->slots[s].stype, fv->slots[s].stype, 8);
-			snprintf(where, sizeof(where), "frame %u fp-%u", f, 8 * (s + 1));
-			ret = reg_from_view(img, &fv->slots[s].spilled, v->nframes, &fr->slots[s].spilled,
-					    err, errsz, where);
-			if (ret)
-				goto fail;
-		}
-	}
-	if (v->trail_len) {
-		st->trail = calloc(1, trail_bytes(v->trail_len));
-		if (!st->trail) {
-			ret = -ENOMEM;
-			goto fail;
-		}
-		memcpy(st->trail, v->trail, (v->trail_len + 7) / 8);
-		st->trail_len = v->trail_len;
-	}
-	*out = w;
-	return 0;
-fail:
-	bvc_work_free(w);
-	return ret ? ret : -EBADMSG;
-}
-
-uint64_t bvc_work_id(const struct bvc_work *work)
-{
-	return work->id;
-}
-
-uint32_t bvc_work_insn(const struct bvc_work *work)
-{
-	return work->insn;
-}
-
-const uint8_t *bvc_work_trail(const struct bvc_work *work, uint32_t *bits)
-{
-	*bits = work->st->trail_len;
-	return work->st->trail;
-}
-
-void bvc_work_free(struct bvc_work *work)
-{
-	if (work) {
-		state_free(work->st);
-		free(work);
-	}
-}
-
 int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 {
 	struct bvc_env *env = &eng->env;
@@ -1821,7 +510,7 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		/* No instruction is at fault: say 0, wherever the run ended
 		 * (split runs end anywhere). */
 		env->insn_idx = 0;
-		err = check_max_stack_depth(env, 0, 0, 1);
+		err = bvc_check_max_stack_depth(env, 0, 0, 1);
 	}
 	out->processed = env->processed;
 	if (env->rejected) {
@@ -1842,107 +531,17 @@ int bvc_engine_verdict(struct bvc_engine *eng, struct bvc_verdict *out)
 		if (!err)
 			out->kind = BVC_ACCEPT;
 	}
-	vlog(env, "processed %llu insns (limit %llu) max_states_per_insn %u total_states %llu peak_states %llu mark_read 0\n",
-	     (unsigned long long)env->processed, (unsigned long long)env->opts.insn_limit,
-	     env->max_states_per_insn, (unsigned long long)env->total_states,
-	     (unsigned long long)env->peak_states);
+	bvc_vlog(env, "processed %llu insns (limit %llu) max_states_per_insn %u total_states %llu peak_states %llu mark_read 0\n",
+		 (unsigned long long)env->processed, (unsigned long long)env->opts.insn_limit,
+		 env->max_states_per_insn, (unsigned long long)env->total_states,
+		 (unsigned long long)env->peak_states);
 	if (env->opts.log_level & 4)
-		vlog(env, "verification time %llu usec\n", (unsigned long long)eng->usec);
+		bvc_vlog(env, "verification time %llu usec\n", (unsigned long long)eng->usec);
 	out->total_states = env->total_states;
 	out->peak_states = env->peak_states;
 	out->max_states_per_insn = env->max_states_per_insn;
-	if (env->log) {
-		out->log = env->log;
-		out->log_len = env->log_len;
-		env->log = NULL;
-		env->log_len = env->log_cap = 0;
-	}
+	bvc_log_take(env, &out->log, &out->log_len, &out->log_true_len);
 	return err;
-}
-
-uint32_t bvc_engine_stack_depths(const struct bvc_engine *eng, uint32_t *depths, uint32_t max)
-{
-	const struct bvc_env *env = &eng->env;
-
-	if (eng->early)
-		return 0;
-	for (uint32_t i = 0; i < env->nsubprogs && i < max; i++)
-		depths[i] = env->subprogs[i].stack_depth;
-	return env->nsubprogs;
-}
-
-int bvc_engine_merge_stack_depths(struct bvc_engine *eng, const uint32_t *depths, uint32_t n)
-{
-	struct bvc_env *env = &eng->env;
-
-	if (eng->early || n != env->nsubprogs)
-		return -EINVAL;
-	for (uint32_t i = 0; i < n; i++)
-		if (depths[i] > env->subprogs[i].stack_depth)
-			env->subprogs[i].stack_depth = depths[i];
-	return 0;
-}
-
-void bvc_engine_share_limit(struct bvc_engine *eng, uint64_t limit)
-{
-	eng->env.share_limit = limit;
-}
-
-int bvc_engine_share(struct bvc_engine *eng, struct bvc_work **out)
-{
-	struct bvc_env *env = &eng->env;
-	const struct bvc_state *cp;
-	struct bvc_work *w;
-
-	if (eng->early || !env->share.n)
-		return -ENOENT;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	cp = env->share.v[0];
-	w->st = state_copy(cp);
-	if (!w->st) {
-		free(w);
-		return -ENOMEM;
-	}
-	memmove(env->share.v, env->share.v + 1, (env->share.n - 1) * sizeof(*env->share.v));
-	env->share.n--;
-	/* The state only: its path and parents stay here. */
-	free(w->st->hist);
-	w->st->hist = NULL;
-	w->st->nhist = w->st->cap_hist = 0;
-	w->st->parent = NULL;
-	w->insn = cp->insn_idx;
-	w->prev_insn = cp->last_insn == BVC_HIST_NONE ? 0 : cp->last_insn;
-	w->id = cp->seq;
-	*out = w;
-	return 0;
-}
-
-int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
-{
-	struct bvc_env *env = &eng->env;
-	struct bvc_work *w = *work;
-	struct bvc_state *cp = w->st;
-	int err;
-
-	if (eng->early || !env->explored || w->insn >= env->cnt)
-		return -EINVAL;
-	cp->insn_idx = w->insn;
-	cp->branches = 0; /* finished where it came from */
-	cp->parent = NULL;
-	cp->remote = true;
-	cp->seq = 0;
-	free(cp->trail);
-	cp->trail = NULL;
-	cp->trail_len = 0;
-	err = list_push(&env->explored[w->insn], cp);
-	if (err)
-		return err;
-	env->remote_added++;
-	free(w);
-	*work = NULL;
-	return 0;
 }
 
 int bvc_engine_facts(const struct bvc_engine *eng, struct bvc_insn_fact *out, size_t cnt)
@@ -1962,11 +561,6 @@ void bvc_engine_states(const struct bvc_engine *eng, uint64_t *total, uint64_t *
 uint64_t bvc_engine_processed(const struct bvc_engine *eng)
 {
 	return eng->early ? 0 : eng->env.processed;
-}
-
-uint64_t bvc_engine_remote_hits(const struct bvc_engine *eng)
-{
-	return eng->env.remote_hits;
 }
 
 static int by_seq(const void *a, const void *b)
@@ -1990,10 +584,10 @@ int bvc_engine_precision_dump(const struct bvc_engine *eng, char **out)
 	for (uint32_t i = 0; env->explored && i < env->cnt && !err; i++)
 		for (uint32_t k = 0; k < env->explored[i].n && !err; k++)
 			if (!env->explored[i].v[k]->remote)
-				err = list_push(&all, env->explored[i].v[k]);
+				err = bvc_list_push(&all, env->explored[i].v[k]);
 	for (uint32_t k = 0; k < env->retired.n && !err; k++)
 		if (!env->retired.v[k]->remote)
-			err = list_push(&all, env->retired.v[k]);
+			err = bvc_list_push(&all, env->retired.v[k]);
 	f = err ? NULL : open_memstream(&buf, &len);
 	if (!f) {
 		free(all.v);
@@ -2084,6 +678,7 @@ void bvc_verdict_release(struct bvc_verdict *v)
 		v->trail_len = 0;
 		v->log = NULL;
 		v->log_len = 0;
+		v->log_true_len = 0;
 		v->facts = NULL;
 		v->fact_cnt = 0;
 		v->func_stack = NULL;

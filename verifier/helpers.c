@@ -48,7 +48,7 @@
 #include <linux/bpf.h>
 #include <stddef.h>
 
-#include "progtype.h"
+#include "progtype_internal.h"
 
 /* Program-type masks: one bit per kernel prog type number. */
 #define T(type) (1u << (type))

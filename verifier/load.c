@@ -22,10 +22,10 @@
  */
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 /* The kernel's license_is_gpl_compatible(). */
-bool license_is_gpl(const char *license)
+bool bvc_license_is_gpl(const char *license)
 {
 	static const char *const gpl[] = {
 		"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL",
@@ -52,23 +52,23 @@ static int check_kfunc_call(struct bvc_env *env, uint32_t i)
 	/* The kernel asks this of the first kfunc call it meets, whatever
 	 * its id (add_kfunc_call, when the program's kfunc table is new). */
 	if (!env->gpl)
-		return vrej(env, "cannot call kernel function from non-GPL compatible program");
+		return bvc_vrej(env, "cannot call kernel function from non-GPL compatible program");
 	if (!insn->imm && !insn->off)
 		return 0;
 	/* The kernel logs the reason, then "failed to find BTF for kernel
 	 * function"; the reason is the verdict's message. */
 	if (insn->off) {
-		err = vrej(env, insn->off < 0
+		err = bvc_vrej(env, insn->off < 0
 				? "negative offset disallowed for kernel module function call"
 				: "kfunc offset > 0 without fd_array is invalid");
-		vlog(env, "failed to find BTF for kernel function\n");
+		bvc_vlog(env, "failed to find BTF for kernel function\n");
 		return err;
 	}
-	return vunsup(env, "kfunc call (btf_id %d): not checked against a kernel's BTF",
-		      insn->imm);
+	return bvc_vunsup(env, "kfunc call (btf_id %d): not checked against a kernel's BTF",
+			  insn->imm);
 }
 
-int check_load_time(struct bvc_env *env)
+int bvc_check_load_time(struct bvc_env *env)
 {
 	uint32_t entry = env->insn_idx;
 	int err;
@@ -82,7 +82,7 @@ int check_load_time(struct bvc_env *env)
 	}
 	if (env->prog->load_refused[0]) {
 		env->insn_idx = 0;
-		return vrej(env, "%s", env->prog->load_refused);
+		return bvc_vrej(env, "%s", env->prog->load_refused);
 	}
 	/* Exploration starts where insn_idx says. */
 	env->insn_idx = entry;

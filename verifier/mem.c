@@ -18,7 +18,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 /* "(0x0; 0xff)" as the kernel's tnum_strn. */
 static const char *tn_str(char *buf, size_t size, const struct bvc_reg *reg)
@@ -68,7 +68,7 @@ static void note_depth(struct bvc_env *env, struct bvc_frame *fr, int32_t lo)
 static int mark_stack_bytes(struct bvc_env *env, struct bvc_frame *fr, int32_t lo, int32_t hi,
 			    uint8_t stype)
 {
-	int err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	int err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
 
 	if (err)
 		return err;
@@ -95,7 +95,7 @@ static int mark_stack_bytes(struct bvc_env *env, struct bvc_frame *fr, int32_t l
 /* The value a load of @size bytes produces when nothing better is known. */
 static void mark_loaded_unknown(struct bvc_reg *dst, int size, bool sign_ext)
 {
-	mark_reg_unknown(dst);
+	bvc_mark_reg_unknown(dst);
 	if (size < 8) {
 		if (sign_ext) {
 			bvc_scalar_coerce_sx(&dst->var, size);
@@ -121,15 +121,15 @@ static int check_stack_bounds(struct bvc_env *env, uint32_t regno, const struct 
 		max = min + size;
 	} else {
 		if (reg->var.smax >= BVC_MAX_VAR_OFF || reg->var.smin <= -BVC_MAX_VAR_OFF)
-			return vrej(env, "invalid unbounded variable-offset%s stack R%u", extra, regno);
+			return bvc_vrej(env, "invalid unbounded variable-offset%s stack R%u", extra, regno);
 		min = reg->var.smin + off;
 		max = reg->var.smax + off + size;
 	}
 	if (min < -BVC_STACK_SIZE || min > -1 || max > 0 || size < 0) {
 		if (bvc_scalar_is_const(&reg->var))
-			return vrej(env, "invalid%s stack R%u off=%d size=%d", extra, regno, off, size);
-		return vrej(env, "invalid variable-offset%s stack R%u var_off=%s off=%d size=%d", extra,
-			    regno, tn_str(tn, sizeof(tn), reg), off, size);
+			return bvc_vrej(env, "invalid%s stack R%u off=%d size=%d", extra, regno, off, size);
+		return bvc_vrej(env, "invalid variable-offset%s stack R%u var_off=%s off=%d size=%d", extra,
+				regno, tn_str(tn, sizeof(tn), reg), off, size);
 	}
 	*lo = (int32_t)min;
 	*hi = (int32_t)max;
@@ -184,10 +184,10 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 		 * then the zero is relied on. */
 		err = mark_stack_bytes(env, fr, lo, hi, zero ? BVC_STACK_KEEP_ZERO : BVC_STACK_MISC);
 		if (!err && zero && value_regno >= 0)
-			err = mark_precise(env, (uint32_t)value_regno);
+			err = bvc_mark_precise(env, (uint32_t)value_regno);
 		return err;
 	}
-	err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
 	note_depth(env, fr, lo);
@@ -197,22 +197,22 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 		/* Scalars (and immediates) at a slot's start are spills of
 		 * @size bytes: a fill of the same size restores them. */
 		save_register_state(s, value, size);
-		return hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
+		return bvc_hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
 	}
-	if (value && is_pointer(value)) {
+	if (value && bvc_is_pointer(value)) {
 		if (size != 8)
-			return vrej(env, "invalid size of register spill");
+			return bvc_vrej(env, "invalid size of register spill");
 		if (value->type == BVC_PTR_STACK && reg->frameno != env->cur->curframe)
-			return vrej(env, "cannot spill pointers to stack into stack frame of the caller");
+			return bvc_vrej(env, "cannot spill pointers to stack into stack frame of the caller");
 		save_register_state(s, value, 8);
-		return hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
+		return bvc_hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
 	}
 	/* Plain bytes: a write into a spilled slot destroys the spill. */
 	if (s->stype[0] == BVC_STACK_SPILL)
 		scrub_spill(s);
 	if (zero && value_regno >= 0) {
 		/* ZERO bytes, not a spill: the register must stay zero. */
-		err = mark_precise(env, (uint32_t)value_regno);
+		err = bvc_mark_precise(env, (uint32_t)value_regno);
 		if (err)
 			return err;
 	}
@@ -227,9 +227,9 @@ static void read_plain_bytes(const struct bvc_frame *fr, int32_t lo, int32_t hi,
 	for (int32_t a = lo; a < hi; a++)
 		all_zero &= fr->slots[slot_of(a)].stype[idx_in_slot(a)] == BVC_STACK_ZERO;
 	if (all_zero)
-		mark_reg_known(dst, 0);
+		bvc_mark_reg_known(dst, 0);
 	else
-		mark_reg_unknown(dst);
+		bvc_mark_reg_unknown(dst);
 }
 
 static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
@@ -243,7 +243,7 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	err = check_stack_bounds(env, regno, reg, off, size, " read from", &lo, &hi);
 	if (err)
 		return err;
-	err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
 	note_depth(env, fr, lo);
@@ -266,10 +266,10 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 		if (!dst)
 			return 0;
 		*dst = s->spilled;
-		return hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
+		return bvc_hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
 	}
 	if (s->spilled.type != BVC_SCALAR)
-		return vrej(env, "invalid size of register fill");
+		return bvc_vrej(env, "invalid size of register fill");
 	if (!dst)
 		return 0;
 	if (size <= spill_size && lo % 8 == 0) {
@@ -281,7 +281,7 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 		*dst = s->spilled;
 		if (reg_width(&s->spilled) > size * 8 - (sign_ext ? 1 : 0))
 			dst->id = 0;
-		err = hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
+		err = bvc_hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
 		if (err)
 			return err;
 		goto coerce;
@@ -295,14 +295,14 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	if (spill_cnt == size && bvc_scalar_is_const(&s->spilled.var) &&
 	    s->spilled.var.var_off.value == 0) {
 		/* Still a fill: the zero came from the spilled register. */
-		mark_reg_known(dst, 0);
-		err = hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
+		bvc_mark_reg_known(dst, 0);
+		err = bvc_hist_push(env, BVC_HIST_STACK_AT(reg->frameno, slot_of(lo)), 0);
 		if (err)
 			return err;
 	} else if (zero_cnt == size) {
-		mark_reg_known(dst, 0);
+		bvc_mark_reg_known(dst, 0);
 	} else {
-		mark_reg_unknown(dst);
+		bvc_mark_reg_unknown(dst);
 	}
 coerce:
 	if (dst && size < 8 && dst->type == BVC_SCALAR) {
@@ -324,34 +324,34 @@ static int check_region(struct bvc_env *env, uint32_t regno, const struct bvc_re
 	int64_t lo = v->smin + off;
 
 	if (v->smin < 0 && (v->smin == INT64_MIN || lo != (int64_t)(int32_t)lo || lo < 0))
-		return vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
-			    regno);
+		return bvc_vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
+				regno);
 	if (lo < 0 || (size == 0 && !zero_ok) || (uint64_t)lo + (uint64_t)size > mem_size)
 		goto bad;
 	if (v->umax >= BVC_MAX_VAR_OFF)
-		return vrej(env, "R%u unbounded memory access, make sure to bounds check any such access",
-			    regno);
+		return bvc_vrej(env, "R%u unbounded memory access, make sure to bounds check any such access",
+				regno);
 	lo = (int64_t)v->umax + off;
 	if (lo < 0 || (uint64_t)lo + (uint64_t)size > mem_size)
 		goto bad;
 	return 0;
 bad:
 	if (!strcmp(what, "map value"))
-		return vrej(env, "invalid access to map value, value_size=%u off=%lld size=%d", mem_size,
-			    (long long)lo, size);
-	return vrej(env, "invalid access to memory, mem_size=%u off=%lld size=%d", mem_size,
-		    (long long)lo, size);
+		return bvc_vrej(env, "invalid access to map value, value_size=%u off=%lld size=%d", mem_size,
+				(long long)lo, size);
+	return bvc_vrej(env, "invalid access to memory, mem_size=%u off=%lld size=%d", mem_size,
+			(long long)lo, size);
 }
 
 static int check_packet(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
 			int size, bool zero_ok)
 {
 	if (reg->var.smin < 0)
-		return vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
-			    regno);
+		return bvc_vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
+				regno);
 	if (off < 0 || (size == 0 && !zero_ok) || size > reg->range || off > reg->range - size) {
-		vrej(env, "invalid access to packet, off=%d size=%d, R%u(id=%u,off=%d,r=%d)", off, size,
-		     regno, reg->id, off, reg->range);
+		bvc_vrej(env, "invalid access to packet, off=%d size=%d, R%u(id=%u,off=%d,r=%d)", off, size,
+			 regno, reg->id, off, reg->range);
 		return -EACCES;
 	}
 	return 0;
@@ -370,7 +370,7 @@ static bool read_rodata(const struct bvc_map *map, int64_t off, int size, bool s
 		v = (v << 8) | map->init[off + i];
 	if (sign_ext && size < 8 && (v >> (size * 8 - 1)) & 1)
 		v |= ~0ull << (size * 8);
-	mark_reg_known(dst, v);
+	bvc_mark_reg_known(dst, v);
 	return true;
 }
 
@@ -382,11 +382,11 @@ static int check_map_access_type(struct bvc_env *env, const struct bvc_map *map,
 				 int64_t size, bool write)
 {
 	if (write && (map->origin == BVC_MAP_RODATA || (map->flags & BVC_F_RDONLY_PROG)))
-		return vrej(env, "write into map forbidden, value_size=%u off=%d size=%lld",
-			    map->value_size, off, (long long)size);
+		return bvc_vrej(env, "write into map forbidden, value_size=%u off=%d size=%lld",
+				map->value_size, off, (long long)size);
 	if (!write && (map->flags & BVC_F_WRONLY_PROG))
-		return vrej(env, "read from map forbidden, value_size=%u off=%d size=%lld",
-			    map->value_size, off, (long long)size);
+		return bvc_vrej(env, "read from map forbidden, value_size=%u off=%d size=%lld",
+				map->value_size, off, (long long)size);
 	return 0;
 }
 
@@ -417,18 +417,18 @@ static int ctx_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	int err;
 
 	if (reg->off)
-		return vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed", regno, reg->off);
+		return bvc_vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed", regno, reg->off);
 	if (!bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
-		return vrej(env, "variable ctx access var_off=%s disallowed", tn_str(tn, sizeof(tn), reg));
+		return bvc_vrej(env, "variable ctx access var_off=%s disallowed", tn_str(tn, sizeof(tn), reg));
 	err = bvc_ctx_check_access(env->prog->type, env->prog->expected_attach_type, off, size, write,
 				   &acc);
 	if (err == -EOPNOTSUPP)
-		return vunsup(env, "context field at off=%d (a pointer type bpfvc does not model)", off);
+		return bvc_vunsup(env, "context field at off=%d (a pointer type bpfvc does not model)", off);
 	if (err)
-		return vrej(env, "invalid bpf_context access off=%d size=%d", off, size);
+		return bvc_vrej(env, "invalid bpf_context access off=%d size=%d", off, size);
 	if (sign_ext && acc.type != BVC_SCALAR)
 		/* The kernel refuses to sign-extend a pointer it hands out. */
-		return vrej(env, "invalid bpf_context access off=%d size=%d", off, size);
+		return bvc_vrej(env, "invalid bpf_context access off=%d size=%d", off, size);
 	env->aux[env->insn_idx].ctx_field = acc.field;
 	env->aux[env->insn_idx].ctx_field_size = acc.field_size;
 	/* Narrow loads read part of a naturally aligned field. */
@@ -440,7 +440,7 @@ static int ctx_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 		mark_loaded_unknown(dst, size, sign_ext);
 		return 0;
 	}
-	mark_reg_known(dst, 0);
+	bvc_mark_reg_known(dst, 0);
 	dst->type = acc.type;
 	return 0;
 }
@@ -462,8 +462,8 @@ static int check_strict_alignment(struct bvc_env *env, const struct bvc_reg *reg
 							   bvc_tnum_const((uint64_t)(int64_t)(reg->off + off))),
 					     (uint64_t)size))
 		return 0;
-	return vrej(env, "misaligned %saccess off %s+%d+%d size %d", d, tn_str(tn, sizeof(tn), reg),
-		    reg->off, off, size);
+	return bvc_vrej(env, "misaligned %saccess off %s+%d+%d size %d", d, tn_str(tn, sizeof(tn), reg),
+			reg->off, off, size);
 }
 
 /* The pointer types whose fixed-offset accesses must be aligned on this
@@ -483,14 +483,14 @@ static int check_alignment(struct bvc_env *env, const struct bvc_reg *reg, int32
 					     bvc_tnum_const((uint64_t)(int64_t)(reg->off + off))),
 				(uint64_t)size))
 		return 0;
-	return vrej(env, "misaligned stack access off %s+%d+%d size %d", tn_str(tn, sizeof(tn), reg),
-		    reg->off, off, size);
+	return bvc_vrej(env, "misaligned stack access off %s+%d+%d size %d", tn_str(tn, sizeof(tn), reg),
+			reg->off, off, size);
 }
 
-int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, int size, bool write,
-		     int value_regno, bool sign_ext)
+static int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, int size, bool write,
+			    int value_regno, bool sign_ext)
 {
-	struct bvc_reg *regs = cur_regs(env);
+	struct bvc_reg *regs = bvc_cur_regs(env);
 	struct bvc_reg reg = regs[regno]; /* a copy: the load may overwrite it */
 	struct bvc_reg *value = NULL, *dst = NULL;
 
@@ -505,13 +505,13 @@ int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, int size,
 	if (value && reg.type == BVC_PTR_STACK && value->type == BVC_SCALAR && !value->id &&
 	    !bvc_scalar_is_const(&value->var) && reg_width(value) <= size * 8)
 		value->id = ++env->id_gen;
-	return check_mem_access_reg(env, regno, &reg, off, size, write, value,
-				    write ? value_regno : -1, dst, sign_ext);
+	return bvc_check_mem_access_reg(env, regno, &reg, off, size, write, value,
+					write ? value_regno : -1, dst, sign_ext);
 }
 
-int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
-			 int32_t off, int size, bool write, const struct bvc_reg *value,
-			 int value_regno, struct bvc_reg *dst, bool sign_ext)
+int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
+			     int32_t off, int size, bool write, const struct bvc_reg *value,
+			     int value_regno, struct bvc_reg *dst, bool sign_ext)
 {
 	int err;
 
@@ -520,7 +520,7 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 	else if (env->aux[env->insn_idx].ptr_type != (int8_t)reg->type &&
 		 (reg->type == BVC_PTR_CTX || env->aux[env->insn_idx].ptr_type == BVC_PTR_CTX))
 		/* The JIT rewrites ctx accesses: one insn, one meaning. */
-		return vrej(env, "same insn cannot be used with different pointers");
+		return bvc_vrej(env, "same insn cannot be used with different pointers");
 
 	err = check_alignment(env, reg, off, size);
 	if (err)
@@ -531,7 +531,7 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 		if (reg->frameno > env->cur->curframe)
 			/* Cannot happen: pointers into a returned frame are
 			 * scrubbed at its exit. */
-			return vbug(env, "R%u points into a dead frame", regno);
+			return bvc_vbug(env, "R%u points into a dead frame", regno);
 		/* @off now includes the pointer's fixed offset, as the
 		 * kernel's stack checks and messages expect. */
 		return write ? stack_write(env, regno, reg, off, size, value, value_regno)
@@ -545,7 +545,7 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 	case BVC_PTR_PACKET:
 	case BVC_PTR_PACKET_META:
 		if (write && !bvc_prog_type_may_write_pkt(env->prog->type))
-			return vrej(env, "cannot write into packet");
+			return bvc_vrej(env, "cannot write into packet");
 		err = check_packet(env, regno, reg, off, size, false);
 		if (!err && dst)
 			mark_loaded_unknown(dst, size, sign_ext);
@@ -558,60 +558,60 @@ int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_r
 			mark_loaded_unknown(dst, size, sign_ext);
 		return err;
 	case BVC_CONST_PTR_MAP:
-		return vunsup(env, "access through a map pointer (BTF map fields)");
+		return bvc_vunsup(env, "access through a map pointer (BTF map fields)");
 	case BVC_NOT_INIT:
-		return vrej(env, "R%u !read_ok", regno);
+		return bvc_vrej(env, "R%u !read_ok", regno);
 	default:
 		break;
 	}
-	return vrej(env, "R%u invalid mem access '%s'", regno, rtype_name(reg));
+	return bvc_vrej(env, "R%u invalid mem access '%s'", regno, bvc_rtype_name(reg));
 }
 
-int check_load(struct bvc_env *env, const struct bvc_insn *insn)
+int bvc_check_load(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *regs = cur_regs(env);
+	struct bvc_reg *regs = bvc_cur_regs(env);
 
 	if (regs[insn->src].type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->src);
+		return bvc_vrej(env, "R%u !read_ok", insn->src);
 	return check_mem_access(env, insn->src, insn->off, bvc_size_bytes(bvc_insn_size(insn)), false,
 				insn->dst, bvc_insn_mode(insn) == BVC_MEMSX);
 }
 
-int check_store(struct bvc_env *env, const struct bvc_insn *insn)
+int bvc_check_store(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *regs = cur_regs(env), imm;
+	struct bvc_reg *regs = bvc_cur_regs(env), imm;
 	int size = bvc_size_bytes(bvc_insn_size(insn));
 
 	if (regs[insn->dst].type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->dst);
+		return bvc_vrej(env, "R%u !read_ok", insn->dst);
 	if (bvc_insn_class(insn) == BVC_STX) {
 		if (regs[insn->src].type == BVC_NOT_INIT)
-			return vrej(env, "R%u !read_ok", insn->src);
+			return bvc_vrej(env, "R%u !read_ok", insn->src);
 		return check_mem_access(env, insn->dst, insn->off, size, true, insn->src, false);
 	}
-	mark_reg_known(&imm, (uint64_t)(int64_t)insn->imm);
+	bvc_mark_reg_known(&imm, (uint64_t)(int64_t)insn->imm);
 	if (size < 8)
 		bvc_scalar_coerce(&imm.var, size);
-	return check_mem_access_reg(env, insn->dst, &regs[insn->dst], insn->off, size, true, &imm,
-				    -1, NULL, false);
+	return bvc_check_mem_access_reg(env, insn->dst, &regs[insn->dst], insn->off, size, true, &imm,
+					-1, NULL, false);
 }
 
-int check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
+int bvc_check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
 {
-	struct bvc_reg *regs = cur_regs(env), *dst = &regs[insn->dst];
+	struct bvc_reg *regs = bvc_cur_regs(env), *dst = &regs[insn->dst];
 	int size = bvc_size_bytes(bvc_insn_size(insn));
 	uint32_t load_reg;
 	int err;
 
 	if (regs[insn->src].type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->src);
+		return bvc_vrej(env, "R%u !read_ok", insn->src);
 	if (dst->type == BVC_NOT_INIT)
-		return vrej(env, "R%u !read_ok", insn->dst);
+		return bvc_vrej(env, "R%u !read_ok", insn->dst);
 	if (insn->imm == BVC_CMPXCHG && regs[0].type == BVC_NOT_INIT)
-		return vrej(env, "R0 !read_ok");
-	if (dst->type == BVC_PTR_CTX || is_pkt_pointer(dst))
-		return vrej(env, "BPF_ATOMIC stores into R%u %s is not allowed", insn->dst,
-			    rtype_name(dst));
+		return bvc_vrej(env, "R0 !read_ok");
+	if (dst->type == BVC_PTR_CTX || bvc_is_pkt_pointer(dst))
+		return bvc_vrej(env, "BPF_ATOMIC stores into R%u %s is not allowed", insn->dst,
+				bvc_rtype_name(dst));
 	/* Atomics are always aligned (the kernel's strict_alignment_once). */
 	err = check_strict_alignment(env, dst, insn->off, size);
 	if (err)
@@ -620,17 +620,17 @@ int check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
 	 * register that receives the old value (a fill: a spilled pointer
 	 * comes back as that pointer); then write the same bytes, through
 	 * the destination register as it is after the fetch. */
-	err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, false, NULL, -1, NULL, false);
+	err = bvc_check_mem_access_reg(env, insn->dst, dst, insn->off, size, false, NULL, -1, NULL, false);
 	if (!err && (insn->imm & BVC_FETCH)) {
 		struct bvc_reg base = *dst;
 
 		load_reg = insn->imm == BVC_CMPXCHG ? 0 : insn->src;
-		err = check_mem_access_reg(env, insn->dst, &base, insn->off, size, false, NULL, -1,
-					   &regs[load_reg], false);
+		err = bvc_check_mem_access_reg(env, insn->dst, &base, insn->off, size, false, NULL, -1,
+					       &regs[load_reg], false);
 	}
 	if (!err)
-		err = check_mem_access_reg(env, insn->dst, dst, insn->off, size, true, NULL, -1, NULL,
-					   false);
+		err = bvc_check_mem_access_reg(env, insn->dst, dst, insn->off, size, true, NULL, -1, NULL,
+					       false);
 	return err;
 }
 
@@ -643,10 +643,10 @@ static const char *const mem_types_str =
  * may be; a zero size is fine when @zero_ok, and then NULL is too when
  * @null_ok (an _OR_NULL argument).
  */
-int check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool write, bool zero_ok,
-		     bool pkt_ok, bool null_ok)
+int bvc_check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool write,
+			 bool zero_ok, bool pkt_ok, bool null_ok)
 {
-	struct bvc_reg *reg = &cur_regs(env)[regno];
+	struct bvc_reg *reg = &bvc_cur_regs(env)[regno];
 	int32_t lo, hi;
 	int err;
 
@@ -663,7 +663,7 @@ int check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool wr
 		{
 			struct bvc_frame *fr = reg_frame(env, reg);
 
-			err = grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+			err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
 			if (!err)
 				note_depth(env, fr, lo);
 			return err;
@@ -671,9 +671,9 @@ int check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool wr
 	case BVC_PTR_PACKET:
 	case BVC_PTR_PACKET_META:
 		if (!pkt_ok)
-			return vrej(env, "helper access to the packet is not allowed");
+			return bvc_vrej(env, "helper access to the packet is not allowed");
 		if (write && !bvc_prog_type_may_write_pkt(env->prog->type))
-			return vrej(env, "cannot write into packet");
+			return bvc_vrej(env, "cannot write into packet");
 		return check_packet(env, regno, reg, reg->off, (int)size, zero_ok);
 	case BVC_PTR_MAP_VALUE:
 		if (reg->maybe_null)
@@ -689,12 +689,12 @@ int check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool wr
 			break;
 		return check_region(env, regno, reg, reg->off, (int)size, reg->mem_size, zero_ok, "mem");
 	case BVC_NOT_INIT:
-		return vrej(env, "R%u !read_ok", regno);
+		return bvc_vrej(env, "R%u !read_ok", regno);
 	default:
 		break;
 	}
 	if (reg->type == BVC_SCALAR && null_ok && zero_ok && size == 0 && bvc_scalar_is_const(&reg->var) &&
 	    reg->var.var_off.value == 0)
 		return 0;
-	return vrej(env, "R%u type=%s expected=%s", regno, rtype_name(reg), mem_types_str);
+	return bvc_vrej(env, "R%u type=%s expected=%s", regno, bvc_rtype_name(reg), mem_types_str);
 }

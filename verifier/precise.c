@@ -2,18 +2,18 @@
 /*
  * Precision tracking (docs/design.md section 3), the kernel's lazy scheme.
  *
- * Scalars in checkpoints start imprecise, and states_equal() does not look
- * at the value of an imprecise scalar. When a value starts to matter - the
+ * Scalars in checkpoints start imprecise, and bvc_states_equal() does not
+ * look at the value of an imprecise scalar. When a value starts to matter - the
  * offset in pointer arithmetic, a helper's size or constant argument, a
  * branch decided by it, the program's return value, a zero written to the
- * stack - mark_precise() walks the current path backwards through its
+ * stack - bvc_mark_precise() walks the current path backwards through its
  * history (struct bvc_hist) and marks every register and stack slot the
  * value was computed from precise in the checkpoints above. The marks land
  * while those checkpoints are still being explored (they are on the current
  * path), so a checkpoint knows everything its continuations needed by the
  * time it is finished and used for pruning. A path pruned against a
  * finished checkpoint inherits that checkpoint's needs the same way
- * (propagate_precision()).
+ * (bvc_propagate_precision()).
  *
  * The walk stops early at a register already precise in a checkpoint: its
  * sources were marked above when it was. Where the walk cannot follow a
@@ -31,7 +31,7 @@
  * a work item explored here stops there and leaves what it still needs on
  * the root as a demand; the item's done report carries the demand to the
  * engine that donated the item, which continues the walk from the item's
- * branch through its own checkpoints (apply_demand()) before it counts the
+ * branch through its own checkpoints (bvc_apply_demand()) before it counts the
  * item finished.
  */
 #include <errno.h>
@@ -40,7 +40,7 @@
 #include <string.h>
 
 #include "bpfvc/disasm.h"
-#include "engine.h"
+#include "engine_internal.h"
 
 #define ARG_REGS 0x3eu /* r1-r5 */
 
@@ -67,18 +67,18 @@ static void log_mask(struct bvc_env *env, const struct walk *w, uint32_t f)
 {
 	const char *sep = "";
 
-	vlog(env, "regs=");
+	bvc_vlog(env, "regs=");
 	for (int r = 0; r < BVC_MAX_REG; r++) {
 		if (w->m.regs[f] & (1u << r)) {
-			vlog(env, "%sr%d", sep, r);
+			bvc_vlog(env, "%sr%d", sep, r);
 			sep = ",";
 		}
 	}
-	vlog(env, " stack=");
+	bvc_vlog(env, " stack=");
 	sep = "";
 	for (int s = 0; s < 64; s++) {
 		if (w->m.slots[f] & (1ull << s)) {
-			vlog(env, "%s%d", sep, -8 * (s + 1));
+			bvc_vlog(env, "%s%d", sep, -8 * (s + 1));
 			sep = ",";
 		}
 	}
@@ -89,12 +89,12 @@ static void log_insn(struct bvc_env *env, const struct walk *w, uint32_t idx)
 	char text[BVC_DISASM_TEXT_MAX];
 
 	bvc_disasm_insn(env->insns, env->cnt, idx, text, sizeof(text));
-	vlog(env, "mark_precise: frame%u: ", w->frame);
+	bvc_vlog(env, "mark_precise: frame%u: ", w->frame);
 	log_mask(env, w, w->frame);
-	vlog(env, " before %u: (%02x) %s\n", idx, env->insns[idx].code, text);
+	bvc_vlog(env, " before %u: (%02x) %s\n", idx, env->insns[idx].code, text);
 }
 
-int hist_push(struct bvc_env *env, uint32_t flags, uint64_t linked)
+int bvc_hist_push(struct bvc_env *env, uint32_t flags, uint64_t linked)
 {
 	struct bvc_state *st = env->cur;
 	struct bvc_hist *h;
@@ -126,7 +126,7 @@ int hist_push(struct bvc_env *env, uint32_t flags, uint64_t linked)
  * segment (so a walk knows where the segment began, even when a loop comes
  * back to the same instruction) or when it is not a fall-through.
  */
-int hist_arrive(struct bvc_env *env)
+int bvc_hist_arrive(struct bvc_env *env)
 {
 	uint32_t i = env->insn_idx, p = env->prev_insn_idx;
 
@@ -138,7 +138,7 @@ int hist_arrive(struct bvc_env *env)
 		if (i == p + 2 && env->insns[p].code == (BVC_LD | BVC_IMM | BVC_DW))
 			return 0;
 	}
-	return hist_push(env, 0, 0);
+	return bvc_hist_push(env, 0, 0);
 }
 
 /* Record one more linked scalar in @linked; false when the set is full. */
@@ -160,7 +160,7 @@ static bool link_add(uint64_t *linked, uint32_t frame, bool slot, uint32_t n)
  * refines all, so a walk that needs one needs all. Past LINK_MAX the rest
  * are unlinked (id 0), so the branch refines only what the set records.
  */
-void collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked)
+void bvc_collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked)
 {
 	const struct bvc_state *st = env->cur;
 
@@ -337,8 +337,8 @@ static void mark_all_precise(struct bvc_env *env, struct bvc_state *st)
 {
 	env->precise_fallbacks++;
 	if (env->opts.log_level & 2)
-		vlog(env, "mark_precise: frame%u: falling back to forcing all scalars precise\n",
-		     env->cur ? env->cur->curframe : 0);
+		bvc_vlog(env, "mark_precise: frame%u: falling back to forcing all scalars precise\n",
+			 env->cur ? env->cur->curframe : 0);
 	for (; st; st = st->parent) {
 		if (st->anchor_id) {
 			if (st->demand)
@@ -429,8 +429,8 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 		/* A checkpoint made before its segment ran an instruction (a
 		 * work item's first) has nothing to walk. */
 		if (log && end)
-			vlog(env, "mark_precise: frame%u: last_idx %u first_idx %u subseq_idx %d \n",
-			     w->frame, i, seg->first_insn, subseq == BVC_HIST_NONE ? -1 : (int)subseq);
+			bvc_vlog(env, "mark_precise: frame%u: last_idx %u first_idx %u subseq_idx %d \n",
+				 w->frame, i, seg->first_insn, subseq == BVC_HIST_NONE ? -1 : (int)subseq);
 		for (; end;) {
 			const struct bvc_hist *h =
 				end && seg->hist[end - 1].idx == i ? &seg->hist[end - 1] : NULL;
@@ -463,9 +463,9 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 			goto give_up; /* needed before the entry: cannot be */
 		if (st->anchor_id) {
 			if (log) {
-				vlog(env, "mark_precise: frame%u: work item root ", w->frame);
+				bvc_vlog(env, "mark_precise: frame%u: work item root ", w->frame);
 				log_mask(env, w, w->frame);
-				vlog(env, ": asked of its donor\n");
+				bvc_vlog(env, ": asked of its donor\n");
 			}
 			demand_at_root(w, st);
 			return 0;
@@ -474,10 +474,10 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 			goto give_up;
 		if (log) {
 			for (uint32_t f = w->frame + 1; f-- > 0;) {
-				vlog(env, "mark_precise: frame%u: parent state ", f);
+				bvc_vlog(env, "mark_precise: frame%u: parent state ", f);
 				log_mask(env, w, f);
-				vlog(env, ":");
-				log_frame(env, st, f);
+				bvc_vlog(env, ":");
+				bvc_log_frame(env, st, f);
 			}
 		}
 		if (walk_empty(w))
@@ -491,17 +491,17 @@ give_up:
 	return 0;
 }
 
-int mark_precise(struct bvc_env *env, uint32_t regno)
+int bvc_mark_precise(struct bvc_env *env, uint32_t regno)
 {
 	struct walk w = { .frame = env->cur->curframe };
 
-	if (cur_regs(env)[regno].type != BVC_SCALAR)
+	if (bvc_cur_regs(env)[regno].type != BVC_SCALAR)
 		return 0;
 	w.m.regs[w.frame] = (uint16_t)(1u << regno);
 	return walk_back(env, &w, env->cur, env->insn_idx, BVC_HIST_NONE, true);
 }
 
-int mark_precise_slot(struct bvc_env *env, uint32_t frameno, uint32_t spi)
+int bvc_mark_precise_slot(struct bvc_env *env, uint32_t frameno, uint32_t spi)
 {
 	struct walk w = { .frame = env->cur->curframe };
 
@@ -514,7 +514,7 @@ int mark_precise_slot(struct bvc_env *env, uint32_t frameno, uint32_t spi)
  * old's continuation needed precise cur's path needs too - the live
  * precise scalars of @old, walked back from here.
  */
-int propagate_precision(struct bvc_env *env, const struct bvc_state *old)
+int bvc_propagate_precision(struct bvc_env *env, const struct bvc_state *old)
 {
 	struct walk w = { .frame = env->cur->curframe };
 
@@ -540,8 +540,8 @@ int propagate_precision(struct bvc_env *env, const struct bvc_state *old)
  * continue the walk here, from the branch the item was taken at (@path
  * keeps that segment's history) through @parent and above.
  */
-int apply_demand(struct bvc_env *env, const struct bvc_state *path, struct bvc_state *parent,
-		 const struct bvc_prec_mask *demand)
+int bvc_apply_demand(struct bvc_env *env, const struct bvc_state *path, struct bvc_state *parent,
+		     const struct bvc_prec_mask *demand)
 {
 	struct walk w = { .frame = path->curframe };
 	struct bvc_state seg = *path;

@@ -6,7 +6,7 @@
  * The soundness rule (docs/design.md section 4): a checkpoint is used only when
  * its branch count is 0, i.e. every path below it has been explored and
  * found safe. "old safe => cur safe" then holds when every live register
- * and stack slot of cur is included in old's (states_equal). A checkpoint
+ * and stack slot of cur is included in old's (bvc_states_equal). A checkpoint
  * still being explored is only compared exactly, to detect infinite loops.
  *
  * Scalars: an imprecise scalar of old matches any scalar - nothing below
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 #define IDMAP_MAX (BVC_MAX_REG * BVC_MAX_FRAMES + BVC_STACK_SLOTS * BVC_MAX_FRAMES + BVC_MAX_REFS)
 
@@ -119,7 +119,7 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 		const uint8_t *ct = cs ? cs->stype : invalid;
 		const struct bvc_reg *old_spill = spilled_scalar64(os);
 
-		bool cur_ptr_spill = cs && cs->stype[0] == BVC_STACK_SPILL && is_pointer(&cs->spilled);
+		bool cur_ptr_spill = cs && cs->stype[0] == BVC_STACK_SPILL && bvc_is_pointer(&cs->spilled);
 
 		/* Written before any read from here on: old's bytes there
 		 * never mattered. */
@@ -131,7 +131,7 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 		if (!exact && old_spill && cs && slot_all_misc(cs)) {
 			struct bvc_reg unknown;
 
-			mark_reg_unknown(&unknown);
+			bvc_mark_reg_unknown(&unknown);
 			if (!regsafe(old_spill, &unknown, m, false))
 				return false;
 			continue;
@@ -160,8 +160,8 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 	return true;
 }
 
-bool states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
-		  bool exact)
+bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
+		      bool exact)
 {
 	struct bvc_idmap *m = env->idmap;
 	bool ok = true;
@@ -205,7 +205,7 @@ bool states_equal(struct bvc_env *env, const struct bvc_state *old, const struct
 	return ok;
 }
 
-void update_branch_counts(struct bvc_env *env, struct bvc_state *st)
+void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st)
 {
 	while (st) {
 		if (--st->branches)
@@ -213,14 +213,14 @@ void update_branch_counts(struct bvc_env *env, struct bvc_state *st)
 		if (st->anchor_id) {
 			/* An accepted work item's subtree is finished here.
 			 * No memory: the item then never reports done, safe. */
-			(void)list_push(&env->done, st);
+			(void)bvc_list_push(&env->done, st);
 			return;
 		}
 		st = st->parent;
 	}
 }
 
-int list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
+int bvc_list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
 {
 	if (l->n == l->cap) {
 		uint32_t cap = l->cap ? l->cap * 2 : 4;
@@ -240,7 +240,7 @@ int list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
  * path ends here), 0 to go on (after maybe adding a checkpoint), negative
  * on rejection (an infinite loop) or no memory.
  */
-int is_state_visited(struct bvc_env *env, uint32_t insn)
+int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 {
 	struct bvc_checkpoint_list *l = &env->explored[insn];
 	/* BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point; and one
@@ -260,21 +260,21 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 
 		if (old->branches) {
 			/* Still being explored: we are in a loop through it. */
-			if (states_equal(env, old, env->cur, true))
-				return vrej(env, "infinite loop detected at insn %u", insn);
+			if (bvc_states_equal(env, old, env->cur, true))
+				return bvc_vrej(env, "infinite loop detected at insn %u", insn);
 			if (!force && env->jmps_processed - env->prev_jmps < 20 &&
 			    env->processed - env->prev_insns < 100)
 				add = false;
-		} else if (states_equal(env, old, env->cur, false)) {
+		} else if (bvc_states_equal(env, old, env->cur, false)) {
 			if (old->remote)
 				env->remote_hits++;
 			else if (!old->hit_cnt && env->shared < env->share_limit &&
-				 !list_push(&env->share, old))
+				 !bvc_list_push(&env->share, old))
 				env->shared++; /* it pruned here: offer it to the others */
 			old->hit_cnt++;
-			err = hist_arrive(env);
+			err = bvc_hist_arrive(env);
 			if (!err)
-				err = propagate_precision(env, old);
+				err = bvc_propagate_precision(env, old);
 			return err ? err : 1;
 		}
 		/* The kernel's heuristic: a checkpoint that keeps missing is
@@ -283,7 +283,7 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 		if (add)
 			old->miss_cnt++;
 		if (old->miss_cnt > old->hit_cnt * 3 + 3) {
-			if (list_push(&env->retired, old))
+			if (bvc_list_push(&env->retired, old))
 				continue; /* keep it listed: still correct */
 			l->v[i--] = l->v[--l->n];
 			if (!old->remote)
@@ -293,7 +293,7 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 	if (!add)
 		return 0;
 
-	cp = state_copy(env->cur);
+	cp = bvc_state_copy(env->cur);
 	if (!cp)
 		return -ENOMEM;
 	cp->insn_idx = insn;
@@ -303,13 +303,13 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 	free(cp->trail);
 	cp->trail = NULL;
 	cp->trail_len = 0;
-	err = list_push(l, cp);
+	err = bvc_list_push(l, cp);
 	if (err) {
-		state_free(cp);
+		bvc_state_free(cp);
 		return err;
 	}
 	env->cur->parent = cp;
-	/* A new segment of cur's path starts here (hist_arrive() records
+	/* A new segment of cur's path starts here (bvc_hist_arrive() records
 	 * its first step). */
 	env->cur->first_insn = insn;
 	env->cur->nhist = 0;
@@ -325,18 +325,18 @@ int is_state_visited(struct bvc_env *env, uint32_t insn)
 	return 0;
 }
 
-void explored_free(struct bvc_env *env)
+void bvc_explored_free(struct bvc_env *env)
 {
 	for (uint32_t k = 0; k < env->anchors.n; k++)
-		state_free(env->anchors.v[k]);
+		bvc_state_free(env->anchors.v[k]);
 	free(env->anchors.v);
 	for (uint32_t k = 0; k < env->ndonated; k++)
-		state_free(env->donated[k].path);
+		bvc_state_free(env->donated[k].path);
 	free(env->donated);
 	free(env->done.v);
 	free(env->share.v);
 	for (uint32_t k = 0; k < env->retired.n; k++)
-		state_free(env->retired.v[k]);
+		bvc_state_free(env->retired.v[k]);
 	free(env->retired.v);
 	free(env->idmap);
 	env->idmap = NULL;
@@ -344,7 +344,7 @@ void explored_free(struct bvc_env *env)
 		return;
 	for (uint32_t i = 0; i < env->cnt; i++) {
 		for (uint32_t k = 0; k < env->explored[i].n; k++)
-			state_free(env->explored[i].v[k]);
+			bvc_state_free(env->explored[i].v[k]);
 		free(env->explored[i].v);
 	}
 	free(env->explored);

@@ -270,16 +270,6 @@ bool bvc_scalar_equal(const struct bvc_scalar *a, const struct bvc_scalar *b)
 	       a->u32_min == b->u32_min && a->u32_max == b->u32_max;
 }
 
-/* x lies in the tnum and in all four ranges. */
-bool bvc_scalar_contains(const struct bvc_scalar *s, uint64_t x)
-{
-	return bvc_tnum_contains(s->var_off, x) &&
-	       x >= s->umin && x <= s->umax &&
-	       as_s64(x) >= s->smin && as_s64(x) <= s->smax &&
-	       (uint32_t)x >= s->u32_min && (uint32_t)x <= s->u32_max &&
-	       as_s32(x) >= s->s32_min && as_s32(x) <= s->s32_max;
-}
-
 /* Ranges non-empty; a constant tnum (either width) equals its ranges. */
 bool bvc_scalar_is_valid(const struct bvc_scalar *s)
 {

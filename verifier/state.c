@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Verifier states: allocation, deep copies, register helpers and the
- * kernel-style printing of a state for the log.
+ * Verifier states: allocation, deep copies and register helpers (log.c
+ * prints them).
  *
  * A state owns its frames and each frame owns its stack slots; copies are
  * deep so a pending branch can never see the current path's later writes.
@@ -9,12 +9,10 @@
  * run ends; parents always point at checkpoints.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_internal.h"
 
 static struct bvc_frame *frame_copy(const struct bvc_frame *src)
 {
@@ -44,7 +42,7 @@ static void frame_free(struct bvc_frame *fr)
 }
 
 /* Make room for @nslots slots; new slots are STACK_INVALID. */
-int grow_stack(struct bvc_frame *fr, uint32_t nslots)
+int bvc_grow_stack(struct bvc_frame *fr, uint32_t nslots)
 {
 	struct bvc_slot *s;
 
@@ -59,7 +57,7 @@ int grow_stack(struct bvc_frame *fr, uint32_t nslots)
 	return 0;
 }
 
-struct bvc_state *state_new(void)
+struct bvc_state *bvc_state_new(void)
 {
 	struct bvc_state *st = calloc(1, sizeof(*st));
 
@@ -75,7 +73,7 @@ struct bvc_state *state_new(void)
 	return st;
 }
 
-struct bvc_state *state_copy(const struct bvc_state *src)
+struct bvc_state *bvc_state_copy(const struct bvc_state *src)
 {
 	struct bvc_state *st = malloc(sizeof(*st));
 
@@ -96,8 +94,8 @@ struct bvc_state *state_copy(const struct bvc_state *src)
 		memcpy(st->hist, src->hist, src->nhist * sizeof(*st->hist));
 	}
 	if (src->trail_len) {
-		/* Whole 8-byte words, as trail_push() grows it. */
-		st->trail = calloc(1, trail_bytes(src->trail_len));
+		/* Whole 8-byte words, as bvc_trail_push() grows it. */
+		st->trail = calloc(1, bvc_trail_bytes(src->trail_len));
 		if (!st->trail) {
 			free(st->hist);
 			free(st);
@@ -108,14 +106,14 @@ struct bvc_state *state_copy(const struct bvc_state *src)
 	for (uint32_t i = 0; i <= src->curframe; i++) {
 		st->frames[i] = frame_copy(src->frames[i]);
 		if (!st->frames[i]) {
-			state_free(st);
+			bvc_state_free(st);
 			return NULL;
 		}
 	}
 	return st;
 }
 
-void state_free(struct bvc_state *st)
+void bvc_state_free(struct bvc_state *st)
 {
 	if (!st)
 		return;
@@ -128,13 +126,13 @@ void state_free(struct bvc_state *st)
 }
 
 /* Bytes a trail of @len decisions occupies: whole 8-byte words. */
-size_t trail_bytes(uint32_t len)
+size_t bvc_trail_bytes(uint32_t len)
 {
 	return ((size_t)len + 63) / 64 * 8;
 }
 
 /* Record one more branch decision (1: taken) on @st's path. */
-int trail_push(struct bvc_state *st, int taken)
+int bvc_trail_push(struct bvc_state *st, int taken)
 {
 	uint32_t n = st->trail_len;
 
@@ -152,58 +150,49 @@ int trail_push(struct bvc_state *st, int taken)
 	return 0;
 }
 
-struct bvc_frame *cur_frame(struct bvc_env *env)
+struct bvc_frame *bvc_cur_frame(struct bvc_env *env)
 {
 	return env->cur->frames[env->cur->curframe];
 }
 
-struct bvc_reg *cur_regs(struct bvc_env *env)
+struct bvc_reg *bvc_cur_regs(struct bvc_env *env)
 {
-	return cur_frame(env)->regs;
+	return bvc_cur_frame(env)->regs;
 }
 
-void mark_reg_not_init(struct bvc_reg *reg)
+void bvc_mark_reg_not_init(struct bvc_reg *reg)
 {
 	memset(reg, 0, sizeof(*reg));
 	reg->type = BVC_NOT_INIT;
 	reg->var = bvc_scalar_unknown();
 }
 
-void mark_reg_unknown(struct bvc_reg *reg)
+void bvc_mark_reg_unknown(struct bvc_reg *reg)
 {
 	memset(reg, 0, sizeof(*reg));
 	reg->type = BVC_SCALAR;
 	reg->var = bvc_scalar_unknown();
 }
 
-void mark_reg_known(struct bvc_reg *reg, uint64_t v)
+void bvc_mark_reg_known(struct bvc_reg *reg, uint64_t v)
 {
 	memset(reg, 0, sizeof(*reg));
 	reg->type = BVC_SCALAR;
 	reg->var = bvc_scalar_const(v);
 }
 
-/* A pointer with offset 0 and no variable part. */
-void mark_reg_known_zero(struct bvc_reg *reg)
-{
-	enum bvc_rtype t = reg->type;
-
-	mark_reg_known(reg, 0);
-	reg->type = t;
-}
-
-bool is_pointer(const struct bvc_reg *reg)
+bool bvc_is_pointer(const struct bvc_reg *reg)
 {
 	return reg->type != BVC_SCALAR && reg->type != BVC_NOT_INIT;
 }
 
-bool is_pkt_pointer(const struct bvc_reg *reg)
+bool bvc_is_pkt_pointer(const struct bvc_reg *reg)
 {
 	return reg->type == BVC_PTR_PACKET || reg->type == BVC_PTR_PACKET_META;
 }
 
 /* The kernel's names for register types, as the log prints them. */
-const char *rtype_name(const struct bvc_reg *reg)
+const char *bvc_rtype_name(const struct bvc_reg *reg)
 {
 	switch (reg->type) {
 	case BVC_NOT_INIT: return "?";
@@ -220,81 +209,4 @@ const char *rtype_name(const struct bvc_reg *reg)
 	case BVC_PTR_FUNC: return "func";
 	}
 	return "?";
-}
-
-/* " R1=value", or just the value for a spilled register (@i < 0). */
-static void log_reg(struct bvc_env *env, int i, const struct bvc_reg *r)
-{
-	char buf[256];
-
-	if (i >= 0)
-		vlog(env, " R%d=", i);
-	if (r->type == BVC_SCALAR) {
-		/* P: precise, compared by value when pruning. */
-		bvc_scalar_snprint(buf, sizeof(buf), &r->var);
-		vlog(env, "%s%s", r->precise ? "P" : "", buf);
-		return;
-	}
-	if (r->type == BVC_PTR_STACK && bvc_scalar_is_const(&r->var) && r->var.var_off.value == 0) {
-		vlog(env, "fp%d", r->off);
-		return;
-	}
-	vlog(env, "%s(", rtype_name(r));
-	if (r->id)
-		vlog(env, "id=%u,", r->id);
-	if (r->ref_obj_id)
-		vlog(env, "ref_obj_id=%u,", r->ref_obj_id);
-	if (r->type == BVC_PTR_MAP_VALUE || r->type == BVC_CONST_PTR_MAP)
-		vlog(env, "map=%s,ks=%u,vs=%u", env->img->maps[r->map_idx].name,
-		     env->img->maps[r->map_idx].key_size, env->img->maps[r->map_idx].value_size);
-	if (r->off)
-		vlog(env, ",off=%d", r->off);
-	if (is_pkt_pointer(r))
-		vlog(env, "r=%d", r->range);
-	if (!bvc_scalar_is_const(&r->var) || r->var.var_off.value) {
-		bvc_scalar_snprint_fields(buf, sizeof(buf), &r->var, ",");
-		vlog(env, "%s", buf);
-	}
-	vlog(env, ")");
-}
-
-/* One frame of @st: "R1=ctx() R10=fp0 fp-8=mmmmmmmm", no newline. */
-void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
-{
-	const struct bvc_frame *fr = st->frames[f];
-
-	for (int i = 0; i < BVC_MAX_REG; i++)
-		if (fr->regs[i].type != BVC_NOT_INIT)
-			log_reg(env, i, &fr->regs[i]);
-	for (uint32_t s = 0; s < fr->nslots; s++) {
-		const struct bvc_slot *sl = &fr->slots[s];
-		static const char ch[] = { '?', 'r', 'm', '0' };
-		char types[9];
-		bool any = false;
-
-		for (int b = 0; b < 8; b++) {
-			types[7 - b] = ch[sl->stype[b] & 3];
-			any |= sl->stype[b] != BVC_STACK_INVALID;
-		}
-		types[8] = 0;
-		if (!any)
-			continue;
-		if (sl->stype[0] == BVC_STACK_SPILL && sl->stype[7] == BVC_STACK_SPILL) {
-			vlog(env, " fp%d=", -8 * (int)(s + 1));
-			log_reg(env, -1, &sl->spilled);
-		} else {
-			vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
-		}
-	}
-	vlog(env, "\n");
-}
-
-/* "R1=ctx() R10=fp0 fp-8=mmmmmmmm" as the kernel's print_verifier_state. */
-void log_state(struct bvc_env *env, const struct bvc_state *st)
-{
-	for (uint32_t f = 0; f <= st->curframe; f++) {
-		if (f)
-			vlog(env, " frame%u:", f);
-		log_frame(env, st, f);
-	}
 }

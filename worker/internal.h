@@ -35,7 +35,7 @@ struct bvc_link {
 	char why[128];     /* set before @error */
 	struct {           /* a seqlock: odd @seq while being written */
 		atomic_uint_least64_t seq, id, processed;
-	} jobs[BVC_WORKER_MAX_JOBS]; /* what each job slot holds, for heartbeats */
+	} jobs[BVC_WIRE_MAX_JOBS]; /* what each job slot holds, for heartbeats */
 };
 
 /* Start the thread on @w's DEALER (after the handshake). */

@@ -109,7 +109,7 @@ static void beat(struct bvc_link *l)
 {
 	int sent = 0;
 
-	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
+	for (unsigned int k = 0; k < BVC_WIRE_MAX_JOBS; k++) {
 		uint64_t id, processed;
 
 		if (!slot_read(l, k, &id, &processed) || !id)
@@ -142,11 +142,11 @@ static void *link_main(void *arg)
 		if (wait <= 0) {
 			if (t0 - (double)atomic_load(&l->main_ms) <= BVC_WORKER_STALL_MS)
 				beat(l);
-			next_beat = t0 + BVC_WORKER_HEARTBEAT_MS;
-			wait = BVC_WORKER_HEARTBEAT_MS;
+			next_beat = t0 + BVC_WIRE_HEARTBEAT_MS;
+			wait = BVC_WIRE_HEARTBEAT_MS;
 		}
-		if (wait > BVC_WORKER_HEARTBEAT_MS / 4)
-			wait = BVC_WORKER_HEARTBEAT_MS / 4; /* look at @stop now and then */
+		if (wait > BVC_WIRE_HEARTBEAT_MS / 4)
+			wait = BVC_WIRE_HEARTBEAT_MS / 4; /* look at @stop now and then */
 		r = zmq_poll(pi, 2, wait);
 		t1 = bvc_now_ms();
 		if (r < 0 && errno != EINTR) {
@@ -198,7 +198,7 @@ static void *link_main(void *arg)
 			double d = t1 - t0;
 
 			quiet += d < wait + 100 ? d : wait + 100;
-			if (quiet > BVC_WORKER_DEAD_BEATS * BVC_WORKER_HEARTBEAT_MS)
+			if (quiet > BVC_WIRE_DEAD_BEATS * BVC_WIRE_HEARTBEAT_MS)
 				atomic_store(&l->silent, 1);
 		}
 	}
@@ -274,7 +274,7 @@ int bvc_link_status(struct bvc_link *l, char *err, size_t errsz)
 	}
 	if (atomic_load(&l->silent)) {
 		bvc_set_err(err, errsz, "coordinator silent for %d heartbeats",
-			BVC_WORKER_DEAD_BEATS);
+			BVC_WIRE_DEAD_BEATS);
 		return -ETIMEDOUT;
 	}
 	return 0;

@@ -7,7 +7,7 @@
  *   coordinator -> worker: Job (object, program, limits, start_entry),
  *       Work (an item to explore here), Donate (give your oldest branch),
  *       Done (an item you donated finished elsewhere), Cancel (drop the
- *       job; job id BVC_WORKER_BYE: the session is over), Heartbeat.
+ *       job; job id BVC_WIRE_CANCEL_BYE: the session is over), Heartbeat.
  *   worker -> coordinator: Work (answer to Donate; work id = engine
  *       index << 48 | the engine's id), Donate (answer to Donate: nothing
  *       to give now), Done (an accepted item's subtree finished here),
@@ -15,7 +15,7 @@
  *       which the coordinator's busy/idle bookkeeping relies on), Reject
  *       (the first unsafe path), Heartbeat (processed instructions).
  *
- * Several jobs may be held at once (a batch: BVC_WORKER_MAX_JOBS), each
+ * Several jobs may be held at once (a batch: BVC_WIRE_MAX_JOBS), each
  * with its own image and engines; every message names its job, each step
  * runs every job's engines one slice, and Finished is per job.
  *
@@ -32,7 +32,7 @@
  * Heartbeats leave from the link thread (link.c), which owns the socket
  * during the session: this loop publishes each job's processed count
  * there and talks to the coordinator through the thread's pipe. A Cancel
- * of BVC_WORKER_REJOIN (the coordinator declared us dead) drops every job
+ * of BVC_WIRE_CANCEL_REJOIN (the coordinator declared us dead) drops every job
  * and says Hello again; until the answer, nothing else is handled.
  *
  * Must not: print, block without a timeout, trust a decoded item before
@@ -83,7 +83,7 @@ struct job {
 struct serve {
 	struct bvc_worker *w;
 	struct bvc_worker_stats *stats;
-	struct job jobs[BVC_WORKER_MAX_JOBS]; /* id 0: a free slot */
+	struct job jobs[BVC_WIRE_MAX_JOBS]; /* id 0: a free slot */
 	struct bvc_link link;      /* the thread that owns the socket */
 	int rejoining;             /* our new Hello is not answered yet */
 	char *err;
@@ -129,7 +129,7 @@ static uint64_t job_processed(const struct job *j)
 /* The job with id @id, or NULL (0 is never a job). */
 static struct job *find_job(struct serve *s, uint64_t id)
 {
-	for (unsigned int k = 0; id && k < BVC_WORKER_MAX_JOBS; k++)
+	for (unsigned int k = 0; id && k < BVC_WIRE_MAX_JOBS; k++)
 		if (s->jobs[k].id == id)
 			return &s->jobs[k];
 	return NULL;
@@ -256,54 +256,11 @@ static int send_reject(struct serve *s, struct job *j, enum bvc_verdict_kind kin
 	return send_msg(s, &m);
 }
 
-int bvc_worker_load_job(const void *object, size_t len, const char *prog_name,
-			struct bvc_image **img, const struct bvc_prog **prog, char *why, size_t whysz)
-{
-	int ret;
-
-	*img = NULL;
-	*prog = NULL;
-	if (!strncmp(prog_name, "raw:", 4)) {
-		int type = bvc_prog_type_from_name(prog_name + 4);
-
-		if (type < 0) {
-			snprintf(why, whysz, "unknown program type '%s'", prog_name + 4);
-			return -EINVAL;
-		}
-		if (len % sizeof(struct bvc_insn)) {
-			snprintf(why, whysz, "raw program of %zu bytes", len);
-			return -EINVAL;
-		}
-		ret = bvc_image_from_raw((const struct bvc_insn *)object,
-					 len / sizeof(struct bvc_insn), (uint32_t)type, "job", img);
-		if (ret) {
-			snprintf(why, whysz, "raw program: %s", strerror(-ret));
-			return ret;
-		}
-		*prog = &(*img)->progs[0];
-		return 0;
-	} else {
-		struct bvc_load_opts lo = { .sz = sizeof(lo), .keep_unsupported = 1 };
-
-		ret = bvc_load_elf_mem_opts(object, len, "job", &lo, img, why, whysz);
-		if (ret)
-			return ret;
-		*prog = bvc_image_find_prog(*img, prog_name);
-		if (!*prog) {
-			snprintf(why, whysz, "no program named '%s'", prog_name);
-			bvc_image_free(*img);
-			*img = NULL;
-			return -ENOENT;
-		}
-	}
-	return 0;
-}
-
 /* Load the Job's program. Raw bytecode comes as prog_name "raw:TYPE". */
 static int job_load(struct job *j, const struct bvc_wire_job *jm, char *why, size_t whysz)
 {
-	return bvc_worker_load_job(jm->object, jm->object_len, jm->prog_name, &j->img, &j->prog,
-				   why, whysz);
+	return bvc_load_job(jm->object, jm->object_len, jm->prog_name, &j->img, &j->prog, why,
+			    whysz);
 }
 
 static int add_engine(struct serve *s, struct job *j, int with_entry)
@@ -343,12 +300,12 @@ static int on_job(struct serve *s, const struct bvc_wire_job *jm)
 			return 0;
 		return add_engine(s, j, 1);
 	}
-	for (unsigned int k = 0; !j && k < BVC_WORKER_MAX_JOBS; k++)
+	for (unsigned int k = 0; !j && k < BVC_WIRE_MAX_JOBS; k++)
 		if (!s->jobs[k].id)
 			j = &s->jobs[k];
 	if (!j) {
 		bvc_set_err(s->err, s->errsz, "coordinator sent more than %d jobs at once",
-			BVC_WORKER_MAX_JOBS);
+			BVC_WIRE_MAX_JOBS);
 		return -EPROTO;
 	}
 	j->id = jm->job_id;
@@ -516,7 +473,7 @@ static int rejoin(struct serve *s)
 {
 	struct bvc_wire_msg m;
 
-	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
+	for (unsigned int k = 0; k < BVC_WIRE_MAX_JOBS; k++) {
 		job_drop(&s->jobs[k]);
 		publish(s, &s->jobs[k]);
 	}
@@ -532,7 +489,7 @@ static int handle_rejoining(struct serve *s, struct bvc_wire_msg *m)
 {
 	char why[256];
 
-	if (m->kind == BVC_WIRE_CANCEL && m->u.cancel.job_id == BVC_WORKER_BYE)
+	if (m->kind == BVC_WIRE_CANCEL && m->u.cancel.job_id == BVC_WIRE_CANCEL_BYE)
 		return 1;
 	if (m->kind != BVC_WIRE_HELLO)
 		return 0;
@@ -563,9 +520,9 @@ static int handle(struct serve *s, struct bvc_wire_msg *m)
 	case BVC_WIRE_CANCEL: {
 		struct job *j;
 
-		if (m->u.cancel.job_id == BVC_WORKER_BYE)
+		if (m->u.cancel.job_id == BVC_WIRE_CANCEL_BYE)
 			return 1;
-		if (m->u.cancel.job_id == BVC_WORKER_REJOIN)
+		if (m->u.cancel.job_id == BVC_WIRE_CANCEL_REJOIN)
 			return rejoin(s);
 		j = find_job(s, m->u.cancel.job_id);
 		if (j) {
@@ -738,7 +695,7 @@ static int step(struct serve *s)
 {
 	int ran = 0;
 
-	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
+	for (unsigned int k = 0; k < BVC_WIRE_MAX_JOBS; k++) {
 		int ret = step_job(s, &s->jobs[k]);
 
 		if (ret < 0)
@@ -751,7 +708,7 @@ static int step(struct serve *s)
 /* Does some job have an engine with something to explore? */
 static int busy(const struct serve *s)
 {
-	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++) {
+	for (unsigned int k = 0; k < BVC_WIRE_MAX_JOBS; k++) {
 		const struct job *j = &s->jobs[k];
 
 		if (!j->id || j->rejected)
@@ -777,7 +734,7 @@ int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char 
 		return ret;
 	for (;;) {
 		bvc_link_alive(&s.link);
-		ret = pump(&s, busy(&s) ? 0 : BVC_WORKER_HEARTBEAT_MS / 4);
+		ret = pump(&s, busy(&s) ? 0 : BVC_WIRE_HEARTBEAT_MS / 4);
 		if (ret)
 			break;
 		ret = step(&s);
@@ -786,12 +743,12 @@ int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char 
 		ret = bvc_link_status(&s.link, err, errsz);
 		if (ret == -ETIMEDOUT)
 			bvc_set_err(err, errsz, "coordinator %s silent for %d ms", w->endpoint,
-				BVC_WORKER_DEAD_BEATS * BVC_WORKER_HEARTBEAT_MS);
+				BVC_WIRE_DEAD_BEATS * BVC_WIRE_HEARTBEAT_MS);
 		if (ret)
 			break;
 	}
 	bvc_link_stop(&s.link);
-	for (unsigned int k = 0; k < BVC_WORKER_MAX_JOBS; k++)
+	for (unsigned int k = 0; k < BVC_WIRE_MAX_JOBS; k++)
 		job_drop(&s.jobs[k]);
 	return ret == 1 ? 0 : ret;
 }

@@ -10,8 +10,8 @@
  *
  * The cluster (bvc_cluster_*): local worker processes spawned, pinned and
  * handshaken, and verification jobs split across them with leases,
- * donation, heartbeats and re-queues (coordinator/cluster.c has the
- * message flow; docs/wire-protocol.md). Remote workers join over a tcp
+ * donation, heartbeats and re-queues (coordinator/cluster.c, lease.c and
+ * batch.c have the message flow; docs/wire-protocol.md). Remote workers join over a tcp
  * --bind endpoint, CURVE with a ZAP allow-list of worker keys (plain only
  * when the caller says insecure: docs/deploy.md). Every count and index a
  * worker sends is checked before use; a peer that breaks the protocol is
@@ -118,7 +118,7 @@ struct bvc_cluster_opts {
 	const char *exe;        /* bpfvc binary run as "EXE worker ..."; NULL:
 				 * /proc/self/exe (the caller is bpfvc) */
 	int pin;                /* pin each worker to its planned core */
-	int heartbeat_ms;       /* 0: BVC_WORKER_HEARTBEAT_MS */
+	int heartbeat_ms;       /* 0: BVC_WIRE_HEARTBEAT_MS */
 	int handshake_ms;       /* 0: 10 s for every worker to say hello */
 	/* Remote workers: also listen on @bind ("tcp://\*:PORT"); workers
 	 * that connect there join at any time, even during a job. With

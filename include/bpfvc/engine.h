@@ -143,8 +143,8 @@ void bvc_engine_free(struct bvc_engine *eng);
 /*
  * A work item as plain data, for state-serial/ to put on the wire and
  * take off it. Field meanings are those of the engine's state
- * (verifier/engine.h): register types are the kernel's subset in
- * verifier/progtype.h (enum bvc_rtype), slot byte types 0 invalid,
+ * (verifier/engine_internal.h): register types are the kernel's subset in
+ * verifier/progtype_internal.h (enum bvc_rtype), slot byte types 0 invalid,
  * 1 spill, 2 misc, 3 zero (byte 0 = lowest address of the slot).
  */
 #define BVC_VIEW_MAX_REFS 64

@@ -86,4 +86,13 @@ int bvc_load_elf_mem_opts(const void *buf, size_t size, const char *path,
  * the kernel's words. */
 int bvc_load_raw(const char *path, uint32_t type, struct bvc_image **out, char *err, size_t errsz);
 
+/* The program a cluster Job names in its object (docs/wire-protocol.md):
+ * an ELF object's program @prog_name (one reaching an extern is kept,
+ * marked unsupported, as the engine refuses it), or raw bytecode when
+ * @prog_name is "raw:TYPE". Workers and the coordinator load a job alike.
+ * 0 with @img (the caller's, to bvc_image_free()) and @prog in it, or a
+ * negative errno with @why set. */
+int bvc_load_job(const void *object, size_t len, const char *prog_name, struct bvc_image **img,
+		 const struct bvc_prog **prog, char *why, size_t whysz);
+
 #endif /* BPFVC_LOADER_H */

@@ -58,8 +58,6 @@ bool bvc_scalar_is_const32(const struct bvc_scalar *s);
 bool bvc_scalar_is_unknown(const struct bvc_scalar *s);
 /* True when all five views are the same. */
 bool bvc_scalar_equal(const struct bvc_scalar *a, const struct bvc_scalar *b);
-/* True when @x is in all five views. */
-bool bvc_scalar_contains(const struct bvc_scalar *s, uint64_t x);
 /* The kernel's reg_bounds_sanity_check: every range has min <= max and a
  * constant tnum (64 or 32 bits) matches its ranges. False means no value
  * fits (e.g. a refined branch that cannot be taken). */

@@ -40,6 +40,30 @@
 /* Bytes of a Job's ELF object: what a frame holds besides the rest of a Job. */
 #define BVC_WIRE_OBJECT_MAX (BVC_WIRE_FRAME_MAX - 4096u)
 
+/*
+ * The session's rhythm and limits, which both sides must agree on: the
+ * coordinator and the worker meet only on the wire, so they are defined
+ * here and nowhere else.
+ *
+ * Heartbeats go both ways every BVC_WIRE_HEARTBEAT_MS. A worker sends its
+ * heartbeats from a thread of their own, so a busy engine never delays
+ * them; still, a peer is declared dead only after BVC_WIRE_DEAD_BEATS
+ * intervals of silence, so that a machine under load (or a paused VM)
+ * does not lose live workers.
+ */
+#define BVC_WIRE_HEARTBEAT_MS 1000
+#define BVC_WIRE_DEAD_BEATS 10
+/* Jobs one worker holds at once (a batch keeps several in flight); a
+ * coordinator that sends more is refused. */
+#define BVC_WIRE_MAX_JOBS 32
+/* Job ids of a Cancel that speak of the session, not of a job. BYE: the
+ * session is over (the worker returns). REJOIN: the coordinator declared
+ * the worker dead (it was silent too long) and gave its work to others;
+ * the worker drops every job, says Hello again on the same link and, once
+ * answered, serves as a new worker. */
+#define BVC_WIRE_CANCEL_BYE UINT64_MAX
+#define BVC_WIRE_CANCEL_REJOIN (UINT64_MAX - 1)
+
 /* Which message an envelope carries. Values are the oneof field numbers of
  * Envelope.body in proto/bpfvc.proto. */
 enum bvc_wire_kind {

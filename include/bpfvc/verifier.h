@@ -45,6 +45,10 @@ struct bvc_verify_opts {
 	 * rejections are found in another process). */
 	const uint8_t *follow;
 	uint32_t follow_len; /* bits in @follow; 0: explore every path */
+	/* Bytes of log kept (0: 64 MiB). A longer log keeps its end, where
+	 * the error and the stats are, as the kernel's rotating log: the
+	 * start is dropped, possibly mid-line. */
+	uint32_t log_size;
 };
 
 /* What the verifier proved about one instruction on every path that
@@ -91,6 +95,9 @@ struct bvc_verdict {
 	uint32_t max_states_per_insn; /* longest checkpoint list */
 	char *log;                  /* kernel-style log (opts.log_level > 0), owned */
 	size_t log_len;             /* bytes in @log */
+	uint64_t log_true_len;      /* bytes the whole log took: more than
+				     * @log_len when its start was dropped
+				     * (opts.log_size) */
 	uint8_t *trail;             /* rejected on a path: its branch decisions
 				     * from the entry (see opts.follow), owned */
 	uint32_t trail_len;         /* bits in @trail */

@@ -103,31 +103,12 @@ void bvc_curve_trust_release(struct bvc_curve_trust *t);
 int bvc_worker_hello(struct bvc_worker *w, struct bvc_wire_hello *theirs, char *err,
 		     size_t errsz);
 
-/* The program a Job names in its object: an ELF object's program
- * @prog_name (one reaching an extern is kept, marked unsupported, as the
- * engine refuses it), or raw bytecode when @prog_name is "raw:TYPE". Workers
- * and the coordinator load a job alike. 0 with @img (the caller's, to
- * bvc_image_free()) and @prog in it, or a negative errno with @why set. */
-int bvc_worker_load_job(const void *object, size_t len, const char *prog_name,
-			struct bvc_image **img, const struct bvc_prog **prog, char *why,
-			size_t whysz);
-
 /* Instructions one engine explores between two looks at the socket. */
 #define BVC_WORKER_SLICE 20000
-/* Heartbeat interval both ways. A worker sends its heartbeats from a
- * thread of their own, so a busy engine never delays them; still, a peer
- * is declared dead only after BVC_WORKER_DEAD_BEATS intervals of silence,
- * so that a machine under load (or a paused VM) does not lose live
- * workers. */
-#define BVC_WORKER_HEARTBEAT_MS 1000
-#define BVC_WORKER_DEAD_BEATS 10
 /* A worker whose work loop has not come round for this long stops its
  * heartbeats (a bug has wedged it): the coordinator then finds it dead
  * rather than wait on its work forever. */
 #define BVC_WORKER_STALL_MS 60000
-/* Jobs one worker holds at once (a batch keeps several in flight); a
- * coordinator that sends more is refused. */
-#define BVC_WORKER_MAX_JOBS 32
 
 /* Counters of one bvc_worker_serve() session, for logs and tests. */
 struct bvc_worker_stats {
@@ -141,12 +122,12 @@ struct bvc_worker_stats {
 
 /*
  * After a successful bvc_worker_hello(): serve jobs until the coordinator
- * says goodbye (Cancel of job BVC_WORKER_BYE) or falls silent for
- * BVC_WORKER_DEAD_BEATS heartbeats; a Cancel of BVC_WORKER_REJOIN starts a
+ * says goodbye (Cancel of job BVC_WIRE_CANCEL_BYE) or falls silent for
+ * BVC_WIRE_DEAD_BEATS heartbeats; a Cancel of BVC_WIRE_CANCEL_REJOIN starts a
  * fresh session on the same link (a new Hello). A Job starts an engine
  * (with the entry if start_entry); Work is accepted into it; Donate is answered with Work (the oldest
  * pending branch) or with Donate (nothing to give); Done(id) releases a
- * placeholder; Cancel(job) drops the job. Up to BVC_WORKER_MAX_JOBS jobs
+ * placeholder; Cancel(job) drops the job. Up to BVC_WIRE_MAX_JOBS jobs
  * are held at once, each with its own engines; every message names its
  * job. The worker sends Done for every accepted item whose subtree
  * finished here, Finished(job) when it has nothing left to explore in
@@ -156,11 +137,6 @@ struct bvc_worker_stats {
  * Returns 0 on goodbye, -ETIMEDOUT when the coordinator fell
  * silent, another negative errno on failure (@err says why).
  */
-#define BVC_WORKER_BYE UINT64_MAX
-/* Cancel of this job id: the coordinator declared us dead (we were silent
- * too long) and has given our work to others. We drop every job, say Hello
- * again on the same link and, once answered, serve as a new worker. */
-#define BVC_WORKER_REJOIN (UINT64_MAX - 1)
 int bvc_worker_serve(struct bvc_worker *w, struct bvc_worker_stats *stats, char *err,
 		     size_t errsz);
 

@@ -304,8 +304,8 @@ static void rogue_read(struct rogue *r)
 			r->got_job = 1, r->job = m.u.job.job_id;
 		else if (m.kind == BVC_WIRE_WORK || m.kind == BVC_WIRE_DONATE)
 			r->job = m.kind == BVC_WIRE_WORK ? m.u.work.job_id : m.u.donate.job_id;
-		else if (m.kind == BVC_WIRE_CANCEL && (m.u.cancel.job_id == BVC_WORKER_BYE ||
-						       m.u.cancel.job_id == BVC_WORKER_REJOIN))
+		else if (m.kind == BVC_WIRE_CANCEL && (m.u.cancel.job_id == BVC_WIRE_CANCEL_BYE ||
+						       m.u.cancel.job_id == BVC_WIRE_CANCEL_REJOIN))
 			r->told = 1;
 		bvc_wire_msg_release(&m);
 	}
@@ -656,7 +656,7 @@ struct rejoin {
 	atomic_int have_ep;
 	atomic_int stop;
 	/* what the peers saw */
-	int r_told;            /* R got Cancel(BVC_WORKER_REJOIN) */
+	int r_told;            /* R got Cancel(BVC_WIRE_CANCEL_REJOIN) */
 	int r_rejoined;        /* R's second Hello was answered */
 };
 
@@ -742,7 +742,7 @@ static void *peers_main(void *arg)
 		hb.u.heartbeat.job_id = job;
 		hb.u.heartbeat.processed_insns = 1;
 		send_wire(p, &hb);
-		rj->r_told = wait_msg(r, BVC_WIRE_CANCEL, &v, 50) && v == BVC_WORKER_REJOIN;
+		rj->r_told = wait_msg(r, BVC_WIRE_CANCEL, &v, 50) && v == BVC_WIRE_CANCEL_REJOIN;
 	}
 	if (rj->r_told) {
 		bvc_wire_hello_init(&m, 1);

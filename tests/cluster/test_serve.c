@@ -6,7 +6,7 @@
  * Checkpoint that is not a state of the program (the coordinator relays
  * them unchecked) is dropped: the worker still finishes its job and ends
  * cleanly on goodbye. Two jobs held at once each get their own Finished.
- * Told it was declared dead (Cancel of BVC_WORKER_REJOIN), the worker
+ * Told it was declared dead (Cancel of BVC_WIRE_CANCEL_REJOIN), the worker
  * drops its jobs and says Hello again on the same link.
  * A Reject carries its kind: rejected, unsupported, or internal error.
  */
@@ -112,7 +112,7 @@ static void peer_stop(struct peer *p)
 	char cmd[128];
 	int st = 0;
 
-	m.u.cancel.job_id = BVC_WORKER_BYE;
+	m.u.cancel.job_id = BVC_WIRE_CANCEL_BYE;
 	peer_send(p, &m);
 	for (int i = 0; i < 300 && waitpid(p->worker, &st, WNOHANG) == 0; i++)
 		usleep(10000);
@@ -205,7 +205,7 @@ Test(worker_serve, told_it_is_dead_it_drops_its_jobs_and_says_hello_again)
 	bvc_wire_msg_release(&m);
 
 	m.kind = BVC_WIRE_CANCEL;
-	m.u.cancel.job_id = BVC_WORKER_REJOIN;
+	m.u.cancel.job_id = BVC_WIRE_CANCEL_REJOIN;
 	peer_send(&p, &m);
 	peer_recv(&p, &m);
 	cr_assert_eq(m.kind, BVC_WIRE_HELLO, "got %s", bvc_wire_kind_name(m.kind));

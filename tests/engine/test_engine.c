@@ -267,6 +267,64 @@ Test(engine, log_stats_line)
 	bvc_image_free(img);
 }
 
+/*
+ * A log longer than opts.log_size keeps its end, as the kernel's rotating
+ * log: the rejection and the stats line survive, and the bytes kept are
+ * exactly the last log_size bytes of the whole log (the ring wraps at
+ * sizes that do and do not divide it; a size of 1 keeps the final newline).
+ */
+Test(engine, log_keeps_its_end)
+{
+	/* 2,000 iterations at log level 2, then a read of an unset register. */
+	static const struct bvc_insn insns[] = {
+		I_MOV64_IMM(0, 0), I_ALU64_IMM(BVC_ADD, 0, 1), I_JMP_IMM(BVC_JLT, 0, 2000, -2),
+		I_MOV64_REG(0, 2), I_EXIT(),
+	};
+	static const uint32_t sizes[] = { 1, 8, 1000, 4096, 65536 };
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 1000000, .log_level = 2 };
+	struct bvc_verdict whole, v;
+	struct bvc_image *img = NULL;
+	char stats[96];
+	const char *end;
+
+	cr_assert_eq(bvc_image_from_raw(insns, 5, SOCK, "long-log", &img), 0);
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &whole), 0);
+	cr_assert_eq(whole.kind, BVC_REJECT);
+	cr_assert_str_eq(whole.msg, "R2 !read_ok");
+	cr_assert_not_null(whole.log);
+	cr_assert_eq(whole.log_true_len, whole.log_len, "nothing dropped at the default size");
+	cr_assert_eq(strlen(whole.log), whole.log_len);
+	cr_assert_gt(whole.log_len, 65536 * 2, "the test needs a log longer than its sizes");
+	snprintf(stats, sizeof(stats), "R2 !read_ok\nprocessed %llu insns (limit 1000000)",
+		 (unsigned long long)whole.processed);
+	end = whole.log + whole.log_len;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		opts.log_size = sizes[i];
+		cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0);
+		cr_expect_eq(v.kind, BVC_REJECT);
+		cr_expect_str_eq(v.msg, "R2 !read_ok");
+		cr_expect_eq(v.processed, whole.processed);
+		cr_assert_not_null(v.log);
+		cr_expect_eq(v.log_len, sizes[i], "size %u: kept %zu", sizes[i], v.log_len);
+		cr_expect_eq(strlen(v.log), v.log_len);
+		cr_expect_eq(v.log_true_len, whole.log_len, "size %u", sizes[i]);
+		cr_expect(!memcmp(v.log, end - v.log_len, v.log_len), "size %u: not the log's end",
+			  sizes[i]);
+		if (sizes[i] >= 1000)
+			cr_expect(strstr(v.log, stats), "size %u: %s", sizes[i], v.log);
+		bvc_verdict_release(&v);
+	}
+	/* As large as the log: all of it, nothing dropped. */
+	opts.log_size = (uint32_t)whole.log_len;
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0);
+	cr_expect_eq(v.log_len, whole.log_len);
+	cr_expect_str_eq(v.log, whole.log);
+	bvc_verdict_release(&v);
+	bvc_verdict_release(&whole);
+	bvc_image_free(img);
+}
+
 /* Fail-closed verdicts: the zero kind is "no verdict", so a verdict
  * nobody filled in (memset, calloc, an error path) is no acceptance;
  * bvc_verdict_accepted() is true for BVC_ACCEPT alone. */

@@ -4,9 +4,10 @@
  * spin lock, a timer), beside a plain one. bpfvc does not model those
  * rules, so a program that uses such a map must be refused as unsupported
  * — never verified as if the value were plain bytes: `bad_kptr_store`
- * writes 4 bytes over a kernel pointer, which the kernel refuses ("kptr
- * access size must be BPF_DW"). Loader-only: the loader test checks what
- * the loader finds and the verdicts.
+ * writes 4 bytes over a kernel pointer (the kernel refuses that for a kptr
+ * it recognises: "kptr access size must be BPF_DW"; Linux 6.18.44 loads
+ * this object as plain bytes, as the corpus report shows). Loader-only:
+ * the loader test checks what the loader finds and the verdicts.
  */
 #include <linux/bpf.h>
 

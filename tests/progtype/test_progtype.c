@@ -25,7 +25,7 @@
 
 #include "common/insns.h"
 #include "common/kernel_oracle.h"
-#include "progtype.h"
+#include "progtype_internal.h"
 
 /* ---- loading ------------------------------------------------------------- */
 

@@ -1618,3 +1618,80 @@ Test(serial_work, round_trip_speed)
 		(t1 - t0) / iters);
 	bvc_wire_msg_release(&m);
 }
+
+/*
+ * The field numbers the work-item codec and the walk's rules name
+ * (PB_*, state-serial/wire_internal.h) are those of the schema: each one
+ * looked up by its field's name in the generated descriptors.
+ */
+Test(serial_work, field_numbers_match_the_schema)
+{
+	static const struct {
+		const ProtobufCMessageDescriptor *d;
+		const char *name;
+		unsigned fnum;
+	} fields[] = {
+		{ &bpfvc__wire__envelope__descriptor, "protocol_version", PB_ENVELOPE_PROTOCOL_VERSION },
+		{ &bpfvc__wire__scalar__descriptor, "value", PB_SCALAR_VALUE },
+		{ &bpfvc__wire__scalar__descriptor, "mask", PB_SCALAR_MASK },
+		{ &bpfvc__wire__scalar__descriptor, "smin", PB_SCALAR_SMIN },
+		{ &bpfvc__wire__scalar__descriptor, "smax", PB_SCALAR_SMAX },
+		{ &bpfvc__wire__scalar__descriptor, "umin", PB_SCALAR_UMIN },
+		{ &bpfvc__wire__scalar__descriptor, "umax", PB_SCALAR_UMAX },
+		{ &bpfvc__wire__scalar__descriptor, "s32_min", PB_SCALAR_S32_MIN },
+		{ &bpfvc__wire__scalar__descriptor, "s32_max", PB_SCALAR_S32_MAX },
+		{ &bpfvc__wire__scalar__descriptor, "u32_min", PB_SCALAR_U32_MIN },
+		{ &bpfvc__wire__scalar__descriptor, "u32_max", PB_SCALAR_U32_MAX },
+		{ &bpfvc__wire__register__descriptor, "type", PB_REGISTER_TYPE },
+		{ &bpfvc__wire__register__descriptor, "maybe_null", PB_REGISTER_MAYBE_NULL },
+		{ &bpfvc__wire__register__descriptor, "precise", PB_REGISTER_PRECISE },
+		{ &bpfvc__wire__register__descriptor, "frameno", PB_REGISTER_FRAMENO },
+		{ &bpfvc__wire__register__descriptor, "off", PB_REGISTER_OFF },
+		{ &bpfvc__wire__register__descriptor, "var", PB_REGISTER_VAR },
+		{ &bpfvc__wire__register__descriptor, "id", PB_REGISTER_ID },
+		{ &bpfvc__wire__register__descriptor, "ref_obj_id", PB_REGISTER_REF_OBJ_ID },
+		{ &bpfvc__wire__register__descriptor, "map_idx", PB_REGISTER_MAP_IDX },
+		{ &bpfvc__wire__register__descriptor, "mem_size", PB_REGISTER_MEM_SIZE },
+		{ &bpfvc__wire__register__descriptor, "range", PB_REGISTER_RANGE },
+		{ &bpfvc__wire__slot__descriptor, "stype", PB_SLOT_STYPE },
+		{ &bpfvc__wire__slot__descriptor, "spilled", PB_SLOT_SPILLED },
+		{ &bpfvc__wire__frame__descriptor, "regs", PB_FRAME_REGS },
+		{ &bpfvc__wire__frame__descriptor, "slots", PB_FRAME_SLOTS },
+		{ &bpfvc__wire__frame__descriptor, "callsite", PB_FRAME_CALLSITE },
+		{ &bpfvc__wire__frame__descriptor, "subprog", PB_FRAME_SUBPROG },
+		{ &bpfvc__wire__frame__descriptor, "frameno", PB_FRAME_FRAMENO },
+		{ &bpfvc__wire__frame__descriptor, "stack_depth", PB_FRAME_STACK_DEPTH },
+		{ &bpfvc__wire__work_item__descriptor, "job_id", PB_WORK_JOB_ID },
+		{ &bpfvc__wire__work_item__descriptor, "work_id", PB_WORK_WORK_ID },
+		{ &bpfvc__wire__work_item__descriptor, "insn", PB_WORK_INSN },
+		{ &bpfvc__wire__work_item__descriptor, "prev_insn", PB_WORK_PREV_INSN },
+		{ &bpfvc__wire__work_item__descriptor, "frames", PB_WORK_FRAMES },
+		{ &bpfvc__wire__work_item__descriptor, "refs", PB_WORK_REFS },
+		{ &bpfvc__wire__work_item__descriptor, "trail", PB_WORK_TRAIL },
+		{ &bpfvc__wire__work_item__descriptor, "trail_len", PB_WORK_TRAIL_LEN },
+		{ &bpfvc__wire__job__descriptor, "object", PB_JOB_OBJECT },
+		{ &bpfvc__wire__reject__descriptor, "trail_len", PB_REJECT_TRAIL_LEN },
+		{ &bpfvc__wire__reject__descriptor, "trail", PB_REJECT_TRAIL },
+		{ &bpfvc__wire__finished__descriptor, "insn_cnt", PB_FINISHED_INSN_CNT },
+		{ &bpfvc__wire__finished__descriptor, "seen", PB_FINISHED_SEEN },
+		{ &bpfvc__wire__finished__descriptor, "fact_insn", PB_FINISHED_FACT_INSN },
+		{ &bpfvc__wire__finished__descriptor, "fact_mem_base", PB_FINISHED_FACT_MEM_BASE },
+		{ &bpfvc__wire__finished__descriptor, "fact_ctx_field", PB_FINISHED_FACT_CTX_FIELD },
+		{ &bpfvc__wire__finished__descriptor, "fact_ctx_off", PB_FINISHED_FACT_CTX_OFF },
+		{ &bpfvc__wire__finished__descriptor, "fact_ctx_size", PB_FINISHED_FACT_CTX_SIZE },
+		{ &bpfvc__wire__finished__descriptor, "fact_map_idx", PB_FINISHED_FACT_MAP_IDX },
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(fields[i].d, fields[i].name);
+
+		cr_assert_not_null(f, "%s has no field %s", fields[i].d->short_name, fields[i].name);
+		cr_expect_eq(f->id, fields[i].fnum, "%s.%s is field %u, the code says %u",
+			     fields[i].d->short_name, fields[i].name, f->id, fields[i].fnum);
+	}
+	/* The last field of each message the fast paths bound their keys by. */
+	cr_expect_eq(bpfvc__wire__scalar__descriptor.n_fields, PB_SCALAR_U32_MAX);
+	cr_expect_eq(bpfvc__wire__register__descriptor.n_fields, PB_REGISTER_RANGE);
+	cr_expect_eq(bpfvc__wire__frame__descriptor.n_fields, PB_FRAME_STACK_DEPTH);
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A reference for the work-item codec of state-serial/wire.c: the same
+ * A reference for the work-item codec of state-serial/work.c: the same
  * messages through protobuf-c's generic packer and unpacker, which the
  * library no longer uses for work items (too slow). The tests check that
  * our encoder writes exactly what protobuf-c writes and that whatever our

@@ -8,8 +8,8 @@
  * The engine asks; these tables answer. They are data, not logic: the
  * engine owns every check on register state.
  */
-#ifndef BVC_VERIFIER_PROGTYPE_H
-#define BVC_VERIFIER_PROGTYPE_H
+#ifndef BVC_VERIFIER_PROGTYPE_INTERNAL_H
+#define BVC_VERIFIER_PROGTYPE_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -216,4 +216,4 @@ bool bvc_map_func_compatible(uint32_t map_type, int32_t helper_id);
  * lru_hash, prog_array, perf_event_array, ringbuf). */
 bool bvc_map_type_supported(uint32_t map_type);
 
-#endif /* BVC_VERIFIER_PROGTYPE_H */
+#endif /* BVC_VERIFIER_PROGTYPE_INTERNAL_H */

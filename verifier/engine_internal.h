@@ -2,20 +2,28 @@
 /*
  * Private to verifier/: the engine's state and what its files share.
  *
- *   engine.c  the exploration loop, jumps, calls, exits (start there)
+ *   engine.c  the exploration loop (start there)
+ *   log.c     refusals, the kernel-style log, printing states
+ *   branch.c  conditional jumps: deciding, pushing and refining each side
+ *   call.c    helper and bpf-to-bpf calls, exits, call-chain checks
+ *   split.c   the split API: donation, work items, demands, sharing
  *   alu.c     ALU on scalars and pointers
  *   mem.c     loads, stores, atomics and helper memory arguments
- *   prune.c   checkpoints, states_equal, branch counts
+ *   prune.c   checkpoints, bvc_states_equal, branch counts
  *   precise.c precision tracking: path history and backtracking
  *   cfg.c     static passes: reachability, prune points, register liveness
- *   state.c   copying, freeing and printing states
+ *   load.c    what BPF_PROG_LOAD refuses before exploring
+ *   state.c   allocating, copying and freeing states; register helpers
  *
- * Every engine function takes the env first. check_* may reject (they
- * return -EACCES/-EINVAL after calling vrej()), mark_* change state,
- * is_* answer.
+ * Every engine function takes the env first. Those shared between files
+ * are declared here and carry the bvc_ prefix, as the library's public
+ * names do (a static library's globals share the namespace of every
+ * program that links it); the rest are static. bvc_check_* and check_*
+ * may reject (they return -EACCES/-EINVAL after calling bvc_vrej()),
+ * *mark_* change state, *is_* answer.
  */
-#ifndef BVC_VERIFIER_ENGINE_H
-#define BVC_VERIFIER_ENGINE_H
+#ifndef BVC_VERIFIER_ENGINE_INTERNAL_H
+#define BVC_VERIFIER_ENGINE_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,7 +31,7 @@
 #include "bpfvc/image.h"
 #include "bpfvc/scalar.h"
 #include "bpfvc/verifier.h"
-#include "progtype.h"
+#include "progtype_internal.h"
 
 #define BVC_MAX_FRAMES 8       /* call depth, as MAX_CALL_FRAMES */
 #define BVC_STACK_SIZE 512     /* bytes per call chain, as MAX_BPF_STACK */
@@ -172,14 +180,14 @@ struct bvc_env {
 	struct bvc_insn_aux *aux;
 	struct bvc_checkpoint_list *explored; /* per insn */
 	struct bvc_checkpoint_list retired; /* evicted checkpoints: parents may still point here */
-	struct bvc_idmap *idmap; /* scratch for states_equal */
+	struct bvc_idmap *idmap; /* scratch for bvc_states_equal */
 
 	struct bvc_state *cur;
 	struct bvc_pending *pending;
 	uint32_t npending, cap_pending;
 	uint32_t insn_idx, prev_insn_idx;
 	uint32_t id_gen;       /* last id handed out */
-	uint32_t max_stack;    /* deepest call chain's stack (check_max_stack_depth) */
+	uint32_t max_stack;    /* deepest call chain's stack (bvc_check_max_stack_depth) */
 	bool hist_open;        /* cur's last history entry is this instruction's */
 	uint64_t precise_walks, precise_fallbacks; /* backtracking statistics */
 
@@ -191,10 +199,10 @@ struct bvc_env {
 	/* The verdict: the first rejection ends the run. */
 	bool rejected;
 	enum bvc_verdict_kind err_kind; /* of that rejection: set where it is
-					 * raised (vrej, vunsup, vbug) */
+					 * raised (bvc_vrej, bvc_vunsup, bvc_vbug) */
 	uint32_t err_insn;
 	char err[256];
-	uint8_t *err_trail;       /* the failing path's decisions (vrej) */
+	uint8_t *err_trail;       /* the failing path's decisions (bvc_vrej) */
 	uint32_t err_trail_len;
 
 	/* Splitting (bpfvc/engine.h): donated items' placeholders, accepted
@@ -216,81 +224,130 @@ struct bvc_env {
 	uint64_t share_limit, shared;
 	uint64_t remote_added, remote_hits;
 
-	/* Kernel-style log, when asked for. */
+	/* Kernel-style log, when asked for (log.c): text, or past
+	 * opts.log_size a ring holding the log's end. */
 	char *log;
-	size_t log_len, log_cap;
+	size_t log_len, log_cap; /* bytes held, bytes allocated */
+	size_t log_start;      /* the ring's oldest byte (0 until it wraps) */
+	uint64_t log_true_len; /* bytes the whole log took */
 };
 
+/* One verification (bpfvc/engine.h): the env, or the verdict the static
+ * passes reached before there was one. */
+struct bvc_engine {
+	struct bvc_env env;
+	int early;                 /* 1: the static passes decided; @early_verdict holds it */
+	struct bvc_verdict early_verdict;
+	uint64_t usec;             /* time spent in bvc_engine_run() */
+	bool finished;             /* do_check returned 0 or rejected */
+};
+
+/* A work item (split.c): a pending state that moves between engines. */
+struct bvc_work {
+	uint64_t id;               /* the donor's id (a shared checkpoint: its seq) */
+	struct bvc_state *st;      /* owned */
+	uint32_t insn, prev_insn;  /* where it resumes, and the insn before */
+};
+
+/* Run @body with @reg pointing at every register and spilled register of
+ * @st, in every frame. */
+#define for_each_reg(st, reg, body)                                                         \
+	for (uint32_t _f = 0; _f <= (st)->curframe; _f++) {                                 \
+		struct bvc_frame *_fr = (st)->frames[_f];                                   \
+		for (int _r = 0; _r < BVC_MAX_REG; _r++) {                                  \
+			struct bvc_reg *reg = &_fr->regs[_r];                                \
+			body                                                                 \
+		}                                                                            \
+		for (uint32_t _s = 0; _s < _fr->nslots; _s++) {                             \
+			if (_fr->slots[_s].stype[0] != BVC_STACK_SPILL)                      \
+				continue;                                                    \
+			{                                                                    \
+				struct bvc_reg *reg = &_fr->slots[_s].spilled;               \
+				body                                                         \
+			}                                                                    \
+		}                                                                            \
+	}
+
+/* log.c */
 /* Reject at the current instruction with a kernel-worded message. */
-int vrej(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int bvc_vrej(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Refuse what bpfvc does not model: "unsupported: ..." (never accept). */
-int vunsup(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int bvc_vunsup(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A "cannot happen" branch ran: the verifier is wrong, not the program.
  * Ends the run with an internal-error verdict ("verifier bug: ..."). */
-int vbug(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int bvc_vbug(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The first refusal of the run, of @kind (BVC_REJECT, BVC_UNSUPPORTED or
  * BVC_INTERNAL), with @msg as it is. */
-int vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg);
+int bvc_vfail(struct bvc_env *env, enum bvc_verdict_kind kind, const char *msg);
 /* Append to the log at level >= 1. */
-void vlog(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bvc_vlog(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hand the log over (NUL-terminated, its end when it outgrew
+ * opts.log_size) and the length it would have had whole. */
+void bvc_log_take(struct bvc_env *env, char **log, size_t *len, uint64_t *true_len);
+void bvc_log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
+
+/* branch.c */
+int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn);
+
+/* call.c */
+int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn);
+int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn);
+int bvc_check_exit(struct bvc_env *env, bool *path_done);
+int bvc_check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint32_t frames);
+int bvc_check_abnormal_return(struct bvc_env *env);
 
 /* state.c */
-struct bvc_state *state_new(void);
-struct bvc_state *state_copy(const struct bvc_state *src);
-void state_free(struct bvc_state *st);
-int grow_stack(struct bvc_frame *fr, uint32_t nslots);
-int trail_push(struct bvc_state *st, int taken);
-size_t trail_bytes(uint32_t len);
-struct bvc_frame *cur_frame(struct bvc_env *env);
-struct bvc_reg *cur_regs(struct bvc_env *env);
-void mark_reg_not_init(struct bvc_reg *reg);
-void mark_reg_unknown(struct bvc_reg *reg);
-void mark_reg_known(struct bvc_reg *reg, uint64_t v);
-void mark_reg_known_zero(struct bvc_reg *reg);
-bool is_pointer(const struct bvc_reg *reg);
-bool is_pkt_pointer(const struct bvc_reg *reg);
-const char *rtype_name(const struct bvc_reg *reg);
-void log_state(struct bvc_env *env, const struct bvc_state *st);
-void log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
+struct bvc_state *bvc_state_new(void);
+struct bvc_state *bvc_state_copy(const struct bvc_state *src);
+void bvc_state_free(struct bvc_state *st);
+int bvc_grow_stack(struct bvc_frame *fr, uint32_t nslots);
+int bvc_trail_push(struct bvc_state *st, int taken);
+size_t bvc_trail_bytes(uint32_t len);
+struct bvc_frame *bvc_cur_frame(struct bvc_env *env);
+struct bvc_reg *bvc_cur_regs(struct bvc_env *env);
+void bvc_mark_reg_not_init(struct bvc_reg *reg);
+void bvc_mark_reg_unknown(struct bvc_reg *reg);
+void bvc_mark_reg_known(struct bvc_reg *reg, uint64_t v);
+bool bvc_is_pointer(const struct bvc_reg *reg);
+bool bvc_is_pkt_pointer(const struct bvc_reg *reg);
+const char *bvc_rtype_name(const struct bvc_reg *reg);
 
 /* load.c */
-bool license_is_gpl(const char *license);
-int check_load_time(struct bvc_env *env);
+bool bvc_license_is_gpl(const char *license);
+int bvc_check_load_time(struct bvc_env *env);
 
 /* cfg.c */
-int check_cfg(struct bvc_env *env);
+int bvc_check_cfg(struct bvc_env *env);
 
 /* alu.c */
-int check_alu(struct bvc_env *env, const struct bvc_insn *insn);
+int bvc_check_alu(struct bvc_env *env, const struct bvc_insn *insn);
 
 /* mem.c */
-int check_load(struct bvc_env *env, const struct bvc_insn *insn);
-int check_store(struct bvc_env *env, const struct bvc_insn *insn);
-int check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn);
-int check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool write, bool zero_ok,
-		     bool pkt_ok, bool null_ok);
-int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, int size, bool write,
-		     int value_regno, bool sign_ext);
-int check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
-			 int32_t off, int size, bool write, const struct bvc_reg *value,
-			 int value_regno, struct bvc_reg *dst, bool sign_ext);
+int bvc_check_load(struct bvc_env *env, const struct bvc_insn *insn);
+int bvc_check_store(struct bvc_env *env, const struct bvc_insn *insn);
+int bvc_check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn);
+int bvc_check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, bool write,
+			 bool zero_ok, bool pkt_ok, bool null_ok);
+int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
+			     int32_t off, int size, bool write, const struct bvc_reg *value,
+			     int value_regno, struct bvc_reg *dst, bool sign_ext);
 
 /* precise.c */
-int hist_push(struct bvc_env *env, uint32_t flags, uint64_t linked);
-int hist_arrive(struct bvc_env *env);
-void collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked);
-int mark_precise(struct bvc_env *env, uint32_t regno);
-int mark_precise_slot(struct bvc_env *env, uint32_t frameno, uint32_t spi);
-int propagate_precision(struct bvc_env *env, const struct bvc_state *old);
-int apply_demand(struct bvc_env *env, const struct bvc_state *path, struct bvc_state *parent,
-		 const struct bvc_prec_mask *demand);
+int bvc_hist_push(struct bvc_env *env, uint32_t flags, uint64_t linked);
+int bvc_hist_arrive(struct bvc_env *env);
+void bvc_collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked);
+int bvc_mark_precise(struct bvc_env *env, uint32_t regno);
+int bvc_mark_precise_slot(struct bvc_env *env, uint32_t frameno, uint32_t spi);
+int bvc_propagate_precision(struct bvc_env *env, const struct bvc_state *old);
+int bvc_apply_demand(struct bvc_env *env, const struct bvc_state *path, struct bvc_state *parent,
+		     const struct bvc_prec_mask *demand);
 
 /* prune.c */
-int is_state_visited(struct bvc_env *env, uint32_t insn);
-void update_branch_counts(struct bvc_env *env, struct bvc_state *st);
-bool states_equal(struct bvc_env *env, const struct bvc_state *old,
-		  const struct bvc_state *cur, bool exact);
-void explored_free(struct bvc_env *env);
-int list_push(struct bvc_checkpoint_list *l, struct bvc_state *st);
+int bvc_is_state_visited(struct bvc_env *env, uint32_t insn);
+void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st);
+bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
+		      bool exact);
+void bvc_explored_free(struct bvc_env *env);
+int bvc_list_push(struct bvc_checkpoint_list *l, struct bvc_state *st);
 
-#endif /* BVC_VERIFIER_ENGINE_H */
+#endif /* BVC_VERIFIER_ENGINE_INTERNAL_H */

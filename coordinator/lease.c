@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Leases and the work queue of a cluster (docs/design.md section 4).
+ *
+ * Workers take a job's Job lazily, the first time they are to explore
+ * something of it, and then get the checkpoints shared so far. When no
+ * program is left to start, idle workers are fed by donations: we send
+ * Donate to busy ones, oldest job first (at most one request out per
+ * worker and job, at most as many as idle workers); a Work from donor D
+ * gets a fresh id G within its job (G -> D and D's id; the encoded bytes
+ * are kept for a re-queue) and is leased to an idle worker H that holds
+ * the job. Done(G) from H is mapped back and sent to D as Done(D's id),
+ * which releases D's placeholder. Finished checkpoints are kept per job
+ * (the global cache) and forwarded to every worker holding it.
+ *
+ * A dead worker's leased items, in every job, go back to the queue
+ * (attempt + 1; that job fails with an infrastructure error after
+ * MAX_ATTEMPTS of one item, the others go on); if it held an entry,
+ * another worker starts that entry again (re-exploring is always sound).
+ * Done reports for items whose donor is dead are dropped: that donor's
+ * work is being redone. A peer that broke the protocol (cl_mark_bad) is
+ * dead at once: its leases are re-queued without counting as a lost
+ * attempt and its counts leave the job's.
+ *
+ * Must not: decide a verdict (batch.c does), or trust a work id before
+ * it is checked against the lease.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfvc/coordinator.h"
+#include "bpfvc/util.h"
+#include "internal.h"
+
+int cl_worker_idle(const struct cworker *w)
+{
+	for (int k = 0; k < MAX_INFLIGHT; k++)
+		if (w->jobs[k].busy)
+			return 0;
+	return 1;
+}
+
+int cl_pick_idle(struct bvc_cluster *cl)
+{
+	for (unsigned int i = 0; i < cl->n; i++)
+		if (cl->w[i].alive && cl_worker_idle(&cl->w[i]))
+			return (int)i;
+	return -1;
+}
+
+int cl_pick_alive(struct bvc_cluster *cl)
+{
+	int i = cl_pick_idle(cl);
+
+	if (i >= 0)
+		return i;
+	for (unsigned int k = 0; k < cl->n; k++)
+		if (cl->w[k].alive)
+			return (int)k;
+	return -1;
+}
+
+/* Send @len bytes to worker @i; a worker we cannot reach is dead. */
+static void send_or_kill(struct bvc_cluster *cl, int i, const void *buf, size_t len)
+{
+	if (cl->w[i].alive && cl_send_bytes(cl, i, buf, len))
+		cl_mark_dead(cl, i, "cannot send");
+}
+
+/* Worker @i takes job @cj (with its entry, or to explore items): the Job,
+ * then, the first time, the checkpoints shared so far. It is busy in the
+ * job until it says Finished: only then is it leased an item, so that
+ * Finished can never be mistaken for the end of a lease. */
+void cl_give_job(struct bvc_cluster *cl, struct cjob *cj, int i, int entry)
+{
+	struct wjob *wj = &cl->w[i].jobs[slot_of(cl, cj)];
+	int first = !wj->has_job;
+
+	wj->has_job = 1;
+	wj->busy = 1;
+	if (entry) {
+		wj->entries++;
+		send_or_kill(cl, i, cj->entry_bytes, cj->entry_len);
+	} else if (first) {
+		send_or_kill(cl, i, cj->job_bytes, cj->job_len);
+	}
+	for (size_t c = 0; first && c < cj->ncps; c++)
+		send_or_kill(cl, i, cj->cps[c].bytes, cj->cps[c].len);
+}
+
+void cl_start_entry(struct bvc_cluster *cl, struct cjob *cj)
+{
+	int i = cl_pick_alive(cl);
+
+	if (i < 0) {
+		cj->entry_pending++; /* until a worker joins, or the batch fails */
+		return;
+	}
+	cl_give_job(cl, cj, i, 1);
+}
+
+/* Item @g of job @cj waits for a lease: into the heap. 0 or -ENOMEM. */
+static int wait_push(struct cjob *cj, size_t g)
+{
+	size_t at;
+
+	if (cj->nwaiting == cj->cap_waiting) {
+		size_t cap = cj->cap_waiting ? cj->cap_waiting * 2 : 64;
+		size_t *v = realloc(cj->waiting, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		cj->waiting = v;
+		cj->cap_waiting = cap;
+	}
+	for (at = cj->nwaiting++; at > 0 && cj->waiting[(at - 1) / 2] > g; at = (at - 1) / 2)
+		cj->waiting[at] = cj->waiting[(at - 1) / 2];
+	cj->waiting[at] = g;
+	return 0;
+}
+
+/* The waiting item of lowest index, out of the heap (which is not empty). */
+static size_t wait_pop(struct cjob *cj)
+{
+	size_t top = cj->waiting[0], last = cj->waiting[--cj->nwaiting], at = 0;
+
+	for (;;) {
+		size_t c = 2 * at + 1;
+
+		if (c >= cj->nwaiting)
+			break;
+		if (c + 1 < cj->nwaiting && cj->waiting[c + 1] < cj->waiting[c])
+			c++;
+		if (last <= cj->waiting[c])
+			break;
+		cj->waiting[at] = cj->waiting[c];
+		at = c;
+	}
+	if (cj->nwaiting)
+		cj->waiting[at] = last;
+	return top;
+}
+
+/* Worker @i is gone: take back its leases and restart the entries it held
+ * in every job in flight. */
+void cl_mark_dead(struct bvc_cluster *cl, int i, const char *why)
+{
+	struct cworker *w = &cl->w[i];
+	int entries[MAX_INFLIGHT];
+
+	if (!w->alive)
+		return;
+	w->alive = 0;
+	for (int k = 0; k < MAX_INFLIGHT; k++) {
+		struct wjob *wj = &w->jobs[k];
+
+		entries[k] = wj->entries;
+		wj->busy = wj->donate_out = wj->entries = 0;
+		wj->has_job = 0;
+		/* A dead worker's instructions count (it did explore them),
+		 * unless it broke the protocol: then nothing it said does. */
+		if (w->violated)
+			wj->processed = wj->total_states = wj->peak_states = wj->prune_remote = 0;
+	}
+	snprintf(w->st.dead, sizeof(w->st.dead), "%s", why);
+	for (int k = 0; k < MAX_INFLIGHT; k++)
+		if (cl->jobs[k].out)
+			cl->jobs[k].js.deaths++;
+	if (w->pid > 0)
+		kill(w->pid, SIGKILL);
+	cl_log(cl, "worker %s is dead: %s", w->st.name, why);
+	for (int k = 0; k < MAX_INFLIGHT; k++) {
+		struct cjob *cj = &cl->jobs[k];
+
+		if (!cj->out)
+			continue;
+		for (size_t g = 0; g < cj->nitems; g++) {
+			struct item *it = &cj->items[g];
+
+			if (it->state != ITEM_LEASED || it->holder != i)
+				continue;
+			if (w->violated) {
+				it->attempts--; /* the peer failed, not the item */
+			} else if (it->attempts >= MAX_ATTEMPTS) {
+				cl_job_fail(cj, -EIO,
+					 "infrastructure: work item %zu lost with %d workers (last: worker %d, %s)",
+					 g + 1, it->attempts, i, why);
+				break;
+			}
+			it->state = ITEM_QUEUED;
+			it->holder = -1;
+			cj->nleased--;
+			cj->js.requeued++;
+			if (wait_push(cj, g)) {
+				cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
+				break;
+			}
+		}
+		while (!cj->fail && entries[k]-- > 0) {
+			if (!w->violated && ++cj->entry_restarts >= MAX_ATTEMPTS) {
+				cl_job_fail(cj, -EIO,
+					 "infrastructure: the entry was lost with %d workers (last: worker %d, %s)",
+					 cj->entry_restarts, i, why);
+				break;
+			}
+			cj->js.entry_restarts++;
+			cl_start_entry(cl, cj);
+		}
+	}
+}
+
+/* Worker @i broke the protocol: dead, and nothing it said counts. */
+void cl_mark_bad(struct bvc_cluster *cl, int i, const char *fmt, ...)
+{
+	char why[192];
+	va_list ap;
+
+	if (!cl->w[i].alive)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	cl->w[i].violated = 1;
+	cl_mark_dead(cl, i, why);
+}
+
+void cl_on_work(struct bvc_cluster *cl, struct cjob *cj, int i, struct bvc_wire_msg *m)
+{
+	struct item *it;
+	char why[256];
+
+	if (cj->nitems == cj->cap) {
+		size_t cap = cj->cap ? cj->cap * 2 : 64;
+		struct item *v = realloc(cj->items, cap * sizeof(*v));
+
+		if (!v) {
+			cl_job_fail(cj, -ENOMEM, "out of memory for work items");
+			return;
+		}
+		cj->items = v;
+		cj->cap = cap;
+	}
+	it = &cj->items[cj->nitems];
+	memset(it, 0, sizeof(*it));
+	it->donor = i;
+	it->donor_wid = m->u.work.work_id;
+	it->holder = -1;
+	it->state = ITEM_QUEUED;
+	/* Our id on the wire: the holder reports Done under it. */
+	m->u.work.work_id = cj->nitems + 1;
+	if (bvc_wire_encode(m, &it->bytes, &it->len, why, sizeof(why))) {
+		cl_job_fail(cj, -EIO, "cannot re-encode a work item: %s", why);
+		return;
+	}
+	if (wait_push(cj, cj->nitems)) {
+		free(it->bytes);
+		cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
+		return;
+	}
+	cj->nitems++;
+	cl->w[i].st.donated++;
+	cj->js.donations++;
+}
+
+#define CLUSTER_CACHE_MAX 16384 /* checkpoints kept for one job */
+
+/* A finished checkpoint from worker @i: every other worker holding the job
+ * prunes against it too, and so will those that take the job later. */
+void cl_on_checkpoint(struct bvc_cluster *cl, struct cjob *cj, int i,
+			  const struct bvc_wire_msg *m)
+{
+	int k = slot_of(cl, cj);
+	char why[256];
+	size_t len;
+	void *buf;
+
+	if (cj->ncps == CLUSTER_CACHE_MAX)
+		return; /* pruning less is always sound */
+	if (bvc_wire_encode(m, &buf, &len, why, sizeof(why)))
+		return;
+	if (cj->ncps == cj->cap_cps) {
+		size_t cap = cj->cap_cps ? cj->cap_cps * 2 : 64;
+		void *v = realloc(cj->cps, cap * sizeof(*cj->cps));
+
+		if (!v) {
+			free(buf);
+			return;
+		}
+		cj->cps = v;
+		cj->cap_cps = cap;
+	}
+	cj->cps[cj->ncps].bytes = buf;
+	cj->cps[cj->ncps++].len = len;
+	cj->js.checkpoints++;
+	for (unsigned int j = 0; j < cl->n; j++)
+		if ((int)j != i && cl->w[j].jobs[k].has_job)
+			send_or_kill(cl, (int)j, buf, len);
+}
+
+/* A Done from worker @i: -EPROTO unless the item is leased to it now (a
+ * lease we took back went with a death, and a dead worker's words are
+ * dropped before they get here; a worker reports an item once). */
+int cl_on_done(struct bvc_cluster *cl, struct cjob *cj, int i,
+		   const struct bvc_wire_done *dm)
+{
+	struct bvc_wire_msg m = { .kind = BVC_WIRE_DONE };
+	struct item *it;
+
+	if (dm->work_id == 0 || dm->work_id > cj->nitems)
+		return -EPROTO;
+	it = &cj->items[dm->work_id - 1];
+	if (it->state != ITEM_LEASED || it->holder != i)
+		return -EPROTO;
+	it->state = ITEM_DONE;
+	cj->nleased--;
+	free(it->bytes);
+	it->bytes = NULL;
+	if (!cl->w[it->donor].alive)
+		return 0; /* its donor's work is being redone */
+	m.u.done.job_id = cj->id;
+	m.u.done.work_id = it->donor_wid;
+	m.u.done.demand = dm->demand; /* the donor applies it before counting */
+	cl_send_msg(cl, it->donor, &m);
+	return 0;
+}
+
+/* Leases of job @cj's queued items to idle workers, lowest id first;
+ * returns how many still wait. Each round costs the idle workers it
+ * feeds, not the items of the job. */
+size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj)
+{
+	int k = slot_of(cl, cj);
+	size_t *kept = NULL, nkept = 0, queued;
+
+	while (cj->nwaiting && !cj->fail) {
+		int h = cl_pick_idle(cl);
+		struct wjob *wj;
+		struct item *it;
+		size_t g;
+
+		if (h < 0)
+			break; /* nobody to lease to: they all wait */
+		wj = &cl->w[h].jobs[k];
+		if (!wj->has_job) {
+			/* An idle worker without the job takes it first and
+			 * gets an item once it says Finished; this item waits
+			 * for the next idle worker. At most one per worker. */
+			if (!kept)
+				kept = malloc(cl->n * sizeof(*kept));
+			if (!kept) {
+				cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
+				break;
+			}
+			if (nkept == cl->n)
+				break; /* cannot happen: it took an idle worker each */
+			kept[nkept++] = wait_pop(cj);
+			cl_give_job(cl, cj, h, 0);
+			continue;
+		}
+		g = wait_pop(cj);
+		it = &cj->items[g];
+		it->state = ITEM_LEASED;
+		it->holder = h;
+		it->attempts++;
+		cj->nleased++;
+		wj->busy = 1;
+		cl->w[h].st.items++;
+		send_or_kill(cl, h, it->bytes, it->len);
+	}
+	queued = nkept + (cj->fail ? 0 : cj->nwaiting);
+	/* Back into the heap, where they came from. */
+	while (nkept) {
+		if (wait_push(cj, kept[--nkept])) {
+			cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
+			break;
+		}
+	}
+	free(kept);
+	return queued;
+}
+
+/* Ask busy workers to donate, oldest job first, as many as the idle
+ * workers that nothing queued will feed. */
+void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_t queued)
+{
+	size_t idle = 0, asks = 0;
+
+	for (unsigned int i = 0; i < cl->n; i++) {
+		if (!cl->w[i].alive)
+			continue;
+		idle += cl_worker_idle(&cl->w[i]);
+		for (int k = 0; k < MAX_INFLIGHT; k++)
+			asks += cl->w[i].jobs[k].donate_out;
+	}
+	for (int o = 0; o < njobs; o++) {
+		struct cjob *cj = &cl->jobs[order[o]];
+
+		for (unsigned int i = 0; i < cl->n && idle > queued + asks; i++) {
+			struct wjob *wj = &cl->w[i].jobs[order[o]];
+			struct bvc_wire_msg m = { .kind = BVC_WIRE_DONATE };
+
+			if (!cl->w[i].alive || !wj->busy || wj->donate_out)
+				continue;
+			m.u.donate.job_id = cj->id;
+			if (cl_send_msg(cl, (int)i, &m) == 0) {
+				wj->donate_out = 1;
+				cl->w[i].st.asks++;
+				asks++;
+			}
+		}
+	}
+}

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Calls and returns: helper calls checked against their prototypes
+ * (helpers.c), bpf-to-bpf calls that push a frame, exits that pop one or
+ * end the program, and the whole-program checks on functions (the call
+ * chain's stack, LD_ABS and tail calls in functions without BTF).
+ *
+ * A helper's arguments are checked as memory accesses (mem.c) of the sizes
+ * its prototype names; r1-r5 are clobbered and r0 gets the result type.
+ * References (ringbuf records) are acquired and released here and must all
+ * be gone at the program's exit. What a helper does that we do not model
+ * is refused as unsupported, never assumed harmless.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bpfvc/disasm.h"
+#include "engine_internal.h"
+
+static uint32_t subprog_of(const struct bvc_env *env, uint32_t insn)
+{
+	uint32_t i = 0;
+
+	while (i + 1 < env->nsubprogs && env->subprogs[i + 1].start <= insn)
+		i++;
+	return i;
+}
+
+/* The argument a helper's size parameter pairs with, checked and sized. */
+static int check_size_arg(struct bvc_env *env, uint32_t regno, uint8_t kind, uint32_t mem_regno,
+			  bool mem_write, bool pkt_ok, bool null_ok)
+{
+	struct bvc_reg *reg = &bvc_cur_regs(env)[regno];
+	bool zero_ok = kind == BVC_ARG_CONST_SIZE_OR_ZERO;
+	int err;
+
+	if (reg->type != BVC_SCALAR)
+		return bvc_vrej(env, "R%u type=%s expected=scalar", regno, bvc_rtype_name(reg));
+	if (reg->var.smin < 0)
+		return bvc_vrej(env, "R%u min value is negative, either use unsigned or 'var &= const'",
+				regno);
+	if (reg->var.umin == 0 && !zero_ok) {
+		return bvc_vrej(env, "R%u invalid zero-sized read: u64=[%llu,%llu]", regno,
+				(unsigned long long)reg->var.umin, (unsigned long long)reg->var.umax);
+	}
+	if (reg->var.umax >= BVC_MAX_VAR_OFF)
+		return bvc_vrej(env, "R%u unbounded memory access, use 'var &= const' or 'if (var < const)'",
+				regno);
+	err = bvc_check_mem_region(env, mem_regno, reg->var.umax, mem_write,
+				   zero_ok && reg->var.umin == 0, pkt_ok, null_ok);
+	/* The access was checked against the size's bounds. */
+	return err ? err : bvc_mark_precise(env, regno);
+}
+
+static bool is_acquired(const struct bvc_state *st, uint32_t id)
+{
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		if (st->refs[i] == id)
+			return true;
+	return false;
+}
+
+static void release_reference(struct bvc_state *st, uint32_t ref)
+{
+	for (uint32_t i = 0; i < st->nrefs; i++) {
+		if (st->refs[i] == ref) {
+			st->refs[i] = st->refs[--st->nrefs];
+			break;
+		}
+	}
+	for_each_reg(st, reg, {
+		if (reg->ref_obj_id == ref)
+			bvc_mark_reg_unknown(reg);
+	});
+}
+
+static void invalidate_pkt_pointers(struct bvc_state *st)
+{
+	for_each_reg(st, reg, {
+		if (bvc_is_pkt_pointer(reg) || reg->type == BVC_PTR_PACKET_END)
+			bvc_mark_reg_unknown(reg);
+	});
+}
+
+/*
+ * The key of an array map helper when it is a constant on the stack (in
+ * *@key, else -1): Linux 6.18 then knows an in-range lookup cannot return
+ * NULL. A spilled constant it relies on becomes precise.
+ */
+static int const_map_key(struct bvc_env *env, const struct bvc_reg *key, uint32_t key_size,
+			 int64_t *out)
+{
+	const struct bvc_frame *fr = env->cur->frames[key->frameno];
+	int64_t addr;
+	const struct bvc_slot *s;
+	bool zero = true;
+
+	*out = -1;
+	if (key->type != BVC_PTR_STACK || key_size != 4 || !bvc_scalar_is_const(&key->var))
+		return 0;
+	addr = (int64_t)key->var.var_off.value + key->off;
+	if (addr >= 0 || addr < -BVC_STACK_SIZE || addr % 4 || (uint32_t)((-addr - 1) / 8) >= fr->nslots)
+		return 0;
+	s = &fr->slots[(-addr - 1) / 8];
+	for (int i = 0; i < 4; i++)
+		zero &= s->stype[(addr + 8 * ((-addr - 1) / 8 + 1)) + i] == BVC_STACK_ZERO;
+	if (zero) {
+		*out = 0;
+		return 0;
+	}
+	if (addr % 8 == 0 && s->stype[0] == BVC_STACK_SPILL && s->stype[3] == BVC_STACK_SPILL &&
+	    s->stype[4] != BVC_STACK_SPILL && s->spilled.type == BVC_SCALAR &&
+	    bvc_scalar_is_const(&s->spilled.var)) {
+		/* The spilled register's whole value, as the kernel takes it
+		 * (a 64-bit constant spilled in 4 bytes is out of range). */
+		*out = s->spilled.var.var_off.value > INT64_MAX ? -1
+		       : (int64_t)s->spilled.var.var_off.value;
+		return bvc_mark_precise_slot(env, key->frameno, (uint32_t)((-addr - 1) / 8));
+	}
+	return 0;
+}
+
+/* ARG_PTR_TO_INT/LONG are MEM_ALIGNED: the whole address is a multiple
+ * of the size, as the kernel checks with strict alignment. */
+static int check_arg_aligned(struct bvc_env *env, uint32_t regno, int size)
+{
+	const struct bvc_reg *reg = &bvc_cur_regs(env)[regno];
+	struct bvc_tnum addr = bvc_tnum_add(reg->var.var_off,
+					    bvc_tnum_const((uint64_t)(int64_t)reg->off));
+	char tn[64];
+
+	if (!bvc_is_pointer(reg) || bvc_tnum_is_aligned(addr, (uint64_t)size))
+		return 0;
+	bvc_tnum_snprint(tn, sizeof(tn), reg->var.var_off);
+	return bvc_vrej(env, "misaligned %saccess off %s+%d+%d size %d",
+			reg->type == BVC_PTR_STACK ? "stack " : reg->type == BVC_PTR_MAP_VALUE ? "value " : "",
+			tn, reg->off, 0, size);
+}
+
+int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_reg *regs = bvc_cur_regs(env);
+	const struct bvc_helper_proto *fn;
+	const char *name = bvc_helper_name(insn->imm);
+	int32_t map = -1;
+	int64_t const_key = -1;
+	uint32_t release_ref = 0;
+	uint64_t alloc_size = 0;
+	int err;
+
+	err = bvc_helper_proto_get(insn->imm, env->prog->type, &fn);
+	if (err == -ERANGE)
+		return bvc_vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
+	if (err == -EOPNOTSUPP)
+		return bvc_vunsup(env, "helper %s#%d", name ? name : "unknown", insn->imm);
+	if (err)
+		return bvc_vrej(env, "program of this type cannot use helper %s#%d",
+				name ? name : "unknown", insn->imm);
+	if (insn->imm == BVC_HELPER_TAIL_CALL && env->cur->nrefs)
+		return bvc_vrej(env, "tail_call would lead to reference leak");
+	if ((fn->flags & BVC_HELPER_GPL_ONLY) && !env->gpl)
+		return bvc_vrej(env, "cannot call GPL-restricted function from non-GPL compatible program");
+
+	for (uint32_t a = 0; a < 5 && fn->args[a] != BVC_ARG_NONE; a++) {
+		uint32_t regno = a + 1;
+		struct bvc_reg *reg = &regs[regno];
+		uint8_t kind = fn->args[a];
+		bool pkt_ok = fn->flags & BVC_HELPER_PKT_ACCESS;
+
+		if (reg->type == BVC_NOT_INIT)
+			return bvc_vrej(env, "R%u !read_ok", regno);
+		switch (kind) {
+		case BVC_ARG_ANYTHING:
+			break;
+		case BVC_ARG_CONST_MAP_PTR:
+			if (reg->type != BVC_CONST_PTR_MAP)
+				return bvc_vrej(env, "R%u type=%s expected=map_ptr", regno, bvc_rtype_name(reg));
+			map = (int32_t)reg->map_idx;
+			if (!bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
+				return bvc_vrej(env, "cannot pass map_type %u into func %s#%d",
+						env->img->maps[map].type, name ? name : "?", insn->imm);
+			break;
+		case BVC_ARG_MAP_KEY:
+		case BVC_ARG_MAP_VALUE:
+			if (map < 0)
+				return bvc_vrej(env, "invalid map_ptr to access map->%s",
+						kind == BVC_ARG_MAP_KEY ? "key" : "value");
+			if (reg->type == BVC_SCALAR || reg->maybe_null)
+				return bvc_vrej(env, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
+						regno, bvc_rtype_name(reg));
+			err = bvc_check_mem_region(env, regno,
+						   kind == BVC_ARG_MAP_KEY ? env->img->maps[map].key_size
+								       : env->img->maps[map].value_size,
+						   false, false, true, false);
+			if (err)
+				return err;
+			if (kind == BVC_ARG_MAP_KEY &&
+			    (env->img->maps[map].type == BVC_MAP_ARRAY ||
+			     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY)) {
+				err = const_map_key(env, reg, env->img->maps[map].key_size, &const_key);
+				if (err)
+					return err;
+			}
+			break;
+		case BVC_ARG_MEM:
+		case BVC_ARG_MEM_OR_NULL:
+		case BVC_ARG_MEM_RW:
+		case BVC_ARG_UNINIT_MEM:
+			if (a + 1 >= 5 || (fn->args[a + 1] != BVC_ARG_CONST_SIZE &&
+					   fn->args[a + 1] != BVC_ARG_CONST_SIZE_OR_ZERO))
+				return bvc_vunsup(env, "helper %s#%d memory argument without size",
+						  name ? name : "?", insn->imm);
+			if (regs[regno + 1].type == BVC_NOT_INIT)
+				return bvc_vrej(env, "R%u !read_ok", regno + 1);
+			if (kind == BVC_ARG_MEM_OR_NULL && reg->type == BVC_SCALAR &&
+			    bvc_scalar_is_const(&reg->var) && reg->var.var_off.value == 0) {
+				/* NULL is fine here only because it is 0. */
+				err = bvc_mark_precise(env, regno);
+				if (err)
+					return err;
+			}
+			err = check_size_arg(env, regno + 1, fn->args[a + 1], regno,
+					     kind == BVC_ARG_UNINIT_MEM || kind == BVC_ARG_MEM_RW, pkt_ok,
+					     kind == BVC_ARG_MEM_OR_NULL);
+			if (err)
+				return err;
+			a++;
+			break;
+		case BVC_ARG_CTX:
+			if (reg->type != BVC_PTR_CTX)
+				return bvc_vrej(env, "R%u type=%s expected=ctx", regno, bvc_rtype_name(reg));
+			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+				return bvc_vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed",
+						regno, reg->off);
+			break;
+		case BVC_ARG_ALLOC_MEM:
+			if (reg->type != BVC_PTR_MEM || reg->maybe_null || !reg->ref_obj_id)
+				return bvc_vrej(env, "R%u type=%s expected=ringbuf_mem", regno, bvc_rtype_name(reg));
+			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+				return bvc_vrej(env, "R%u must have zero offset when passed to release func",
+						regno);
+			if (!is_acquired(env->cur, reg->ref_obj_id))
+				return bvc_vrej(env, "R%u must be referenced when passed to release function",
+						regno);
+			release_ref = reg->ref_obj_id;
+			break;
+		case BVC_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+			if (reg->type != BVC_SCALAR)
+				return bvc_vrej(env, "R%u type=%s expected=scalar", regno, bvc_rtype_name(reg));
+			if (!bvc_scalar_is_const(&reg->var))
+				return bvc_vrej(env, "R%u is not a known constant'", regno);
+			alloc_size = reg->var.var_off.value;
+			err = bvc_mark_precise(env, regno);
+			if (err)
+				return err;
+			break;
+		case BVC_ARG_PTR_TO_INT:
+		case BVC_ARG_PTR_TO_LONG:
+			err = check_arg_aligned(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8);
+			if (err)
+				return err;
+			err = bvc_check_mem_region(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8, true,
+						   false, false, false);
+			if (err)
+				return err;
+			break;
+		default:
+			return bvc_vunsup(env, "helper %s#%d argument kind %u", name ? name : "?", insn->imm,
+					  kind);
+		}
+	}
+
+	if (insn->imm == BVC_HELPER_TAIL_CALL && map >= 0 && regs[3].type == BVC_SCALAR &&
+	    bvc_scalar_is_const(&regs[3].var) &&
+	    regs[3].var.var_off.value < env->img->maps[map].max_entries) {
+		/* As the kernel, which then jumps straight to that slot. */
+		err = bvc_mark_precise(env, 3);
+		if (err)
+			return err;
+	}
+	if (release_ref)
+		release_reference(env->cur, release_ref);
+	if (map >= 0) {
+		int32_t *fact = &env->aux[env->insn_idx].map_idx;
+
+		*fact = (*fact == -1 || *fact == map) ? map : -2;
+	}
+	if (fn->flags & BVC_HELPER_CHANGES_PKT)
+		invalidate_pkt_pointers(env->cur);
+
+	/* Caller-saved registers are clobbered; r0 holds the result. */
+	for (int r = 1; r <= 5; r++)
+		bvc_mark_reg_not_init(&regs[r]);
+	switch (fn->ret) {
+	case BVC_RET_INTEGER:
+		bvc_mark_reg_unknown(&regs[0]);
+		break;
+	case BVC_RET_VOID:
+		bvc_mark_reg_not_init(&regs[0]);
+		break;
+	case BVC_RET_MAP_VALUE_OR_NULL:
+		if (map < 0)
+			return bvc_vrej(env, "kernel subsystem misconfigured verifier");
+		bvc_mark_reg_known(&regs[0], 0);
+		regs[0].type = BVC_PTR_MAP_VALUE;
+		regs[0].maybe_null = true;
+		regs[0].map_idx = (uint32_t)map;
+		regs[0].id = ++env->id_gen;
+		if (insn->imm == 1 /* map_lookup_elem */ &&
+		    (env->img->maps[map].type == BVC_MAP_ARRAY ||
+		     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY) &&
+		    const_key >= 0 && const_key < env->img->maps[map].max_entries) {
+			/* Linux 6.18: an in-range constant index of an array. */
+			regs[0].maybe_null = false;
+			regs[0].id = 0;
+		}
+		break;
+	case BVC_RET_ALLOC_MEM_OR_NULL:
+		if (env->cur->nrefs == BVC_MAX_REFS)
+			return bvc_vunsup(env, "more than %d acquired references", BVC_MAX_REFS);
+		bvc_mark_reg_known(&regs[0], 0);
+		regs[0].type = BVC_PTR_MEM;
+		regs[0].maybe_null = true;
+		regs[0].mem_size = (uint32_t)alloc_size;
+		regs[0].id = ++env->id_gen;
+		regs[0].ref_obj_id = regs[0].id;
+		env->cur->refs[env->cur->nrefs++] = regs[0].id;
+		break;
+	}
+	return 0;
+}
+
+static bool is_global_func(const struct bvc_env *env, uint32_t insn)
+{
+	for (size_t i = 0; i < env->prog->func_cnt; i++)
+		if (env->prog->funcs[i].insn == insn)
+			return env->prog->funcs[i].linkage == BVC_FUNC_GLOBAL;
+	return false;
+}
+
+/* bpf-to-bpf call: a new frame whose r1-r5 are the caller's. */
+int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_state *st = env->cur;
+	uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->imm + 1);
+	struct bvc_frame *caller = bvc_cur_frame(env), *callee;
+
+	if (st->curframe + 1 >= BVC_MAX_FRAMES)
+		return bvc_vrej(env, "the call stack of %u frames is too deep !", st->curframe + 2);
+	if (is_global_func(env, target))
+		/* The kernel verifies global functions once, on their BTF
+		 * argument types, not in the caller's context: doing it in
+		 * context would accept what the kernel rejects. */
+		return bvc_vunsup(env, "call to global function at insn %u (verified on its BTF types by the kernel)",
+				  target);
+	callee = calloc(1, sizeof(*callee));
+	if (!callee)
+		return -ENOMEM;
+	callee->callsite = (int32_t)env->insn_idx;
+	callee->frameno = st->curframe + 1;
+	callee->subprog = subprog_of(env, target);
+	for (int r = 0; r < BVC_MAX_REG; r++)
+		bvc_mark_reg_not_init(&callee->regs[r]);
+	for (int r = 1; r <= 5; r++)
+		callee->regs[r] = caller->regs[r];
+	bvc_mark_reg_known(&callee->regs[BVC_REG_FP], 0);
+	callee->regs[BVC_REG_FP].type = BVC_PTR_STACK;
+	callee->regs[BVC_REG_FP].frameno = (uint8_t)callee->frameno;
+	st->frames[++st->curframe] = callee;
+	/* r1-r5 of the caller are dead after the call. */
+	for (int r = 1; r <= 5; r++)
+		bvc_mark_reg_not_init(&caller->regs[r]);
+	env->insn_idx = target;
+	return 1;
+}
+
+int bvc_check_exit(struct bvc_env *env, bool *path_done)
+{
+	struct bvc_state *st = env->cur;
+	struct bvc_reg *r0 = &bvc_cur_regs(env)[0];
+	int64_t lo, hi;
+
+	*path_done = false;
+	if (st->curframe) {
+		struct bvc_frame *callee = st->frames[st->curframe];
+		struct bvc_frame *caller = st->frames[st->curframe - 1];
+		struct bvc_subprog *sp = &env->subprogs[callee->subprog];
+
+		/* Static functions return anything but their own stack. */
+		if (r0->type == BVC_PTR_STACK)
+			return bvc_vrej(env, "cannot return stack pointer to the caller");
+		caller->regs[0] = *r0;
+		if (callee->stack_depth > sp->stack_depth)
+			sp->stack_depth = callee->stack_depth;
+		/* Pointers into the dying frame must not survive it. */
+		for (int r = 0; r < BVC_MAX_REG; r++)
+			if (caller->regs[r].type == BVC_PTR_STACK &&
+			    caller->regs[r].frameno == callee->frameno)
+				bvc_mark_reg_unknown(&caller->regs[r]);
+		env->insn_idx = (uint32_t)callee->callsite + 1;
+		free(callee->slots);
+		free(callee);
+		st->frames[st->curframe--] = NULL;
+		return 0;
+	}
+	/* Only the program's own exit needs r0: a function may return
+	 * nothing, and its caller then must not read r0. */
+	if (r0->type == BVC_NOT_INIT)
+		return bvc_vrej(env, "R0 !read_ok");
+	if (st->nrefs)
+		return bvc_vrej(env, "Unreleased reference id=%u alloc_insn=%u", st->refs[0], 0u);
+	if (bvc_prog_ret_range(env->prog->type, env->prog->expected_attach_type, &lo, &hi)) {
+		char buf[128];
+
+		int err;
+
+		if (r0->type != BVC_SCALAR)
+			return bvc_vrej(env, "At program exit the register R0 is not a known value (%s)",
+					bvc_rtype_name(r0));
+		err = bvc_mark_precise(env, 0);
+		if (err)
+			return err;
+		if (r0->var.smin < lo || r0->var.smax > hi) {
+			bvc_scalar_snprint(buf, sizeof(buf), &r0->var);
+			return bvc_vrej(env, "At program exit the register R0 has %s should have been in [%lld, %lld]",
+					buf, (long long)lo, (long long)hi);
+		}
+	}
+	if (bvc_cur_frame(env)->stack_depth > env->subprogs[0].stack_depth)
+		env->subprogs[0].stack_depth = bvc_cur_frame(env)->stack_depth;
+	*path_done = true;
+	return 0;
+}
+
+
+/* The kernel's check_max_stack_depth: the deepest call chain's frames,
+ * each rounded up to 32 bytes, fit in 512. */
+int bvc_check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint32_t frames)
+{
+	uint32_t here = env->subprogs[sp].stack_depth;
+
+	here = here ? (here + 31) & ~31u : 32;
+	depth += here;
+	if (depth > env->max_stack)
+		env->max_stack = depth;
+	if (depth > BVC_STACK_SIZE)
+		return bvc_vrej(env, "combined stack size of %u calls is %u. Too large", frames, depth);
+	for (uint32_t i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
+		const struct bvc_insn *insn = &env->insns[i];
+		int err;
+
+		/* Every call, reached or not, as the kernel walks them. */
+		if (insn->code != (BVC_JMP | BVC_CALL) || insn->src != BVC_PSEUDO_CALL)
+			continue;
+		if (frames >= BVC_MAX_FRAMES)
+			return bvc_vrej(env, "the call stack of %u frames is too deep !", frames + 1);
+		err = bvc_check_max_stack_depth(env, subprog_of(env, (uint32_t)((int64_t)i + insn->imm + 1)),
+						depth, frames + 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Without BTF func info the kernel cannot check what a function returns
+ * when LD_ABS or a tail call leaves it early: it refuses both in any
+ * function but the main one, reached or not. */
+int bvc_check_abnormal_return(struct bvc_env *env)
+{
+	for (uint32_t sp = 1; sp < env->nsubprogs; sp++) {
+		for (uint32_t i = env->subprogs[sp].start; i < env->subprogs[sp].end; i++) {
+			const struct bvc_insn *insn = &env->insns[i];
+			uint8_t mode = bvc_insn_mode(insn);
+
+			if (bvc_insn_class(insn) == BVC_LD && (mode == BVC_ABS || mode == BVC_IND)) {
+				env->insn_idx = i;
+				return bvc_vrej(env, "LD_ABS is not allowed in subprogs without BTF");
+			}
+			if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 &&
+			    insn->imm == BVC_HELPER_TAIL_CALL) {
+				env->insn_idx = i;
+				return bvc_vrej(env, "tail_call is not allowed in subprogs without BTF");
+			}
+		}
+	}
+	return 0;
+}
