@@ -28,29 +28,21 @@
 #include <zmq.h>
 
 #include "bpfvc/coordinator.h"
+#include "scratch.h"
 #include "bpfvc/state_serial.h"
 #include "bpfvc/worker.h"
 
 #define WAIT_MS 5000
 
-static char dir[64];
 static char endpoint[128];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/bvc-cluster-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_make("bvc-cluster");
 	snprintf(endpoint, sizeof(endpoint), "ipc://%s/coord", dir);
 }
 
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", dir);
-}
+static void teardown(void) { scratch_remove(); }
 
 TestSuite(cluster, .init = setup, .fini = teardown, .timeout = 60);
 

@@ -37,37 +37,20 @@
 #include <zmq.h>
 
 #include "bpfvc/coordinator.h"
+#include "scratch.h"
 #include "bpfvc/state_serial.h"
 #include "bpfvc/worker.h"
 
 #define RUN_TIMEOUT_S "120"
 
-static char dir[64];
-
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/bvc-peers-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_make("bvc-peers");
 }
 
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", dir);
-}
+static void teardown(void) { scratch_remove(); }
 
 TestSuite(cluster_peers, .init = setup, .fini = teardown, .timeout = 240);
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void put(FILE *f, uint8_t op, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scratch.h"
+
 /* A guard against hangs, not a bound on time: far above any run here,
  * even under AddressSanitizer with a CPU hog on every core. */
 #define RUN_TIMEOUT_S 600
@@ -35,35 +37,17 @@
 #define KILL_K 18
 #endif
 
-static char dir[64];
-
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/bvc-clv-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_make("bvc-clv");
 }
 
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", dir);
-}
+static void teardown(void) { scratch_remove(); }
 
 /* Long enough for the fault test's 20-run form under a CPU hog (about
  * 5 min here); one timeout for the whole suite, as Criterion 2.4 leaks
  * (LeakSanitizer) when a test's own differs from its suite's. */
 TestSuite(cluster_verify, .init = setup, .fini = teardown, .timeout = 1200);
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 struct run {
 	int status;      /* exit code, or -1 if killed */
