@@ -76,6 +76,13 @@ struct bvc_frame {
 	uint32_t subprog;      /* index of the function */
 	uint32_t frameno;      /* depth: 0 for main */
 	uint32_t stack_depth;  /* deepest byte touched below fp */
+	/* Stack liveness along the path (prune.c, the kernel's REG_LIVE_READ
+	 * and REG_LIVE_WRITTEN marks on slots): */
+	uint64_t unread;       /* (checkpoints) slots no path below has read yet;
+				* 0, the default, means "all may be read" */
+	uint64_t written;      /* slots fully written since the parent checkpoint */
+	bool linked;           /* the same frame as the parent checkpoint's
+				* frame of this number (false: pushed since) */
 };
 
 /*
@@ -347,6 +354,9 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn);
 void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st);
 bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
 		      bool exact);
+void bvc_mark_slots_read(struct bvc_env *env, uint32_t frameno, uint64_t slots);
+void bvc_mark_slots_written(struct bvc_env *env, uint32_t frameno, uint64_t slots);
+void bvc_mark_all_read_above(struct bvc_state *st);
 void bvc_explored_free(struct bvc_env *env);
 int bvc_list_push(struct bvc_checkpoint_list *l, struct bvc_state *st);
 

@@ -12,6 +12,20 @@
  * Scalars: an imprecise scalar of old matches any scalar - nothing below
  * old depended on its value (precise.c marks the ones that did, before old
  * is finished). A path pruned here inherits old's precise set.
+ *
+ * Stack slots, two ways, either enough to skip a slot of old: statically
+ * (cfg.c: no path from the instruction reads it before a full write; the
+ * innermost frame only), and along the paths actually explored, as the
+ * 6.12 kernel's REG_LIVE_READ marks on slots: a read of a slot marks it
+ * read in the parent checkpoint and up the chain of checkpoints until a
+ * full 8-byte write of the slot on the segment below one screens it off
+ * (bvc_mark_slots_read). Once a checkpoint is finished every path below it
+ * has left its marks, so a slot it never saw read did not matter to its
+ * safety, in any frame (the kernel's clean_live_states). A path pruned
+ * against old has old's reads marked on its own chain, since its
+ * continuation is old's. Marks cannot follow a donated item into another
+ * engine: donating marks every checkpoint above it read everywhere, and
+ * checkpoints from elsewhere arrive with every slot read (0, the default).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -109,8 +123,10 @@ static bool slot_all_misc(const struct bvc_slot *s)
 	return true;
 }
 
+/* @live: slots statically live; @unread: slots no path below old read
+ * (only when !exact: old is finished). */
 static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, struct bvc_idmap *m,
-		      bool exact, uint64_t live)
+		      bool exact, uint64_t live, uint64_t unread)
 {
 	for (uint32_t s = 0; s < old->nslots; s++) {
 		const struct bvc_slot *os = &old->slots[s];
@@ -124,6 +140,10 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 		/* Written before any read from here on: old's bytes there
 		 * never mattered. */
 		if (!exact && s < 64 && !(live & (1ull << s)))
+			continue;
+		/* No explored path below old read it: old's safety did not
+		 * depend on what it held. */
+		if (!exact && s < 64 && (unread & (1ull << s)))
 			continue;
 
 		/* A scalar spill against unknown bytes: a fill of those gives
@@ -198,11 +218,74 @@ bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const st
 		 * callee may read its callers' through pointers. */
 		if (ok)
 			ok = stacksafe(of, cf, m, exact,
-				       f == old->curframe ? env->aux[cur->insn_idx].live_slots : ~0ull);
+				       f == old->curframe ? env->aux[cur->insn_idx].live_slots : ~0ull,
+				       exact ? 0 : of->unread);
 	}
 	for (uint32_t i = 0; ok && i < old->nrefs; i++)
 		ok = check_ids(old->refs[i], cur->refs[i], m);
 	return ok;
+}
+
+/*
+ * Slots @slots of frame @frameno were read by the current path (or, after
+ * a prune, by the path it joined): mark them read in each checkpoint
+ * above, as far as the same frame goes back and until a full write on the
+ * segment below a checkpoint screens a slot off. A checkpoint that has a
+ * slot marked already has it marked all the way up (marks only ever
+ * travel up), so the walk ends there.
+ */
+void bvc_mark_slots_read(struct bvc_env *env, uint32_t frameno, uint64_t slots)
+{
+	const struct bvc_state *st = env->cur;
+
+	while (slots) {
+		const struct bvc_frame *fr = frameno <= st->curframe ? st->frames[frameno] : NULL;
+		struct bvc_state *p = st->parent;
+		struct bvc_frame *pf;
+
+		/* A frame pushed since the parent is not the parent's. */
+		if (!fr || !fr->linked || !p || frameno > p->curframe || !p->frames[frameno])
+			return;
+		slots &= ~fr->written;
+		pf = p->frames[frameno];
+		slots &= pf->unread;
+		pf->unread &= ~slots;
+		st = p;
+	}
+}
+
+/* Slots @slots of frame @frameno were wholly overwritten (all 8 bytes, at
+ * a fixed offset): reads below no longer see the checkpoints' values.
+ * Partial writes leave the old bytes visible and mark nothing. */
+void bvc_mark_slots_written(struct bvc_env *env, uint32_t frameno, uint64_t slots)
+{
+	if (frameno <= env->cur->curframe)
+		env->cur->frames[frameno]->written |= slots;
+}
+
+/* Every checkpoint above @st: every slot counts as read (its subtree goes
+ * where marks cannot follow). */
+void bvc_mark_all_read_above(struct bvc_state *st)
+{
+	for (struct bvc_state *p = st->parent; p; p = p->parent)
+		for (uint32_t f = 0; f <= p->curframe && f < BVC_MAX_FRAMES; f++)
+			if (p->frames[f])
+				p->frames[f]->unread = 0;
+}
+
+/* cur was pruned against the finished @old: cur's continuation is old's,
+ * so old's reads are cur's (the kernel's propagate_liveness; cur's own
+ * writes since its parent still screen). */
+static void propagate_liveness(struct bvc_env *env, const struct bvc_state *old)
+{
+	for (uint32_t f = 0; f <= old->curframe; f++) {
+		const struct bvc_frame *of = old->frames[f];
+		uint32_t n = of->nslots < env->cur->frames[f]->nslots ? of->nslots
+								     : env->cur->frames[f]->nslots;
+		uint64_t in_both = n >= 64 ? ~0ull : (1ull << n) - 1;
+
+		bvc_mark_slots_read(env, f, ~of->unread & in_both);
+	}
 }
 
 void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st)
@@ -272,6 +355,7 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 				 !bvc_list_push(&env->share, old))
 				env->shared++; /* it pruned here: offer it to the others */
 			old->hit_cnt++;
+			propagate_liveness(env, old);
 			err = bvc_hist_arrive(env);
 			if (!err)
 				err = bvc_propagate_precision(env, old);
@@ -299,6 +383,10 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	cp->insn_idx = insn;
 	cp->last_insn = env->prev_insn_idx;
 	cp->branches = 1;
+	/* Nothing below it has read anything yet; cur's marks now go to it,
+	 * and its segment's writes stay with it. */
+	for (uint32_t f = 0; f <= cp->curframe; f++)
+		cp->frames[f]->unread = ~0ull;
 	/* Checkpoints are compared, never resumed: no trail needed. */
 	free(cp->trail);
 	cp->trail = NULL;
@@ -309,6 +397,10 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		return err;
 	}
 	env->cur->parent = cp;
+	for (uint32_t f = 0; f <= env->cur->curframe; f++) {
+		env->cur->frames[f]->written = 0;
+		env->cur->frames[f]->linked = true;
+	}
 	/* A new segment of cur's path starts here (bvc_hist_arrive() records
 	 * its first step). */
 	env->cur->first_insn = insn;
