@@ -333,14 +333,25 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	bool add = force || (env->jmps_processed - env->prev_jmps >= 2 &&
 			     env->processed - env->prev_insns >= 8);
 	struct bvc_state *cp;
+	uint32_t cs, bucket;
 	int err;
 
 	if (!env->aux[insn].prune_point)
 		return 0;
+	cs = (uint32_t)env->cur->frames[env->cur->curframe]->callsite;
+	bucket = (insn ^ cs) % env->cnt;
 	env->cur->insn_idx = insn;
 	for (uint32_t i = 0; i < l->n; i++) {
 		struct bvc_state *old = l->v[i];
+		uint32_t ocs = (uint32_t)old->frames[old->curframe]->callsite;
 
+		/* The kernel files checkpoints by instruction and innermost
+		 * call site, hashed ((insn ^ callsite) % insn count), and only
+		 * walks cur's bucket: one of another function instance in
+		 * another bucket is neither compared nor counted as a miss
+		 * (which would evict it). It could never match cur anyway. */
+		if (ocs != cs && (insn ^ ocs) % env->cnt != bucket)
+			continue;
 		if (old->branches) {
 			/* Still being explored: we are in a loop through it. */
 			if (bvc_states_equal(env, old, env->cur, true))
