@@ -341,7 +341,10 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	cs = (uint32_t)env->cur->frames[env->cur->curframe]->callsite;
 	bucket = (insn ^ cs) % env->cnt;
 	env->cur->insn_idx = insn;
-	for (uint32_t i = 0; i < l->n; i++) {
+	/* Newest first, as the kernel's list (new checkpoints go at its
+	 * head): which one matches first decides the precision cur
+	 * inherits, and the order decides which ones collect misses. */
+	for (uint32_t i = l->n; i-- > 0;) {
 		struct bvc_state *old = l->v[i];
 		uint32_t ocs = (uint32_t)old->frames[old->curframe]->callsite;
 
@@ -380,7 +383,7 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		if (old->miss_cnt > old->hit_cnt * 3 + 3) {
 			if (bvc_list_push(&env->retired, old))
 				continue; /* keep it listed: still correct */
-			l->v[i--] = l->v[--l->n];
+			memmove(&l->v[i], &l->v[i + 1], (--l->n - i) * sizeof(*l->v));
 			if (!old->remote)
 				env->cur_states--;
 		}
