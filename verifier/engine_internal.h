@@ -138,6 +138,15 @@ struct bvc_state {
 	struct bvc_prec_mask *demand; /* (work item roots) precision asked of the owner */
 	uint64_t seq;          /* (checkpoints) creation order, from 1 */
 	bool remote;           /* (checkpoints) finished in another engine */
+	/* (checkpoints) what any state it includes must share, cheap to test
+	 * before bvc_states_equal (prune.c bvc_state_sig): the innermost
+	 * frame's live registers' types; @sig_mask 0 tests nothing. */
+	uint64_t sig, sig_mask;
+	/* (finished checkpoints, set at their first comparison) the
+	 * innermost frame's slots a comparison tests, and those of them
+	 * holding a spilled pointer: cur must hold one in exactly those. */
+	uint64_t cmp_slots, ptr_slots;
+	bool slots_summed;
 };
 
 /* A state waiting to be explored: the taken side of a branch. */
@@ -358,6 +367,8 @@ void bvc_mark_slots_read(struct bvc_env *env, uint32_t frameno, uint64_t slots);
 void bvc_mark_slots_written(struct bvc_env *env, uint32_t frameno, uint64_t slots);
 void bvc_mark_all_read_above(struct bvc_state *st);
 void bvc_explored_free(struct bvc_env *env);
+void bvc_state_sig(const struct bvc_env *env, const struct bvc_state *st, uint32_t insn,
+		   uint64_t *sig, uint64_t *mask);
 int bvc_list_push(struct bvc_checkpoint_list *l, struct bvc_state *st);
 
 #endif /* BVC_VERIFIER_ENGINE_INTERNAL_H */

@@ -288,6 +288,74 @@ static void propagate_liveness(struct bvc_env *env, const struct bvc_state *old)
 	}
 }
 
+/*
+ * The summary a checkpoint keeps so that most hopeless comparisons end
+ * before bvc_states_equal (issue #16): per register r0-r9 of the innermost
+ * frame, 5 bits of type and maybe_null. @mask covers the registers
+ * regsafe() tests at @insn for a non-exact comparison - live ones old has
+ * set: those must have cur's type and maybe_null. So a state whose sig
+ * differs under old's mask can never be included in old, and skipping
+ * the comparison changes nothing (types past 15 may collide, which only
+ * lets a comparison run). An exact comparison tests every register.
+ */
+void bvc_state_sig(const struct bvc_env *env, const struct bvc_state *st, uint32_t insn,
+		   uint64_t *sig, uint64_t *mask)
+{
+	const struct bvc_frame *fr = st->frames[st->curframe];
+	uint16_t live = env->aux[insn].live_regs;
+
+	*sig = 0;
+	*mask = 0;
+	for (int r = 0; r < BVC_REG_FP; r++) {
+		const struct bvc_reg *reg = &fr->regs[r];
+
+		*sig |= (uint64_t)((reg->type & 0xf) | (reg->maybe_null ? 0x10 : 0)) << (5 * r);
+		if ((live & (1u << r)) && reg->type != BVC_NOT_INIT)
+			*mask |= 0x1full << (5 * r);
+	}
+}
+
+/* Slots of @fr holding a spilled pointer (always a full 8-byte spill). */
+static uint64_t ptr_spill_slots(const struct bvc_frame *fr)
+{
+	uint64_t m = 0;
+
+	for (uint32_t s = 0; s < fr->nslots && s < 64; s++)
+		if (fr->slots[s].stype[0] == BVC_STACK_SPILL && bvc_is_pointer(&fr->slots[s].spilled))
+			m |= 1ull << s;
+	return m;
+}
+
+/*
+ * Could cur (summary @cur_sig, pointer spills @cur_ptr in its innermost
+ * frame) be included in old? false: certainly not. Stack slots (non-exact
+ * only): a slot stacksafe() tests fails whenever exactly one of old and
+ * cur holds a spilled pointer there - old's pointer needs cur's of the
+ * same type, and a pointer in cur fails against anything else of old's.
+ * Old is finished, so what it tests (static liveness at the insn, its
+ * read marks) no longer changes: summed up once.
+ */
+static bool sig_may_match(const struct bvc_env *env, struct bvc_state *old, uint64_t cur_sig,
+			  uint64_t cur_ptr, bool exact)
+{
+	uint64_t mask = exact ? (1ull << (5 * BVC_REG_FP)) - 1 : old->sig_mask;
+	const struct bvc_frame *of = old->frames[old->curframe];
+
+	/* sig_mask 0: no summary (or nothing to test in the registers). */
+	if (old->sig_mask && ((old->sig ^ cur_sig) & mask))
+		return false;
+	if (exact)
+		return true;
+	if (!old->slots_summed) {
+		uint64_t in_old = of->nslots >= 64 ? ~0ull : (1ull << of->nslots) - 1;
+
+		old->cmp_slots = env->aux[old->insn_idx].live_slots & ~of->unread & in_old;
+		old->ptr_slots = ptr_spill_slots(of) & old->cmp_slots;
+		old->slots_summed = true;
+	}
+	return !((old->ptr_slots ^ cur_ptr) & old->cmp_slots);
+}
+
 void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st)
 {
 	while (st) {
@@ -334,12 +402,15 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			     env->processed - env->prev_insns >= 8);
 	struct bvc_state *cp;
 	uint32_t cs, bucket;
+	uint64_t cur_sig, cur_mask, cur_ptr;
 	int err;
 
 	if (!env->aux[insn].prune_point)
 		return 0;
 	cs = (uint32_t)env->cur->frames[env->cur->curframe]->callsite;
 	bucket = (insn ^ cs) % env->cnt;
+	bvc_state_sig(env, env->cur, insn, &cur_sig, &cur_mask);
+	cur_ptr = ptr_spill_slots(env->cur->frames[env->cur->curframe]);
 	env->cur->insn_idx = insn;
 	/* Newest first, as the kernel's list (new checkpoints go at its
 	 * head): which one matches first decides the precision cur
@@ -357,12 +428,14 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			continue;
 		if (old->branches) {
 			/* Still being explored: we are in a loop through it. */
-			if (bvc_states_equal(env, old, env->cur, true))
+			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
+			    bvc_states_equal(env, old, env->cur, true))
 				return bvc_vrej(env, "infinite loop detected at insn %u", insn);
 			if (!force && env->jmps_processed - env->prev_jmps < 20 &&
 			    env->processed - env->prev_insns < 100)
 				add = false;
-		} else if (bvc_states_equal(env, old, env->cur, false)) {
+		} else if (sig_may_match(env, old, cur_sig, cur_ptr, false) &&
+			   bvc_states_equal(env, old, env->cur, false)) {
 			if (old->remote)
 				env->remote_hits++;
 			else if (!old->hit_cnt && env->shared < env->share_limit &&
@@ -395,6 +468,9 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	if (!cp)
 		return -ENOMEM;
 	cp->insn_idx = insn;
+	cp->sig = cur_sig;
+	cp->sig_mask = cur_mask;
+	cp->slots_summed = false;
 	cp->last_insn = env->prev_insn_idx;
 	cp->branches = 1;
 	/* Nothing below it has read anything yet; cur's marks now go to it,

@@ -535,6 +535,8 @@ int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
 	cp->insn_idx = w->insn;
 	cp->branches = 0; /* finished where it came from */
 	cp->parent = NULL;
+	bvc_state_sig(env, cp, w->insn, &cp->sig, &cp->sig_mask);
+	cp->slots_summed = false;
 	/* No read marks came with it: every slot counts as read. */
 	for (uint32_t f = 0; f <= cp->curframe && f < BVC_MAX_FRAMES; f++)
 		if (cp->frames[f])
