@@ -1043,6 +1043,10 @@ int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
 			snprintf(err, errsz, "bvc_jit_arm64: missing argument");
 		return -EINVAL;
 	}
+	/* regmap has a slot for r0..r10 only. */
+	rc = bvc_jit_check_regs(insns, cnt, err, errsz);
+	if (rc)
+		return rc;
 	memset(&j, 0, sizeof(j));
 	j.insns = insns;
 	j.cnt = cnt;

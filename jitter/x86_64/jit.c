@@ -1078,8 +1078,8 @@ static int cmp_size(const void *a, const void *b)
 
 /*
  * What the verifier guarantees and the layout relies on, checked again
- * because wrong code is worse than none: register numbers, no write to
- * r10, whole ld_imm64 pairs, jumps that stay inside their function and
+ * because wrong code is worse than none (register numbers and r10 are
+ * bvc_jit_check_regs()'s, before this): whole ld_imm64 pairs, jumps that stay inside their function and
  * land on an instruction, functions that end in EXIT or JA.
  */
 static int check_program(struct jit *j)
@@ -1109,28 +1109,10 @@ static int check_program(struct jit *j)
 	}
 	for (i = 0; i < cnt; i++) {
 		const struct bvc_insn *insn = &insns[i];
-		uint8_t cls = bvc_insn_class(insn);
 		int64_t t;
 
 		if (j->second_half[i])
 			continue;
-		/* src is a pseudo source in ld_imm64 and call imm, a register elsewhere. */
-		if (insn->dst >= BVC_MAX_REG ||
-		    (insn->src >= BVC_MAX_REG && !bvc_insn_is_ld_imm64(insn) &&
-		     insn->code != (BVC_JMP | BVC_CALL | BVC_K))) {
-			fail(j, -EINVAL, "insn %zu: invalid register", i);
-			goto out;
-		}
-		if (insn->dst == BVC_REG_FP &&
-		    (cls == BVC_ALU || cls == BVC_ALU64 || cls == BVC_LDX || bvc_insn_is_ld_imm64(insn))) {
-			fail(j, -EINVAL, "insn %zu: frame pointer is read only", i);
-			goto out;
-		}
-		if (cls == BVC_STX && bvc_insn_mode(insn) == BVC_ATOMIC && (insn->imm & BVC_FETCH) &&
-		    insn->imm != BVC_CMPXCHG && insn->src == BVC_REG_FP) {
-			fail(j, -EINVAL, "insn %zu: frame pointer is read only", i);
-			goto out;
-		}
 		if (is_call(insn, BVC_PSEUDO_CALL) ||
 		    (bvc_insn_is_ld_imm64(insn) && insn->src == BVC_PSEUDO_FUNC)) {
 			t = (int64_t)i + insn->imm + 1;
@@ -1219,6 +1201,9 @@ int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
 			 MAX_STACK);
 		return -EINVAL;
 	}
+	ret = bvc_jit_check_regs(insns, cnt, err, errsz);
+	if (ret)
+		return ret;
 	memset(&j, 0, sizeof(j));
 	j.insns = insns;
 	j.cnt = cnt;
