@@ -886,6 +886,15 @@ static void do_jmp(struct jit *j, size_t i, size_t f)
 
 /* ---- functions ---- */
 
+/* Every run and every call starts from a zeroed frame, as the interpreter
+ * does: the verifier lets privileged programs read stack they never wrote,
+ * and natively that would return whatever the host left there. */
+static void zero_frame(struct jit *j, uint32_t bytes)
+{
+	for (uint32_t k = 8; k <= bytes; k += 8)
+		x86_store_i(&j->e, 8, X86_RBP, -(int32_t)k, 0);
+}
+
 static void emit_prologue(struct jit *j, size_t f)
 {
 	const struct func *fn = &j->funcs[f];
@@ -906,6 +915,7 @@ static void emit_prologue(struct jit *j, size_t f)
 		x86_mov_rr(e, 1, X86_RBP, X86_RSP);
 		if (sub)
 			x86_alu_ri(e, X86_SUB, 1, X86_RSP, (int32_t)sub);
+		zero_frame(j, fn->frame); /* tail calls enter here too */
 		for (r = 0; r < BVC_REG_FP; r++)
 			if (fn->zeroed & (1u << r))
 				x86_alu_rr(e, X86_XOR, 0, reg_map[r], reg_map[r]);
@@ -923,6 +933,7 @@ static void emit_prologue(struct jit *j, size_t f)
 	for (r = 6; r <= 9; r++)
 		if (fn->saved & (1u << r))
 			x86_push(e, reg_map[r]);
+	zero_frame(j, fn->frame);
 	for (r = 0; r < BVC_REG_FP; r++)
 		if (fn->zeroed & (1u << r))
 			x86_alu_rr(e, X86_XOR, 0, reg_map[r], reg_map[r]);

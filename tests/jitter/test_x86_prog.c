@@ -496,3 +496,48 @@ Test(jitter_x86, subprog_loop)
 	bvc_verdict_release(&v);
 	bvc_image_free(img);
 }
+
+/* Fill a stretch of the host stack below the caller with a pattern, as
+ * whatever ran before a program would leave it. */
+static __attribute__((noinline)) void dirty_host_stack(void)
+{
+	volatile uint8_t junk[4096];
+
+	for (size_t k = 0; k < sizeof(junk); k++)
+		junk[k] = 0xa5;
+}
+
+/* Every run and every call starts from a zeroed frame (issue #19), on the
+ * interpreter and natively alike: privileged programs may read stack they
+ * never wrote, which natively would be the host's leftovers. */
+Test(jitter_x86, frames_start_zeroed)
+{
+	static const struct bvc_insn read_fp8[] = {
+		I(BVC_ALU64 | BVC_MOV | BVC_X, 2, 10, 0, 0),    /* r2 = r10 */
+		I(BVC_LDX | BVC_MEM | BVC_DW, 0, 2, -8, 0),     /* r0 = *(u64 *)(r2 - 8) */
+		EXIT,
+	};
+	static const struct bvc_insn twice[] = {
+		I(BVC_JMP | BVC_CALL, 0, BVC_PSEUDO_CALL, 0, 4),  /* call f */
+		I(BVC_ALU64 | BVC_MOV | BVC_X, 6, 0, 0, 0),       /* r6 = r0 */
+		I(BVC_JMP | BVC_CALL, 0, BVC_PSEUDO_CALL, 0, 2),  /* call f */
+		I(BVC_ALU64 | BVC_ADD | BVC_X, 0, 6, 0, 0),       /* r0 += r6 */
+		EXIT,
+		I(BVC_LDX | BVC_MEM | BVC_DW, 0, 10, -8, 0),      /* f: r0 = *(fp - 8) */
+		I(BVC_ST | BVC_MEM | BVC_DW, 10, 0, -8, 7),       /* *(fp - 8) = 7 */
+		EXIT,
+	};
+	struct bvc_interp_opts io = { .sz = sizeof(io) };
+	char err[256] = "";
+	uint64_t r0 = 1;
+
+	dirty_host_stack();
+	cr_expect_eq(run(read_fp8, 3, 0, NULL), 0, "native read of never-written stack");
+	cr_assert_eq(bvc_interp_run(read_fp8, 3, 0, 0, &io, &r0, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r0, 0, "interpreter read of never-written stack");
+	dirty_host_stack();
+	cr_expect_eq(run(twice, 8, 0, NULL), 0, "native: the second call saw the first's frame");
+	r0 = 1;
+	cr_assert_eq(bvc_interp_run(twice, 8, 0, 0, &io, &r0, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r0, 0, "interpreter: the second call saw the first's frame");
+}
