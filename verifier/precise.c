@@ -454,6 +454,10 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 				end--;
 			} else {
 				i--;
+				/* Over an ld_imm64 in one step: its second half is
+				 * no instruction (the kernel's log never shows it). */
+				if (i >= 1 && i < env->cnt && bvc_insn_is_ld_imm64(&env->insns[i - 1]))
+					i--;
 			}
 			if (i >= env->cnt)
 				goto give_up;
