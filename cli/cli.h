@@ -47,5 +47,6 @@ int bvc_cmd_build(int argc, char **argv);
 int bvc_cmd_keygen(int argc, char **argv);
 int bvc_cmd_inspect(int argc, char **argv);
 int bvc_cmd_worker(int argc, char **argv);
+int bvc_cmd_compare(int argc, char **argv);
 
 #endif
