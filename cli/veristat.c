@@ -175,6 +175,18 @@ static void cells3(const struct pair *p, int c, char out[3][48], int *num)
 	}
 }
 
+/* The comparison table's dashed line: keys one column, statistics three. */
+static void compare_dashes(FILE *f, const int *w, int ncols)
+{
+	for (int c = 0, first = 1; c < ncols; c++)
+		for (int j = 0; j < (c < COL_STAT0 ? 1 : 3); j++, first = 0) {
+			fputs(first ? "" : SEP, f);
+			for (int k = 0; k < w[3 * c + j]; k++)
+				fputc('-', f);
+		}
+	fputc('\n', f);
+}
+
 size_t vs_print_compare(FILE *f, const struct vs_set *a, const struct vs_set *b, int csv)
 {
 	static const char *tsfx[3] = { " (A)", " (B)", " (DIFF)" };
@@ -231,15 +243,8 @@ size_t vs_print_compare(FILE *f, const struct vs_set *a, const struct vs_set *b,
 					w[3 * c + j] - (int)strlen(sfx), cols[c].header, sfx);
 		}
 	fputc('\n', f);
-	if (!csv) {
-		for (int c = 0, first = 1; c < ncols; c++)
-			for (int j = 0; j < (c < COL_STAT0 ? 1 : 3); j++, first = 0) {
-				fputs(first ? "" : SEP, f);
-				for (int k = 0; k < w[3 * c + j]; k++)
-					fputc('-', f);
-			}
-		fputc('\n', f);
-	}
+	if (!csv)
+		compare_dashes(f, w, ncols);
 	for (size_t i = 0; i < np; i++) {
 		const struct pair *p = &pairs[i];
 		const struct vs_row *k = p->a ? p->a : p->b;
@@ -266,15 +271,8 @@ size_t vs_print_compare(FILE *f, const struct vs_set *a, const struct vs_set *b,
 		}
 		fputc('\n', f);
 	}
-	if (!csv) {
-		for (int c = 0, first = 1; c < ncols; c++)
-			for (int j = 0; j < (c < COL_STAT0 ? 1 : 3); j++, first = 0) {
-				fputs(first ? "" : SEP, f);
-				for (int k = 0; k < w[3 * c + j]; k++)
-					fputc('-', f);
-			}
-		fputc('\n', f);
-	}
+	if (!csv)
+		compare_dashes(f, w, ncols);
 	free(pairs);
 	return mismatches;
 }

@@ -11,28 +11,7 @@ set -u
 bpfvc=$1 progs=$2
 tmp=$(mktemp -d /tmp/bvc-veristat-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-fails=0 checks=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-run() {
-	local want=$1 rc
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	checks=$((checks + 1))
-	[ "$rc" -eq "$want" ] || fail "exit $rc, want $want: $*$(printf '\n%s\n%s' "$(cat "$tmp/out")" "$(cat "$tmp/err")")"
-}
-
-has() {
-	checks=$((checks + 1))
-	grep -Eq -- "$2" "$tmp/$1" || fail "no line matching '$2' in $1:$(printf '\n%s' "$(cat "$tmp/$1")")"
-}
-
-hasnt() {
-	checks=$((checks + 1))
-	! grep -Eq -- "$2" "$tmp/$1" || fail "unexpected '$2' in $1"
-}
+. "$(dirname "$0")/../common/cli_checks.sh"
 
 ok=$progs/socket_filter.bpf.o xdp=$progs/xdp_parser.bpf.o bad=$progs/loader_extern.bpf.o
 
@@ -97,5 +76,4 @@ fi
 run 2 "$bpfvc" compare -p nosuch "$ok"
 has err "no program named 'nosuch'"
 
-echo "$checks checks, $fails failed"
-[ "$fails" -eq 0 ]
+cli_checks_done
