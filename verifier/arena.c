@@ -19,6 +19,9 @@
  *
  * A NULL arena means plain malloc(), unaccounted: work items in transit
  * between engines, which must not depend on an engine's lifetime.
+ *
+ * Under AddressSanitizer every block is its own malloc() (still counted):
+ * a state used after it was freed must be caught, not quietly reused.
  * Must not print, and must not know what a state is.
  */
 #include <errno.h>
@@ -30,6 +33,17 @@
 
 #include "bpfvc/verifier.h"
 #include "engine_internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_SANITIZE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_SANITIZE 1
+#endif
+#endif
+#ifndef ARENA_SANITIZE
+#define ARENA_SANITIZE 0
+#endif
 
 #define ARENA_CHUNK (256u << 10)
 #define ARENA_HDR 16u
@@ -226,7 +240,7 @@ void *bvc_arena_alloc(struct bvc_arena *a, size_t size)
 		return h + 1;
 	}
 	cls = class_of(size);
-	if (cls < 0)
+	if (cls < 0 || ARENA_SANITIZE)
 		return alloc_big(a, size);
 	if (a->free[cls]) {
 		void *p = a->free[cls];
@@ -268,10 +282,11 @@ void *bvc_arena_zalloc(struct bvc_arena *a, size_t size)
 
 size_t bvc_arena_usable(const void *p)
 {
-	const struct blk *h = (const struct blk *)p - 1;
+	const struct blk *h;
 
 	if (!p)
 		return 0;
+	h = (const struct blk *)p - 1;
 	if (h->cls == ARENA_BIG || h->cls == ARENA_PLAIN)
 		return h->len;
 	return class_size[h->cls] - ARENA_HDR;
@@ -279,11 +294,12 @@ size_t bvc_arena_usable(const void *p)
 
 void bvc_arena_free(void *p)
 {
-	struct blk *h = (struct blk *)p - 1;
+	struct blk *h;
 	struct bvc_arena *a;
 
 	if (!p)
 		return;
+	h = (struct blk *)p - 1;
 	a = h->arena;
 	if (h->cls == ARENA_PLAIN) {
 		free(h);
