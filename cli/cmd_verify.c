@@ -271,6 +271,7 @@ int bvc_cmd_verify(int argc, char **argv)
 		{ "type", required_argument, NULL, 't' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "insn-limit", required_argument, NULL, 'L' },
+		{ "mem-limit", required_argument, NULL, 'M' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -319,6 +320,13 @@ int bvc_cmd_verify(int argc, char **argv)
 				return BVC_EXIT_BAD_INPUT;
 			}
 			break;
+		case 'M':
+			if (bvc_cli_parse_size(optarg, &vopts.mem_limit)) {
+				bvc_cli_err("verify: --mem-limit expects a size (bytes, or with K, M, G), got '%s'",
+					    optarg);
+				return BVC_EXIT_BAD_INPUT;
+			}
+			break;
 		case 'l':
 			vopts.log_level = (int)strtol(optarg, &end, 10);
 			if (*end) {
@@ -341,10 +349,13 @@ int bvc_cmd_verify(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			puts("usage: bpfvc verify PROG.o... [-p NAME] [--type TYPE] [-w N] [--insn-limit N] [-l LEVEL] [--json] [-v] [--stats]\n"
+			puts("usage: bpfvc verify PROG.o... [-p NAME] [--type TYPE] [-w N] [--insn-limit N] [--mem-limit SIZE] [-l LEVEL] [--json] [-v] [--stats]\n"
 			     "                    [--output-format table|csv]\n"
 			     "                    [--bind tcp://ADDR:PORT [--wait-workers S] {--curve-secret KEY --curve-trust DIR|FILE | --insecure}]\n"
 			     "  -w N     N local worker processes (0, the default: in-process)\n"
+			     "  --mem-limit SIZE  memory for the verifier's states per process (512M, 4G;\n"
+			     "           default: 3/4 of the memory available, shared by the -w N workers);\n"
+			     "           a program that needs more is rejected as too large\n"
 			     "  --bind E also take remote workers (bpfvc worker --connect) on E;\n"
 			     "           with -w 0, wait up to --wait-workers seconds (30) for one\n"
 			     "  --curve-secret KEY, --curve-trust DIR|FILE\n"
@@ -596,9 +607,14 @@ static void on_job_done(void *arg, size_t i)
 
 static struct bvc_cluster *start_cluster(unsigned long nworkers, const char *bind, int wait_ms,
 					 const struct bvc_curve_keypair *kp,
-					 const struct bvc_curve_trust *trust, int verbose)
+					 const struct bvc_curve_trust *trust, int verbose,
+					 uint64_t mem_limit)
 {
 	struct bvc_cluster_opts copts = { .sz = sizeof(copts),
+					  /* Each local worker a share of this
+					   * machine's memory, unless told. */
+					  .worker_mem_limit = mem_limit ? mem_limit
+						  : nworkers ? bvc_mem_limit_default((unsigned int)nworkers) : 0,
 					  .nworkers = (unsigned int)nworkers,
 					  .pin = 1,
 					  .bind = bind,
@@ -644,7 +660,7 @@ static int verify_on_cluster(struct entry *e, size_t n, const struct bvc_verify_
 	char cerr[512];
 	int err;
 
-	cl = start_cluster(nworkers, bind, wait_ms, kp, trust, verbose);
+	cl = start_cluster(nworkers, bind, wait_ms, kp, trust, verbose, vopts->mem_limit);
 	if (!cl)
 		return BVC_EXIT_BAD_INPUT;
 	b.jobs = calloc(n, sizeof(*b.jobs));

@@ -450,6 +450,7 @@ Test(precise, split_demands_mark_what_the_whole_run_marks)
 		char *whole;
 
 		cr_assert_eq(bvc_engine_new(img, prog, &opts, 1, &w), 0);
+		bvc_engine_keep_checkpoints(w); /* every checkpoint in the dump */
 		cr_assert_eq(bvc_engine_run(w, 0), BVC_ENGINE_DONE);
 		cr_assert_eq(bvc_engine_verdict(w, &v), 0);
 		cr_assert_eq(v.kind, BVC_ACCEPT, "seed %u: %s", seed, v.msg);
@@ -467,6 +468,7 @@ Test(precise, split_demands_mark_what_the_whole_run_marks)
 
 			cr_assert_eq(bvc_engine_new(img, prog, &opts, 1, &a), 0);
 			cr_assert_eq(bvc_engine_new(img, prog, &opts, 0, &b), 0);
+			bvc_engine_keep_checkpoints(a);
 			cr_assert_geq(bvc_engine_run(a, budget), 0);
 			if (bvc_engine_donate(a, &item)) {
 				bvc_engine_free(a);
