@@ -80,7 +80,7 @@ static void note_depth(struct bvc_env *env, struct bvc_frame *fr, int32_t lo)
 static int mark_stack_bytes(struct bvc_env *env, struct bvc_frame *fr, int32_t lo, int32_t hi,
 			    uint8_t stype)
 {
-	int err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	int err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 
 	if (err)
 		return err;
@@ -202,7 +202,7 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 			err = bvc_mark_precise(env, (uint32_t)value_regno);
 		return err;
 	}
-	err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
 	note_depth(env, fr, lo);
@@ -259,7 +259,7 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	if (err)
 		return err;
 	bvc_mark_slots_read(env, reg->frameno, slots_between(lo, hi));
-	err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
 	note_depth(env, fr, lo);
@@ -682,7 +682,7 @@ int bvc_check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, boo
 			struct bvc_frame *fr = reg_frame(env, reg);
 
 			bvc_mark_slots_read(env, reg->frameno, slots_between(lo, hi));
-			err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+			err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 			if (!err)
 				note_depth(env, fr, lo);
 			return err;

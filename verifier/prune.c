@@ -26,6 +26,13 @@
  * continuation is old's. Marks cannot follow a donated item into another
  * engine: donating marks every checkpoint above it read everywhere, and
  * checkpoints from elsewhere arrive with every slot read (0, the default).
+ *
+ * Lifetime, as the kernel's: a checkpoint that keeps missing is evicted
+ * from its list, and freed once its branch count is 0 - then no pending
+ * state or checkpoint below it is still explored, and only explored paths
+ * walk up through parents (branch counts, precision, read marks). A finished
+ * checkpoint's path history goes at once for the same reason. So memory
+ * follows the states alive, not every state ever made.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -356,9 +363,26 @@ static bool sig_may_match(const struct bvc_env *env, struct bvc_state *old, uint
 	return !((old->ptr_slots ^ cur_ptr) & old->cmp_slots);
 }
 
+/* @cp is off its list and finished: free it unless something still
+ * holds it (the share list, or bvc_engine_keep_checkpoints()). */
+static void release_checkpoint(struct bvc_env *env, struct bvc_state *cp)
+{
+	if (!env->keep_evicted && !cp->in_share)
+		bvc_state_free(cp);
+}
+
+void bvc_checkpoint_unshared(struct bvc_env *env, struct bvc_state *cp)
+{
+	cp->in_share = false;
+	if (cp->evicted && !cp->branches)
+		release_checkpoint(env, cp);
+}
+
 void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st)
 {
 	while (st) {
+		struct bvc_state *parent = st->parent;
+
 		if (--st->branches)
 			break;
 		if (st->anchor_id) {
@@ -367,7 +391,13 @@ void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st)
 			(void)bvc_list_push(&env->done, st);
 			return;
 		}
-		st = st->parent;
+		/* Finished: no backtracking walk comes through it again. */
+		bvc_arena_free(st->hist);
+		st->hist = NULL;
+		st->nhist = st->cap_hist = 0;
+		if (st->evicted)
+			release_checkpoint(env, st);
+		st = parent;
 	}
 }
 
@@ -439,8 +469,10 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			if (old->remote)
 				env->remote_hits++;
 			else if (!old->hit_cnt && env->shared < env->share_limit &&
-				 !bvc_list_push(&env->share, old))
+				 !bvc_list_push(&env->share, old)) {
 				env->shared++; /* it pruned here: offer it to the others */
+				old->in_share = true;
+			}
 			old->hit_cnt++;
 			propagate_liveness(env, old);
 			err = bvc_hist_arrive(env);
@@ -449,22 +481,26 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			return err ? err : 1;
 		}
 		/* The kernel's heuristic: a checkpoint that keeps missing is
-		 * unlikely to help; drop it from the list (it may still be a
-		 * parent, so it is retired, not freed). */
+		 * unlikely to help; drop it from the list (freed now, or when
+		 * the last path below it ends: it may still be a parent). */
 		if (add)
 			old->miss_cnt++;
 		if (old->miss_cnt > old->hit_cnt * 3 + 3) {
-			if (bvc_list_push(&env->retired, old))
+			if (env->keep_evicted && bvc_list_push(&env->retired, old))
 				continue; /* keep it listed: still correct */
 			memmove(&l->v[i], &l->v[i + 1], (--l->n - i) * sizeof(*l->v));
 			if (!old->remote)
 				env->cur_states--;
+			old->evicted = true;
+			if (!old->branches)
+				release_checkpoint(env, old);
 		}
 	}
 	if (!add)
 		return 0;
 
-	cp = bvc_state_copy(env->cur);
+	/* Checkpoints are compared, never resumed: no trail needed. */
+	cp = bvc_state_copy(env->arena, env->cur, 0);
 	if (!cp)
 		return -ENOMEM;
 	cp->insn_idx = insn;
@@ -477,10 +513,6 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	 * and its segment's writes stay with it. */
 	for (uint32_t f = 0; f <= cp->curframe; f++)
 		cp->frames[f]->unread = ~0ull;
-	/* Checkpoints are compared, never resumed: no trail needed. */
-	free(cp->trail);
-	cp->trail = NULL;
-	cp->trail_len = 0;
 	err = bvc_list_push(l, cp);
 	if (err) {
 		bvc_state_free(cp);
@@ -491,8 +523,14 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		env->cur->frames[f]->written = 0;
 		env->cur->frames[f]->linked = true;
 	}
-	/* A new segment of cur's path starts here (bvc_hist_arrive() records
-	 * its first step). */
+	/* The segment's history moves to the checkpoint, and a new segment
+	 * of cur's path starts here (bvc_hist_arrive() records its first
+	 * step). */
+	cp->hist = env->cur->hist;
+	cp->nhist = env->cur->nhist;
+	cp->cap_hist = env->cur->cap_hist;
+	env->cur->hist = NULL;
+	env->cur->cap_hist = 0;
 	env->cur->first_insn = insn;
 	env->cur->nhist = 0;
 	env->prev_jmps = env->jmps_processed;
@@ -531,4 +569,6 @@ void bvc_explored_free(struct bvc_env *env)
 	}
 	free(env->explored);
 	env->explored = NULL;
+	/* Evicted checkpoints still counted by a branch or shared go with
+	 * the arena (engine.c). */
 }
