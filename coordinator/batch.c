@@ -411,10 +411,7 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 	out->stats = cj->js;
 	out->secs = (bvc_now_ms() - cj->t_start) / 1e3;
 	cl->last = cj->js;
-	for (size_t g = 0; g < cj->nitems; g++)
-		free(cj->items[g].bytes);
-	free(cj->items);
-	free(cj->waiting);
+	cl_free_items(cj);
 	for (size_t c = 0; c < cj->ncps; c++)
 		free(cj->cps[c].bytes);
 	free(cj->cps);
