@@ -175,6 +175,7 @@ struct bvc_cluster {
 	uint64_t job_id;          /* the last job id given */
 	int in_batch;
 	double none_since;        /* ms: when the last worker died, 0 if some live */
+	double last_health;       /* ms: the last look for exits and silences */
 	struct cjob jobs[MAX_INFLIGHT];
 	struct bvc_cluster_job_stats last; /* of the last job that ended */
 	char *err;

@@ -498,6 +498,9 @@ size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj)
  * workers that nothing queued will feed. */
 void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_t queued)
 {
+	/* One message for every request: a wire message is ~10 KiB, zeroed
+	 * once, not once per worker and job looked at. */
+	struct bvc_wire_msg m = { .kind = BVC_WIRE_DONATE };
 	size_t idle = 0, asks = 0;
 
 	for (unsigned int i = 0; i < cl->n; i++) {
@@ -507,12 +510,11 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 		for (int k = 0; k < MAX_INFLIGHT; k++)
 			asks += cl->w[i].jobs[k].donate_out;
 	}
-	for (int o = 0; o < njobs; o++) {
+	for (int o = 0; o < njobs && idle > queued + asks; o++) {
 		struct cjob *cj = &cl->jobs[order[o]];
 
 		for (unsigned int i = 0; i < cl->n && idle > queued + asks; i++) {
 			struct wjob *wj = &cl->w[i].jobs[order[o]];
-			struct bvc_wire_msg m = { .kind = BVC_WIRE_DONATE };
 
 			if (!cl->w[i].alive || !wj->busy || wj->donate_out)
 				continue;
