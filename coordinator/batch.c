@@ -509,6 +509,7 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 		w->st.items = w->st.donated = w->st.asks = w->st.processed = 0;
 		w->st.total_states = w->st.peak_states = w->st.prune_remote = 0;
 		w->st.bytes_sent = w->st.bytes_recv = 0;
+		w->st.msgs_sent = w->st.msgs_recv = 0;
 	}
 	for (size_t j = 0; j < n; j++) {
 		jobs[j].err = 0;

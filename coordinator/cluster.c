@@ -158,6 +158,7 @@ int cl_send_bytes(struct bvc_cluster *cl, int i, const void *buf, size_t len)
 	    zmq_send(sock, buf, len, 0) < 0)
 		return -errno;
 	w->st.bytes_sent += len;
+	w->st.msgs_sent++;
 	return 0;
 }
 
@@ -393,6 +394,7 @@ int cl_pump(struct bvc_cluster *cl, int timeout_ms)
 		}
 		w = &cl->w[i];
 		w->st.bytes_recv += zmq_msg_size(&payload);
+		w->st.msgs_recv++;
 		if (bvc_wire_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &m, why,
 				    sizeof(why))) {
 			zmq_msg_close(&id);

@@ -494,13 +494,47 @@ size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj)
 	return queued;
 }
 
+/* How early worker @wj's work in its job began, for choosing donors: 0 for
+ * an entry it started, else the lowest id of its leases (ids are given in
+ * order), UINT64_MAX for a job it is only taking. A donor gives its
+ * oldest pending branch, and the work that began first is the one nearest
+ * the root: asked first, it gives bigger items, so fewer of them (each
+ * costs this process six messages). */
+static uint64_t donor_rank(const struct wjob *wj)
+{
+	uint64_t r = UINT64_MAX;
+
+	if (wj->entries)
+		return 0;
+	for (const struct item *it = wj->leases; it; it = it->lease_next)
+		if (it->id < r)
+			r = it->id;
+	return r;
+}
+
+struct donor {
+	uint64_t rank;
+	unsigned int i;
+};
+
+static int donor_cmp(const void *a, const void *b)
+{
+	const struct donor *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
 /* Ask busy workers to donate, oldest job first, as many as the idle
- * workers that nothing queued will feed. */
+ * workers that nothing queued will feed; within a job, the workers whose
+ * work began first. */
 void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_t queued)
 {
 	/* One message for every request: a wire message is ~10 KiB, zeroed
 	 * once, not once per worker and job looked at. */
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_DONATE };
+	struct donor *d = NULL;
 	size_t idle = 0, asks = 0;
 
 	for (unsigned int i = 0; i < cl->n; i++) {
@@ -510,20 +544,32 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 		for (int k = 0; k < MAX_INFLIGHT; k++)
 			asks += cl->w[i].jobs[k].donate_out;
 	}
+	if (idle <= queued + asks)
+		return;
+	d = malloc(cl->n * sizeof(*d));
+	if (!d)
+		return; /* asked next round */
 	for (int o = 0; o < njobs && idle > queued + asks; o++) {
 		struct cjob *cj = &cl->jobs[order[o]];
+		size_t nd = 0;
 
-		for (unsigned int i = 0; i < cl->n && idle > queued + asks; i++) {
+		for (unsigned int i = 0; i < cl->n; i++) {
 			struct wjob *wj = &cl->w[i].jobs[order[o]];
 
-			if (!cl->w[i].alive || !wj->busy || wj->donate_out)
-				continue;
+			if (cl->w[i].alive && wj->busy && !wj->donate_out)
+				d[nd++] = (struct donor){ donor_rank(wj), i };
+		}
+		qsort(d, nd, sizeof(*d), donor_cmp);
+		for (size_t c = 0; c < nd && idle > queued + asks; c++) {
+			unsigned int i = d[c].i;
+
 			m.u.donate.job_id = cj->id;
 			if (cl_send_msg(cl, (int)i, &m) == 0) {
-				wj->donate_out = 1;
+				cl->w[i].jobs[order[o]].donate_out = 1;
 				cl->w[i].st.asks++;
 				asks++;
 			}
 		}
 	}
+	free(d);
 }
