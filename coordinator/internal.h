@@ -95,7 +95,9 @@ struct wjob {
 	int entries;        /* entry starts of the job it holds */
 	uint64_t processed; /* its instructions in the job (heartbeats, Finished) */
 	uint64_t total_states, peak_states, prune_remote; /* from its Finished */
-	struct item *leases; /* the job's items leased to it now */
+	/* The job's items leased to it now, lowest id first. */
+	struct item *leases, *leases_tail;
+	double asked_at;    /* ms: our last Donate to it in the job */
 };
 
 struct cworker {

@@ -36,6 +36,14 @@
 #include "bpfvc/util.h"
 #include "internal.h"
 
+/* A worker is asked to donate in a job at most this often. Asked again as
+ * soon as it answers, a busy worker gives away branch after branch of its
+ * subtree, each a smaller item than the last, and every item costs this
+ * process six messages (measured in bench/README.md: at 64 workers an
+ * item is then ~300 instructions). An idle worker waits this long at
+ * most for work that another donor does not give sooner. */
+#define ASK_MS 2
+
 int cl_worker_idle(const struct cworker *w)
 {
 	for (int k = 0; k < MAX_INFLIGHT; k++)
@@ -184,13 +192,24 @@ void cl_free_items(struct cjob *cj)
 	cj->map_cap = cj->map_n = cj->nwaiting = cj->cap_waiting = 0;
 }
 
+/* @it into @wj's leases, kept in id order: new items have the highest
+ * ids, so this is an append but for a re-queued one. */
 static void lease_link(struct wjob *wj, struct item *it)
 {
-	it->lease_prev = NULL;
-	it->lease_next = wj->leases;
-	if (wj->leases)
-		wj->leases->lease_prev = it;
-	wj->leases = it;
+	struct item *after = wj->leases_tail;
+
+	while (after && after->id > it->id)
+		after = after->lease_prev;
+	it->lease_prev = after;
+	it->lease_next = after ? after->lease_next : wj->leases;
+	if (it->lease_next)
+		it->lease_next->lease_prev = it;
+	else
+		wj->leases_tail = it;
+	if (after)
+		after->lease_next = it;
+	else
+		wj->leases = it;
 }
 
 static void lease_unlink(struct wjob *wj, struct item *it)
@@ -201,6 +220,8 @@ static void lease_unlink(struct wjob *wj, struct item *it)
 		wj->leases = it->lease_next;
 	if (it->lease_next)
 		it->lease_next->lease_prev = it->lease_prev;
+	else
+		wj->leases_tail = it->lease_prev;
 	it->lease_prev = it->lease_next = NULL;
 }
 
@@ -263,7 +284,7 @@ void cl_mark_dead(struct bvc_cluster *cl, int i, const char *why)
 
 		entries[k] = wj->entries;
 		leases[k] = wj->leases;
-		wj->leases = NULL;
+		wj->leases = wj->leases_tail = NULL;
 		wj->busy = wj->donate_out = wj->entries = 0;
 		wj->has_job = 0;
 		/* A dead worker's instructions count (it did explore them),
@@ -502,14 +523,9 @@ size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj)
  * costs this process six messages). */
 static uint64_t donor_rank(const struct wjob *wj)
 {
-	uint64_t r = UINT64_MAX;
-
 	if (wj->entries)
 		return 0;
-	for (const struct item *it = wj->leases; it; it = it->lease_next)
-		if (it->id < r)
-			r = it->id;
-	return r;
+	return wj->leases ? wj->leases->id : UINT64_MAX; /* in id order */
 }
 
 struct donor {
@@ -536,6 +552,7 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_DONATE };
 	struct donor *d = NULL;
 	size_t idle = 0, asks = 0;
+	double t = bvc_now_ms();
 
 	for (unsigned int i = 0; i < cl->n; i++) {
 		if (!cl->w[i].alive)
@@ -556,7 +573,8 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 		for (unsigned int i = 0; i < cl->n; i++) {
 			struct wjob *wj = &cl->w[i].jobs[order[o]];
 
-			if (cl->w[i].alive && wj->busy && !wj->donate_out)
+			if (cl->w[i].alive && wj->busy && !wj->donate_out &&
+			    !(t - wj->asked_at < ASK_MS && t >= wj->asked_at))
 				d[nd++] = (struct donor){ donor_rank(wj), i };
 		}
 		qsort(d, nd, sizeof(*d), donor_cmp);
@@ -566,6 +584,7 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 			m.u.donate.job_id = cj->id;
 			if (cl_send_msg(cl, (int)i, &m) == 0) {
 				cl->w[i].jobs[order[o]].donate_out = 1;
+				cl->w[i].jobs[order[o]].asked_at = t;
 				cl->w[i].st.asks++;
 				asks++;
 			}
