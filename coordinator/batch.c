@@ -526,7 +526,7 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 			last_progress = bvc_now_ms();
 			report_progress(cl, t_start, bd.ended, n);
 		}
-		ret = cl_pump(cl, 20);
+		ret = cl_pump(cl, cl_round_ms(cl));
 		if (!ret)
 			cl_check_health(cl, &last_beat);
 		if (ret || cl->fail || cl_check_alive(cl))

@@ -178,6 +178,7 @@ struct bvc_cluster {
 	int in_batch;
 	double none_since;        /* ms: when the last worker died, 0 if some live */
 	double last_health;       /* ms: the last look for exits and silences */
+	int ask_soon;             /* a Donate waits for ASK_MS (lease.c): poll briefly */
 	struct cjob jobs[MAX_INFLIGHT];
 	struct bvc_cluster_job_stats last; /* of the last job that ended */
 	char *err;
@@ -229,6 +230,8 @@ size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj);
 /* Free job @cj's items (at its end). */
 void cl_free_items(struct cjob *cj);
 void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_t queued);
+/* How long the batch loop may wait for a message before the next round. */
+int cl_round_ms(const struct bvc_cluster *cl);
 
 /* batch.c: jobs, their verdicts, and the batch loop. */
 void cl_job_fail(struct cjob *cj, int err, const char *fmt, ...)

@@ -6,11 +6,14 @@
  * something of it, and then get the checkpoints shared so far. When no
  * program is left to start, idle workers are fed by donations: we send
  * Donate to busy ones, oldest job first (at most one request out per
- * worker and job, at most as many as idle workers); a Work from donor D
+ * worker and job, at most as many as idle workers, the workers whose work
+ * began first asked first, each at most every ASK_MS); a Work from donor D
  * gets a fresh id G within its job (G -> D and D's id; the encoded bytes
  * are kept for a re-queue) and is leased to an idle worker H that holds
  * the job. Done(G) from H is mapped back and sent to D as Done(D's id),
- * which releases D's placeholder. Finished checkpoints are kept per job
+ * which releases D's placeholder, and item G is freed: a job keeps only
+ * its items in flight, in a table by id, and each worker's leases in a
+ * list. Finished checkpoints are kept per job
  * (the global cache) and forwarded to every worker holding it.
  *
  * A dead worker's leased items, in every job, go back to the queue
@@ -554,6 +557,7 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 	size_t idle = 0, asks = 0;
 	double t = bvc_now_ms();
 
+	cl->ask_soon = 0;
 	for (unsigned int i = 0; i < cl->n; i++) {
 		if (!cl->w[i].alive)
 			continue;
@@ -564,8 +568,10 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 	if (idle <= queued + asks)
 		return;
 	d = malloc(cl->n * sizeof(*d));
-	if (!d)
-		return; /* asked next round */
+	if (!d) {
+		cl->ask_soon = 1; /* asked next round */
+		return;
+	}
 	for (int o = 0; o < njobs && idle > queued + asks; o++) {
 		struct cjob *cj = &cl->jobs[order[o]];
 		size_t nd = 0;
@@ -573,9 +579,13 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 		for (unsigned int i = 0; i < cl->n; i++) {
 			struct wjob *wj = &cl->w[i].jobs[order[o]];
 
-			if (cl->w[i].alive && wj->busy && !wj->donate_out &&
-			    !(t - wj->asked_at < ASK_MS && t >= wj->asked_at))
-				d[nd++] = (struct donor){ donor_rank(wj), i };
+			if (!cl->w[i].alive || !wj->busy || wj->donate_out)
+				continue;
+			if (t - wj->asked_at < ASK_MS && t >= wj->asked_at) {
+				cl->ask_soon = 1; /* the batch loop comes back soon */
+				continue;
+			}
+			d[nd++] = (struct donor){ donor_rank(wj), i };
 		}
 		qsort(d, nd, sizeof(*d), donor_cmp);
 		for (size_t c = 0; c < nd && idle > queued + asks; c++) {
@@ -591,4 +601,9 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 		}
 	}
 	free(d);
+}
+
+int cl_round_ms(const struct bvc_cluster *cl)
+{
+	return cl->ask_soon ? ASK_MS : 20;
 }
