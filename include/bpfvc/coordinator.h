@@ -159,6 +159,7 @@ struct bvc_cluster_worker_stats {
 	uint64_t processed;     /* instructions it processed */
 	uint64_t total_states, peak_states; /* its engines' checkpoints */
 	char dead[64];          /* why it was declared dead, "" if alive */
+	uint64_t msgs_sent, msgs_recv; /* wire messages to and from it */
 };
 
 struct bvc_cluster_job_stats {

@@ -261,6 +261,22 @@ static unsigned long long stat_field(const char *err, const char *name)
 	return p ? strtoull(p + strlen(name), NULL, 10) : 0;
 }
 
+/* The number before @word in the first line of @err that has "@word (",
+ * else 0 (the coordinator's --stats lines: "N items (", "N messages ("). */
+static unsigned long long stat_before(const char *err, const char *word)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), " %s (", word);
+	p = strstr(err, key);
+	if (!p)
+		return 0;
+	while (p > err && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return strtoull(p, NULL, 10);
+}
+
 Test(cluster_verify, path_explosion_is_split_and_decides_the_same)
 {
 	char path[128], args[256], norm0[512], norm[512];
@@ -292,6 +308,13 @@ Test(cluster_verify, path_explosion_is_split_and_decides_the_same)
 			cr_expect_eq(stat_field(r1.err, "donations "), 0, "%s", r1.err);
 			cr_expect_gt(stat_field(r2.err, "donations "), 0,
 				     "nothing was split with 2 workers:\n%s", r2.err);
+			/* Each item leased is at least a Donate, its Work, the
+			 * lease, its Done and the Done forwarded: the
+			 * coordinator's message count (bench/coordinator.sh
+			 * divides its CPU by it) counts them all. */
+			cr_expect_gt(stat_before(r2.err, "items"), 0, "%s", r2.err);
+			cr_expect_geq(stat_before(r2.err, "messages"),
+				      5 * stat_before(r2.err, "items"), "%s", r2.err);
 		}
 	}
 }
