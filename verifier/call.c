@@ -149,6 +149,9 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	int err;
 
 	err = bvc_helper_proto_get(insn->imm, env->prog->type, &fn);
+	if ((!err || err == -EOPNOTSUPP) &&
+	    !bvc_helper_attach_ok(insn->imm, env->prog->type, env->prog->expected_attach_type))
+		err = -EACCES;
 	if (err == -ERANGE)
 		return bvc_vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
 	if (err == -EOPNOTSUPP)

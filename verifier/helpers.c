@@ -61,16 +61,25 @@
 #define T_PE T(BPF_PROG_TYPE_PERF_EVENT)
 #define T_CGSKB T(BPF_PROG_TYPE_CGROUP_SKB)
 #define T_RAWTP T(BPF_PROG_TYPE_RAW_TRACEPOINT)
+#define T_SKSKB T(BPF_PROG_TYPE_SK_SKB)
+#define T_SKMSG T(BPF_PROG_TYPE_SK_MSG)
+#define T_SADDR T(BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+#define T_SOPT T(BPF_PROG_TYPE_CGROUP_SOCKOPT)
+#define T_SKLK T(BPF_PROG_TYPE_SK_LOOKUP)
 #define T_TC (T_CLS | T_ACT)
-/* Programs whose context is an sk_buff. */
+/* Programs whose context is an sk_buff (sk_skb apart: its helper set is
+ * its own). */
 #define T_SKB (T_SOCKF | T_TC | T_CGSKB)
 /* Networking programs: bpf_sk_base_func_proto() callers. */
-#define T_NET (T_SKB | T_XDP)
+#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK)
 /* Tracing programs: bpf_tracing_func_proto() callers. */
 #define T_TRACE (T_KPROBE | T_TP | T_RAWTP | T_PE)
-#define T_ALL (T_NET | T_TRACE)
+/* cgroup_sockopt calls bpf_base_func_proto() directly. */
+#define T_ALL (T_NET | T_TRACE | T_SOPT)
+/* The cgroup hooks' own helpers (cgroup_common_func_proto()). */
+#define T_CGRP (T_SADDR | T_SOPT)
 
-_Static_assert(BPF_PROG_TYPE_RAW_TRACEPOINT < 32, "prog type masks are 32 bits");
+_Static_assert(BPF_PROG_TYPE_SK_LOOKUP < 32, "prog type masks are 32 bits");
 _Static_assert(BVC_HELPER_MAX_ID >= __BPF_FUNC_MAX_ID, "helper ids beyond our table");
 
 /* Helper and map numbers newer than the UAPI header we may build against
@@ -138,7 +147,7 @@ static const struct helper_row rows[] = {
 	H(get_prandom_u32, T_ALL, INT, 0),
 	H(get_smp_processor_id, T_ALL, INT, 0),
 	/* No PKT: the bytes to store may not come from the packet itself. */
-	H(skb_store_bytes, T_TC, INT, CHG, CTX, ANY, MEM, SZ, ANY),
+	H(skb_store_bytes, T_TC | T_SKSKB, INT, CHG, CTX, ANY, MEM, SZ, ANY),
 	H(l3_csum_replace, T_TC, INT, CHG, CTX, ANY, ANY, ANY, ANY),
 	H(l4_csum_replace, T_TC, INT, CHG, CTX, ANY, ANY, ANY, ANY),
 	/* Does not return when the jump happens; when it returns, nothing
@@ -162,7 +171,7 @@ static const struct helper_row rows[] = {
 	H(get_route_realm, T_TC, INT, 0, CTX),
 	/* skb, xdp and tracing variants share one shape. */
 	H(perf_event_output, T_ALL, INT, GPL, CTX, MAP, ANY, MEM, SZ0),
-	H(skb_load_bytes, T_SKB, INT, 0, CTX, ANY, OUT, SZ),
+	H(skb_load_bytes, T_SKB | T_SKSKB, INT, 0, CTX, ANY, OUT, SZ),
 	/* Needs a stack-trace map, which bpfvc does not model yet. */
 	H(get_stackid, T_KPROBE | T_TP | T_RAWTP, INT, GPL, CTX, MAP, ANY),
 	H(get_stackid, T_PE, INT, 0, CTX, MAP, ANY),
@@ -177,24 +186,39 @@ static const struct helper_row rows[] = {
 	H(get_current_task, T_ALL, INT, GPL),
 	/* probe_write_user (36): refused by the kernel here (lockdown). */
 	H(current_task_under_cgroup, T_ALL, INT, 0, MAP, ANY),
-	H(skb_change_tail, T_TC, INT, CHG, CTX, ANY, ANY),
-	H(skb_pull_data, T_TC, INT, CHG, CTX, ANY),
+	H(skb_change_tail, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY),
+	H(skb_pull_data, T_TC | T_SKSKB, INT, CHG, CTX, ANY),
 	H(csum_update, T_TC, INT, 0, CTX, ANY),
 	H(set_hash_invalid, T_TC, INT, 0, CTX),
 	H(get_numa_node_id, T_ALL, INT, 0),
-	H(skb_change_head, T_TC, INT, CHG, CTX, ANY, ANY),
+	H(skb_change_head, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY),
 	H(xdp_adjust_head, T_XDP, INT, CHG, CTX, ANY),
 	H(probe_read_str, T_TRACE, INT, GPL, OUT, SZ0, ANY),
-	H(get_socket_cookie, T_SKB, INT, 0, CTX),
-	H(get_socket_uid, T_SKB, INT, 0, CTX),
+	H(get_socket_cookie, T_SKB | T_SKSKB | T_SADDR, INT, 0, CTX),
+	H(get_socket_uid, T_SKB | T_SKSKB, INT, 0, CTX),
 	H(set_hash, T_TC, INT, 0, CTX, ANY),
-	H(skb_adjust_room, T_TC, INT, CHG, CTX, ANY, ANY, ANY),
+	/* sock_addr hooks pass their context; sockopt hooks a socket
+	 * pointer (not modelled). Both only from some attach types
+	 * (bvc_helper_attach_ok()). The option value is read. */
+	H(setsockopt, T_SADDR, INT, 0, CTX, ANY, ANY, MEM, SZ),
+	U(setsockopt, T_SOPT),
+	H(skb_adjust_room, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY, ANY),
 	/* Needs a devmap, cpumap or xskmap, not modelled yet. The low bits
 	 * of the flags are the action returned when the lookup fails. */
 	H(redirect_map, T_XDP, INT, 0, MAP, ANY, ANY),
+	/* Sockmap and sockhash are not modelled. */
+	U(sk_redirect_map, T_SKSKB),
 	H(xdp_adjust_meta, T_XDP, INT, CHG, CTX, ANY),
 	H(perf_event_read_value, T_ALL, INT, GPL, MAP, ANY, OUT, SZ),
 	H(perf_prog_read_value, T_PE, INT, GPL, CTX, OUT, SZ),
+	H(getsockopt, T_SADDR, INT, 0, CTX, ANY, ANY, OUT, SZ),
+	U(getsockopt, T_SOPT),
+	U(msg_redirect_map, T_SKMSG),
+	H(msg_apply_bytes, T_SKMSG, INT, 0, CTX, ANY),
+	H(msg_cork_bytes, T_SKMSG, INT, 0, CTX, ANY),
+	H(msg_pull_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
+	/* From connect hooks only (bvc_helper_attach_ok()). */
+	H(bind, T_SADDR, INT, 0, CTX, MEM, SZ),
 	/* override_return (58): needs CONFIG_BPF_KPROBE_OVERRIDE; refused
 	 * by the kernel here. */
 	H(xdp_adjust_tail, T_XDP, INT, CHG, CTX, ANY),
@@ -203,29 +227,33 @@ static const struct helper_row rows[] = {
 	H(get_stack, T_RAWTP, INT, GPL, CTX, MRW, SZ0, ANY),
 	H(skb_load_bytes_relative, T_SKB, INT, 0, CTX, ANY, OUT, SZ, ANY),
 	H(fib_lookup, T_TC | T_XDP, INT, GPL, CTX, MRW, SZ, ANY),
+	U(msg_redirect_hash, T_SKMSG),
+	U(sk_redirect_hash, T_SKSKB),
 	H(skb_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX),
 	H(get_current_cgroup_id, T_ALL, INT, 0),
-	U(get_local_storage, T_CGSKB),
+	U(get_local_storage, T_CGSKB | T_CGRP),
 	H(skb_ancestor_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX, ANY),
-	U(sk_lookup_tcp, T_TC | T_XDP | T_CGSKB),
-	U(sk_lookup_udp, T_TC | T_XDP | T_CGSKB),
-	U(sk_release, T_TC | T_XDP | T_CGSKB),
+	U(sk_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
+	U(sk_lookup_udp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
+	U(sk_release, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR | T_SKLK),
 	/* Queue, stack and bloom-filter maps are not modelled. */
 	U(map_push_elem, T_ALL),
 	U(map_pop_elem, T_ALL),
 	U(map_peek_elem, T_ALL),
+	H(msg_push_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
+	H(msg_pop_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
 	U(spin_lock, T_ALL),
 	U(spin_unlock, T_ALL),
 	U(sk_fullsock, T_TC | T_CGSKB),
-	U(tcp_sock, T_TC | T_CGSKB),
+	U(tcp_sock, T_TC | T_CGSKB | T_SOPT),
 	H(skb_ecn_set_ce, T_TC | T_CGSKB, INT, 0, CTX),
 	U(get_listener_sock, T_TC | T_CGSKB),
-	U(skc_lookup_tcp, T_TC | T_XDP | T_CGSKB),
+	U(skc_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
 	U(tcp_check_syncookie, T_TC | T_XDP),
 	H(strtol, T_ALL, INT, 0, MEM, SZ, ANY, P64),
 	H(strtoul, T_ALL, INT, 0, MEM, SZ, ANY, P64),
-	U(sk_storage_get, T_TC | T_CGSKB),
-	U(sk_storage_delete, T_TC | T_CGSKB),
+	U(sk_storage_get, T_TC | T_CGSKB | T_SKMSG | T_CGRP),
+	U(sk_storage_delete, T_TC | T_CGSKB | T_SKMSG | T_CGRP),
 	H(send_signal, T_ALL, INT, 0, ANY),
 	U(tcp_gen_syncookie, T_TC | T_XDP),
 	H(probe_read_user, T_ALL, INT, GPL, OUT, SZ0, ANY),
@@ -237,9 +265,9 @@ static const struct helper_row rows[] = {
 	U(read_branch_records, T_PE),
 	H(get_ns_current_pid_tgid, T_ALL, INT, 0, ANY, ANY, OUT, SZ),
 	/* Its context argument may be NULL (ARG_PTR_TO_CTX_OR_NULL). */
-	U(get_netns_cookie, T_SKB),
+	U(get_netns_cookie, T_SKB | T_SKMSG | T_CGRP),
 	H(get_current_ancestor_cgroup_id, T_ALL, INT, 0, ANY),
-	U(sk_assign, T_TC),
+	U(sk_assign, T_TC | T_SKLK),
 	H(ktime_get_boot_ns, T_ALL, INT, 0),
 	U(sk_cgroup_id, T_CGSKB),
 	U(sk_ancestor_cgroup_id, T_CGSKB),
@@ -291,6 +319,10 @@ static const struct helper_row rows[] = {
 	U(loop, T_ALL),
 	/* Its second string must be a constant in a read-only map. */
 	U(strncmp, T_ALL),
+	/* Not from hooks whose return value is ignored
+	 * (bvc_helper_attach_ok()). */
+	H(get_retval, T_CGRP, INT, 0),
+	H(set_retval, T_CGRP, INT, 0, ANY),
 	H(xdp_get_buff_len, T_XDP, INT, 0, CTX),
 	H(xdp_load_bytes, T_XDP, INT, 0, CTX, ANY, OUT, SZ),
 	/* Writes through the xdp_buff but does not move data: packet
@@ -520,5 +552,44 @@ bool bvc_map_type_supported(uint32_t map_type)
 		return true;
 	default:
 		return false;
+	}
+}
+
+bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t eat)
+{
+	switch (id) {
+	case BPF_FUNC_bind:
+		/* Binding first only makes sense before a connect. */
+		return prog_type != BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+		       eat == BVC_ATTACH_INET4_CONNECT || eat == BVC_ATTACH_INET6_CONNECT;
+	case BPF_FUNC_get_retval:
+	case BPF_FUNC_set_retval:
+		/* Hooks that cannot fail the syscall have no return value to
+		 * read or set. */
+		if (prog_type != BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+			return true;
+		switch (eat) {
+		case BVC_ATTACH_UDP4_RECVMSG:
+		case BVC_ATTACH_UDP6_RECVMSG:
+		case BVC_ATTACH_UNIX_RECVMSG:
+		case BVC_ATTACH_INET4_GETPEERNAME:
+		case BVC_ATTACH_INET6_GETPEERNAME:
+		case BVC_ATTACH_UNIX_GETPEERNAME:
+		case BVC_ATTACH_INET4_GETSOCKNAME:
+		case BVC_ATTACH_INET6_GETSOCKNAME:
+		case BVC_ATTACH_UNIX_GETSOCKNAME:
+			return false;
+		default:
+			return true;
+		}
+	case BPF_FUNC_setsockopt:
+	case BPF_FUNC_getsockopt:
+		if (prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT)
+			return eat == BVC_ATTACH_CGROUP_SETSOCKOPT;
+		/* sock_addr: every hook (6.12 leaves out the unix getname
+		 * ones; 6.18, which we are checked against, offers them). */
+		return true;
+	default:
+		return true;
 	}
 }

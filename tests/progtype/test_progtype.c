@@ -139,16 +139,53 @@ static const struct ptype ptypes[] = {
 	{ "cgroup_skb/ingress", BPF_PROG_TYPE_CGROUP_SKB, BVC_ATTACH_CGROUP_INET_INGRESS, 192 },
 	{ "cgroup_skb/egress", BPF_PROG_TYPE_CGROUP_SKB, BVC_ATTACH_CGROUP_INET_EGRESS, 192 },
 	{ "perf_event", BPF_PROG_TYPE_PERF_EVENT, 0, 184 },
+	{ "sk_skb/stream_verdict", BPF_PROG_TYPE_SK_SKB, BVC_ATTACH_SK_SKB_STREAM_VERDICT, 192 },
+	{ "sk_msg", BPF_PROG_TYPE_SK_MSG, BVC_ATTACH_SK_MSG_VERDICT, 80 },
+	{ "cgroup/connect4", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BVC_ATTACH_INET4_CONNECT, 72 },
+	{ "cgroup/connect6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BVC_ATTACH_INET6_CONNECT, 72 },
+	{ "cgroup/bind4", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BVC_ATTACH_INET4_BIND, 72 },
+	{ "cgroup/sendmsg4", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BVC_ATTACH_UDP4_SENDMSG, 72 },
+	{ "cgroup/sendmsg6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BVC_ATTACH_UDP6_SENDMSG, 72 },
+	{ "cgroup/recvmsg6", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BVC_ATTACH_UDP6_RECVMSG, 72 },
+	{ "cgroup/getpeername4", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BVC_ATTACH_INET4_GETPEERNAME, 72 },
+	{ "cgroup/connect_unix", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BVC_ATTACH_UNIX_CONNECT, 72 },
+	{ "cgroup/getsockopt", BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_GETSOCKOPT, 40 },
+	{ "cgroup/setsockopt", BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_SETSOCKOPT, 40 },
+	{ "sk_lookup", BPF_PROG_TYPE_SK_LOOKUP, BVC_ATTACH_SK_LOOKUP, 72 },
 };
 
 #define NR_PTYPES (sizeof(ptypes) / sizeof(ptypes[0]))
 
-/* The nine program types, once each (helpers do not see the attach type). */
+/* The program types, once each. The helper tables answer per type; the
+ * few helpers that also depend on the attach type are compared apart
+ * (helpers_kernel.attach_types), and here each type loads with the attach
+ * type of eat_of(), under which all of its helpers are offered. */
 static const uint32_t types9[] = {
 	BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_SCHED_CLS,
 	BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_XDP,
 	BPF_PROG_TYPE_PERF_EVENT, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_RAW_TRACEPOINT,
+	BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP,
 };
+
+/* The attach type the helper comparisons load @type with. */
+static uint32_t eat_of(uint32_t type)
+{
+	switch (type) {
+	case BPF_PROG_TYPE_SK_SKB:
+		return BVC_ATTACH_SK_SKB_STREAM_VERDICT;
+	case BPF_PROG_TYPE_SK_MSG:
+		return BVC_ATTACH_SK_MSG_VERDICT;
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		return BVC_ATTACH_INET4_CONNECT;
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+		return BVC_ATTACH_CGROUP_SETSOCKOPT;
+	case BPF_PROG_TYPE_SK_LOOKUP:
+		return BVC_ATTACH_SK_LOOKUP;
+	default:
+		return 0;
+	}
+}
 
 static const int widths[] = { 1, 2, 4, 8 };
 static const uint8_t width_code[] = { BVC_B, BVC_H, BVC_W, BVC_DW };
@@ -208,7 +245,9 @@ static void sweep_ctx(const struct ptype *pt)
 					p[n++] = I_RAW(BVC_LDX | (a == RDSX ? BVC_MEMSX : BVC_MEM) |
 						       width_code[w], 0, 1, off, 0);
 				}
-				p[n++] = I_MOV64_IMM(0, 0);
+				/* 1 is inside every return range (recvmsg and
+				 * getpeername hooks must return 1). */
+				p[n++] = I_MOV64_IMM(0, 1);
 				p[n++] = I_EXIT();
 				kern = kload(p, n, pt->type, pt->eat, "GPL", 0);
 				memset(&out, 0, sizeof(out));
@@ -254,6 +293,19 @@ Test(ctx_kernel, raw_tracepoint) { sweep_ctx(&ptypes[7]); }
 Test(ctx_kernel, cgroup_skb_ingress) { sweep_ctx(&ptypes[8]); }
 Test(ctx_kernel, cgroup_skb_egress) { sweep_ctx(&ptypes[9]); }
 Test(ctx_kernel, perf_event) { sweep_ctx(&ptypes[10]); }
+Test(ctx_kernel, sk_skb) { sweep_ctx(&ptypes[11]); }
+Test(ctx_kernel, sk_msg) { sweep_ctx(&ptypes[12]); }
+Test(ctx_kernel, sock_addr_connect4) { sweep_ctx(&ptypes[13]); }
+Test(ctx_kernel, sock_addr_connect6) { sweep_ctx(&ptypes[14]); }
+Test(ctx_kernel, sock_addr_bind4) { sweep_ctx(&ptypes[15]); }
+Test(ctx_kernel, sock_addr_sendmsg4) { sweep_ctx(&ptypes[16]); }
+Test(ctx_kernel, sock_addr_sendmsg6) { sweep_ctx(&ptypes[17]); }
+Test(ctx_kernel, sock_addr_recvmsg6) { sweep_ctx(&ptypes[18]); }
+Test(ctx_kernel, sock_addr_getpeername4) { sweep_ctx(&ptypes[19]); }
+Test(ctx_kernel, sock_addr_connect_unix) { sweep_ctx(&ptypes[20]); }
+Test(ctx_kernel, sockopt_get) { sweep_ctx(&ptypes[21]); }
+Test(ctx_kernel, sockopt_set) { sweep_ctx(&ptypes[22]); }
+Test(ctx_kernel, sk_lookup) { sweep_ctx(&ptypes[23]); }
 
 /* Facts the kernel cannot tell us: what an allowed access reports. */
 Test(ctx, fields)
@@ -454,8 +506,7 @@ static int kernel_offers(int32_t id, uint32_t type)
 	struct bvc_insn p[8];
 
 	zero_call(p, id);
-	bvc_kernel_load(p, 8, type, 1, &res);
-	return res.accepted || !kernel_refuses_helper(res.log);
+	return kload(p, 8, type, eat_of(type), "GPL", 1) == 1 || !kernel_refuses_helper(res.log);
 }
 
 /* bvc_helper_proto_get() for the pairs this kernel offers too; 0 when both
@@ -485,8 +536,8 @@ Test(helpers_kernel, availability)
 			int kern_no, ours_no, rc;
 
 			zero_call(p, id);
-			bvc_kernel_load(p, 8, types9[t], 1, &res);
-			kern_no = !res.accepted && kernel_refuses_helper(res.log);
+			kern_no = kload(p, 8, types9[t], eat_of(types9[t]), "GPL", 1) != 1 &&
+				  kernel_refuses_helper(res.log);
 			rc = bvc_helper_proto_get(id, types9[t], &proto);
 			ours_no = rc == -EACCES || rc == -ERANGE;
 			allowed += !kern_no;
@@ -515,6 +566,79 @@ Test(helpers_kernel, availability)
 	fprintf(stderr, "helpers: %lu (type, id) pairs callable in the kernel, %lu unmodelled\n",
 		allowed, unmodelled);
 	report_check(&r, "helper availability");
+}
+
+/* The attach types a load accepts, per program type: r0 = 1 (inside
+ * every return range of these types) with each attach type 0..56. */
+Test(prog_kernel, attach_types)
+{
+	static const uint32_t types[] = {
+		BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_SK_MSG,
+		BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_CGROUP_SOCKOPT,
+		BPF_PROG_TYPE_SK_LOOKUP,
+	};
+	struct report r = { 0 };
+	unsigned long valid = 0;
+
+	skip_if_no_bpf();
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		for (uint32_t eat = 0; eat <= BVC_ATTACH_TRACE_KPROBE_SESSION; eat++) {
+			struct bvc_insn p[] = { I_MOV64_IMM(0, 1), I_EXIT() };
+			int kern = kload(p, 2, types[t], eat, "GPL", 0);
+			int ours = bvc_prog_attach_valid(types[t], eat);
+
+			valid += ours;
+			r.checks++;
+			if (kern == ours)
+				r.agree++;
+			else
+				report_add(&r, "  type %u eat %u: kernel %s, ours %d\n", types[t], eat,
+					   kern ? "accepts" : "refuses", ours);
+		}
+	}
+	/* cgroup_skb 2, sk_skb and sk_msg any of 57, sock_addr 17, sockopt 2, sk_lookup 1. */
+	cr_expect_eq(valid, 2 + 2 * 57 + 17 + 2 + 1, "valid attach types: %lu", valid);
+	report_check(&r, "expected attach types");
+}
+
+/* The helpers whose availability depends on the attach type, under every
+ * attach type of cgroup_sock_addr and cgroup_sockopt. */
+Test(helpers_kernel, attach_types)
+{
+	static const int32_t ids[] = {
+		BPF_FUNC_bind, BPF_FUNC_setsockopt, BPF_FUNC_getsockopt, BPF_FUNC_get_retval,
+		BPF_FUNC_set_retval, BPF_FUNC_get_local_storage, BPF_FUNC_get_socket_cookie,
+	};
+	static const uint32_t types[] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+					  BPF_PROG_TYPE_CGROUP_SOCKOPT };
+	struct report r = { 0 };
+
+	skip_if_no_bpf();
+	for (size_t t = 0; t < 2; t++) {
+		for (uint32_t eat = 0; eat <= BVC_ATTACH_TRACE_KPROBE_SESSION; eat++) {
+			if (!bvc_prog_attach_valid(types[t], eat))
+				continue;
+			for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+				struct bvc_insn p[8];
+				int rc = bvc_helper_proto_get(ids[i], types[t], NULL);
+				int ours_no = (rc != 0 && rc != -EOPNOTSUPP) ||
+					      !bvc_helper_attach_ok(ids[i], types[t], eat);
+				int kern_no;
+
+				zero_call(p, ids[i]);
+				kern_no = kload(p, 8, types[t], eat, "GPL", 1) != 1 &&
+					  kernel_refuses_helper(res.log);
+				r.checks++;
+				if (kern_no == ours_no)
+					r.agree++;
+				else
+					report_add(&r, "  type %u eat %u id %d: kernel %s (%s), ours %d\n",
+						   types[t], eat, ids[i], kern_no ? "refuses" : "allows",
+						   log_reason(), ours_no);
+			}
+		}
+	}
+	report_check(&r, "helpers by attach type");
 }
 
 /* Does a scalar zero pass as this argument? Those that do not are the ones
@@ -566,7 +690,7 @@ Test(helpers_kernel, prototypes)
 				want_reg = i + 1;
 			}
 			zero_call(p, id);
-			kern = kload(p, 8, types9[t], 0, "GPL", 1);
+			kern = kload(p, 8, types9[t], eat_of(types9[t]), "GPL", 1);
 			r.checks++;
 			if (want) {
 				snprintf(expect, sizeof(expect), "R%d type=scalar expected=%s",
@@ -581,7 +705,7 @@ Test(helpers_kernel, prototypes)
 				report_add(&r, "  type %u id %d: want %s, kernel: %s\n", types9[t], id,
 					   want ? expect : "accept", kern ? "accepts" : log_reason());
 
-			kload(p, 8, types9[t], 0, "Proprietary", 1);
+			kload(p, 8, types9[t], eat_of(types9[t]), "Proprietary", 1);
 			gpl = strstr(res.log, "cannot call GPL-restricted function") != NULL;
 			r.checks++;
 			if (gpl == !!(proto->flags & BVC_HELPER_GPL_ONLY))
@@ -965,7 +1089,7 @@ static int load_call(const struct bvc_helper_proto *h, uint32_t type, struct cal
 		o.map_fd = fresh = map_create(&mdefs[2]);
 	o.ro_fd = ro_map_fd;
 	o.rb_fd = extra_fds[NR_MDEFS - 1];
-	kern = kload(p, plausible_call(p, h, &o), type, 0, "GPL", 1);
+	kern = kload(p, plausible_call(p, h, &o), type, eat_of(type), "GPL", 1);
 	if (fresh >= 0)
 		close(fresh);
 	return kern;
@@ -977,7 +1101,8 @@ static int data_offset(uint32_t type)
 	struct bvc_ctx_access a;
 	int off = type == BPF_PROG_TYPE_XDP ? 0 : 76;
 
-	if (bvc_ctx_check_access(type, 0, off, 4, false, &a) || a.type != BVC_PTR_PACKET)
+	if (bvc_ctx_check_access(type, eat_of(type), off, 4, false, &a) ||
+	    a.type != BVC_PTR_PACKET)
 		return -1;
 	return off;
 }
