@@ -473,6 +473,101 @@ Test(prog_kernel, direct_packet_access)
 	report_check(&r, "direct packet access");
 }
 
+/*
+ * The contexts whose packet pointers are 8-byte fields (sk_msg's data and
+ * data_end, sockopt's optval and optval_end): a bounds-checked read and
+ * write, an unchecked read, and a read through a pointer kept across
+ * msg_pull_data (sk_msg's helpers that move the data).
+ */
+Test(prog_kernel, packet_pointers_8)
+{
+	static const struct {
+		uint32_t type, eat;
+		int data_off;
+	} t8[] = {
+		{ BPF_PROG_TYPE_SK_MSG, BVC_ATTACH_SK_MSG_VERDICT, 0 },
+		{ BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_GETSOCKOPT, 8 },
+		{ BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_SETSOCKOPT, 8 },
+	};
+	struct report r = { 0 };
+
+	skip_if_no_bpf();
+	for (size_t t = 0; t < sizeof(t8) / sizeof(t8[0]); t++) {
+		struct bvc_ctx_access d, e;
+		int off = t8[t].data_off;
+
+		cr_assert_eq(bvc_ctx_check_access(t8[t].type, t8[t].eat, off, 8, false, &d), 0);
+		cr_assert_eq(bvc_ctx_check_access(t8[t].type, t8[t].eat, off + 8, 8, false, &e), 0);
+		cr_assert(d.type == BVC_PTR_PACKET && e.type == BVC_PTR_PACKET_END);
+		/* 0: checked read, 1: checked write, 2: unchecked read. */
+		for (int k = 0; k < 3; k++) {
+			struct bvc_insn p[] = {
+				I_LDX(BVC_DW, 2, 1, off),
+				I_LDX(BVC_DW, 3, 1, off + 8),
+				I_MOV64_REG(4, 2),
+				I_ALU64_IMM(BVC_ADD, 4, 1),
+				k == 2 ? I_MOV64_IMM(0, 1) : I_JMP_REG(BVC_JGT, 4, 3, 2),
+				I_MOV64_IMM(0, 0),
+				k == 1 ? I_STX(BVC_B, 2, 0, 0) : I_LDX(BVC_B, 0, 2, 0),
+				I_MOV64_IMM(0, 1),
+				I_EXIT(),
+			};
+			int kern = kload(p, 9, t8[t].type, t8[t].eat, "GPL", 1);
+			int ours = k == 0 || (k == 1 && bvc_prog_type_may_write_pkt(t8[t].type));
+
+			r.checks++;
+			if (kern == ours)
+				r.agree++;
+			else
+				report_add(&r, "  type %u eat %u case %d: kernel %s (%s), ours %d\n",
+					   t8[t].type, t8[t].eat, k, kern ? "accepts" : "refuses",
+					   log_reason(), ours);
+		}
+	}
+	/* sk_msg: a checked pointer read after each helper with a ctx first
+	 * argument and scalars after it. */
+	for (int32_t id = 1; id < BVC_HELPER_MAX_ID; id++) {
+		const struct bvc_helper_proto *h;
+		bool simple = true;
+
+		if (bvc_helper_proto_get(id, BPF_PROG_TYPE_SK_MSG, &h) || h->args[0] != BVC_ARG_CTX)
+			continue;
+		for (int i = 1; i < 5; i++)
+			simple = simple && (h->args[i] == BVC_ARG_NONE || h->args[i] == BVC_ARG_ANYTHING);
+		if (!simple)
+			continue;
+		struct bvc_insn p[] = {
+			I_MOV64_REG(6, 1),
+			I_LDX(BVC_DW, 7, 1, 0),
+			I_LDX(BVC_DW, 3, 1, 8),
+			I_MOV64_REG(4, 7),
+			I_ALU64_IMM(BVC_ADD, 4, 1),
+			I_JMP_REG(BVC_JGT, 4, 3, 8),
+			I_MOV64_REG(1, 6),
+			I_MOV64_IMM(2, 0),
+			I_MOV64_IMM(3, 0),
+			I_MOV64_IMM(4, 0),
+			I_MOV64_IMM(5, 0),
+			I_CALL(id),
+			I_MOV64_IMM(0, 0),
+			I_LDX(BVC_B, 0, 7, 0),
+			I_MOV64_IMM(0, 1),
+			I_EXIT(),
+		};
+		int kern = kload(p, 16, BPF_PROG_TYPE_SK_MSG, BVC_ATTACH_SK_MSG_VERDICT, "GPL", 1);
+		int ours = !(h->flags & BVC_HELPER_CHANGES_PKT);
+
+		r.checks++;
+		if (kern == ours)
+			r.agree++;
+		else
+			report_add(&r, "  sk_msg id %d: kernel %s (%s), ours %d\n", id,
+				   kern ? "accepts" : "refuses", log_reason(), ours);
+	}
+	cr_expect_geq(r.checks, 9 + 5, "the msg_* helpers should be covered");
+	report_check(&r, "8-byte packet pointers");
+}
+
 /* ---- helpers ------------------------------------------------------------- */
 
 /* Did the kernel refuse the call because the helper is unknown or not for
