@@ -30,7 +30,8 @@
  * - fib_lookup's params are ARG_PTR_TO_MEM (checked as a read); the helper
  *   writes them back, so we also ask for BVC_ARG_MEM_RW.
  * - sockmap/sockhash updates from programs (may_update_sockmap()) are not
- *   allowed by bvc_map_func_compatible(); those maps are not modelled.
+ *   allowed by bvc_map_func_compatible(); the maps serve the redirect
+ *   helpers only (a lookup returns a socket: unsupported).
  *
  * Special rules the engine must apply (the kernel's, noted per helper in
  * the table): tail_call does not return on success (and, in 6.18, leaves
@@ -206,14 +207,14 @@ static const struct helper_row rows[] = {
 	/* Needs a devmap, cpumap or xskmap, not modelled yet. The low bits
 	 * of the flags are the action returned when the lookup fails. */
 	H(redirect_map, T_XDP, INT, 0, MAP, ANY, ANY),
-	/* Sockmap and sockhash are not modelled. */
-	U(sk_redirect_map, T_SKSKB),
+	/* Redirects to the socket at a key of a sockmap or sockhash. */
+	H(sk_redirect_map, T_SKSKB, INT, 0, CTX, MAP, ANY, ANY),
 	H(xdp_adjust_meta, T_XDP, INT, CHG, CTX, ANY),
 	H(perf_event_read_value, T_ALL, INT, GPL, MAP, ANY, OUT, SZ),
 	H(perf_prog_read_value, T_PE, INT, GPL, CTX, OUT, SZ),
 	H(getsockopt, T_SADDR, INT, 0, CTX, ANY, ANY, OUT, SZ),
 	U(getsockopt, T_SOPT),
-	U(msg_redirect_map, T_SKMSG),
+	H(msg_redirect_map, T_SKMSG, INT, 0, CTX, MAP, ANY, ANY),
 	H(msg_apply_bytes, T_SKMSG, INT, 0, CTX, ANY),
 	H(msg_cork_bytes, T_SKMSG, INT, 0, CTX, ANY),
 	H(msg_pull_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
@@ -227,8 +228,8 @@ static const struct helper_row rows[] = {
 	H(get_stack, T_RAWTP, INT, GPL, CTX, MRW, SZ0, ANY),
 	H(skb_load_bytes_relative, T_SKB, INT, 0, CTX, ANY, OUT, SZ, ANY),
 	H(fib_lookup, T_TC | T_XDP, INT, GPL, CTX, MRW, SZ, ANY),
-	U(msg_redirect_hash, T_SKMSG),
-	U(sk_redirect_hash, T_SKSKB),
+	H(msg_redirect_hash, T_SKMSG, INT, 0, CTX, MAP, KEY, ANY),
+	H(sk_redirect_hash, T_SKSKB, INT, 0, CTX, MAP, KEY, ANY),
 	H(skb_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX),
 	H(get_current_cgroup_id, T_ALL, INT, 0),
 	U(get_local_storage, T_CGSKB | T_CGRP),
@@ -549,6 +550,10 @@ bool bvc_map_type_supported(uint32_t map_type)
 	case BPF_MAP_TYPE_PERCPU_ARRAY:
 	case BPF_MAP_TYPE_LRU_HASH:
 	case BPF_MAP_TYPE_RINGBUF:
+	/* As redirect targets only: a lookup yields a socket, which the
+	 * engine refuses as unsupported. */
+	case BPF_MAP_TYPE_SOCKMAP:
+	case BPF_MAP_TYPE_SOCKHASH:
 		return true;
 	default:
 		return false;
@@ -592,4 +597,9 @@ bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t eat)
 	default:
 		return true;
 	}
+}
+
+bool bvc_sockmap_may_update(uint32_t prog_type)
+{
+	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK)) != 0;
 }

@@ -275,8 +275,14 @@ bool bvc_map_func_compatible(uint32_t map_type, int32_t helper_id);
  */
 bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t expected_attach_type);
 
+/* May a program of @prog_type update or delete sockmap and sockhash
+ * elements (the kernel's may_update_sockmap(): where no socket lock can
+ * be held)? Of our types: socket filters, tc, xdp and sk_lookup. */
+bool bvc_sockmap_may_update(uint32_t prog_type);
+
 /* Map types the engine models (array, percpu_array, hash, percpu_hash,
- * lru_hash, prog_array, perf_event_array, ringbuf). */
+ * lru_hash, prog_array, perf_event_array, ringbuf; sockmap and sockhash
+ * as redirect targets). */
 bool bvc_map_type_supported(uint32_t map_type);
 
 #endif /* BVC_VERIFIER_PROGTYPE_INTERNAL_H */

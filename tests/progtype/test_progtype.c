@@ -846,7 +846,11 @@ Test(helpers, shape)
 				cr_expect(!(a == BVC_ARG_CONST_SIZE || a == BVC_ARG_CONST_SIZE_OR_ZERO) ||
 						  pmem,
 					  "helper %d arg %d: size without memory", id, i + 1);
-				cr_expect(a != BVC_ARG_MAP_KEY || h->args[0] == BVC_ARG_CONST_MAP_PTR,
+				/* The map comes first, or after the context
+				 * (sk_redirect_hash, msg_redirect_hash). */
+				cr_expect(a != BVC_ARG_MAP_KEY || h->args[0] == BVC_ARG_CONST_MAP_PTR ||
+						  (h->args[0] == BVC_ARG_CTX &&
+						   h->args[1] == BVC_ARG_CONST_MAP_PTR),
 					  "helper %d: key without map", id);
 				cr_expect(a != BVC_ARG_CONST_ALLOC_SIZE_OR_ZERO ||
 						  prev == BVC_ARG_CONST_MAP_PTR,
@@ -1132,6 +1136,8 @@ static const struct mdef extra_mdefs[] = {
 	{ BPF_MAP_TYPE_STACK_TRACE, 4, 8 * 8, 4 },
 	{ BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 4 },
 	{ BPF_MAP_TYPE_DEVMAP, 4, 4, 4 },
+	{ BPF_MAP_TYPE_SOCKMAP, 4, 4, 4 },
+	{ BPF_MAP_TYPE_SOCKHASH, 4, 4, 4 },
 };
 
 #define NR_EXTRA (sizeof(extra_mdefs) / sizeof(extra_mdefs[0]))
@@ -1325,6 +1331,11 @@ Test(maps, facts)
 	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_DEVMAP, BPF_FUNC_redirect_map));
 	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_ARRAY, BPF_FUNC_redirect_map));
 	cr_expect(!bvc_map_type_supported(BPF_MAP_TYPE_DEVMAP));
+	cr_expect(bvc_map_type_supported(BPF_MAP_TYPE_SOCKMAP));
+	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_SOCKMAP, BPF_FUNC_sk_redirect_map));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_SOCKMAP, BPF_FUNC_sk_redirect_hash));
+	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_SOCKHASH, BPF_FUNC_msg_redirect_hash));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_SOCKHASH, BPF_FUNC_map_update_elem));
 	cr_expect(!bvc_map_type_supported(BPF_MAP_TYPE_LRU_PERCPU_HASH));
 	cr_expect(!bvc_map_type_supported(BPF_MAP_TYPE_UNSPEC));
 }
