@@ -171,6 +171,16 @@ _Static_assert(BPF_CGROUP_INET_EGRESS == BVC_ATTACH_CGROUP_INET_EGRESS, "attach 
 #define SOCKOPT_SIZE 40
 #define SK_LOOKUP_SIZE 68
 #define SK_MSG_SIZE 80
+#define BPF_SOCK_SIZE 80
+#define CGROUP_DEV_SIZE 12
+
+_Static_assert(sizeof(struct bpf_sock) == BPF_SOCK_SIZE, "bpf_sock");
+_Static_assert(offsetof(struct bpf_sock, dst_port) == 48, "bpf_sock dst_port");
+_Static_assert(offsetof(struct bpf_sock, rx_queue_mapping) == 76, "bpf_sock rx_queue_mapping");
+_Static_assert(sizeof(struct bpf_cgroup_dev_ctx) == CGROUP_DEV_SIZE, "bpf_cgroup_dev_ctx");
+_Static_assert(BPF_CGROUP_INET_SOCK_RELEASE == BVC_ATTACH_INET_SOCK_RELEASE,
+	       "attach type numbering");
+_Static_assert(BPF_CGROUP_INET6_POST_BIND == BVC_ATTACH_INET6_POST_BIND, "attach type numbering");
 
 _Static_assert(sizeof(struct bpf_sock_addr) == SOCK_ADDR_SIZE, "bpf_sock_addr");
 _Static_assert(offsetof(struct bpf_sock_addr, msg_src_ip6) == 44, "msg_src_ip6");
@@ -215,6 +225,8 @@ bool bvc_prog_type_supported(uint32_t prog_type)
 	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
 	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
 	case BPF_PROG_TYPE_SK_LOOKUP:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
 		return true;
 	default:
 		return false;
@@ -241,6 +253,15 @@ static bool is_sock_addr_unix(uint32_t eat)
 	return eat >= BVC_ATTACH_UNIX_CONNECT && eat <= BVC_ATTACH_UNIX_GETSOCKNAME;
 }
 
+uint32_t bvc_prog_attach_fixup(uint32_t prog_type, uint32_t eat)
+{
+	/* Older loaders did not set one for cgroup_sock: the kernel takes
+	 * the creation hook (bpf_prog_load_fixup_attach_type()). */
+	if (prog_type == BPF_PROG_TYPE_CGROUP_SOCK && eat == 0)
+		return BVC_ATTACH_INET_SOCK_CREATE;
+	return eat;
+}
+
 bool bvc_prog_attach_valid(uint32_t prog_type, uint32_t eat)
 {
 	switch (prog_type) {
@@ -252,6 +273,11 @@ bool bvc_prog_attach_valid(uint32_t prog_type, uint32_t eat)
 		return eat == BVC_ATTACH_CGROUP_GETSOCKOPT || eat == BVC_ATTACH_CGROUP_SETSOCKOPT;
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		return eat == BVC_ATTACH_SK_LOOKUP;
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		/* 0 (unset) loads as socket creation (bvc_prog_attach_fixup()). */
+		return eat == 0 || eat == BVC_ATTACH_INET_SOCK_CREATE ||
+		       eat == BVC_ATTACH_INET_SOCK_RELEASE ||
+		       eat == BVC_ATTACH_INET4_POST_BIND || eat == BVC_ATTACH_INET6_POST_BIND;
 	default:
 		return true;
 	}
@@ -526,6 +552,68 @@ static int check_sk_msg(int off, int size, bool write, struct bvc_ctx_access *ou
 	return allow(out, BVC_SCALAR, off / 4, 4);
 }
 
+/*
+ * struct bpf_sock as a cgroup_sock context. bound_dev_if, mark and
+ * priority exist for socket creation and release hooks only, whole words
+ * read and written; the source address and port only for the post-bind
+ * hook of their family, read only; the rest is read only. The scalar
+ * fields the kernel names one by one (family, type, protocol, src_port,
+ * state, rx_queue_mapping) are read narrow from their first byte only;
+ * the address arrays narrow anywhere; dst_port is a 2-byte field also
+ * read as a word, followed by 2 bytes no access may touch.
+ */
+static int check_cgroup_sock(uint32_t eat, int off, int size, bool write,
+			     struct bvc_ctx_access *out)
+{
+	int word = off / 4;
+	bool create = eat == BVC_ATTACH_INET_SOCK_CREATE || eat == BVC_ATTACH_INET_SOCK_RELEASE;
+
+	if (off < 0 || off >= BPF_SOCK_SIZE || off % size || size > 4)
+		return -EACCES;
+	switch (word) {
+	case 0: case 4: case 5: /* bound_dev_if, mark, priority */
+		if (!create || size != 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 6: /* src_ip4 */
+		if (write || eat != BVC_ATTACH_INET4_POST_BIND)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 7: case 8: case 9: case 10: /* src_ip6 */
+		if (write || eat != BVC_ATTACH_INET6_POST_BIND)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 11: /* src_port */
+		if (write || off % 4 ||
+		    (eat != BVC_ATTACH_INET4_POST_BIND && eat != BVC_ATTACH_INET6_POST_BIND))
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 12: /* dst_port (2 bytes) and its padding */
+		if (write || off >= 50)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, size == 4 ? 4 : 2);
+	case 13: case 14: case 15: case 16: case 17: /* dst_ip4, dst_ip6 */
+		if (write)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	default: /* family, type, protocol, state, rx_queue_mapping */
+		if (write || off % 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	}
+}
+
+/* struct bpf_cgroup_dev_ctx, read only: access_type narrow, major and
+ * minor whole words. */
+static int check_cgroup_dev(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (write || off < 0 || off + size > CGROUP_DEV_SIZE || off % size)
+		return -EACCES;
+	if (size > 4 || (off >= 4 && size != 4))
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
 int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,
 			 bool write, struct bvc_ctx_access *out)
 {
@@ -548,6 +636,11 @@ int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int 
 		return check_sk_lookup(off, size, write, out);
 	case BPF_PROG_TYPE_SK_MSG:
 		return check_sk_msg(off, size, write, out);
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		return check_cgroup_sock(bvc_prog_attach_fixup(prog_type, expected_attach_type), off,
+					 size, write, out);
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+		return check_cgroup_dev(off, size, write, out);
 	case BPF_PROG_TYPE_KPROBE:
 		return check_plain(0, BVC_PT_REGS_SIZE, off, size, write, out);
 	case BPF_PROG_TYPE_TRACEPOINT:
@@ -584,6 +677,15 @@ const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
 		"remote_ip6[2]", "remote_ip6[3]", "remote_port", "local_ip4", "local_ip6[0]",
 		"local_ip6[1]", "local_ip6[2]", "local_ip6[3]", "local_port", "ingress_ifindex",
 	};
+	static const char *const bpf_sock_names[BPF_SOCK_SIZE / 4] = {
+		"bound_dev_if", "family", "type", "protocol", "mark", "priority", "src_ip4",
+		"src_ip6[0]", "src_ip6[1]", "src_ip6[2]", "src_ip6[3]", "src_port", "dst_port",
+		"dst_ip4", "dst_ip6[0]", "dst_ip6[1]", "dst_ip6[2]", "dst_ip6[3]", "state",
+		"rx_queue_mapping",
+	};
+	static const char *const dev_names[CGROUP_DEV_SIZE / 4] = {
+		"access_type", "major", "minor",
+	};
 	static const char *const sk_msg_names[SK_MSG_SIZE / 4] = {
 		"data", "data_end", NULL, NULL, "family", "remote_ip4", "local_ip4",
 		"remote_ip6[0]", "remote_ip6[1]", "remote_ip6[2]", "remote_ip6[3]",
@@ -606,6 +708,10 @@ const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
 		return field < SK_LOOKUP_SIZE / 4 ? sk_lookup_names[field] : NULL;
 	case BPF_PROG_TYPE_SK_MSG:
 		return field < SK_MSG_SIZE / 4 ? sk_msg_names[field] : NULL;
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		return field < BPF_SOCK_SIZE / 4 ? bpf_sock_names[field] : NULL;
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+		return field < CGROUP_DEV_SIZE / 4 ? dev_names[field] : NULL;
 	case BPF_PROG_TYPE_XDP:
 		return field < BVC_XDP_NR_FIELDS ? xdp_names[field] : NULL;
 	case BPF_PROG_TYPE_KPROBE:
@@ -678,6 +784,8 @@ bool bvc_prog_ret_range(uint32_t prog_type, uint32_t expected_attach_type, int64
 		}
 		return true;
 	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		/* Allow or refuse (SK_PASS / SK_DROP for sk_lookup). */
 		*lo = 0;

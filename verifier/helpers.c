@@ -67,6 +67,8 @@
 #define T_SADDR T(BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
 #define T_SOPT T(BPF_PROG_TYPE_CGROUP_SOCKOPT)
 #define T_SKLK T(BPF_PROG_TYPE_SK_LOOKUP)
+#define T_CSOCK T(BPF_PROG_TYPE_CGROUP_SOCK)
+#define T_CDEV T(BPF_PROG_TYPE_CGROUP_DEVICE)
 #define T_TC (T_CLS | T_ACT)
 /* Programs whose context is an sk_buff (sk_skb apart: its helper set is
  * its own). */
@@ -75,10 +77,11 @@
 #define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK)
 /* Tracing programs: bpf_tracing_func_proto() callers. */
 #define T_TRACE (T_KPROBE | T_TP | T_RAWTP | T_PE)
-/* cgroup_sockopt calls bpf_base_func_proto() directly. */
-#define T_ALL (T_NET | T_TRACE | T_SOPT)
+/* cgroup_sockopt, cgroup_sock and cgroup_device call
+ * bpf_base_func_proto() directly. */
+#define T_ALL (T_NET | T_TRACE | T_SOPT | T_CSOCK | T_CDEV)
 /* The cgroup hooks' own helpers (cgroup_common_func_proto()). */
-#define T_CGRP (T_SADDR | T_SOPT)
+#define T_CGRP (T_SADDR | T_SOPT | T_CSOCK | T_CDEV)
 
 _Static_assert(BPF_PROG_TYPE_SK_LOOKUP < 32, "prog type masks are 32 bits");
 _Static_assert(BVC_HELPER_MAX_ID >= __BPF_FUNC_MAX_ID, "helper ids beyond our table");
@@ -195,7 +198,7 @@ static const struct helper_row rows[] = {
 	H(skb_change_head, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY),
 	H(xdp_adjust_head, T_XDP, INT, CHG, CTX, ANY),
 	H(probe_read_str, T_TRACE, INT, GPL, OUT, SZ0, ANY),
-	H(get_socket_cookie, T_SKB | T_SKSKB | T_SADDR, INT, 0, CTX),
+	H(get_socket_cookie, T_SKB | T_SKSKB | T_SADDR | T_CSOCK, INT, 0, CTX),
 	H(get_socket_uid, T_SKB | T_SKSKB, INT, 0, CTX),
 	H(set_hash, T_TC, INT, 0, CTX, ANY),
 	/* sock_addr hooks pass their context; sockopt hooks a socket
@@ -253,8 +256,8 @@ static const struct helper_row rows[] = {
 	U(tcp_check_syncookie, T_TC | T_XDP),
 	H(strtol, T_ALL, INT, 0, MEM, SZ, ANY, P64),
 	H(strtoul, T_ALL, INT, 0, MEM, SZ, ANY, P64),
-	U(sk_storage_get, T_TC | T_CGSKB | T_SKMSG | T_CGRP),
-	U(sk_storage_delete, T_TC | T_CGSKB | T_SKMSG | T_CGRP),
+	U(sk_storage_get, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK),
+	U(sk_storage_delete, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT),
 	H(send_signal, T_ALL, INT, 0, ANY),
 	U(tcp_gen_syncookie, T_TC | T_XDP),
 	H(probe_read_user, T_ALL, INT, GPL, OUT, SZ0, ANY),
@@ -266,7 +269,7 @@ static const struct helper_row rows[] = {
 	U(read_branch_records, T_PE),
 	H(get_ns_current_pid_tgid, T_ALL, INT, 0, ANY, ANY, OUT, SZ),
 	/* Its context argument may be NULL (ARG_PTR_TO_CTX_OR_NULL). */
-	U(get_netns_cookie, T_SKB | T_SKMSG | T_CGRP),
+	U(get_netns_cookie, T_SKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK),
 	H(get_current_ancestor_cgroup_id, T_ALL, INT, 0, ANY),
 	U(sk_assign, T_TC | T_SKLK),
 	H(ktime_get_boot_ns, T_ALL, INT, 0),
@@ -298,7 +301,7 @@ static const struct helper_row rows[] = {
 	U(task_storage_get, T_ALL),
 	U(task_storage_delete, T_ALL),
 	U(get_current_task_btf, T_ALL),
-	H(ktime_get_coarse_ns, T_NET, INT, 0),
+	H(ktime_get_coarse_ns, T_NET | T_CSOCK, INT, 0),
 	H(check_mtu, T_TC | T_XDP, INT, GPL, CTX, ANY, P32, ANY, ANY),
 	U(for_each_map_elem, T_ALL),
 	/* Format strings checked at verification time. */
@@ -562,6 +565,7 @@ bool bvc_map_type_supported(uint32_t map_type)
 
 bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t eat)
 {
+	eat = bvc_prog_attach_fixup(prog_type, eat);
 	switch (id) {
 	case BPF_FUNC_bind:
 		/* Binding first only makes sense before a connect. */
@@ -570,10 +574,13 @@ bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t eat)
 	case BPF_FUNC_get_retval:
 	case BPF_FUNC_set_retval:
 		/* Hooks that cannot fail the syscall have no return value to
-		 * read or set. */
-		if (prog_type != BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
-			return true;
+		 * read or set. The kernel goes by the attach type alone, for
+		 * every cgroup program type (cgroup_device loaded with attach
+		 * type 0 has none either). */
 		switch (eat) {
+		case BVC_ATTACH_CGROUP_INET_INGRESS:
+		case BVC_ATTACH_CGROUP_INET_EGRESS:
+		case BVC_ATTACH_CGROUP_SOCK_OPS:
 		case BVC_ATTACH_UDP4_RECVMSG:
 		case BVC_ATTACH_UDP6_RECVMSG:
 		case BVC_ATTACH_UNIX_RECVMSG:

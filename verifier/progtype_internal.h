@@ -96,6 +96,9 @@ enum bvc_xdp_field {
  * bpf_attach_type; spelled here so callers need no kernel header). */
 #define BVC_ATTACH_CGROUP_INET_INGRESS 0
 #define BVC_ATTACH_CGROUP_INET_EGRESS 1
+#define BVC_ATTACH_INET_SOCK_CREATE 2
+#define BVC_ATTACH_CGROUP_SOCK_OPS 3
+#define BVC_ATTACH_CGROUP_DEVICE 6
 #define BVC_ATTACH_SK_SKB_STREAM_PARSER 4
 #define BVC_ATTACH_SK_SKB_STREAM_VERDICT 5
 #define BVC_ATTACH_SK_MSG_VERDICT 7
@@ -103,6 +106,8 @@ enum bvc_xdp_field {
 #define BVC_ATTACH_INET6_BIND 9
 #define BVC_ATTACH_INET4_CONNECT 10
 #define BVC_ATTACH_INET6_CONNECT 11
+#define BVC_ATTACH_INET4_POST_BIND 12
+#define BVC_ATTACH_INET6_POST_BIND 13
 #define BVC_ATTACH_UDP4_SENDMSG 14
 #define BVC_ATTACH_UDP6_SENDMSG 15
 #define BVC_ATTACH_UDP4_RECVMSG 19
@@ -114,6 +119,7 @@ enum bvc_xdp_field {
 #define BVC_ATTACH_INET4_GETSOCKNAME 31
 #define BVC_ATTACH_INET6_GETSOCKNAME 32
 #define BVC_ATTACH_XDP_DEVMAP 33
+#define BVC_ATTACH_INET_SOCK_RELEASE 34
 #define BVC_ATTACH_SK_LOOKUP 36
 #define BVC_ATTACH_SK_SKB_VERDICT 38
 #define BVC_ATTACH_UNIX_CONNECT 49
@@ -138,6 +144,10 @@ enum bvc_xdp_field {
  * sk_msg: struct sk_msg_md (80 bytes): data 0, data_end 1 (8-byte
  * pointers), then field == off / 4 (family 4 ... size 17), sk 18.
  * sk_skb: struct __sk_buff, numbered as for the skb types above.
+ * cgroup_sock: struct bpf_sock (80 bytes), field == off / 4
+ * (bound_dev_if 0 ... dst_port 12, dst_ip4 13 ... rx_queue_mapping 19).
+ * cgroup_device: struct bpf_cgroup_dev_ctx, access_type 0, major 1,
+ * minor 2.
  */
 
 /* Program types the engine models; the rest are refused as unsupported. */
@@ -151,6 +161,11 @@ bool bvc_prog_type_supported(uint32_t prog_type);
  * verifying. Types that ignore the attach type always pass.
  */
 bool bvc_prog_attach_valid(uint32_t prog_type, uint32_t expected_attach_type);
+
+/* The attach type the kernel loads @prog_type with when given
+ * @expected_attach_type: cgroup_sock without one (0) is a socket-creation
+ * hook. The tables below apply it themselves. */
+uint32_t bvc_prog_attach_fixup(uint32_t prog_type, uint32_t expected_attach_type);
 
 /*
  * May a program of @prog_type (with @expected_attach_type) read (@write
@@ -195,7 +210,8 @@ bool bvc_prog_type_may_write_pkt(uint32_t prog_type);
  * [0, 3] with BVC_ATTACH_CGROUP_INET_EGRESS), kprobe with
  * BVC_ATTACH_TRACE_KPROBE_SESSION ([0, 1]), cgroup_sock_addr ([0, 1];
  * [0, 3] for bind, [1, 1] for recvmsg, getpeername, getsockname),
- * cgroup_sockopt and sk_lookup ([0, 1]); sk_skb and sk_msg have none. When a range
+ * cgroup_sockopt, cgroup_sock, cgroup_device and sk_lookup ([0, 1]);
+ * sk_skb and sk_msg have none. When a range
  * applies r0 must be a scalar ("At program exit the register R0 is not a
  * known value") and is marked precise.
  */

@@ -152,6 +152,12 @@ static const struct ptype ptypes[] = {
 	{ "cgroup/getsockopt", BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_GETSOCKOPT, 40 },
 	{ "cgroup/setsockopt", BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_SETSOCKOPT, 40 },
 	{ "sk_lookup", BPF_PROG_TYPE_SK_LOOKUP, BVC_ATTACH_SK_LOOKUP, 72 },
+	{ "cgroup/sock_create", BPF_PROG_TYPE_CGROUP_SOCK, BVC_ATTACH_INET_SOCK_CREATE, 80 },
+	{ "cgroup/sock_release", BPF_PROG_TYPE_CGROUP_SOCK, BVC_ATTACH_INET_SOCK_RELEASE, 80 },
+	{ "cgroup/post_bind4", BPF_PROG_TYPE_CGROUP_SOCK, BVC_ATTACH_INET4_POST_BIND, 80 },
+	{ "cgroup/post_bind6", BPF_PROG_TYPE_CGROUP_SOCK, BVC_ATTACH_INET6_POST_BIND, 80 },
+	{ "cgroup/dev", BPF_PROG_TYPE_CGROUP_DEVICE, BVC_ATTACH_CGROUP_DEVICE, 12 },
+	{ "cgroup/sock (attach type 0)", BPF_PROG_TYPE_CGROUP_SOCK, 0, 80 },
 };
 
 #define NR_PTYPES (sizeof(ptypes) / sizeof(ptypes[0]))
@@ -165,7 +171,8 @@ static const uint32_t types9[] = {
 	BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_XDP,
 	BPF_PROG_TYPE_PERF_EVENT, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_RAW_TRACEPOINT,
 	BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
-	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP,
+	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK,
+	BPF_PROG_TYPE_CGROUP_DEVICE,
 };
 
 /* The attach type the helper comparisons load @type with. */
@@ -182,6 +189,10 @@ static uint32_t eat_of(uint32_t type)
 		return BVC_ATTACH_CGROUP_SETSOCKOPT;
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		return BVC_ATTACH_SK_LOOKUP;
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		return BVC_ATTACH_INET_SOCK_CREATE;
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+		return BVC_ATTACH_CGROUP_DEVICE;
 	default:
 		return 0;
 	}
@@ -306,6 +317,12 @@ Test(ctx_kernel, sock_addr_connect_unix) { sweep_ctx(&ptypes[20]); }
 Test(ctx_kernel, sockopt_get) { sweep_ctx(&ptypes[21]); }
 Test(ctx_kernel, sockopt_set) { sweep_ctx(&ptypes[22]); }
 Test(ctx_kernel, sk_lookup) { sweep_ctx(&ptypes[23]); }
+Test(ctx_kernel, cgroup_sock_create) { sweep_ctx(&ptypes[24]); }
+Test(ctx_kernel, cgroup_sock_release) { sweep_ctx(&ptypes[25]); }
+Test(ctx_kernel, cgroup_sock_post_bind4) { sweep_ctx(&ptypes[26]); }
+Test(ctx_kernel, cgroup_sock_post_bind6) { sweep_ctx(&ptypes[27]); }
+Test(ctx_kernel, cgroup_device) { sweep_ctx(&ptypes[28]); }
+Test(ctx_kernel, cgroup_sock_unset) { sweep_ctx(&ptypes[29]); }
 
 /* Facts the kernel cannot tell us: what an allowed access reports. */
 Test(ctx, fields)
@@ -670,7 +687,7 @@ Test(prog_kernel, attach_types)
 	static const uint32_t types[] = {
 		BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_SK_MSG,
 		BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_CGROUP_SOCKOPT,
-		BPF_PROG_TYPE_SK_LOOKUP,
+		BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK, BPF_PROG_TYPE_CGROUP_DEVICE,
 	};
 	struct report r = { 0 };
 	unsigned long valid = 0;
@@ -691,8 +708,9 @@ Test(prog_kernel, attach_types)
 					   kern ? "accepts" : "refuses", ours);
 		}
 	}
-	/* cgroup_skb 2, sk_skb and sk_msg any of 57, sock_addr 17, sockopt 2, sk_lookup 1. */
-	cr_expect_eq(valid, 2 + 2 * 57 + 17 + 2 + 1, "valid attach types: %lu", valid);
+	/* cgroup_skb 2, sk_skb, sk_msg and cgroup_device any of 57, sock_addr 17,
+	 * sockopt 2, sk_lookup 1, cgroup_sock 4 and 0 (taken as sock_create). */
+	cr_expect_eq(valid, 2 + 3 * 57 + 17 + 2 + 1 + 5, "valid attach types: %lu", valid);
 	report_check(&r, "expected attach types");
 }
 
@@ -705,11 +723,12 @@ Test(helpers_kernel, attach_types)
 		BPF_FUNC_set_retval, BPF_FUNC_get_local_storage, BPF_FUNC_get_socket_cookie,
 	};
 	static const uint32_t types[] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
-					  BPF_PROG_TYPE_CGROUP_SOCKOPT };
+					  BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_CGROUP_SOCK,
+					  BPF_PROG_TYPE_CGROUP_DEVICE };
 	struct report r = { 0 };
 
 	skip_if_no_bpf();
-	for (size_t t = 0; t < 2; t++) {
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		for (uint32_t eat = 0; eat <= BVC_ATTACH_TRACE_KPROBE_SESSION; eat++) {
 			if (!bvc_prog_attach_valid(types[t], eat))
 				continue;
