@@ -173,6 +173,9 @@ _Static_assert(BPF_CGROUP_INET_EGRESS == BVC_ATTACH_CGROUP_INET_EGRESS, "attach 
 #define SK_MSG_SIZE 80
 #define BPF_SOCK_SIZE 80
 #define CGROUP_DEV_SIZE 12
+#define SYSCTL_SIZE 8
+
+_Static_assert(sizeof(struct bpf_sysctl) == SYSCTL_SIZE, "bpf_sysctl");
 
 _Static_assert(sizeof(struct bpf_sock) == BPF_SOCK_SIZE, "bpf_sock");
 _Static_assert(offsetof(struct bpf_sock, dst_port) == 48, "bpf_sock dst_port");
@@ -227,6 +230,7 @@ bool bvc_prog_type_supported(uint32_t prog_type)
 	case BPF_PROG_TYPE_SK_LOOKUP:
 	case BPF_PROG_TYPE_CGROUP_SOCK:
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 		return true;
 	default:
 		return false;
@@ -614,6 +618,17 @@ static int check_cgroup_dev(int off, int size, bool write, struct bvc_ctx_access
 	return allow(out, BVC_SCALAR, off / 4, 4);
 }
 
+/* struct bpf_sysctl: write is read narrow, file_pos read narrow and
+ * written whole (a handler may move the position). */
+static int check_sysctl(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (off < 0 || off + size > SYSCTL_SIZE || off % size || size > 4)
+		return -EACCES;
+	if (write && (off < 4 || size != 4))
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
 int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,
 			 bool write, struct bvc_ctx_access *out)
 {
@@ -641,6 +656,8 @@ int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int 
 					 size, write, out);
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
 		return check_cgroup_dev(off, size, write, out);
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+		return check_sysctl(off, size, write, out);
 	case BPF_PROG_TYPE_KPROBE:
 		return check_plain(0, BVC_PT_REGS_SIZE, off, size, write, out);
 	case BPF_PROG_TYPE_TRACEPOINT:
@@ -712,6 +729,8 @@ const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
 		return field < BPF_SOCK_SIZE / 4 ? bpf_sock_names[field] : NULL;
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
 		return field < CGROUP_DEV_SIZE / 4 ? dev_names[field] : NULL;
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+		return field == 0 ? "write" : field == 1 ? "file_pos" : NULL;
 	case BPF_PROG_TYPE_XDP:
 		return field < BVC_XDP_NR_FIELDS ? xdp_names[field] : NULL;
 	case BPF_PROG_TYPE_KPROBE:
@@ -786,6 +805,7 @@ bool bvc_prog_ret_range(uint32_t prog_type, uint32_t expected_attach_type, int64
 	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
 	case BPF_PROG_TYPE_CGROUP_SOCK:
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		/* Allow or refuse (SK_PASS / SK_DROP for sk_lookup). */
 		*lo = 0;

@@ -69,6 +69,7 @@
 #define T_SKLK T(BPF_PROG_TYPE_SK_LOOKUP)
 #define T_CSOCK T(BPF_PROG_TYPE_CGROUP_SOCK)
 #define T_CDEV T(BPF_PROG_TYPE_CGROUP_DEVICE)
+#define T_SYSCTL T(BPF_PROG_TYPE_CGROUP_SYSCTL)
 #define T_TC (T_CLS | T_ACT)
 /* Programs whose context is an sk_buff (sk_skb apart: its helper set is
  * its own). */
@@ -77,11 +78,11 @@
 #define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK)
 /* Tracing programs: bpf_tracing_func_proto() callers. */
 #define T_TRACE (T_KPROBE | T_TP | T_RAWTP | T_PE)
-/* cgroup_sockopt, cgroup_sock and cgroup_device call
+/* cgroup_sockopt, cgroup_sock, cgroup_device and cgroup_sysctl call
  * bpf_base_func_proto() directly. */
-#define T_ALL (T_NET | T_TRACE | T_SOPT | T_CSOCK | T_CDEV)
+#define T_ALL (T_NET | T_TRACE | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL)
 /* The cgroup hooks' own helpers (cgroup_common_func_proto()). */
-#define T_CGRP (T_SADDR | T_SOPT | T_CSOCK | T_CDEV)
+#define T_CGRP (T_SADDR | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL)
 
 _Static_assert(BPF_PROG_TYPE_SK_LOOKUP < 32, "prog type masks are 32 bits");
 _Static_assert(BVC_HELPER_MAX_ID >= __BPF_FUNC_MAX_ID, "helper ids beyond our table");
@@ -254,6 +255,11 @@ static const struct helper_row rows[] = {
 	U(get_listener_sock, T_TC | T_CGSKB),
 	U(skc_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
 	U(tcp_check_syncookie, T_TC | T_XDP),
+	/* The name buffer is ARG_PTR_TO_MEM: initialised and writable. */
+	H(sysctl_get_name, T_SYSCTL, INT, 0, CTX, MRW, SZ, ANY),
+	H(sysctl_get_current_value, T_SYSCTL, INT, 0, CTX, OUT, SZ),
+	H(sysctl_get_new_value, T_SYSCTL, INT, 0, CTX, OUT, SZ),
+	H(sysctl_set_new_value, T_SYSCTL, INT, 0, CTX, MEM, SZ),
 	H(strtol, T_ALL, INT, 0, MEM, SZ, ANY, P64),
 	H(strtoul, T_ALL, INT, 0, MEM, SZ, ANY, P64),
 	U(sk_storage_get, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK),
@@ -301,7 +307,7 @@ static const struct helper_row rows[] = {
 	U(task_storage_get, T_ALL),
 	U(task_storage_delete, T_ALL),
 	U(get_current_task_btf, T_ALL),
-	H(ktime_get_coarse_ns, T_NET | T_CSOCK, INT, 0),
+	H(ktime_get_coarse_ns, T_NET | T_CSOCK | T_SYSCTL, INT, 0),
 	H(check_mtu, T_TC | T_XDP, INT, GPL, CTX, ANY, P32, ANY, ANY),
 	U(for_each_map_elem, T_ALL),
 	/* Format strings checked at verification time. */

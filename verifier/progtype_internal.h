@@ -110,6 +110,7 @@ enum bvc_xdp_field {
 #define BVC_ATTACH_INET6_POST_BIND 13
 #define BVC_ATTACH_UDP4_SENDMSG 14
 #define BVC_ATTACH_UDP6_SENDMSG 15
+#define BVC_ATTACH_CGROUP_SYSCTL 18
 #define BVC_ATTACH_UDP4_RECVMSG 19
 #define BVC_ATTACH_UDP6_RECVMSG 20
 #define BVC_ATTACH_CGROUP_GETSOCKOPT 21
@@ -148,6 +149,7 @@ enum bvc_xdp_field {
  * (bound_dev_if 0 ... dst_port 12, dst_ip4 13 ... rx_queue_mapping 19).
  * cgroup_device: struct bpf_cgroup_dev_ctx, access_type 0, major 1,
  * minor 2.
+ * cgroup_sysctl: struct bpf_sysctl, write 0, file_pos 1.
  */
 
 /* Program types the engine models; the rest are refused as unsupported. */
@@ -210,7 +212,8 @@ bool bvc_prog_type_may_write_pkt(uint32_t prog_type);
  * [0, 3] with BVC_ATTACH_CGROUP_INET_EGRESS), kprobe with
  * BVC_ATTACH_TRACE_KPROBE_SESSION ([0, 1]), cgroup_sock_addr ([0, 1];
  * [0, 3] for bind, [1, 1] for recvmsg, getpeername, getsockname),
- * cgroup_sockopt, cgroup_sock, cgroup_device and sk_lookup ([0, 1]);
+ * cgroup_sockopt, cgroup_sock, cgroup_device, cgroup_sysctl and sk_lookup
+ * ([0, 1]);
  * sk_skb and sk_msg have none. When a range
  * applies r0 must be a scalar ("At program exit the register R0 is not a
  * known value") and is marked precise.

@@ -158,6 +158,7 @@ static const struct ptype ptypes[] = {
 	{ "cgroup/post_bind6", BPF_PROG_TYPE_CGROUP_SOCK, BVC_ATTACH_INET6_POST_BIND, 80 },
 	{ "cgroup/dev", BPF_PROG_TYPE_CGROUP_DEVICE, BVC_ATTACH_CGROUP_DEVICE, 12 },
 	{ "cgroup/sock (attach type 0)", BPF_PROG_TYPE_CGROUP_SOCK, 0, 80 },
+	{ "cgroup/sysctl", BPF_PROG_TYPE_CGROUP_SYSCTL, BVC_ATTACH_CGROUP_SYSCTL, 8 },
 };
 
 #define NR_PTYPES (sizeof(ptypes) / sizeof(ptypes[0]))
@@ -172,7 +173,7 @@ static const uint32_t types9[] = {
 	BPF_PROG_TYPE_PERF_EVENT, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_RAW_TRACEPOINT,
 	BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
 	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK,
-	BPF_PROG_TYPE_CGROUP_DEVICE,
+	BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL,
 };
 
 /* The attach type the helper comparisons load @type with. */
@@ -193,6 +194,8 @@ static uint32_t eat_of(uint32_t type)
 		return BVC_ATTACH_INET_SOCK_CREATE;
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
 		return BVC_ATTACH_CGROUP_DEVICE;
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+		return BVC_ATTACH_CGROUP_SYSCTL;
 	default:
 		return 0;
 	}
@@ -323,6 +326,7 @@ Test(ctx_kernel, cgroup_sock_post_bind4) { sweep_ctx(&ptypes[26]); }
 Test(ctx_kernel, cgroup_sock_post_bind6) { sweep_ctx(&ptypes[27]); }
 Test(ctx_kernel, cgroup_device) { sweep_ctx(&ptypes[28]); }
 Test(ctx_kernel, cgroup_sock_unset) { sweep_ctx(&ptypes[29]); }
+Test(ctx_kernel, cgroup_sysctl) { sweep_ctx(&ptypes[30]); }
 
 /* Facts the kernel cannot tell us: what an allowed access reports. */
 Test(ctx, fields)
@@ -688,6 +692,7 @@ Test(prog_kernel, attach_types)
 		BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_SK_MSG,
 		BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_CGROUP_SOCKOPT,
 		BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK, BPF_PROG_TYPE_CGROUP_DEVICE,
+		BPF_PROG_TYPE_CGROUP_SYSCTL,
 	};
 	struct report r = { 0 };
 	unsigned long valid = 0;
@@ -708,9 +713,10 @@ Test(prog_kernel, attach_types)
 					   kern ? "accepts" : "refuses", ours);
 		}
 	}
-	/* cgroup_skb 2, sk_skb, sk_msg and cgroup_device any of 57, sock_addr 17,
+	/* cgroup_skb 2, sk_skb, sk_msg, cgroup_device and cgroup_sysctl any of 57,
+	 * sock_addr 17,
 	 * sockopt 2, sk_lookup 1, cgroup_sock 4 and 0 (taken as sock_create). */
-	cr_expect_eq(valid, 2 + 3 * 57 + 17 + 2 + 1 + 5, "valid attach types: %lu", valid);
+	cr_expect_eq(valid, 2 + 4 * 57 + 17 + 2 + 1 + 5, "valid attach types: %lu", valid);
 	report_check(&r, "expected attach types");
 }
 
@@ -724,7 +730,7 @@ Test(helpers_kernel, attach_types)
 	};
 	static const uint32_t types[] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
 					  BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_CGROUP_SOCK,
-					  BPF_PROG_TYPE_CGROUP_DEVICE };
+					  BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL };
 	struct report r = { 0 };
 
 	skip_if_no_bpf();
