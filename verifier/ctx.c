@@ -42,6 +42,7 @@
 #define T_TC (T_CLS | T_ACT)
 #define T_SKB (T_SOCKF | T_TC | T_CGSKB)
 #define T_SKSKB T(BPF_PROG_TYPE_SK_SKB)
+#define T_LWT (T(BPF_PROG_TYPE_LWT_IN) | T(BPF_PROG_TYPE_LWT_OUT) | T(BPF_PROG_TYPE_LWT_XMIT))
 
 _Static_assert(BPF_PROG_TYPE_RAW_TRACEPOINT < 32, "prog type masks are 32 bits");
 
@@ -81,7 +82,7 @@ struct skb_field {
 };
 
 /* Readable by every skb type; written by none. */
-#define RD_ALL T_SKB | T_SKSKB, 0
+#define RD_ALL T_SKB | T_SKSKB | T_LWT, 0
 /* The 5-tuple words (family..local_port) only cgroup_skb and sk_skb may
  * read (they run where a socket exists): socket filters and tc refuse them. */
 #define RD_CG T_CGSKB | T_SKSKB, 0
@@ -89,29 +90,31 @@ struct skb_field {
 static const struct skb_field skb_fields[BVC_SKB_NR_FIELDS] = {
 	[BVC_SKB_LEN] = { "len", 0, 4, K_WORD, RD_ALL },
 	[BVC_SKB_PKT_TYPE] = { "pkt_type", 4, 4, K_WORD, RD_ALL },
-	[BVC_SKB_MARK] = { "mark", 8, 4, K_WORD, T_SKB, T_TC | T_CGSKB },
-	[BVC_SKB_QUEUE_MAPPING] = { "queue_mapping", 12, 4, K_WORD, T_SKB | T_SKSKB, T_TC },
+	[BVC_SKB_MARK] = { "mark", 8, 4, K_WORD, T_SKB | T_LWT, T_TC | T_CGSKB | T_LWT },
+	[BVC_SKB_QUEUE_MAPPING] = { "queue_mapping", 12, 4, K_WORD, T_SKB | T_SKSKB | T_LWT, T_TC },
 	[BVC_SKB_PROTOCOL] = { "protocol", 16, 4, K_WORD, RD_ALL },
 	[BVC_SKB_VLAN_PRESENT] = { "vlan_present", 20, 4, K_WORD, RD_ALL },
 	[BVC_SKB_VLAN_TCI] = { "vlan_tci", 24, 4, K_WORD, RD_ALL },
 	[BVC_SKB_VLAN_PROTO] = { "vlan_proto", 28, 4, K_WORD, RD_ALL },
-	/* sk_skb may write priority and tc_index, nothing else. */
-	[BVC_SKB_PRIORITY] = { "priority", 32, 4, K_WORD, T_SKB | T_SKSKB,
-			       T_TC | T_CGSKB | T_SKSKB },
+	/* sk_skb may write priority and tc_index, nothing else; lwt mark,
+	 * priority and cb[]. */
+	[BVC_SKB_PRIORITY] = { "priority", 32, 4, K_WORD, T_SKB | T_SKSKB | T_LWT,
+			       T_TC | T_CGSKB | T_SKSKB | T_LWT },
 	[BVC_SKB_INGRESS_IFINDEX] = { "ingress_ifindex", 36, 4, K_WORD, RD_ALL },
 	[BVC_SKB_IFINDEX] = { "ifindex", 40, 4, K_WORD, RD_ALL },
-	[BVC_SKB_TC_INDEX] = { "tc_index", 44, 4, K_WORD, T_SKB | T_SKSKB, T_TC | T_SKSKB },
+	[BVC_SKB_TC_INDEX] = { "tc_index", 44, 4, K_WORD, T_SKB | T_SKSKB | T_LWT,
+			       T_TC | T_SKSKB },
 	/* cb[] is the one area every skb type but sk_skb may write. */
-	[BVC_SKB_CB0] = { "cb[0]", 48, 4, K_CB, T_SKB | T_SKSKB, T_SKB },
-	[BVC_SKB_CB1] = { "cb[1]", 52, 4, K_CB, T_SKB | T_SKSKB, T_SKB },
-	[BVC_SKB_CB2] = { "cb[2]", 56, 4, K_CB, T_SKB | T_SKSKB, T_SKB },
-	[BVC_SKB_CB3] = { "cb[3]", 60, 4, K_CB, T_SKB | T_SKSKB, T_SKB },
-	[BVC_SKB_CB4] = { "cb[4]", 64, 4, K_CB, T_SKB | T_SKSKB, T_SKB },
+	[BVC_SKB_CB0] = { "cb[0]", 48, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
+	[BVC_SKB_CB1] = { "cb[1]", 52, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
+	[BVC_SKB_CB2] = { "cb[2]", 56, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
+	[BVC_SKB_CB3] = { "cb[3]", 60, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
+	[BVC_SKB_CB4] = { "cb[4]", 64, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
 	[BVC_SKB_HASH] = { "hash", 68, 4, K_WORD, RD_ALL },
 	/* tc_classid belongs to tc alone (the qdisc cb it lives in). */
 	[BVC_SKB_TC_CLASSID] = { "tc_classid", 72, 4, K_WORD, T_TC, T_TC },
-	[BVC_SKB_DATA] = { "data", 76, 4, K_PKT, T_TC | T_CGSKB | T_SKSKB, 0 },
-	[BVC_SKB_DATA_END] = { "data_end", 80, 4, K_PKT, T_TC | T_CGSKB | T_SKSKB, 0 },
+	[BVC_SKB_DATA] = { "data", 76, 4, K_PKT, T_TC | T_CGSKB | T_SKSKB | T_LWT, 0 },
+	[BVC_SKB_DATA_END] = { "data_end", 80, 4, K_PKT, T_TC | T_CGSKB | T_SKSKB | T_LWT, 0 },
 	[BVC_SKB_NAPI_ID] = { "napi_id", 84, 4, K_WORD, RD_ALL },
 	[BVC_SKB_FAMILY] = { "family", 88, 4, K_WORD, RD_CG },
 	[BVC_SKB_REMOTE_IP4] = { "remote_ip4", 92, 4, K_WORD_ONLY, RD_CG },
@@ -231,6 +234,9 @@ bool bvc_prog_type_supported(uint32_t prog_type)
 	case BPF_PROG_TYPE_CGROUP_SOCK:
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
 		return true;
 	default:
 		return false;
@@ -640,6 +646,9 @@ int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int 
 	case BPF_PROG_TYPE_SCHED_ACT:
 	case BPF_PROG_TYPE_CGROUP_SKB:
 	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
 		return check_skb(prog_type, off, size, write, out);
 	case BPF_PROG_TYPE_XDP:
 		return check_xdp(expected_attach_type, off, size, write, out);
@@ -716,6 +725,9 @@ const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
 	case BPF_PROG_TYPE_SCHED_ACT:
 	case BPF_PROG_TYPE_CGROUP_SKB:
 	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
 		return field < BVC_SKB_NR_FIELDS ? skb_fields[field].name : NULL;
 	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
 		return field < SOCK_ADDR_SIZE / 4 ? sock_addr_names[field] : NULL;
@@ -763,10 +775,11 @@ bool bvc_prog_type_may_write_pkt(uint32_t prog_type)
 {
 	/* cgroup_skb sees packets that other layers still own: read only.
 	 * sk_skb and sk_msg own their data; a sockopt hook edits the option
-	 * value in place. */
+	 * value in place; of the lwt hooks only xmit may write. */
 	return prog_type == BPF_PROG_TYPE_SCHED_CLS || prog_type == BPF_PROG_TYPE_SCHED_ACT ||
 	       prog_type == BPF_PROG_TYPE_XDP || prog_type == BPF_PROG_TYPE_SK_SKB ||
-	       prog_type == BPF_PROG_TYPE_SK_MSG || prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT;
+	       prog_type == BPF_PROG_TYPE_SK_MSG || prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT ||
+	       prog_type == BPF_PROG_TYPE_LWT_XMIT;
 }
 
 bool bvc_prog_ret_range(uint32_t prog_type, uint32_t expected_attach_type, int64_t *lo,

@@ -70,12 +70,16 @@
 #define T_CSOCK T(BPF_PROG_TYPE_CGROUP_SOCK)
 #define T_CDEV T(BPF_PROG_TYPE_CGROUP_DEVICE)
 #define T_SYSCTL T(BPF_PROG_TYPE_CGROUP_SYSCTL)
+#define T_LWTIN T(BPF_PROG_TYPE_LWT_IN)
+#define T_LWTX T(BPF_PROG_TYPE_LWT_XMIT)
+/* lwt_in, lwt_out, lwt_xmit: lwt_out_func_proto() and more. */
+#define T_LWT (T_LWTIN | T(BPF_PROG_TYPE_LWT_OUT) | T_LWTX)
 #define T_TC (T_CLS | T_ACT)
 /* Programs whose context is an sk_buff (sk_skb apart: its helper set is
  * its own). */
 #define T_SKB (T_SOCKF | T_TC | T_CGSKB)
 /* Networking programs: bpf_sk_base_func_proto() callers. */
-#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK)
+#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK | T_LWT)
 /* Tracing programs: bpf_tracing_func_proto() callers. */
 #define T_TRACE (T_KPROBE | T_TP | T_RAWTP | T_PE)
 /* cgroup_sockopt, cgroup_sock, cgroup_device and cgroup_sysctl call
@@ -152,51 +156,51 @@ static const struct helper_row rows[] = {
 	H(get_prandom_u32, T_ALL, INT, 0),
 	H(get_smp_processor_id, T_ALL, INT, 0),
 	/* No PKT: the bytes to store may not come from the packet itself. */
-	H(skb_store_bytes, T_TC | T_SKSKB, INT, CHG, CTX, ANY, MEM, SZ, ANY),
-	H(l3_csum_replace, T_TC, INT, CHG, CTX, ANY, ANY, ANY, ANY),
-	H(l4_csum_replace, T_TC, INT, CHG, CTX, ANY, ANY, ANY, ANY),
+	H(skb_store_bytes, T_TC | T_SKSKB | T_LWTX, INT, CHG, CTX, ANY, MEM, SZ, ANY),
+	H(l3_csum_replace, T_TC | T_LWTX, INT, CHG, CTX, ANY, ANY, ANY, ANY),
+	H(l4_csum_replace, T_TC | T_LWTX, INT, CHG, CTX, ANY, ANY, ANY, ANY),
 	/* Does not return when the jump happens; when it returns, nothing
 	 * ran, and 6.18 keeps packet pointers valid across it (the 6.12
 	 * source counts it in bpf_helper_changes_pkt_data(); we follow the
 	 * kernel we are checked against). */
 	H(tail_call, T_ALL, BVC_RET_VOID, 0, CTX, MAP, ANY),
-	H(clone_redirect, T_TC, INT, CHG, CTX, ANY, ANY),
+	H(clone_redirect, T_TC | T_LWTX, INT, CHG, CTX, ANY, ANY),
 	H(get_current_pid_tgid, T_ALL, INT, 0),
 	H(get_current_uid_gid, T_ALL, INT, 0),
 	H(get_current_comm, T_ALL, INT, 0, OUT, SZ),
 	/* tc reads the classid from the skb, the others from current. */
-	H(get_cgroup_classid, T_TC, INT, 0, CTX),
-	H(get_cgroup_classid, T_ALL & ~T_TC, INT, 0),
+	H(get_cgroup_classid, T_TC | T_LWT, INT, 0, CTX),
+	H(get_cgroup_classid, T_ALL & ~(T_TC | T_LWT), INT, 0),
 	H(skb_vlan_push, T_TC, INT, CHG, CTX, ANY, ANY),
 	H(skb_vlan_pop, T_TC, INT, CHG, CTX),
-	H(skb_get_tunnel_key, T_TC, INT, 0, CTX, OUT, SZ, ANY),
-	H(skb_set_tunnel_key, T_TC, INT, 0, CTX, MEM, SZ, ANY),
+	H(skb_get_tunnel_key, T_TC | T_LWTX, INT, 0, CTX, OUT, SZ, ANY),
+	H(skb_set_tunnel_key, T_TC | T_LWTX, INT, 0, CTX, MEM, SZ, ANY),
 	H(perf_event_read, T_ALL, INT, GPL, MAP, ANY),
-	H(redirect, T_TC | T_XDP, INT, 0, ANY, ANY),
-	H(get_route_realm, T_TC, INT, 0, CTX),
+	H(redirect, T_TC | T_XDP | T_LWTX, INT, 0, ANY, ANY),
+	H(get_route_realm, T_TC | T_LWT, INT, 0, CTX),
 	/* skb, xdp and tracing variants share one shape. */
 	H(perf_event_output, T_ALL, INT, GPL, CTX, MAP, ANY, MEM, SZ0),
-	H(skb_load_bytes, T_SKB | T_SKSKB, INT, 0, CTX, ANY, OUT, SZ),
+	H(skb_load_bytes, T_SKB | T_SKSKB | T_LWT, INT, 0, CTX, ANY, OUT, SZ),
 	/* Needs a stack-trace map, which bpfvc does not model yet. */
 	H(get_stackid, T_KPROBE | T_TP | T_RAWTP, INT, GPL, CTX, MAP, ANY),
 	H(get_stackid, T_PE, INT, 0, CTX, MAP, ANY),
-	H(csum_diff, T_TC | T_XDP, INT, PKT, MEM0, SZ0, MEM0, SZ0, ANY),
-	H(skb_get_tunnel_opt, T_TC, INT, 0, CTX, OUT, SZ),
-	H(skb_set_tunnel_opt, T_TC, INT, 0, CTX, MEM, SZ),
+	H(csum_diff, T_TC | T_XDP | T_LWT, INT, PKT, MEM0, SZ0, MEM0, SZ0, ANY),
+	H(skb_get_tunnel_opt, T_TC | T_LWTX, INT, 0, CTX, OUT, SZ),
+	H(skb_set_tunnel_opt, T_TC | T_LWTX, INT, 0, CTX, MEM, SZ),
 	H(skb_change_proto, T_TC, INT, CHG, CTX, ANY, ANY),
 	H(skb_change_type, T_TC, INT, 0, CTX, ANY),
 	/* Needs a cgroup array, not modelled yet. */
-	H(skb_under_cgroup, T_TC, INT, 0, CTX, MAP, ANY),
-	H(get_hash_recalc, T_TC, INT, 0, CTX),
+	H(skb_under_cgroup, T_TC | T_LWT, INT, 0, CTX, MAP, ANY),
+	H(get_hash_recalc, T_TC | T_LWT, INT, 0, CTX),
 	H(get_current_task, T_ALL, INT, GPL),
 	/* probe_write_user (36): refused by the kernel here (lockdown). */
 	H(current_task_under_cgroup, T_ALL, INT, 0, MAP, ANY),
-	H(skb_change_tail, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY),
-	H(skb_pull_data, T_TC | T_SKSKB, INT, CHG, CTX, ANY),
-	H(csum_update, T_TC, INT, 0, CTX, ANY),
-	H(set_hash_invalid, T_TC, INT, 0, CTX),
+	H(skb_change_tail, T_TC | T_SKSKB | T_LWTX, INT, CHG, CTX, ANY, ANY),
+	H(skb_pull_data, T_TC | T_SKSKB | T_LWT, INT, CHG, CTX, ANY),
+	H(csum_update, T_TC | T_LWTX, INT, 0, CTX, ANY),
+	H(set_hash_invalid, T_TC | T_LWTX, INT, 0, CTX),
 	H(get_numa_node_id, T_ALL, INT, 0),
-	H(skb_change_head, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY),
+	H(skb_change_head, T_TC | T_SKSKB | T_LWTX, INT, CHG, CTX, ANY, ANY),
 	H(xdp_adjust_head, T_XDP, INT, CHG, CTX, ANY),
 	H(probe_read_str, T_TRACE, INT, GPL, OUT, SZ0, ANY),
 	H(get_socket_cookie, T_SKB | T_SKSKB | T_SADDR | T_CSOCK, INT, 0, CTX),
@@ -234,6 +238,8 @@ static const struct helper_row rows[] = {
 	H(fib_lookup, T_TC | T_XDP, INT, GPL, CTX, MRW, SZ, ANY),
 	H(msg_redirect_hash, T_SKMSG, INT, 0, CTX, MAP, KEY, ANY),
 	H(sk_redirect_hash, T_SKSKB, INT, 0, CTX, MAP, KEY, ANY),
+	/* Prepends a header: moves the packet data. */
+	H(lwt_push_encap, T_LWTIN | T_LWTX, INT, CHG, CTX, ANY, MEM, SZ),
 	H(skb_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX),
 	H(get_current_cgroup_id, T_ALL, INT, 0),
 	U(get_local_storage, T_CGSKB | T_CGRP),
@@ -288,7 +294,7 @@ static const struct helper_row rows[] = {
 	H(ringbuf_submit, T_ALL, BVC_RET_VOID, REL, RBM, ANY),
 	H(ringbuf_discard, T_ALL, BVC_RET_VOID, REL, RBM, ANY),
 	H(ringbuf_query, T_ALL, INT, 0, MAP, ANY),
-	H(csum_level, T_TC, INT, 0, CTX, ANY),
+	H(csum_level, T_TC | T_LWTX, INT, 0, CTX, ANY),
 	U(skc_to_tcp6_sock, T_NET),
 	U(skc_to_tcp_sock, T_NET),
 	U(skc_to_tcp_timewait_sock, T_NET),

@@ -159,6 +159,9 @@ static const struct ptype ptypes[] = {
 	{ "cgroup/dev", BPF_PROG_TYPE_CGROUP_DEVICE, BVC_ATTACH_CGROUP_DEVICE, 12 },
 	{ "cgroup/sock (attach type 0)", BPF_PROG_TYPE_CGROUP_SOCK, 0, 80 },
 	{ "cgroup/sysctl", BPF_PROG_TYPE_CGROUP_SYSCTL, BVC_ATTACH_CGROUP_SYSCTL, 8 },
+	{ "lwt_in", BPF_PROG_TYPE_LWT_IN, 0, 192 },
+	{ "lwt_out", BPF_PROG_TYPE_LWT_OUT, 0, 192 },
+	{ "lwt_xmit", BPF_PROG_TYPE_LWT_XMIT, 0, 192 },
 };
 
 #define NR_PTYPES (sizeof(ptypes) / sizeof(ptypes[0]))
@@ -173,7 +176,8 @@ static const uint32_t types9[] = {
 	BPF_PROG_TYPE_PERF_EVENT, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_RAW_TRACEPOINT,
 	BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
 	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK,
-	BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL,
+	BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL, BPF_PROG_TYPE_LWT_IN,
+	BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT,
 };
 
 /* The attach type the helper comparisons load @type with. */
@@ -327,6 +331,9 @@ Test(ctx_kernel, cgroup_sock_post_bind6) { sweep_ctx(&ptypes[27]); }
 Test(ctx_kernel, cgroup_device) { sweep_ctx(&ptypes[28]); }
 Test(ctx_kernel, cgroup_sock_unset) { sweep_ctx(&ptypes[29]); }
 Test(ctx_kernel, cgroup_sysctl) { sweep_ctx(&ptypes[30]); }
+Test(ctx_kernel, lwt_in) { sweep_ctx(&ptypes[31]); }
+Test(ctx_kernel, lwt_out) { sweep_ctx(&ptypes[32]); }
+Test(ctx_kernel, lwt_xmit) { sweep_ctx(&ptypes[33]); }
 
 /* Facts the kernel cannot tell us: what an allowed access reports. */
 Test(ctx, fields)
