@@ -177,6 +177,11 @@ _Static_assert(BPF_CGROUP_INET_EGRESS == BVC_ATTACH_CGROUP_INET_EGRESS, "attach 
 #define BPF_SOCK_SIZE 80
 #define CGROUP_DEV_SIZE 12
 #define SYSCTL_SIZE 8
+#define REUSEPORT_SIZE 56
+
+_Static_assert(sizeof(struct sk_reuseport_md) == REUSEPORT_SIZE, "sk_reuseport_md");
+_Static_assert(offsetof(struct sk_reuseport_md, hash) == 32, "sk_reuseport_md hash");
+_Static_assert(offsetof(struct sk_reuseport_md, migrating_sk) == 48, "sk_reuseport_md migrating_sk");
 
 _Static_assert(sizeof(struct bpf_sysctl) == SYSCTL_SIZE, "bpf_sysctl");
 
@@ -237,6 +242,7 @@ bool bvc_prog_type_supported(uint32_t prog_type)
 	case BPF_PROG_TYPE_LWT_IN:
 	case BPF_PROG_TYPE_LWT_OUT:
 	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_SK_REUSEPORT:
 		return true;
 	default:
 		return false;
@@ -269,6 +275,9 @@ uint32_t bvc_prog_attach_fixup(uint32_t prog_type, uint32_t eat)
 	 * the creation hook (bpf_prog_load_fixup_attach_type()). */
 	if (prog_type == BPF_PROG_TYPE_CGROUP_SOCK && eat == 0)
 		return BVC_ATTACH_INET_SOCK_CREATE;
+	/* Likewise sk_reuseport: plain selection. */
+	if (prog_type == BPF_PROG_TYPE_SK_REUSEPORT && eat == 0)
+		return BVC_ATTACH_SK_REUSEPORT_SELECT;
 	return eat;
 }
 
@@ -283,6 +292,9 @@ bool bvc_prog_attach_valid(uint32_t prog_type, uint32_t eat)
 		return eat == BVC_ATTACH_CGROUP_GETSOCKOPT || eat == BVC_ATTACH_CGROUP_SETSOCKOPT;
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		return eat == BVC_ATTACH_SK_LOOKUP;
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+		return eat == 0 || eat == BVC_ATTACH_SK_REUSEPORT_SELECT ||
+		       eat == BVC_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE;
 	case BPF_PROG_TYPE_CGROUP_SOCK:
 		/* 0 (unset) loads as socket creation (bvc_prog_attach_fixup()). */
 		return eat == 0 || eat == BVC_ATTACH_INET_SOCK_CREATE ||
@@ -635,6 +647,37 @@ static int check_sysctl(int off, int size, bool write, struct bvc_ctx_access *ou
 	return allow(out, BVC_SCALAR, off / 4, 4);
 }
 
+/*
+ * struct sk_reuseport_md, read only: data and data_end are the packet
+ * (8-byte pointers), sk and migrating_sk sockets; len, ip_protocol and
+ * bind_inany read narrow, eth_protocol too but not a single byte (the
+ * skb's protocol is 2 bytes), hash as a whole word.
+ */
+static int check_sk_reuseport(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (write || off < 0 || off >= REUSEPORT_SIZE || off % size)
+		return -EACCES;
+	switch (off) {
+	case 0:
+	case 8:
+		if (size != 8)
+			return -EACCES;
+		return allow(out, off ? BVC_PTR_PACKET_END : BVC_PTR_PACKET, off / 8, 8);
+	case 32:
+		if (size != 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, 8, 4);
+	case 40:
+	case 48:
+		if (size != 8)
+			return -EACCES;
+		return -EOPNOTSUPP; /* PTR_TO_SOCKET, PTR_TO_SOCK_COMMON_OR_NULL */
+	}
+	if (off < 16 || off >= 32 || size > 4 || (off / 4 == 5 && size == 1))
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
 int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,
 			 bool write, struct bvc_ctx_access *out)
 {
@@ -667,6 +710,8 @@ int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int 
 		return check_cgroup_dev(off, size, write, out);
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 		return check_sysctl(off, size, write, out);
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+		return check_sk_reuseport(off, size, write, out);
 	case BPF_PROG_TYPE_KPROBE:
 		return check_plain(0, BVC_PT_REGS_SIZE, off, size, write, out);
 	case BPF_PROG_TYPE_TRACEPOINT:
@@ -709,6 +754,10 @@ const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
 		"dst_ip4", "dst_ip6[0]", "dst_ip6[1]", "dst_ip6[2]", "dst_ip6[3]", "state",
 		"rx_queue_mapping",
 	};
+	static const char *const reuseport_names[REUSEPORT_SIZE / 4] = {
+		"data", "data_end", NULL, NULL, "len", "eth_protocol", "ip_protocol",
+		"bind_inany", "hash", NULL, "sk", NULL, "migrating_sk", NULL,
+	};
 	static const char *const dev_names[CGROUP_DEV_SIZE / 4] = {
 		"access_type", "major", "minor",
 	};
@@ -743,6 +792,8 @@ const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
 		return field < CGROUP_DEV_SIZE / 4 ? dev_names[field] : NULL;
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 		return field == 0 ? "write" : field == 1 ? "file_pos" : NULL;
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+		return field < REUSEPORT_SIZE / 4 ? reuseport_names[field] : NULL;
 	case BPF_PROG_TYPE_XDP:
 		return field < BVC_XDP_NR_FIELDS ? xdp_names[field] : NULL;
 	case BPF_PROG_TYPE_KPROBE:

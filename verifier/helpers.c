@@ -71,6 +71,7 @@
 #define T_CDEV T(BPF_PROG_TYPE_CGROUP_DEVICE)
 #define T_SYSCTL T(BPF_PROG_TYPE_CGROUP_SYSCTL)
 #define T_LWTIN T(BPF_PROG_TYPE_LWT_IN)
+#define T_REUSE T(BPF_PROG_TYPE_SK_REUSEPORT)
 #define T_LWTX T(BPF_PROG_TYPE_LWT_XMIT)
 /* lwt_in, lwt_out, lwt_xmit: lwt_out_func_proto() and more. */
 #define T_LWT (T_LWTIN | T(BPF_PROG_TYPE_LWT_OUT) | T_LWTX)
@@ -82,9 +83,9 @@
 #define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK | T_LWT)
 /* Tracing programs: bpf_tracing_func_proto() callers. */
 #define T_TRACE (T_KPROBE | T_TP | T_RAWTP | T_PE)
-/* cgroup_sockopt, cgroup_sock, cgroup_device and cgroup_sysctl call
- * bpf_base_func_proto() directly. */
-#define T_ALL (T_NET | T_TRACE | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL)
+/* cgroup_sockopt, cgroup_sock, cgroup_device, cgroup_sysctl and
+ * sk_reuseport call bpf_base_func_proto() directly. */
+#define T_ALL (T_NET | T_TRACE | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL | T_REUSE)
 /* The cgroup hooks' own helpers (cgroup_common_func_proto()). */
 #define T_CGRP (T_SADDR | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL)
 
@@ -180,7 +181,7 @@ static const struct helper_row rows[] = {
 	H(get_route_realm, T_TC | T_LWT, INT, 0, CTX),
 	/* skb, xdp and tracing variants share one shape. */
 	H(perf_event_output, T_ALL, INT, GPL, CTX, MAP, ANY, MEM, SZ0),
-	H(skb_load_bytes, T_SKB | T_SKSKB | T_LWT, INT, 0, CTX, ANY, OUT, SZ),
+	H(skb_load_bytes, T_SKB | T_SKSKB | T_LWT | T_REUSE, INT, 0, CTX, ANY, OUT, SZ),
 	/* Needs a stack-trace map, which bpfvc does not model yet. */
 	H(get_stackid, T_KPROBE | T_TP | T_RAWTP, INT, GPL, CTX, MAP, ANY),
 	H(get_stackid, T_PE, INT, 0, CTX, MAP, ANY),
@@ -204,6 +205,8 @@ static const struct helper_row rows[] = {
 	H(xdp_adjust_head, T_XDP, INT, CHG, CTX, ANY),
 	H(probe_read_str, T_TRACE, INT, GPL, OUT, SZ0, ANY),
 	H(get_socket_cookie, T_SKB | T_SKSKB | T_SADDR | T_CSOCK, INT, 0, CTX),
+	/* sk_reuseport's takes a socket. */
+	U(get_socket_cookie, T_REUSE),
 	H(get_socket_uid, T_SKB | T_SKSKB, INT, 0, CTX),
 	H(set_hash, T_TC, INT, 0, CTX, ANY),
 	/* sock_addr hooks pass their context; sockopt hooks a socket
@@ -234,7 +237,7 @@ static const struct helper_row rows[] = {
 	H(skb_get_xfrm_state, T_TC, INT, 0, CTX, ANY, OUT, SZ, ANY),
 	H(get_stack, T_KPROBE | T_TP | T_PE, INT, GPL, CTX, OUT, SZ0, ANY),
 	H(get_stack, T_RAWTP, INT, GPL, CTX, MRW, SZ0, ANY),
-	H(skb_load_bytes_relative, T_SKB, INT, 0, CTX, ANY, OUT, SZ, ANY),
+	H(skb_load_bytes_relative, T_SKB | T_REUSE, INT, 0, CTX, ANY, OUT, SZ, ANY),
 	H(fib_lookup, T_TC | T_XDP, INT, GPL, CTX, MRW, SZ, ANY),
 	H(msg_redirect_hash, T_SKMSG, INT, 0, CTX, MAP, KEY, ANY),
 	H(sk_redirect_hash, T_SKSKB, INT, 0, CTX, MAP, KEY, ANY),
@@ -243,6 +246,7 @@ static const struct helper_row rows[] = {
 	H(skb_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX),
 	H(get_current_cgroup_id, T_ALL, INT, 0),
 	U(get_local_storage, T_CGSKB | T_CGRP),
+	H(sk_select_reuseport, T_REUSE, INT, 0, CTX, MAP, KEY, ANY),
 	H(skb_ancestor_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX, ANY),
 	U(sk_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
 	U(sk_lookup_udp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
@@ -313,7 +317,7 @@ static const struct helper_row rows[] = {
 	U(task_storage_get, T_ALL),
 	U(task_storage_delete, T_ALL),
 	U(get_current_task_btf, T_ALL),
-	H(ktime_get_coarse_ns, T_NET | T_CSOCK | T_SYSCTL, INT, 0),
+	H(ktime_get_coarse_ns, T_NET | T_CSOCK | T_SYSCTL | T_REUSE, INT, 0),
 	H(check_mtu, T_TC | T_XDP, INT, GPL, CTX, ANY, P32, ANY, ANY),
 	U(for_each_map_elem, T_ALL),
 	/* Format strings checked at verification time. */
@@ -566,9 +570,11 @@ bool bvc_map_type_supported(uint32_t map_type)
 	case BPF_MAP_TYPE_LRU_HASH:
 	case BPF_MAP_TYPE_RINGBUF:
 	/* As redirect targets only: a lookup yields a socket, which the
-	 * engine refuses as unsupported. */
+	 * engine refuses as unsupported (a reuseport array takes no lookup
+	 * at all). */
 	case BPF_MAP_TYPE_SOCKMAP:
 	case BPF_MAP_TYPE_SOCKHASH:
+	case BPF_MAP_TYPE_REUSEPORT_SOCKARRAY:
 		return true;
 	default:
 		return false;

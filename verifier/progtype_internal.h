@@ -123,6 +123,8 @@ enum bvc_xdp_field {
 #define BVC_ATTACH_INET_SOCK_RELEASE 34
 #define BVC_ATTACH_SK_LOOKUP 36
 #define BVC_ATTACH_SK_SKB_VERDICT 38
+#define BVC_ATTACH_SK_REUSEPORT_SELECT 39
+#define BVC_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE 40
 #define BVC_ATTACH_UNIX_CONNECT 49
 #define BVC_ATTACH_UNIX_SENDMSG 50
 #define BVC_ATTACH_UNIX_RECVMSG 51
@@ -150,6 +152,9 @@ enum bvc_xdp_field {
  * cgroup_device: struct bpf_cgroup_dev_ctx, access_type 0, major 1,
  * minor 2.
  * cgroup_sysctl: struct bpf_sysctl, write 0, file_pos 1.
+ * sk_reuseport: struct sk_reuseport_md (56 bytes): data 0, data_end 1
+ * (8-byte pointers), then field == off / 4 (len 4 ... hash 8), sk 10 and
+ * migrating_sk 12 (8-byte socket pointers, not modelled).
  */
 
 /* Program types the engine models; the rest are refused as unsupported. */
@@ -166,7 +171,7 @@ bool bvc_prog_attach_valid(uint32_t prog_type, uint32_t expected_attach_type);
 
 /* The attach type the kernel loads @prog_type with when given
  * @expected_attach_type: cgroup_sock without one (0) is a socket-creation
- * hook. The tables below apply it themselves. */
+ * hook, sk_reuseport a plain selection. The tables apply it themselves. */
 uint32_t bvc_prog_attach_fixup(uint32_t prog_type, uint32_t expected_attach_type);
 
 /*

@@ -162,6 +162,9 @@ static const struct ptype ptypes[] = {
 	{ "lwt_in", BPF_PROG_TYPE_LWT_IN, 0, 192 },
 	{ "lwt_out", BPF_PROG_TYPE_LWT_OUT, 0, 192 },
 	{ "lwt_xmit", BPF_PROG_TYPE_LWT_XMIT, 0, 192 },
+	{ "sk_reuseport", BPF_PROG_TYPE_SK_REUSEPORT, BVC_ATTACH_SK_REUSEPORT_SELECT, 56 },
+	{ "sk_reuseport/migrate", BPF_PROG_TYPE_SK_REUSEPORT,
+	  BVC_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE, 56 },
 };
 
 #define NR_PTYPES (sizeof(ptypes) / sizeof(ptypes[0]))
@@ -177,7 +180,7 @@ static const uint32_t types9[] = {
 	BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
 	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK,
 	BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL, BPF_PROG_TYPE_LWT_IN,
-	BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT,
+	BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT, BPF_PROG_TYPE_SK_REUSEPORT,
 };
 
 /* The attach type the helper comparisons load @type with. */
@@ -200,6 +203,8 @@ static uint32_t eat_of(uint32_t type)
 		return BVC_ATTACH_CGROUP_DEVICE;
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
 		return BVC_ATTACH_CGROUP_SYSCTL;
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+		return BVC_ATTACH_SK_REUSEPORT_SELECT;
 	default:
 		return 0;
 	}
@@ -334,6 +339,8 @@ Test(ctx_kernel, cgroup_sysctl) { sweep_ctx(&ptypes[30]); }
 Test(ctx_kernel, lwt_in) { sweep_ctx(&ptypes[31]); }
 Test(ctx_kernel, lwt_out) { sweep_ctx(&ptypes[32]); }
 Test(ctx_kernel, lwt_xmit) { sweep_ctx(&ptypes[33]); }
+Test(ctx_kernel, sk_reuseport) { sweep_ctx(&ptypes[34]); }
+Test(ctx_kernel, sk_reuseport_migrate) { sweep_ctx(&ptypes[35]); }
 
 /* Facts the kernel cannot tell us: what an allowed access reports. */
 Test(ctx, fields)
@@ -516,6 +523,7 @@ Test(prog_kernel, packet_pointers_8)
 		{ BPF_PROG_TYPE_SK_MSG, BVC_ATTACH_SK_MSG_VERDICT, 0 },
 		{ BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_GETSOCKOPT, 8 },
 		{ BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_SETSOCKOPT, 8 },
+		{ BPF_PROG_TYPE_SK_REUSEPORT, BVC_ATTACH_SK_REUSEPORT_SELECT, 0 },
 	};
 	struct report r = { 0 };
 
@@ -592,7 +600,7 @@ Test(prog_kernel, packet_pointers_8)
 			report_add(&r, "  sk_msg id %d: kernel %s (%s), ours %d\n", id,
 				   kern ? "accepts" : "refuses", log_reason(), ours);
 	}
-	cr_expect_geq(r.checks, 9 + 5, "the msg_* helpers should be covered");
+	cr_expect_geq(r.checks, 12 + 5, "the msg_* helpers should be covered");
 	report_check(&r, "8-byte packet pointers");
 }
 
@@ -699,7 +707,7 @@ Test(prog_kernel, attach_types)
 		BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_SK_MSG,
 		BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_CGROUP_SOCKOPT,
 		BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK, BPF_PROG_TYPE_CGROUP_DEVICE,
-		BPF_PROG_TYPE_CGROUP_SYSCTL,
+		BPF_PROG_TYPE_CGROUP_SYSCTL, BPF_PROG_TYPE_SK_REUSEPORT,
 	};
 	struct report r = { 0 };
 	unsigned long valid = 0;
@@ -722,8 +730,9 @@ Test(prog_kernel, attach_types)
 	}
 	/* cgroup_skb 2, sk_skb, sk_msg, cgroup_device and cgroup_sysctl any of 57,
 	 * sock_addr 17,
-	 * sockopt 2, sk_lookup 1, cgroup_sock 4 and 0 (taken as sock_create). */
-	cr_expect_eq(valid, 2 + 4 * 57 + 17 + 2 + 1 + 5, "valid attach types: %lu", valid);
+	 * sockopt 2, sk_lookup 1, cgroup_sock 4 and 0 (taken as sock_create),
+	 * sk_reuseport 2 and 0 (taken as select). */
+	cr_expect_eq(valid, 2 + 4 * 57 + 17 + 2 + 1 + 5 + 3, "valid attach types: %lu", valid);
 	report_check(&r, "expected attach types");
 }
 
@@ -1170,6 +1179,7 @@ static const struct mdef extra_mdefs[] = {
 	{ BPF_MAP_TYPE_DEVMAP, 4, 4, 4 },
 	{ BPF_MAP_TYPE_SOCKMAP, 4, 4, 4 },
 	{ BPF_MAP_TYPE_SOCKHASH, 4, 4, 4 },
+	{ BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 4, 4, 4 },
 };
 
 #define NR_EXTRA (sizeof(extra_mdefs) / sizeof(extra_mdefs[0]))
