@@ -178,6 +178,13 @@ _Static_assert(BPF_CGROUP_INET_EGRESS == BVC_ATTACH_CGROUP_INET_EGRESS, "attach 
 #define CGROUP_DEV_SIZE 12
 #define SYSCTL_SIZE 8
 #define REUSEPORT_SIZE 56
+/* sizeof(struct bpf_sock_ops) in 6.12 (skb_hwtstamp, newer than the
+ * UAPI header we may build against, ends it). */
+#define SOCK_OPS_SIZE 224
+
+_Static_assert(offsetof(struct bpf_sock_ops, sk_txhash) == 164, "bpf_sock_ops sk_txhash");
+_Static_assert(offsetof(struct bpf_sock_ops, sk) == 184, "bpf_sock_ops sk");
+_Static_assert(offsetof(struct bpf_sock_ops, skb_tcp_flags) == 212, "bpf_sock_ops skb_tcp_flags");
 
 _Static_assert(sizeof(struct sk_reuseport_md) == REUSEPORT_SIZE, "sk_reuseport_md");
 _Static_assert(offsetof(struct sk_reuseport_md, hash) == 32, "sk_reuseport_md hash");
@@ -243,6 +250,7 @@ bool bvc_prog_type_supported(uint32_t prog_type)
 	case BPF_PROG_TYPE_LWT_OUT:
 	case BPF_PROG_TYPE_LWT_XMIT:
 	case BPF_PROG_TYPE_SK_REUSEPORT:
+	case BPF_PROG_TYPE_SOCK_OPS:
 		return true;
 	default:
 		return false;
@@ -678,6 +686,40 @@ static int check_sk_reuseport(int off, int size, bool write, struct bvc_ctx_acce
 	return allow(out, BVC_SCALAR, off / 4, 4);
 }
 
+/*
+ * struct bpf_sock_ops: the program writes only reply and sk_txhash (whole
+ * words); it reads u32 words whole, skb_tcp_flags also narrow, the byte
+ * counters and skb_hwtstamp as u64, skb_data/skb_data_end as the packet
+ * (8-byte pointers) and sk as a socket or NULL (not modelled).
+ */
+static int check_sock_ops(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (off < 0 || off >= SOCK_OPS_SIZE || off % size)
+		return -EACCES;
+	if (write) {
+		if (size != 4 || (off != 4 && off != 164))
+			return -EACCES;
+		return allow(out, BVC_SCALAR, off / 4, 4);
+	}
+	if ((off >= 168 && off < 184) || off >= 216) {
+		if (size != 8)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, off / 4, 8);
+	}
+	if (off >= 184 && off < 208) {
+		if (size != 8)
+			return -EACCES;
+		if (off == 184)
+			return -EOPNOTSUPP; /* PTR_TO_SOCKET_OR_NULL */
+		return allow(out, off == 192 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 4, 8);
+	}
+	if (off == 212 && size <= 4)
+		return allow(out, BVC_SCALAR, 53, 4);
+	if (size != 4)
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
 int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,
 			 bool write, struct bvc_ctx_access *out)
 {
@@ -712,6 +754,8 @@ int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int 
 		return check_sysctl(off, size, write, out);
 	case BPF_PROG_TYPE_SK_REUSEPORT:
 		return check_sk_reuseport(off, size, write, out);
+	case BPF_PROG_TYPE_SOCK_OPS:
+		return check_sock_ops(off, size, write, out);
 	case BPF_PROG_TYPE_KPROBE:
 		return check_plain(0, BVC_PT_REGS_SIZE, off, size, write, out);
 	case BPF_PROG_TYPE_TRACEPOINT:
@@ -870,6 +914,7 @@ bool bvc_prog_ret_range(uint32_t prog_type, uint32_t expected_attach_type, int64
 	case BPF_PROG_TYPE_CGROUP_SOCK:
 	case BPF_PROG_TYPE_CGROUP_DEVICE:
 	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_SOCK_OPS:
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		/* Allow or refuse (SK_PASS / SK_DROP for sk_lookup). */
 		*lo = 0;

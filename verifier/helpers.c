@@ -72,6 +72,7 @@
 #define T_SYSCTL T(BPF_PROG_TYPE_CGROUP_SYSCTL)
 #define T_LWTIN T(BPF_PROG_TYPE_LWT_IN)
 #define T_REUSE T(BPF_PROG_TYPE_SK_REUSEPORT)
+#define T_SOCKOPS T(BPF_PROG_TYPE_SOCK_OPS)
 #define T_LWTX T(BPF_PROG_TYPE_LWT_XMIT)
 /* lwt_in, lwt_out, lwt_xmit: lwt_out_func_proto() and more. */
 #define T_LWT (T_LWTIN | T(BPF_PROG_TYPE_LWT_OUT) | T_LWTX)
@@ -80,14 +81,14 @@
  * its own). */
 #define T_SKB (T_SOCKF | T_TC | T_CGSKB)
 /* Networking programs: bpf_sk_base_func_proto() callers. */
-#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK | T_LWT)
+#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK | T_LWT | T_SOCKOPS)
 /* Tracing programs: bpf_tracing_func_proto() callers. */
 #define T_TRACE (T_KPROBE | T_TP | T_RAWTP | T_PE)
 /* cgroup_sockopt, cgroup_sock, cgroup_device, cgroup_sysctl and
  * sk_reuseport call bpf_base_func_proto() directly. */
 #define T_ALL (T_NET | T_TRACE | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL | T_REUSE)
 /* The cgroup hooks' own helpers (cgroup_common_func_proto()). */
-#define T_CGRP (T_SADDR | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL)
+#define T_CGRP (T_SADDR | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL | T_SOCKOPS)
 
 _Static_assert(BPF_PROG_TYPE_SK_LOOKUP < 32, "prog type masks are 32 bits");
 _Static_assert(BVC_HELPER_MAX_ID >= __BPF_FUNC_MAX_ID, "helper ids beyond our table");
@@ -204,7 +205,7 @@ static const struct helper_row rows[] = {
 	H(skb_change_head, T_TC | T_SKSKB | T_LWTX, INT, CHG, CTX, ANY, ANY),
 	H(xdp_adjust_head, T_XDP, INT, CHG, CTX, ANY),
 	H(probe_read_str, T_TRACE, INT, GPL, OUT, SZ0, ANY),
-	H(get_socket_cookie, T_SKB | T_SKSKB | T_SADDR | T_CSOCK, INT, 0, CTX),
+	H(get_socket_cookie, T_SKB | T_SKSKB | T_SADDR | T_CSOCK | T_SOCKOPS, INT, 0, CTX),
 	/* sk_reuseport's takes a socket. */
 	U(get_socket_cookie, T_REUSE),
 	H(get_socket_uid, T_SKB | T_SKSKB, INT, 0, CTX),
@@ -212,7 +213,7 @@ static const struct helper_row rows[] = {
 	/* sock_addr hooks pass their context; sockopt hooks a socket
 	 * pointer (not modelled). Both only from some attach types
 	 * (bvc_helper_attach_ok()). The option value is read. */
-	H(setsockopt, T_SADDR, INT, 0, CTX, ANY, ANY, MEM, SZ),
+	H(setsockopt, T_SADDR | T_SOCKOPS, INT, 0, CTX, ANY, ANY, MEM, SZ),
 	U(setsockopt, T_SOPT),
 	H(skb_adjust_room, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY, ANY),
 	/* Needs a devmap, cpumap or xskmap, not modelled yet. The low bits
@@ -220,11 +221,14 @@ static const struct helper_row rows[] = {
 	H(redirect_map, T_XDP, INT, 0, MAP, ANY, ANY),
 	/* Redirects to the socket at a key of a sockmap or sockhash. */
 	H(sk_redirect_map, T_SKSKB, INT, 0, CTX, MAP, ANY, ANY),
+	/* Inserts the context's socket. */
+	H(sock_map_update, T_SOCKOPS, INT, PKT, CTX, MAP, KEY, ANY),
 	H(xdp_adjust_meta, T_XDP, INT, CHG, CTX, ANY),
 	H(perf_event_read_value, T_ALL, INT, GPL, MAP, ANY, OUT, SZ),
 	H(perf_prog_read_value, T_PE, INT, GPL, CTX, OUT, SZ),
-	H(getsockopt, T_SADDR, INT, 0, CTX, ANY, ANY, OUT, SZ),
+	H(getsockopt, T_SADDR | T_SOCKOPS, INT, 0, CTX, ANY, ANY, OUT, SZ),
 	U(getsockopt, T_SOPT),
+	H(sock_ops_cb_flags_set, T_SOCKOPS, INT, 0, CTX, ANY),
 	H(msg_redirect_map, T_SKMSG, INT, 0, CTX, MAP, ANY, ANY),
 	H(msg_apply_bytes, T_SKMSG, INT, 0, CTX, ANY),
 	H(msg_cork_bytes, T_SKMSG, INT, 0, CTX, ANY),
@@ -239,6 +243,7 @@ static const struct helper_row rows[] = {
 	H(get_stack, T_RAWTP, INT, GPL, CTX, MRW, SZ0, ANY),
 	H(skb_load_bytes_relative, T_SKB | T_REUSE, INT, 0, CTX, ANY, OUT, SZ, ANY),
 	H(fib_lookup, T_TC | T_XDP, INT, GPL, CTX, MRW, SZ, ANY),
+	H(sock_hash_update, T_SOCKOPS, INT, PKT, CTX, MAP, KEY, ANY),
 	H(msg_redirect_hash, T_SKMSG, INT, 0, CTX, MAP, KEY, ANY),
 	H(sk_redirect_hash, T_SKSKB, INT, 0, CTX, MAP, KEY, ANY),
 	/* Prepends a header: moves the packet data. */
@@ -260,7 +265,7 @@ static const struct helper_row rows[] = {
 	U(spin_lock, T_ALL),
 	U(spin_unlock, T_ALL),
 	U(sk_fullsock, T_TC | T_CGSKB),
-	U(tcp_sock, T_TC | T_CGSKB | T_SOPT),
+	U(tcp_sock, T_TC | T_CGSKB | T_SOPT | T_SOCKOPS),
 	H(skb_ecn_set_ce, T_TC | T_CGSKB, INT, 0, CTX),
 	U(get_listener_sock, T_TC | T_CGSKB),
 	U(skc_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
@@ -272,8 +277,8 @@ static const struct helper_row rows[] = {
 	H(sysctl_set_new_value, T_SYSCTL, INT, 0, CTX, MEM, SZ),
 	H(strtol, T_ALL, INT, 0, MEM, SZ, ANY, P64),
 	H(strtoul, T_ALL, INT, 0, MEM, SZ, ANY, P64),
-	U(sk_storage_get, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK),
-	U(sk_storage_delete, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT),
+	U(sk_storage_get, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK | T_SOCKOPS),
+	U(sk_storage_delete, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT | T_SOCKOPS),
 	H(send_signal, T_ALL, INT, 0, ANY),
 	U(tcp_gen_syncookie, T_TC | T_XDP),
 	H(probe_read_user, T_ALL, INT, GPL, OUT, SZ0, ANY),
@@ -285,7 +290,7 @@ static const struct helper_row rows[] = {
 	U(read_branch_records, T_PE),
 	H(get_ns_current_pid_tgid, T_ALL, INT, 0, ANY, ANY, OUT, SZ),
 	/* Its context argument may be NULL (ARG_PTR_TO_CTX_OR_NULL). */
-	U(get_netns_cookie, T_SKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK),
+	U(get_netns_cookie, T_SKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK | T_SOCKOPS),
 	H(get_current_ancestor_cgroup_id, T_ALL, INT, 0, ANY),
 	U(sk_assign, T_TC | T_SKLK),
 	H(ktime_get_boot_ns, T_ALL, INT, 0),
@@ -305,6 +310,10 @@ static const struct helper_row rows[] = {
 	U(skc_to_tcp_request_sock, T_NET),
 	U(skc_to_udp6_sock, T_NET),
 	U(get_task_stack, T_ALL),
+	/* The buffer is written (MEM_WRITE); we also ask it initialised. */
+	H(load_hdr_opt, T_SOCKOPS, INT, 0, CTX, MRW, SZ, ANY),
+	H(store_hdr_opt, T_SOCKOPS, INT, CHG, CTX, MEM, SZ, ANY),
+	H(reserve_hdr_opt, T_SOCKOPS, INT, 0, CTX, ANY, ANY),
 	/* Sleepable only: the kernel refuses it in our (non-sleepable)
 	 * programs after the type check. */
 	U(copy_from_user, T_ALL),
@@ -626,5 +635,7 @@ bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t eat)
 
 bool bvc_sockmap_may_update(uint32_t prog_type)
 {
-	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK)) != 0;
+	/* sock_ops may only delete: the engine refuses every update as
+	 * unsupported anyway. */
+	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK | T_SOCKOPS)) != 0;
 }

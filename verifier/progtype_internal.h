@@ -155,6 +155,10 @@ enum bvc_xdp_field {
  * sk_reuseport: struct sk_reuseport_md (56 bytes): data 0, data_end 1
  * (8-byte pointers), then field == off / 4 (len 4 ... hash 8), sk 10 and
  * migrating_sk 12 (8-byte socket pointers, not modelled).
+ * sock_ops: struct bpf_sock_ops (224 bytes in 6.12), field == off / 4 up
+ * to sk_txhash (41); bytes_received 42, bytes_acked 44 (8 bytes), sk 46,
+ * skb_data 48, skb_data_end 50 (8-byte pointers), skb_len 52,
+ * skb_tcp_flags 53, skb_hwtstamp 54 (8 bytes).
  */
 
 /* Program types the engine models; the rest are refused as unsupported. */
@@ -217,8 +221,8 @@ bool bvc_prog_type_may_write_pkt(uint32_t prog_type);
  * [0, 3] with BVC_ATTACH_CGROUP_INET_EGRESS), kprobe with
  * BVC_ATTACH_TRACE_KPROBE_SESSION ([0, 1]), cgroup_sock_addr ([0, 1];
  * [0, 3] for bind, [1, 1] for recvmsg, getpeername, getsockname),
- * cgroup_sockopt, cgroup_sock, cgroup_device, cgroup_sysctl and sk_lookup
- * ([0, 1]);
+ * cgroup_sockopt, cgroup_sock, cgroup_device, cgroup_sysctl, sock_ops and
+ * sk_lookup ([0, 1]);
  * sk_skb and sk_msg have none. When a range
  * applies r0 must be a scalar ("At program exit the register R0 is not a
  * known value") and is marked precise.
@@ -303,6 +307,7 @@ bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t expected_atta
  * elements (the kernel's may_update_sockmap(): where no socket lock can
  * be held)? Of our types: socket filters, tc, xdp and sk_lookup. */
 bool bvc_sockmap_may_update(uint32_t prog_type);
+/* (sock_ops may delete; its updates go through sock_map_update.) */
 
 /* Map types the engine models (array, percpu_array, hash, percpu_hash,
  * lru_hash, prog_array, perf_event_array, ringbuf; sockmap and sockhash

@@ -165,6 +165,7 @@ static const struct ptype ptypes[] = {
 	{ "sk_reuseport", BPF_PROG_TYPE_SK_REUSEPORT, BVC_ATTACH_SK_REUSEPORT_SELECT, 56 },
 	{ "sk_reuseport/migrate", BPF_PROG_TYPE_SK_REUSEPORT,
 	  BVC_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE, 56 },
+	{ "sockops", BPF_PROG_TYPE_SOCK_OPS, BVC_ATTACH_CGROUP_SOCK_OPS, 224 },
 };
 
 #define NR_PTYPES (sizeof(ptypes) / sizeof(ptypes[0]))
@@ -181,6 +182,7 @@ static const uint32_t types9[] = {
 	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK,
 	BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL, BPF_PROG_TYPE_LWT_IN,
 	BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT, BPF_PROG_TYPE_SK_REUSEPORT,
+	BPF_PROG_TYPE_SOCK_OPS,
 };
 
 /* The attach type the helper comparisons load @type with. */
@@ -205,6 +207,8 @@ static uint32_t eat_of(uint32_t type)
 		return BVC_ATTACH_CGROUP_SYSCTL;
 	case BPF_PROG_TYPE_SK_REUSEPORT:
 		return BVC_ATTACH_SK_REUSEPORT_SELECT;
+	case BPF_PROG_TYPE_SOCK_OPS:
+		return BVC_ATTACH_CGROUP_SOCK_OPS;
 	default:
 		return 0;
 	}
@@ -341,6 +345,7 @@ Test(ctx_kernel, lwt_out) { sweep_ctx(&ptypes[32]); }
 Test(ctx_kernel, lwt_xmit) { sweep_ctx(&ptypes[33]); }
 Test(ctx_kernel, sk_reuseport) { sweep_ctx(&ptypes[34]); }
 Test(ctx_kernel, sk_reuseport_migrate) { sweep_ctx(&ptypes[35]); }
+Test(ctx_kernel, sock_ops) { sweep_ctx(&ptypes[36]); }
 
 /* Facts the kernel cannot tell us: what an allowed access reports. */
 Test(ctx, fields)
@@ -524,6 +529,7 @@ Test(prog_kernel, packet_pointers_8)
 		{ BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_GETSOCKOPT, 8 },
 		{ BPF_PROG_TYPE_CGROUP_SOCKOPT, BVC_ATTACH_CGROUP_SETSOCKOPT, 8 },
 		{ BPF_PROG_TYPE_SK_REUSEPORT, BVC_ATTACH_SK_REUSEPORT_SELECT, 0 },
+		{ BPF_PROG_TYPE_SOCK_OPS, BVC_ATTACH_CGROUP_SOCK_OPS, 192 },
 	};
 	struct report r = { 0 };
 
@@ -600,7 +606,7 @@ Test(prog_kernel, packet_pointers_8)
 			report_add(&r, "  sk_msg id %d: kernel %s (%s), ours %d\n", id,
 				   kern ? "accepts" : "refuses", log_reason(), ours);
 	}
-	cr_expect_geq(r.checks, 12 + 5, "the msg_* helpers should be covered");
+	cr_expect_geq(r.checks, 15 + 5, "the msg_* helpers should be covered");
 	report_check(&r, "8-byte packet pointers");
 }
 
@@ -746,7 +752,8 @@ Test(helpers_kernel, attach_types)
 	};
 	static const uint32_t types[] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
 					  BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_CGROUP_SOCK,
-					  BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL };
+					  BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL,
+					  BPF_PROG_TYPE_SOCK_OPS };
 	struct report r = { 0 };
 
 	skip_if_no_bpf();
