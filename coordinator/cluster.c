@@ -5,7 +5,7 @@
  * The work queue and leases are in lease.c, jobs and batches in batch.c.
  *
  * Setup: plan one core per worker (hwloc), make a fresh temp dir, fork+exec
- * `EXE worker --connect ipc://DIR/sock --id wI --cpuset LIST` for each
+ * `EXE worker --connect ipc://DIR/sock --id wI --cpuset LIST [--mem-limit B]` for each
  * worker *before* any ZeroMQ context exists in this process (forking a
  * process with ZeroMQ's threads can deadlock the child), then bind the
  * ROUTER and run the Hello handshake with each (build ids must match).
@@ -74,9 +74,10 @@ static int hb_ms(const struct bvc_cluster *cl)
 static int spawn(struct bvc_cluster *cl, unsigned int i, char *err, size_t errsz)
 {
 	const char *exe = cl->opts.exe ? cl->opts.exe : "/proc/self/exe";
-	char *argv[10];
+	char *argv[12];
 	int k = 0;
 	pid_t pid;
+	char mem[32];
 
 	char id[64];
 	uint8_t rnd[16];
@@ -104,6 +105,11 @@ static int spawn(struct bvc_cluster *cl, unsigned int i, char *err, size_t errsz
 	if (cl->opts.pin && cl->plan->slots[i].cpuset[0]) {
 		argv[k++] = "--cpuset";
 		argv[k++] = cl->plan->slots[i].cpuset;
+	}
+	if (cl->opts.worker_mem_limit) {
+		snprintf(mem, sizeof(mem), "%llu", (unsigned long long)cl->opts.worker_mem_limit);
+		argv[k++] = "--mem-limit";
+		argv[k++] = mem;
 	}
 	argv[k] = NULL;
 	fflush(NULL);

@@ -4,8 +4,13 @@
  * (bpfvc/devabi.h) before any back end sees it, as the kernel's
  * convert_ctx_accesses does before its JIT. Every load of a UAPI packet
  * pointer field (32 bits in struct __sk_buff / xdp_md) becomes a 64-bit
- * load of the device's pointer after the UAPI struct. Everything else is
- * unchanged, so back ends and the interpreter run the same instructions.
+ * load of the device's pointer after the UAPI struct, and every
+ * instruction no path reached becomes `ja -1`, as the kernel's
+ * sanitize_dead_code does: the verifier checks reserved fields and
+ * registers on reachable paths only, so dead code may hold anything (r15,
+ * a write to r10) and no back end may ever see it as written. Everything
+ * else is unchanged, so back ends and the interpreter run the same
+ * instructions.
  *
  * Must not: change the instruction count (jump offsets stay valid) or
  * trust anything the verifier's facts do not state.
@@ -68,6 +73,10 @@ static bool has_device_ctx(uint32_t type)
 	}
 }
 
+/* What an unreachable instruction becomes: a jump to itself, which every
+ * back end and the interpreter translate, and which no path reaches. */
+static const struct bvc_insn dead_insn = { .code = BVC_JMP | BVC_JA, .off = -1 };
+
 int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict,
 		  struct bvc_insn **out, char *err, size_t errsz)
 {
@@ -91,6 +100,14 @@ int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict
 		struct bvc_insn *insn = &insns[i];
 		int dev;
 
+		if (!f->seen) {
+			*insn = dead_insn;
+			continue;
+		}
+		if (bvc_insn_is_ld_imm64(insn) && i + 1 < prog->insn_cnt) {
+			i++; /* its second half is never "seen" on its own */
+			continue;
+		}
 		if (f->mem_base != BVC_FACT_CTX)
 			continue;
 		if (bvc_insn_class(insn) != BVC_LDX)

@@ -373,7 +373,7 @@ int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
 		 * context would accept what the kernel rejects. */
 		return bvc_vunsup(env, "call to global function at insn %u (verified on its BTF types by the kernel)",
 				  target);
-	callee = calloc(1, sizeof(*callee));
+	callee = bvc_frame_new(env->arena);
 	if (!callee)
 		return -ENOMEM;
 	callee->callsite = (int32_t)env->insn_idx;
@@ -418,8 +418,7 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 			    caller->regs[r].frameno == callee->frameno)
 				bvc_mark_reg_unknown(&caller->regs[r]);
 		env->insn_idx = (uint32_t)callee->callsite + 1;
-		free(callee->slots);
-		free(callee);
+		bvc_frame_free(callee);
 		st->frames[st->curframe--] = NULL;
 		return 0;
 	}

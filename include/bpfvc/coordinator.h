@@ -138,6 +138,9 @@ struct bvc_cluster_opts {
 	 * unless this is set: a joined worker's results are the verdict
 	 * (docs/deploy.md, "Trust") */
 	int insecure;
+	/* Each local worker's memory limit (bpfvc worker --mem-limit, what
+	 * bvc_verify_opts.mem_limit is there); 0: the worker's default */
+	uint64_t worker_mem_limit;
 };
 
 /* One worker as seen by the coordinator; counts are for the last batch. */

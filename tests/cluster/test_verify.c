@@ -219,6 +219,41 @@ Test(cluster_verify, rejected_raw_programs_decide_as_in_process)
 	expect_same(args);
 }
 
+/* A loop counting to 2^31 - 1: nothing prunes, every checkpoint stays a
+ * parent, memory grows until a limit stops it (selftests' loop3). With
+ * --insn-limit 0 only the memory limit does: in one process and in a
+ * worker, whose rejection is the job's verdict. */
+Test(cluster_verify, memory_limit_rejects_in_every_process)
+{
+	static const char *const ws[] = { "0", "2" };
+	char path[128], args[256];
+	struct run r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/loop.bin", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	put(f, 0xb7, 1, 0, 0, 0);          /* r1 = 0 */
+	put(f, 0x07, 1, 0, 0, 1);          /* r1 += 1 */
+	put(f, 0xa5, 1, 0, -2, 0x7fffffff); /* if r1 < 0x7fffffff goto -2 */
+	put(f, 0xb7, 0, 0, 0, 0);
+	put(f, 0x95, 0, 0, 0, 0);
+	cr_assert_eq(fclose(f), 0);
+	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+		snprintf(args, sizeof(args),
+			 "verify %s --type socket_filter --insn-limit 0 --mem-limit 8M -w %s", path,
+			 ws[i]);
+		run_bpfvc(args, &r);
+		cr_expect_eq(r.status, 1, "%s: exit %d\n%s%s", args, r.status, r.out, r.err);
+		cr_expect(strstr(r.out, "rejected at insn ") &&
+			  strstr(r.out, "the verifier's states exceed the memory limit of 8 MiB"),
+			  "%s:\n%s%s", args, r.out, r.err);
+	}
+	run_bpfvc("verify /dev/null --mem-limit 8X", &r);
+	cr_expect_eq(r.status, 2, "a bad size: exit %d", r.status);
+	cr_expect(strstr(r.err, "--mem-limit expects a size"), "%s", r.err);
+}
+
 static unsigned long long stat_field(const char *err, const char *name)
 {
 	const char *p = strstr(err, name);
