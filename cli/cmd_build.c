@@ -36,6 +36,7 @@
 #include "bpfvc/blob.h"
 #include "bpfvc/coordinator.h"
 #include "bpfvc/jitter.h"
+#include "bpfvc/runtime.h"
 #include "bpfvc/signer.h"
 #include "bpfvc/state_serial.h"
 #include "bpfvc/verifier.h"
@@ -230,6 +231,43 @@ static int refuse_core(const char *where, const struct bvc_prog *prog)
 	return 1;
 }
 
+/*
+ * A verified program the device runtime could not load: a map type it
+ * cannot create or a helper it does not implement. Such programs are
+ * verify-only (`bpfvc verify` decides them); building a blob the device
+ * would refuse helps no one, so say so here. Returns 1 when refused.
+ */
+static int refuse_device(const char *where, const struct bvc_image *img,
+			 const struct bvc_prog *prog)
+{
+	for (size_t i = 0; i < prog->insn_cnt; i++) {
+		const struct bvc_insn *insn = &prog->insns[i];
+
+		if (bvc_insn_is_ld_imm64(insn) && (insn->src == BVC_PSEUDO_MAP_IDX ||
+						   insn->src == BVC_PSEUDO_MAP_IDX_VALUE) &&
+		    (size_t)(uint32_t)insn->imm < img->map_cnt) {
+			const struct bvc_map *m = &img->maps[(uint32_t)insn->imm];
+
+			if (!bvc_rt_map_type_supported(m->type)) {
+				bvc_cli_err("%s: unsupported on the device: map '%s' (%s) is verify-only, the device runtime cannot host it",
+					    where, m->name, bvc_map_type_name(m->type));
+				return 1;
+			}
+		}
+		if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 &&
+		    insn->imm != BVC_HELPER_TAIL_CALL && !bvc_rt_helper_supported(insn->imm)) {
+			const char *hn = bvc_helper_name(insn->imm);
+
+			bvc_cli_err("%s: unsupported on the device: helper %s#%d is verify-only, the device runtime does not implement it",
+				    where, hn ? hn : "unknown", insn->imm);
+			return 1;
+		}
+		if (bvc_insn_is_ld_imm64(insn))
+			i++;
+	}
+	return 0;
+}
+
 /* Verify and compile @pt->prog; returns an exit code (BVC_EXIT_OK on success). */
 static int build_part(const struct verifier *vf, const struct bvc_image *img, struct part *pt,
 		      const struct bvc_verify_opts *vopts, const struct bvc_jit_opts *jopts)
@@ -252,6 +290,8 @@ static int build_part(const struct verifier *vf, const struct bvc_image *img, st
 	pt->verified = 1;
 	if (!bvc_verdict_accepted(&pt->v))
 		return refused(where, &pt->v);
+	if (refuse_device(where, img, pt->prog))
+		return BVC_EXIT_REJECT;
 	ret = bvc_jit_compile(img, pt->prog, &pt->v, jopts, &pt->jr, err, sizeof(err));
 	if (ret) {
 		bvc_cli_err("%s: %s", where, err);
@@ -494,6 +534,10 @@ int bvc_cmd_build(int argc, char **argv)
 	verified = 1;
 	if (!bvc_verdict_accepted(&v)) {
 		rc = refused(where, &v);
+		goto out;
+	}
+	if (refuse_device(where, img, prog)) {
+		rc = BVC_EXIT_REJECT;
 		goto out;
 	}
 

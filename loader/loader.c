@@ -178,6 +178,8 @@ int bvc_load_elf_mem_opts(const void *buf, size_t size, const char *path,
 	struct ld ld = {
 		.path = path && *path ? path : "<memory>",
 		.keep_unsupported = BVC_OPTS_GET(opts, keep_unsupported, 0) != 0,
+		.kconfig = BVC_OPTS_GET(opts, kconfig, NULL),
+		.kconfig_map = -1,
 		.err = err,
 		.errsz = errsz,
 	};
@@ -218,6 +220,8 @@ int bvc_load_elf_mem_opts(const void *buf, size_t size, const char *path,
 		ret = ld_open_libbpf(&ld);
 	if (!ret)
 		ret = ld_build_maps(&ld);
+	if (!ret)
+		ret = ld_build_kconfig(&ld, ld.kconfig);
 	if (!ret)
 		ret = ld_parse_btf_ext(&ld);
 	if (!ret)

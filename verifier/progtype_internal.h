@@ -213,7 +213,7 @@ int bvc_helper_proto_get(int32_t id, uint32_t prog_type, const struct bvc_helper
 bool bvc_map_func_compatible(uint32_t map_type, int32_t helper_id);
 
 /* Map types the engine models (array, percpu_array, hash, percpu_hash,
- * lru_hash, prog_array, perf_event_array, ringbuf). */
+ * lru_hash, prog_array, perf_event_array, ringbuf, stack_trace). */
 bool bvc_map_type_supported(uint32_t map_type);
 
 #endif /* BVC_VERIFIER_PROGTYPE_INTERNAL_H */
