@@ -130,7 +130,7 @@ run 2 "$bpfvc" build "$obj" --target x86_64 --key "$tmp/k.pub" -o "$tmp/b.bvc"
 run 2 "$bpfvc" build "$tmp/none.o" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
 run 2 "$bpfvc" build "$obj" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc" -w x
 has err "-w expects a number"
-run 1 "$bpfvc" build "$progs/loader_extern.bpf.o" -p uses_kconfig --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+run 1 "$bpfvc" build "$progs/loader_extern.bpf.o" -p uses_ksym --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
 has err "unsupported: extern"
 [ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
 
