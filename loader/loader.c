@@ -336,6 +336,11 @@ int bvc_load_job(const void *object, size_t len, const char *prog_name, struct b
 		*prog = &(*img)->progs[0];
 		return 0;
 	} else {
+		/* .kconfig externs take this machine's profile, as the
+		 * caller's loader did when it sent the job: the same values
+		 * for local workers only. A remote worker on another kernel
+		 * would fold in its own, until the Job carries the target's
+		 * profile (the target-kernel issue). */
 		struct bvc_load_opts lo = { .sz = sizeof(lo), .keep_unsupported = 1 };
 
 		ret = bvc_load_elf_mem_opts(object, len, "job", &lo, img, why, whysz);
