@@ -243,14 +243,15 @@ static int refuse_device(const char *where, const struct bvc_image *img,
 	for (size_t i = 0; i < prog->insn_cnt; i++) {
 		const struct bvc_insn *insn = &prog->insns[i];
 
-		if (bvc_insn_is_ld_imm64(insn) && (insn->src == BVC_PSEUDO_MAP_IDX ||
-						   insn->src == BVC_PSEUDO_MAP_IDX_VALUE) &&
+		if (bvc_insn_is_ld_imm64(insn) &&
+		    (insn->src == BVC_PSEUDO_MAP_IDX || insn->src == BVC_PSEUDO_MAP_IDX_VALUE) &&
 		    (size_t)(uint32_t)insn->imm < img->map_cnt) {
 			const struct bvc_map *m = &img->maps[(uint32_t)insn->imm];
 
 			if (!bvc_rt_map_type_supported(m->type)) {
-				bvc_cli_err("%s: unsupported on the device: map '%s' (%s) is verify-only, the device runtime cannot host it",
-					    where, m->name, bvc_map_type_name(m->type));
+				bvc_cli_err(
+					"%s: unsupported on the device: map '%s' (%s) is verify-only, the device runtime cannot host it",
+					where, m->name, bvc_map_type_name(m->type));
 				return 1;
 			}
 		}
@@ -258,8 +259,9 @@ static int refuse_device(const char *where, const struct bvc_image *img,
 		    insn->imm != BVC_HELPER_TAIL_CALL && !bvc_rt_helper_supported(insn->imm)) {
 			const char *hn = bvc_helper_name(insn->imm);
 
-			bvc_cli_err("%s: unsupported on the device: helper %s#%d is verify-only, the device runtime does not implement it",
-				    where, hn ? hn : "unknown", insn->imm);
+			bvc_cli_err(
+				"%s: unsupported on the device: helper %s#%d is verify-only, the device runtime does not implement it",
+				where, hn ? hn : "unknown", insn->imm);
 			return 1;
 		}
 		if (bvc_insn_is_ld_imm64(insn))

@@ -128,13 +128,14 @@ static int kc_parse(struct bvc_kconfig *kc, const char *text, size_t len, char *
 			continue;
 		eq = memchr(l, '=', n);
 		if (!eq || eq == l || eq == l + n - 1) {
-			bvc_set_err(err, errsz, "%s: line %zu: expected NAME=VALUE", kc->source, line);
+			bvc_set_err(err, errsz, "%s: line %zu: expected NAME=VALUE", kc->source,
+				    line);
 			return -EINVAL;
 		}
 		for (const char *c = l; c < l + n; c++) {
 			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-				bvc_set_err(err, errsz, "%s: line %zu: control character", kc->source,
-					    line);
+				bvc_set_err(err, errsz, "%s: line %zu: control character",
+					    kc->source, line);
 				return -EINVAL;
 			}
 		}
@@ -251,9 +252,10 @@ int bvc_kconfig_from_host(struct bvc_kconfig **out, char *err, size_t errsz)
 		ret = read_gz(path, &text, &len);
 	}
 	if (ret) {
-		bvc_set_err(err, errsz,
-			    "cannot read this kernel's configuration (/boot/config-%s, /proc/config.gz): %s",
-			    u.release, strerror(-ret));
+		bvc_set_err(
+			err, errsz,
+			"cannot read this kernel's configuration (/boot/config-%s, /proc/config.gz): %s",
+			u.release, strerror(-ret));
 		return ret;
 	}
 	snprintf(path + strlen(path), sizeof(path) - strlen(path), ", uname %s", u.release);
@@ -273,8 +275,8 @@ int bvc_kconfig_from_host(struct bvc_kconfig **out, char *err, size_t errsz)
 		ret = kc_add(*out, "LINUX_KERNEL_VERSION", 20, num, strlen(num));
 	}
 	if (!ret && !bvc_kconfig_get(*out, "LINUX_HAS_BPF_COOKIE"))
-		ret = kc_add(*out, "LINUX_HAS_BPF_COOKIE", 20, ver >= (5u << 16) + (15u << 8) ? "1" : "0",
-			     1);
+		ret = kc_add(*out, "LINUX_HAS_BPF_COOKIE", 20,
+			     ver >= (5u << 16) + (15u << 8) ? "1" : "0", 1);
 	if (!ret && !bvc_kconfig_get(*out, "LINUX_HAS_SYSCALL_WRAPPER"))
 		ret = kc_add(*out, "LINUX_HAS_SYSCALL_WRAPPER", 25,
 			     wrapper && !strcmp(wrapper, "y") ? "1" : "0", 1);
@@ -324,7 +326,7 @@ static enum kcfg_kind kcfg_kind(const struct btf *btf, uint32_t id, bool *is_sig
 		return KCFG_INT;
 	case BTF_KIND_ENUM:
 		return t->size == 4 && name && !strcmp(name, "libbpf_tristate") ? KCFG_TRISTATE
-										  : KCFG_UNKNOWN;
+										: KCFG_UNKNOWN;
 	case BTF_KIND_ENUM64:
 		return name && !strcmp(name, "libbpf_tristate") ? KCFG_TRISTATE : KCFG_UNKNOWN;
 	case BTF_KIND_ARRAY: {
@@ -342,7 +344,7 @@ static enum kcfg_kind kcfg_kind(const struct btf *btf, uint32_t id, bool *is_sig
 
 /* One extern being filled. */
 struct kcfg_ext {
-	const char *name;   /* the variable's name */
+	const char *name; /* the variable's name */
 	enum kcfg_kind kind;
 	bool is_signed;     /* integers: signed type */
 	uint32_t off, size; /* in the map's value */
@@ -365,15 +367,18 @@ static bool fits(const struct kcfg_ext *e, uint64_t v)
 static int set_num(struct ld *ld, struct kcfg_ext *e, uint64_t v)
 {
 	if (e->kind != KCFG_INT && e->kind != KCFG_CHAR && e->kind != KCFG_BOOL)
-		return ld_err(ld, -EINVAL,
-			      "extern (kcfg) '%s': value '%llu' implies integer, char, or boolean type",
-			      e->name, (unsigned long long)v);
+		return ld_err(
+			ld, -EINVAL,
+			"extern (kcfg) '%s': value '%llu' implies integer, char, or boolean type",
+			e->name, (unsigned long long)v);
 	if (e->kind == KCFG_BOOL && v > 1)
-		return ld_err(ld, -EINVAL, "extern (kcfg) '%s': value '%llu' isn't boolean compatible",
-			      e->name, (unsigned long long)v);
+		return ld_err(ld, -EINVAL,
+			      "extern (kcfg) '%s': value '%llu' isn't boolean compatible", e->name,
+			      (unsigned long long)v);
 	if (!fits(e, v))
-		return ld_err(ld, -ERANGE, "extern (kcfg) '%s': value '%llu' doesn't fit in %u bytes",
-			      e->name, (unsigned long long)v, e->size);
+		return ld_err(ld, -ERANGE,
+			      "extern (kcfg) '%s': value '%llu' doesn't fit in %u bytes", e->name,
+			      (unsigned long long)v, e->size);
 	/* Little-endian target: the low bytes first. */
 	for (uint32_t i = 0; i < e->size; i++)
 		e->val[i] = (uint8_t)(v >> (8 * i));
@@ -394,7 +399,8 @@ static int set_value(struct ld *ld, struct kcfg_ext *e, const char *value, bool 
 		errno = 0;
 		num = strtoull(value, &end, 0);
 		if (errno || *end || !*value)
-			return ld_err(ld, -EINVAL, "extern (kcfg) '%s': value '%s' isn't a valid integer",
+			return ld_err(ld, -EINVAL,
+				      "extern (kcfg) '%s': value '%s' isn't a valid integer",
 				      e->name, value);
 		return set_num(ld, e, num);
 	}
@@ -404,9 +410,10 @@ static int set_value(struct ld *ld, struct kcfg_ext *e, const char *value, bool 
 	case 'm':
 		if (e->kind == KCFG_BOOL) {
 			if (value[0] == 'm')
-				return ld_err(ld, -EINVAL,
-					      "extern (kcfg) '%s': value '%c' implies tristate or char type",
-					      e->name, value[0]);
+				return ld_err(
+					ld, -EINVAL,
+					"extern (kcfg) '%s': value '%c' implies tristate or char type",
+					e->name, value[0]);
 			e->val[0] = value[0] == 'y';
 		} else if (e->kind == KCFG_TRISTATE) {
 			/* enum libbpf_tristate: TRI_NO 0, TRI_YES 1, TRI_MODULE 2 */
@@ -417,14 +424,16 @@ static int set_value(struct ld *ld, struct kcfg_ext *e, const char *value, bool 
 		} else if (e->kind == KCFG_CHAR) {
 			e->val[0] = (uint8_t)value[0];
 		} else {
-			return ld_err(ld, -EINVAL,
-				      "extern (kcfg) '%s': value '%c' implies bool, tristate, or char type",
-				      e->name, value[0]);
+			return ld_err(
+				ld, -EINVAL,
+				"extern (kcfg) '%s': value '%c' implies bool, tristate, or char type",
+				e->name, value[0]);
 		}
 		return 0;
 	case '"':
 		if (e->kind != KCFG_CHAR_ARR)
-			return ld_err(ld, -EINVAL, "extern (kcfg) '%s': value '%s' implies char array type",
+			return ld_err(ld, -EINVAL,
+				      "extern (kcfg) '%s': value '%s' implies char array type",
 				      e->name, value);
 		len = strlen(value);
 		if (len < 2 || value[len - 1] != '"')
@@ -441,10 +450,12 @@ static int set_value(struct ld *ld, struct kcfg_ext *e, const char *value, bool 
 		errno = 0;
 		num = strtoull(value, &end, 0);
 		if (errno || *end)
-			return ld_err(ld, -EINVAL, "extern (kcfg) '%s': value '%s' isn't a valid integer",
+			return ld_err(ld, -EINVAL,
+				      "extern (kcfg) '%s': value '%s' isn't a valid integer",
 				      e->name, value);
 		if (e->kind != KCFG_INT && e->kind != KCFG_CHAR)
-			return ld_err(ld, -EINVAL, "extern (kcfg) '%s': value '%s' implies integer type",
+			return ld_err(ld, -EINVAL,
+				      "extern (kcfg) '%s': value '%s' implies integer type",
 				      e->name, value);
 		return set_num(ld, e, num);
 	}
@@ -470,7 +481,8 @@ static int fill_one(struct ld *ld, const struct bvc_kconfig *kc, struct kcfg_ext
 	int ret;
 
 	if (!config && strncmp(e->name, "LINUX_", 6) && !is_weak(ld, e->name))
-		return ld_err(ld, -EINVAL, "extern (kcfg) '%s': unrecognized virtual extern", e->name);
+		return ld_err(ld, -EINVAL, "extern (kcfg) '%s': unrecognized virtual extern",
+			      e->name);
 	value = config || !strcmp(e->name, "LINUX_KERNEL_VERSION") ||
 				!strcmp(e->name, "LINUX_HAS_BPF_COOKIE") ||
 				!strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER")
@@ -478,8 +490,8 @@ static int fill_one(struct ld *ld, const struct bvc_kconfig *kc, struct kcfg_ext
 			: NULL;
 	if (!value) {
 		if (!is_weak(ld, e->name))
-			return ld_err(ld, -ESRCH, "extern '%s' (strong): not resolved (%s)", e->name,
-				      bvc_kconfig_source(kc));
+			return ld_err(ld, -ESRCH, "extern '%s' (strong): not resolved (%s)",
+				      e->name, bvc_kconfig_source(kc));
 		return 0; /* weak: 0, as libbpf */
 	}
 	ret = set_value(ld, e, value, config);
@@ -511,7 +523,8 @@ int ld_build_kconfig(struct ld *ld, const struct bvc_kconfig *given)
 	if (!n)
 		return 0;
 	if (!sec->size)
-		return ld_err(ld, -ENOEXEC, "corrupt BTF: .kconfig datasec of 0 bytes with %u externs", n);
+		return ld_err(ld, -ENOEXEC,
+			      "corrupt BTF: .kconfig datasec of 0 bytes with %u externs", n);
 	if (!kc) {
 		ret = bvc_kconfig_from_host(&host, err, sizeof(err));
 		if (ret)
@@ -558,20 +571,24 @@ int ld_build_kconfig(struct ld *ld, const struct bvc_kconfig *given)
 		__s64 size;
 
 		if (!v || !btf_is_var(v)) {
-			ret = ld_err(ld, -ENOEXEC, "corrupt BTF: .kconfig entry %u is not a variable", i);
+			ret = ld_err(ld, -ENOEXEC,
+				     "corrupt BTF: .kconfig entry %u is not a variable", i);
 			goto out;
 		}
 		e.name = btf__name_by_offset(ld->btf, v->name_off);
 		size = btf__resolve_size(ld->btf, v->type);
 		if (!e.name || !*e.name || strlen(e.name) >= BVC_NAME_MAX || size <= 0 ||
 		    vs->offset > sec->size || (uint64_t)size > sec->size - vs->offset) {
-			ret = ld_err(ld, -ENOEXEC, "corrupt BTF: .kconfig entry %u ('%s', %lld bytes at %u of %u)",
-				     i, e.name ? e.name : "?", (long long)size, vs->offset, sec->size);
+			ret = ld_err(
+				ld, -ENOEXEC,
+				"corrupt BTF: .kconfig entry %u ('%s', %lld bytes at %u of %u)", i,
+				e.name ? e.name : "?", (long long)size, vs->offset, sec->size);
 			goto out;
 		}
 		e.kind = kcfg_kind(ld->btf, v->type, &e.is_signed, 0);
 		if (e.kind == KCFG_UNKNOWN) {
-			ret = ld_err(ld, -EOPNOTSUPP, "unsupported: extern (kcfg) '%s': type is unsupported",
+			ret = ld_err(ld, -EOPNOTSUPP,
+				     "unsupported: extern (kcfg) '%s': type is unsupported",
 				     e.name);
 			goto out;
 		}
@@ -590,10 +607,12 @@ int ld_build_kconfig(struct ld *ld, const struct bvc_kconfig *given)
 	 * otherwise would let one value hide another. */
 	for (size_t i = 0; i < img->kconfig_var_cnt; i++)
 		for (size_t k = i + 1; k < img->kconfig_var_cnt; k++) {
-			const struct bvc_kconfig_var *a = &img->kconfig_vars[i], *b = &img->kconfig_vars[k];
+			const struct bvc_kconfig_var *a = &img->kconfig_vars[i],
+						     *b = &img->kconfig_vars[k];
 
 			if (a->off < b->off + b->size && b->off < a->off + a->size) {
-				ret = ld_err(ld, -ENOEXEC, "corrupt BTF: .kconfig externs '%s' and '%s' overlap",
+				ret = ld_err(ld, -ENOEXEC,
+					     "corrupt BTF: .kconfig externs '%s' and '%s' overlap",
 					     a->name, b->name);
 				goto out;
 			}

@@ -88,7 +88,8 @@ int ld_open_libbpf(struct ld *ld)
 	for (i = 1; i < ld->sec_cnt; i++) {
 		if (ld->secs[i].sh.sh_type != SHT_REL && is_struct_ops_sec(ld, &ld->secs[i])) {
 			if (!ld->keep_unsupported)
-				return ld_err(ld, -EOPNOTSUPP, "unsupported: struct_ops maps (section '%s')",
+				return ld_err(ld, -EOPNOTSUPP,
+					      "unsupported: struct_ops maps (section '%s')",
 					      ld->secs[i].name);
 			ld->struct_ops_sec = ld->secs[i].name;
 		}

@@ -54,7 +54,8 @@ const char *bvc_blob_sec_name(uint32_t kind)
 	case BVC_BLOB_SEC_BYTECODE: return "bytecode";
 	case BVC_BLOB_SEC_META: return "meta";
 	case BVC_BLOB_SEC_PROGS: return "progs";
-	case BVC_BLOB_SEC_KCONFIG: return "kconfig";
+	case BVC_BLOB_SEC_KCONFIG:
+		return "kconfig";
 	case BVC_BLOB_SEC_SIGNATURE: return "signature";
 	}
 	return NULL;
@@ -890,8 +891,8 @@ static int check_kconfig(struct reader *r, struct blob_owned *o)
 		return 0;
 	p = r->buf + s->off;
 	if (s->size < KCFG_HDR) {
-		bvc_set_err(r->err, r->errsz, "kconfig section is %u bytes, shorter than %d", s->size,
-			KCFG_HDR);
+		bvc_set_err(r->err, r->errsz, "kconfig section is %u bytes, shorter than %d",
+			    s->size, KCFG_HDR);
 		return -EBADMSG;
 	}
 	ret = get_str(p + KCFG_SOURCE, sizeof(b->kconfig_source), false, b->kconfig_source,
@@ -902,23 +903,25 @@ static int check_kconfig(struct reader *r, struct blob_owned *o)
 	n = get_u32(p + KCFG_CNT);
 	if (n < 1 || n > BVC_BLOB_MAX_KCONFIG) {
 		bvc_set_err(r->err, r->errsz, "kconfig: %u externs, out of range (1..%d)", n,
-			BVC_BLOB_MAX_KCONFIG);
+			    BVC_BLOB_MAX_KCONFIG);
 		return -EBADMSG;
 	}
 	if (s->size != KCFG_HDR + (size_t)n * KVAR_REC) {
-		bvc_set_err(r->err, r->errsz, "kconfig section is %u bytes, expected %zu for %u externs",
-			s->size, KCFG_HDR + (size_t)n * KVAR_REC, n);
+		bvc_set_err(r->err, r->errsz,
+			    "kconfig section is %u bytes, expected %zu for %u externs", s->size,
+			    KCFG_HDR + (size_t)n * KVAR_REC, n);
 		return -EBADMSG;
 	}
 	if (b->kconfig_map >= b->map_cnt) {
-		bvc_set_err(r->err, r->errsz, "kconfig: map %u out of range (%zu maps)", b->kconfig_map,
-			b->map_cnt);
+		bvc_set_err(r->err, r->errsz, "kconfig: map %u out of range (%zu maps)",
+			    b->kconfig_map, b->map_cnt);
 		return -EBADMSG;
 	}
 	m = &b->maps[b->kconfig_map];
 	if (m->type != BVC_MAP_ARRAY || m->max_entries != 1 || !m->init ||
 	    !(m->flags & MAP_F_RDONLY_PROG)) {
-		bvc_set_err(r->err, r->errsz,
+		bvc_set_err(
+			r->err, r->errsz,
 			"kconfig: map %u (%s) is not a read-only array of one element with initial data",
 			b->kconfig_map, m->name);
 		return -EBADMSG;
@@ -936,26 +939,32 @@ static int check_kconfig(struct reader *r, struct blob_owned *o)
 		char what[48];
 
 		snprintf(what, sizeof(what), "kconfig extern %u: name", i);
-		ret = get_str(q + KVAR_NAME, sizeof(v->name), true, v->name, what, r->err, r->errsz);
+		ret = get_str(q + KVAR_NAME, sizeof(v->name), true, v->name, what, r->err,
+			      r->errsz);
 		if (ret)
 			return ret;
 		v->off = get_u32(q + KVAR_OFF);
 		v->size = get_u32(q + KVAR_SIZE);
 		if (!v->size || v->off > m->value_size || v->size > m->value_size - v->off) {
-			bvc_set_err(r->err, r->errsz,
-				"kconfig extern %u (%s): %u bytes at %u, outside map %u's %u-byte value", i,
-				v->name, v->size, v->off, b->kconfig_map, m->value_size);
+			bvc_set_err(
+				r->err, r->errsz,
+				"kconfig extern %u (%s): %u bytes at %u, outside map %u's %u-byte value",
+				i, v->name, v->size, v->off, b->kconfig_map, m->value_size);
 			return -EBADMSG;
 		}
 		if (i && v->off < o->kvars[i - 1].off + o->kvars[i - 1].size) {
-			bvc_set_err(r->err, r->errsz, "kconfig extern %u (%s): offset %u not after extern %u's end (%u)",
-				i, v->name, v->off, i - 1, o->kvars[i - 1].off + o->kvars[i - 1].size);
+			bvc_set_err(
+				r->err, r->errsz,
+				"kconfig extern %u (%s): offset %u not after extern %u's end (%u)",
+				i, v->name, v->off, i - 1,
+				o->kvars[i - 1].off + o->kvars[i - 1].size);
 			return -EBADMSG;
 		}
 		for (uint32_t k = 0; k < i; k++)
 			if (!strcmp(o->kvars[k].name, v->name)) {
-				bvc_set_err(r->err, r->errsz, "kconfig extern %u: name %s repeats extern %u's",
-					i, v->name, k);
+				bvc_set_err(r->err, r->errsz,
+					    "kconfig extern %u: name %s repeats extern %u's", i,
+					    v->name, k);
 				return -EBADMSG;
 			}
 	}

@@ -139,7 +139,7 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 	}
 	if (b->kconfig_var_cnt > BVC_BLOB_MAX_KCONFIG || (b->kconfig_var_cnt && !b->kconfig_vars)) {
 		bvc_set_err(err, errsz, "%zu kconfig externs: more than the blob limit of %d",
-			b->kconfig_var_cnt, BVC_BLOB_MAX_KCONFIG);
+			    b->kconfig_var_cnt, BVC_BLOB_MAX_KCONFIG);
 		return -EINVAL;
 	}
 	if (b->prog_cnt > BVC_BLOB_MAX_PROGS || b->slot_cnt > BVC_BLOB_MAX_SLOTS ||

@@ -252,8 +252,8 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 					return err;
 			}
 			err = check_size_arg(env, regno + 1, fn->args[a + 1], regno,
-					     kind == BVC_ARG_UNINIT_MEM || kind == BVC_ARG_MEM_RW, pkt_ok,
-					     kind == BVC_ARG_MEM_OR_NULL, &msize_max);
+					     kind == BVC_ARG_UNINIT_MEM || kind == BVC_ARG_MEM_RW,
+					     pkt_ok, kind == BVC_ARG_MEM_OR_NULL, &msize_max);
 			if (err)
 				return err;
 			a++;

@@ -364,8 +364,8 @@ static bool read_rodata(const struct bvc_map *map, int64_t off, int size, bool s
 {
 	uint64_t v = 0;
 
-	if ((map->origin != BVC_MAP_RODATA && map->origin != BVC_MAP_KCONFIG) || !map->init || off < 0 ||
-	    (uint64_t)off + (uint64_t)size > map->init_size)
+	if ((map->origin != BVC_MAP_RODATA && map->origin != BVC_MAP_KCONFIG) || !map->init ||
+	    off < 0 || (uint64_t)off + (uint64_t)size > map->init_size)
 		return false;
 	for (int i = size - 1; i >= 0; i--)
 		v = (v << 8) | map->init[off + i];
