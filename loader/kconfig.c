@@ -477,17 +477,18 @@ static int fill_one(struct ld *ld, const struct bvc_kconfig *kc, struct kcfg_ext
 		    struct bvc_kconfig_var *rec)
 {
 	bool config = !strncmp(e->name, "CONFIG_", 7);
-	const char *value;
+	bool virt = !strcmp(e->name, "LINUX_KERNEL_VERSION") ||
+		    !strcmp(e->name, "LINUX_HAS_BPF_COOKIE") ||
+		    !strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER");
+	const char *value = NULL;
 	int ret;
 
-	if (!config && strncmp(e->name, "LINUX_", 6) && !is_weak(ld, e->name))
-		return ld_err(ld, -EINVAL, "extern (kcfg) '%s': unrecognized virtual extern",
-			      e->name);
-	value = config || !strcmp(e->name, "LINUX_KERNEL_VERSION") ||
-				!strcmp(e->name, "LINUX_HAS_BPF_COOKIE") ||
-				!strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER")
-			? bvc_kconfig_get(kc, e->name)
-			: NULL;
+	/* libbpf knows CONFIG_* and its three virtual externs; any other
+	 * LINUX_* is 0 when weak, anything else an error. */
+	if (!config && !virt && (strncmp(e->name, "LINUX_", 6) || !is_weak(ld, e->name)))
+		return ld_err(ld, -EINVAL, "extern (kcfg) '%s': unrecognized virtual extern", e->name);
+	if (config || virt)
+		value = bvc_kconfig_get(kc, e->name);
 	if (!value) {
 		if (!is_weak(ld, e->name))
 			return ld_err(ld, -ESRCH, "extern '%s' (strong): not resolved (%s)",
