@@ -258,3 +258,30 @@ Test(kconfig, host_profile)
 	cr_assert(strstr(bvc_kconfig_source(kc), "config"), "%s", bvc_kconfig_source(kc));
 	bvc_kconfig_free(kc);
 }
+
+/* struct_ops (not a kconfig matter, but the same task): a struct_ops map is
+ * unsupported, not bad input. */
+Test(struct_ops, unsupported_not_bad_input)
+{
+	struct bvc_load_opts keep = { .sz = sizeof(keep), .keep_unsupported = 1 };
+
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		char path[512], err[ERRSZ] = "";
+		struct bvc_image *img = NULL;
+		const struct bvc_prog *p;
+		struct bvc_verdict v;
+
+		snprintf(path, sizeof(path), "%s/loader_struct_ops.bpf.o", dirs[d]);
+		cr_assert_eq(bvc_load_elf(path, &img, err, sizeof(err)), -EOPNOTSUPP);
+		cr_assert(strstr(err, "unsupported: struct_ops maps (section '.struct_ops')"), "%s",
+			  err);
+		cr_assert_eq(bvc_load_elf_opts(path, &keep, &img, err, sizeof(err)), 0, "%s", err);
+		p = bvc_image_find_prog(img, "op_impl");
+		cr_assert_not_null(p);
+		cr_assert_str_eq(p->unsupported, "unsupported: struct_ops (maps in section '.struct_ops')");
+		cr_assert_eq(bvc_verify(img, p, NULL, &v), 0);
+		cr_assert_eq(v.kind, BVC_UNSUPPORTED, "%s", v.msg);
+		cr_assert_eq(img->prog_cnt, 1);
+		bvc_image_free(img);
+	}
+}
