@@ -156,6 +156,36 @@ static void print_progs(const struct bvc_blob *b)
 		       b->progs[b->slots[i].prog].name);
 }
 
+/* The .kconfig externs, with the values the program was verified with
+ * (little-endian numbers; char arrays as text). */
+static void print_kconfig(const struct bvc_blob *b)
+{
+	const struct bvc_blob_map *m;
+
+	if (!b->kconfig_var_cnt)
+		return;
+	m = &b->maps[b->kconfig_map];
+	printf("kconfig externs (%zu, map %s, profile: %s):\n", b->kconfig_var_cnt, m->name,
+	       b->kconfig_source[0] ? b->kconfig_source : "-");
+	for (size_t i = 0; i < b->kconfig_var_cnt; i++) {
+		const struct bvc_blob_kconfig_var *v = &b->kconfig_vars[i];
+		const uint8_t *val = m->init + v->off;
+		uint64_t x = 0;
+
+		printf("  %s = ", v->name);
+		if (v->size > 8) {
+			printf("\"");
+			for (uint32_t k = 0; k < v->size && val[k]; k++)
+				putchar(val[k] >= 0x20 && val[k] < 0x7f ? val[k] : '?');
+			printf("\"\n");
+			continue;
+		}
+		for (uint32_t k = v->size; k-- > 0;)
+			x = x << 8 | val[k];
+		printf("%llu (%#llx)\n", (unsigned long long)x, (unsigned long long)x);
+	}
+}
+
 static void print_relocs(const struct bvc_blob *b)
 {
 	char s[160];
@@ -269,6 +299,7 @@ static void print_blob(const char *path, const uint8_t *buf, const struct bvc_bl
 	print_meta(b);
 	print_maps(b);
 	print_progs(b);
+	print_kconfig(b);
 	print_relocs(b);
 	print_code(b);
 	if (b->bytecode) {

@@ -73,7 +73,7 @@ may_link() {
 	bvc_util) echo "" ;;
 	bvc_abi) echo "bvc_util" ;;
 	bvc_verifier) echo "bvc_abi bvc_util" ;;
-	bvc_loader) echo "bvc_verifier bvc_abi bvc_util PkgConfig::LIBBPF PkgConfig::LIBELF" ;;
+	bvc_loader) echo "bvc_verifier bvc_abi bvc_util PkgConfig::LIBBPF PkgConfig::LIBELF PkgConfig::ZLIB" ;;
 	bvc_proto) echo "PkgConfig::PROTOBUFC" ;;
 	bvc_state_serial) echo "bvc_verifier bvc_proto bvc_abi bvc_util" ;;
 	bvc_coordinator | bvc_worker)

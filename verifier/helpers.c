@@ -183,7 +183,7 @@ static const struct helper_row rows[] = {
 	/* skb, xdp and tracing variants share one shape. */
 	H(perf_event_output, T_ALL, INT, GPL, CTX, MAP, ANY, MEM, SZ0),
 	H(skb_load_bytes, T_SKB | T_SKSKB | T_LWT | T_REUSE, INT, 0, CTX, ANY, OUT, SZ),
-	/* Needs a stack-trace map, which bpfvc does not model yet. */
+	/* Its map must be a stack_trace map (bvc_map_func_compatible). */
 	H(get_stackid, T_KPROBE | T_TP | T_RAWTP, INT, GPL, CTX, MAP, ANY),
 	H(get_stackid, T_PE, INT, 0, CTX, MAP, ANY),
 	H(csum_diff, T_TC | T_XDP | T_LWT, INT, PKT, MEM0, SZ0, MEM0, SZ0, ANY),
@@ -584,6 +584,9 @@ bool bvc_map_type_supported(uint32_t map_type)
 	case BPF_MAP_TYPE_SOCKMAP:
 	case BPF_MAP_TYPE_SOCKHASH:
 	case BPF_MAP_TYPE_REUSEPORT_SOCKARRAY:
+	/* Only bpf_get_stackid takes one (map_allows); no lookup, no
+	 * direct value access: nothing of its value reaches the program. */
+	case BPF_MAP_TYPE_STACK_TRACE:
 		return true;
 	default:
 		return false;

@@ -310,8 +310,8 @@ bool bvc_sockmap_may_update(uint32_t prog_type);
 /* (sock_ops may delete; its updates go through sock_map_update.) */
 
 /* Map types the engine models (array, percpu_array, hash, percpu_hash,
- * lru_hash, prog_array, perf_event_array, ringbuf; sockmap and sockhash
- * as redirect targets). */
+ * lru_hash, prog_array, perf_event_array, ringbuf, stack_trace; sockmap
+ * and sockhash as redirect targets). */
 bool bvc_map_type_supported(uint32_t map_type);
 
 #endif /* BVC_VERIFIER_PROGTYPE_INTERNAL_H */
