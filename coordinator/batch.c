@@ -449,10 +449,7 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 	out->stats = cj->js;
 	out->secs = (bvc_now_ms() - cj->t_start) / 1e3;
 	cl->last = cj->js;
-	for (size_t g = 0; g < cj->nitems; g++)
-		free(cj->items[g].bytes);
-	free(cj->items);
-	free(cj->waiting);
+	cl_free_items(cj);
 	for (size_t c = 0; c < cj->ncps; c++)
 		free(cj->cps[c].bytes);
 	free(cj->cps);
@@ -552,6 +549,7 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 		w->st.items = w->st.donated = w->st.asks = w->st.processed = 0;
 		w->st.total_states = w->st.peak_states = w->st.prune_remote = 0;
 		w->st.bytes_sent = w->st.bytes_recv = 0;
+		w->st.msgs_sent = w->st.msgs_recv = 0;
 	}
 	for (size_t j = 0; j < n; j++) {
 		jobs[j].err = 0;
@@ -568,7 +566,7 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 			last_progress = bvc_now_ms();
 			report_progress(cl, t_start, bd.ended, n);
 		}
-		ret = cl_pump(cl, 20);
+		ret = cl_pump(cl, cl_round_ms(cl));
 		if (!ret)
 			cl_check_health(cl, &last_beat);
 		if (ret || cl->fail || cl_check_alive(cl))

@@ -26,6 +26,12 @@ typedef int (*bvc_jit_backend_fn)(const struct bvc_image *img, const struct bvc_
 				  const struct bvc_verdict *v, struct bvc_jit_result *res, char *err,
 				  size_t errsz);
 
+/* Every register field names r0..r10 and nothing writes r10: what the
+ * verifier guarantees of reachable code and bvc_jit_lower() makes true of
+ * dead code, checked again by each back end before it indexes its register
+ * map. 0, or -EFAULT with "internal error: ..." in @err. */
+int bvc_jit_check_regs(const struct bvc_insn *insns, size_t cnt, char *err, size_t errsz);
+
 /* The frame the function starting at @start reserves: its own depth from
  * the verdict, or the whole call chain's when the verdict does not give
  * it (16-aligned either way). */

@@ -4,13 +4,19 @@
  * (bpfvc/devabi.h) before any back end sees it, as the kernel's
  * convert_ctx_accesses does before its JIT. Every load of a UAPI packet
  * pointer field (32 bits in struct __sk_buff / xdp_md) becomes a 64-bit
- * load of the device's pointer after the UAPI struct. Everything else is
- * unchanged, so back ends and the interpreter run the same instructions.
+ * load of the device's pointer after the UAPI struct, and every
+ * instruction no path reached becomes `ja -1`, as the kernel's
+ * sanitize_dead_code does: the verifier checks reserved fields and
+ * registers on reachable paths only, so dead code may hold anything (r15,
+ * a write to r10) and no back end may ever see it as written. Everything
+ * else is unchanged, so back ends and the interpreter run the same
+ * instructions.
  *
  * Must not: change the instruction count (jump offsets stay valid) or
  * trust anything the verifier's facts do not state.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +52,31 @@ static int devctx_pointer(uint32_t type, uint16_t off)
 	return -1;
 }
 
+/* The program types a device gives a context to (bpfvc/devabi.h). The
+ * verifier models more (sk_msg, sockopt, sock_addr, ...): their contexts
+ * hold kernel pointers a device cannot provide, so they are verify-only. */
+static bool has_device_ctx(uint32_t type)
+{
+	switch (type) {
+	case BVC_PROG_SOCKET_FILTER:
+	case BVC_PROG_KPROBE:
+	case BVC_PROG_SCHED_CLS:
+	case BVC_PROG_SCHED_ACT:
+	case BVC_PROG_TRACEPOINT:
+	case BVC_PROG_XDP:
+	case BVC_PROG_PERF_EVENT:
+	case BVC_PROG_CGROUP_SKB:
+	case BVC_PROG_RAW_TRACEPOINT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* What an unreachable instruction becomes: a jump to itself, which every
+ * back end and the interpreter translate, and which no path reaches. */
+static const struct bvc_insn dead_insn = { .code = BVC_JMP | BVC_JA, .off = -1 };
+
 int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict,
 		  struct bvc_insn **out, char *err, size_t errsz)
 {
@@ -54,6 +85,11 @@ int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict
 	if (!bvc_verdict_accepted(verdict) || verdict->fact_cnt != prog->insn_cnt) {
 		snprintf(err, errsz, "%s: not an accepted program with facts", prog->name);
 		return -EINVAL;
+	}
+	if (!has_device_ctx(prog->type)) {
+		snprintf(err, errsz, "%s: program type %u is verify-only (no device context)",
+			 prog->name, prog->type);
+		return -EOPNOTSUPP;
 	}
 	insns = malloc(prog->insn_cnt * sizeof(*insns));
 	if (!insns)
@@ -64,6 +100,14 @@ int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict
 		struct bvc_insn *insn = &insns[i];
 		int dev;
 
+		if (!f->seen) {
+			*insn = dead_insn;
+			continue;
+		}
+		if (bvc_insn_is_ld_imm64(insn) && i + 1 < prog->insn_cnt) {
+			i++; /* its second half is never "seen" on its own */
+			continue;
+		}
 		if (f->mem_base != BVC_FACT_CTX)
 			continue;
 		if (bvc_insn_class(insn) != BVC_LDX)

@@ -93,6 +93,35 @@ void bvc_jit_result_free(struct bvc_jit_result *res)
 	free(res);
 }
 
+int bvc_jit_check_regs(const struct bvc_insn *insns, size_t cnt, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < cnt; i++) {
+		const struct bvc_insn *insn = &insns[i];
+		uint8_t cls = bvc_insn_class(insn);
+		/* src is a pseudo source in ld_imm64 and call, a register elsewhere. */
+		int src_is_reg = !bvc_insn_is_ld_imm64(insn) && insn->code != (BVC_JMP | BVC_CALL | BVC_K);
+
+		if (insn->dst >= BVC_MAX_REG || (src_is_reg && insn->src >= BVC_MAX_REG)) {
+			bvc_set_err(err, errsz, "internal error: insn %zu uses r%u, which no target has",
+				    i, insn->dst >= BVC_MAX_REG ? insn->dst : insn->src);
+			return -EFAULT;
+		}
+		if (insn->dst == BVC_REG_FP &&
+		    (cls == BVC_ALU || cls == BVC_ALU64 || cls == BVC_LDX || bvc_insn_is_ld_imm64(insn))) {
+			bvc_set_err(err, errsz, "internal error: insn %zu writes the frame pointer", i);
+			return -EFAULT;
+		}
+		if (cls == BVC_STX && bvc_insn_mode(insn) == BVC_ATOMIC && (insn->imm & BVC_FETCH) &&
+		    insn->imm != BVC_CMPXCHG && insn->src == BVC_REG_FP) {
+			bvc_set_err(err, errsz, "internal error: insn %zu writes the frame pointer", i);
+			return -EFAULT;
+		}
+		if (bvc_insn_is_ld_imm64(insn))
+			i++; /* the second half holds the upper immediate only */
+	}
+	return 0;
+}
+
 uint32_t bvc_jit_func_frame(const struct bvc_verdict *v, size_t start)
 {
 	for (size_t k = 0; v->func_stack && k < v->func_cnt; k++)

@@ -140,6 +140,10 @@ void ld_close_libbpf(struct ld *ld);
  * guesses them; 0 and 0 when libbpf does not know the name. */
 void ld_prog_type(const char *sec_name, uint32_t *type, uint32_t *attach);
 
+/* Run @fn(@arg) with libbpf's printing captured (under the loader's libbpf
+ * lock): its last warning goes to @last_msg (may be NULL). */
+void ld_libbpf_quiet(char *last_msg, size_t sz, void (*fn)(void *), void *arg);
+
 /* btf.c */
 int ld_check_btf(struct ld *ld);
 int ld_check_btf_ext(struct ld *ld);

@@ -120,6 +120,20 @@ int ld_open_libbpf(struct ld *ld)
 	return 0;
 }
 
+void ld_libbpf_quiet(char *last_msg, size_t sz, void (*fn)(void *), void *arg)
+{
+	libbpf_print_fn_t old;
+
+	pthread_mutex_lock(&libbpf_lock);
+	libbpf_msg[0] = '\0';
+	old = libbpf_set_print(capture_print);
+	fn(arg);
+	libbpf_set_print(old);
+	if (last_msg && sz)
+		snprintf(last_msg, sz, "%s", libbpf_msg);
+	pthread_mutex_unlock(&libbpf_lock);
+}
+
 void ld_prog_type(const char *sec_name, uint32_t *type, uint32_t *attach)
 {
 	enum bpf_prog_type t = BPF_PROG_TYPE_UNSPEC;

@@ -479,7 +479,8 @@ int bvc_interp_run(const struct bvc_insn *insns, size_t cnt, uint64_t r1, uint64
 		return rc;
 	max_steps = vm.opts.max_steps ? vm.opts.max_steps : DEFAULT_MAX_STEPS;
 
-	/* Zeroed so a run depends on nothing but the program and its inputs. */
+	/* Zeroed so a run depends on nothing but the program and its inputs
+	 * (each call's frame is zeroed again when it is entered). */
 	memset(stack, 0, sizeof(stack));
 	vm.stack_hi = (uint64_t)(uintptr_t)(stack + STACK_TOTAL);
 	vm.stack_lo = vm.stack_hi - BVC_INTERP_STACK_SIZE;
@@ -702,6 +703,9 @@ int bvc_interp_run(const struct bvc_insn *insns, size_t cnt, uint64_t r1, uint64
 				insns = ni;
 				cnt = nc;
 				i = 0;
+				/* The next program starts from a zeroed frame, as JITed code does. */
+				memset(stack + STACK_TOTAL - BVC_INTERP_STACK_SIZE, 0,
+				       BVC_INTERP_STACK_SIZE);
 				continue;
 			}
 			if (src == 0) {
@@ -729,6 +733,10 @@ int bvc_interp_run(const struct bvc_insn *insns, size_t cnt, uint64_t r1, uint64
 			depth++;
 			reg[BVC_REG_FP] = vm.stack_hi - (uint64_t)depth * BVC_INTERP_STACK_SIZE;
 			vm.stack_lo = reg[BVC_REG_FP] - BVC_INTERP_STACK_SIZE;
+			/* Each call's frame starts zeroed, as JITed code's does: what
+			 * an earlier callee left there must not decide a result. */
+			memset(stack + STACK_TOTAL - (size_t)(depth + 1) * BVC_INTERP_STACK_SIZE, 0,
+			       BVC_INTERP_STACK_SIZE);
 			i = (size_t)target;
 			continue;
 		case BVC_JMP | BVC_CALL | BVC_X:

@@ -149,6 +149,9 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	int err;
 
 	err = bvc_helper_proto_get(insn->imm, env->prog->type, &fn);
+	if ((!err || err == -EOPNOTSUPP) &&
+	    !bvc_helper_attach_ok(insn->imm, env->prog->type, env->prog->expected_attach_type))
+		err = -EACCES;
 	if (err == -ERANGE)
 		return bvc_vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
 	if (err == -EOPNOTSUPP)
@@ -176,10 +179,21 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			if (reg->type != BVC_CONST_PTR_MAP)
 				return bvc_vrej(env, "R%u type=%s expected=map_ptr", regno, bvc_rtype_name(reg));
 			map = (int32_t)reg->map_idx;
-			if (!bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
-				return bvc_vrej(env, "cannot pass map_type %u into func %s#%d",
-						env->img->maps[map].type, name ? name : "?", insn->imm);
-			break;
+			if (bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
+				break;
+			/* A program may delete from a sockmap where no socket
+			 * is locked (may_update_sockmap()); an update stores a
+			 * socket, which we do not model. */
+			if ((env->img->maps[map].type == BVC_MAP_SOCKMAP ||
+			     env->img->maps[map].type == BVC_MAP_SOCKHASH) &&
+			    bvc_sockmap_may_update(env->prog->type)) {
+				if (insn->imm == 3 /* map_delete_elem */)
+					break;
+				if (insn->imm == 2 /* map_update_elem */)
+					return bvc_vunsup(env, "update of a sockmap or sockhash (a socket value)");
+			}
+			return bvc_vrej(env, "cannot pass map_type %u into func %s#%d",
+					env->img->maps[map].type, name ? name : "?", insn->imm);
 		case BVC_ARG_MAP_KEY:
 		case BVC_ARG_MAP_VALUE:
 			if (map < 0)
@@ -301,6 +315,12 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	case BVC_RET_MAP_VALUE_OR_NULL:
 		if (map < 0)
 			return bvc_vrej(env, "kernel subsystem misconfigured verifier");
+		/* The kernel hands out a referenced socket here. */
+		if (env->img->maps[map].type == BVC_MAP_SOCKMAP ||
+		    env->img->maps[map].type == BVC_MAP_SOCKHASH)
+			return bvc_vunsup(env, "lookup in a %s map (a socket pointer)",
+					  env->img->maps[map].type == BVC_MAP_SOCKMAP ? "sockmap"
+										      : "sockhash");
 		bvc_mark_reg_known(&regs[0], 0);
 		regs[0].type = BVC_PTR_MAP_VALUE;
 		regs[0].maybe_null = true;
@@ -353,7 +373,7 @@ int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
 		 * context would accept what the kernel rejects. */
 		return bvc_vunsup(env, "call to global function at insn %u (verified on its BTF types by the kernel)",
 				  target);
-	callee = calloc(1, sizeof(*callee));
+	callee = bvc_frame_new(env->arena);
 	if (!callee)
 		return -ENOMEM;
 	callee->callsite = (int32_t)env->insn_idx;
@@ -398,8 +418,7 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 			    caller->regs[r].frameno == callee->frameno)
 				bvc_mark_reg_unknown(&caller->regs[r]);
 		env->insn_idx = (uint32_t)callee->callsite + 1;
-		free(callee->slots);
-		free(callee);
+		bvc_frame_free(callee);
 		st->frames[st->curframe--] = NULL;
 		return 0;
 	}

@@ -138,6 +138,9 @@ struct bvc_cluster_opts {
 	 * unless this is set: a joined worker's results are the verdict
 	 * (docs/deploy.md, "Trust") */
 	int insecure;
+	/* Each local worker's memory limit (bpfvc worker --mem-limit, what
+	 * bvc_verify_opts.mem_limit is there); 0: the worker's default */
+	uint64_t worker_mem_limit;
 };
 
 /* One worker as seen by the coordinator; counts are for the last batch. */
@@ -156,6 +159,7 @@ struct bvc_cluster_worker_stats {
 	uint64_t processed;     /* instructions it processed */
 	uint64_t total_states, peak_states; /* its engines' checkpoints */
 	char dead[64];          /* why it was declared dead, "" if alive */
+	uint64_t msgs_sent, msgs_recv; /* wire messages to and from it */
 };
 
 struct bvc_cluster_job_stats {

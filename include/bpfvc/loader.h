@@ -95,4 +95,27 @@ int bvc_load_raw(const char *path, uint32_t type, struct bvc_image **out, char *
 int bvc_load_job(const void *object, size_t len, const char *prog_name, struct bvc_image **img,
 		 const struct bvc_prog **prog, char *why, size_t whysz);
 
+/* The running kernel's verdict on one program (bvc_kernel_verify()). */
+struct bvc_kernel_result {
+	int accepted;                 /* 1: the kernel loaded it */
+	int verified;                 /* 1: its verifier ran (the statistics
+				       * below are the kernel's) */
+	int load_err;                 /* bpf_object__load()'s return, 0 on success */
+	uint64_t duration_us;         /* "verification time N usec" */
+	uint64_t processed, total_states, peak_states, max_states_per_insn, mark_read;
+};
+
+/*
+ * Load program @prog_name of the object at @path into the running kernel
+ * (libbpf, the other programs not loaded, verifier log level 4) and report
+ * its verdict and statistics, as veristat does. 0 when the kernel gave a
+ * verdict (loaded, or refused by its verifier); a negative errno with @err
+ * set when it could not be asked: -ENOEXEC the object does not open,
+ * -ENOENT no such program, else the load's error before the verifier ran
+ * (-EPERM without privilege, a map or attach target the kernel lacks).
+ * A second opinion for comparisons only: no bpfvc verdict depends on it.
+ */
+int bvc_kernel_verify(const char *path, const char *prog_name, struct bvc_kernel_result *out,
+		      char *err, size_t errsz);
+
 #endif /* BPFVC_LOADER_H */

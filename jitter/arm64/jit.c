@@ -893,6 +893,11 @@ static void emit_prologue(struct jit *j, int entry)
 	emit(j, a64_add_imm(1, R(BVC_REG_FP), A64_SP, 0, 0));
 	if (j->stack)
 		emit(j, a64_sub_imm(1, A64_SP, A64_SP, j->stack, 0));
+	/* A zeroed frame for every run, call and tail call, as the
+	 * interpreter gives: the verifier lets privileged programs read stack
+	 * they never wrote, and natively that would be the host's leftovers. */
+	for (uint32_t k = 0; k < j->stack; k += 8)
+		emit(j, a64_ldst_uimm(A64_STR, A64_SZ_X, A64_ZR, A64_SP, k));
 }
 
 /* Undo the prologue; the result goes to x0 too, so a function is also
@@ -1043,6 +1048,10 @@ int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
 			snprintf(err, errsz, "bvc_jit_arm64: missing argument");
 		return -EINVAL;
 	}
+	/* regmap has a slot for r0..r10 only. */
+	rc = bvc_jit_check_regs(insns, cnt, err, errsz);
+	if (rc)
+		return rc;
 	memset(&j, 0, sizeof(j));
 	j.insns = insns;
 	j.cnt = cnt;

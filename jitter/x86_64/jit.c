@@ -886,6 +886,15 @@ static void do_jmp(struct jit *j, size_t i, size_t f)
 
 /* ---- functions ---- */
 
+/* Every run and every call starts from a zeroed frame, as the interpreter
+ * does: the verifier lets privileged programs read stack they never wrote,
+ * and natively that would return whatever the host left there. */
+static void zero_frame(struct jit *j, uint32_t bytes)
+{
+	for (uint32_t k = 8; k <= bytes; k += 8)
+		x86_store_i(&j->e, 8, X86_RBP, -(int32_t)k, 0);
+}
+
 static void emit_prologue(struct jit *j, size_t f)
 {
 	const struct func *fn = &j->funcs[f];
@@ -906,6 +915,7 @@ static void emit_prologue(struct jit *j, size_t f)
 		x86_mov_rr(e, 1, X86_RBP, X86_RSP);
 		if (sub)
 			x86_alu_ri(e, X86_SUB, 1, X86_RSP, (int32_t)sub);
+		zero_frame(j, fn->frame); /* tail calls enter here too */
 		for (r = 0; r < BVC_REG_FP; r++)
 			if (fn->zeroed & (1u << r))
 				x86_alu_rr(e, X86_XOR, 0, reg_map[r], reg_map[r]);
@@ -923,6 +933,7 @@ static void emit_prologue(struct jit *j, size_t f)
 	for (r = 6; r <= 9; r++)
 		if (fn->saved & (1u << r))
 			x86_push(e, reg_map[r]);
+	zero_frame(j, fn->frame);
 	for (r = 0; r < BVC_REG_FP; r++)
 		if (fn->zeroed & (1u << r))
 			x86_alu_rr(e, X86_XOR, 0, reg_map[r], reg_map[r]);
@@ -1078,8 +1089,8 @@ static int cmp_size(const void *a, const void *b)
 
 /*
  * What the verifier guarantees and the layout relies on, checked again
- * because wrong code is worse than none: register numbers, no write to
- * r10, whole ld_imm64 pairs, jumps that stay inside their function and
+ * because wrong code is worse than none (register numbers and r10 are
+ * bvc_jit_check_regs()'s, before this): whole ld_imm64 pairs, jumps that stay inside their function and
  * land on an instruction, functions that end in EXIT or JA.
  */
 static int check_program(struct jit *j)
@@ -1109,28 +1120,10 @@ static int check_program(struct jit *j)
 	}
 	for (i = 0; i < cnt; i++) {
 		const struct bvc_insn *insn = &insns[i];
-		uint8_t cls = bvc_insn_class(insn);
 		int64_t t;
 
 		if (j->second_half[i])
 			continue;
-		/* src is a pseudo source in ld_imm64 and call imm, a register elsewhere. */
-		if (insn->dst >= BVC_MAX_REG ||
-		    (insn->src >= BVC_MAX_REG && !bvc_insn_is_ld_imm64(insn) &&
-		     insn->code != (BVC_JMP | BVC_CALL | BVC_K))) {
-			fail(j, -EINVAL, "insn %zu: invalid register", i);
-			goto out;
-		}
-		if (insn->dst == BVC_REG_FP &&
-		    (cls == BVC_ALU || cls == BVC_ALU64 || cls == BVC_LDX || bvc_insn_is_ld_imm64(insn))) {
-			fail(j, -EINVAL, "insn %zu: frame pointer is read only", i);
-			goto out;
-		}
-		if (cls == BVC_STX && bvc_insn_mode(insn) == BVC_ATOMIC && (insn->imm & BVC_FETCH) &&
-		    insn->imm != BVC_CMPXCHG && insn->src == BVC_REG_FP) {
-			fail(j, -EINVAL, "insn %zu: frame pointer is read only", i);
-			goto out;
-		}
 		if (is_call(insn, BVC_PSEUDO_CALL) ||
 		    (bvc_insn_is_ld_imm64(insn) && insn->src == BVC_PSEUDO_FUNC)) {
 			t = (int64_t)i + insn->imm + 1;
@@ -1219,6 +1212,9 @@ int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
 			 MAX_STACK);
 		return -EINVAL;
 	}
+	ret = bvc_jit_check_regs(insns, cnt, err, errsz);
+	if (ret)
+		return ret;
 	memset(&j, 0, sizeof(j));
 	j.insns = insns;
 	j.cnt = cnt;

@@ -6,30 +6,7 @@ set -u
 bpfvc=$1 mkblob=$2 progs=$3
 tmp=$(mktemp -d /tmp/bvc-blob-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-fails=0 checks=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# run EXPECTED_RC CMD...: run, keep stdout in $tmp/out and stderr in $tmp/err
-run() {
-	local want=$1 rc
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	checks=$((checks + 1))
-	[ "$rc" -eq "$want" ] || fail "exit $rc, want $want: $*$(printf '\n%s\n%s' "$(cat "$tmp/out")" "$(cat "$tmp/err")")"
-}
-
-# has FILE REGEX: a line of out/err matches
-has() {
-	checks=$((checks + 1))
-	grep -Eq -- "$2" "$tmp/$1" || fail "no line matching '$2' in $1:$(printf '\n%s' "$(cat "$tmp/$1")")"
-}
-
-hasnt() {
-	checks=$((checks + 1))
-	! grep -Eq -- "$2" "$tmp/$1" || fail "unexpected '$2' in $1"
-}
+. "$(dirname "$0")/../common/cli_checks.sh"
 
 # --- keygen ---------------------------------------------------------------
 run 0 "$bpfvc" keygen -o "$tmp/k"
@@ -205,5 +182,4 @@ for spec in "xdp_parser x86_64" "subprog_loop arm64" "tail_calls x86_64 -p tc_en
 	[ "$(wc -l <"$tmp/i2")" -gt 10 ] || fail "$obj: inspect printed too little"
 done
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+cli_checks_done

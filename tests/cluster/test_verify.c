@@ -228,11 +228,62 @@ Test(cluster_verify, rejected_raw_programs_decide_as_in_process)
 	expect_same(args);
 }
 
+/* A loop counting to 2^31 - 1: nothing prunes, every checkpoint stays a
+ * parent, memory grows until a limit stops it (selftests' loop3). With
+ * --insn-limit 0 only the memory limit does: in one process and in a
+ * worker, whose rejection is the job's verdict. */
+Test(cluster_verify, memory_limit_rejects_in_every_process)
+{
+	static const char *const ws[] = { "0", "2" };
+	char path[128], args[256];
+	struct run r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/loop.bin", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	put(f, 0xb7, 1, 0, 0, 0);          /* r1 = 0 */
+	put(f, 0x07, 1, 0, 0, 1);          /* r1 += 1 */
+	put(f, 0xa5, 1, 0, -2, 0x7fffffff); /* if r1 < 0x7fffffff goto -2 */
+	put(f, 0xb7, 0, 0, 0, 0);
+	put(f, 0x95, 0, 0, 0, 0);
+	cr_assert_eq(fclose(f), 0);
+	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+		snprintf(args, sizeof(args),
+			 "verify %s --type socket_filter --insn-limit 0 --mem-limit 8M -w %s", path,
+			 ws[i]);
+		run_bpfvc(args, &r);
+		cr_expect_eq(r.status, 1, "%s: exit %d\n%s%s", args, r.status, r.out, r.err);
+		cr_expect(strstr(r.out, "rejected at insn ") &&
+			  strstr(r.out, "the verifier's states exceed the memory limit of 8 MiB"),
+			  "%s:\n%s%s", args, r.out, r.err);
+	}
+	run_bpfvc("verify /dev/null --mem-limit 8X", &r);
+	cr_expect_eq(r.status, 2, "a bad size: exit %d", r.status);
+	cr_expect(strstr(r.err, "--mem-limit expects a size"), "%s", r.err);
+}
+
 static unsigned long long stat_field(const char *err, const char *name)
 {
 	const char *p = strstr(err, name);
 
 	return p ? strtoull(p + strlen(name), NULL, 10) : 0;
+}
+
+/* The number before @word in the first line of @err that has "@word (",
+ * else 0 (the coordinator's --stats lines: "N items (", "N messages ("). */
+static unsigned long long stat_before(const char *err, const char *word)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), " %s (", word);
+	p = strstr(err, key);
+	if (!p)
+		return 0;
+	while (p > err && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return strtoull(p, NULL, 10);
 }
 
 Test(cluster_verify, path_explosion_is_split_and_decides_the_same)
@@ -266,6 +317,13 @@ Test(cluster_verify, path_explosion_is_split_and_decides_the_same)
 			cr_expect_eq(stat_field(r1.err, "donations "), 0, "%s", r1.err);
 			cr_expect_gt(stat_field(r2.err, "donations "), 0,
 				     "nothing was split with 2 workers:\n%s", r2.err);
+			/* Each item leased is at least a Donate, its Work, the
+			 * lease, its Done and the Done forwarded: the
+			 * coordinator's message count (bench/coordinator.sh
+			 * divides its CPU by it) counts them all. */
+			cr_expect_gt(stat_before(r2.err, "items"), 0, "%s", r2.err);
+			cr_expect_geq(stat_before(r2.err, "messages"),
+				      5 * stat_before(r2.err, "items"), "%s", r2.err);
 		}
 	}
 }

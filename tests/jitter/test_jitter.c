@@ -155,3 +155,93 @@ Test(jitter, compile_x86_64)
 	cr_assert(!memcmp(res->lowered, insns, sizeof(insns)));
 	bvc_jit_result_free(res);
 }
+
+/*
+ * Dead code is never translated as written (issue #19's fuzzing finding):
+ * the verifier checks registers on reachable paths only, so an accepted
+ * program may hold r15 or a write to r10 where no path goes. Every target
+ * compiles it, and the lowered bytecode has `ja -1` in its place.
+ */
+Test(jitter, dead_code_becomes_a_trap)
+{
+	static const struct bvc_insn insns[] = {
+		{ .code = BVC_ALU64 | BVC_MOV | BVC_K, .dst = 0, .imm = 0 },
+		{ .code = BVC_JMP | BVC_JEQ | BVC_K, .dst = 0, .imm = 0, .off = 2 },
+		{ .code = BVC_ALU64 | BVC_ADD | BVC_K, .dst = 15, .imm = 0 },  /* r15 += 0 */
+		{ .code = BVC_ALU64 | BVC_MOV | BVC_K, .dst = 10, .imm = 0 },  /* r10 = 0 */
+		{ .code = BVC_JMP | BVC_EXIT },
+	};
+	static const enum bvc_jit_target targets[] = { BVC_JIT_X86_64, BVC_JIT_ARM64 };
+	struct bvc_verify_opts vo = { .sz = sizeof(vo), .insn_limit = 1000000 };
+	struct bvc_image *img = NULL;
+	struct bvc_verdict v;
+
+	cr_assert_eq(bvc_image_from_raw(insns, 5, 1 /* socket_filter */, "dead", &img), 0);
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &vo, &v), 0);
+	cr_assert(bvc_verdict_accepted(&v), "%s", v.msg);
+	for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
+		struct bvc_jit_opts o = { .sz = sizeof(o), .target = targets[t] };
+		struct bvc_jit_result *res = NULL;
+		char err[160] = "";
+
+		cr_assert_eq(bvc_jit_compile(img, &img->progs[0], &v, &o, &res, err, sizeof(err)), 0,
+			     "%s: %s", bvc_jit_target_name(targets[t]), err);
+		cr_assert_eq(res->lowered_cnt, 5);
+		for (size_t i = 2; i <= 3; i++) {
+			cr_assert_eq(res->lowered[i].code, BVC_JMP | BVC_JA, "insn %zu", i);
+			cr_assert_eq(res->lowered[i].off, -1);
+			cr_assert_eq(res->lowered[i].dst, 0);
+		}
+		cr_assert(!memcmp(&res->lowered[4], &insns[4], sizeof(insns[4])), "live code kept");
+		bvc_jit_result_free(res);
+	}
+	bvc_verdict_release(&v);
+	bvc_image_free(img);
+}
+
+/* A verdict that claims a register the targets have no slot for (a
+ * verifier bug, or a forged verdict) is an internal error in every back
+ * end, never an out-of-bounds index into its register map. */
+Test(jitter, register_past_r10_is_an_internal_error)
+{
+	static const struct {
+		struct bvc_insn insn;
+		const char *want;
+	} bad[] = {
+		{ { .code = BVC_ALU64 | BVC_ADD | BVC_K, .dst = 15 }, "uses r15" },
+		{ { .code = BVC_ALU64 | BVC_ADD | BVC_X, .dst = 0, .src = 11 }, "uses r11" },
+		{ { .code = BVC_ALU64 | BVC_MOV | BVC_K, .dst = 10 }, "writes the frame pointer" },
+	};
+	static const enum bvc_jit_target targets[] = { BVC_JIT_X86_64, BVC_JIT_ARM64 };
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct bvc_insn insns[2] = { bad[k].insn, { .code = BVC_JMP | BVC_EXIT } };
+		struct bvc_insn_fact facts[2];
+		struct bvc_image img;
+		struct bvc_prog prog;
+		struct bvc_verdict v;
+
+		memset(&img, 0, sizeof(img));
+		memset(&prog, 0, sizeof(prog));
+		memset(&v, 0, sizeof(v));
+		memset(facts, 0xff, sizeof(facts));
+		facts[0].seen = facts[1].seen = 1;
+		strcpy(prog.name, "forged");
+		prog.type = 1;
+		prog.insns = insns;
+		prog.insn_cnt = prog.main_cnt = 2;
+		v.kind = BVC_ACCEPT;
+		v.facts = facts;
+		v.fact_cnt = 2;
+		for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
+			struct bvc_jit_opts o = { .sz = sizeof(o), .target = targets[t] };
+			struct bvc_jit_result *res = NULL;
+			char err[160] = "";
+
+			cr_assert_eq(bvc_jit_compile(&img, &prog, &v, &o, &res, err, sizeof(err)),
+				     -EFAULT, "%s case %zu: %s", bvc_jit_target_name(targets[t]), k, err);
+			cr_assert(strstr(err, "internal error") && strstr(err, bad[k].want), "%s", err);
+			cr_assert_null(res);
+		}
+	}
+}

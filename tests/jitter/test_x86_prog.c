@@ -70,12 +70,13 @@ static const struct refusal refusals[] = {
 	  -EOPNOTSUPP, "unsupported: load mode" },
 	{ "atomic byte", { I(BVC_STX | BVC_ATOMIC | BVC_B, 10, 0, -8, BVC_ADD), EXIT }, 2, 8,
 	  -EOPNOTSUPP, "unsupported: store mode" },
-	{ "write r10", { MOV64K(10, 0), EXIT }, 2, 0, -EINVAL, "frame pointer is read only" },
+	{ "write r10", { MOV64K(10, 0), EXIT }, 2, 0, -EFAULT,
+	  "internal error: insn 0 writes the frame pointer" },
 	{ "fetch into r10",
-	  { I(BVC_STX | BVC_ATOMIC | BVC_DW, 1, 10, 0, BVC_ADD | BVC_FETCH), EXIT }, 2, 0, -EINVAL,
-	  "frame pointer is read only" },
-	{ "register 11", { I(BVC_ALU64 | BVC_MOV | BVC_X, 0, 11, 0, 0), EXIT }, 2, 0, -EINVAL,
-	  "invalid register" },
+	  { I(BVC_STX | BVC_ATOMIC | BVC_DW, 1, 10, 0, BVC_ADD | BVC_FETCH), EXIT }, 2, 0, -EFAULT,
+	  "internal error: insn 0 writes the frame pointer" },
+	{ "register 11", { I(BVC_ALU64 | BVC_MOV | BVC_X, 0, 11, 0, 0), EXIT }, 2, 0, -EFAULT,
+	  "internal error: insn 0 uses r11" },
 	{ "half an ld_imm64", { MOV64K(0, 0), I(BVC_LD | BVC_IMM | BVC_DW, 0, 0, 0, 1) }, 2, 0,
 	  -EINVAL, "invalid bpf_ld_imm64 insn" },
 	{ "jump into an ld_imm64",
@@ -494,4 +495,49 @@ Test(jitter_x86, subprog_loop)
 	bvc_jit_result_free(res);
 	bvc_verdict_release(&v);
 	bvc_image_free(img);
+}
+
+/* Fill a stretch of the host stack below the caller with a pattern, as
+ * whatever ran before a program would leave it. */
+static __attribute__((noinline)) void dirty_host_stack(void)
+{
+	volatile uint8_t junk[4096];
+
+	for (size_t k = 0; k < sizeof(junk); k++)
+		junk[k] = 0xa5;
+}
+
+/* Every run and every call starts from a zeroed frame (issue #19), on the
+ * interpreter and natively alike: privileged programs may read stack they
+ * never wrote, which natively would be the host's leftovers. */
+Test(jitter_x86, frames_start_zeroed)
+{
+	static const struct bvc_insn read_fp8[] = {
+		I(BVC_ALU64 | BVC_MOV | BVC_X, 2, 10, 0, 0),    /* r2 = r10 */
+		I(BVC_LDX | BVC_MEM | BVC_DW, 0, 2, -8, 0),     /* r0 = *(u64 *)(r2 - 8) */
+		EXIT,
+	};
+	static const struct bvc_insn twice[] = {
+		I(BVC_JMP | BVC_CALL, 0, BVC_PSEUDO_CALL, 0, 4),  /* call f */
+		I(BVC_ALU64 | BVC_MOV | BVC_X, 6, 0, 0, 0),       /* r6 = r0 */
+		I(BVC_JMP | BVC_CALL, 0, BVC_PSEUDO_CALL, 0, 2),  /* call f */
+		I(BVC_ALU64 | BVC_ADD | BVC_X, 0, 6, 0, 0),       /* r0 += r6 */
+		EXIT,
+		I(BVC_LDX | BVC_MEM | BVC_DW, 0, 10, -8, 0),      /* f: r0 = *(fp - 8) */
+		I(BVC_ST | BVC_MEM | BVC_DW, 10, 0, -8, 7),       /* *(fp - 8) = 7 */
+		EXIT,
+	};
+	struct bvc_interp_opts io = { .sz = sizeof(io) };
+	char err[256] = "";
+	uint64_t r0 = 1;
+
+	dirty_host_stack();
+	cr_expect_eq(run(read_fp8, 3, 0, NULL), 0, "native read of never-written stack");
+	cr_assert_eq(bvc_interp_run(read_fp8, 3, 0, 0, &io, &r0, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r0, 0, "interpreter read of never-written stack");
+	dirty_host_stack();
+	cr_expect_eq(run(twice, 8, 0, NULL), 0, "native: the second call saw the first's frame");
+	r0 = 1;
+	cr_assert_eq(bvc_interp_run(twice, 8, 0, 0, &io, &r0, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r0, 0, "interpreter: the second call saw the first's frame");
 }

@@ -704,3 +704,23 @@ Test(arm64, xdp_through_the_verifier)
 	bvc_verdict_release(&v);
 	bvc_image_free(img);
 }
+
+/* Every call starts from a zeroed frame (issue #19): f reads fp-8 before
+ * it writes it, and is called twice; its second call must not see what the
+ * first left (privileged programs may read stack they never wrote). */
+Test(arm64, each_call_gets_a_zeroed_frame)
+{
+	static const struct bvc_insn prog[] = {
+		I_CALL_LOCAL(4),
+		I_MOV64_REG(6, 0),
+		I_CALL_LOCAL(2),
+		I_ALU64_REG(BVC_ADD, 0, 6),
+		I_EXIT(),
+		/* f: r0 = *(u64 *)(fp - 8); *(u64 *)(fp - 8) = 7; return r0 */
+		I_LDX(BVC_DW, 0, 10, -8),
+		I_ST(BVC_DW, 10, -8, 7),
+		I_EXIT(),
+	};
+
+	run_both(prog, N(prog), 0, "two calls reading their frame first");
+}
