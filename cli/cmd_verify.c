@@ -12,10 +12,12 @@
  * (coordinator/cluster.c), all programs as one batch with several in
  * flight at once; verdicts are printed in the programs' order, each as
  * soon as it and those before it have ended. -w 0 (the default) verifies
- * in-process. The cluster prints the same verdict line;
- * the processed count is the sum over workers, usually higher than one
- * process's (workers prune against their own checkpoints and those others
- * share). The cluster's verdicts are final (the coordinator library runs
+ * in-process. The cluster prints the same verdict line. With a finite
+ * --insn-limit (the default, 1M) each program is explored whole by one
+ * worker, so the line is -w 0's, processed count included; with
+ * --insn-limit 0 programs are split and the count is the sum over
+ * workers, which differs from one process's (docs/design.md section 4,
+ * "The budget"). The cluster's verdicts are final (the coordinator library runs
  * the call-chain stack check over every worker's depths): this file only
  * prints them. With workers, -l prints the log of a rejected program's failing
  * path: the Reject carries the path's branch decisions and the path is
@@ -376,6 +378,9 @@ int bvc_cmd_verify(int argc, char **argv)
 			     "                    [--output-format table|csv]\n"
 			     "                    [--bind tcp://ADDR:PORT [--wait-workers S] {--curve-secret KEY --curve-trust DIR|FILE | --insecure}]\n"
 			     "  -w N     N local worker processes (0, the default: in-process)\n"
+			     "  --insn-limit N  processed insns of one process (default 1000000): a\n"
+			     "           program is then explored whole by one worker, verdict and\n"
+			     "           count as -w 0; 0: no limit, and its paths split over workers\n"
 			     "  --mem-limit SIZE  memory for the verifier's states per process (512M, 4G;\n"
 			     "           default: 3/4 of the memory available, shared by the -w N workers);\n"
 			     "           a program that needs more is rejected as too large\n"

@@ -118,7 +118,7 @@ struct cjob {
 	struct bvc_cluster_job *out; /* the caller's entry; NULL: a free slot */
 	size_t index;             /* in the batch, for the done callback */
 	uint64_t id;              /* on the wire */
-	uint64_t limit;           /* instructions over all workers, 0: none */
+	uint64_t limit;           /* instructions (one worker's: @whole), 0: none */
 	void *job_bytes;          /* the Job without entry: what workers take */
 	size_t job_len;
 	void *entry_bytes;        /* the Job with start_entry = 1 */
@@ -162,6 +162,12 @@ struct cjob {
 	 * made final against it (bvc_coord__final_verdict). */
 	struct bvc_image *img;
 	const struct bvc_prog *prog;
+	/* A finite insn limit: the job is explored whole by one worker, as
+	 * one process would (docs/design.md section 4, "The budget"): no
+	 * donation, no shared checkpoint, and the verdict's counts are
+	 * @canon, those of the worker whose verdict it is. */
+	int whole;
+	struct wjob canon;
 };
 
 struct bvc_cluster {

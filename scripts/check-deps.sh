@@ -59,7 +59,8 @@ may_use() {
 external_users() {
 	case "$1" in
 	protobuf-c/* | bpfvc.pb-c.h) echo "state-serial" ;; # only state-serial sees protobuf-c
-	zmq.h | hwloc.h | hwloc/*) echo "coordinator worker" ;;
+	zmq.h) echo "coordinator worker cli" ;; # cli: zmq_lazy.c, its forwarders
+	hwloc.h | hwloc/*) echo "coordinator worker" ;;
 	bpf/* | gelf.h | libelf.h) echo "loader" ;;
 	openssl/*) echo "signer cli" ;;
 	capstone/*) echo "cli" ;;
