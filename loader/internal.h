@@ -144,6 +144,9 @@ void ld_prog_type(const char *sec_name, uint32_t *type, uint32_t *attach);
 int ld_check_btf(struct ld *ld);
 int ld_check_btf_ext(struct ld *ld);
 int ld_parse_btf_ext(struct ld *ld);
+/* The prototype facts of function type @fn_id into @fi (arg_cnt, ret_scalar,
+ * args): what the verifier needs to type a global function's arguments. */
+int ld_func_args(struct ld *ld, uint32_t fn_id, struct bvc_func_info *fi);
 
 /* progs.c */
 int ld_build_progs(struct ld *ld);

@@ -459,6 +459,11 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 				goto give_up;
 		}
 		st = seg->parent;
+		/* A global function's entry: r1-r5 are its arguments, any
+		 * value of their BTF types, so nothing above to mark. */
+		if (!st && w->frame == 0 && seg->frames[0]->subprog && !w->m.all && !w->m.slots[0] &&
+		    !(w->m.regs[0] & ~0x3eu) && i == env->subprogs[seg->frames[0]->subprog].start)
+			return 0;
 		if (!st)
 			goto give_up; /* needed before the entry: cannot be */
 		if (st->anchor_id) {
