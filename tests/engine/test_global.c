@@ -148,3 +148,60 @@ Test(global, verdicts_and_kernel)
 	}
 	cr_assert_gt(seen, 0, "no global_funcs object under %s", BVC_PROGS_DIR);
 }
+
+static const struct bvc_func_info *find_func(const struct bvc_prog *prog, const char *name)
+{
+	for (size_t i = 0; i < prog->func_cnt; i++)
+		if (!strcmp(prog->funcs[i].name, name))
+			return &prog->funcs[i];
+	return NULL;
+}
+
+/* The loader's prototype facts (ld_func_args), which the verifier types
+ * a global function's arguments from. */
+Test(global, loader_reads_prototypes)
+{
+	char path[512], err[512];
+	struct bvc_image *img;
+	const struct bvc_prog *prog;
+	const struct bvc_func_info *f;
+
+	snprintf(path, sizeof(path), "%s/global_funcs.bpf.o", BVC_PROGS_DIR);
+	cr_assert_eq(bvc_load_elf(path, &img, err, sizeof(err)), 0, "%s", err);
+
+	prog = bvc_image_find_prog(img, "acc_nonnull");
+	cr_assert(prog);
+	f = find_func(prog, "g_nonnull");
+	cr_assert(f);
+	cr_expect_eq(f->linkage, BVC_FUNC_GLOBAL);
+	cr_expect_eq(f->arg_cnt, 1);
+	cr_expect(f->ret_scalar);
+	cr_expect_eq(f->args[0].kind, BVC_BTF_ARG_PTR);
+	cr_expect_eq(f->args[0].tags, BVC_ARG_TAG_NONNULL);
+	cr_expect_eq(f->args[0].pointee_size, 8);
+
+	prog = bvc_image_find_prog(img, "rej_too_small");
+	f = prog ? find_func(prog, "g_big") : NULL;
+	cr_assert(f);
+	cr_expect_eq(f->args[0].tags, 0);
+	cr_expect_eq(f->args[0].pointee_size, 16);
+	cr_expect_str_eq(f->args[0].pointee_name, "big");
+
+	prog = bvc_image_find_prog(img, "acc_ctx");
+	f = prog ? find_func(prog, "g_ctx_tag") : NULL;
+	cr_assert(f);
+	cr_expect_eq(f->args[0].tags, BVC_ARG_TAG_CTX);
+	cr_expect_eq(f->args[0].pointee_kind, 0); /* void */
+	cr_expect_eq(f->args[0].pointee_size, -1);
+	f = find_func(prog, "g_ctx");
+	cr_assert(f);
+	cr_expect_str_eq(f->args[0].pointee_name, "__sk_buff");
+
+	prog = bvc_image_find_prog(img, "acc_scalar");
+	f = prog ? find_func(prog, "g_scalar") : NULL;
+	cr_assert(f);
+	cr_expect_eq(f->args[0].kind, BVC_BTF_ARG_INT);
+	/* The program itself is global too, but never verified as such. */
+	cr_expect_eq(prog->funcs[0].linkage, BVC_FUNC_GLOBAL);
+	bvc_image_free(img);
+}
