@@ -307,6 +307,8 @@ int bvc_check_abnormal_return(struct bvc_env *env);
 /* global.c */
 const struct bvc_func_info *bvc_func_info_of(const struct bvc_env *env, uint32_t sp);
 bool bvc_is_global_subprog(const struct bvc_env *env, uint32_t sp);
+/* Is the bpf-to-bpf call at @idx one of a global function? */
+bool bvc_is_global_call(const struct bvc_env *env, uint32_t idx);
 /* A call of global function @sp: its arguments checked on its BTF types,
  * r0 an unknown scalar after it. 0 to go on after the call. */
 int bvc_check_global_call(struct bvc_env *env, uint32_t sp);

@@ -32,6 +32,7 @@
  * whoever explores its items anew.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <string.h>
@@ -69,6 +70,15 @@ bool bvc_is_global_subprog(const struct bvc_env *env, uint32_t sp)
 	const struct bvc_func_info *fi = bvc_func_info_of(env, sp);
 
 	return sp && fi && fi->linkage == BVC_FUNC_GLOBAL;
+}
+
+bool bvc_is_global_call(const struct bvc_env *env, uint32_t idx)
+{
+	uint32_t target = (uint32_t)((int64_t)idx + env->insns[idx].imm + 1), sp = 0;
+
+	while (sp + 1 < env->nsubprogs && env->subprogs[sp + 1].start <= target)
+		sp++;
+	return env->subprogs[sp].start == target && bvc_is_global_subprog(env, sp);
 }
 
 /* The context struct of a program type as its BTF names it (the kernel's
@@ -350,9 +360,16 @@ int bvc_check_global_call(struct bvc_env *env, uint32_t sp)
 	for (uint32_t i = 0; !err && i < nargs; i++)
 		err = check_arg(env, i, &args[i]);
 	if (err) {
-		if (env->rejected && env->err_kind == BVC_REJECT)
+		if (env->rejected && env->err_kind == BVC_REJECT) {
+			char detail[sizeof(env->err)];
+
+			/* The kernel's last line, then the why, in one message. */
 			bvc_vlog(env, "Caller passes invalid args into func#%u ('%s')\n", sp,
 				 fi ? fi->name : "?");
+			snprintf(detail, sizeof(detail), "%s", env->err);
+			snprintf(env->err, sizeof(env->err), "Caller passes invalid args into func#%u ('%.60s'): %.150s",
+				 sp, fi ? fi->name : "?", detail);
+		}
 		return err;
 	}
 	bvc_vlog(env, "Func#%u ('%s') is global and assumed valid.\n", sp, fi->name);

@@ -284,7 +284,13 @@ static int backtrack_insn(struct bvc_env *env, struct walk *w, uint32_t idx, uin
 		break;
 	case BVC_JMP:
 	case BVC_JMP32:
-		if (bvc_insn_is_pseudo_call(insn)) {
+		if (bvc_insn_is_pseudo_call(insn) && bvc_is_global_call(env, idx)) {
+			/* A global function's call is a step of the caller:
+			 * it sets r0, and r1-r5 are dead after it. */
+			*regs &= (uint16_t)~1u;
+			if (*regs & ARG_REGS)
+				return -ENOTSUP;
+		} else if (bvc_insn_is_pseudo_call(insn)) {
 			/* Out of a callee, back to its caller: only arguments
 			 * can still be needed. */
 			if ((*regs & ~ARG_REGS) || w->m.slots[w->frame] || !w->frame)

@@ -41,11 +41,12 @@ static const struct gcase cases[] = {
 	{ "acc_nonnull", ACC, NULL },
 	/* The 6.12 source lets a known NULL through to __arg_nonnull
 	 * (docs/kernel-bugs.md); 6.18 rejects it, as we do. */
-	{ "rej_null_to_nonnull", REJ, "arg#0 is expected to be non-NULL" },
+	{ "rej_null_to_nonnull", REJ, "func#1 ('g_nonnull'): arg#0 is expected to be non-NULL" },
 	{ "rej_map_or_null_to_nonnull", REJ, "arg#0 is expected to be non-NULL" },
-	{ "rej_too_small", REJ, "invalid access to map value, value_size=8 off=0 size=16" },
+	{ "rej_too_small", REJ,
+	  "Caller passes invalid args into func#1 ('g_big'): invalid access to map value, value_size=8 off=0 size=16" },
 	{ "acc_ctx", ACC, NULL },
-	{ "rej_ctx_wrong_kind", REJ, "arg#0 expects pointer to ctx" },
+	{ "rej_ctx_wrong_kind", REJ, "('g_ctx'): arg#0 expects pointer to ctx" },
 	{ "rej_scalar_for_ctx", REJ, "arg#0 expects pointer to ctx" },
 	{ "rej_r0_as_pointer", REJ, "invalid mem access 'scalar'" },
 	{ "rej_unsafe_for_some_args", REJ, "unbounded memory access" },
