@@ -331,7 +331,14 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 
 		*fact = (*fact == -1 || *fact == map) ? map : -2;
 	}
-	if (fn->flags & BVC_HELPER_CHANGES_PKT)
+	/* A tail call that returns changed nothing. One that jumps from
+	 * inside a function (a callee frame, or a global function verified
+	 * on its own) comes back to that function's caller once the other
+	 * program has run, which may have moved the packet: every frame's
+	 * packet pointers are stale, as the kernel has it. */
+	if ((fn->flags & BVC_HELPER_CHANGES_PKT) ||
+	    (insn->imm == BVC_HELPER_TAIL_CALL &&
+	     (env->cur->curframe || env->cur->frames[0]->subprog)))
 		invalidate_pkt_pointers(env->cur);
 
 	/* Caller-saved registers are clobbered; r0 holds the result. */

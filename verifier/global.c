@@ -287,6 +287,10 @@ static bool changes_pkt_data(const struct bvc_env *env, uint32_t sp, uint32_t de
 		if (insn->src == 0 && !bvc_helper_proto_get(insn->imm, env->prog->type, &fn) &&
 		    (fn->flags & BVC_HELPER_CHANGES_PKT))
 			return true;
+		/* Jumping away from inside a function returns to its caller
+		 * after the other program ran (see call.c). */
+		if (insn->src == 0 && insn->imm == BVC_HELPER_TAIL_CALL)
+			return true;
 		if (insn->src == BVC_PSEUDO_CALL) {
 			uint32_t target = (uint32_t)((int64_t)i + insn->imm + 1), k = 0;
 

@@ -55,6 +55,11 @@ static const struct gcase cases[] = {
 	{ "rej_pkt_after_pull", REJ, "invalid mem access 'scalar'" },
 	{ "rej_nested_global", REJ, "unbounded memory access" },
 	{ "acc_dead_call", ACC, NULL },
+	/* A tail call from inside a function comes back to its caller after
+	 * the other program ran: the caller's packet pointers are stale. */
+	{ "rej_pkt_after_global_tail_call", REJ, "invalid mem access 'scalar'" },
+	{ "rej_pkt_after_static_tail_call", REJ, "invalid mem access 'scalar'" },
+	{ "acc_pkt_after_entry_tail_call", ACC, NULL },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

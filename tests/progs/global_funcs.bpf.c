@@ -33,6 +33,13 @@ struct holder {
 	__u64 *p;
 };
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, 4);
+	__uint(value_size, 4);
+} jmp SEC(".maps");
+
 __u32 table[4];
 const volatile int enable_bad = 0;
 
@@ -259,6 +266,58 @@ int acc_dead_call(struct __sk_buff *skb)
 	 * the unsafe function. */
 	if (enable_bad)
 		return g_index(skb->len) & 1;
+	return 0;
+}
+
+/* A tail call that jumps from inside a function returns to the caller of
+ * that function, after the other program ran: it may have moved the
+ * packet. (One from the entry function never returns when it jumps: the
+ * kernel keeps packet pointers there, and so do we.) */
+GLOBAL int g_tail(struct __sk_buff *skb)
+{
+	bpf_tail_call_static(skb, &jmp, 0);
+	return 0;
+}
+
+static __attribute__((noinline)) int s_tail(struct __sk_buff *skb)
+{
+	bpf_tail_call_static(skb, &jmp, 0);
+	return skb->len;
+}
+
+SEC("tc")
+int rej_pkt_after_global_tail_call(struct __sk_buff *skb)
+{
+	int *p = (void *)(long)skb->data;
+
+	if ((void *)(p + 1) > (void *)(long)skb->data_end)
+		return 0;
+	g_tail(skb);
+	*p = 42;
+	return 0;
+}
+
+SEC("tc")
+int rej_pkt_after_static_tail_call(struct __sk_buff *skb)
+{
+	int *p = (void *)(long)skb->data;
+
+	if ((void *)(p + 1) > (void *)(long)skb->data_end)
+		return 0;
+	s_tail(skb);
+	*p = 42;
+	return 0;
+}
+
+SEC("tc")
+int acc_pkt_after_entry_tail_call(struct __sk_buff *skb)
+{
+	int *p = (void *)(long)skb->data;
+
+	if ((void *)(p + 1) > (void *)(long)skb->data_end)
+		return 0;
+	bpf_tail_call_static(skb, &jmp, 0);
+	*p = 42;
 	return 0;
 }
 
