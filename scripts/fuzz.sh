@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-120}
 bdir=${FUZZ_BUILD:-build-fuzz}
 corpus=tests/fuzz/corpus
-all=(wire blob blob_signed elf verify run jit_x86)
+all=(wire blob blob_signed elf verify run jit_x86 jit_arm64)
 
 mode=run
 case "${1:-}" in
@@ -37,7 +37,7 @@ cmake --build "$bdir" -j"$(nproc)" >/dev/null || exit 2
 # harnesses share their seeds, the signed-blob mode starts from the blobs.
 extra_seeds() {
 	case "$1" in
-	run | jit_x86) echo "$corpus/verify" ;;
+	run | jit_x86 | jit_arm64) echo "$corpus/verify" ;;
 	blob_signed) echo "$corpus/blob" ;;
 	esac
 }
