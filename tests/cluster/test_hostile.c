@@ -225,15 +225,46 @@ struct honest {
 	struct coord_run *cr;
 	atomic_int joined, stop;
 	uint64_t job;
+	int dropped; /* its link was closed under it (a monitor event) */
 };
+
+/* Count the DISCONNECTED events of the honest peer's socket. */
+static void count_drops(void *mon, int *dropped)
+{
+	zmq_msg_t ev;
+
+	for (;;) {
+		uint16_t event;
+
+		zmq_msg_init(&ev);
+		if (zmq_msg_recv(&ev, mon, ZMQ_DONTWAIT) < 0)
+			break;
+		if (zmq_msg_size(&ev) >= 2) {
+			memcpy(&event, zmq_msg_data(&ev), 2);
+			*dropped += event == ZMQ_EVENT_DISCONNECTED;
+		}
+		zmq_msg_close(&ev);
+		zmq_msg_init(&ev);
+		zmq_msg_recv(&ev, mon, ZMQ_DONTWAIT); /* the address frame */
+		zmq_msg_close(&ev);
+	}
+	zmq_msg_close(&ev);
+}
 
 static void *honest_main(void *arg)
 {
 	struct honest *h = arg;
-	void *ctx = zmq_ctx_new(), *s;
+	void *ctx = zmq_ctx_new(), *s, *mon;
 	struct bvc_wire_msg m;
+	int linger = 0;
 
 	s = dealer(ctx, h->cr->ep, "honest");
+	/* The coordinator must never take a joined peer's link for a
+	 * silent one. */
+	cr_assert_eq(zmq_socket_monitor(s, "inproc://honest-mon", ZMQ_EVENT_DISCONNECTED), 0);
+	mon = zmq_socket(ctx, ZMQ_PAIR);
+	zmq_setsockopt(mon, ZMQ_LINGER, &linger, sizeof(linger));
+	cr_assert_eq(zmq_connect(mon, "inproc://honest-mon"), 0);
 	bvc_wire_hello_init(&m, 1);
 	send_wire(s, &m);
 	if (wait_kind(s, BVC_WIRE_HELLO, NULL, 10000) &&
@@ -256,6 +287,7 @@ static void *honest_main(void *arg)
 		hb.u.heartbeat.job_id = h->job;
 		hb.u.heartbeat.processed_insns = 1;
 		send_wire(s, &hb);
+		count_drops(mon, &h->dropped);
 		usleep(30000);
 	}
 	memset(&m, 0, sizeof(m));
@@ -270,8 +302,11 @@ static void *honest_main(void *arg)
 		struct bvc_wire_msg hb = { .kind = BVC_WIRE_HEARTBEAT };
 
 		send_wire(s, &hb);
+		count_drops(mon, &h->dropped);
 		usleep(30000);
 	}
+	zmq_socket_monitor(s, NULL, 0);
+	zmq_close(mon);
 	zmq_close(s);
 	zmq_ctx_term(ctx);
 	return NULL;
@@ -453,6 +488,7 @@ Test(cluster_hostile, a_coordinator_under_hostile_peers_keeps_its_verdict)
 	pthread_join(tc, NULL);
 	zmq_ctx_term(ctx);
 	cr_assert_eq(cr.ret, 0, "%s", cr.err);
+	cr_expect_eq(h.dropped, 0, "the honest peer's link was closed %d times", h.dropped);
 	cr_expect_eq(cr.job.err, 0, "%s", cr.job.errmsg);
 	cr_expect(bvc_verdict_accepted(&cr.job.verdict), "verdict %s: %s",
 		  bvc_verdict_kind_name(cr.job.verdict.kind), cr.job.verdict.msg);
