@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fuzz_prog_parse(data, size, &p))
 		return 0;
-	if (fuzz_verify(&p, (p.flags & FUZZ_F_LOG) ? 2 : 0, &img, &v))
+	if (fuzz_verify(&p, (p.flags & FUZZ_F_LOG) == FUZZ_F_LOG ? 2 : 0, &img, &v))
 		return 0;
 	if (bvc_verdict_accepted(&v)) {
 		for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
