@@ -317,38 +317,36 @@ static void tell_dead(struct bvc_cluster *cl, int d)
 
 /* A message from a peer we do not know: only a Hello is welcome. A new
  * worker joins idle, holding no job: the next schedule() gives it one. */
-/* Whether dead worker @d is still named by a work item of a job in
- * flight (as its donor: a Done for it is dropped, not sent to whoever
- * took its entry). */
-static int is_referenced(const struct bvc_cluster *cl, int d)
-{
-	for (int k = 0; k < MAX_INFLIGHT; k++) {
-		const struct cjob *cj = &cl->jobs[k];
-
-		if (!cj->out)
-			continue;
-		for (size_t j = 0; j < cj->nitems; j++)
-			if (cj->items[j].donor == d || cj->items[j].holder == d)
-				return 1;
-	}
-	return 0;
-}
-
 /* An entry for a remote worker that joins: a dead remote worker's, once
- * DEAD_KEPT of them are kept, else a new one. -1 if out of memory. */
+ * DEAD_KEPT of them are kept, else a new one; never the entry of a dead
+ * worker still named by a work item of a job in flight (as its donor, a
+ * Done for it is dropped, not sent to whoever took the entry). One pass
+ * over the items, however many workers died. -1 if out of memory. */
 static int new_entry(struct bvc_cluster *cl)
 {
 	unsigned int ndead = 0;
+	uint8_t *named;
 	int reuse = -1;
 
-	for (unsigned int i = cl->nlocal; i < cl->n; i++) {
-		if (cl->w[i].alive || !cl->w[i].remote)
-			continue;
-		ndead++;
-		if (reuse < 0 && !is_referenced(cl, (int)i))
-			reuse = (int)i;
+	for (unsigned int i = cl->nlocal; i < cl->n; i++)
+		ndead += !cl->w[i].alive && cl->w[i].remote;
+	if (ndead >= DEAD_KEPT && (named = calloc(cl->n, 1))) {
+		for (int k = 0; k < MAX_INFLIGHT; k++) {
+			const struct cjob *cj = &cl->jobs[k];
+
+			for (size_t j = 0; cj->out && j < cj->nitems; j++) {
+				if (cj->items[j].donor >= 0 && (unsigned int)cj->items[j].donor < cl->n)
+					named[cj->items[j].donor] = 1;
+				if (cj->items[j].holder >= 0 && (unsigned int)cj->items[j].holder < cl->n)
+					named[cj->items[j].holder] = 1;
+			}
+		}
+		for (unsigned int i = cl->nlocal; i < cl->n && reuse < 0; i++)
+			if (!cl->w[i].alive && cl->w[i].remote && !named[i])
+				reuse = (int)i;
+		free(named);
 	}
-	if (ndead >= DEAD_KEPT && reuse >= 0) {
+	if (reuse >= 0) {
 		cl->reused++;
 		return reuse;
 	}
