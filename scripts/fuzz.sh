@@ -85,14 +85,18 @@ for h in "${harnesses[@]}"; do
 	cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}')
 	ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | awk '{print $2}')
 	ncorp=$(ls "$work" | wc -l)
-	nfind=$(find "$fdir" -type f | wc -l)
+	# slow-unit-*: an input over 10 s, reported by libFuzzer but not a
+	# finding (the load of the machine decides it); listed, not counted.
+	nfind=$(find "$fdir" -type f ! -name 'slow-unit-*' | wc -l)
+	nslow=$(find "$fdir" -type f -name 'slow-unit-*' | wc -l)
 	printf '%-12s %12s %9s %7s %8s %7s %9s\n' "$h" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
 		"${ft:-?}" "$ncorp" "$nfind"
 	if [ "$nfind" -gt 0 ]; then
 		found=1
-		find "$fdir" -type f | sed 's/^/    finding: /'
+		find "$fdir" -type f ! -name 'slow-unit-*' | sed 's/^/    finding: /'
 		grep -m3 -E 'FUZZ FINDING|ERROR: |runtime error' "$log" | sed 's/^/    /'
 	fi
+	[ "$nslow" -gt 0 ] && echo "    $nslow inputs over 10 s (slow-unit-*, not findings) in $fdir"
 done
 [ "$found" -eq 0 ] && echo "fuzz: no findings" || echo "fuzz: findings above (logs: $bdir/fuzz-*.log)"
 exit "$found"
