@@ -37,6 +37,10 @@ void *bvc_cli_read_file(const char *path, size_t max, const char *what, size_t *
 int bvc_cli_wire_name(const struct bvc_prog *prog, const void *object, size_t len,
 		      const char *type, char *buf, size_t bufsz);
 
+/* A size in bytes: a number with an optional K, M, G or T (powers of
+ * 1024; "512M"). 0 with @out set, or -1 for anything else (0 included). */
+int bvc_cli_parse_size(const char *arg, uint64_t *out);
+
 /* Print "bpfvc: " and the message to stderr. */
 void bvc_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -47,5 +51,6 @@ int bvc_cmd_build(int argc, char **argv);
 int bvc_cmd_keygen(int argc, char **argv);
 int bvc_cmd_inspect(int argc, char **argv);
 int bvc_cmd_worker(int argc, char **argv);
+int bvc_cmd_compare(int argc, char **argv);
 
 #endif

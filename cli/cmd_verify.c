@@ -12,10 +12,12 @@
  * (coordinator/cluster.c), all programs as one batch with several in
  * flight at once; verdicts are printed in the programs' order, each as
  * soon as it and those before it have ended. -w 0 (the default) verifies
- * in-process. The cluster prints the same verdict line;
- * the processed count is the sum over workers, usually higher than one
- * process's (workers prune against their own checkpoints and those others
- * share). The cluster's verdicts are final (the coordinator library runs
+ * in-process. The cluster prints the same verdict line. With a finite
+ * --insn-limit (the default, 1M) each program is explored whole by one
+ * worker, so the line is -w 0's, processed count included; with
+ * --insn-limit 0 programs are split and the count is the sum over
+ * workers, which differs from one process's (docs/design.md section 4,
+ * "The budget"). The cluster's verdicts are final (the coordinator library runs
  * the call-chain stack check over every worker's depths): this file only
  * prints them. With workers, -l prints the log of a rejected program's failing
  * path: the Reject carries the path's branch decisions and the path is
@@ -46,9 +48,15 @@
 #include "bpfvc/engine.h"
 #include "bpfvc/verifier.h"
 #include "cli.h"
+#include "veristat.h"
 
 /* --insecure: a plain (no CURVE) --bind other than ipc:// was asked for. */
 static int insecure_bind;
+
+/* --output-format table|csv: veristat's results only, on stdout (-1: our
+ * verdict lines); the rows gather here. */
+static int output_format = -1;
+static struct vs_set vs_rows;
 
 static int verify_files(int nfiles, char **files, const char *name, const char *type,
 			struct bvc_verify_opts *vopts_in, int json, int verbose, int stats,
@@ -75,11 +83,31 @@ static void print_job_stats(const char *prog, const struct bvc_cluster_job *job)
 		(unsigned long long)js->checkpoints);
 }
 
-/* Per worker, over the whole batch. */
-static void print_worker_stats(struct bvc_cluster *cl, size_t nprogs, double secs)
+/* This process's CPU so far (user + system, every thread): s. */
+static double cpu_s(void)
 {
-	unsigned long long items = 0, bytes = 0;
 	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0.0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The coordinator's CPU and wall clock at three points of a cluster run:
+ * before the cluster (the process's own start and loading), once its
+ * workers said hello (spawning and greeting them), after the batch. */
+struct coord_clock {
+	double cpu[3], wall[3];
+};
+
+/* Per worker, over the whole batch. */
+static void print_worker_stats(struct bvc_cluster *cl, size_t nprogs, const struct coord_clock *ck)
+{
+	unsigned long long items = 0, bytes = 0, msgs = 0;
+	double up = ck->cpu[1] - ck->cpu[0], run = ck->cpu[2] - ck->cpu[1];
+	double up_s = ck->wall[1] - ck->wall[0], run_s = ck->wall[2] - ck->wall[1];
+	double secs = ck->wall[2] - ck->wall[0];
 
 	fprintf(stderr, "stats: %zu program%s on %u workers, %.3f s\n", nprogs,
 		nprogs == 1 ? "" : "s", bvc_cluster_size(cl), secs);
@@ -101,18 +129,21 @@ static void print_worker_stats(struct bvc_cluster *cl, size_t nprogs, double sec
 			w->dead[0] ? ", dead: " : "", w->dead);
 		items += w->items;
 		bytes += w->bytes_sent + w->bytes_recv;
+		msgs += w->msgs_sent + w->msgs_recv;
 	}
 	/* The coordinator runs in this process (the workers are others): its
-	 * own CPU, so the bench can show what a worker more costs it. */
-	if (!getrusage(RUSAGE_SELF, &ru)) {
-		double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-			     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-
-		fprintf(stderr,
-			"stats: coordinator: cpu %.3f s (%.1f %% of one core), %llu items (%.1f us each), %llu bytes\n",
-			cpu, secs > 0 ? 100.0 * cpu / secs : 0.0, (unsigned long long)items,
-			items ? 1e6 * cpu / (double)items : 0.0, (unsigned long long)bytes);
-	}
+	 * own CPU, so the bench can show what a worker more costs it. Start-up
+	 * (fork + exec and the handshake of every worker) apart from the
+	 * batch, where the per-item and per-message costs are. */
+	fprintf(stderr,
+		"stats: coordinator: cpu %.3f s (%.1f %% of one core), %llu items (%.1f us each), %llu bytes\n",
+		ck->cpu[2], secs > 0 ? 100.0 * ck->cpu[2] / secs : 0.0, items,
+		items ? 1e6 * ck->cpu[2] / (double)items : 0.0, bytes);
+	fprintf(stderr,
+		"stats: coordinator: before the cluster cpu %.3f s; start-up of %u workers cpu %.3f s in %.3f s; batch cpu %.3f s in %.3f s (%.1f %% of one core), %.1f us per item, %llu messages (%.1f us each)\n",
+		ck->cpu[0], bvc_cluster_size(cl), up, up_s, run, run_s,
+		run_s > 0 ? 100.0 * run / run_s : 0.0, items ? 1e6 * run / (double)items : 0.0,
+		msgs, msgs ? 1e6 * run / (double)msgs : 0.0);
 }
 
 /* A JSON string literal: quotes, backslashes and control bytes escaped. */
@@ -265,6 +296,7 @@ int bvc_cmd_verify(int argc, char **argv)
 		{ "type", required_argument, NULL, 't' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "insn-limit", required_argument, NULL, 'L' },
+		{ "mem-limit", required_argument, NULL, 'M' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -274,6 +306,7 @@ int bvc_cmd_verify(int argc, char **argv)
 		{ "curve-secret", required_argument, NULL, 'K' },
 		{ "curve-trust", required_argument, NULL, 'T' },
 		{ "insecure", no_argument, NULL, 'I' },
+		{ "output-format", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -287,8 +320,15 @@ int bvc_cmd_verify(int argc, char **argv)
 	double wait_s = 30;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "p:t:w:l:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:t:w:l:o:vh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'o':
+			if (strcmp(optarg, "table") && strcmp(optarg, "csv")) {
+				bvc_cli_err("verify: --output-format is table or csv, not '%s'", optarg);
+				return BVC_EXIT_BAD_INPUT;
+			}
+			output_format = !strcmp(optarg, "csv");
+			break;
 		case 'p': name = optarg; break;
 		case 't': type = optarg; break;
 		case 'w':
@@ -302,6 +342,13 @@ int bvc_cmd_verify(int argc, char **argv)
 			vopts.insn_limit = strtoull(optarg, &end, 10);
 			if (*end) {
 				bvc_cli_err("verify: --insn-limit expects a number, got '%s'", optarg);
+				return BVC_EXIT_BAD_INPUT;
+			}
+			break;
+		case 'M':
+			if (bvc_cli_parse_size(optarg, &vopts.mem_limit)) {
+				bvc_cli_err("verify: --mem-limit expects a size (bytes, or with K, M, G), got '%s'",
+					    optarg);
 				return BVC_EXIT_BAD_INPUT;
 			}
 			break;
@@ -327,9 +374,16 @@ int bvc_cmd_verify(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			puts("usage: bpfvc verify PROG.o... [-p NAME] [--type TYPE] [-w N] [--insn-limit N] [-l LEVEL] [--json] [-v] [--stats]\n"
+			puts("usage: bpfvc verify PROG.o... [-p NAME] [--type TYPE] [-w N] [--insn-limit N] [--mem-limit SIZE] [-l LEVEL] [--json] [-v] [--stats]\n"
+			     "                    [--output-format table|csv]\n"
 			     "                    [--bind tcp://ADDR:PORT [--wait-workers S] {--curve-secret KEY --curve-trust DIR|FILE | --insecure}]\n"
 			     "  -w N     N local worker processes (0, the default: in-process)\n"
+			     "  --insn-limit N  processed insns of one process (default 1000000): a\n"
+			     "           program is then explored whole by one worker, verdict and\n"
+			     "           count as -w 0; 0: no limit, and its paths split over workers\n"
+			     "  --mem-limit SIZE  memory for the verifier's states per process (512M, 4G;\n"
+			     "           default: 3/4 of the memory available, shared by the -w N workers);\n"
+			     "           a program that needs more is rejected as too large\n"
 			     "  --bind E also take remote workers (bpfvc worker --connect) on E;\n"
 			     "           with -w 0, wait up to --wait-workers seconds (30) for one\n"
 			     "  --curve-secret KEY, --curve-trust DIR|FILE\n"
@@ -337,7 +391,10 @@ int bvc_cmd_verify(int argc, char **argv)
 			     "  --insecure  let a tcp E be plain: anyone who reaches E can join, and a\n"
 			     "           joined worker's results are the verdict (docs/deploy.md)\n"
 			     "  -v       print the topology and where workers run\n"
-			     "  --stats  per-worker items, instructions and donations (stderr)");
+			     "  --stats  per-worker items, instructions and donations (stderr)\n"
+			     "  -o, --output-format table|csv\n"
+			     "           veristat's results table or CSV on stdout, nothing else\n"
+			     "           (its column names: bpfvc compare and veristat -C read it)");
 			return BVC_EXIT_OK;
 		default:
 			return BVC_EXIT_BAD_INPUT;
@@ -376,8 +433,12 @@ int bvc_cmd_verify(int argc, char **argv)
 	memset(&kp, 0, sizeof(kp));
 	bvc_curve_trust_release(&trust);
 	/* A batch ends with a table (JSON lines carry the same columns). */
-	if (!json && table.n >= 2)
+	if (output_format >= 0) {
+		vs_print(stdout, &vs_rows, output_format);
+		vs_free(&vs_rows);
+	} else if (!json && table.n >= 2) {
 		table_print(&table);
+	}
 	table_free(&table);
 	memset(&table, 0, sizeof(table));
 	return ret;
@@ -458,8 +519,36 @@ static void worse(int *ret, int code)
 		*ret = code;
 }
 
+/* veristat's row: a verdict without a statement about the program (an
+ * internal error) is a failure there, and said on stderr. */
+static void vs_row_add(const struct entry *e, const struct bvc_verdict *v, double secs)
+{
+	long st[VS_NSTATS] = {
+		[VS_VERDICT] = bvc_verdict_accepted(v),
+		[VS_DURATION] = (long)(secs * 1e6),
+		[VS_TOTAL_INSNS] = (long)v->processed,
+		[VS_TOTAL_STATES] = (long)v->total_states,
+		[VS_PEAK_STATES] = (long)v->peak_states,
+		[VS_MAX_STATES_PER_INSN] = (long)v->max_states_per_insn,
+	};
+
+	if (!bvc_verdict_accepted(v) && !is_refusal(v))
+		bvc_cli_err("%s: %s: internal error, no verdict: %s", e->img->path, e->prog->name,
+			    v->msg[0] ? v->msg : "(no message)");
+	if (vs_add(&vs_rows, e->img->path, e->prog->name, st))
+		bvc_cli_err("%s: %s: out of memory for the results table", e->img->path,
+			    e->prog->name);
+}
+
 static void print_one(const struct entry *e, struct bvc_verdict *v, int json, double secs)
 {
+	if (output_format >= 0) {
+		/* stdout is veristat's alone: a log goes to stderr. */
+		if (v->log)
+			fwrite(v->log, 1, v->log_len, stderr);
+		vs_row_add(e, v, secs);
+		return;
+	}
 	if (v->log && !json)
 		fwrite(v->log, 1, v->log_len, stdout);
 	print_verdict(e->img, e->prog, v, json, secs);
@@ -546,9 +635,14 @@ static void on_job_done(void *arg, size_t i)
 
 static struct bvc_cluster *start_cluster(unsigned long nworkers, const char *bind, int wait_ms,
 					 const struct bvc_curve_keypair *kp,
-					 const struct bvc_curve_trust *trust, int verbose)
+					 const struct bvc_curve_trust *trust, int verbose,
+					 uint64_t mem_limit)
 {
 	struct bvc_cluster_opts copts = { .sz = sizeof(copts),
+					  /* Each local worker a share of this
+					   * machine's memory, unless told. */
+					  .worker_mem_limit = mem_limit ? mem_limit
+						  : nworkers ? bvc_mem_limit_default((unsigned int)nworkers) : 0,
 					  .nworkers = (unsigned int)nworkers,
 					  .pin = 1,
 					  .bind = bind,
@@ -589,14 +683,16 @@ static int verify_on_cluster(struct entry *e, size_t n, const struct bvc_verify_
 			     const struct bvc_curve_trust *trust, int verbose)
 {
 	struct batch b = { .e = e, .n = n, .vopts = vopts, .json = json, .stats = stats };
+	struct coord_clock ck = { .cpu = { cpu_s() }, .wall = { now_s() } };
 	struct bvc_cluster *cl;
-	double t0 = now_s();
 	char cerr[512];
 	int err;
 
-	cl = start_cluster(nworkers, bind, wait_ms, kp, trust, verbose);
+	cl = start_cluster(nworkers, bind, wait_ms, kp, trust, verbose, vopts->mem_limit);
 	if (!cl)
 		return BVC_EXIT_BAD_INPUT;
+	ck.cpu[1] = cpu_s();
+	ck.wall[1] = now_s();
 	b.jobs = calloc(n, sizeof(*b.jobs));
 	b.ended = calloc(n, 1);
 	if (!b.jobs || !b.ended) {
@@ -622,8 +718,11 @@ static int verify_on_cluster(struct entry *e, size_t n, const struct bvc_verify_
 			    b.printed, n);
 		worse(&b.ret, BVC_EXIT_BAD_INPUT);
 	}
-	if (stats)
-		print_worker_stats(cl, n, now_s() - t0);
+	if (stats) {
+		ck.cpu[2] = cpu_s();
+		ck.wall[2] = now_s();
+		print_worker_stats(cl, n, &ck);
+	}
 	free(b.jobs);
 	free(b.ended);
 	bvc_cluster_free(cl);

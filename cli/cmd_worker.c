@@ -71,6 +71,7 @@ int bvc_cmd_worker(int argc, char **argv)
 		{ "curve-keygen", required_argument, NULL, 'G' },
 		{ "wait", required_argument, NULL, 'W' },
 		{ "forever", no_argument, NULL, 'F' },
+		{ "mem-limit", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -91,6 +92,13 @@ int bvc_cmd_worker(int argc, char **argv)
 		case 'P': server = optarg; break;
 		case 'G': keygen = optarg; break;
 		case 'F': forever = 1; break;
+		case 'M':
+			if (bvc_cli_parse_size(optarg, &wopts.mem_limit)) {
+				bvc_cli_err("worker: --mem-limit expects a size (bytes, or with K, M, G), got '%s'",
+					    optarg);
+				return BVC_EXIT_BAD_INPUT;
+			}
+			break;
 		case 'W': {
 			double s = strtod(optarg, &end);
 
@@ -104,7 +112,7 @@ int bvc_cmd_worker(int argc, char **argv)
 		case 'h':
 			puts("usage: bpfvc worker --connect ENDPOINT [--id ID] [--cpuset LIST]\n"
 			     "                    [--curve-secret NAME.key --curve-server COORD.pub]\n"
-			     "                    [--wait SECONDS] [--forever]\n"
+			     "                    [--wait SECONDS] [--forever] [--mem-limit SIZE]\n"
 			     "       bpfvc worker --curve-keygen NAME   (writes NAME.key and NAME.pub)");
 			return BVC_EXIT_OK;
 		default:

@@ -12,12 +12,16 @@ static const char usage[] =
 	"usage: bpfvc COMMAND [ARGS]\n"
 	"\n"
 	"commands:\n"
-	"  verify PROG.o [-p NAME] [--type TYPE] [-w N] [--insn-limit N] [-l LEVEL] [--json]\n"
-	"                      [-v] [--stats]\n"
+	"  verify PROG.o [-p NAME] [--type TYPE] [-w N] [--insn-limit N] [--mem-limit SIZE]\n"
+	"                      [-l LEVEL] [--json] [-v] [--stats]\n"
 	"                      verify a program (exit 0 accepted, 1 rejected, 2 bad input);\n"
 	"                      -w N splits the work across N local worker processes\n"
-	"  worker --connect ENDPOINT\n"
+	"  worker --connect ENDPOINT [--mem-limit SIZE]\n"
 	"                      one cluster worker for a coordinator at ENDPOINT\n"
+	"  compare PROG.o... [-p NAME] [--output-format table|csv]\n"
+	"  compare A.csv B.csv  veristat's side-by-side table: the running kernel (A)\n"
+	"                      against bpfvc (B), or two saved result sets (exit 0\n"
+	"                      verdicts match, 1 some differ, 2 bad input)\n"
 	"  disasm PROG.o [-p NAME] [--type TYPE]\n"
 	"                      print programs, maps and instructions in kernel log syntax\n"
 	"  run PROG [-p NAME] [--type TYPE] [--mem FILE]\n"
@@ -61,6 +65,8 @@ int main(int argc, char **argv)
 		return bvc_cmd_keygen(argc - 1, argv + 1);
 	if (!strcmp(cmd, "worker"))
 		return bvc_cmd_worker(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return bvc_cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(cmd, "inspect"))
 		return bvc_cmd_inspect(argc - 1, argv + 1);
 	bvc_cli_err("unknown command '%s' (try bpfvc --help)", cmd);

@@ -5,7 +5,7 @@
  * The work queue and leases are in lease.c, jobs and batches in batch.c.
  *
  * Setup: plan one core per worker (hwloc), make a fresh temp dir, fork+exec
- * `EXE worker --connect ipc://DIR/sock --id wI --cpuset LIST` for each
+ * `EXE worker --connect ipc://DIR/sock --id wI --cpuset LIST [--mem-limit B]` for each
  * worker *before* any ZeroMQ context exists in this process (forking a
  * process with ZeroMQ's threads can deadlock the child), then bind the
  * ROUTER and run the Hello handshake with each (build ids must match).
@@ -67,6 +67,7 @@
 #include "internal.h"
 
 #define HANDSHAKE_MS 10000
+#define HEALTH_MS 50 /* exits and silences looked for at most this often */
 #define REFUSE_LOG_BURST 10   /* refusal lines per window */
 #define REFUSE_LOG_MS 10000   /* the window */
 #define DEAD_KEPT 64          /* dead remote workers kept for the stats */
@@ -86,9 +87,10 @@ static int hb_ms(const struct bvc_cluster *cl)
 static int spawn(struct bvc_cluster *cl, unsigned int i, char *err, size_t errsz)
 {
 	const char *exe = cl->opts.exe ? cl->opts.exe : "/proc/self/exe";
-	char *argv[10];
+	char *argv[12];
 	int k = 0;
 	pid_t pid;
+	char mem[32];
 
 	char id[64];
 	uint8_t rnd[16];
@@ -116,6 +118,11 @@ static int spawn(struct bvc_cluster *cl, unsigned int i, char *err, size_t errsz
 	if (cl->opts.pin && cl->plan->slots[i].cpuset[0]) {
 		argv[k++] = "--cpuset";
 		argv[k++] = cl->plan->slots[i].cpuset;
+	}
+	if (cl->opts.worker_mem_limit) {
+		snprintf(mem, sizeof(mem), "%llu", (unsigned long long)cl->opts.worker_mem_limit);
+		argv[k++] = "--mem-limit";
+		argv[k++] = mem;
 	}
 	argv[k] = NULL;
 	fflush(NULL);
@@ -169,6 +176,7 @@ int cl_send_bytes(struct bvc_cluster *cl, int i, const void *buf, size_t len)
 	    zmq_send(sock, buf, len, 0) < 0)
 		return -errno;
 	w->st.bytes_sent += len;
+	w->st.msgs_sent++;
 	return 0;
 }
 
@@ -334,11 +342,15 @@ static int new_entry(struct bvc_cluster *cl)
 		for (int k = 0; k < MAX_INFLIGHT; k++) {
 			const struct cjob *cj = &cl->jobs[k];
 
-			for (size_t j = 0; cj->out && j < cj->nitems; j++) {
-				if (cj->items[j].donor >= 0 && (unsigned int)cj->items[j].donor < cl->n)
-					named[cj->items[j].donor] = 1;
-				if (cj->items[j].holder >= 0 && (unsigned int)cj->items[j].holder < cl->n)
-					named[cj->items[j].holder] = 1;
+			for (size_t h = 0; cj->out && h < cj->map_cap; h++) {
+				const struct item *it = cj->map[h];
+
+				if (!it)
+					continue;
+				if (it->donor >= 0 && (unsigned int)it->donor < cl->n)
+					named[it->donor] = 1;
+				if (it->holder >= 0 && (unsigned int)it->holder < cl->n)
+					named[it->holder] = 1;
 			}
 		}
 		for (unsigned int i = cl->nlocal; i < cl->n && reuse < 0; i++)
@@ -470,6 +482,7 @@ int cl_pump(struct bvc_cluster *cl, int timeout_ms)
 		}
 		w = &cl->w[i];
 		w->st.bytes_recv += zmq_msg_size(&payload);
+		w->st.msgs_recv++;
 		if (bvc_wire_decode(zmq_msg_data(&payload), zmq_msg_size(&payload), &m, why,
 				    sizeof(why))) {
 			zmq_msg_close(&id);
@@ -501,9 +514,15 @@ int cl_pump(struct bvc_cluster *cl, int timeout_ms)
 
 void cl_check_health(struct bvc_cluster *cl, double *last_beat)
 {
+	static const struct bvc_wire_msg hb = { .kind = BVC_WIRE_HEARTBEAT };
 	double t = bvc_now_ms();
-	struct bvc_wire_msg hb = { .kind = BVC_WIRE_HEARTBEAT };
 
+	/* The batch loop comes here after every message it wakes for: with
+	 * many workers, a waitpid() each every time was most of the
+	 * coordinator's own CPU. A death is seen within HEALTH_MS. */
+	if (t - cl->last_health < HEALTH_MS && t >= cl->last_health)
+		return;
+	cl->last_health = t;
 	for (unsigned int i = 0; i < cl->n; i++) {
 		struct cworker *w = &cl->w[i];
 		int status;

@@ -13,6 +13,7 @@
  *   ld_check_btf_ext   raw .BTF.ext: header and record blocks
  *   ld_open_libbpf     libbpf on a copy without code: BTF, BTF-defined maps
  *   ld_build_maps      user maps, then global data
+ *   ld_build_kconfig   the .kconfig map, its externs resolved (kconfig.c)
  *   ld_parse_btf_ext   .BTF.ext records, by section name
  *   ld_build_progs     programs with their subprograms, relocated
  *   ld_build_slots     prog_array initial slots (.rel.maps)
@@ -82,6 +83,10 @@ struct ld_ext_sec {
 struct ld {
 	const char *path;     /* for messages */
 	bool keep_unsupported; /* bvc_load_opts.keep_unsupported */
+	const struct bvc_kconfig *kconfig; /* bvc_load_opts.kconfig, or NULL */
+	int kconfig_map;      /* index of the .kconfig map, -1 if none */
+	const char *struct_ops_sec; /* a struct_ops map section hidden from
+				     * libbpf (keep_unsupported), or NULL */
 	char *err;            /* caller's message buffer, may be NULL */
 	size_t errsz;         /* bytes in @err */
 
@@ -140,10 +145,24 @@ void ld_close_libbpf(struct ld *ld);
  * guesses them; 0 and 0 when libbpf does not know the name. */
 void ld_prog_type(const char *sec_name, uint32_t *type, uint32_t *attach);
 
+/* Run @fn(@arg) with libbpf's printing captured (under the loader's libbpf
+ * lock): its last warning goes to @last_msg (may be NULL). */
+void ld_libbpf_quiet(char *last_msg, size_t sz, void (*fn)(void *), void *arg);
+
 /* btf.c */
 int ld_check_btf(struct ld *ld);
 int ld_check_btf_ext(struct ld *ld);
 int ld_parse_btf_ext(struct ld *ld);
+/* The prototype facts of function type @fn_id into @fi (arg_cnt, ret_scalar,
+ * args): what the verifier needs to type a global function's arguments. */
+int ld_func_args(struct ld *ld, uint32_t fn_id, struct bvc_func_info *fi);
+
+/* kconfig.c: the .kconfig map and its values (after ld_build_maps);
+ * @kc NULL reads this machine's configuration. */
+struct bvc_kconfig;
+int ld_build_kconfig(struct ld *ld, const struct bvc_kconfig *kc);
+/* The .kconfig extern @name, or NULL when it is not one. */
+const struct bvc_kconfig_var *ld_kconfig_var(const struct ld *ld, const char *name);
 
 /* progs.c */
 int ld_build_progs(struct ld *ld);

@@ -35,11 +35,11 @@ static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t
 		env->pending = p;
 		env->cap_pending = cap;
 	}
-	st = bvc_state_copy(env->cur);
+	st = bvc_state_copy(env->arena, env->cur, BVC_COPY_TRAIL | BVC_COPY_HIST);
 	if (!st)
 		return NULL;
 	st->insn_idx = insn;
-	if (bvc_trail_push(st, 1) || bvc_trail_push(env->cur, 0)) {
+	if (bvc_trail_push(env->arena, st, 1) || bvc_trail_push(env->arena, env->cur, 0)) {
 		bvc_state_free(st);
 		return NULL;
 	}

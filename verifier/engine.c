@@ -36,7 +36,10 @@
  *
  * The first unsafe step rejects the program with the kernel's message
  * (log.c). Whatever the engine does not model is refused as
- * "unsupported: ...": never accepted.
+ * "unsupported: ...": never accepted. A run whose states outgrow the
+ * memory limit (opts.mem_limit; arena.c counts every state's bytes) is
+ * rejected as too large, as one past the instruction limit: it ends
+ * with a verdict, never with the process killed for lack of memory.
  *
  * One verification can be split across engines and processes
  * (docs/design.md section 4; split.c): states are self-contained values,
@@ -107,7 +110,7 @@ static int check_ld_abs(struct bvc_env *env, const struct bvc_insn *insn)
 
 	if (!bvc_prog_type_may_ld_abs(env->prog->type))
 		return bvc_vrej(env, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
-	if (env->cur->curframe)
+	if (env->cur->curframe || env->cur->frames[0]->subprog)
 		/* It may end the program from inside a function: the kernel
 		 * then checks the function's BTF return type and saved regs. */
 		return bvc_vunsup(env, "LD_ABS/LD_IND inside a bpf-to-bpf function");
@@ -247,8 +250,13 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 		uint32_t at;
 		int ret;
 
-		if (!env->cur && !pop_next(env))
-			return 0;
+		if (!env->cur && !pop_next(env)) {
+			/* The main program's paths are done: the global
+			 * functions they called are verified next. */
+			ret = bvc_next_global(env);
+			if (ret <= 0)
+				return ret;
+		}
 		if (budget && env->processed - start >= budget)
 			return 1;
 		if (env->opts.insn_limit && ++env->processed > env->opts.insn_limit)
@@ -370,10 +378,15 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	if (bvc_opts_copy(&env->opts, sizeof(env->opts), opts, sizeof(size_t), "bvc_verify_opts", NULL, 0))
 		return -EINVAL;
 	env->gpl = bvc_license_is_gpl(img->license);
+	if (!env->opts.mem_limit)
+		env->opts.mem_limit = bvc_mem_limit_default(1);
+	env->arena = bvc_arena_new(env->opts.mem_limit);
 	env->aux = calloc(env->cnt, sizeof(*env->aux));
 	env->explored = calloc(env->cnt, sizeof(*env->explored));
-	env->cur = bvc_state_new();
-	if (!env->aux || !env->explored || !env->cur)
+	if (!env->arena || !env->aux || !env->explored)
+		return -ENOMEM;
+	env->cur = bvc_state_new(env->arena);
+	if (!env->cur)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < env->cnt; i++) {
 		env->aux[i].ptr_type = -1;
@@ -405,6 +418,20 @@ static void env_free(struct bvc_env *env)
 	free(env->aux);
 	free(env->log);
 	free(env->err_trail);
+	/* Last: evicted checkpoints nothing freed yet live here too. */
+	bvc_arena_free_all(env->arena);
+	env->arena = NULL;
+}
+
+/* The states outgrew the memory limit (or malloc() failed under it): the
+ * program is too large for this budget, a verdict like the instruction
+ * limit's. */
+static int reject_memory(struct bvc_env *env)
+{
+	return bvc_vrej(env,
+			"BPF program is too large: the verifier's states exceed the memory limit of %llu MiB (%llu insns processed)",
+			(unsigned long long)(env->opts.mem_limit >> 20),
+			(unsigned long long)env->processed);
 }
 
 int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
@@ -443,6 +470,10 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	err = env_init(env, img, prog, opts, with_entry);
 	if (!err && !bvc_prog_type_supported(prog->type))
 		err = bvc_vunsup(env, "program type %u", prog->type);
+	/* BPF_PROG_LOAD refuses it with EINVAL before verifying. */
+	if (!err && !bvc_prog_attach_valid(prog->type, prog->expected_attach_type))
+		err = bvc_vrej(env, "invalid expected_attach_type %u for program type %u",
+			       prog->expected_attach_type, prog->type);
 	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16), XDP frags
 	 * (32) change the rules; ANY_ALIGNMENT (2), TEST_RND_HI32 (4),
 	 * TEST_STATE_FREQ (8) and TEST_REG_INVARIANTS (128) do not change
@@ -477,6 +508,8 @@ int bvc_engine_run(struct bvc_engine *eng, uint64_t budget)
 		return BVC_ENGINE_DONE;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = do_check(env, budget);
+	if (ret == -ENOMEM && !env->rejected)
+		ret = reject_memory(env);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	eng->usec += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000);
 	if (ret == 1)
@@ -623,6 +656,26 @@ int bvc_engine_precision_dump(const struct bvc_engine *eng, char **out)
 	}
 	*out = buf;
 	return 0;
+}
+
+int bvc_engine_out_of_memory(struct bvc_engine *eng, struct bvc_work **work)
+{
+	reject_memory(&eng->env);
+	eng->finished = true;
+	bvc_work_free(*work);
+	*work = NULL;
+	return 0;
+}
+
+void bvc_engine_keep_checkpoints(struct bvc_engine *eng)
+{
+	if (!eng->early)
+		eng->env.keep_evicted = true;
+}
+
+uint64_t bvc_engine_mem_bytes(const struct bvc_engine *eng)
+{
+	return eng->early ? 0 : bvc_arena_bytes(eng->env.arena);
 }
 
 void bvc_engine_free(struct bvc_engine *eng)

@@ -6,6 +6,7 @@
  *   log.c     refusals, the kernel-style log, printing states
  *   branch.c  conditional jumps: deciding, pushing and refining each side
  *   call.c    helper and bpf-to-bpf calls, exits, call-chain checks
+ *   global.c  global functions: calls checked on BTF types, each verified once
  *   split.c   the split API: donation, work items, demands, sharing
  *   alu.c     ALU on scalars and pointers
  *   mem.c     loads, stores, atomics and helper memory arguments
@@ -14,6 +15,7 @@
  *   cfg.c     static passes: reachability, prune points, register liveness
  *   load.c    what BPF_PROG_LOAD refuses before exploring
  *   state.c   allocating, copying and freeing states; register helpers
+ *   arena.c   the engine's memory: size-class free lists, the memory limit
  *
  * Every engine function takes the env first. Those shared between files
  * are declared here and carry the bvc_ prefix, as the library's public
@@ -76,6 +78,13 @@ struct bvc_frame {
 	uint32_t subprog;      /* index of the function */
 	uint32_t frameno;      /* depth: 0 for main */
 	uint32_t stack_depth;  /* deepest byte touched below fp */
+	/* Stack liveness along the path (prune.c, the kernel's REG_LIVE_READ
+	 * and REG_LIVE_WRITTEN marks on slots): */
+	uint64_t unread;       /* (checkpoints) slots no path below has read yet;
+				* 0, the default, means "all may be read" */
+	uint64_t written;      /* slots fully written since the parent checkpoint */
+	bool linked;           /* the same frame as the parent checkpoint's
+				* frame of this number (false: pushed since) */
 };
 
 /*
@@ -131,6 +140,18 @@ struct bvc_state {
 	struct bvc_prec_mask *demand; /* (work item roots) precision asked of the owner */
 	uint64_t seq;          /* (checkpoints) creation order, from 1 */
 	bool remote;           /* (checkpoints) finished in another engine */
+	/* (checkpoints) what any state it includes must share, cheap to test
+	 * before bvc_states_equal (prune.c bvc_state_sig): the innermost
+	 * frame's live registers' types; @sig_mask 0 tests nothing. */
+	uint64_t sig, sig_mask;
+	/* (finished checkpoints, set at their first comparison) the
+	 * innermost frame's slots a comparison tests, and those of them
+	 * holding a spilled pointer: cur must hold one in exactly those. */
+	uint64_t cmp_slots, ptr_slots;
+	bool slots_summed;
+	bool evicted;          /* (checkpoints) off the explored lists: freed
+				* when @branches reaches 0 (prune.c) */
+	bool in_share;         /* (checkpoints) on env->share: not freed yet */
 };
 
 /* A state waiting to be explored: the taken side of a branch. */
@@ -179,7 +200,9 @@ struct bvc_env {
 	uint32_t nsubprogs;
 	struct bvc_insn_aux *aux;
 	struct bvc_checkpoint_list *explored; /* per insn */
-	struct bvc_checkpoint_list retired; /* evicted checkpoints: parents may still point here */
+	struct bvc_checkpoint_list retired; /* (keep_evicted) evicted checkpoints, kept to the end */
+	bool keep_evicted;     /* bvc_engine_keep_checkpoints(): never free one */
+	struct bvc_arena *arena; /* where every state of this engine lives */
 	struct bvc_idmap *idmap; /* scratch for bvc_states_equal */
 
 	struct bvc_state *cur;
@@ -190,6 +213,13 @@ struct bvc_env {
 	uint32_t max_stack;    /* deepest call chain's stack (bvc_check_max_stack_depth) */
 	bool hist_open;        /* cur's last history entry is this instruction's */
 	uint64_t precise_walks, precise_fallbacks; /* backtracking statistics */
+
+	/* Global functions (global.c): called ones are verified after the
+	 * main program, each once, in the kernel's order. */
+	uint8_t gflags[BVC_MAX_FUNCS]; /* per function: called, verified */
+	uint32_t gscan;        /* the next function the current pass looks at */
+	bool grescan;          /* a call named one not yet verified: pass again */
+	uint32_t gphase;       /* the global function being verified, 0: none */
 
 	uint64_t processed;    /* instructions processed (the kernel's insn_processed) */
 	uint64_t jmps_processed, prev_jmps, prev_insns;
@@ -296,12 +326,47 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done);
 int bvc_check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint32_t frames);
 int bvc_check_abnormal_return(struct bvc_env *env);
 
-/* state.c */
-struct bvc_state *bvc_state_new(void);
-struct bvc_state *bvc_state_copy(const struct bvc_state *src);
+/* global.c */
+const struct bvc_func_info *bvc_func_info_of(const struct bvc_env *env, uint32_t sp);
+bool bvc_is_global_subprog(const struct bvc_env *env, uint32_t sp);
+/* Is the bpf-to-bpf call at @idx one of a global function? */
+bool bvc_is_global_call(const struct bvc_env *env, uint32_t idx);
+/* A call of global function @sp: its arguments checked on its BTF types,
+ * r0 an unknown scalar after it. 0 to go on after the call. */
+int bvc_check_global_call(struct bvc_env *env, uint32_t sp);
+/* Nothing left to explore: start the next called global function not yet
+ * verified (1: env->cur is its entry), 0 when none is left. */
+int bvc_next_global(struct bvc_env *env);
+/* A called global function is not verified yet, or one is being verified. */
+bool bvc_global_work_left(const struct bvc_env *env);
+
+/* arena.c: blocks of an arena (NULL: plain malloc, for work items in
+ * transit); bvc_arena_free() and bvc_arena_usable() need no arena. */
+struct bvc_arena *bvc_arena_new(uint64_t limit);
+void bvc_arena_free_all(struct bvc_arena *a);
+void *bvc_arena_alloc(struct bvc_arena *a, size_t size);
+void *bvc_arena_zalloc(struct bvc_arena *a, size_t size);
+void *bvc_arena_grow(struct bvc_arena *a, void *p, size_t size);
+void bvc_arena_free(void *p);
+size_t bvc_arena_usable(const void *p);
+uint64_t bvc_arena_bytes(const struct bvc_arena *a);
+uint64_t bvc_arena_limit(const struct bvc_arena *a);
+
+/* engine.c: taking a work item needed more than the memory limit: the
+ * engine rejects as a run out of memory does; the item is freed. 0. */
+struct bvc_work;
+int bvc_engine_out_of_memory(struct bvc_engine *eng, struct bvc_work **work);
+
+/* state.c: states and their parts come from @a; freeing needs no arena. */
+#define BVC_COPY_TRAIL (1u << 0) /* bvc_state_copy: the trail too */
+#define BVC_COPY_HIST (1u << 1)  /* ... and the path history */
+struct bvc_state *bvc_state_new(struct bvc_arena *a);
+struct bvc_state *bvc_state_copy(struct bvc_arena *a, const struct bvc_state *src, unsigned int what);
 void bvc_state_free(struct bvc_state *st);
-int bvc_grow_stack(struct bvc_frame *fr, uint32_t nslots);
-int bvc_trail_push(struct bvc_state *st, int taken);
+struct bvc_frame *bvc_frame_new(struct bvc_arena *a);
+void bvc_frame_free(struct bvc_frame *fr);
+int bvc_grow_stack(struct bvc_arena *a, struct bvc_frame *fr, uint32_t nslots);
+int bvc_trail_push(struct bvc_arena *a, struct bvc_state *st, int taken);
 size_t bvc_trail_bytes(uint32_t len);
 struct bvc_frame *bvc_cur_frame(struct bvc_env *env);
 struct bvc_reg *bvc_cur_regs(struct bvc_env *env);
@@ -345,9 +410,15 @@ int bvc_apply_demand(struct bvc_env *env, const struct bvc_state *path, struct b
 /* prune.c */
 int bvc_is_state_visited(struct bvc_env *env, uint32_t insn);
 void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st);
+void bvc_checkpoint_unshared(struct bvc_env *env, struct bvc_state *cp);
 bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
 		      bool exact);
+void bvc_mark_slots_read(struct bvc_env *env, uint32_t frameno, uint64_t slots);
+void bvc_mark_slots_written(struct bvc_env *env, uint32_t frameno, uint64_t slots);
+void bvc_mark_all_read_above(struct bvc_state *st);
 void bvc_explored_free(struct bvc_env *env);
+void bvc_state_sig(const struct bvc_env *env, const struct bvc_state *st, uint32_t insn,
+		   uint64_t *sig, uint64_t *mask);
 int bvc_list_push(struct bvc_checkpoint_list *l, struct bvc_state *st);
 
 #endif /* BVC_VERIFIER_ENGINE_INTERNAL_H */

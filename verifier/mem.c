@@ -37,6 +37,18 @@ static int idx_in_slot(int32_t addr)
 	return addr + 8 * (slot_of(addr) + 1);
 }
 
+/* The slots bytes [lo, hi) of a frame touch (none when empty). */
+static uint64_t slots_between(int32_t lo, int32_t hi)
+{
+	uint64_t m = 0;
+
+	if (lo >= hi)
+		return 0;
+	for (int s = slot_of(hi - 1); s <= slot_of(lo) && s < 64; s++)
+		m |= 1ull << s;
+	return m;
+}
+
 /* A slot that held a spill no longer does once part of it is overwritten. */
 static void scrub_spill(struct bvc_slot *s)
 {
@@ -68,7 +80,7 @@ static void note_depth(struct bvc_env *env, struct bvc_frame *fr, int32_t lo)
 static int mark_stack_bytes(struct bvc_env *env, struct bvc_frame *fr, int32_t lo, int32_t hi,
 			    uint8_t stype)
 {
-	int err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	int err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 
 	if (err)
 		return err;
@@ -178,6 +190,9 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 	err = check_stack_bounds(env, regno, reg, off, size, " write to", &lo, &hi);
 	if (err)
 		return err;
+	/* Only a whole slot written at a known place hides what it held. */
+	if (bvc_scalar_is_const(&reg->var) && lo % 8 == 0 && hi - lo == 8)
+		bvc_mark_slots_written(env, reg->frameno, slots_between(lo, hi));
 	if (!bvc_scalar_is_const(&reg->var)) {
 		/* Every byte the access may touch could now be anything; a
 		 * zero keeps only bytes that were zero already zero - and
@@ -187,7 +202,7 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 			err = bvc_mark_precise(env, (uint32_t)value_regno);
 		return err;
 	}
-	err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
 	note_depth(env, fr, lo);
@@ -243,7 +258,8 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	err = check_stack_bounds(env, regno, reg, off, size, " read from", &lo, &hi);
 	if (err)
 		return err;
-	err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+	bvc_mark_slots_read(env, reg->frameno, slots_between(lo, hi));
+	err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
 	note_depth(env, fr, lo);
@@ -357,14 +373,15 @@ static int check_packet(struct bvc_env *env, uint32_t regno, const struct bvc_re
 	return 0;
 }
 
-/* A constant read of .rodata: the kernel reads frozen read-only maps. */
+/* A constant read of .rodata or .kconfig: the kernel reads frozen
+ * read-only maps (libbpf freezes both after filling them). */
 static bool read_rodata(const struct bvc_map *map, int64_t off, int size, bool sign_ext,
 			struct bvc_reg *dst)
 {
 	uint64_t v = 0;
 
-	if (map->origin != BVC_MAP_RODATA || !map->init || off < 0 ||
-	    (uint64_t)off + (uint64_t)size > map->init_size)
+	if ((map->origin != BVC_MAP_RODATA && map->origin != BVC_MAP_KCONFIG) || !map->init ||
+	    off < 0 || (uint64_t)off + (uint64_t)size > map->init_size)
 		return false;
 	for (int i = size - 1; i >= 0; i--)
 		v = (v << 8) | map->init[off + i];
@@ -659,11 +676,14 @@ int bvc_check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, boo
 		if (err)
 			return err;
 		if (write)
+			/* Marks no slot written: the helper may write less
+			 * than the size (the kernel's raw mode marks nothing). */
 			return mark_stack_bytes(env, reg_frame(env, reg), lo, hi, BVC_STACK_MISC);
 		{
 			struct bvc_frame *fr = reg_frame(env, reg);
 
-			err = bvc_grow_stack(fr, (uint32_t)slot_of(lo) + 1);
+			bvc_mark_slots_read(env, reg->frameno, slots_between(lo, hi));
+			err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 			if (!err)
 				note_depth(env, fr, lo);
 			return err;

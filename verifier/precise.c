@@ -109,12 +109,12 @@ int bvc_hist_push(struct bvc_env *env, uint32_t flags, uint64_t linked)
 	}
 	if (st->nhist == st->cap_hist) {
 		uint32_t cap = st->cap_hist ? st->cap_hist * 2 : 8;
-		struct bvc_hist *v = realloc(st->hist, cap * sizeof(*v));
+		struct bvc_hist *v = bvc_arena_grow(env->arena, st->hist, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
 		st->hist = v;
-		st->cap_hist = cap;
+		st->cap_hist = (uint32_t)(bvc_arena_usable(v) / sizeof(*v));
 	}
 	st->hist[st->nhist++] = (struct bvc_hist){ env->insn_idx, env->prev_insn_idx, flags, linked };
 	env->hist_open = true;
@@ -284,7 +284,13 @@ static int backtrack_insn(struct bvc_env *env, struct walk *w, uint32_t idx, uin
 		break;
 	case BVC_JMP:
 	case BVC_JMP32:
-		if (bvc_insn_is_pseudo_call(insn)) {
+		if (bvc_insn_is_pseudo_call(insn) && bvc_is_global_call(env, idx)) {
+			/* A global function's call is a step of the caller:
+			 * it sets r0, and r1-r5 are dead after it. */
+			*regs &= (uint16_t)~1u;
+			if (*regs & ARG_REGS)
+				return -ENOTSUP;
+		} else if (bvc_insn_is_pseudo_call(insn)) {
 			/* Out of a callee, back to its caller: only arguments
 			 * can still be needed. */
 			if ((*regs & ~ARG_REGS) || w->m.slots[w->frame] || !w->frame)
@@ -454,11 +460,20 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 				end--;
 			} else {
 				i--;
+				/* Over an ld_imm64 in one step: its second half is
+				 * no instruction (the kernel's log never shows it). */
+				if (i >= 1 && i < env->cnt && bvc_insn_is_ld_imm64(&env->insns[i - 1]))
+					i--;
 			}
 			if (i >= env->cnt)
 				goto give_up;
 		}
 		st = seg->parent;
+		/* A global function's entry: r1-r5 are its arguments, any
+		 * value of their BTF types, so nothing above to mark. */
+		if (!st && w->frame == 0 && seg->frames[0]->subprog && !w->m.all && !w->m.slots[0] &&
+		    !(w->m.regs[0] & ~0x3eu) && i == env->subprogs[seg->frames[0]->subprog].start)
+			return 0;
 		if (!st)
 			goto give_up; /* needed before the entry: cannot be */
 		if (st->anchor_id) {
@@ -527,9 +542,12 @@ int bvc_propagate_precision(struct bvc_env *env, const struct bvc_state *old)
 		for (int r = 0; r < BVC_REG_FP; r++)
 			if ((live & (1u << r)) && fr->regs[r].type == BVC_SCALAR && fr->regs[r].precise)
 				w.m.regs[f] |= (uint16_t)(1u << r);
+		/* A slot no path below old read did not matter to it,
+		 * precise or not (the kernel skips those not REG_LIVE_READ). */
 		for (uint32_t s = 0; s < fr->nslots && s < 64; s++)
 			if (fr->slots[s].stype[0] == BVC_STACK_SPILL &&
-			    fr->slots[s].spilled.type == BVC_SCALAR && fr->slots[s].spilled.precise)
+			    fr->slots[s].spilled.type == BVC_SCALAR && fr->slots[s].spilled.precise &&
+			    !(fr->unread & (1ull << s)))
 				w.m.slots[f] |= 1ull << s;
 	}
 	return walk_back(env, &w, env->cur, env->insn_idx, BVC_HIST_NONE, true);

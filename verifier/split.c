@@ -13,6 +13,10 @@
  * never used for pruning - until the item is done and its demand applied.
  * A view from outside is checked here for everything the engine later
  * indexes or trusts; nothing here explores.
+ *
+ * Memory: a work item's state is plain malloc() (the NULL arena), never
+ * the engine's arena, so it may outlive the engine; an engine copies an
+ * item into its arena when it takes it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +29,7 @@
 int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out)
 {
 	struct bvc_env *env = &eng->env;
-	struct bvc_state *path;
+	struct bvc_state *path, *st;
 	struct bvc_work *w;
 
 	if (eng->early || env->rejected || !env->npending)
@@ -44,29 +48,36 @@ int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out)
 		return -ENOMEM;
 	/* The oldest pending branch: the bottom of the stack, the biggest
 	 * subtree. Its parent's branch count keeps counting it (the
-	 * placeholder) until bvc_engine_work_done(). */
-	w->st = env->pending[0].st;
+	 * placeholder) until bvc_engine_work_done(). It leaves as a copy out
+	 * of the arena, without its history. */
+	st = env->pending[0].st;
+	w->st = bvc_state_copy(NULL, st, BVC_COPY_TRAIL);
 	w->insn = env->pending[0].insn;
 	w->prev_insn = env->pending[0].prev_insn;
 	w->id = ++env->next_work_id;
 	/* The placeholder keeps the item's path since its parent checkpoint:
 	 * a precision demand continues its walk from there. */
-	path = calloc(1, sizeof(*path));
-	if (!path) {
-		free(w);
+	path = bvc_arena_zalloc(env->arena, sizeof(*path));
+	if (!path || !w->st) {
+		bvc_arena_free(path);
+		bvc_work_free(w);
 		return -ENOMEM;
 	}
 	memmove(env->pending, env->pending + 1, (env->npending - 1) * sizeof(*env->pending));
 	env->npending--;
-	path->hist = w->st->hist;
-	path->nhist = path->cap_hist = w->st->nhist;
-	path->first_insn = w->st->first_insn;
+	path->hist = st->hist;
+	path->nhist = path->cap_hist = st->nhist;
+	path->first_insn = st->first_insn;
 	path->last_insn = w->prev_insn;
 	path->insn_idx = w->insn;
-	path->curframe = w->st->curframe;
-	w->st->hist = NULL;
-	w->st->nhist = w->st->cap_hist = 0;
-	env->donated[env->ndonated++] = (struct bvc_donation){ w->id, w->st->parent, path };
+	path->curframe = st->curframe;
+	st->hist = NULL;
+	st->nhist = st->cap_hist = 0;
+	env->donated[env->ndonated++] = (struct bvc_donation){ w->id, st->parent, path };
+	/* What the item's paths read stays in the other engine: above it,
+	 * every slot counts as read (prune.c). */
+	bvc_mark_all_read_above(st);
+	bvc_state_free(st);
 	w->st->parent = NULL; /* the parent lives in this engine only */
 	*out = w;
 	return 0;
@@ -130,7 +141,7 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 {
 	struct bvc_env *env = &eng->env;
 	struct bvc_work *w = *work;
-	struct bvc_state *anchor;
+	struct bvc_state *anchor, *st;
 	uint32_t m;
 	int err;
 
@@ -138,6 +149,10 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 		return -EINVAL;
 	if (env->npending >= BVC_MAX_PENDING)
 		return -EBUSY;
+	/* Frame 0 runs the main program or a global function: nothing
+	 * else starts a path (bvc_check_exit tells them apart). */
+	if (w->st->frames[0]->subprog && !bvc_is_global_subprog(env, w->st->frames[0]->subprog))
+		return -EINVAL;
 	if (env->npending == env->cap_pending) {
 		uint32_t cap = env->cap_pending ? env->cap_pending * 2 : 64;
 		struct bvc_pending *p = realloc(env->pending, cap * sizeof(*p));
@@ -148,23 +163,29 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 		env->cap_pending = cap;
 	}
 	/* A root for the item's subtree: when its count drops to 0 the
-	 * item is done (bvc_update_branch_counts reports it). */
-	anchor = calloc(1, sizeof(*anchor));
-	if (!anchor)
-		return -ENOMEM;
+	 * item is done (bvc_update_branch_counts reports it). The item's
+	 * state moves into the arena. Past the memory limit the engine
+	 * rejects, as a run out of memory does, and the item is consumed. */
+	anchor = bvc_arena_zalloc(env->arena, sizeof(*anchor));
+	st = bvc_state_copy(env->arena, w->st, BVC_COPY_TRAIL);
+	if (anchor)
+		anchor->demand = bvc_arena_zalloc(env->arena, sizeof(*anchor->demand));
+	if (!anchor || !anchor->demand || !st) {
+		bvc_state_free(anchor);
+		bvc_state_free(st);
+		return bvc_engine_out_of_memory(eng, work);
+	}
 	anchor->branches = 1;
 	anchor->anchor_id = w->id;
-	anchor->curframe = w->st->curframe; /* the frames its demand covers */
-	anchor->demand = calloc(1, sizeof(*anchor->demand));
-	if (!anchor->demand) {
-		free(anchor);
-		return -ENOMEM;
-	}
+	anchor->curframe = st->curframe; /* the frames its demand covers */
 	err = bvc_list_push(&env->anchors, anchor);
 	if (err) {
 		bvc_state_free(anchor);
+		bvc_state_free(st);
 		return err;
 	}
+	bvc_state_free(w->st);
+	w->st = st;
 	w->st->parent = anchor;
 	/* A fresh segment of the path starts at the item, and what is
 	 * precise is for this engine's checkpoints to learn. */
@@ -189,7 +210,10 @@ int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id,
 	const struct bvc_prec_mask *m;
 	bool any;
 
-	if (eng->early || !env->done.n)
+	/* Held while a global function this engine's paths called is not
+	 * verified here: were this worker lost, the item explored anew
+	 * elsewhere finds that call again. */
+	if (eng->early || !env->done.n || bvc_global_work_left(env))
 		return -ENOENT;
 	anchor = env->done.v[--env->done.n];
 	*work_id = anchor->anchor_id;
@@ -346,7 +370,7 @@ int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
 		return -EBADMSG;
 	}
 	w = calloc(1, sizeof(*w));
-	st = bvc_state_new();
+	st = bvc_state_new(NULL);
 	if (!w || !st) {
 		free(w);
 		bvc_state_free(st);
@@ -365,7 +389,7 @@ int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
 		struct bvc_frame *fr = st->frames[f];
 
 		if (!fr) {
-			fr = st->frames[f] = calloc(1, sizeof(*fr));
+			fr = st->frames[f] = bvc_frame_new(NULL);
 			if (!fr) {
 				ret = -ENOMEM;
 				goto fail;
@@ -389,7 +413,7 @@ int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
 			if (ret)
 				goto fail;
 		}
-		ret = bvc_grow_stack(fr, fv->nslots);
+		ret = bvc_grow_stack(NULL, fr, fv->nslots);
 		if (ret)
 			goto fail;
 		for (uint32_t s = 0; s < fv->nslots; s++) {
@@ -410,7 +434,7 @@ int bvc_work_from_view(const struct bvc_image *img, const struct bvc_prog *prog,
 		}
 	}
 	if (v->trail_len) {
-		st->trail = calloc(1, bvc_trail_bytes(v->trail_len));
+		st->trail = bvc_arena_zalloc(NULL, bvc_trail_bytes(v->trail_len));
 		if (!st->trail) {
 			ret = -ENOMEM;
 			goto fail;
@@ -490,21 +514,30 @@ int bvc_engine_share(struct bvc_engine *eng, struct bvc_work **out)
 	if (!w)
 		return -ENOMEM;
 	cp = env->share.v[0];
-	w->st = bvc_state_copy(cp);
+	/* The state only: its path and parents stay here. */
+	w->st = bvc_state_copy(NULL, cp, 0);
 	if (!w->st) {
 		free(w);
 		return -ENOMEM;
 	}
 	memmove(env->share.v, env->share.v + 1, (env->share.n - 1) * sizeof(*env->share.v));
 	env->share.n--;
-	/* The state only: its path and parents stay here. */
-	free(w->st->hist);
-	w->st->hist = NULL;
-	w->st->nhist = w->st->cap_hist = 0;
+	/* Slots no path below it read go as never written (the kernel's
+	 * clean_verifier_state): the receiver has no read marks, and an
+	 * unwritten slot of old matches what cur has there. */
+	for (uint32_t f = 0; f <= w->st->curframe; f++) {
+		struct bvc_frame *fr = w->st->frames[f];
+
+		for (uint32_t s = 0; s < fr->nslots && s < 64; s++)
+			if (fr->unread & (1ull << s))
+				memset(&fr->slots[s], 0, sizeof(fr->slots[s]));
+		fr->unread = 0;
+	}
 	w->st->parent = NULL;
 	w->insn = cp->insn_idx;
 	w->prev_insn = cp->last_insn == BVC_HIST_NONE ? 0 : cp->last_insn;
 	w->id = cp->seq;
+	bvc_checkpoint_unshared(env, (struct bvc_state *)cp);
 	*out = w;
 	return 0;
 }
@@ -513,19 +546,35 @@ int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
 {
 	struct bvc_env *env = &eng->env;
 	struct bvc_work *w = *work;
-	struct bvc_state *cp = w->st;
+	struct bvc_state *cp;
 	int err;
 
 	if (eng->early || !env->explored || w->insn >= env->cnt)
 		return -EINVAL;
+	if (w->st->frames[0]->subprog && !bvc_is_global_subprog(env, w->st->frames[0]->subprog))
+		return -EINVAL;
+	if (env->rejected) {
+		bvc_work_free(w);
+		*work = NULL;
+		return 0;
+	}
+	/* Into the arena, without its trail: compared, never resumed. */
+	cp = bvc_state_copy(env->arena, w->st, 0);
+	if (!cp)
+		return bvc_engine_out_of_memory(eng, work);
+	bvc_state_free(w->st);
+	w->st = cp;
 	cp->insn_idx = w->insn;
 	cp->branches = 0; /* finished where it came from */
 	cp->parent = NULL;
+	bvc_state_sig(env, cp, w->insn, &cp->sig, &cp->sig_mask);
+	cp->slots_summed = false;
+	/* No read marks came with it: every slot counts as read. */
+	for (uint32_t f = 0; f <= cp->curframe && f < BVC_MAX_FRAMES; f++)
+		if (cp->frames[f])
+			cp->frames[f]->unread = 0;
 	cp->remote = true;
 	cp->seq = 0;
-	free(cp->trail);
-	cp->trail = NULL;
-	cp->trail_len = 0;
 	err = bvc_list_push(&env->explored[w->insn], cp);
 	if (err)
 		return err;

@@ -5,8 +5,11 @@
  *
  * A state owns its frames and each frame owns its stack slots; copies are
  * deep so a pending branch can never see the current path's later writes.
- * Checkpoints are owned by the explored lists (prune.c) and live until the
- * run ends; parents always point at checkpoints.
+ * Everything comes from the engine's arena (arena.c): a copy takes blocks
+ * off free lists, and a stack grows in place up to its block's size
+ * class. Checkpoints are owned by the explored lists (prune.c), which
+ * free an evicted one once no path below it is pending; parents always
+ * point at checkpoints.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,18 +17,18 @@
 
 #include "engine_internal.h"
 
-static struct bvc_frame *frame_copy(const struct bvc_frame *src)
+static struct bvc_frame *frame_copy(struct bvc_arena *a, const struct bvc_frame *src)
 {
-	struct bvc_frame *fr = malloc(sizeof(*fr));
+	struct bvc_frame *fr = bvc_arena_alloc(a, sizeof(*fr));
 
 	if (!fr)
 		return NULL;
 	*fr = *src;
 	fr->slots = NULL;
 	if (src->nslots) {
-		fr->slots = malloc(src->nslots * sizeof(*fr->slots));
+		fr->slots = bvc_arena_alloc(a, src->nslots * sizeof(*fr->slots));
 		if (!fr->slots) {
-			free(fr);
+			bvc_arena_free(fr);
 			return NULL;
 		}
 		memcpy(fr->slots, src->slots, src->nslots * sizeof(*fr->slots));
@@ -33,39 +36,53 @@ static struct bvc_frame *frame_copy(const struct bvc_frame *src)
 	return fr;
 }
 
-static void frame_free(struct bvc_frame *fr)
+struct bvc_frame *bvc_frame_new(struct bvc_arena *a)
+{
+	return bvc_arena_zalloc(a, sizeof(struct bvc_frame));
+}
+
+void bvc_frame_free(struct bvc_frame *fr)
 {
 	if (fr) {
-		free(fr->slots);
-		free(fr);
+		bvc_arena_free(fr->slots);
+		bvc_arena_free(fr);
 	}
 }
 
-/* Make room for @nslots slots; new slots are STACK_INVALID. */
-int bvc_grow_stack(struct bvc_frame *fr, uint32_t nslots)
+/* Make room for @nslots slots; new slots are STACK_INVALID. The block
+ * grows by size classes, so a path writing ever deeper copies its stack a
+ * few times, not at every new slot. */
+int bvc_grow_stack(struct bvc_arena *a, struct bvc_frame *fr, uint32_t nslots)
 {
-	struct bvc_slot *s;
+	struct bvc_slot *s = fr->slots;
 
 	if (nslots <= fr->nslots)
 		return 0;
-	s = realloc(fr->slots, nslots * sizeof(*s));
-	if (!s)
-		return -ENOMEM;
+	if (nslots * sizeof(*s) > bvc_arena_usable(s)) {
+		/* Room for twice as many: the next slots come soon. */
+		uint32_t want = nslots < BVC_STACK_SLOTS / 2 ? nslots * 2 : nslots;
+
+		if (want < nslots || want > BVC_STACK_SLOTS)
+			want = nslots;
+		s = bvc_arena_grow(a, s, want * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+	}
 	memset(s + fr->nslots, 0, (nslots - fr->nslots) * sizeof(*s));
 	fr->slots = s;
 	fr->nslots = nslots;
 	return 0;
 }
 
-struct bvc_state *bvc_state_new(void)
+struct bvc_state *bvc_state_new(struct bvc_arena *a)
 {
-	struct bvc_state *st = calloc(1, sizeof(*st));
+	struct bvc_state *st = bvc_arena_zalloc(a, sizeof(*st));
 
 	if (!st)
 		return NULL;
-	st->frames[0] = calloc(1, sizeof(struct bvc_frame));
+	st->frames[0] = bvc_frame_new(a);
 	if (!st->frames[0]) {
-		free(st);
+		bvc_arena_free(st);
 		return NULL;
 	}
 	st->frames[0]->callsite = -1;
@@ -73,9 +90,9 @@ struct bvc_state *bvc_state_new(void)
 	return st;
 }
 
-struct bvc_state *bvc_state_copy(const struct bvc_state *src)
+struct bvc_state *bvc_state_copy(struct bvc_arena *a, const struct bvc_state *src, unsigned int what)
 {
-	struct bvc_state *st = malloc(sizeof(*st));
+	struct bvc_state *st = bvc_arena_alloc(a, sizeof(*st));
 
 	if (!st)
 		return NULL;
@@ -83,34 +100,39 @@ struct bvc_state *bvc_state_copy(const struct bvc_state *src)
 	memset(st->frames, 0, sizeof(st->frames));
 	st->trail = NULL;
 	st->hist = NULL;
-	st->cap_hist = st->nhist;
+	st->nhist = st->cap_hist = 0;
 	st->demand = NULL;
-	if (src->nhist) {
-		st->hist = malloc(src->nhist * sizeof(*st->hist));
-		if (!st->hist) {
-			free(st);
-			return NULL;
-		}
+	st->evicted = st->in_share = false;
+	if (!(what & BVC_COPY_TRAIL))
+		st->trail_len = 0;
+	if ((what & BVC_COPY_HIST) && src->nhist) {
+		st->hist = bvc_arena_alloc(a, src->nhist * sizeof(*st->hist));
+		if (!st->hist)
+			goto fail;
 		memcpy(st->hist, src->hist, src->nhist * sizeof(*st->hist));
+		st->nhist = src->nhist;
+		st->cap_hist = (uint32_t)(bvc_arena_usable(st->hist) / sizeof(*st->hist));
 	}
-	if (src->trail_len) {
-		/* Whole 8-byte words, as bvc_trail_push() grows it. */
-		st->trail = calloc(1, bvc_trail_bytes(src->trail_len));
-		if (!st->trail) {
-			free(st->hist);
-			free(st);
-			return NULL;
-		}
-		memcpy(st->trail, src->trail, (src->trail_len + 7) / 8);
+	if (st->trail_len) {
+		/* Whole 8-byte words, zero past the last decision, as
+		 * bvc_trail_push() expects. */
+		size_t used = (src->trail_len + 7) / 8, n = bvc_trail_bytes(src->trail_len);
+
+		st->trail = bvc_arena_alloc(a, n);
+		if (!st->trail)
+			goto fail;
+		memcpy(st->trail, src->trail, used);
+		memset(st->trail + used, 0, n - used);
 	}
 	for (uint32_t i = 0; i <= src->curframe; i++) {
-		st->frames[i] = frame_copy(src->frames[i]);
-		if (!st->frames[i]) {
-			bvc_state_free(st);
-			return NULL;
-		}
+		st->frames[i] = frame_copy(a, src->frames[i]);
+		if (!st->frames[i])
+			goto fail;
 	}
 	return st;
+fail:
+	bvc_state_free(st);
+	return NULL;
 }
 
 void bvc_state_free(struct bvc_state *st)
@@ -118,11 +140,11 @@ void bvc_state_free(struct bvc_state *st)
 	if (!st)
 		return;
 	for (uint32_t i = 0; i < BVC_MAX_FRAMES; i++)
-		frame_free(st->frames[i]);
-	free(st->trail);
-	free(st->hist);
-	free(st->demand);
-	free(st);
+		bvc_frame_free(st->frames[i]);
+	bvc_arena_free(st->trail);
+	bvc_arena_free(st->hist);
+	bvc_arena_free(st->demand);
+	bvc_arena_free(st);
 }
 
 /* Bytes a trail of @len decisions occupies: whole 8-byte words. */
@@ -132,12 +154,12 @@ size_t bvc_trail_bytes(uint32_t len)
 }
 
 /* Record one more branch decision (1: taken) on @st's path. */
-int bvc_trail_push(struct bvc_state *st, int taken)
+int bvc_trail_push(struct bvc_arena *a, struct bvc_state *st, int taken)
 {
 	uint32_t n = st->trail_len;
 
 	if (n % 64 == 0) {
-		uint8_t *t = realloc(st->trail, n / 8 + 8);
+		uint8_t *t = bvc_arena_grow(a, st->trail, n / 8 + 8);
 
 		if (!t)
 			return -ENOMEM;

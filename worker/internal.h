@@ -18,6 +18,7 @@ struct bvc_worker {
 	void *mon;        /* PAIR reading the DEALER's handshake events (CURVE
 			   * only, until the hello is answered), or NULL */
 	int curve;        /* the link is CURVE */
+	uint64_t mem_limit; /* every engine's opts.mem_limit (0: the default) */
 };
 
 /* The link thread (link.c): owns the DEALER during bvc_worker_serve(),

@@ -313,7 +313,8 @@ static int on_job(struct serve *s, const struct bvc_wire_job *jm)
 	s->stats->jobs++;
 	j->vopts = (struct bvc_verify_opts){ .sz = sizeof(j->vopts),
 					     .insn_limit = jm->insn_limit,
-					     .prog_flags = jm->prog_flags };
+					     .prog_flags = jm->prog_flags,
+					     .mem_limit = s->w->mem_limit };
 	ret = job_load(j, jm, why, sizeof(why));
 	if (ret) {
 		/* Every worker loads the same bytes; the coordinator loaded

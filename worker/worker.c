@@ -77,6 +77,7 @@ int bvc_worker_new(const char *endpoint, const struct bvc_worker_opts *opts,
 	}
 	memcpy(w->build_id, id, strlen(id) + 1);
 	w->cores = opts->cores ? opts->cores : 1;
+	w->mem_limit = opts->mem_limit;
 	w->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
 	w->curve = opts->curve_secret || opts->curve_public || opts->curve_server;
 	if (w->curve && !(opts->curve_secret && opts->curve_public && opts->curve_server &&

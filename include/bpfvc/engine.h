@@ -133,6 +133,13 @@ int bvc_engine_merge_stack_depths(struct bvc_engine *eng, const uint32_t *depths
  * checkpoints in creation order, one line each ("seq@insn f0 r=0x.. s=0x..",
  * masks of registers and stack slots per frame), in a malloc()ed string. */
 int bvc_engine_precision_dump(const struct bvc_engine *eng, char **out);
+/* For tests and debugging: keep every checkpoint to the end (evicted ones
+ * are otherwise freed once finished), so bvc_engine_precision_dump() lists
+ * them all. Call before bvc_engine_run(). */
+void bvc_engine_keep_checkpoints(struct bvc_engine *eng);
+/* Bytes this engine's states hold now (chunks of its arena): what
+ * opts.mem_limit bounds. */
+uint64_t bvc_engine_mem_bytes(const struct bvc_engine *eng);
 
 /* The verdict once bvc_engine_run() returned BVC_ENGINE_DONE. Accepted
  * verdicts carry facts and stack depth for what this engine explored. */

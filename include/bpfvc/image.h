@@ -16,6 +16,7 @@
 #ifndef BPFVC_IMAGE_H
 #define BPFVC_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,7 +32,8 @@ enum bvc_map_origin {
 	BVC_MAP_DATA,       /* .data*: global variables, writable */
 	BVC_MAP_RODATA,     /* .rodata*: constants, frozen */
 	BVC_MAP_BSS,        /* .bss: zero-initialised globals */
-	BVC_MAP_KCONFIG,    /* .kconfig externs: refused by the verifier */
+	BVC_MAP_KCONFIG,    /* .kconfig externs: read-only, values from the
+			     * target kernel's profile (bvc_image.kconfig_vars) */
 };
 
 /* Longest name kept for a program, function or map, NUL included. Longer
@@ -76,12 +78,51 @@ enum bvc_func_linkage {
 	BVC_FUNC_EXTERN = 2, /* never in a loaded program */
 };
 
+/* What BTF says of one parameter of a function, for the verifier to type
+ * a global function's arguments as the kernel does (btf_prepare_func_args,
+ * 6.12): plain facts, modifiers and typedefs skipped; the verifier decides
+ * what they make of the argument. */
+enum bvc_btf_arg_kind {
+	BVC_BTF_ARG_OTHER = 0,    /* a struct or union by value, a float, ... */
+	BVC_BTF_ARG_INT,          /* an integer or an enum */
+	BVC_BTF_ARG_PTR,          /* a pointer */
+};
+
+/* The parameter's "arg:" decl tags (__arg_ctx, __arg_nonnull, ...). */
+#define BVC_ARG_TAG_CTX      (1u << 0)
+#define BVC_ARG_TAG_NONNULL  (1u << 1)
+#define BVC_ARG_TAG_TRUSTED  (1u << 2)
+#define BVC_ARG_TAG_NULLABLE (1u << 3)
+#define BVC_ARG_TAG_ARENA    (1u << 4)
+#define BVC_ARG_TAG_UNKNOWN  (1u << 7) /* an "arg:" tag the kernel does not know */
+
+#define BVC_FUNC_MAX_ARGS 5       /* r1-r5, as MAX_BPF_FUNC_REG_ARGS */
+#define BVC_ARG_NAME_MAX 64       /* longer names are cut (never a ctx name) */
+
+struct bvc_func_arg {
+	uint8_t kind;             /* enum bvc_btf_arg_kind */
+	uint8_t btf_kind;         /* its BTF kind (BTF_KIND_*), for messages */
+	uint8_t tags;             /* BVC_ARG_TAG_* */
+	uint8_t pointee_kind;     /* pointers: the BTF kind pointed to (0: void) */
+	uint8_t pointee_kflag;    /* ... its kind flag (a forward union: 1) */
+	int64_t pointee_size;     /* ... its size in bytes, -1 if it has none */
+	char pointee_name[BVC_ARG_NAME_MAX]; /* ... its name, "" if anonymous */
+	char pointee_typedef[BVC_ARG_NAME_MAX]; /* ... the first typedef on the
+						 * way to it, after const and
+						 * volatile, "" if none */
+};
+
 /* BTF func_info: a subprogram starts here. */
 struct bvc_func_info {
 	uint32_t insn;            /* instruction index in the program */
 	uint32_t btf_id;          /* BTF_KIND_FUNC type id in bvc_image.btf */
 	enum bvc_func_linkage linkage; /* from the BTF FUNC record */
 	char name[BVC_NAME_MAX];  /* function name from BTF */
+	uint32_t arg_cnt;         /* parameters in its prototype (may be more
+				   * than BVC_FUNC_MAX_ARGS: only those are in
+				   * @args) */
+	uint8_t ret_scalar;       /* 1: it returns an integer or an enum */
+	struct bvc_func_arg args[BVC_FUNC_MAX_ARGS];
 };
 
 /* BTF line_info: source position of an instruction, kept for the log. */
@@ -149,13 +190,23 @@ struct bvc_prog {
 				     * be refused, never verified. */
 };
 
+/* A .kconfig extern (CONFIG_*, LINUX_KERNEL_VERSION, ...): where its value
+ * lies in the .kconfig map's initial bytes, which hold the value the
+ * loader resolved for the target kernel. */
+struct bvc_kconfig_var {
+	char name[BVC_NAME_MAX];  /* the extern's name */
+	uint32_t off;             /* byte offset in the .kconfig map's value */
+	uint32_t size;            /* bytes */
+	bool set;                 /* false: weak and absent from the profile (0) */
+};
+
 struct bvc_image {
 	char *path;               /* where it came from, for messages */
 	char license[128];        /* from the "license" section, "" if none */
 	uint32_t kern_version;    /* from the "version" section, 0 if none */
 	struct bvc_map *maps;     /* indexed by BVC_PSEUDO_MAP_IDX imm: user maps
 				   * in .maps order, then global data in ELF
-				   * section order */
+				   * section order, then .kconfig (externs) */
 	size_t map_cnt;           /* entries in @maps */
 	struct bvc_prog *progs;   /* in section order, then by offset */
 	size_t prog_cnt;          /* entries in @progs */
@@ -166,6 +217,10 @@ struct bvc_image {
 				   * after open), for consumers that hand it to
 				   * a kernel; NULL if none */
 	size_t btf_size;          /* bytes in @btf */
+	struct bvc_kconfig_var *kconfig_vars; /* the .kconfig externs, in BTF
+					       * order; NULL if none */
+	size_t kconfig_var_cnt;   /* entries in @kconfig_vars */
+	char kconfig_source[128]; /* where their values came from ("" if none) */
 };
 
 /* Build an image from raw bytecode: one program named "prog" of @type, the

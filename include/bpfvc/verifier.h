@@ -49,7 +49,18 @@ struct bvc_verify_opts {
 	 * the error and the stats are, as the kernel's rotating log: the
 	 * start is dropped, possibly mid-line. */
 	uint32_t log_size;
+	/* Bytes the verifier's states (checkpoints, pending branches, their
+	 * frames, stacks, trails and path histories) may take in this
+	 * process, over every engine running in it. A run that needs more is
+	 * rejected as too large ("... exceed the memory limit of N MiB"),
+	 * like one past @insn_limit. 0: bvc_mem_limit_default(1). */
+	uint64_t mem_limit;
 };
+
+/* The default memory limit of one of @nprocs verifying processes on this
+ * machine: three quarters of the memory available now, shared evenly
+ * (64 MiB at least). */
+uint64_t bvc_mem_limit_default(unsigned int nprocs);
 
 /* What the verifier proved about one instruction on every path that
  * reached it: the facts a JIT needs to translate it. */

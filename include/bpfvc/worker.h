@@ -55,6 +55,9 @@ struct bvc_worker_opts {
 	const char *curve_server;
 	int reconnect_max_ms; /* ZeroMQ reconnects after 100 ms, doubling up
 			       * to this; 0: 5000 */
+	uint64_t mem_limit;   /* bytes the verifier's states may take in this
+			       * process, all jobs together (bvc_verify_opts
+			       * .mem_limit); 0: bvc_mem_limit_default(1) */
 };
 
 struct bvc_worker;

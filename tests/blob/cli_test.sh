@@ -6,30 +6,7 @@ set -u
 bpfvc=$1 mkblob=$2 progs=$3
 tmp=$(mktemp -d /tmp/bvc-blob-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-fails=0 checks=0
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# run EXPECTED_RC CMD...: run, keep stdout in $tmp/out and stderr in $tmp/err
-run() {
-	local want=$1 rc
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	checks=$((checks + 1))
-	[ "$rc" -eq "$want" ] || fail "exit $rc, want $want: $*$(printf '\n%s\n%s' "$(cat "$tmp/out")" "$(cat "$tmp/err")")"
-}
-
-# has FILE REGEX: a line of out/err matches
-has() {
-	checks=$((checks + 1))
-	grep -Eq -- "$2" "$tmp/$1" || fail "no line matching '$2' in $1:$(printf '\n%s' "$(cat "$tmp/$1")")"
-}
-
-hasnt() {
-	checks=$((checks + 1))
-	! grep -Eq -- "$2" "$tmp/$1" || fail "unexpected '$2' in $1"
-}
+. "$(dirname "$0")/../common/cli_checks.sh"
 
 # --- keygen ---------------------------------------------------------------
 run 0 "$bpfvc" keygen -o "$tmp/k"
@@ -130,9 +107,22 @@ run 2 "$bpfvc" build "$obj" --target x86_64 --key "$tmp/k.pub" -o "$tmp/b.bvc"
 run 2 "$bpfvc" build "$tmp/none.o" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
 run 2 "$bpfvc" build "$obj" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc" -w x
 has err "-w expects a number"
-run 1 "$bpfvc" build "$progs/loader_extern.bpf.o" -p uses_kconfig --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+run 1 "$bpfvc" build "$progs/loader_extern.bpf.o" -p uses_ksym --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
 has err "unsupported: extern"
 [ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
+
+# A stack_trace map: verified, but the device runtime cannot host it, so
+# build refuses it as verify-only (exit 1) and writes nothing.
+run 0 "$bpfvc" verify "$progs/stackmap.bpf.o"
+run 1 "$bpfvc" build "$progs/stackmap.bpf.o" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+has err "unsupported on the device: map 'stacks' \(stack_trace\) is verify-only"
+[ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
+
+# .kconfig externs: built with this machine's values, recorded in the blob.
+run 0 "$bpfvc" build "$progs/kconfig.bpf.o" -p kconfig_values --target x86_64 --key "$tmp/k" -o "$tmp/kc.bvc"
+run 0 "$bpfvc" inspect "$tmp/kc.bvc" --pubkey "$tmp/k.pub"
+has out "kconfig externs \(7, map .kconfig, profile: "
+has out "  CONFIG_BVC_NO_SUCH_OPTION = 0 \(0\)"
 
 # CO-RE records: clang's offsets, not relocated for any kernel. verify keeps
 # its verdict and says so (text and JSON); build refuses to sign them.
@@ -205,5 +195,4 @@ for spec in "xdp_parser x86_64" "subprog_loop arm64" "tail_calls x86_64 -p tc_en
 	[ "$(wc -l <"$tmp/i2")" -gt 10 ] || fail "$obj: inspect printed too little"
 done
 
-echo "$checks checks, $fails failed"
-[ $fails -eq 0 ]
+cli_checks_done

@@ -9,6 +9,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,7 @@ static void compare_whole_and_split(const struct bvc_image *img, const struct bv
 Test(split, test_programs_decide_the_same)
 {
 	static const char *const objs[] = { "xdp_parser", "socket_filter", "kprobe_counter",
-					    "subprog_loop", "ringbuf_producer" };
+					    "subprog_loop", "ringbuf_producer", "global_funcs" };
 
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
 		char path[512], err[256];
@@ -512,5 +513,89 @@ Test(split, a_rejection_replays_alone_from_its_trail)
 	cr_expect(!strstr(r.log, "safe"), "a followed path prunes nothing:\n%s", r.log);
 	bvc_verdict_release(&v);
 	bvc_verdict_release(&r);
+	bvc_image_free(img);
+}
+
+/* --- memory ---------------------------------------------------------------- */
+
+/* r1 counts to 2^31 - 1: every iteration's state differs, so nothing
+ * prunes and every checkpoint stays a parent of the path: memory grows
+ * with the iterations (selftests' loop3, in small). */
+static struct bvc_image *counting_loop(void)
+{
+	static const struct bvc_insn p[] = {
+		I_MOV64_IMM(1, 0),
+		I_ALU64_IMM(BVC_ADD, 1, 1),
+		I_JMP_IMM(BVC_JLT, 1, 0x7fffffff, -2),
+		I_MOV64_IMM(0, 0),
+		I_EXIT(),
+	};
+	struct bvc_image *img;
+
+	cr_assert_eq(bvc_image_from_raw(p, sizeof(p) / sizeof(p[0]), BVC_PROG_SOCKET_FILTER, "loop",
+					&img), 0);
+	return img;
+}
+
+Test(split, memory_limit_rejects_as_too_large)
+{
+	struct bvc_image *img = counting_loop();
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 0, .mem_limit = 2 << 20 };
+	struct bvc_verdict v;
+
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0);
+	cr_assert_eq(v.kind, BVC_REJECT, "%s", v.msg);
+	cr_assert(strstr(v.msg, "BPF program is too large: the verifier's states exceed the memory limit of 2 MiB"),
+		  "%s", v.msg);
+	cr_assert_gt(v.processed, 1000);
+	bvc_verdict_release(&v);
+
+	/* The instruction limit is the other reason, worded as the kernel. */
+	opts.insn_limit = 100000;
+	opts.mem_limit = 0; /* the machine's default */
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0);
+	cr_assert_eq(v.kind, BVC_REJECT);
+	cr_assert_str_eq(v.msg, "BPF program is too large. Processed 100001 insn");
+	bvc_verdict_release(&v);
+	bvc_image_free(img);
+}
+
+/* An old caller's smaller options struct has no mem_limit: the default
+ * applies, and the program still ends on the instruction limit. */
+Test(split, memory_limit_absent_from_old_opts)
+{
+	struct bvc_image *img = counting_loop();
+	struct bvc_verify_opts opts = { .sz = offsetof(struct bvc_verify_opts, mem_limit),
+					.insn_limit = 5000 };
+	struct bvc_verdict v;
+
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0);
+	cr_assert_eq(v.kind, BVC_REJECT);
+	cr_assert_str_eq(v.msg, "BPF program is too large. Processed 5001 insn");
+	bvc_verdict_release(&v);
+	bvc_image_free(img);
+}
+
+/* 2^12 paths, each leaving checkpoints that never prune: evicted ones are
+ * freed once their paths end, so the thousands of states made fit in a
+ * budget that holds a few hundred at once. */
+Test(split, memory_follows_live_states)
+{
+	struct bvc_image *img = explosion(12, 0);
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 0, .mem_limit = 4 << 20 };
+	struct bvc_engine *eng;
+	struct bvc_verdict v;
+
+	cr_assert_eq(bvc_engine_new(img, &img->progs[0], &opts, 1, &eng), 0);
+	cr_assert_eq(bvc_engine_run(eng, 0), BVC_ENGINE_DONE);
+	cr_assert_eq(bvc_engine_verdict(eng, &v), 0);
+	cr_assert_eq(v.kind, BVC_ACCEPT, "%s", v.msg);
+	/* More states than the budget could hold (each over 1 KiB)... */
+	cr_assert_gt(v.total_states, 4096, "%llu states", (unsigned long long)v.total_states);
+	/* ... and the engine's memory within it. */
+	cr_assert_leq(bvc_engine_mem_bytes(eng), 4 << 20);
+	cr_assert_gt(bvc_engine_mem_bytes(eng), 0);
+	bvc_verdict_release(&v);
+	bvc_engine_free(eng);
 	bvc_image_free(img);
 }
