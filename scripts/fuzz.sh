@@ -45,8 +45,9 @@ extra_seeds() {
 if [ "$mode" = seed ]; then
 	"$bdir/tests/fuzz/fuzz_mkseeds" "$corpus" build/tests/progs/*.o || exit 2
 	mkdir -p "$corpus/elf"
+	# Not *.o in the repository: .gitignore leaves those out.
 	for o in build/tests/progs/*.o; do
-		[ -f "$o" ] && cp "$o" "$corpus/elf/"
+		[ -f "$o" ] && cp "$o" "$corpus/elf/$(basename "$o" .o).bpf-obj"
 	done
 	exit 0
 fi
