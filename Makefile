@@ -7,7 +7,7 @@ RELEASE_BUILDS ?= build-release-gcc build-release-clang
 ARM64_BUILD ?= build-arm64
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps deps-corpus build build-asan build-release build-arm64 test demo bench clean
+.PHONY: all deps deps-corpus build build-asan build-release build-arm64 test demo bench fuzz clean
 
 all: build
 
@@ -56,5 +56,12 @@ bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh $(BUILD)
 
+# Coverage-guided fuzzing: every libFuzzer harness of tests/fuzz/ for
+# FUZZ_SECONDS (default 120) each, from tests/fuzz/corpus/; prints
+# executions, coverage and findings (scripts/fuzz.sh says more).
+FUZZ_SECONDS ?= 120
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM64_BUILD) $(RELEASE_BUILDS)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(ARM64_BUILD) $(RELEASE_BUILDS) build-fuzz

@@ -33,6 +33,15 @@
  * (bvc_wire_decode()) before anything else reads it; one that does not
  * decode costs the peer its membership.
  *
+ * Hostile peers (issue #19): anyone who reaches the tcp endpoint costs a
+ * bounded amount. Refusals are counted and logged at a bounded rate
+ * (REFUSE_LOG_BURST lines per REFUSE_LOG_MS, then one line saying how many
+ * were not shown); a tcp connection on which no joined peer spoke within
+ * BVC_WIRE_DEAD_BEATS heartbeats is closed (router.c); and the entry of
+ * a dead remote worker is reused by the next one to join once
+ * DEAD_KEPT of them are kept for the stats, so peers that join and
+ * vanish do not grow the worker table.
+ *
  * Must not: print (the caller prints stats and -v text), block without a
  * timeout, or leave a child process behind.
  */
@@ -59,6 +68,9 @@
 
 #define HANDSHAKE_MS 10000
 #define HEALTH_MS 50 /* exits and silences looked for at most this often */
+#define REFUSE_LOG_BURST 10   /* refusal lines per window */
+#define REFUSE_LOG_MS 10000   /* the window */
+#define DEAD_KEPT 64          /* dead remote workers kept for the stats */
 #define BVC_STR_(x) #x
 #define BVC_STR(x) BVC_STR_(x)
 
@@ -195,6 +207,29 @@ static void rid_text(const uint8_t *id, size_t len, char *buf, size_t bufsz)
 	buf[k] = '\0';
 }
 
+/* A refused stranger: counted always, logged at a bounded rate, so a
+ * flood of garbage costs neither the log nor the caller's output. */
+static void refused(struct bvc_cluster *cl, const char *name, const char *why)
+{
+	double t = bvc_now_ms();
+
+	cl->refused++;
+	if (t - cl->refuse_window >= REFUSE_LOG_MS) {
+		if (cl->refuse_quiet)
+			cl_log(cl, "%llu more refusals not shown (%llu in all)",
+			       (unsigned long long)cl->refuse_quiet, (unsigned long long)cl->refused);
+		cl->refuse_window = t;
+		cl->refuse_lines = 0;
+		cl->refuse_quiet = 0;
+	}
+	if (cl->refuse_lines < REFUSE_LOG_BURST) {
+		cl->refuse_lines++;
+		cl_log(cl, "refused %s: %s", name, why);
+	} else {
+		cl->refuse_quiet++;
+	}
+}
+
 int cl_send_msg(struct bvc_cluster *cl, int i, const struct bvc_wire_msg *m)
 {
 	char why[256];
@@ -290,8 +325,57 @@ static void tell_dead(struct bvc_cluster *cl, int d)
 
 /* A message from a peer we do not know: only a Hello is welcome. A new
  * worker joins idle, holding no job: the next schedule() gives it one. */
+/* An entry for a remote worker that joins: a dead remote worker's, once
+ * DEAD_KEPT of them are kept, else a new one; never the entry of a dead
+ * worker still named by a work item of a job in flight (as its donor, a
+ * Done for it is dropped, not sent to whoever took the entry). One pass
+ * over the items, however many workers died. -1 if out of memory. */
+static int new_entry(struct bvc_cluster *cl)
+{
+	unsigned int ndead = 0;
+	uint8_t *named;
+	int reuse = -1;
+
+	for (unsigned int i = cl->nlocal; i < cl->n; i++)
+		ndead += !cl->w[i].alive && cl->w[i].remote;
+	if (ndead >= DEAD_KEPT && (named = calloc(cl->n, 1))) {
+		for (int k = 0; k < MAX_INFLIGHT; k++) {
+			const struct cjob *cj = &cl->jobs[k];
+
+			for (size_t h = 0; cj->out && h < cj->map_cap; h++) {
+				const struct item *it = cj->map[h];
+
+				if (!it)
+					continue;
+				if (it->donor >= 0 && (unsigned int)it->donor < cl->n)
+					named[it->donor] = 1;
+				if (it->holder >= 0 && (unsigned int)it->holder < cl->n)
+					named[it->holder] = 1;
+			}
+		}
+		for (unsigned int i = cl->nlocal; i < cl->n && reuse < 0; i++)
+			if (!cl->w[i].alive && cl->w[i].remote && !named[i])
+				reuse = (int)i;
+		free(named);
+	}
+	if (reuse >= 0) {
+		cl->reused++;
+		return reuse;
+	}
+	if (cl->n == cl->cap_w) {
+		unsigned int cap = cl->cap_w * 2 + 4;
+		struct cworker *v = realloc(cl->w, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		cl->w = v;
+		cl->cap_w = cap;
+	}
+	return (int)cl->n++;
+}
+
 static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len,
-			const void *payload, size_t len)
+			const void *payload, size_t len, int fd)
 {
 	struct bvc_coord_peer peer;
 	char why[512], name[BVC_COORD_PEER_ID_MAX * 4 + 1];
@@ -313,9 +397,11 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 		return; /* nobody else can reach the private ipc endpoint */
 	ret = bvc_coord__hello(cl->coord, &peer, payload, len, &fault, why, sizeof(why));
 	if (ret) {
-		if (fault == BVC_HELLO_NOT_HELLO)
-			return; /* a late message of a worker we declared dead */
-		cl_log(cl, "refused %s: %s", name, why);
+		if (fault == BVC_HELLO_NOT_HELLO) {
+			cl->refused++; /* a late message of a worker we declared dead */
+			return;
+		}
+		refused(cl, name, why);
 		/* Our own worker speaking another protocol or build: the
 		 * cluster cannot work. */
 		if (i >= 0 && fault == BVC_HELLO_MISMATCH) {
@@ -325,16 +411,9 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 		return;
 	}
 	if (i < 0) {
-		if (cl->n == cl->cap_w) {
-			unsigned int cap = cl->cap_w * 2 + 4;
-			struct cworker *v = realloc(cl->w, cap * sizeof(*v));
-
-			if (!v)
-				return;
-			cl->w = v;
-			cl->cap_w = cap;
-		}
-		i = (int)cl->n++;
+		i = new_entry(cl);
+		if (i < 0)
+			return;
 		w = &cl->w[i];
 		memset(w, 0, sizeof(*w));
 		memcpy(w->rid, id, id_len);
@@ -349,6 +428,7 @@ static void on_stranger(struct bvc_cluster *cl, const uint8_t *id, size_t id_len
 	w->alive = 1;
 	w->last_heard = bvc_now_ms();
 	cl->none_since = 0;
+	bvc_coord__spoke(cl->coord, fd);
 }
 
 /* Receive and handle every message waiting, after up to @timeout_ms.
@@ -362,7 +442,7 @@ int cl_pump(struct bvc_cluster *cl, int timeout_ms)
 	for (;;) {
 		struct bvc_wire_msg m;
 		zmq_msg_t id, payload;
-		int more = 0, i, nframes = 0;
+		int more = 0, i, nframes = 0, fd = -1;
 		size_t sz = sizeof(more);
 		char why[256];
 		struct cworker *w;
@@ -381,14 +461,16 @@ int cl_pump(struct bvc_cluster *cl, int timeout_ms)
 				zmq_msg_close(&f);
 				break;
 			}
-			if (nframes++ == 0)
+			if (nframes++ == 0) {
 				zmq_msg_copy(&payload, &f);
+				fd = zmq_msg_get(&f, ZMQ_SRCFD);
+			}
 			zmq_msg_close(&f);
 		}
 		i = find_worker(cl, zmq_msg_data(&id), zmq_msg_size(&id));
 		if (i < 0 && nframes == 1)
 			on_stranger(cl, zmq_msg_data(&id), zmq_msg_size(&id), zmq_msg_data(&payload),
-				    zmq_msg_size(&payload));
+				    zmq_msg_size(&payload), fd);
 		if (i >= 0 && nframes != 1)
 			cl_mark_bad(cl, i, "%d frames in one message", nframes);
 		if (i < 0 || nframes != 1) {
@@ -409,6 +491,8 @@ int cl_pump(struct bvc_cluster *cl, int timeout_ms)
 			continue;
 		}
 		w->last_heard = bvc_now_ms();
+		/* Its link may be new (a reconnect, ROUTER_HANDOVER). */
+		bvc_coord__spoke(cl->coord, fd);
 		if (m.kind == BVC_WIRE_HELLO) {
 			/* A live worker saying hello again has restarted its
 			 * session: its old one is gone, a remote one joins
@@ -416,7 +500,7 @@ int cl_pump(struct bvc_cluster *cl, int timeout_ms)
 			cl_mark_dead(cl, i, "said hello again");
 			if (w->remote)
 				on_stranger(cl, zmq_msg_data(&id), zmq_msg_size(&id),
-					    zmq_msg_data(&payload), zmq_msg_size(&payload));
+					    zmq_msg_data(&payload), zmq_msg_size(&payload), fd);
 		} else if (cl->in_batch) {
 			cl_on_job_msg(cl, i, &m);
 		}
@@ -453,7 +537,18 @@ void cl_check_health(struct bvc_cluster *cl, double *last_beat)
 		}
 	}
 	if (t - *last_beat >= hb_ms(cl)) {
+		unsigned int cut;
+
 		*last_beat = t;
+		/* Connections nobody joined on, as silent as a dead worker. */
+		cut = bvc_coord__sweep(cl->coord, (double)BVC_WIRE_DEAD_BEATS * hb_ms(cl));
+		if (cut) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "%u closed, no hello within %d ms", cut,
+				 BVC_WIRE_DEAD_BEATS * hb_ms(cl));
+			refused(cl, "tcp connections", why);
+		}
 		for (unsigned int i = 0; i < cl->n; i++)
 			if (cl->w[i].alive)
 				cl_send_msg(cl, (int)i, &hb);
@@ -591,6 +686,9 @@ int bvc_cluster_new(const struct bvc_cluster_opts *opts, struct bvc_cluster **ou
 			ret = -EPERM;
 			goto fail;
 		}
+		ret = bvc_coord__watch(cl->coord, err, errsz);
+		if (ret)
+			goto fail;
 		ret = bvc_coord_bind_curve(cl->coord, cl->opts.bind, cl->opts.curve, cl->opts.trust,
 					   err, errsz);
 		if (ret)
@@ -676,6 +774,11 @@ const struct bvc_cluster_worker_stats *bvc_cluster_worker(const struct bvc_clust
 const struct bvc_cluster_job_stats *bvc_cluster_last_job(const struct bvc_cluster *cl)
 {
 	return &cl->last;
+}
+
+uint64_t bvc_cluster_refused(const struct bvc_cluster *cl)
+{
+	return cl->refused;
 }
 
 void bvc_cluster_set_progress_arg(struct bvc_cluster *cl, void *arg)

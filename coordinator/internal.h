@@ -30,6 +30,18 @@ struct bvc_coord {
 	uint8_t (*trusted)[32];
 	size_t ntrusted;
 	uint64_t zap_refused, zap_accepted;
+	/* The tcp connections of the ROUTER (bvc_coord__watch): ZeroMQ
+	 * keeps a connection that never sends a message for ever, so a
+	 * peer that connects and stays silent (or talks only garbage)
+	 * would hold a descriptor until the coordinator exits. */
+	void *mon;        /* PAIR receiving the ROUTER's connection events */
+	struct bvc_coord_conn {
+		int fd;       /* the accepted socket (libzmq's) */
+		int spoke;    /* a message of a joined peer came on it */
+		double since; /* ms: accepted */
+	} *conns;
+	size_t nconns, cap_conns;
+	uint64_t conns_cut; /* connections closed for not saying hello in time */
 };
 
 /* Why bvc_coord__hello() refused a message: its callers act on this,
@@ -50,6 +62,18 @@ enum bvc_hello_fault {
  * says which refusal it was. */
 int bvc_coord__hello(struct bvc_coord *c, struct bvc_coord_peer *peer, const void *payload,
 		     size_t len, enum bvc_hello_fault *fault, char *err, size_t errsz);
+
+/* Watch the tcp connections of @c's ROUTER (a socket monitor), so that
+ * bvc_coord__sweep() can close the ones no joined peer speaks on. Call
+ * before binding a tcp endpoint. 0 or a negative errno with @err set. */
+int bvc_coord__watch(struct bvc_coord *c, char *err, size_t errsz);
+/* A message of a joined peer came on socket @fd (zmq_msg_get(ZMQ_SRCFD)
+ * of one of its frames): the connection is in use. */
+void bvc_coord__spoke(struct bvc_coord *c, int fd);
+/* Take in the connection events, then close (shutdown) every tcp
+ * connection older than @limit_ms that no joined peer has spoken on.
+ * Returns how many it closed. */
+unsigned int bvc_coord__sweep(struct bvc_coord *c, double limit_ms);
 
 /* Make the accepted verdict @v of a cluster job final (coordinator/
  * verdict.c): the call-chain stack check over the workers' merged depths
@@ -190,6 +214,13 @@ struct bvc_cluster {
 	char *err;
 	size_t errsz;
 	int fail;                 /* the cluster failed (not one job): negative errno */
+	/* Strangers refused (garbage, another build, connections closed
+	 * for silence), and the log's rate limit on them (cluster.c) */
+	uint64_t refused;
+	double refuse_window;     /* ms: start of the current log window */
+	unsigned int refuse_lines; /* lines logged in it */
+	uint64_t refuse_quiet;    /* refusals not logged in it */
+	uint64_t reused;          /* dead remote workers' entries given to new ones */
 };
 
 

@@ -10,14 +10,22 @@
  * version) gets our Hello back, so it can report the mismatch itself;
  * garbage gets no answer.
  *
+ * Connections cost a descriptor each, and ZeroMQ keeps one that never
+ * sends a message for ever: the tcp connections are watched (a socket
+ * monitor) and those on which no joined peer spoke within a limit are
+ * closed by the cluster's health check (bvc_coord__sweep), so silent or
+ * babbling peers cannot exhaust the descriptors.
+ *
  * Must not: print, block without a timeout (receives use ZMQ_RCVTIMEO,
  * sends ZMQ_DONTWAIT), or keep the process alive on close (ZMQ_LINGER 0).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <zmq.h>
 
@@ -40,6 +48,9 @@ void bvc_coord_free(struct bvc_coord *c)
 		return;
 	zap_stop(c);
 	free(c->trusted);
+	if (c->mon)
+		zmq_close(c->mon);
+	free(c->conns);
 	if (c->sock)
 		zmq_close(c->sock);
 	if (c->ctx)
@@ -116,6 +127,145 @@ int bvc_coord_new(const char *endpoint, const struct bvc_coord_opts *opts,
 fail:
 	bvc_coord_free(c);
 	return ret;
+}
+
+/* --- connections: silent ones are closed ------------------------------------ */
+
+int bvc_coord__watch(struct bvc_coord *c, char *err, size_t errsz)
+{
+	char ep[64];
+	int linger = 0, hwm = 0, ret;
+
+	if (c->mon)
+		return 0;
+	snprintf(ep, sizeof(ep), "inproc://bvc-coord-mon-%p", (void *)c);
+	if (zmq_socket_monitor(c->sock, ep,
+			       ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED) < 0)
+		goto fail;
+	c->mon = zmq_socket(c->ctx, ZMQ_PAIR);
+	if (!c->mon)
+		goto fail;
+	if (zmq_setsockopt(c->mon, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_setsockopt(c->mon, ZMQ_RCVHWM, &hwm, sizeof(hwm)) < 0 || zmq_connect(c->mon, ep) < 0)
+		goto fail;
+	return 0;
+fail:
+	ret = -errno;
+	bvc_set_err(err, errsz, "cannot watch the connections: %s", zmq_strerror(errno));
+	if (c->mon)
+		zmq_close(c->mon);
+	c->mon = NULL;
+	return ret;
+}
+
+static struct bvc_coord_conn *conn_of(struct bvc_coord *c, int fd)
+{
+	for (size_t k = 0; k < c->nconns; k++)
+		if (c->conns[k].fd == fd)
+			return &c->conns[k];
+	return NULL;
+}
+
+void bvc_coord__spoke(struct bvc_coord *c, int fd)
+{
+	struct bvc_coord_conn *k = conn_of(c, fd);
+
+	if (k)
+		k->spoke = 1;
+}
+
+/* Take in the monitor's events: tcp connections accepted and gone. */
+static void conn_events(struct bvc_coord *c)
+{
+	for (;;) {
+		zmq_msg_t ev, addr;
+		uint16_t event;
+		uint32_t value;
+		struct bvc_coord_conn *k;
+		int tcp;
+
+		zmq_msg_init(&ev);
+		if (zmq_msg_recv(&ev, c->mon, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&ev);
+			return;
+		}
+		zmq_msg_init(&addr);
+		zmq_msg_recv(&addr, c->mon, ZMQ_DONTWAIT);
+		tcp = zmq_msg_size(&addr) >= 6 && !memcmp(zmq_msg_data(&addr), "tcp://", 6);
+		if (zmq_msg_size(&ev) < 6) {
+			zmq_msg_close(&ev);
+			zmq_msg_close(&addr);
+			continue;
+		}
+		memcpy(&event, zmq_msg_data(&ev), 2);
+		memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+		zmq_msg_close(&ev);
+		zmq_msg_close(&addr);
+		k = conn_of(c, (int)value);
+		if (event != ZMQ_EVENT_ACCEPTED) {
+			if (k)
+				*k = c->conns[--c->nconns];
+			continue;
+		}
+		/* Only tcp: the local workers' ipc endpoint is private. */
+		if (!tcp) {
+			if (k)
+				*k = c->conns[--c->nconns];
+			continue;
+		}
+		if (!k) {
+			if (c->nconns == c->cap_conns) {
+				size_t cap = c->cap_conns * 2 + 16;
+				struct bvc_coord_conn *v = realloc(c->conns, cap * sizeof(*v));
+
+				if (!v)
+					continue; /* not watched: it lives until it closes */
+				c->conns = v;
+				c->cap_conns = cap;
+			}
+			k = &c->conns[c->nconns++];
+		}
+		k->fd = (int)value;
+		k->spoke = 0;
+		k->since = bvc_now_ms();
+	}
+}
+
+/* @fd is still an accepted tcp socket (events may have been missed, and a
+ * descriptor number may have been given to something else since). */
+static int is_tcp_peer(int fd)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof(a);
+
+	if (getpeername(fd, (struct sockaddr *)&a, &len) < 0)
+		return 0;
+	return a.ss_family == AF_INET || a.ss_family == AF_INET6;
+}
+
+unsigned int bvc_coord__sweep(struct bvc_coord *c, double limit_ms)
+{
+	double t = bvc_now_ms();
+	unsigned int cut = 0;
+
+	if (!c->mon)
+		return 0;
+	conn_events(c);
+	for (size_t k = 0; k < c->nconns;) {
+		struct bvc_coord_conn *x = &c->conns[k];
+
+		if (x->spoke || t - x->since < limit_ms) {
+			k++;
+			continue;
+		}
+		/* shutdown, not close: the descriptor stays libzmq's, which
+		 * sees the end of the stream and drops the connection. */
+		if (is_tcp_peer(x->fd) && shutdown(x->fd, SHUT_RDWR) == 0)
+			cut++;
+		*x = c->conns[--c->nconns];
+	}
+	c->conns_cut += cut;
+	return cut;
 }
 
 /* --- CURVE: the ZAP handler ---------------------------------------------- */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages bpfvc needs that are missing, and nothing
 # else. The one list of the project's system dependencies: add new ones here.
-# Usage: scripts/deps.sh [build|corpus|arm64|demo|bench]   (default: build)
+# Usage: scripts/deps.sh [build|corpus|arm64|demo|bench|fuzz]   (default: build)
 #   arm64, demo: also the arm64 device's cross toolchain, OpenSSL for arm64
 #   (Debian multiarch: adds the arm64 architecture to dpkg) and qemu-user.
 set -euo pipefail
@@ -21,6 +21,10 @@ corpus_pkgs=(linux-source-6.12 clang-19 llvm-19)
 # The benchmark (make bench): plots and peak RSS.
 bench_pkgs=(gnuplot-nox time)
 
+# The libFuzzer harnesses (make fuzz): libFuzzer and the sanitizer
+# runtimes of Debian's clang 14.
+fuzz_pkgs=(libclang-rt-14-dev)
+
 # The arm64 device (make demo, tests/runtime_arm64): bpfvc-run cross-built
 # with cmake/aarch64-linux-gnu.cmake, run under qemu-aarch64 user mode.
 arm64_pkgs=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libssl-dev:arm64)
@@ -30,6 +34,7 @@ case "${1:-build}" in
 corpus) want+=("${corpus_pkgs[@]}") ;;
 arm64 | demo) want+=("${arm64_pkgs[@]}") ;;
 bench) want+=("${bench_pkgs[@]}") ;;
+fuzz) want+=("${fuzz_pkgs[@]}") ;;
 esac
 
 missing=()

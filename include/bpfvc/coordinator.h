@@ -252,10 +252,16 @@ const char *bvc_cluster_topology(const struct bvc_cluster *cl);
 void bvc_cluster_set_progress_arg(struct bvc_cluster *cl, void *arg);
 /* The remote endpoint as bound (a port 0 resolved), or "" without bind. */
 const char *bvc_cluster_endpoint(const struct bvc_cluster *cl);
-/* Workers ever seen, live or dead (indexes for bvc_cluster_worker()). */
+/* Workers in the table, live or dead (indexes for bvc_cluster_worker()):
+ * every local one, and the remote ones; the entries of remote workers
+ * that died are kept for the stats up to a bound (64), then reused. */
 unsigned int bvc_cluster_size(const struct bvc_cluster *cl);
 const struct bvc_cluster_worker_stats *bvc_cluster_worker(const struct bvc_cluster *cl,
 							  unsigned int i);
+/* Strangers refused so far: messages that were no acceptable Hello, and
+ * tcp connections closed because no joined peer spoke on them in time.
+ * The log (opts.log) shows them at a bounded rate; this counts them all. */
+uint64_t bvc_cluster_refused(const struct bvc_cluster *cl);
 const struct bvc_cluster_job_stats *bvc_cluster_last_job(const struct bvc_cluster *cl);
 
 #endif /* BPFVC_COORDINATOR_H */
