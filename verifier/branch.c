@@ -43,7 +43,7 @@ static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t
 		bvc_state_free(st);
 		return NULL;
 	}
-	env->pending[env->npending++] = (struct bvc_pending){ st, insn, prev };
+	env->pending[env->npending++] = (struct bvc_pending){ st, insn, prev, env->log_true_len };
 	if (st->parent)
 		st->parent->branches++;
 	return st;
@@ -61,7 +61,11 @@ static void mark_ptr_or_null(struct bvc_state *st, uint32_t id, bool is_null)
 				ref = reg->ref_obj_id;
 				bvc_mark_reg_known(reg, 0);
 			} else {
+				/* As the kernel: the id only linked the
+				 * copies for this check (no spin locks
+				 * here), and dropping it lets states prune. */
 				reg->maybe_null = false;
+				reg->id = 0;
 			}
 		}
 	});

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfvc/disasm.h"
 #include "engine_internal.h"
 
 #define LOG_SIZE_DEFAULT (64u << 20) /* bytes kept when opts.log_size is 0 */
@@ -217,9 +218,13 @@ void bvc_log_take(struct bvc_env *env, char **log, size_t *len, uint64_t *true_l
 	/* A ring that wrapped: rotate it to start at its oldest byte (three
 	 * reversals, in place: the buffer may be large). */
 	if (env->log_start) {
+		/* The whole ring (a reset may have shortened the text in it
+		 * since it wrapped): the text then starts at 0. */
+		size_t max = log_size(env);
+
 		reverse(env->log, env->log_start);
-		reverse(env->log + env->log_start, env->log_len - env->log_start);
-		reverse(env->log, env->log_len);
+		reverse(env->log + env->log_start, max - env->log_start);
+		reverse(env->log, max);
 	}
 	env->log[env->log_len] = '\0';
 	*log = env->log;
@@ -229,56 +234,195 @@ void bvc_log_take(struct bvc_env *env, char **log, size_t *len, uint64_t *true_l
 	env->log_true_len = 0;
 }
 
-/* " R1=value", or just the value for a spilled register (@i < 0). */
-static void log_reg(struct bvc_env *env, int i, const struct bvc_reg *r)
+
+/*
+ * Cut the log back to @pos (a value of log_true_len): the kernel's
+ * bpf_vlog_reset. Level 1 forgets a finished path this way, and the
+ * state after an instruction replaces that line's newline. Text the ring
+ * already lost is gone either way.
+ */
+void bvc_log_reset(struct bvc_env *env, uint64_t pos)
 {
+	uint64_t drop;
+
+	if (pos >= env->log_true_len)
+		return;
+	drop = env->log_true_len - pos;
+	env->log_true_len = pos;
+	if (drop <= env->log_len) {
+		env->log_len -= (size_t)drop;
+	} else {
+		env->log_len = 0;
+		env->log_start = 0;
+	}
+}
+
+/* Every register and slot is printed at the next instruction: a path
+ * starts (the entry, a popped branch). */
+void bvc_scratch_all(struct bvc_env *env)
+{
+	env->scratched_regs = 0xffff;
+	env->scratched_slots = ~0ull;
+}
+
+/* Stack bytes [@lo, @hi) (offsets below fp, negative) were read or written. */
+void bvc_scratch_stack(struct bvc_env *env, int32_t lo, int32_t hi)
+{
+	if (hi <= lo || lo < -BVC_STACK_SIZE || hi > 0)
+		return;
+	for (int32_t spi = -hi / 8; spi <= (-lo - 1) / 8 && spi < 64; spi++)
+		env->scratched_slots |= 1ull << spi;
+}
+
+/* The registers the kernel's check_reg_arg() touches for @insn (its
+ * operands, both sides; a call's R0-R5; LD_ABS's R6, R0-R5), which the
+ * next state line prints. Read from the encoding so the checks need no
+ * log hooks. */
+void bvc_scratch_insn(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn), mode = bvc_insn_mode(insn);
+	bool x = bvc_insn_srcbit(insn) == BVC_X;
+	uint16_t m = 0;
+
+	switch (cls) {
+	case BVC_ALU:
+	case BVC_ALU64:
+		m = 1u << insn->dst;
+		if (x && op != BVC_END && op != BVC_NEG)
+			m |= 1u << insn->src;
+		break;
+	case BVC_LDX:
+	case BVC_STX:
+		m = 1u << insn->dst | 1u << insn->src;
+		if (cls == BVC_STX && mode == BVC_ATOMIC && insn->imm == BVC_CMPXCHG)
+			m |= 1;
+		break;
+	case BVC_ST:
+		m = 1u << insn->dst;
+		break;
+	case BVC_LD:
+		if (mode == BVC_IMM)
+			m = 1u << insn->dst;
+		else
+			m = 0x7f | (mode == BVC_IND ? 1u << insn->src : 0);
+		break;
+	default:
+		if (op == BVC_CALL)
+			m = insn->src == BVC_PSEUDO_CALL ? 0 : 0x3f;
+		else if (op == BVC_EXIT)
+			m = 1;
+		else if (op != BVC_JA)
+			m = 1u << insn->dst | (x ? 1u << insn->src : 0);
+		break;
+	}
+	env->scratched_regs |= m & 0x7ff;
+}
+
+/* The value of one register, as the kernel's print_reg_state: a constant
+ * scalar as a number, a stack pointer as fp-8, anything else as
+ * type(field=...,...). @frameno is the frame being printed. */
+static void log_reg(struct bvc_env *env, const struct bvc_reg *r, uint32_t frameno)
+{
+	const char *sep = "";
 	char buf[256];
 
-	if (i >= 0)
-		bvc_vlog(env, " R%d=", i);
 	if (r->type == BVC_SCALAR) {
 		/* P: precise, compared by value when pruning. */
-		bvc_scalar_snprint(buf, sizeof(buf), &r->var);
-		bvc_vlog(env, "%s%s", r->precise ? "P" : "", buf);
-		return;
+		if (r->precise)
+			bvc_vlog(env, "P");
+		if (bvc_scalar_is_const(&r->var)) {
+			bvc_snum_snprint(buf, sizeof(buf), (int64_t)r->var.var_off.value);
+			bvc_vlog(env, "%s", buf);
+			return;
+		}
 	}
-	if (r->type == BVC_PTR_STACK && bvc_scalar_is_const(&r->var) && r->var.var_off.value == 0) {
-		bvc_vlog(env, "fp%d", r->off);
-		return;
+	if (r->type == BVC_PTR_MEM && r->ref_obj_id)
+		bvc_vlog(env, "ringbuf_"); /* the only referenced memory we model */
+	bvc_vlog(env, "%s", bvc_rtype_name(r));
+	if (r->type == BVC_PTR_STACK) {
+		if (r->frameno != frameno)
+			bvc_vlog(env, "[%u]", r->frameno);
+		if (bvc_scalar_is_const(&r->var)) {
+			bvc_snum_snprint(buf, sizeof(buf), (int64_t)(r->var.var_off.value + (uint64_t)(int64_t)r->off));
+			bvc_vlog(env, "%s", buf);
+			return;
+		}
 	}
-	bvc_vlog(env, "%s(", bvc_rtype_name(r));
-	if (r->id)
-		bvc_vlog(env, "id=%u,", r->id);
-	if (r->ref_obj_id)
-		bvc_vlog(env, "ref_obj_id=%u,", r->ref_obj_id);
-	if (r->type == BVC_PTR_MAP_VALUE || r->type == BVC_CONST_PTR_MAP)
-		bvc_vlog(env, "map=%s,ks=%u,vs=%u", env->img->maps[r->map_idx].name,
-			 env->img->maps[r->map_idx].key_size, env->img->maps[r->map_idx].value_size);
-	if (r->off)
-		bvc_vlog(env, ",off=%d", r->off);
-	if (bvc_is_pkt_pointer(r))
-		bvc_vlog(env, "r=%d", r->range);
-	if (!bvc_scalar_is_const(&r->var) || r->var.var_off.value) {
-		bvc_scalar_snprint_fields(buf, sizeof(buf), &r->var, ",");
+	bvc_vlog(env, "(");
+	if (r->id) {
+		bvc_vlog(env, "id=%u", r->id);
+		sep = ",";
+	}
+	if (r->ref_obj_id) {
+		bvc_vlog(env, "%sref_obj_id=%u", sep, r->ref_obj_id);
+		sep = ",";
+	}
+	if (r->type == BVC_PTR_MAP_VALUE || r->type == BVC_CONST_PTR_MAP || r->type == BVC_PTR_MAP_KEY) {
+		const struct bvc_map *m = &env->img->maps[r->map_idx];
+
+		if (m->name[0]) {
+			bvc_vlog(env, "%smap=%s", sep, m->name);
+			sep = ",";
+		}
+		bvc_vlog(env, "%sks=%u,vs=%u", sep, m->key_size, m->value_size);
+		sep = ",";
+	}
+	if (r->type != BVC_SCALAR && r->off) {
+		bvc_snum_snprint(buf, sizeof(buf), r->off);
+		bvc_vlog(env, "%soff=%s", sep, buf);
+		sep = ",";
+	}
+	if (bvc_is_pkt_pointer(r)) {
+		bvc_unum_snprint(buf, sizeof(buf), (uint64_t)(uint32_t)r->range);
+		bvc_vlog(env, "%sr=%s", sep, buf);
+		sep = ",";
+	}
+	if (r->type == BVC_PTR_MEM) {
+		bvc_unum_snprint(buf, sizeof(buf), r->mem_size);
+		bvc_vlog(env, "%ssz=%s", sep, buf);
+		sep = ",";
+	}
+	if (bvc_scalar_is_const(&r->var)) {
+		if (r->var.var_off.value) {
+			bvc_snum_snprint(buf, sizeof(buf), (int64_t)r->var.var_off.value);
+			bvc_vlog(env, "%simm=%s", sep, buf);
+		}
+	} else {
+		bvc_scalar_snprint_fields(buf, sizeof(buf), &r->var, sep);
 		bvc_vlog(env, "%s", buf);
 	}
 	bvc_vlog(env, ")");
 }
 
-/* One frame of @st: "R1=ctx() R10=fp0 fp-8=mmmmmmmm", no newline. */
-void bvc_log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
+/*
+ * Frame @f of @st, as the kernel's print_verifier_state: " R1=ctx()
+ * R10=fp0 fp-8=mmmmmmmm refs=2", then a newline. With @all false only
+ * the registers and slots scratched since the last print, whose marks
+ * are then cleared.
+ */
+static void log_state(struct bvc_env *env, const struct bvc_state *st, uint32_t f, bool all)
 {
+	static const char ch[] = { '?', 'r', 'm', '0' };
 	const struct bvc_frame *fr = st->frames[f];
 
-	for (int i = 0; i < BVC_MAX_REG; i++)
-		if (fr->regs[i].type != BVC_NOT_INIT)
-			log_reg(env, i, &fr->regs[i]);
+	if (fr->frameno)
+		bvc_vlog(env, " frame%u:", fr->frameno);
+	for (int i = 0; i < BVC_MAX_REG; i++) {
+		if (fr->regs[i].type == BVC_NOT_INIT)
+			continue;
+		if (!all && !(env->scratched_regs & (1u << i)))
+			continue;
+		bvc_vlog(env, " R%d=", i);
+		log_reg(env, &fr->regs[i], fr->frameno);
+	}
 	for (uint32_t s = 0; s < fr->nslots; s++) {
 		const struct bvc_slot *sl = &fr->slots[s];
-		static const char ch[] = { '?', 'r', 'm', '0' };
 		char types[9];
 		bool any = false;
 
+		if (!all && (s >= 64 || !(env->scratched_slots & (1ull << s))))
+			continue;
+		/* The kernel's order: the highest address first. */
 		for (int b = 0; b < 8; b++) {
 			types[7 - b] = ch[sl->stype[b] & 3];
 			any |= sl->stype[b] != BVC_STACK_INVALID;
@@ -286,12 +430,156 @@ void bvc_log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
 		types[8] = 0;
 		if (!any)
 			continue;
-		if (sl->stype[0] == BVC_STACK_SPILL && sl->stype[7] == BVC_STACK_SPILL) {
-			bvc_vlog(env, " fp%d=", -8 * (int)(s + 1));
-			log_reg(env, -1, &sl->spilled);
+		if (sl->stype[0] == BVC_STACK_SPILL) {
+			/* The bytes above a narrow spill, then the register. */
+			char *r = strchr(types, 'r');
+
+			if (r)
+				*r = '\0';
+			bvc_vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
+			log_reg(env, &sl->spilled, fr->frameno);
 		} else {
 			bvc_vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
 		}
 	}
+	if (st->nrefs) {
+		bvc_vlog(env, " refs=%u", st->refs[0]);
+		for (uint32_t i = 1; i < st->nrefs; i++)
+			bvc_vlog(env, ",%u", st->refs[i]);
+	}
 	bvc_vlog(env, "\n");
+	if (!all) {
+		env->scratched_regs = 0;
+		env->scratched_slots = 0;
+	}
+}
+
+/* One frame of @st, whole: "R1=ctx() R10=fp0 fp-8=mmmmmmmm". */
+void bvc_log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f)
+{
+	log_state(env, st, f, true);
+}
+
+/*
+ * The registers and slots scratched since the last print, as the kernel's
+ * print_insn_state: appended to the instruction's own line when nothing
+ * was logged after it (its newline replaced by padding to a column, as
+ * vlog_alignment does: at least 4 spaces, ';' in column 40 or the next
+ * multiple of 8 minus 2), else on a line of its own, "@idx: R1=...".
+ */
+void bvc_log_insn_state(struct bvc_env *env, uint32_t idx)
+{
+	if (!(env->opts.log_level & 3) || !env->cur)
+		return;
+	if (env->prev_log_pos && env->prev_log_pos == env->log_true_len) {
+		uint32_t pos = env->prev_insn_print_pos;
+		uint32_t col = pos + 4 > 40 ? pos + 4 : 40;
+
+		col = (col + 7) & ~7u;
+		bvc_log_reset(env, env->prev_log_pos - 1);
+		bvc_vlog(env, "%*c;", (int)(col - pos - 1), ' ');
+	} else {
+		bvc_vlog(env, "%u:", idx);
+	}
+	log_state(env, env->cur, env->cur->curframe, false);
+}
+
+/* The source line of @idx, when it is not the line printed last: the
+ * kernel's verbose_linfo ("; text @ file.c:12"). */
+static void log_linfo(struct bvc_env *env, uint32_t idx)
+{
+	const struct bvc_line_info *l = NULL, *prev = env->prev_linfo;
+	const char *s, *fname;
+	size_t lo = 0, hi = env->prog->line_cnt;
+
+	/* The last record at or before @idx. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (env->prog->lines[mid].insn <= idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return;
+	l = &env->prog->lines[lo - 1];
+	if (l == prev)
+		return;
+	/* Two records of one line (columns differ): printed once. */
+	if (prev && prev->line == l->line && prev->file == l->file)
+		return;
+	if (prev && prev->line == l->line && prev->file && l->file && !strcmp(prev->file, l->file))
+		return;
+	for (s = l->source ? l->source : ""; *s == ' ' || (*s >= '\t' && *s <= '\r'); s++)
+		;
+	fname = l->file ? strrchr(l->file, '/') : NULL;
+	fname = fname ? fname + 1 : (l->file ? l->file : "");
+	bvc_vlog(env, "; %s @ %s:%u\n", s, fname, l->line);
+	env->prev_linfo = l;
+}
+
+/*
+ * What the kernel's do_check logs before an instruction runs: at level
+ * 2, "from X to Y:" and the whole state when a path was just taken up;
+ * the scratched state; the source line; then "N: (op) insn".
+ */
+void bvc_log_insn(struct bvc_env *env)
+{
+	char text[BVC_DISASM_TEXT_MAX];
+	uint32_t idx = env->insn_idx;
+
+	if (!(env->opts.log_level & 3))
+		return;
+	if ((env->opts.log_level & 2) && env->print_from) {
+		bvc_vlog(env, "\nfrom %d to %u:", (int)env->prev_insn_idx, idx);
+		log_state(env, env->cur, env->cur->curframe, true);
+	}
+	env->print_from = false;
+	if (env->scratched_regs || env->scratched_slots)
+		bvc_log_insn_state(env, idx);
+	if (env->prog->line_cnt)
+		log_linfo(env, idx);
+	env->prev_log_pos = env->log_true_len;
+	bvc_disasm_insn(env->insns, env->cnt, idx, text, sizeof(text));
+	bvc_vlog(env, "%u: (%02x) %s\n", idx, env->insns[idx].code, text);
+	env->prev_insn_print_pos = (uint32_t)(env->log_true_len - env->prev_log_pos);
+	env->prev_log_pos = env->log_true_len;
+}
+
+/* A path ended by pruning: "from X to Y: safe" when it had just been taken
+ * up, else "N: safe". */
+void bvc_log_safe(struct bvc_env *env)
+{
+	if (!(env->opts.log_level & 3))
+		return;
+	if (env->print_from)
+		bvc_vlog(env, "\nfrom %d to %u: safe\n", (int)env->prev_insn_idx, env->insn_idx);
+	else
+		bvc_vlog(env, "%u: safe\n", env->insn_idx);
+}
+
+/*
+ * Before the paths (level 2): "func#N @start" per function and the
+ * registers live before each instruction, as 6.18 prints them
+ * ("%7d: 0123456789 (op) insn", '.' for a dead register).
+ */
+void bvc_log_prologue(struct bvc_env *env)
+{
+	char text[BVC_DISASM_TEXT_MAX], live[11];
+
+	if (!(env->opts.log_level & 2))
+		return;
+	for (uint32_t sp = 0; sp < env->nsubprogs; sp++)
+		bvc_vlog(env, "func#%u @%u\n", sp, env->subprogs[sp].start);
+	bvc_vlog(env, "Live regs before insn:\n");
+	for (uint32_t i = 0; i < env->cnt; i++) {
+		for (int r = 0; r < 10; r++)
+			live[r] = (env->aux[i].live_regs & (1u << r)) ? (char)('0' + r) : '.';
+		live[10] = '\0';
+		bvc_disasm_insn(env->insns, env->cnt, i, text, sizeof(text));
+		bvc_vlog(env, "%7u: %s (%02x) %s\n", i, live, env->insns[i].code, text);
+		if (bvc_insn_is_ld_imm64(&env->insns[i]))
+			i++;
+	}
 }

@@ -178,6 +178,7 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 	err = check_stack_bounds(env, regno, reg, off, size, " write to", &lo, &hi);
 	if (err)
 		return err;
+	bvc_scratch_stack(env, lo, hi);
 	if (!bvc_scalar_is_const(&reg->var)) {
 		/* Every byte the access may touch could now be anything; a
 		 * zero keeps only bytes that were zero already zero - and
@@ -243,6 +244,7 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	err = check_stack_bounds(env, regno, reg, off, size, " read from", &lo, &hi);
 	if (err)
 		return err;
+	bvc_scratch_stack(env, lo, hi);
 	err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
@@ -322,6 +324,8 @@ static int check_region(struct bvc_env *env, uint32_t regno, const struct bvc_re
 {
 	const struct bvc_scalar *v = &reg->var;
 	int64_t lo = v->smin + off;
+	const char *bound = "min";
+	int err;
 
 	if (v->smin < 0 && (v->smin == INT64_MIN || lo != (int64_t)(int32_t)lo || lo < 0))
 		return bvc_vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
@@ -332,15 +336,20 @@ static int check_region(struct bvc_env *env, uint32_t regno, const struct bvc_re
 		return bvc_vrej(env, "R%u unbounded memory access, make sure to bounds check any such access",
 				regno);
 	lo = (int64_t)v->umax + off;
+	bound = "max";
 	if (lo < 0 || (uint64_t)lo + (uint64_t)size > mem_size)
 		goto bad;
 	return 0;
 bad:
 	if (!strcmp(what, "map value"))
-		return bvc_vrej(env, "invalid access to map value, value_size=%u off=%lld size=%d", mem_size,
-				(long long)lo, size);
-	return bvc_vrej(env, "invalid access to memory, mem_size=%u off=%lld size=%d", mem_size,
-			(long long)lo, size);
+		err = bvc_vrej(env, "invalid access to map value, value_size=%u off=%lld size=%d",
+			       mem_size, (long long)lo, size);
+	else
+		err = bvc_vrej(env, "invalid access to memory, mem_size=%u off=%lld size=%d", mem_size,
+			       (long long)lo, size);
+	/* The kernel's second line: which end of the range is out. */
+	bvc_vlog(env, "R%u %s value is outside of the allowed memory range\n", regno, bound);
+	return err;
 }
 
 static int check_packet(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,

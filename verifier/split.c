@@ -188,7 +188,8 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 	m = max_id(w->st);
 	if (m > env->id_gen)
 		env->id_gen = m;
-	env->pending[env->npending++] = (struct bvc_pending){ w->st, w->insn, w->prev_insn };
+	env->pending[env->npending++] = (struct bvc_pending){ w->st, w->insn, w->prev_insn,
+							      env->log_true_len };
 	eng->finished = false;
 	free(w);
 	*work = NULL;
