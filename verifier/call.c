@@ -371,6 +371,13 @@ int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
 	for (int r = 1; r <= 5; r++)
 		bvc_mark_reg_not_init(&caller->regs[r]);
 	env->insn_idx = target;
+	if (env->opts.log_level & 3) {
+		bvc_vlog(env, "caller:\n");
+		bvc_log_frame(env, st, st->curframe - 1);
+		bvc_vlog(env, "callee:\n");
+		bvc_log_frame(env, st, st->curframe);
+		bvc_scratch_all(env);
+	}
 	return 1;
 }
 
@@ -398,6 +405,12 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 			    caller->regs[r].frameno == callee->frameno)
 				bvc_mark_reg_unknown(&caller->regs[r]);
 		env->insn_idx = (uint32_t)callee->callsite + 1;
+		if (env->opts.log_level & 3) {
+			bvc_vlog(env, "returning from callee:\n");
+			bvc_log_frame(env, st, st->curframe);
+			bvc_vlog(env, "to caller at %u:\n", env->insn_idx);
+			bvc_log_frame(env, st, st->curframe - 1);
+		}
 		bvc_frame_free(callee);
 		st->frames[st->curframe--] = NULL;
 		return 0;

@@ -253,12 +253,17 @@ static void log_after_insn(struct bvc_env *env, uint32_t at, int ret)
 	const struct bvc_insn *insn = &env->insns[at];
 	uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn);
 
+	if (op == BVC_EXIT && ret == 1 && (cls == BVC_JMP || cls == BVC_JMP32)) {
+		/* Back in the caller: both frames were printed whole. */
+		env->scratched_regs = 0;
+		env->scratched_slots = 0;
+		env->print_from = true;
+		return;
+	}
 	bvc_scratch_insn(env, insn);
 	if (cls != BVC_JMP && cls != BVC_JMP32)
 		return;
-	if (op == BVC_EXIT && ret == 1)
-		env->print_from = true;
-	else if (op != BVC_CALL && op != BVC_EXIT && op != BVC_JA && env->cur)
+	if (op != BVC_CALL && op != BVC_EXIT && op != BVC_JA && env->cur)
 		bvc_log_insn_state(env, at);
 }
 

@@ -480,7 +480,7 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 			for (uint32_t f = w->frame + 1; f-- > 0;) {
 				bvc_vlog(env, "mark_precise: frame%u: parent state ", f);
 				log_mask(env, w, f);
-				bvc_vlog(env, ":");
+				bvc_vlog(env, ": ");
 				bvc_log_frame(env, st, f);
 			}
 		}

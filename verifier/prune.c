@@ -280,11 +280,14 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	bool add = force || (env->jmps_processed - env->prev_jmps >= 2 &&
 			     env->processed - env->prev_insns >= 8);
 	struct bvc_state *cp;
+	uint32_t seen;
 	int err;
 
 	if (!env->aux[insn].prune_point)
 		return 0;
 	env->cur->insn_idx = insn;
+	/* As the kernel counts them: the states compared here. */
+	seen = l->n;
 	for (uint32_t i = 0; i < l->n; i++) {
 		struct bvc_state *old = l->v[i];
 
@@ -325,6 +328,8 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 				release_checkpoint(env, old);
 		}
 	}
+	if (seen > env->max_states_per_insn)
+		env->max_states_per_insn = seen;
 	if (!add)
 		return 0;
 
@@ -358,8 +363,6 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	env->cur_states++;
 	if (env->cur_states > env->peak_states)
 		env->peak_states = env->cur_states;
-	if (l->n > env->max_states_per_insn)
-		env->max_states_per_insn = l->n;
 	return 0;
 }
 
