@@ -578,7 +578,7 @@ void bvc_log_prologue(struct bvc_env *env)
 			live[r] = (env->aux[i].live_regs & (1u << r)) ? (char)('0' + r) : '.';
 		live[10] = '\0';
 		bvc_disasm_insn(env->insns, env->cnt, i, text, sizeof(text));
-		bvc_vlog(env, "%7u: %s (%02x) %s\n", i, live, env->insns[i].code, text);
+		bvc_vlog(env, "    %3u: %s (%02x) %s\n", i, live, env->insns[i].code, text);
 		if (bvc_insn_is_ld_imm64(&env->insns[i]))
 			i++;
 	}
