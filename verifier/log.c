@@ -361,7 +361,8 @@ static void log_reg(struct bvc_env *env, const struct bvc_reg *r, uint32_t frame
 		const struct bvc_map *m = &env->img->maps[r->map_idx];
 
 		if (m->name[0]) {
-			bvc_vlog(env, "%smap=%s", sep, m->name);
+			/* The kernel keeps BPF_OBJ_NAME_LEN - 1 bytes of a name. */
+			bvc_vlog(env, "%smap=%.15s", sep, m->name);
 			sep = ",";
 		}
 		bvc_vlog(env, "%sks=%u,vs=%u", sep, m->key_size, m->value_size);
@@ -373,7 +374,8 @@ static void log_reg(struct bvc_env *env, const struct bvc_reg *r, uint32_t frame
 		sep = ",";
 	}
 	if (bvc_is_pkt_pointer(r)) {
-		bvc_unum_snprint(buf, sizeof(buf), (uint64_t)(uint32_t)r->range);
+		/* An int printed unsigned: beyond pkt_end (-2) reads 0xff..fe. */
+		bvc_unum_snprint(buf, sizeof(buf), (uint64_t)(int64_t)r->range);
 		bvc_vlog(env, "%sr=%s", sep, buf);
 		sep = ",";
 	}

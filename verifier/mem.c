@@ -358,9 +358,13 @@ static int check_packet(struct bvc_env *env, uint32_t regno, const struct bvc_re
 	if (reg->var.smin < 0)
 		return bvc_vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
 				regno);
+	/* A range below 0 (beyond pkt_end) has no first line in the kernel. */
+	if (reg->range < 0)
+		return bvc_vrej(env, "R%u offset is outside of the packet", regno);
 	if (off < 0 || (size == 0 && !zero_ok) || size > reg->range || off > reg->range - size) {
 		bvc_vrej(env, "invalid access to packet, off=%d size=%d, R%u(id=%u,off=%d,r=%d)", off, size,
 			 regno, reg->id, off, reg->range);
+		bvc_vlog(env, "R%u offset is outside of the packet\n", regno);
 		return -EACCES;
 	}
 	return 0;
@@ -663,12 +667,17 @@ int bvc_check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, boo
 		size = BVC_MAX_VAR_OFF; /* refused below as out of range */
 	switch (reg->type) {
 	case BVC_PTR_STACK:
-		err = check_stack_bounds(env, regno, reg, reg->off, (int)size, " indirect access to", &lo,
+		/* A helper's write is worded as a write (6.18). */
+		err = check_stack_bounds(env, regno, reg, reg->off, (int)size,
+					 write ? " write to" : " indirect access to", &lo,
 					 &hi);
 		if (err)
 			return err;
-		if (write)
+		if (write) {
+			/* The kernel prints the slots a helper fills, not those it reads. */
+			bvc_scratch_stack(env, lo, hi);
 			return mark_stack_bytes(env, reg_frame(env, reg), lo, hi, BVC_STACK_MISC);
+		}
 		{
 			struct bvc_frame *fr = reg_frame(env, reg);
 

@@ -293,8 +293,14 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 
 		if (old->branches) {
 			/* Still being explored: we are in a loop through it. */
-			if (bvc_states_equal(env, old, env->cur, true))
-				return bvc_vrej(env, "infinite loop detected at insn %u", insn);
+			if (bvc_states_equal(env, old, env->cur, true)) {
+				err = bvc_vrej(env, "infinite loop detected at insn %u", insn);
+				bvc_vlog(env, "cur state:");
+				bvc_log_frame(env, env->cur, env->cur->curframe);
+				bvc_vlog(env, "old state:");
+				bvc_log_frame(env, old, env->cur->curframe);
+				return err;
+			}
 			if (!force && env->jmps_processed - env->prev_jmps < 20 &&
 			    env->processed - env->prev_insns < 100)
 				add = false;
