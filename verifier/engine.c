@@ -438,6 +438,7 @@ static void env_free(struct bvc_env *env)
 	bvc_explored_free(env);
 	free(env->aux);
 	free(env->log);
+	bvc_log_free(env);
 	free(env->err_trail);
 	/* Last: evicted checkpoints nothing freed yet live here too. */
 	bvc_arena_free_all(env->arena);

@@ -245,6 +245,7 @@ struct bvc_env {
 	uint32_t prev_insn_print_pos; /* that line's length, newline included */
 	const struct bvc_line_info *prev_linfo; /* the source line printed last */
 	bool print_from;          /* a path was just taken up: "from X to Y:" next */
+	char **insn_text;         /* disassembly per insn, made once (NULL: none yet) */
 };
 
 /* One verification (bpfvc/engine.h): the env, or the verdict the static
@@ -314,6 +315,8 @@ void bvc_log_insn(struct bvc_env *env);
 void bvc_log_insn_state(struct bvc_env *env, uint32_t idx);
 void bvc_log_safe(struct bvc_env *env);
 void bvc_log_prologue(struct bvc_env *env);
+/* What the log keeps besides its text. */
+void bvc_log_free(struct bvc_env *env);
 
 /* branch.c */
 int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn);

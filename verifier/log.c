@@ -318,10 +318,74 @@ void bvc_scratch_insn(struct bvc_env *env, const struct bvc_insn *insn)
 	env->scratched_regs |= m & 0x7ff;
 }
 
+/*
+ * A line being written: the state dumps are most of a level-2 log, and
+ * formatting them fragment by fragment through vsnprintf cost several
+ * times the verification itself. Fragments are copied here and the line
+ * goes to the log in one piece.
+ */
+struct lbuf {
+	struct bvc_env *env;
+	size_t n;
+	char b[1024];
+};
+
+static void lb_flush(struct lbuf *l)
+{
+	if (l->n && l->env->opts.log_level > 0)
+		log_put(l->env, l->b, l->n);
+	l->n = 0;
+}
+
+static void lb_put(struct lbuf *l, const char *s, size_t n)
+{
+	if (l->n + n > sizeof(l->b)) {
+		lb_flush(l);
+		if (n > sizeof(l->b)) {
+			if (l->env->opts.log_level > 0)
+				log_put(l->env, s, n);
+			return;
+		}
+	}
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+static void lb_str(struct lbuf *l, const char *s)
+{
+	lb_put(l, s, strlen(s));
+}
+
+static void lb_uint(struct lbuf *l, uint64_t v)
+{
+	char t[24];
+	int i = sizeof(t);
+
+	do
+		t[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	lb_put(l, t + i, sizeof(t) - (size_t)i);
+}
+
+/* A signed number as the kernel's verbose_snum: decimal in the s16 range. */
+static void lb_snum(struct lbuf *l, int64_t v)
+{
+	char buf[32];
+
+	if (v >= -32768 && v <= 32767) {
+		if (v < 0)
+			lb_put(l, "-", 1);
+		lb_uint(l, v < 0 ? (uint64_t)-v : (uint64_t)v);
+		return;
+	}
+	bvc_snum_snprint(buf, sizeof(buf), v);
+	lb_str(l, buf);
+}
+
 /* The value of one register, as the kernel's print_reg_state: a constant
  * scalar as a number, a stack pointer as fp-8, anything else as
  * type(field=...,...). @frameno is the frame being printed. */
-static void log_reg(struct bvc_env *env, const struct bvc_reg *r, uint32_t frameno)
+static void log_reg(struct lbuf *l, const struct bvc_reg *r, uint32_t frameno)
 {
 	const char *sep = "";
 	char buf[256];
@@ -329,71 +393,87 @@ static void log_reg(struct bvc_env *env, const struct bvc_reg *r, uint32_t frame
 	if (r->type == BVC_SCALAR) {
 		/* P: precise, compared by value when pruning. */
 		if (r->precise)
-			bvc_vlog(env, "P");
+			lb_put(l, "P", 1);
 		if (bvc_scalar_is_const(&r->var)) {
-			bvc_snum_snprint(buf, sizeof(buf), (int64_t)r->var.var_off.value);
-			bvc_vlog(env, "%s", buf);
+			lb_snum(l, (int64_t)r->var.var_off.value);
 			return;
 		}
 	}
 	if (r->type == BVC_PTR_MEM && r->ref_obj_id)
-		bvc_vlog(env, "ringbuf_"); /* the only referenced memory we model */
-	bvc_vlog(env, "%s", bvc_rtype_name(r));
+		lb_str(l, "ringbuf_"); /* the only referenced memory we model */
+	lb_str(l, bvc_rtype_name(r));
 	if (r->type == BVC_PTR_STACK) {
-		if (r->frameno != frameno)
-			bvc_vlog(env, "[%u]", r->frameno);
+		if (r->frameno != frameno) {
+			lb_put(l, "[", 1);
+			lb_uint(l, r->frameno);
+			lb_put(l, "]", 1);
+		}
 		if (bvc_scalar_is_const(&r->var)) {
-			bvc_snum_snprint(buf, sizeof(buf), (int64_t)(r->var.var_off.value + (uint64_t)(int64_t)r->off));
-			bvc_vlog(env, "%s", buf);
+			lb_snum(l, (int64_t)(r->var.var_off.value + (uint64_t)(int64_t)r->off));
 			return;
 		}
 	}
-	bvc_vlog(env, "(");
+	lb_put(l, "(", 1);
 	if (r->id) {
-		bvc_vlog(env, "id=%u", r->id);
+		lb_str(l, "id=");
+		lb_uint(l, r->id);
 		sep = ",";
 	}
 	if (r->ref_obj_id) {
-		bvc_vlog(env, "%sref_obj_id=%u", sep, r->ref_obj_id);
+		lb_str(l, sep);
+		lb_str(l, "ref_obj_id=");
+		lb_uint(l, r->ref_obj_id);
 		sep = ",";
 	}
 	if (r->type == BVC_PTR_MAP_VALUE || r->type == BVC_CONST_PTR_MAP || r->type == BVC_PTR_MAP_KEY) {
-		const struct bvc_map *m = &env->img->maps[r->map_idx];
+		const struct bvc_map *m = &l->env->img->maps[r->map_idx];
 
 		if (m->name[0]) {
 			/* The kernel keeps BPF_OBJ_NAME_LEN - 1 bytes of a name. */
-			bvc_vlog(env, "%smap=%.15s", sep, m->name);
+			lb_str(l, sep);
+			lb_str(l, "map=");
+			lb_put(l, m->name, strnlen(m->name, 15));
 			sep = ",";
 		}
-		bvc_vlog(env, "%sks=%u,vs=%u", sep, m->key_size, m->value_size);
+		lb_str(l, sep);
+		lb_str(l, "ks=");
+		lb_uint(l, m->key_size);
+		lb_str(l, ",vs=");
+		lb_uint(l, m->value_size);
 		sep = ",";
 	}
 	if (r->type != BVC_SCALAR && r->off) {
-		bvc_snum_snprint(buf, sizeof(buf), r->off);
-		bvc_vlog(env, "%soff=%s", sep, buf);
+		lb_str(l, sep);
+		lb_str(l, "off=");
+		lb_snum(l, r->off);
 		sep = ",";
 	}
 	if (bvc_is_pkt_pointer(r)) {
 		/* An int printed unsigned: beyond pkt_end (-2) reads 0xff..fe. */
 		bvc_unum_snprint(buf, sizeof(buf), (uint64_t)(int64_t)r->range);
-		bvc_vlog(env, "%sr=%s", sep, buf);
+		lb_str(l, sep);
+		lb_str(l, "r=");
+		lb_str(l, buf);
 		sep = ",";
 	}
 	if (r->type == BVC_PTR_MEM) {
 		bvc_unum_snprint(buf, sizeof(buf), r->mem_size);
-		bvc_vlog(env, "%ssz=%s", sep, buf);
+		lb_str(l, sep);
+		lb_str(l, "sz=");
+		lb_str(l, buf);
 		sep = ",";
 	}
 	if (bvc_scalar_is_const(&r->var)) {
 		if (r->var.var_off.value) {
-			bvc_snum_snprint(buf, sizeof(buf), (int64_t)r->var.var_off.value);
-			bvc_vlog(env, "%simm=%s", sep, buf);
+			lb_str(l, sep);
+			lb_str(l, "imm=");
+			lb_snum(l, (int64_t)r->var.var_off.value);
 		}
 	} else {
 		bvc_scalar_snprint_fields(buf, sizeof(buf), &r->var, sep);
-		bvc_vlog(env, "%s", buf);
+		lb_str(l, buf);
 	}
-	bvc_vlog(env, ")");
+	lb_put(l, ")", 1);
 }
 
 /*
@@ -406,16 +486,24 @@ static void log_state(struct bvc_env *env, const struct bvc_state *st, uint32_t 
 {
 	static const char ch[] = { '?', 'r', 'm', '0' };
 	const struct bvc_frame *fr = st->frames[f];
+	struct lbuf l;
 
-	if (fr->frameno)
-		bvc_vlog(env, " frame%u:", fr->frameno);
+	l.env = env;
+	l.n = 0;
+	if (fr->frameno) {
+		lb_str(&l, " frame");
+		lb_uint(&l, fr->frameno);
+		lb_put(&l, ":", 1);
+	}
 	for (int i = 0; i < BVC_MAX_REG; i++) {
 		if (fr->regs[i].type == BVC_NOT_INIT)
 			continue;
 		if (!all && !(env->scratched_regs & (1u << i)))
 			continue;
-		bvc_vlog(env, " R%d=", i);
-		log_reg(env, &fr->regs[i], fr->frameno);
+		lb_str(&l, " R");
+		lb_uint(&l, (uint64_t)i);
+		lb_put(&l, "=", 1);
+		log_reg(&l, &fr->regs[i], fr->frameno);
 	}
 	for (uint32_t s = 0; s < fr->nslots; s++) {
 		const struct bvc_slot *sl = &fr->slots[s];
@@ -432,24 +520,31 @@ static void log_state(struct bvc_env *env, const struct bvc_state *st, uint32_t 
 		types[8] = 0;
 		if (!any)
 			continue;
+		lb_str(&l, " fp-");
+		lb_uint(&l, 8 * (uint64_t)(s + 1));
+		lb_put(&l, "=", 1);
 		if (sl->stype[0] == BVC_STACK_SPILL) {
 			/* The bytes above a narrow spill, then the register. */
 			char *r = strchr(types, 'r');
 
 			if (r)
 				*r = '\0';
-			bvc_vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
-			log_reg(env, &sl->spilled, fr->frameno);
+			lb_str(&l, types);
+			log_reg(&l, &sl->spilled, fr->frameno);
 		} else {
-			bvc_vlog(env, " fp%d=%s", -8 * (int)(s + 1), types);
+			lb_put(&l, types, 8);
 		}
 	}
 	if (st->nrefs) {
-		bvc_vlog(env, " refs=%u", st->refs[0]);
-		for (uint32_t i = 1; i < st->nrefs; i++)
-			bvc_vlog(env, ",%u", st->refs[i]);
+		lb_str(&l, " refs=");
+		lb_uint(&l, st->refs[0]);
+		for (uint32_t i = 1; i < st->nrefs; i++) {
+			lb_put(&l, ",", 1);
+			lb_uint(&l, st->refs[i]);
+		}
 	}
-	bvc_vlog(env, "\n");
+	lb_put(&l, "\n", 1);
+	lb_flush(&l);
 	if (!all) {
 		env->scratched_regs = 0;
 		env->scratched_slots = 0;
@@ -477,9 +572,13 @@ void bvc_log_insn_state(struct bvc_env *env, uint32_t idx)
 		uint32_t pos = env->prev_insn_print_pos;
 		uint32_t col = pos + 4 > 40 ? pos + 4 : 40;
 
+		static const char pad[] = "                                                ";
+
 		col = (col + 7) & ~7u;
 		bvc_log_reset(env, env->prev_log_pos - 1);
-		bvc_vlog(env, "%*c;", (int)(col - pos - 1), ' ');
+		/* The kernel's "%*c;": col - pos - 1 spaces (pos + 4 < col + 8). */
+		log_put(env, pad, col - pos - 1 < sizeof(pad) - 1 ? col - pos - 1 : sizeof(pad) - 1);
+		log_put(env, ";", 1);
 	} else {
 		bvc_vlog(env, "%u:", idx);
 	}
@@ -521,6 +620,28 @@ static void log_linfo(struct bvc_env *env, uint32_t idx)
 	env->prev_linfo = l;
 }
 
+/* The disassembly of @idx: made once per instruction (a loop prints the
+ * same ones many times), into @buf when there is no memory to keep it. */
+static const char *insn_text(struct bvc_env *env, uint32_t idx, char *buf, size_t size)
+{
+	if (!env->insn_text)
+		env->insn_text = calloc(env->cnt, sizeof(*env->insn_text));
+	if (env->insn_text && env->insn_text[idx])
+		return env->insn_text[idx];
+	bvc_disasm_insn(env->insns, env->cnt, idx, buf, size);
+	if (env->insn_text)
+		env->insn_text[idx] = strdup(buf);
+	return buf;
+}
+
+void bvc_log_free(struct bvc_env *env)
+{
+	for (uint32_t i = 0; env->insn_text && i < env->cnt; i++)
+		free(env->insn_text[i]);
+	free(env->insn_text);
+	env->insn_text = NULL;
+}
+
 /*
  * What the kernel's do_check logs before an instruction runs: at level
  * 2, "from X to Y:" and the whole state when a path was just taken up;
@@ -543,8 +664,19 @@ void bvc_log_insn(struct bvc_env *env)
 	if (env->prog->line_cnt)
 		log_linfo(env, idx);
 	env->prev_log_pos = env->log_true_len;
-	bvc_disasm_insn(env->insns, env->cnt, idx, text, sizeof(text));
-	bvc_vlog(env, "%u: (%02x) %s\n", idx, env->insns[idx].code, text);
+	{
+		static const char hex[] = "0123456789abcdef";
+		struct lbuf l = { .env = env };
+		char op[6] = { ':', ' ', '(', hex[env->insns[idx].code >> 4],
+			       hex[env->insns[idx].code & 15], ')' };
+
+		lb_uint(&l, idx);
+		lb_put(&l, op, sizeof(op));
+		lb_put(&l, " ", 1);
+		lb_str(&l, insn_text(env, idx, text, sizeof(text)));
+		lb_put(&l, "\n", 1);
+		lb_flush(&l);
+	}
 	env->prev_insn_print_pos = (uint32_t)(env->log_true_len - env->prev_log_pos);
 	env->prev_log_pos = env->log_true_len;
 }
