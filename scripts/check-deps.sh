@@ -59,7 +59,8 @@ may_use() {
 external_users() {
 	case "$1" in
 	protobuf-c/* | bpfvc.pb-c.h) echo "state-serial" ;; # only state-serial sees protobuf-c
-	zmq.h | hwloc.h | hwloc/*) echo "coordinator worker" ;;
+	zmq.h) echo "coordinator worker cli" ;; # cli: zmq_lazy.c, its forwarders
+	hwloc.h | hwloc/*) echo "coordinator worker" ;;
 	bpf/* | gelf.h | libelf.h) echo "loader" ;;
 	openssl/*) echo "signer cli" ;;
 	capstone/*) echo "cli" ;;
@@ -73,7 +74,7 @@ may_link() {
 	bvc_util) echo "" ;;
 	bvc_abi) echo "bvc_util" ;;
 	bvc_verifier) echo "bvc_abi bvc_util" ;;
-	bvc_loader) echo "bvc_verifier bvc_abi bvc_util PkgConfig::LIBBPF PkgConfig::LIBELF" ;;
+	bvc_loader) echo "bvc_verifier bvc_abi bvc_util PkgConfig::LIBBPF PkgConfig::LIBELF PkgConfig::ZLIB" ;;
 	bvc_proto) echo "PkgConfig::PROTOBUFC" ;;
 	bvc_state_serial) echo "bvc_verifier bvc_proto bvc_abi bvc_util" ;;
 	bvc_coordinator | bvc_worker)

@@ -54,6 +54,8 @@ const char *bvc_blob_sec_name(uint32_t kind)
 	case BVC_BLOB_SEC_BYTECODE: return "bytecode";
 	case BVC_BLOB_SEC_META: return "meta";
 	case BVC_BLOB_SEC_PROGS: return "progs";
+	case BVC_BLOB_SEC_KCONFIG:
+		return "kconfig";
 	case BVC_BLOB_SEC_SIGNATURE: return "signature";
 	}
 	return NULL;
@@ -112,6 +114,7 @@ struct blob_owned {
 				     * not aligned for struct bvc_insn */
 	struct bvc_blob_prog *progs; /* decoded program table */
 	struct bvc_blob_slot *slots; /* decoded prog_array slots */
+	struct bvc_blob_kconfig_var *kvars; /* decoded kconfig externs */
 };
 
 /* One section as the table gives it, after stage 1. */
@@ -871,6 +874,103 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 	return 0;
 }
 
+/* The .kconfig externs the program was verified with: a map that holds
+ * their values (an array of one element with initial data, read-only for
+ * the program), and records that name them, ascending by offset, disjoint,
+ * inside the value, names unique. */
+static int check_kconfig(struct reader *r, struct blob_owned *o)
+{
+	const struct sec *s = sec_of(r, BVC_BLOB_SEC_KCONFIG);
+	struct bvc_blob *b = &o->b;
+	const struct bvc_blob_map *m;
+	const uint8_t *p;
+	uint32_t n;
+	int ret;
+
+	if (!s)
+		return 0;
+	p = r->buf + s->off;
+	if (s->size < KCFG_HDR) {
+		bvc_set_err(r->err, r->errsz, "kconfig section is %u bytes, shorter than %d",
+			    s->size, KCFG_HDR);
+		return -EBADMSG;
+	}
+	ret = get_str(p + KCFG_SOURCE, sizeof(b->kconfig_source), false, b->kconfig_source,
+		      "kconfig: source", r->err, r->errsz);
+	if (ret)
+		return ret;
+	b->kconfig_map = get_u32(p + KCFG_MAP);
+	n = get_u32(p + KCFG_CNT);
+	if (n < 1 || n > BVC_BLOB_MAX_KCONFIG) {
+		bvc_set_err(r->err, r->errsz, "kconfig: %u externs, out of range (1..%d)", n,
+			    BVC_BLOB_MAX_KCONFIG);
+		return -EBADMSG;
+	}
+	if (s->size != KCFG_HDR + (size_t)n * KVAR_REC) {
+		bvc_set_err(r->err, r->errsz,
+			    "kconfig section is %u bytes, expected %zu for %u externs", s->size,
+			    KCFG_HDR + (size_t)n * KVAR_REC, n);
+		return -EBADMSG;
+	}
+	if (b->kconfig_map >= b->map_cnt) {
+		bvc_set_err(r->err, r->errsz, "kconfig: map %u out of range (%zu maps)",
+			    b->kconfig_map, b->map_cnt);
+		return -EBADMSG;
+	}
+	m = &b->maps[b->kconfig_map];
+	if (m->type != BVC_MAP_ARRAY || m->max_entries != 1 || !m->init ||
+	    !(m->flags & MAP_F_RDONLY_PROG)) {
+		bvc_set_err(
+			r->err, r->errsz,
+			"kconfig: map %u (%s) is not a read-only array of one element with initial data",
+			b->kconfig_map, m->name);
+		return -EBADMSG;
+	}
+	o->kvars = calloc(n, sizeof(*o->kvars));
+	if (!o->kvars) {
+		bvc_set_err(r->err, r->errsz, "out of memory");
+		return -ENOMEM;
+	}
+	b->kconfig_vars = o->kvars;
+	b->kconfig_var_cnt = n;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *q = p + KCFG_HDR + (size_t)i * KVAR_REC;
+		struct bvc_blob_kconfig_var *v = &o->kvars[i];
+		char what[48];
+
+		snprintf(what, sizeof(what), "kconfig extern %u: name", i);
+		ret = get_str(q + KVAR_NAME, sizeof(v->name), true, v->name, what, r->err,
+			      r->errsz);
+		if (ret)
+			return ret;
+		v->off = get_u32(q + KVAR_OFF);
+		v->size = get_u32(q + KVAR_SIZE);
+		if (!v->size || v->off > m->value_size || v->size > m->value_size - v->off) {
+			bvc_set_err(
+				r->err, r->errsz,
+				"kconfig extern %u (%s): %u bytes at %u, outside map %u's %u-byte value",
+				i, v->name, v->size, v->off, b->kconfig_map, m->value_size);
+			return -EBADMSG;
+		}
+		if (i && v->off < o->kvars[i - 1].off + o->kvars[i - 1].size) {
+			bvc_set_err(
+				r->err, r->errsz,
+				"kconfig extern %u (%s): offset %u not after extern %u's end (%u)",
+				i, v->name, v->off, i - 1,
+				o->kvars[i - 1].off + o->kvars[i - 1].size);
+			return -EBADMSG;
+		}
+		for (uint32_t k = 0; k < i; k++)
+			if (!strcmp(o->kvars[k].name, v->name)) {
+				bvc_set_err(r->err, r->errsz,
+					    "kconfig extern %u: name %s repeats extern %u's", i,
+					    v->name, k);
+				return -EBADMSG;
+			}
+	}
+	return 0;
+}
+
 int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted,
 		  struct bvc_blob **out, char *err, size_t errsz)
 {
@@ -914,6 +1014,8 @@ int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted
 		ret = check_bytecode(&r, o);
 	if (!ret)
 		ret = check_progs(&r, o);
+	if (!ret)
+		ret = check_kconfig(&r, o);
 	if (ret) {
 		bvc_blob_free(&o->b);
 		return ret;
@@ -931,6 +1033,7 @@ void bvc_blob_free(struct bvc_blob *b)
 	free(o->relocs);
 	free(o->progs);
 	free(o->slots);
+	free(o->kvars);
 	free(o->bytecode);
 	free(b->maps);
 	free(o);

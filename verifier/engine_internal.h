@@ -77,6 +77,13 @@ struct bvc_frame {
 	uint32_t subprog;      /* index of the function */
 	uint32_t frameno;      /* depth: 0 for main */
 	uint32_t stack_depth;  /* deepest byte touched below fp */
+	/* Stack liveness along the path (prune.c, the kernel's REG_LIVE_READ
+	 * and REG_LIVE_WRITTEN marks on slots): */
+	uint64_t unread;       /* (checkpoints) slots no path below has read yet;
+				* 0, the default, means "all may be read" */
+	uint64_t written;      /* slots fully written since the parent checkpoint */
+	bool linked;           /* the same frame as the parent checkpoint's
+				* frame of this number (false: pushed since) */
 };
 
 /*
@@ -132,6 +139,15 @@ struct bvc_state {
 	struct bvc_prec_mask *demand; /* (work item roots) precision asked of the owner */
 	uint64_t seq;          /* (checkpoints) creation order, from 1 */
 	bool remote;           /* (checkpoints) finished in another engine */
+	/* (checkpoints) what any state it includes must share, cheap to test
+	 * before bvc_states_equal (prune.c bvc_state_sig): the innermost
+	 * frame's live registers' types; @sig_mask 0 tests nothing. */
+	uint64_t sig, sig_mask;
+	/* (finished checkpoints, set at their first comparison) the
+	 * innermost frame's slots a comparison tests, and those of them
+	 * holding a spilled pointer: cur must hold one in exactly those. */
+	uint64_t cmp_slots, ptr_slots;
+	bool slots_summed;
 	bool evicted;          /* (checkpoints) off the explored lists: freed
 				* when @branches reaches 0 (prune.c) */
 	bool in_share;         /* (checkpoints) on env->share: not freed yet */
@@ -401,7 +417,12 @@ void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st);
 void bvc_checkpoint_unshared(struct bvc_env *env, struct bvc_state *cp);
 bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
 		      bool exact);
+void bvc_mark_slots_read(struct bvc_env *env, uint32_t frameno, uint64_t slots);
+void bvc_mark_slots_written(struct bvc_env *env, uint32_t frameno, uint64_t slots);
+void bvc_mark_all_read_above(struct bvc_state *st);
 void bvc_explored_free(struct bvc_env *env);
+void bvc_state_sig(const struct bvc_env *env, const struct bvc_state *st, uint32_t insn,
+		   uint64_t *sig, uint64_t *mask);
 int bvc_list_push(struct bvc_checkpoint_list *l, struct bvc_state *st);
 
 #endif /* BVC_VERIFIER_ENGINE_INTERNAL_H */

@@ -37,6 +37,18 @@ static int idx_in_slot(int32_t addr)
 	return addr + 8 * (slot_of(addr) + 1);
 }
 
+/* The slots bytes [lo, hi) of a frame touch (none when empty). */
+static uint64_t slots_between(int32_t lo, int32_t hi)
+{
+	uint64_t m = 0;
+
+	if (lo >= hi)
+		return 0;
+	for (int s = slot_of(hi - 1); s <= slot_of(lo) && s < 64; s++)
+		m |= 1ull << s;
+	return m;
+}
+
 /* A slot that held a spill no longer does once part of it is overwritten. */
 static void scrub_spill(struct bvc_slot *s)
 {
@@ -179,6 +191,9 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 	if (err)
 		return err;
 	bvc_scratch_stack(env, lo, hi);
+	/* Only a whole slot written at a known place hides what it held. */
+	if (bvc_scalar_is_const(&reg->var) && lo % 8 == 0 && hi - lo == 8)
+		bvc_mark_slots_written(env, reg->frameno, slots_between(lo, hi));
 	if (!bvc_scalar_is_const(&reg->var)) {
 		/* Every byte the access may touch could now be anything; a
 		 * zero keeps only bytes that were zero already zero - and
@@ -245,6 +260,7 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	if (err)
 		return err;
 	bvc_scratch_stack(env, lo, hi);
+	bvc_mark_slots_read(env, reg->frameno, slots_between(lo, hi));
 	err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
 		return err;
@@ -370,14 +386,15 @@ static int check_packet(struct bvc_env *env, uint32_t regno, const struct bvc_re
 	return 0;
 }
 
-/* A constant read of .rodata: the kernel reads frozen read-only maps. */
+/* A constant read of .rodata or .kconfig: the kernel reads frozen
+ * read-only maps (libbpf freezes both after filling them). */
 static bool read_rodata(const struct bvc_map *map, int64_t off, int size, bool sign_ext,
 			struct bvc_reg *dst)
 {
 	uint64_t v = 0;
 
-	if (map->origin != BVC_MAP_RODATA || !map->init || off < 0 ||
-	    (uint64_t)off + (uint64_t)size > map->init_size)
+	if ((map->origin != BVC_MAP_RODATA && map->origin != BVC_MAP_KCONFIG) || !map->init ||
+	    off < 0 || (uint64_t)off + (uint64_t)size > map->init_size)
 		return false;
 	for (int i = size - 1; i >= 0; i--)
 		v = (v << 8) | map->init[off + i];
@@ -674,13 +691,17 @@ int bvc_check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, boo
 		if (err)
 			return err;
 		if (write) {
-			/* The kernel prints the slots a helper fills, not those it reads. */
+			/* Marks no slot written: the helper may write less
+			 * than the size (the kernel's raw mode marks nothing).
+			 * The log prints the slots a helper fills, not those
+			 * it reads. */
 			bvc_scratch_stack(env, lo, hi);
 			return mark_stack_bytes(env, reg_frame(env, reg), lo, hi, BVC_STACK_MISC);
 		}
 		{
 			struct bvc_frame *fr = reg_frame(env, reg);
 
+			bvc_mark_slots_read(env, reg->frameno, slots_between(lo, hi));
 			err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 			if (!err)
 				note_depth(env, fr, lo);

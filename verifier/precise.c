@@ -531,9 +531,12 @@ int bvc_propagate_precision(struct bvc_env *env, const struct bvc_state *old)
 		for (int r = 0; r < BVC_REG_FP; r++)
 			if ((live & (1u << r)) && fr->regs[r].type == BVC_SCALAR && fr->regs[r].precise)
 				w.m.regs[f] |= (uint16_t)(1u << r);
+		/* A slot no path below old read did not matter to it,
+		 * precise or not (the kernel skips those not REG_LIVE_READ). */
 		for (uint32_t s = 0; s < fr->nslots && s < 64; s++)
 			if (fr->slots[s].stype[0] == BVC_STACK_SPILL &&
-			    fr->slots[s].spilled.type == BVC_SCALAR && fr->slots[s].spilled.precise)
+			    fr->slots[s].spilled.type == BVC_SCALAR && fr->slots[s].spilled.precise &&
+			    !(fr->unread & (1ull << s)))
 				w.m.slots[f] |= 1ull << s;
 	}
 	return walk_back(env, &w, env->cur, env->insn_idx, BVC_HIST_NONE, true);

@@ -13,10 +13,24 @@
  * old depended on its value (precise.c marks the ones that did, before old
  * is finished). A path pruned here inherits old's precise set.
  *
+ * Stack slots, two ways, either enough to skip a slot of old: statically
+ * (cfg.c: no path from the instruction reads it before a full write; the
+ * innermost frame only), and along the paths actually explored, as the
+ * 6.12 kernel's REG_LIVE_READ marks on slots: a read of a slot marks it
+ * read in the parent checkpoint and up the chain of checkpoints until a
+ * full 8-byte write of the slot on the segment below one screens it off
+ * (bvc_mark_slots_read). Once a checkpoint is finished every path below it
+ * has left its marks, so a slot it never saw read did not matter to its
+ * safety, in any frame (the kernel's clean_live_states). A path pruned
+ * against old has old's reads marked on its own chain, since its
+ * continuation is old's. Marks cannot follow a donated item into another
+ * engine: donating marks every checkpoint above it read everywhere, and
+ * checkpoints from elsewhere arrive with every slot read (0, the default).
+ *
  * Lifetime, as the kernel's: a checkpoint that keeps missing is evicted
  * from its list, and freed once its branch count is 0 - then no pending
  * state or checkpoint below it is still explored, and only explored paths
- * walk up through parents (branch counts, precision). A finished
+ * walk up through parents (branch counts, precision, read marks). A finished
  * checkpoint's path history goes at once for the same reason. So memory
  * follows the states alive, not every state ever made.
  */
@@ -116,8 +130,10 @@ static bool slot_all_misc(const struct bvc_slot *s)
 	return true;
 }
 
+/* @live: slots statically live; @unread: slots no path below old read
+ * (only when !exact: old is finished). */
 static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, struct bvc_idmap *m,
-		      bool exact, uint64_t live)
+		      bool exact, uint64_t live, uint64_t unread)
 {
 	for (uint32_t s = 0; s < old->nslots; s++) {
 		const struct bvc_slot *os = &old->slots[s];
@@ -131,6 +147,10 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 		/* Written before any read from here on: old's bytes there
 		 * never mattered. */
 		if (!exact && s < 64 && !(live & (1ull << s)))
+			continue;
+		/* No explored path below old read it: old's safety did not
+		 * depend on what it held. */
+		if (!exact && s < 64 && (unread & (1ull << s)))
 			continue;
 
 		/* A scalar spill against unknown bytes: a fill of those gives
@@ -205,11 +225,142 @@ bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const st
 		 * callee may read its callers' through pointers. */
 		if (ok)
 			ok = stacksafe(of, cf, m, exact,
-				       f == old->curframe ? env->aux[cur->insn_idx].live_slots : ~0ull);
+				       f == old->curframe ? env->aux[cur->insn_idx].live_slots : ~0ull,
+				       exact ? 0 : of->unread);
 	}
 	for (uint32_t i = 0; ok && i < old->nrefs; i++)
 		ok = check_ids(old->refs[i], cur->refs[i], m);
 	return ok;
+}
+
+/*
+ * Slots @slots of frame @frameno were read by the current path (or, after
+ * a prune, by the path it joined): mark them read in each checkpoint
+ * above, as far as the same frame goes back and until a full write on the
+ * segment below a checkpoint screens a slot off. A checkpoint that has a
+ * slot marked already has it marked all the way up (marks only ever
+ * travel up), so the walk ends there.
+ */
+void bvc_mark_slots_read(struct bvc_env *env, uint32_t frameno, uint64_t slots)
+{
+	const struct bvc_state *st = env->cur;
+
+	while (slots) {
+		const struct bvc_frame *fr = frameno <= st->curframe ? st->frames[frameno] : NULL;
+		struct bvc_state *p = st->parent;
+		struct bvc_frame *pf;
+
+		/* A frame pushed since the parent is not the parent's. */
+		if (!fr || !fr->linked || !p || frameno > p->curframe || !p->frames[frameno])
+			return;
+		slots &= ~fr->written;
+		pf = p->frames[frameno];
+		slots &= pf->unread;
+		pf->unread &= ~slots;
+		st = p;
+	}
+}
+
+/* Slots @slots of frame @frameno were wholly overwritten (all 8 bytes, at
+ * a fixed offset): reads below no longer see the checkpoints' values.
+ * Partial writes leave the old bytes visible and mark nothing. */
+void bvc_mark_slots_written(struct bvc_env *env, uint32_t frameno, uint64_t slots)
+{
+	if (frameno <= env->cur->curframe)
+		env->cur->frames[frameno]->written |= slots;
+}
+
+/* Every checkpoint above @st: every slot counts as read (its subtree goes
+ * where marks cannot follow). */
+void bvc_mark_all_read_above(struct bvc_state *st)
+{
+	for (struct bvc_state *p = st->parent; p; p = p->parent)
+		for (uint32_t f = 0; f <= p->curframe && f < BVC_MAX_FRAMES; f++)
+			if (p->frames[f])
+				p->frames[f]->unread = 0;
+}
+
+/* cur was pruned against the finished @old: cur's continuation is old's,
+ * so old's reads are cur's (the kernel's propagate_liveness; cur's own
+ * writes since its parent still screen). */
+static void propagate_liveness(struct bvc_env *env, const struct bvc_state *old)
+{
+	for (uint32_t f = 0; f <= old->curframe; f++) {
+		const struct bvc_frame *of = old->frames[f];
+		uint32_t n = of->nslots < env->cur->frames[f]->nslots ? of->nslots
+								     : env->cur->frames[f]->nslots;
+		uint64_t in_both = n >= 64 ? ~0ull : (1ull << n) - 1;
+
+		bvc_mark_slots_read(env, f, ~of->unread & in_both);
+	}
+}
+
+/*
+ * The summary a checkpoint keeps so that most hopeless comparisons end
+ * before bvc_states_equal (issue #16): per register r0-r9 of the innermost
+ * frame, 5 bits of type and maybe_null. @mask covers the registers
+ * regsafe() tests at @insn for a non-exact comparison - live ones old has
+ * set: those must have cur's type and maybe_null. So a state whose sig
+ * differs under old's mask can never be included in old, and skipping
+ * the comparison changes nothing (types past 15 may collide, which only
+ * lets a comparison run). An exact comparison tests every register.
+ */
+void bvc_state_sig(const struct bvc_env *env, const struct bvc_state *st, uint32_t insn,
+		   uint64_t *sig, uint64_t *mask)
+{
+	const struct bvc_frame *fr = st->frames[st->curframe];
+	uint16_t live = env->aux[insn].live_regs;
+
+	*sig = 0;
+	*mask = 0;
+	for (int r = 0; r < BVC_REG_FP; r++) {
+		const struct bvc_reg *reg = &fr->regs[r];
+
+		*sig |= (uint64_t)((reg->type & 0xf) | (reg->maybe_null ? 0x10 : 0)) << (5 * r);
+		if ((live & (1u << r)) && reg->type != BVC_NOT_INIT)
+			*mask |= 0x1full << (5 * r);
+	}
+}
+
+/* Slots of @fr holding a spilled pointer (always a full 8-byte spill). */
+static uint64_t ptr_spill_slots(const struct bvc_frame *fr)
+{
+	uint64_t m = 0;
+
+	for (uint32_t s = 0; s < fr->nslots && s < 64; s++)
+		if (fr->slots[s].stype[0] == BVC_STACK_SPILL && bvc_is_pointer(&fr->slots[s].spilled))
+			m |= 1ull << s;
+	return m;
+}
+
+/*
+ * Could cur (summary @cur_sig, pointer spills @cur_ptr in its innermost
+ * frame) be included in old? false: certainly not. Stack slots (non-exact
+ * only): a slot stacksafe() tests fails whenever exactly one of old and
+ * cur holds a spilled pointer there - old's pointer needs cur's of the
+ * same type, and a pointer in cur fails against anything else of old's.
+ * Old is finished, so what it tests (static liveness at the insn, its
+ * read marks) no longer changes: summed up once.
+ */
+static bool sig_may_match(const struct bvc_env *env, struct bvc_state *old, uint64_t cur_sig,
+			  uint64_t cur_ptr, bool exact)
+{
+	uint64_t mask = exact ? (1ull << (5 * BVC_REG_FP)) - 1 : old->sig_mask;
+	const struct bvc_frame *of = old->frames[old->curframe];
+
+	/* sig_mask 0: no summary (or nothing to test in the registers). */
+	if (old->sig_mask && ((old->sig ^ cur_sig) & mask))
+		return false;
+	if (exact)
+		return true;
+	if (!old->slots_summed) {
+		uint64_t in_old = of->nslots >= 64 ? ~0ull : (1ull << of->nslots) - 1;
+
+		old->cmp_slots = env->aux[old->insn_idx].live_slots & ~of->unread & in_old;
+		old->ptr_slots = ptr_spill_slots(of) & old->cmp_slots;
+		old->slots_summed = true;
+	}
+	return !((old->ptr_slots ^ cur_ptr) & old->cmp_slots);
 }
 
 /* @cp is off its list and finished: free it unless something still
@@ -280,20 +431,36 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	bool add = force || (env->jmps_processed - env->prev_jmps >= 2 &&
 			     env->processed - env->prev_insns >= 8);
 	struct bvc_state *cp;
-	uint32_t seen;
+	uint32_t cs, bucket, seen = 0;
+	uint64_t cur_sig, cur_mask, cur_ptr;
 	int err;
 
 	if (!env->aux[insn].prune_point)
 		return 0;
+	cs = (uint32_t)env->cur->frames[env->cur->curframe]->callsite;
+	bucket = (insn ^ cs) % env->cnt;
+	bvc_state_sig(env, env->cur, insn, &cur_sig, &cur_mask);
+	cur_ptr = ptr_spill_slots(env->cur->frames[env->cur->curframe]);
 	env->cur->insn_idx = insn;
-	/* As the kernel counts them: the states compared here. */
-	seen = l->n;
-	for (uint32_t i = 0; i < l->n; i++) {
+	/* Newest first, as the kernel's list (new checkpoints go at its
+	 * head): which one matches first decides the precision cur
+	 * inherits, and the order decides which ones collect misses. */
+	for (uint32_t i = l->n; i-- > 0;) {
 		struct bvc_state *old = l->v[i];
+		uint32_t ocs = (uint32_t)old->frames[old->curframe]->callsite;
 
+		/* The kernel files checkpoints by instruction and innermost
+		 * call site, hashed ((insn ^ callsite) % insn count), and only
+		 * walks cur's bucket: one of another function instance in
+		 * another bucket is neither compared nor counted as a miss
+		 * (which would evict it). It could never match cur anyway. */
+		if (ocs != cs && (insn ^ ocs) % env->cnt != bucket)
+			continue;
+		seen++; /* max_states_per_insn counts the bucket's states walked */
 		if (old->branches) {
 			/* Still being explored: we are in a loop through it. */
-			if (bvc_states_equal(env, old, env->cur, true)) {
+			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
+			    bvc_states_equal(env, old, env->cur, true)) {
 				err = bvc_vrej(env, "infinite loop detected at insn %u", insn);
 				bvc_vlog(env, "cur state:");
 				bvc_log_frame(env, env->cur, env->cur->curframe);
@@ -304,7 +471,8 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			if (!force && env->jmps_processed - env->prev_jmps < 20 &&
 			    env->processed - env->prev_insns < 100)
 				add = false;
-		} else if (bvc_states_equal(env, old, env->cur, false)) {
+		} else if (sig_may_match(env, old, cur_sig, cur_ptr, false) &&
+			   bvc_states_equal(env, old, env->cur, false)) {
 			if (old->remote)
 				env->remote_hits++;
 			else if (!old->hit_cnt && env->shared < env->share_limit &&
@@ -313,6 +481,7 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 				old->in_share = true;
 			}
 			old->hit_cnt++;
+			propagate_liveness(env, old);
 			err = bvc_hist_arrive(env);
 			if (!err)
 				err = bvc_propagate_precision(env, old);
@@ -326,7 +495,7 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		if (old->miss_cnt > old->hit_cnt * 3 + 3) {
 			if (env->keep_evicted && bvc_list_push(&env->retired, old))
 				continue; /* keep it listed: still correct */
-			l->v[i--] = l->v[--l->n];
+			memmove(&l->v[i], &l->v[i + 1], (--l->n - i) * sizeof(*l->v));
 			if (!old->remote)
 				env->cur_states--;
 			old->evicted = true;
@@ -344,14 +513,25 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	if (!cp)
 		return -ENOMEM;
 	cp->insn_idx = insn;
+	cp->sig = cur_sig;
+	cp->sig_mask = cur_mask;
+	cp->slots_summed = false;
 	cp->last_insn = env->prev_insn_idx;
 	cp->branches = 1;
+	/* Nothing below it has read anything yet; cur's marks now go to it,
+	 * and its segment's writes stay with it. */
+	for (uint32_t f = 0; f <= cp->curframe; f++)
+		cp->frames[f]->unread = ~0ull;
 	err = bvc_list_push(l, cp);
 	if (err) {
 		bvc_state_free(cp);
 		return err;
 	}
 	env->cur->parent = cp;
+	for (uint32_t f = 0; f <= env->cur->curframe; f++) {
+		env->cur->frames[f]->written = 0;
+		env->cur->frames[f]->linked = true;
+	}
 	/* The segment's history moves to the checkpoint, and a new segment
 	 * of cur's path starts here (bvc_hist_arrive() records its first
 	 * step). */

@@ -74,6 +74,9 @@ int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out)
 	st->hist = NULL;
 	st->nhist = st->cap_hist = 0;
 	env->donated[env->ndonated++] = (struct bvc_donation){ w->id, st->parent, path };
+	/* What the item's paths read stays in the other engine: above it,
+	 * every slot counts as read (prune.c). */
+	bvc_mark_all_read_above(st);
 	bvc_state_free(st);
 	w->st->parent = NULL; /* the parent lives in this engine only */
 	*out = w;
@@ -513,6 +516,17 @@ int bvc_engine_share(struct bvc_engine *eng, struct bvc_work **out)
 	}
 	memmove(env->share.v, env->share.v + 1, (env->share.n - 1) * sizeof(*env->share.v));
 	env->share.n--;
+	/* Slots no path below it read go as never written (the kernel's
+	 * clean_verifier_state): the receiver has no read marks, and an
+	 * unwritten slot of old matches what cur has there. */
+	for (uint32_t f = 0; f <= w->st->curframe; f++) {
+		struct bvc_frame *fr = w->st->frames[f];
+
+		for (uint32_t s = 0; s < fr->nslots && s < 64; s++)
+			if (fr->unread & (1ull << s))
+				memset(&fr->slots[s], 0, sizeof(fr->slots[s]));
+		fr->unread = 0;
+	}
 	w->st->parent = NULL;
 	w->insn = cp->insn_idx;
 	w->prev_insn = cp->last_insn == BVC_HIST_NONE ? 0 : cp->last_insn;
@@ -545,6 +559,12 @@ int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
 	cp->insn_idx = w->insn;
 	cp->branches = 0; /* finished where it came from */
 	cp->parent = NULL;
+	bvc_state_sig(env, cp, w->insn, &cp->sig, &cp->sig_mask);
+	cp->slots_summed = false;
+	/* No read marks came with it: every slot counts as read. */
+	for (uint32_t f = 0; f <= cp->curframe && f < BVC_MAX_FRAMES; f++)
+		if (cp->frames[f])
+			cp->frames[f]->unread = 0;
 	cp->remote = true;
 	cp->seq = 0;
 	err = bvc_list_push(&env->explored[w->insn], cp);

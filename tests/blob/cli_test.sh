@@ -107,9 +107,22 @@ run 2 "$bpfvc" build "$obj" --target x86_64 --key "$tmp/k.pub" -o "$tmp/b.bvc"
 run 2 "$bpfvc" build "$tmp/none.o" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
 run 2 "$bpfvc" build "$obj" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc" -w x
 has err "-w expects a number"
-run 1 "$bpfvc" build "$progs/loader_extern.bpf.o" -p uses_kconfig --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+run 1 "$bpfvc" build "$progs/loader_extern.bpf.o" -p uses_ksym --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
 has err "unsupported: extern"
 [ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
+
+# A stack_trace map: verified, but the device runtime cannot host it, so
+# build refuses it as verify-only (exit 1) and writes nothing.
+run 0 "$bpfvc" verify "$progs/stackmap.bpf.o"
+run 1 "$bpfvc" build "$progs/stackmap.bpf.o" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+has err "unsupported on the device: map 'stacks' \(stack_trace\) is verify-only"
+[ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
+
+# .kconfig externs: built with this machine's values, recorded in the blob.
+run 0 "$bpfvc" build "$progs/kconfig.bpf.o" -p kconfig_values --target x86_64 --key "$tmp/k" -o "$tmp/kc.bvc"
+run 0 "$bpfvc" inspect "$tmp/kc.bvc" --pubkey "$tmp/k.pub"
+has out "kconfig externs \(7, map .kconfig, profile: "
+has out "  CONFIG_BVC_NO_SUCH_OPTION = 0 \(0\)"
 
 # CO-RE records: clang's offsets, not relocated for any kernel. verify keeps
 # its verdict and says so (text and JSON); build refuses to sign them.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Adversarial cases for static stack-slot liveness (verifier/cfg.c
- * compute_liveness(), used by verifier/prune.c stacksafe()): two paths
+ * Adversarial cases for stack-slot liveness, static (verifier/cfg.c
+ * compute_liveness()) and along explored paths (verifier/prune.c
+ * bvc_mark_slots_read()), both used by prune.c stacksafe(): two paths
  * join at a prune point with different contents of a stack slot, and the
  * continuation reads that slot in a way a liveness analysis might miss -
  * through pointers computed from r10 (copies, ALU with registers, kept in
@@ -249,6 +250,44 @@ static const struct adv_case cases[] = {
 		SLOT_8_64(-8),
 		I_LDX(BVC_DW, 3, 10, -16), I_LDX(BVC_DW, 6, 3, -8),
 		USE_OFF(6)), REJ, "r10 put in fp-16 by cmpxchg only" },
+
+	/* ---------------------------------------------------------------
+	 * Liveness along explored paths (prune.c bvc_mark_slots_read): the
+	 * slot holds ctx on the first path and a scalar on the second, so
+	 * only its type (no precision) keeps the second from being pruned,
+	 * and the checkpoint that decides has the slot in a caller's frame,
+	 * where only the read marks say whether it matters.
+	 * --------------------------------------------------------------- */
+	{ "dyn-caller-slot-read-after-return", SOCK, FREQ, PROG(
+		I_MOV64_REG(2, 1), I_MOV64_REG(1, 10), I_ALU64_IMM(BVC_ADD, 1, -8), I_CALL_LOCAL(4),
+		I_LDX(BVC_DW, 6, 10, -8), I_LDX(BVC_W, 0, 6, 0), I_MOV64_IMM(0, 0), I_EXIT(),
+		I_MOV64_REG(7, 1), I_MOV64_REG(8, 2),
+		FORK(2), I_STX(BVC_DW, 7, 8, 0), I_JA(1), I_ST(BVC_DW, 7, 0, 0),
+		I_MOV64_IMM(0, 0), I_EXIT()), REJ,
+		"the callee's join: the caller reads the slot after the return" },
+	{ "dyn-callee-callee-reads-caller-slot", SOCK, FREQ, PROG(
+		I_MOV64_REG(2, 1), I_MOV64_REG(1, 10), I_ALU64_IMM(BVC_ADD, 1, -8), I_CALL_LOCAL(2),
+		I_MOV64_IMM(0, 0), I_EXIT(),
+		I_MOV64_REG(7, 1), I_MOV64_REG(8, 2),
+		FORK(2), I_STX(BVC_DW, 7, 8, 0), I_JA(1), I_ST(BVC_DW, 7, 0, 0),
+		I_MOV64_REG(1, 7), I_CALL_LOCAL(2), I_MOV64_IMM(0, 0), I_EXIT(),
+		I_LDX(BVC_DW, 6, 1, 0), I_LDX(BVC_W, 0, 6, 0), I_MOV64_IMM(0, 0), I_EXIT()), REJ,
+		"the callee's callee reads frame 0's slot: marks go to frame 0" },
+	{ "dyn-read-only-via-pruned-path", SOCK, 0, PROG(
+		/* No BPF_F_TEST_STATE_FREQ: the kernel's heuristic puts
+		 * checkpoints at 14 (first path) and at the callee's entry
+		 * (second), none at the join 12. The path through the callee
+		 * is pruned at 14, never reading fp-8 itself: only old's read,
+		 * carried over at the prune, marks it at the callee's entry,
+		 * where the third path (fp-8 a scalar) arrives. */
+		I_MOV64_REG(6, 1), I_STX(BVC_DW, 10, 6, -8),
+		RAND, I_JMP_IMM(BVC_JEQ, 0, 0, 4),
+		I_MOV64_IMM(1, 0), I_MOV64_IMM(1, 0), I_MOV64_IMM(1, 0), I_JA(6),
+		RAND, I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_JA(1), I_ST(BVC_DW, 10, -8, 0),
+		I_CALL_LOCAL(5), I_JA(0),
+		I_LDX(BVC_DW, 2, 10, -8), I_LDX(BVC_W, 0, 2, 0), I_MOV64_IMM(0, 0), I_EXIT(),
+		I_MOV64_IMM(0, 0), I_EXIT()), REJ,
+		"a read reached only through a prune (the kernel's propagate_liveness)" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
