@@ -97,6 +97,10 @@ static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct
 	case BVC_PTR_PACKET_META:
 		if (cur->range < old->range || old->off != cur->off)
 			return false;
+		/* A range below 0 decided comparisons with data_end below old
+		 * (branch.c): cur must decide them alike. */
+		if (old->range < 0 && cur->range != old->range)
+			return false;
 		return check_ids(old->id, cur->id, m) && bvc_scalar_within(&old->var, &cur->var);
 	case BVC_PTR_MAP_VALUE:
 	case BVC_PTR_MAP_KEY:

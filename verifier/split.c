@@ -323,7 +323,7 @@ static int reg_from_view(const struct bvc_image *img, const struct bvc_reg_view 
 		snprintf(err, errsz, "%s: bounds that hold no value", where);
 		return -EBADMSG;
 	}
-	if (v->maybe_null > 1 || v->precise > 1 || v->range < 0 || v->range > BVC_PKT_MAX_RANGE) {
+	if (v->maybe_null > 1 || v->precise > 1 || v->range < -2 || v->range > BVC_PKT_MAX_RANGE) {
 		snprintf(err, errsz, "%s: flag or packet range out of range", where);
 		return -EBADMSG;
 	}
