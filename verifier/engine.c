@@ -124,8 +124,9 @@ static int check_ld_abs(struct bvc_env *env, const struct bvc_insn *insn)
 		return bvc_vrej(env, "BPF_LD_[ABS|IND] cannot be mixed with socket references");
 	for (int r = 1; r <= 5; r++)
 		bvc_mark_reg_not_init(&regs[r]);
+	/* As the kernel: R0 is unknown, not narrowed to the load's size
+	 * (a narrower R0 would decide branches the kernel explores). */
 	bvc_mark_reg_unknown(&regs[0]);
-	bvc_scalar_coerce(&regs[0].var, bvc_size_bytes(bvc_insn_size(insn)));
 	return 0;
 }
 

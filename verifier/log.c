@@ -694,9 +694,11 @@ void bvc_log_safe(struct bvc_env *env)
 }
 
 /*
- * Before the paths (level 2): "func#N @start" per function and the
- * registers live before each instruction, as 6.18 prints them
- * ("%7d: 0123456789 (op) insn", '.' for a dead register).
+ * Before the paths (level 2; cfg.c printed "func#N @start" per function):
+ * the registers live before each instruction, as 6.18 prints them
+ * ("    %3u: 0123456789 (op) insn", '.' for a dead register; 6.18 puts
+ * the number of a loop's strongly connected component in the first four
+ * columns, which we do not compute).
  */
 void bvc_log_prologue(struct bvc_env *env)
 {
@@ -704,8 +706,6 @@ void bvc_log_prologue(struct bvc_env *env)
 
 	if (!(env->opts.log_level & 2))
 		return;
-	for (uint32_t sp = 0; sp < env->nsubprogs; sp++)
-		bvc_vlog(env, "func#%u @%u\n", sp, env->subprogs[sp].start);
 	bvc_vlog(env, "Live regs before insn:\n");
 	for (uint32_t i = 0; i < env->cnt; i++) {
 		for (int r = 0; r < 10; r++)

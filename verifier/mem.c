@@ -446,6 +446,8 @@ static int ctx_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	char tn[64];
 	int err;
 
+	if (reg->off < 0) /* the kernel's __check_ptr_off_reg words */
+		return bvc_vrej(env, "negative offset ctx ptr R%u off=%d disallowed", regno, reg->off);
 	if (reg->off)
 		return bvc_vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed", regno, reg->off);
 	if (!bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
