@@ -178,3 +178,49 @@ Test(log, pinned_text)
 	}
 	free(r);
 }
+
+/*
+ * Level 1 cuts the log back at each popped branch; with a log_size that
+ * makes the ring wrap, what is kept is still the end of that same log
+ * (a suffix of the unbounded one) and holds the rejection and the stats
+ * line: a branch whose first side runs a 300-iteration loop and exits,
+ * and whose other side reads an unset register.
+ */
+Test(log, level1_cut_in_a_wrapped_ring)
+{
+	static const struct bvc_insn insns[] = {
+		I_LDX(BVC_W, 2, 1, 0),      I_JMP_IMM(BVC_JGT, 2, 10, 4),
+		I_MOV64_IMM(0, 0),          I_ALU64_IMM(BVC_ADD, 0, 1),
+		I_JMP_IMM(BVC_JLT, 0, 300, -2), I_EXIT(),
+		I_MOV64_REG(0, 3),          I_EXIT(),
+	};
+	static const uint32_t sizes[] = { 64, 300, 1000, 4096 };
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = 1000000, .log_level = 1 };
+	struct bvc_verdict whole, v;
+	struct bvc_image *img = NULL;
+
+	cr_assert_eq(bvc_image_from_raw(insns, 8, SOCK, "cut", &img), 0);
+	cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &whole), 0);
+	cr_assert_eq(whole.kind, BVC_REJECT);
+	cr_assert_str_eq(whole.msg, "R3 !read_ok");
+	/* 300 iterations would take over 10 KB: the cut dropped them. */
+	cr_assert_lt(whole.log_len, 2000, "level 1 kept the safe loop path: %zu bytes\n%s",
+		     whole.log_len, whole.log);
+	cr_assert_eq(whole.log_true_len, whole.log_len);
+	cr_assert_not_null(strstr(whole.log, "6: (bf) r0 = r3\nR3 !read_ok\n"), "%s", whole.log);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		opts.log_size = sizes[k];
+		cr_assert_eq(bvc_verify(img, &img->progs[0], &opts, &v), 0);
+		cr_assert_not_null(v.log);
+		cr_assert_leq(v.log_len, sizes[k]);
+		cr_assert_eq(strlen(v.log), v.log_len);
+		cr_expect(v.log_len <= whole.log_len &&
+				  !memcmp(v.log, whole.log + whole.log_len - v.log_len, v.log_len),
+			  "size %u: not the end of the whole log:\n%s", sizes[k], v.log);
+		cr_expect(strstr(v.log, "processed ") || sizes[k] < 120, "size %u:\n%s", sizes[k],
+			  v.log);
+		bvc_verdict_release(&v);
+	}
+	bvc_verdict_release(&whole);
+	bvc_image_free(img);
+}
