@@ -261,7 +261,8 @@ struct bvc_env {
 	uint32_t prev_insn_print_pos; /* that line's length, newline included */
 	const struct bvc_line_info *prev_linfo; /* the source line printed last */
 	bool print_from;          /* a path was just taken up: "from X to Y:" next */
-	char **insn_text;         /* disassembly per insn, made once (NULL: none yet) */
+	char **insn_text;         /* "N: (op) insn\n" per insn, made once (NULL: none yet) */
+	uint32_t *insn_text_len;  /* ... and its length */
 };
 
 /* One verification (bpfvc/engine.h): the env, or the verdict the static

@@ -327,7 +327,8 @@ void bvc_scratch_insn(struct bvc_env *env, const struct bvc_insn *insn)
 struct lbuf {
 	struct bvc_env *env;
 	size_t n;
-	char b[1024];
+	bool flushed;          /* part of the line already went to the log */
+	char b[4096];
 };
 
 static void lb_flush(struct lbuf *l)
@@ -335,10 +336,18 @@ static void lb_flush(struct lbuf *l)
 	if (l->n && l->env->opts.log_level > 0)
 		log_put(l->env, l->b, l->n);
 	l->n = 0;
+	l->flushed = true;
 }
 
 static void lb_put(struct lbuf *l, const char *s, size_t n)
 {
+	if (n <= 8 && l->n + n <= sizeof(l->b)) {
+		/* Most fragments are a few bytes: no call for them. */
+		for (size_t i = 0; i < n; i++)
+			l->b[l->n + i] = s[i];
+		l->n += n;
+		return;
+	}
 	if (l->n + n > sizeof(l->b)) {
 		lb_flush(l);
 		if (n > sizeof(l->b)) {
@@ -355,6 +364,9 @@ static void lb_str(struct lbuf *l, const char *s)
 {
 	lb_put(l, s, strlen(s));
 }
+
+/* A string literal: its length is known. */
+#define LB_LIT(l, lit) lb_put(l, lit, sizeof(lit) - 1)
 
 static void lb_uint(struct lbuf *l, uint64_t v)
 {
@@ -399,8 +411,13 @@ static void log_reg(struct lbuf *l, const struct bvc_reg *r, uint32_t frameno)
 			return;
 		}
 	}
+	if (r->type == BVC_PTR_CTX && !r->off && !r->id && bvc_scalar_is_const(&r->var) &&
+	    !r->var.var_off.value) {
+		LB_LIT(l, "ctx()"); /* the most printed pointer, made quickly */
+		return;
+	}
 	if (r->type == BVC_PTR_MEM && r->ref_obj_id)
-		lb_str(l, "ringbuf_"); /* the only referenced memory we model */
+		LB_LIT(l, "ringbuf_"); /* the only referenced memory we model */
 	lb_str(l, bvc_rtype_name(r));
 	if (r->type == BVC_PTR_STACK) {
 		if (r->frameno != frameno) {
@@ -415,13 +432,13 @@ static void log_reg(struct lbuf *l, const struct bvc_reg *r, uint32_t frameno)
 	}
 	lb_put(l, "(", 1);
 	if (r->id) {
-		lb_str(l, "id=");
+		LB_LIT(l, "id=");
 		lb_uint(l, r->id);
 		sep = ",";
 	}
 	if (r->ref_obj_id) {
 		lb_str(l, sep);
-		lb_str(l, "ref_obj_id=");
+		LB_LIT(l, "ref_obj_id=");
 		lb_uint(l, r->ref_obj_id);
 		sep = ",";
 	}
@@ -431,20 +448,20 @@ static void log_reg(struct lbuf *l, const struct bvc_reg *r, uint32_t frameno)
 		if (m->name[0]) {
 			/* The kernel keeps BPF_OBJ_NAME_LEN - 1 bytes of a name. */
 			lb_str(l, sep);
-			lb_str(l, "map=");
+			LB_LIT(l, "map=");
 			lb_put(l, m->name, strnlen(m->name, 15));
 			sep = ",";
 		}
 		lb_str(l, sep);
-		lb_str(l, "ks=");
+		LB_LIT(l, "ks=");
 		lb_uint(l, m->key_size);
-		lb_str(l, ",vs=");
+		LB_LIT(l, ",vs=");
 		lb_uint(l, m->value_size);
 		sep = ",";
 	}
 	if (r->type != BVC_SCALAR && r->off) {
 		lb_str(l, sep);
-		lb_str(l, "off=");
+		LB_LIT(l, "off=");
 		lb_snum(l, r->off);
 		sep = ",";
 	}
@@ -452,21 +469,21 @@ static void log_reg(struct lbuf *l, const struct bvc_reg *r, uint32_t frameno)
 		/* An int printed unsigned: beyond pkt_end (-2) reads 0xff..fe. */
 		bvc_unum_snprint(buf, sizeof(buf), (uint64_t)(int64_t)r->range);
 		lb_str(l, sep);
-		lb_str(l, "r=");
+		LB_LIT(l, "r=");
 		lb_str(l, buf);
 		sep = ",";
 	}
 	if (r->type == BVC_PTR_MEM) {
 		bvc_unum_snprint(buf, sizeof(buf), r->mem_size);
 		lb_str(l, sep);
-		lb_str(l, "sz=");
+		LB_LIT(l, "sz=");
 		lb_str(l, buf);
 		sep = ",";
 	}
 	if (bvc_scalar_is_const(&r->var)) {
 		if (r->var.var_off.value) {
 			lb_str(l, sep);
-			lb_str(l, "imm=");
+			LB_LIT(l, "imm=");
 			lb_snum(l, (int64_t)r->var.var_off.value);
 		}
 	} else {
@@ -482,28 +499,26 @@ static void log_reg(struct lbuf *l, const struct bvc_reg *r, uint32_t frameno)
  * the registers and slots scratched since the last print, whose marks
  * are then cleared.
  */
-static void log_state(struct bvc_env *env, const struct bvc_state *st, uint32_t f, bool all)
+static void state_text(struct lbuf *lp, const struct bvc_state *st, uint32_t f, bool all)
 {
 	static const char ch[] = { '?', 'r', 'm', '0' };
 	const struct bvc_frame *fr = st->frames[f];
-	struct lbuf l;
+	struct bvc_env *env = lp->env;
 
-	l.env = env;
-	l.n = 0;
 	if (fr->frameno) {
-		lb_str(&l, " frame");
-		lb_uint(&l, fr->frameno);
-		lb_put(&l, ":", 1);
+		LB_LIT(lp, " frame");
+		lb_uint(lp, fr->frameno);
+		lb_put(lp, ":", 1);
 	}
 	for (int i = 0; i < BVC_MAX_REG; i++) {
 		if (fr->regs[i].type == BVC_NOT_INIT)
 			continue;
 		if (!all && !(env->scratched_regs & (1u << i)))
 			continue;
-		lb_str(&l, " R");
-		lb_uint(&l, (uint64_t)i);
-		lb_put(&l, "=", 1);
-		log_reg(&l, &fr->regs[i], fr->frameno);
+		LB_LIT(lp, " R");
+		lb_uint(lp, (uint64_t)i);
+		lb_put(lp, "=", 1);
+		log_reg(lp, &fr->regs[i], fr->frameno);
 	}
 	for (uint32_t s = 0; s < fr->nslots; s++) {
 		const struct bvc_slot *sl = &fr->slots[s];
@@ -520,30 +535,40 @@ static void log_state(struct bvc_env *env, const struct bvc_state *st, uint32_t 
 		types[8] = 0;
 		if (!any)
 			continue;
-		lb_str(&l, " fp-");
-		lb_uint(&l, 8 * (uint64_t)(s + 1));
-		lb_put(&l, "=", 1);
+		LB_LIT(lp, " fp-");
+		lb_uint(lp, 8 * (uint64_t)(s + 1));
+		lb_put(lp, "=", 1);
 		if (sl->stype[0] == BVC_STACK_SPILL) {
 			/* The bytes above a narrow spill, then the register. */
-			char *r = strchr(types, 'r');
+			size_t k = 0;
 
-			if (r)
-				*r = '\0';
-			lb_str(&l, types);
-			log_reg(&l, &sl->spilled, fr->frameno);
+			while (k < 8 && types[k] != 'r')
+				k++;
+			lb_put(lp, types, k);
+			log_reg(lp, &sl->spilled, fr->frameno);
 		} else {
-			lb_put(&l, types, 8);
+			lb_put(lp, types, 8);
 		}
 	}
 	if (st->nrefs) {
-		lb_str(&l, " refs=");
-		lb_uint(&l, st->refs[0]);
+		LB_LIT(lp, " refs=");
+		lb_uint(lp, st->refs[0]);
 		for (uint32_t i = 1; i < st->nrefs; i++) {
-			lb_put(&l, ",", 1);
-			lb_uint(&l, st->refs[i]);
+			lb_put(lp, ",", 1);
+			lb_uint(lp, st->refs[i]);
 		}
 	}
-	lb_put(&l, "\n", 1);
+	lb_put(lp, "\n", 1);
+}
+
+static void log_state(struct bvc_env *env, const struct bvc_state *st, uint32_t f, bool all)
+{
+	struct lbuf l;
+
+	l.env = env;
+	l.n = 0;
+	l.flushed = false;
+	state_text(&l, st, f, all);
 	lb_flush(&l);
 	if (!all) {
 		env->scratched_regs = 0;
@@ -620,17 +645,36 @@ static void log_linfo(struct bvc_env *env, uint32_t idx)
 	env->prev_linfo = l;
 }
 
-/* The disassembly of @idx: made once per instruction (a loop prints the
- * same ones many times), into @buf when there is no memory to keep it. */
-static const char *insn_text(struct bvc_env *env, uint32_t idx, char *buf, size_t size)
+/* The line "N: (op) insn\n" of @idx and its length: made once per
+ * instruction (a loop prints the same ones many times); into @buf when
+ * there is no memory to keep it. */
+static const char *insn_line(struct bvc_env *env, uint32_t idx, char *buf, size_t size,
+			     size_t *len)
 {
-	if (!env->insn_text)
+	char text[BVC_DISASM_TEXT_MAX];
+	int n;
+
+	if (!env->insn_text) {
 		env->insn_text = calloc(env->cnt, sizeof(*env->insn_text));
-	if (env->insn_text && env->insn_text[idx])
+		env->insn_text_len = calloc(env->cnt, sizeof(*env->insn_text_len));
+		if (!env->insn_text || !env->insn_text_len) {
+			free(env->insn_text);
+			free(env->insn_text_len);
+			env->insn_text = NULL;
+			env->insn_text_len = NULL;
+		}
+	}
+	if (env->insn_text && env->insn_text[idx]) {
+		*len = env->insn_text_len[idx];
 		return env->insn_text[idx];
-	bvc_disasm_insn(env->insns, env->cnt, idx, buf, size);
-	if (env->insn_text)
+	}
+	bvc_disasm_insn(env->insns, env->cnt, idx, text, sizeof(text));
+	n = snprintf(buf, size, "%u: (%02x) %s\n", idx, env->insns[idx].code, text);
+	*len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+	if (env->insn_text) {
 		env->insn_text[idx] = strdup(buf);
+		env->insn_text_len[idx] = (uint32_t)*len;
+	}
 	return buf;
 }
 
@@ -639,7 +683,9 @@ void bvc_log_free(struct bvc_env *env)
 	for (uint32_t i = 0; env->insn_text && i < env->cnt; i++)
 		free(env->insn_text[i]);
 	free(env->insn_text);
+	free(env->insn_text_len);
 	env->insn_text = NULL;
+	env->insn_text_len = NULL;
 }
 
 /*
@@ -649,14 +695,43 @@ void bvc_log_free(struct bvc_env *env)
  */
 void bvc_log_insn(struct bvc_env *env)
 {
-	char text[BVC_DISASM_TEXT_MAX];
+	char text[BVC_DISASM_TEXT_MAX + 32];
 	uint32_t idx = env->insn_idx;
 
 	if (!(env->opts.log_level & 3))
 		return;
 	if ((env->opts.log_level & 2) && env->print_from) {
-		bvc_vlog(env, "\nfrom %d to %u:", (int)env->prev_insn_idx, idx);
-		log_state(env, env->cur, env->cur->curframe, true);
+		struct lbuf l; /* not zeroed: 4 KiB per path */
+		size_t from;
+
+		l.env = env;
+		l.n = 0;
+		l.flushed = false;
+		LB_LIT(&l, "\nfrom ");
+		if (env->prev_insn_idx == BVC_HIST_NONE)
+			LB_LIT(&l, "-1");
+		else
+			lb_uint(&l, env->prev_insn_idx);
+		LB_LIT(&l, " to ");
+		lb_uint(&l, idx);
+		lb_put(&l, ":", 1);
+		from = l.n;
+		state_text(&l, env->cur, env->cur->curframe, true);
+		if (!l.flushed && env->scratched_regs == 0xffff && env->scratched_slots == ~0ull &&
+		    l.n - from + 16 < sizeof(l.b) - l.n) {
+			/* Everything is scratched after a pop: the next state
+			 * line is this one again (the kernel prints it twice);
+			 * made once. */
+			size_t end = l.n, len = end - from;
+
+			lb_uint(&l, idx);
+			lb_put(&l, ":", 1);
+			memcpy(l.b + l.n, l.b + from, len);
+			l.n += len;
+			env->scratched_regs = 0;
+			env->scratched_slots = 0;
+		}
+		lb_flush(&l);
 	}
 	env->print_from = false;
 	if (env->scratched_regs || env->scratched_slots)
@@ -665,17 +740,10 @@ void bvc_log_insn(struct bvc_env *env)
 		log_linfo(env, idx);
 	env->prev_log_pos = env->log_true_len;
 	{
-		static const char hex[] = "0123456789abcdef";
-		struct lbuf l = { .env = env };
-		char op[6] = { ':', ' ', '(', hex[env->insns[idx].code >> 4],
-			       hex[env->insns[idx].code & 15], ')' };
+		size_t len;
+		const char *line = insn_line(env, idx, text, sizeof(text), &len);
 
-		lb_uint(&l, idx);
-		lb_put(&l, op, sizeof(op));
-		lb_put(&l, " ", 1);
-		lb_str(&l, insn_text(env, idx, text, sizeof(text)));
-		lb_put(&l, "\n", 1);
-		lb_flush(&l);
+		log_put(env, line, len);
 	}
 	env->prev_insn_print_pos = (uint32_t)(env->log_true_len - env->prev_log_pos);
 	env->prev_log_pos = env->log_true_len;
