@@ -384,6 +384,9 @@ static int add_func_info(struct ld *ld, struct pb *pb)
 			fi->ret_scalar = ret_is_scalar(ld->btf, t);
 			strcpy(fi->name, name);
 			prog->func_cnt = n;
+			in = ld_func_args(ld, id, fi);
+			if (in < 0)
+				return in;
 		}
 	}
 	if (!prog->func_cnt)
