@@ -309,20 +309,6 @@ static const struct ld_ext_sec *ext_for(const struct ld_ext_sec *e, size_t cnt, 
 
 /* Map a record's byte offset in its section to the program's index, if it
  * lies in placed function @p. */
-/* Does the FUNC type @fn return an int or an enum (through typedefs and
- * modifiers), as btf_prepare_func_args asks of a global function? */
-static bool ret_is_scalar(const struct btf *btf, const struct btf_type *fn)
-{
-	const struct btf_type *t = btf__type_by_id(btf, fn->type);
-	int id;
-
-	if (!t || !btf_is_func_proto(t) || !t->type)
-		return false;
-	id = btf__resolve_type(btf, t->type);
-	t = id > 0 ? btf__type_by_id(btf, (uint32_t)id) : NULL;
-	return t && (btf_is_int(t) || btf_is_any_enum(t));
-}
-
 static int ext_insn(struct ld *ld, const struct place *p, uint32_t insn_off, const char *what,
 		    size_t *idx)
 {
@@ -381,7 +367,6 @@ static int add_func_info(struct ld *ld, struct pb *pb)
 			fi->insn = (uint32_t)idx;
 			fi->btf_id = id;
 			fi->linkage = (enum bvc_func_linkage)btf_vlen(t);
-			fi->ret_scalar = ret_is_scalar(ld->btf, t);
 			strcpy(fi->name, name);
 			prog->func_cnt = n;
 			in = ld_func_args(ld, id, fi);

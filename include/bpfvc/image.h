@@ -117,8 +117,6 @@ struct bvc_func_info {
 	uint32_t insn;            /* instruction index in the program */
 	uint32_t btf_id;          /* BTF_KIND_FUNC type id in bvc_image.btf */
 	enum bvc_func_linkage linkage; /* from the BTF FUNC record */
-	bool ret_scalar;          /* returns an int or enum (the kernel's log says
-				   * so of a global function that does not) */
 	char name[BVC_NAME_MAX];  /* function name from BTF */
 	uint32_t arg_cnt;         /* parameters in its prototype (may be more
 				   * than BVC_FUNC_MAX_ARGS: only those are in
