@@ -308,7 +308,9 @@ void bvc_scratch_insn(struct bvc_env *env, const struct bvc_insn *insn)
 		break;
 	default:
 		if (op == BVC_CALL)
-			m = insn->src == BVC_PSEUDO_CALL ? 0 : 0x3f;
+			/* A global function's call leaves R0; a static one's
+			 * printed both frames and scratched everything. */
+			m = insn->src == BVC_PSEUDO_CALL ? 1 : 0x3f;
 		else if (op == BVC_EXIT)
 			m = 1;
 		else if (op != BVC_JA)
@@ -394,6 +396,35 @@ static void lb_snum(struct lbuf *l, int64_t v)
 	lb_str(l, buf);
 }
 
+/*
+ * The name libbpf gives a global-data map in the kernel (its
+ * internal_map_name): ".rodata" of verifier_x.o is "verifier.rodata",
+ * the object's name (up to its first '.') cut to leave room for the
+ * section's; a custom section (".data.foo") keeps its own name. False
+ * when @name is not such a map's.
+ */
+static bool internal_map_name(const struct bvc_env *env, const char *name, char out[16])
+{
+	const char *obj = env->img->path, *slash;
+	size_t sfx, pfx, olen;
+
+	if (name[0] != '.' || strchr(name + 1, '.') || !obj)
+		return false;
+	slash = strrchr(obj, '/');
+	obj = slash ? slash + 1 : obj;
+	olen = strcspn(obj, ".");
+	sfx = strlen(name) > 7 ? strlen(name) : 7;
+	pfx = sfx + 1 < 16 ? 16 - sfx - 1 : 0;
+	if (pfx > olen)
+		pfx = olen;
+	snprintf(out, 16, "%.*s%.*s", (int)pfx, obj, (int)sfx, name);
+	for (char *c = out; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '_' || *c == '.'))
+			*c = '_';
+	return true;
+}
+
 /* The value of one register, as the kernel's print_reg_state: a constant
  * scalar as a number, a stack pointer as fp-8, anything else as
  * type(field=...,...). @frameno is the frame being printed. */
@@ -446,10 +477,15 @@ static void log_reg(struct lbuf *l, const struct bvc_reg *r, uint32_t frameno)
 		const struct bvc_map *m = &l->env->img->maps[r->map_idx];
 
 		if (m->name[0]) {
+			char iname[16];
+
 			/* The kernel keeps BPF_OBJ_NAME_LEN - 1 bytes of a name. */
 			lb_str(l, sep);
 			LB_LIT(l, "map=");
-			lb_put(l, m->name, strnlen(m->name, 15));
+			if (internal_map_name(l->env, m->name, iname))
+				lb_str(l, iname);
+			else
+				lb_put(l, m->name, strnlen(m->name, 15));
 			sep = ",";
 		}
 		lb_str(l, sep);
