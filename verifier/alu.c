@@ -133,6 +133,10 @@ static int adjust_ptr(struct bvc_env *env, const struct bvc_insn *insn, struct b
 		return bvc_vrej(env, "R%u pointer arithmetic with %s operator prohibited", insn->dst,
 				alu_names[op >> 4]);
 	}
+	/* A pointer at or past data_end (a negative range, branch.c) stays
+	 * there only when it moves forward. */
+	if (res.range < 0 && !(op == BVC_ADD && known && k >= 0 && res.id == ptr->id))
+		res.range = 0;
 	err = check_sane_offset(env, &res, ptr);
 	if (err)
 		return err;

@@ -43,7 +43,7 @@ static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t
 		bvc_state_free(st);
 		return NULL;
 	}
-	env->pending[env->npending++] = (struct bvc_pending){ st, insn, prev };
+	env->pending[env->npending++] = (struct bvc_pending){ st, insn, prev, env->log_true_len };
 	if (st->parent)
 		st->parent->branches++;
 	return st;
@@ -61,7 +61,11 @@ static void mark_ptr_or_null(struct bvc_state *st, uint32_t id, bool is_null)
 				ref = reg->ref_obj_id;
 				bvc_mark_reg_known(reg, 0);
 			} else {
+				/* As the kernel: the id only linked the
+				 * copies for this check (no spin locks
+				 * here), and dropping it lets states prune. */
 				reg->maybe_null = false;
+				reg->id = 0;
 			}
 		}
 	});
@@ -105,6 +109,51 @@ static void mark_pkt_range(struct bvc_state *st, const struct bvc_reg *ptr, bool
 	});
 }
 
+/* Ranges of a packet pointer found at or past data_end (the kernel's
+ * AT_PKT_END and BEYOND_PKT_END): no byte is readable through it, and a
+ * later comparison of the same pointer with data_end is decided. */
+#define PKT_AT_END (-1)
+#define PKT_BEYOND_END (-2)
+
+/* On @st's side "ptr > end" (@beyond) or "ptr >= end" holds: the kernel's
+ * mark_pkt_end, on that register only (not its copies). */
+static void mark_pkt_end(struct bvc_state *st, uint32_t regno, bool beyond)
+{
+	struct bvc_reg *reg = &st->frames[st->curframe]->regs[regno];
+
+	if (reg->type == BVC_PTR_PACKET)
+		reg->range = beyond ? PKT_BEYOND_END : PKT_AT_END;
+}
+
+/* A packet pointer known at or past data_end compared with data_end again:
+ * 1 or 0 when decided, -1 when not (the kernel's is_pkt_ptr_branch_taken). */
+static int pkt_branch_taken(const struct bvc_reg *dst, const struct bvc_reg *src, uint8_t op)
+{
+	const struct bvc_reg *pkt;
+
+	if (src->type == BVC_PTR_PACKET_END && dst->type == BVC_PTR_PACKET) {
+		pkt = dst;
+	} else if (dst->type == BVC_PTR_PACKET_END && src->type == BVC_PTR_PACKET) {
+		pkt = src;
+		op = bvc_jmp_flip(op);
+	} else {
+		return -1;
+	}
+	if (pkt->range >= 0)
+		return -1;
+	switch (op) {
+	case BVC_JLE:
+	case BVC_JGT:
+		if (pkt->range == PKT_BEYOND_END)
+			return op == BVC_JGT;
+		break;
+	case BVC_JLT:
+	case BVC_JGE:
+		return op == BVC_JGE; /* at or beyond: ptr >= end */
+	}
+	return -1;
+}
+
 /* data itself, not moved: the end that data_meta is compared with. */
 static bool is_init_pkt(const struct bvc_reg *reg)
 {
@@ -121,6 +170,7 @@ static bool try_match_pkt(const struct bvc_insn *insn, const struct bvc_reg *dst
 {
 	uint8_t op = bvc_insn_op(insn);
 	const struct bvc_reg *ptr;
+	uint32_t ptr_regno;
 	bool ptr_left;
 
 	if (bvc_insn_class(insn) == BVC_JMP32 || bvc_insn_srcbit(insn) != BVC_X)
@@ -128,33 +178,44 @@ static bool try_match_pkt(const struct bvc_insn *insn, const struct bvc_reg *dst
 	if ((dst->type == BVC_PTR_PACKET && src->type == BVC_PTR_PACKET_END) ||
 	    (dst->type == BVC_PTR_PACKET_META && is_init_pkt(src))) {
 		ptr = dst;
+		ptr_regno = insn->dst;
 		ptr_left = true;
 	} else if ((src->type == BVC_PTR_PACKET && dst->type == BVC_PTR_PACKET_END) ||
 		   (src->type == BVC_PTR_PACKET_META && is_init_pkt(dst))) {
 		ptr = src;
+		ptr_regno = insn->src;
 		ptr_left = false;
 	} else {
 		return false;
 	}
 	if (!ptr_left)
 		op = bvc_jmp_flip(op);
-	/* Now "ptr <op> end". */
+	/* Now "ptr <op> end"; the side where ptr is past the end learns that
+	 * too. */
 	switch (op) {
 	case BVC_JGT: /* ptr > end: fall-through has ptr <= end */
 		if (fall)
 			mark_pkt_range(fall, ptr, false);
+		if (taken)
+			mark_pkt_end(taken, ptr_regno, true);
 		break;
 	case BVC_JGE: /* ptr >= end: fall-through has ptr < end */
 		if (fall)
 			mark_pkt_range(fall, ptr, true);
+		if (taken)
+			mark_pkt_end(taken, ptr_regno, false);
 		break;
 	case BVC_JLT: /* ptr < end: taken has ptr < end */
 		if (taken)
 			mark_pkt_range(taken, ptr, true);
+		if (fall)
+			mark_pkt_end(fall, ptr_regno, false);
 		break;
 	case BVC_JLE: /* ptr <= end */
 		if (taken)
 			mark_pkt_range(taken, ptr, false);
+		if (fall)
+			mark_pkt_end(fall, ptr_regno, true);
 		break;
 	default:
 		return false;
@@ -238,6 +299,8 @@ int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 		   is_not_null(dst)) {
 		/* A pointer that cannot be NULL is never equal to 0. */
 		pred = op == BVC_JNE;
+	} else if (x && !is32) {
+		pred = pkt_branch_taken(dst, src, op);
 	}
 
 	if (pred >= 0) {

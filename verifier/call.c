@@ -275,6 +275,9 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		case BVC_ARG_CTX:
 			if (reg->type != BVC_PTR_CTX)
 				return bvc_vrej(env, "R%u type=%s expected=ctx", regno, bvc_rtype_name(reg));
+			if (reg->off < 0)
+				return bvc_vrej(env, "negative offset ctx ptr R%u off=%d disallowed", regno,
+						reg->off);
 			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
 				return bvc_vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed",
 						regno, reg->off);
@@ -382,6 +385,10 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		regs[0].type = BVC_PTR_MEM;
 		regs[0].maybe_null = true;
 		regs[0].mem_size = (uint32_t)alloc_size;
+		/* The kernel numbers as it does: an id for the NULL check,
+		 * then the reference's, which replaces it (the log shows
+		 * id=2 for the first record). */
+		++env->id_gen;
 		regs[0].id = ++env->id_gen;
 		regs[0].ref_obj_id = regs[0].id;
 		env->cur->refs[env->cur->nrefs++] = regs[0].id;
@@ -421,6 +428,13 @@ int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
 	for (int r = 1; r <= 5; r++)
 		bvc_mark_reg_not_init(&caller->regs[r]);
 	env->insn_idx = target;
+	if (env->opts.log_level & 3) {
+		bvc_vlog(env, "caller:\n");
+		bvc_log_frame(env, st, st->curframe - 1);
+		bvc_vlog(env, "callee:\n");
+		bvc_log_frame(env, st, st->curframe);
+		bvc_scratch_all(env);
+	}
 	return 1;
 }
 
@@ -448,6 +462,12 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 			    caller->regs[r].frameno == callee->frameno)
 				bvc_mark_reg_unknown(&caller->regs[r]);
 		env->insn_idx = (uint32_t)callee->callsite + 1;
+		if (env->opts.log_level & 3) {
+			bvc_vlog(env, "returning from callee:\n");
+			bvc_log_frame(env, st, st->curframe);
+			bvc_vlog(env, "to caller at %u:\n", env->insn_idx);
+			bvc_log_frame(env, st, st->curframe - 1);
+		}
 		bvc_frame_free(callee);
 		st->frames[st->curframe--] = NULL;
 		return 0;
@@ -475,9 +495,18 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 		if (err)
 			return err;
 		if (r0->var.smin < lo || r0->var.smax > hi) {
-			bvc_scalar_snprint(buf, sizeof(buf), &r0->var);
-			return bvc_vrej(env, "At program exit the register R0 has %s should have been in [%lld, %lld]",
-					buf, (long long)lo, (long long)hi);
+			/* The kernel's verbose_invalid_scalar: the signed bounds
+			 * that are not the extremes. */
+			int n = 0;
+
+			buf[0] = '\0';
+			if (r0->var.smin > INT64_MIN)
+				n = snprintf(buf, sizeof(buf), " smin=%lld", (long long)r0->var.smin);
+			if (r0->var.smax < INT64_MAX && n >= 0 && (size_t)n < sizeof(buf))
+				snprintf(buf + n, sizeof(buf) - (size_t)n, " smax=%lld",
+					 (long long)r0->var.smax);
+			return bvc_vrej(env, "At program exit the register R0 has%s should have been in [%lld, %lld]",
+					buf[0] ? buf : " unknown scalar value", (long long)lo, (long long)hi);
 		}
 	}
 	if (bvc_cur_frame(env)->stack_depth > env->subprogs[st->frames[0]->subprog].stack_depth)

@@ -425,6 +425,10 @@ int bvc_check_cfg(struct bvc_env *env)
 	err = find_subprogs(env);
 	if (err)
 		return err;
+	/* The kernel lists the functions before it walks the graph. */
+	if (env->opts.log_level & 2)
+		for (uint32_t sp = 0; sp < env->nsubprogs; sp++)
+			bvc_vlog(env, "func#%u @%u\n", sp, env->subprogs[sp].start);
 	reached = calloc(env->cnt, 1);
 	if (!reached)
 		return -ENOMEM;

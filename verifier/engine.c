@@ -124,8 +124,9 @@ static int check_ld_abs(struct bvc_env *env, const struct bvc_insn *insn)
 		return bvc_vrej(env, "BPF_LD_[ABS|IND] cannot be mixed with socket references");
 	for (int r = 1; r <= 5; r++)
 		bvc_mark_reg_not_init(&regs[r]);
+	/* As the kernel: R0 is unknown, not narrowed to the load's size
+	 * (a narrower R0 would decide branches the kernel explores). */
 	bvc_mark_reg_unknown(&regs[0]);
-	bvc_scalar_coerce(&regs[0].var, bvc_size_bytes(bvc_insn_size(insn)));
 	return 0;
 }
 
@@ -207,6 +208,12 @@ static bool pop_next(struct bvc_env *env)
 	env->cur = p.st;
 	env->insn_idx = p.insn;
 	env->prev_insn_idx = p.prev_insn;
+	/* Level 1 keeps only the failing path: the log as it was when this
+	 * branch was pushed (the kernel's pop_log). */
+	if ((env->opts.log_level & 3) == 1)
+		bvc_log_reset(env, p.log_pos);
+	bvc_scratch_all(env);
+	env->print_from = true;
 	return true;
 }
 
@@ -237,6 +244,28 @@ static void follow_trail(struct bvc_env *env)
 		env->insn_idx = p.insn;
 		env->prev_insn_idx = p.prev_insn;
 	}
+}
+
+/* The log after instruction @at ran (@ret as do_insn's): its operands
+ * are printed with the next state; a conditional jump prints them now,
+ * and a return from a function starts a new "from X to Y:" block. */
+static void log_after_insn(struct bvc_env *env, uint32_t at, int ret)
+{
+	const struct bvc_insn *insn = &env->insns[at];
+	uint8_t cls = bvc_insn_class(insn), op = bvc_insn_op(insn);
+
+	if (op == BVC_EXIT && ret == 1 && (cls == BVC_JMP || cls == BVC_JMP32)) {
+		/* Back in the caller: both frames were printed whole. */
+		env->scratched_regs = 0;
+		env->scratched_slots = 0;
+		env->print_from = true;
+		return;
+	}
+	bvc_scratch_insn(env, insn);
+	if (cls != BVC_JMP && cls != BVC_JMP32)
+		return;
+	if (op != BVC_CALL && op != BVC_EXIT && op != BVC_JA && env->cur)
+		bvc_log_insn_state(env, at);
 }
 
 /* Explore for up to @budget instructions (0: no limit). Returns 0 when
@@ -272,19 +301,14 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 		if (ret < 0)
 			return ret;
 		if (ret == 1) {
-			bvc_vlog(env, "%u: safe\n", env->insn_idx);
+			bvc_log_safe(env);
 			end_path(env);
 			continue;
 		}
 		ret = bvc_hist_arrive(env);
 		if (ret < 0)
 			return ret;
-		if (env->opts.log_level & 2) {
-			char text[BVC_DISASM_TEXT_MAX];
-
-			bvc_disasm_insn(env->insns, env->cnt, env->insn_idx, text, sizeof(text));
-			bvc_vlog(env, "%u: (%02x) %s\n", env->insn_idx, env->insns[env->insn_idx].code, text);
-		}
+		bvc_log_insn(env);
 
 		/* prev_insn_idx stays the previous instruction while this one
 		 * runs: its history entries point back there. */
@@ -293,6 +317,8 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 		env->prev_insn_idx = at;
 		if (ret < 0)
 			return ret;
+		if (env->opts.log_level & 3)
+			log_after_insn(env, at, ret);
 		if (ret == 0)
 			env->insn_idx++;
 		if (env->opts.follow_len && env->npending)
@@ -401,6 +427,7 @@ static int env_init(struct bvc_env *env, const struct bvc_image *img, const stru
 	bvc_mark_reg_known(&fr->regs[BVC_REG_FP], 0);
 	fr->regs[BVC_REG_FP].type = BVC_PTR_STACK;
 	env->prev_insn_idx = BVC_HIST_NONE;
+	bvc_scratch_all(env);
 	if (!with_entry) {
 		bvc_state_free(env->cur);
 		env->cur = NULL;
@@ -417,6 +444,7 @@ static void env_free(struct bvc_env *env)
 	bvc_explored_free(env);
 	free(env->aux);
 	free(env->log);
+	bvc_log_free(env);
 	free(env->err_trail);
 	/* Last: evicted checkpoints nothing freed yet live here too. */
 	bvc_arena_free_all(env->arena);
@@ -484,6 +512,15 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 		err = bvc_check_load_time(env);
 	if (!err)
 		err = bvc_check_cfg(env);
+	if (!err)
+		bvc_log_prologue(env);
+	if (!err && prog->func_cnt && prog->funcs[0].linkage == BVC_FUNC_GLOBAL &&
+	    !prog->funcs[0].ret_scalar && (env->opts.log_level & 3))
+		/* What btf_prepare_func_args logs of the main function, and
+		 * the kernel goes on: only a global subprogram must return
+		 * a scalar. */
+		bvc_vlog(env, "Global function %s() doesn't return scalar. Only those are supported.\n",
+			 prog->funcs[0].name);
 	if (!err && !prog->func_cnt)
 		err = bvc_check_abnormal_return(env);
 	if (env->rejected) {

@@ -159,6 +159,7 @@ struct bvc_pending {
 	struct bvc_state *st;
 	uint32_t insn;
 	uint32_t prev_insn;
+	uint64_t log_pos;      /* the log's length when pushed: level 1 cuts back to it */
 };
 
 /* Per-instruction facts, static and collected along every path. */
@@ -260,6 +261,16 @@ struct bvc_env {
 	size_t log_len, log_cap; /* bytes held, bytes allocated */
 	size_t log_start;      /* the ring's oldest byte (0 until it wraps) */
 	uint64_t log_true_len; /* bytes the whole log took */
+	/* The kernel's level-1/2 log bookkeeping (log.c): what changed since
+	 * the last state print, and where the last instruction line ended. */
+	uint16_t scratched_regs;  /* registers touched since the last print */
+	uint64_t scratched_slots; /* stack slots (bit i: fp-8*(i+1)), idem */
+	uint64_t prev_log_pos;    /* log_true_len after the last insn line, 0: none */
+	uint32_t prev_insn_print_pos; /* that line's length, newline included */
+	const struct bvc_line_info *prev_linfo; /* the source line printed last */
+	bool print_from;          /* a path was just taken up: "from X to Y:" next */
+	char **insn_text;         /* "N: (op) insn\n" per insn, made once (NULL: none yet) */
+	uint32_t *insn_text_len;  /* ... and its length */
 };
 
 /* One verification (bpfvc/engine.h): the env, or the verdict the static
@@ -314,7 +325,23 @@ void bvc_vlog(struct bvc_env *env, const char *fmt, ...) __attribute__((format(p
 /* Hand the log over (NUL-terminated, its end when it outgrew
  * opts.log_size) and the length it would have had whole. */
 void bvc_log_take(struct bvc_env *env, char **log, size_t *len, uint64_t *true_len);
+/* One frame of @st, every register and slot, then a newline. */
 void bvc_log_frame(struct bvc_env *env, const struct bvc_state *st, uint32_t f);
+/* Cut the log back to @pos, a former log_true_len. */
+void bvc_log_reset(struct bvc_env *env, uint64_t pos);
+/* Marks for the next state print: everything (a path starts), the
+ * operands of @insn, stack bytes [@lo, @hi) below fp. */
+void bvc_scratch_all(struct bvc_env *env);
+void bvc_scratch_insn(struct bvc_env *env, const struct bvc_insn *insn);
+void bvc_scratch_stack(struct bvc_env *env, int32_t lo, int32_t hi);
+/* The kernel's per-instruction log: before it runs, the scratched state
+ * after it (print_insn_state), a pruned path, the level-2 prologue. */
+void bvc_log_insn(struct bvc_env *env);
+void bvc_log_insn_state(struct bvc_env *env, uint32_t idx);
+void bvc_log_safe(struct bvc_env *env);
+void bvc_log_prologue(struct bvc_env *env);
+/* What the log keeps besides its text. */
+void bvc_log_free(struct bvc_env *env);
 
 /* branch.c */
 int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn);

@@ -444,6 +444,7 @@ static int start_global(struct bvc_env *env, uint32_t sp)
 	st->first_insn = env->insn_idx;
 	env->cur = st;
 	env->gphase = sp;
+	bvc_scratch_all(env); /* a path starts: its whole state is printed */
 	return 1;
 }
 

@@ -190,6 +190,7 @@ static int stack_write(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 	err = check_stack_bounds(env, regno, reg, off, size, " write to", &lo, &hi);
 	if (err)
 		return err;
+	bvc_scratch_stack(env, lo, hi);
 	/* Only a whole slot written at a known place hides what it held. */
 	if (bvc_scalar_is_const(&reg->var) && lo % 8 == 0 && hi - lo == 8)
 		bvc_mark_slots_written(env, reg->frameno, slots_between(lo, hi));
@@ -258,6 +259,7 @@ static int stack_read(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	err = check_stack_bounds(env, regno, reg, off, size, " read from", &lo, &hi);
 	if (err)
 		return err;
+	bvc_scratch_stack(env, lo, hi);
 	bvc_mark_slots_read(env, reg->frameno, slots_between(lo, hi));
 	err = bvc_grow_stack(env->arena, fr, (uint32_t)slot_of(lo) + 1);
 	if (err)
@@ -338,6 +340,8 @@ static int check_region(struct bvc_env *env, uint32_t regno, const struct bvc_re
 {
 	const struct bvc_scalar *v = &reg->var;
 	int64_t lo = v->smin + off;
+	const char *bound = "min";
+	int err;
 
 	if (v->smin < 0 && (v->smin == INT64_MIN || lo != (int64_t)(int32_t)lo || lo < 0))
 		return bvc_vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
@@ -348,15 +352,20 @@ static int check_region(struct bvc_env *env, uint32_t regno, const struct bvc_re
 		return bvc_vrej(env, "R%u unbounded memory access, make sure to bounds check any such access",
 				regno);
 	lo = (int64_t)v->umax + off;
+	bound = "max";
 	if (lo < 0 || (uint64_t)lo + (uint64_t)size > mem_size)
 		goto bad;
 	return 0;
 bad:
 	if (!strcmp(what, "map value"))
-		return bvc_vrej(env, "invalid access to map value, value_size=%u off=%lld size=%d", mem_size,
-				(long long)lo, size);
-	return bvc_vrej(env, "invalid access to memory, mem_size=%u off=%lld size=%d", mem_size,
-			(long long)lo, size);
+		err = bvc_vrej(env, "invalid access to map value, value_size=%u off=%lld size=%d",
+			       mem_size, (long long)lo, size);
+	else
+		err = bvc_vrej(env, "invalid access to memory, mem_size=%u off=%lld size=%d", mem_size,
+			       (long long)lo, size);
+	/* The kernel's second line: which end of the range is out. */
+	bvc_vlog(env, "R%u %s value is outside of the allowed memory range\n", regno, bound);
+	return err;
 }
 
 static int check_packet(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
@@ -365,9 +374,13 @@ static int check_packet(struct bvc_env *env, uint32_t regno, const struct bvc_re
 	if (reg->var.smin < 0)
 		return bvc_vrej(env, "R%u min value is negative, either use unsigned index or do a if (index >=0) check.",
 				regno);
+	/* A range below 0 (beyond pkt_end) has no first line in the kernel. */
+	if (reg->range < 0)
+		return bvc_vrej(env, "R%u offset is outside of the packet", regno);
 	if (off < 0 || (size == 0 && !zero_ok) || size > reg->range || off > reg->range - size) {
 		bvc_vrej(env, "invalid access to packet, off=%d size=%d, R%u(id=%u,off=%d,r=%d)", off, size,
 			 regno, reg->id, off, reg->range);
+		bvc_vlog(env, "R%u offset is outside of the packet\n", regno);
 		return -EACCES;
 	}
 	return 0;
@@ -433,6 +446,8 @@ static int ctx_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	char tn[64];
 	int err;
 
+	if (reg->off < 0) /* the kernel's __check_ptr_off_reg words */
+		return bvc_vrej(env, "negative offset ctx ptr R%u off=%d disallowed", regno, reg->off);
 	if (reg->off)
 		return bvc_vrej(env, "dereference of modified ctx ptr R%u off=%d disallowed", regno, reg->off);
 	if (!bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
@@ -671,14 +686,20 @@ int bvc_check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, boo
 		size = BVC_MAX_VAR_OFF; /* refused below as out of range */
 	switch (reg->type) {
 	case BVC_PTR_STACK:
-		err = check_stack_bounds(env, regno, reg, reg->off, (int)size, " indirect access to", &lo,
+		/* A helper's write is worded as a write (6.18). */
+		err = check_stack_bounds(env, regno, reg, reg->off, (int)size,
+					 write ? " write to" : " indirect access to", &lo,
 					 &hi);
 		if (err)
 			return err;
-		if (write)
+		if (write) {
 			/* Marks no slot written: the helper may write less
-			 * than the size (the kernel's raw mode marks nothing). */
+			 * than the size (the kernel's raw mode marks nothing).
+			 * The log prints the slots a helper fills, not those
+			 * it reads. */
+			bvc_scratch_stack(env, lo, hi);
 			return mark_stack_bytes(env, reg_frame(env, reg), lo, hi, BVC_STACK_MISC);
+		}
 		{
 			struct bvc_frame *fr = reg_frame(env, reg);
 

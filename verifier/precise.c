@@ -491,7 +491,7 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 			for (uint32_t f = w->frame + 1; f-- > 0;) {
 				bvc_vlog(env, "mark_precise: frame%u: parent state ", f);
 				log_mask(env, w, f);
-				bvc_vlog(env, ":");
+				bvc_vlog(env, ": ");
 				bvc_log_frame(env, st, f);
 			}
 		}
@@ -549,6 +549,30 @@ int bvc_propagate_precision(struct bvc_env *env, const struct bvc_state *old)
 			    fr->slots[s].spilled.type == BVC_SCALAR && fr->slots[s].spilled.precise &&
 			    !(fr->unread & (1ull << s)))
 				w.m.slots[f] |= 1ull << s;
+	}
+	/* The kernel's level-2 lines: what each frame propagates, innermost
+	 * first ("frame 0: propagating r6,fp-8"). */
+	for (uint32_t f = old->curframe + 1; (env->opts.log_level & 2) && f-- > 0;) {
+		const char *sep = "";
+
+		for (int r = 0; r < BVC_REG_FP; r++) {
+			if (!(w.m.regs[f] & (1u << r)))
+				continue;
+			if (!*sep)
+				bvc_vlog(env, "frame %u: propagating ", f);
+			bvc_vlog(env, "%sr%d", sep, r);
+			sep = ",";
+		}
+		for (int sl = 0; sl < 64; sl++) {
+			if (!(w.m.slots[f] & (1ull << sl)))
+				continue;
+			if (!*sep)
+				bvc_vlog(env, "frame %u: propagating ", f);
+			bvc_vlog(env, "%sfp%d", sep, -8 * (sl + 1));
+			sep = ",";
+		}
+		if (*sep)
+			bvc_vlog(env, "\n");
 	}
 	return walk_back(env, &w, env->cur, env->insn_idx, BVC_HIST_NONE, true);
 }

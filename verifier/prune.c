@@ -97,6 +97,10 @@ static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct
 	case BVC_PTR_PACKET_META:
 		if (cur->range < old->range || old->off != cur->off)
 			return false;
+		/* A range below 0 decided comparisons with data_end below old
+		 * (branch.c): cur must decide them alike. */
+		if (old->range < 0 && cur->range != old->range)
+			return false;
 		return check_ids(old->id, cur->id, m) && bvc_scalar_within(&old->var, &cur->var);
 	case BVC_PTR_MAP_VALUE:
 	case BVC_PTR_MAP_KEY:
@@ -431,7 +435,7 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	bool add = force || (env->jmps_processed - env->prev_jmps >= 2 &&
 			     env->processed - env->prev_insns >= 8);
 	struct bvc_state *cp;
-	uint32_t cs, bucket;
+	uint32_t cs, bucket, seen = 0;
 	uint64_t cur_sig, cur_mask, cur_ptr;
 	int err;
 
@@ -456,11 +460,18 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		 * (which would evict it). It could never match cur anyway. */
 		if (ocs != cs && (insn ^ ocs) % env->cnt != bucket)
 			continue;
+		seen++; /* max_states_per_insn counts the bucket's states walked */
 		if (old->branches) {
 			/* Still being explored: we are in a loop through it. */
 			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
-			    bvc_states_equal(env, old, env->cur, true))
-				return bvc_vrej(env, "infinite loop detected at insn %u", insn);
+			    bvc_states_equal(env, old, env->cur, true)) {
+				err = bvc_vrej(env, "infinite loop detected at insn %u", insn);
+				bvc_vlog(env, "cur state:");
+				bvc_log_frame(env, env->cur, env->cur->curframe);
+				bvc_vlog(env, "old state:");
+				bvc_log_frame(env, old, env->cur->curframe);
+				return err;
+			}
 			if (!force && env->jmps_processed - env->prev_jmps < 20 &&
 			    env->processed - env->prev_insns < 100)
 				add = false;
@@ -496,6 +507,8 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 				release_checkpoint(env, old);
 		}
 	}
+	if (seen > env->max_states_per_insn)
+		env->max_states_per_insn = seen;
 	if (!add)
 		return 0;
 
@@ -540,8 +553,6 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	env->cur_states++;
 	if (env->cur_states > env->peak_states)
 		env->peak_states = env->cur_states;
-	if (l->n > env->max_states_per_insn)
-		env->max_states_per_insn = l->n;
 	return 0;
 }
 

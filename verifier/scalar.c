@@ -23,6 +23,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "bpfvc/scalar.h"
 
@@ -1568,6 +1569,38 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 		b->len += (size_t)n;
 }
 
+/* Plain text: the log prints many of these, vsnprintf is too slow for them. */
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (b->len < b->size) {
+		size_t room = b->size - b->len - 1;
+
+		memcpy(b->buf + b->len, s, n < room ? n : room);
+		b->buf[b->len + (n < room ? n : room)] = '\0';
+	}
+	b->len += n;
+}
+
+/* @v in decimal (@hex false) or as 0x-hex. */
+static void sb_u64(struct sbuf *b, uint64_t v, bool hex)
+{
+	char t[24];
+	int i = sizeof(t) - 1;
+
+	t[i] = '\0';
+	do {
+		t[--i] = "0123456789abcdef"[hex ? v & 15 : v % 10];
+		v = hex ? v >> 4 : v / 10;
+	} while (v);
+	if (hex) {
+		t[--i] = 'x';
+		t[--i] = '0';
+	}
+	sb_puts(b, t + i);
+}
+
 /* True when the kernel prints this signed number in decimal. */
 static bool snum_decimal(int64_t v)
 {
@@ -1577,19 +1610,19 @@ static bool snum_decimal(int64_t v)
 /* verbose_snum(): decimal or 0x-hex of the 64-bit pattern. */
 static void sb_snum(struct sbuf *b, int64_t v)
 {
-	if (snum_decimal(v))
-		sb_printf(b, "%" PRId64, v);
-	else
-		sb_printf(b, "0x%" PRIx64, (uint64_t)v);
+	if (snum_decimal(v)) {
+		if (v < 0)
+			sb_puts(b, "-");
+		sb_u64(b, v < 0 ? (uint64_t)-v : (uint64_t)v, false);
+	} else {
+		sb_u64(b, (uint64_t)v, true);
+	}
 }
 
 /* verbose_unum(): decimal or 0x-hex. */
 static void sb_unum(struct sbuf *b, uint64_t v)
 {
-	if (v <= UNUM_MAX_DECIMAL)
-		sb_printf(b, "%" PRIu64, v);
-	else
-		sb_printf(b, "0x%" PRIx64, v);
+	sb_u64(b, v, v > UNUM_MAX_DECIMAL);
 }
 
 /* The length snprintf() would report, as an int. */
@@ -1652,7 +1685,9 @@ static void sb_fields(struct sbuf *b, const struct bvc_scalar *s, const char *se
 		if (m[i].omit)
 			continue;
 		neg1 = m[i].name[0] == 's' && as_s64(m[i].val) < 0;
-		sb_printf(b, "%s%s=", sep, m[i].name);
+		sb_puts(b, sep);
+		sb_puts(b, m[i].name);
+		sb_puts(b, "=");
 		sep = ",";
 		for (j = i + 2; j < 8; j += 2) {
 			if (m[j].omit || m[j].val != m[i].val)
@@ -1661,7 +1696,8 @@ static void sb_fields(struct sbuf *b, const struct bvc_scalar *s, const char *se
 			if (neg2 != neg1)
 				continue;
 			m[j].omit = true;
-			sb_printf(b, "%s=", m[j].name);
+			sb_puts(b, m[j].name);
+			sb_puts(b, "=");
 		}
 		if (m[i].name[0] == 's')
 			sb_snum(b, as_s64(m[i].val));
@@ -1669,10 +1705,18 @@ static void sb_fields(struct sbuf *b, const struct bvc_scalar *s, const char *se
 			sb_unum(b, m[i].val);
 	}
 	if (!bvc_tnum_is_unknown(s->var_off)) {
-		char tn[48];
-
-		bvc_tnum_snprint(tn, sizeof(tn), s->var_off);
-		sb_printf(b, "%svar_off=%s", sep, tn);
+		/* bvc_tnum_snprint's text: here the tnum is not a constant. */
+		sb_puts(b, sep);
+		if (!s->var_off.mask) {
+			sb_puts(b, "var_off=");
+			sb_u64(b, s->var_off.value, s->var_off.value > UNUM_MAX_DECIMAL);
+		} else {
+			sb_puts(b, "var_off=(");
+			sb_u64(b, s->var_off.value, true);
+			sb_puts(b, "; ");
+			sb_u64(b, s->var_off.mask, true);
+			sb_puts(b, ")");
+		}
 	}
 }
 

@@ -195,7 +195,8 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 	m = max_id(w->st);
 	if (m > env->id_gen)
 		env->id_gen = m;
-	env->pending[env->npending++] = (struct bvc_pending){ w->st, w->insn, w->prev_insn };
+	env->pending[env->npending++] = (struct bvc_pending){ w->st, w->insn, w->prev_insn,
+							      env->log_true_len };
 	eng->finished = false;
 	free(w);
 	*work = NULL;
@@ -329,7 +330,7 @@ static int reg_from_view(const struct bvc_image *img, const struct bvc_reg_view 
 		snprintf(err, errsz, "%s: bounds that hold no value", where);
 		return -EBADMSG;
 	}
-	if (v->maybe_null > 1 || v->precise > 1 || v->range < 0 || v->range > BVC_PKT_MAX_RANGE) {
+	if (v->maybe_null > 1 || v->precise > 1 || v->range < -2 || v->range > BVC_PKT_MAX_RANGE) {
 		snprintf(err, errsz, "%s: flag or packet range out of range", where);
 		return -EBADMSG;
 	}

@@ -51,7 +51,7 @@ TestSuite(cluster_verify, .init = setup, .fini = teardown, .timeout = 1200);
 
 struct run {
 	int status;      /* exit code, or -1 if killed */
-	char out[8192];  /* stdout */
+	char out[65536]; /* stdout (a level-2 log of a few hundred lines) */
 	char err[8192];  /* stderr */
 	double secs;     /* wall time */
 };
@@ -705,7 +705,11 @@ Test(cluster_verify, the_failing_path_is_replayed_for_its_log)
 	snprintf(args, sizeof(args), "verify %s --type socket_filter --insn-limit 0 -w 2 -l 2", path);
 	run_bpfvc(args, &r);
 	cr_assert_eq(r.status, 1, "%s %s", r.out, r.err);
-	cr_expect(!strncmp(r.out, "0: (7a) *(u64 *)(r10 -200) = 0\n", 31), "%.200s", r.out);
+	/* The kernel's level-2 log: the functions, the live registers, then
+	 * the path with the state after each instruction. */
+	cr_expect(!strncmp(r.out, "func#0 @0\nLive regs before insn:\n", 33), "%.200s", r.out);
+	cr_expect(strstr(r.out, "\n0: (7a) *(u64 *)(r10 -200) = 0        ; R10=fp0 fp-200=0\n"),
+		  "%.2000s", r.out);
 	cr_expect(strstr(r.out, "103: (79) r0 = *(u64 *)(r3 +0)\nR3 invalid mem access 'scalar'\n"
 				"processed "), "%s", r.out);
 	cr_expect(!strstr(r.out, "safe"), "one path, nothing pruned: %s", r.out);

@@ -119,9 +119,41 @@ struct cp_result {
 	int oprec_lines;         /* __msg "mark_precise:" lines (state dumps aside) */
 	int oprec_found;         /* ... found in our level-2 log, in order */
 	char oprec_miss[CP_TEXT]; /* the first one not found */
+	/* our level-2 log against the kernel's (tier 1, where the verdicts
+	 * agree; logcmp.c) */
+	int lstatus;             /* enum cp_lstatus */
+	int llines;              /* lines equal before the first difference */
+	int lskipped;            /* kernel lines of analyses we do not model */
+	int ldiff_at;            /* 1-based line of the first difference */
+	char lkline[CP_TEXT];    /* the kernel's line there */
+	char loline[CP_TEXT];    /* ours */
 	/* bookkeeping */
 	int phase;               /* running phase (1 kernel, 2 ours), 0 when done */
 };
+
+/* The level-2 log comparison of one program. */
+enum cp_lstatus {
+	CP_L_NOTRUN = 0,  /* not compared: not tier 1, verdicts differ, no kernel */
+	CP_L_SAME,        /* identical after normalization */
+	CP_L_DIFF,        /* a line differs: lkline / loline */
+	CP_L_KTRUNC,      /* the kernel's log outgrew CP_LOG_SIZE (its load fails) */
+	CP_L_OTRUNC,      /* ours outgrew CP_LOG_SIZE */
+	CP_L_KFAIL,       /* the level-2 load did not give the earlier verdict */
+};
+
+/* What cp_log_compare() found. */
+struct cp_log_cmp {
+	int identical;      /* 1: every line equal */
+	int lines;          /* lines equal (before the first difference) */
+	int skipped;        /* kernel lines skipped (analyses we do not model) */
+	int normalized;     /* kernel live-regs rows whose loop column was dropped */
+	int diff_at;        /* 1-based line of the first difference */
+	char kline[CP_TEXT]; /* the kernel's line there, normalized */
+	char oline[CP_TEXT]; /* ours */
+};
+
+/* logcmp.c: compare two level-2 logs, line by line, after normalization. */
+void cp_log_compare(const char *klog, const char *olog, struct cp_log_cmp *out);
 
 /* One program and everything known about it. */
 struct cp_prog {
@@ -168,6 +200,7 @@ struct cp_run {
 	size_t kcache_hits;  /* kernel labels read from the label cache */
 	size_t kcache_asked; /* ... and asked of the kernel and cached */
 	char clang[CP_TEXT];
+	int no_logcmp;       /* --no-log-compare: no level-2 log comparison */
 };
 
 /* spec.c: the annotations of every program of an open object. */
@@ -187,6 +220,11 @@ void cp_kernel_object(const struct cp_run *run, const struct cp_file *file,
 		      const struct cp_prog *prog, struct cp_result *res);
 void cp_kernel_raw(const void *insns, size_t cnt, int prog_type, struct cp_result *res);
 void cp_log_digest(const char *log, struct cp_result *res);
+/* The kernel's log of @prog at @level into @log (CP_LOG_SIZE bytes): the
+ * status (enum cp_kstatus), whether libbpf loaded it without BTF (the
+ * kernel refused the object's) and whether the log did not fit. */
+int cp_kernel_log(const struct cp_run *run, const struct cp_file *file, const struct cp_prog *prog,
+		  int level, char *log, int *no_btf, int *truncated);
 /* libbpf's warnings from now on go to a buffer (this process only). */
 void cp_libbpf_capture_begin(void);
 /* The program's type, after mending section names libbpf 1.1 lacks. */
@@ -202,6 +240,12 @@ typedef void (*cp_child_fn)(void *arg, struct cp_result *res, int phase);
 int cp_child_init(void);
 void cp_child_phase(cp_child_fn fn, void *arg, int phase, unsigned timeout,
 		    struct cp_result *res);
+
+/* ours.c: our level-2 log of @prog (malloc'd, NULL on failure), as the
+ * kernel would print it without BTF when @no_btf; *status as ostatus,
+ * *truncated when it outgrew CP_LOG_SIZE. */
+char *cp_ours_log(const struct cp_run *run, const struct cp_file *file, const struct cp_prog *prog,
+		  int no_btf, int *status, int *truncated);
 
 /* ours.c: a raw program with maps (the generator's), through bvc_verify(). */
 int cp_ours_raw(const struct cp_run *run, const struct bvc_insn *insns, size_t cnt,

@@ -313,14 +313,50 @@ struct obj_job {
 	const struct cp_prog *prog;
 };
 
+/* Phase 3 (tier 1, verdicts agree): both level-2 logs, compared. */
+static void log_phase(struct obj_job *j, struct cp_result *res)
+{
+	char *klog = malloc(CP_LOG_SIZE), *olog;
+	int no_btf = 0, ktrunc = 0, otrunc = 0, ost = 0, kst;
+	struct cp_log_cmp cmp;
+	const char *dump = getenv("BVC_CORPUS_LOGDIFF");
+
+	if (!klog)
+		cp_die_nomem();
+	kst = cp_kernel_log(j->run, j->file, j->prog, 2, klog, &no_btf, &ktrunc);
+	olog = cp_ours_log(j->run, j->file, j->prog, no_btf, &ost, &otrunc);
+	if (ktrunc)
+		res->lstatus = CP_L_KTRUNC;
+	else if (kst != j->prog->res.kstatus || !olog || ost != j->prog->res.ostatus)
+		res->lstatus = CP_L_KFAIL;
+	else if (otrunc)
+		res->lstatus = CP_L_OTRUNC;
+	if (!res->lstatus) {
+		cp_log_compare(klog, olog, &cmp);
+		res->lstatus = cmp.identical ? CP_L_SAME : CP_L_DIFF;
+		res->llines = cmp.lines;
+		res->lskipped = cmp.skipped;
+		res->ldiff_at = cmp.diff_at;
+		snprintf(res->lkline, CP_TEXT, "%s", cmp.kline);
+		snprintf(res->loline, CP_TEXT, "%s", cmp.oline);
+	}
+	if (dump && !strcmp(dump, j->prog->id))
+		fprintf(stderr, "=== %s: kernel's level-2 log (%s BTF)\n%s=== ours\n%s===\n",
+			j->prog->id, no_btf ? "without" : "with", klog, olog ? olog : "(none)\n");
+	free(olog);
+	free(klog);
+}
+
 static void obj_phase(void *arg, struct cp_result *res, int phase)
 {
 	struct obj_job *j = arg;
 
 	if (phase == 1)
 		cp_kernel_object(j->run, j->file, j->prog, res);
-	else
+	else if (phase == 2)
 		cp_ours_object(j->run, j->file, j->prog, res);
+	else
+		log_phase(j, res);
 }
 
 struct gen_job {
@@ -395,6 +431,10 @@ static void run_objects(struct cp_run *run)
 					     !p->spec.btf_path);
 			cp_child_phase(obj_phase, &j, 2, run->otimeout, &p->res);
 			cp_classify(p);
+			/* The level-2 logs (issue #18): tier 1, where both decided alike. */
+			if (run->kernel && p->tier == CP_TIER_SELFTEST && !run->no_logcmp &&
+			    (p->klass == CP_C_AGREE_ACCEPT || p->klass == CP_C_AGREE_REJECT))
+				cp_child_phase(obj_phase, &j, 3, run->otimeout, &p->res);
 			acc += p->res.kstatus == CP_K_ACCEPT;
 			rej += p->res.kstatus == CP_K_REJECT;
 			other += p->res.kstatus != CP_K_ACCEPT && p->res.kstatus != CP_K_REJECT;
@@ -488,8 +528,10 @@ static void usage(FILE *out)
 	      "  --no-kernel    do not ask the kernel: the annotations decide\n"
 	      "  --filter       only programs whose id contains TEXT (selftests, tests/progs)\n"
 	      "  --gen-dump     print each generated program's instructions\n"
+	      "  --no-log-compare  skip the level-2 log comparison with the kernel (tier 1)\n"
 	      "  -v             one line per program\n"
-	      "Env: BVC_CORPUS_DUMP=ID prints the kernel's log for that program.\n",
+	      "Env: BVC_CORPUS_DUMP=ID prints the kernel's log for that program;\n"
+	      "BVC_CORPUS_LOGDIFF=ID both level-2 logs of the log comparison.\n",
 	      out);
 }
 
@@ -514,6 +556,7 @@ int main(int argc, char **argv)
 		{ "filter", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "gen-dump", no_argument, NULL, 'D' },
+		{ "no-log-compare", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -557,6 +600,7 @@ int main(int argc, char **argv)
 		case 'f': filter = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'D': gen_dump = 1; break;
+		case 'L': run.no_logcmp = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

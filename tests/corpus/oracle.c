@@ -294,6 +294,20 @@ static struct attempt load_object(const struct cp_run *run, const struct cp_file
 	return at;
 }
 
+int cp_kernel_log(const struct cp_run *run, const struct cp_file *file, const struct cp_prog *prog,
+		  int level, char *log, int *no_btf, int *truncated)
+{
+	struct cp_result scratch;
+	struct attempt at;
+
+	memset(&scratch, 0, sizeof(scratch));
+	libbpf_set_print(capture_print);
+	at = load_object(run, file, prog, level, log, &scratch);
+	*no_btf = scratch.kbtf_note[0] != '\0';
+	*truncated = at.status == CP_K_REJECT && at.err == ENOSPC;
+	return at.status;
+}
+
 void cp_kernel_object(const struct cp_run *run, const struct cp_file *file,
 		      const struct cp_prog *prog, struct cp_result *res)
 {

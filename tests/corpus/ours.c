@@ -133,6 +133,60 @@ void cp_ours_object(const struct cp_run *run, const struct cp_file *file,
 	bvc_image_free(img);
 }
 
+char *cp_ours_log(const struct cp_run *run, const struct cp_file *file, const struct cp_prog *prog,
+		  int no_btf, int *status, int *truncated)
+{
+	struct bvc_load_opts lopts = { .sz = sizeof(lopts), .keep_unsupported = 1 };
+	struct bvc_verify_opts opts = { .sz = sizeof(opts), .insn_limit = run->insn_limit,
+					.log_level = 2, .log_size = CP_LOG_SIZE };
+	struct bvc_func_info *funcs = NULL;
+	struct bvc_image *img = NULL;
+	const struct bvc_prog *bp;
+	struct bvc_prog copy;
+	struct bvc_verdict v;
+	char *log = NULL, err[CP_TEXT];
+
+	*status = CP_O_BADINPUT;
+	*truncated = 0;
+	if (bvc_load_elf_mem_opts(file->bytes, file->size, file->obj, &lopts, &img, err, sizeof(err)))
+		return NULL;
+	bp = bvc_image_find_prog(img, prog->name);
+	if (!bp || strcmp(bp->name, prog->name))
+		goto out;
+	copy = *bp;
+	if (no_btf) {
+		/* libbpf loaded it without line info, and without the func
+		 * info whose return type the kernel remarks on. */
+		copy.lines = NULL;
+		copy.line_cnt = 0;
+		if (copy.func_cnt) {
+			funcs = calloc(copy.func_cnt, sizeof(*funcs));
+			if (!funcs)
+				cp_die_nomem();
+			memcpy(funcs, bp->funcs, copy.func_cnt * sizeof(*funcs));
+			funcs[0].ret_scalar = true;
+			copy.funcs = funcs;
+		}
+	}
+	opts.prog_flags = prog->spec.flags;
+	memset(&v, 0, sizeof(v));
+	if (bvc_verify(img, &copy, &opts, &v)) {
+		*status = CP_O_ERROR;
+		goto out;
+	}
+	*status = bvc_verdict_accepted(&v) ? CP_O_ACCEPT
+		  : v.kind == BVC_REJECT   ? CP_O_REJECT
+		  : v.kind == BVC_UNSUPPORTED ? CP_O_UNSUPPORTED : CP_O_ERROR;
+	*truncated = v.log_true_len > v.log_len;
+	log = v.log;
+	v.log = NULL;
+	bvc_verdict_release(&v);
+out:
+	free(funcs);
+	bvc_image_free(img);
+	return log;
+}
+
 /* Our side of a generated program: an image with the generator's maps. */
 int cp_ours_raw(const struct cp_run *run, const struct bvc_insn *insns, size_t cnt,
 		int prog_type, const struct bvc_map *maps, size_t map_cnt, struct cp_result *res)

@@ -22,6 +22,7 @@ struct row {
 	size_t annot_same, annot_diff;
 	size_t cls[CP_C_CNT];
 	size_t msg_ok; /* agree-reject with an __msg found in our message */
+	size_t log_same, log_cmp; /* level-2 logs identical, compared (tier 1) */
 };
 
 static void count(struct row *r, const struct cp_prog *p)
@@ -47,6 +48,9 @@ static void count(struct row *r, const struct cp_prog *p)
 	r->cls[p->klass]++;
 	if (p->klass == CP_C_AGREE_REJECT && (p->res.omsg_hits || !p->spec.msg_cnt))
 		r->msg_ok++;
+	if (p->res.lstatus == CP_L_SAME || p->res.lstatus == CP_L_DIFF)
+		r->log_cmp++;
+	r->log_same += p->res.lstatus == CP_L_SAME;
 }
 
 /* Markdown table cell: no pipes, no newlines, bounded. */
@@ -68,20 +72,21 @@ static const char *md(const char *s)
 
 static void row_print(FILE *f, const char *name, const char *compiled, const struct row *r)
 {
-	fprintf(f, "| %s | %s | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu (%zu) | %zu | %zu | %zu | %zu | %zu | %zu |\n",
+	fprintf(f, "| %s | %s | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu (%zu) | %zu | %zu | %zu | %zu | %zu | %zu | %zu / %zu |\n",
 		name, compiled, r->progs, r->tests, r->skipped, r->kacc, r->krej, r->kother,
 		r->cls[CP_C_KERNEL_ENV], r->annot_same,
 		r->annot_diff, r->cls[CP_C_AGREE_ACCEPT], r->cls[CP_C_AGREE_REJECT], r->msg_ok,
 		r->cls[CP_C_UNSOUND], r->cls[CP_C_OVER_REJECT], r->cls[CP_C_UNSUPPORTED],
-		r->cls[CP_C_BAD_INPUT], r->cls[CP_C_OUR_FAILURE], r->cls[CP_C_UNLABELLED]);
+		r->cls[CP_C_BAD_INPUT], r->cls[CP_C_OUR_FAILURE], r->cls[CP_C_UNLABELLED],
+		r->log_same, r->log_cmp);
 }
 
 static const char table_head[] =
 	"| file | compiled | programs | run | skipped | kernel accept | kernel reject | kernel other | "
 	"kernel cannot load here | annotation = kernel | annotation ≠ kernel | agree-accept | "
 	"agree-reject (msg ok) | unsound | over-reject | unsupported | bad input | our failures | "
-	"unlabelled |\n"
-	"|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+	"unlabelled | log lines identical |\n"
+	"|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
 
 static const char *annot_name(int a)
 {
@@ -363,6 +368,59 @@ static void num_or_dash(char *dst, size_t size, long long v)
 		snprintf(dst, size, "%lld", v);
 }
 
+/* Issue #18: our level-2 log against the kernel's, tier 1, where the
+ * verdicts agree: how many are identical, and the first differing line of
+ * each of the others. */
+static void log_compare(FILE *f, const struct cp_run *run)
+{
+	static const char *const why[] = {
+		[CP_L_KTRUNC] = "the kernel's log outgrew 16 MiB",
+		[CP_L_OTRUNC] = "our log outgrew 16 MiB",
+		[CP_L_KFAIL] = "the level-2 load's verdict differed from the first",
+	};
+	size_t cmp = 0, same = 0, skipped = 0, other[CP_L_KFAIL + 1] = { 0 }, n = 0;
+
+	for (size_t i = 0; i < run->prog_cnt; i++) {
+		const struct cp_prog *p = &run->progs[i];
+
+		if (p->res.lstatus == CP_L_SAME || p->res.lstatus == CP_L_DIFF) {
+			cmp++;
+			same += p->res.lstatus == CP_L_SAME;
+			skipped += (size_t)p->res.lskipped;
+		} else if (p->res.lstatus > CP_L_DIFF && p->res.lstatus <= CP_L_KFAIL) {
+			other[p->res.lstatus]++;
+		}
+	}
+	fputs("\n## Level-2 log vs the kernel's\n\n"
+	      "Tier 1, agree-accept and agree-reject: the kernel's log at level 2 and ours, line by "
+	      "line (tests/corpus/logcmp.c). Normalized first: an ld_imm64 of a map (the kernel "
+	      "prints an address); skipped from the kernel's log, and counted: 6.18's stack-liveness "
+	      "lines (`(0) frame 0 insn 19 +live -16`, `(0) live stack update ...`) and loop "
+	      "components (`SCC enter (1)`, and the component column of the live-registers table), "
+	      "analyses bpfvc does not model. Where the kernel refused the object's BTF (libbpf then "
+	      "loads without it), ours is printed without line info too.\n\n", f);
+	if (!cmp && !other[CP_L_KTRUNC] && !other[CP_L_OTRUNC] && !other[CP_L_KFAIL]) {
+		fputs("Not run (no kernel, or --no-log-compare).\n", f);
+		return;
+	}
+	fprintf(f, "- Compared: %zu programs; identical: %zu (%.1f %%); kernel lines skipped: %zu\n", cmp,
+		same, cmp ? 100.0 * (double)same / (double)cmp : 0.0, skipped);
+	for (int k = CP_L_KTRUNC; k <= CP_L_KFAIL; k++)
+		if (other[k])
+			fprintf(f, "- Not compared, %s: %zu\n", why[k], other[k]);
+	fputs("\n", f);
+	for (size_t i = 0; i < run->prog_cnt; i++) {
+		const struct cp_prog *p = &run->progs[i];
+
+		if (p->res.lstatus != CP_L_DIFF)
+			continue;
+		if (!n++)
+			fputs("| program | class | line | kernel's line | ours |\n|---|---|--:|---|---|\n", f);
+		fprintf(f, "| %s | %s | %d | `%s` | `%s` |\n", md(p->id), cp_class_name(p->klass),
+			p->res.ldiff_at, md(p->res.lkline), md(p->res.loline));
+	}
+}
+
 static void scale_tests(FILE *f, const struct cp_run *run)
 {
 	size_t n = 0;
@@ -542,8 +600,8 @@ int cp_report_write(const struct cp_run *run, const char *dir, const struct cp_b
 	fprintf(f, "| tier | files (compiled / not compiled) | programs | run | skipped | kernel accept | kernel reject | kernel other | "
 		   "kernel cannot load here | annotation = kernel | annotation ≠ kernel | agree-accept | "
 		   "agree-reject (msg ok) | unsound | over-reject | unsupported | bad input | "
-		   "our failures | unlabelled |\n"
-		   "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+		   "our failures | unlabelled | log lines identical |\n"
+		   "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
 	for (t = 0; t < CP_TIER_CNT; t++) {
 		char files[64];
 
@@ -559,6 +617,7 @@ int cp_report_write(const struct cp_run *run, const char *dir, const struct cp_b
 	accept_share(f, run, tier_names);
 	unsupported_features(f, run, tier_names);
 	scale_tests(f, run);
+	log_compare(f, run);
 	kernel_env(f, run);
 
 	for (t = 0; t < CP_TIER_GEN; t++) {
