@@ -89,6 +89,12 @@
 #define SLOT_PROG 8
 #define SLOT_SIZE 12
 
+/* Kernel section: the kernel the program was verified for */
+#define KERN_BTF_SHA256 0
+#define KERN_RELEASE 32
+#define KERN_ARCH 104
+#define KERN_SIZE 136
+
 /* Signature section */
 #define SIG_ALG 0
 #define SIG_RESERVED 4
@@ -105,12 +111,16 @@ _Static_assert(sizeof(((struct bvc_blob_meta *)0)->verifier) == META_PROCESSED -
 	       "verifier field");
 _Static_assert(sizeof(((struct bvc_blob_map *)0)->name) == MAP_TYPE - MAP_NAME, "map name field");
 _Static_assert(sizeof(struct bvc_insn) == 8, "instruction size");
+_Static_assert(sizeof(((struct bvc_blob *)0)->kernel_release) == KERN_ARCH - KERN_RELEASE,
+	       "kernel release field");
+_Static_assert(sizeof(((struct bvc_blob *)0)->kernel_arch) == KERN_SIZE - KERN_ARCH,
+	       "kernel arch field");
 
 /* The known kinds, in the order they must appear. */
 static const uint32_t kinds[] = {
 	BVC_BLOB_SEC_CODE,     BVC_BLOB_SEC_RELOCS,   BVC_BLOB_SEC_MAPS,
 	BVC_BLOB_SEC_DATA,     BVC_BLOB_SEC_BYTECODE, BVC_BLOB_SEC_META,
-	BVC_BLOB_SEC_PROGS,    BVC_BLOB_SEC_SIGNATURE,
+	BVC_BLOB_SEC_PROGS,    BVC_BLOB_SEC_KERNEL,   BVC_BLOB_SEC_SIGNATURE,
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
