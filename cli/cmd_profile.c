@@ -20,11 +20,13 @@ static const char usage[] =
 	"usage: bpfvc profile capture -o OUT.profile [--btf FILE] [--config FILE]\n"
 	"                             [--release R] [--arch A]\n"
 	"       bpfvc profile show FILE.profile\n"
+	"       bpfvc profile btf FILE.profile -o OUT.btf\n"
 	"capture: this machine's kernel by default (/sys/kernel/btf/vmlinux,\n"
 	"/boot/config-$(uname -r) or /proc/config.gz, uname); --btf takes raw BTF or\n"
 	"an ELF object's .BTF; with --btf or --release, Kconfig comes from --config\n"
 	"only. show: release, architecture, BTF size and SHA-256, program types,\n"
-	"helpers and Kconfig lines.\n";
+	"helpers and Kconfig lines. btf: the profile's raw BTF, as its kernel's\n"
+	"/sys/kernel/btf/vmlinux holds it (what bpfvc-run --btf compares).\n";
 
 static int capture(int argc, char **argv)
 {
@@ -74,9 +76,16 @@ static int capture(int argc, char **argv)
 		bvc_profile_free(p);
 		return BVC_EXIT_BAD_INPUT;
 	}
-	printf("%s: kernel %s (%s), BTF %zu bytes, %zu program types, %zu helpers, %s\n", out,
-	       p->release, p->arch, p->btf_size, p->prog_type_cnt, p->helper_cnt,
-	       p->kconfig ? "Kconfig" : "no Kconfig");
+	printf("%s: kernel %s (%s), BTF %zu bytes, ", out, p->release, p->arch, p->btf_size);
+	if (p->prog_types)
+		printf("%zu program types, ", p->prog_type_cnt);
+	else
+		printf("program types unknown, ");
+	if (p->helpers)
+		printf("%zu helpers, ", p->helper_cnt);
+	else
+		printf("helpers unknown, ");
+	printf("%s\n", p->kconfig ? "Kconfig" : "no Kconfig");
 	free(buf);
 	bvc_profile_free(p);
 	return BVC_EXIT_OK;
@@ -128,8 +137,35 @@ static int show(int argc, char **argv)
 	return BVC_EXIT_OK;
 }
 
+static int dump_btf(int argc, char **argv)
+{
+	struct bvc_profile *p;
+	char err[512];
+	FILE *f;
+	int ok;
+
+	if (argc != 4 || strcmp(argv[2], "-o")) {
+		fputs(usage, stderr);
+		return BVC_EXIT_BAD_INPUT;
+	}
+	if (bvc_profile_load(argv[1], &p, err, sizeof(err))) {
+		bvc_cli_err("%s", err);
+		return BVC_EXIT_BAD_INPUT;
+	}
+	f = fopen(argv[3], "wb");
+	ok = f && fwrite(p->btf, 1, p->btf_size, f) == p->btf_size;
+	if (f && fclose(f))
+		ok = 0;
+	if (!ok)
+		bvc_cli_err("profile btf: %s: %s", argv[3], strerror(errno));
+	bvc_profile_free(p);
+	return ok ? BVC_EXIT_OK : BVC_EXIT_BAD_INPUT;
+}
+
 int bvc_cmd_profile(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "btf"))
+		return dump_btf(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "capture"))
 		return capture(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "show"))

@@ -35,6 +35,7 @@ static const char usage[] =
 	"  keygen -o KEY       write an Ed25519 key pair, KEY and KEY.pub\n"
 	"  profile capture -o OUT.profile [--btf FILE] [--config FILE] [--release R] [--arch A]\n"
 	"  profile show FILE.profile\n"
+	"  profile btf FILE.profile -o OUT.btf\n"
 	"                      a device kernel's target profile (BTF, release, arch,\n"
 	"                      Kconfig); verify and build take it with --profile\n"
 	"  inspect OUT.bvc [--pubkey KEY.pub]\n"
