@@ -24,6 +24,11 @@ enum {
 /* Open PATH as an ELF object, or as raw bytecode when it is not ELF and
  * @type_name is set. Prints one line on failure and returns NULL. */
 struct bvc_image *bvc_cli_open(const char *path, const char *type_name);
+/* The same with a target kernel's Kconfig for .kconfig externs (NULL:
+ * this machine's). */
+struct bvc_kconfig;
+struct bvc_image *bvc_cli_open_kc(const char *path, const char *type_name,
+				  const struct bvc_kconfig *kc);
 
 /* The program named @name, or the only one when @name is NULL. Prints why
  * and returns NULL when there is no such program or the choice is unclear. */
@@ -52,6 +57,8 @@ struct bvc_core_target;
  * machine when @profile is NULL. */
 struct bvc_cli_target {
 	struct bvc_profile *profile;  /* NULL: this machine */
+	struct bvc_kconfig *kconfig;  /* the profile's Kconfig for .kconfig
+				       * externs; NULL: this machine's */
 	struct bvc_core_target *core; /* the target's BTF for CO-RE, made
 				       * when a program first needs it */
 	uint8_t *host_btf;            /* this machine's BTF, read when needed */

@@ -36,6 +36,7 @@
 #include "bpfvc/blob.h"
 #include "bpfvc/coordinator.h"
 #include "bpfvc/jitter.h"
+#include "bpfvc/runtime.h"
 #include "bpfvc/signer.h"
 #include "bpfvc/state_serial.h"
 #include "bpfvc/verifier.h"
@@ -249,6 +250,117 @@ static int refuse_core(const char *where, struct bvc_image *img, const struct bv
 	return BVC_EXIT_REJECT;
 }
 
+/*
+ * A verified program the device runtime could not load: a map type it
+ * cannot create or a helper it does not implement. Such programs are
+ * verify-only (`bpfvc verify` decides them); building a blob the device
+ * would refuse helps no one, so say so here. Returns 1 when refused.
+ */
+static int refuse_device(const char *where, const struct bvc_image *img,
+			 const struct bvc_prog *prog)
+{
+	for (size_t i = 0; i < prog->insn_cnt; i++) {
+		const struct bvc_insn *insn = &prog->insns[i];
+
+		if (bvc_insn_is_ld_imm64(insn) &&
+		    (insn->src == BVC_PSEUDO_MAP_IDX || insn->src == BVC_PSEUDO_MAP_IDX_VALUE) &&
+		    (size_t)(uint32_t)insn->imm < img->map_cnt) {
+			const struct bvc_map *m = &img->maps[(uint32_t)insn->imm];
+
+			if (!bvc_rt_map_type_supported(m->type)) {
+				bvc_cli_err(
+					"%s: unsupported on the device: map '%s' (%s) is verify-only, the device runtime cannot host it",
+					where, m->name, bvc_map_type_name(m->type));
+				return 1;
+			}
+		}
+		if (insn->code == (BVC_JMP | BVC_CALL) && insn->src == 0 &&
+		    insn->imm != BVC_HELPER_TAIL_CALL && !bvc_rt_helper_supported(insn->imm)) {
+			const char *hn = bvc_helper_name(insn->imm);
+
+			bvc_cli_err(
+				"%s: unsupported on the device: helper %s#%d is verify-only, the device runtime does not implement it",
+				where, hn ? hn : "unknown", insn->imm);
+			return 1;
+		}
+		if (bvc_insn_is_ld_imm64(insn))
+			i++;
+	}
+	return 0;
+}
+
+/* Does @prog load map @idx (ld_imm64 of the map or of its value)? */
+static int reads_map(const struct bvc_prog *prog, size_t idx)
+{
+	for (size_t i = 0; i < prog->insn_cnt; i++) {
+		const struct bvc_insn *insn = &prog->insns[i];
+
+		if (!bvc_insn_is_ld_imm64(insn))
+			continue;
+		if ((insn->src == BVC_PSEUDO_MAP_IDX || insn->src == BVC_PSEUDO_MAP_IDX_VALUE) &&
+		    (uint32_t)insn->imm == idx)
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
+static int cmp_kvar_off(const void *a, const void *b)
+{
+	const struct bvc_blob_kconfig_var *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * The .kconfig externs the blob's programs read: their values were folded
+ * in from one target kernel's profile and branches pruned on them, so the
+ * blob records which externs, where, and which profile (the values are the
+ * .kconfig map's initial data). *@vars is malloc'd, ascending by offset.
+ */
+static int kconfig_meta(const struct bvc_image *img, const struct part *parts, size_t nparts,
+			const struct bvc_prog *prog, struct bvc_blob *blob,
+			struct bvc_blob_kconfig_var **vars, const char *where)
+{
+	size_t idx = img->map_cnt;
+	int used;
+
+	*vars = NULL;
+	for (size_t i = 0; i < img->map_cnt; i++)
+		if (img->maps[i].origin == BVC_MAP_KCONFIG)
+			idx = i;
+	if (idx == img->map_cnt || !img->kconfig_var_cnt)
+		return 0;
+	used = reads_map(prog, idx);
+	for (size_t k = 1; k < nparts && !used; k++)
+		used = reads_map(parts[k].prog, idx);
+	if (!used)
+		return 0;
+	if (img->kconfig_var_cnt > BVC_BLOB_MAX_KCONFIG) {
+		bvc_cli_err("%s: unsupported: %zu kconfig externs (the blob format's limit is %d)",
+			    where, img->kconfig_var_cnt, BVC_BLOB_MAX_KCONFIG);
+		return -EOPNOTSUPP;
+	}
+	*vars = calloc(img->kconfig_var_cnt, sizeof(**vars));
+	if (!*vars) {
+		bvc_cli_err("%s: out of memory", where);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < img->kconfig_var_cnt; i++) {
+		if (copy_name((*vars)[i].name, sizeof((*vars)[i].name), img->kconfig_vars[i].name,
+			      "kconfig extern", where))
+			return -EOPNOTSUPP;
+		(*vars)[i].off = img->kconfig_vars[i].off;
+		(*vars)[i].size = img->kconfig_vars[i].size;
+	}
+	qsort(*vars, img->kconfig_var_cnt, sizeof(**vars), cmp_kvar_off);
+	blob->kconfig_vars = *vars;
+	blob->kconfig_var_cnt = img->kconfig_var_cnt;
+	blob->kconfig_map = (uint32_t)idx;
+	snprintf(blob->kconfig_source, sizeof(blob->kconfig_source), "%s", img->kconfig_source);
+	return 0;
+}
+
 /* Verify and compile @pt->prog; returns an exit code (BVC_EXIT_OK on success). */
 static int build_part(const struct verifier *vf, struct bvc_image *img, struct part *pt,
 		      const struct bvc_verify_opts *vopts, const struct bvc_jit_opts *jopts)
@@ -273,6 +385,8 @@ static int build_part(const struct verifier *vf, struct bvc_image *img, struct p
 	bvc_cli_target_check_helpers(&build_tgt, pt->prog, &pt->v);
 	if (!bvc_verdict_accepted(&pt->v))
 		return refused(where, &pt->v);
+	if (refuse_device(where, img, pt->prog))
+		return BVC_EXIT_REJECT;
 	ret = bvc_jit_compile(img, pt->prog, &pt->v, jopts, &pt->jr, err, sizeof(err));
 	if (ret) {
 		bvc_cli_err("%s: %s", where, err);
@@ -422,6 +536,7 @@ int bvc_cmd_build(int argc, char **argv)
 	struct bvc_verdict v = { .kind = BVC_VERDICT_NONE };
 	struct bvc_jit_result *jr = NULL;
 	struct bvc_blob_map *maps = NULL;
+	struct bvc_blob_kconfig_var *kvars = NULL;
 	struct bvc_image *img = NULL;
 	const struct bvc_prog *prog;
 	struct bvc_blob blob;
@@ -486,7 +601,7 @@ int bvc_cmd_build(int argc, char **argv)
 		bvc_cli_err("build: %s", err);
 		return BVC_EXIT_BAD_INPUT;
 	}
-	img = bvc_cli_open(argv[optind], type);
+	img = bvc_cli_open_kc(argv[optind], type, build_tgt.kconfig);
 	if (!img)
 		goto out;
 	prog = bvc_cli_pick(img, name);
@@ -527,6 +642,10 @@ int bvc_cmd_build(int argc, char **argv)
 	bvc_cli_target_check_helpers(&build_tgt, prog, &v);
 	if (!bvc_verdict_accepted(&v)) {
 		rc = refused(where, &v);
+		goto out;
+	}
+	if (refuse_device(where, img, prog)) {
+		rc = BVC_EXIT_REJECT;
 		goto out;
 	}
 
@@ -606,6 +725,11 @@ int bvc_cmd_build(int argc, char **argv)
 		rc = BVC_EXIT_REJECT;
 		goto out;
 	}
+	ret = kconfig_meta(img, parts, nparts, prog, &blob, &kvars, where);
+	if (ret) {
+		rc = ret == -ENOMEM ? BVC_EXIT_INTERNAL : BVC_EXIT_REJECT;
+		goto out;
+	}
 	blob.meta.prog_type = prog->type;
 	blob.meta.expected_attach_type = prog->expected_attach_type;
 	blob.meta.stack_depth = jr->stack_size;
@@ -650,6 +774,7 @@ int bvc_cmd_build(int argc, char **argv)
 out:
 	free(out);
 	free(maps);
+	free(kvars);
 	free(slots);
 	free(all_relocs);
 	free(all_bc);

@@ -12,10 +12,12 @@
  * (coordinator/cluster.c), all programs as one batch with several in
  * flight at once; verdicts are printed in the programs' order, each as
  * soon as it and those before it have ended. -w 0 (the default) verifies
- * in-process. The cluster prints the same verdict line;
- * the processed count is the sum over workers, usually higher than one
- * process's (workers prune against their own checkpoints and those others
- * share). The cluster's verdicts are final (the coordinator library runs
+ * in-process. The cluster prints the same verdict line. With a finite
+ * --insn-limit (the default, 1M) each program is explored whole by one
+ * worker, so the line is -w 0's, processed count included; with
+ * --insn-limit 0 programs are split and the count is the sum over
+ * workers, which differs from one process's (docs/design.md section 4,
+ * "The budget"). The cluster's verdicts are final (the coordinator library runs
  * the call-chain stack check over every worker's depths): this file only
  * prints them. With workers, -l prints the log of a rejected program's failing
  * path: the Reject carries the path's branch decisions and the path is
@@ -82,11 +84,31 @@ static void print_job_stats(const char *prog, const struct bvc_cluster_job *job)
 		(unsigned long long)js->checkpoints);
 }
 
-/* Per worker, over the whole batch. */
-static void print_worker_stats(struct bvc_cluster *cl, size_t nprogs, double secs)
+/* This process's CPU so far (user + system, every thread): s. */
+static double cpu_s(void)
 {
-	unsigned long long items = 0, bytes = 0;
 	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0.0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The coordinator's CPU and wall clock at three points of a cluster run:
+ * before the cluster (the process's own start and loading), once its
+ * workers said hello (spawning and greeting them), after the batch. */
+struct coord_clock {
+	double cpu[3], wall[3];
+};
+
+/* Per worker, over the whole batch. */
+static void print_worker_stats(struct bvc_cluster *cl, size_t nprogs, const struct coord_clock *ck)
+{
+	unsigned long long items = 0, bytes = 0, msgs = 0;
+	double up = ck->cpu[1] - ck->cpu[0], run = ck->cpu[2] - ck->cpu[1];
+	double up_s = ck->wall[1] - ck->wall[0], run_s = ck->wall[2] - ck->wall[1];
+	double secs = ck->wall[2] - ck->wall[0];
 
 	fprintf(stderr, "stats: %zu program%s on %u workers, %.3f s\n", nprogs,
 		nprogs == 1 ? "" : "s", bvc_cluster_size(cl), secs);
@@ -108,18 +130,21 @@ static void print_worker_stats(struct bvc_cluster *cl, size_t nprogs, double sec
 			w->dead[0] ? ", dead: " : "", w->dead);
 		items += w->items;
 		bytes += w->bytes_sent + w->bytes_recv;
+		msgs += w->msgs_sent + w->msgs_recv;
 	}
 	/* The coordinator runs in this process (the workers are others): its
-	 * own CPU, so the bench can show what a worker more costs it. */
-	if (!getrusage(RUSAGE_SELF, &ru)) {
-		double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-			     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-
-		fprintf(stderr,
-			"stats: coordinator: cpu %.3f s (%.1f %% of one core), %llu items (%.1f us each), %llu bytes\n",
-			cpu, secs > 0 ? 100.0 * cpu / secs : 0.0, (unsigned long long)items,
-			items ? 1e6 * cpu / (double)items : 0.0, (unsigned long long)bytes);
-	}
+	 * own CPU, so the bench can show what a worker more costs it. Start-up
+	 * (fork + exec and the handshake of every worker) apart from the
+	 * batch, where the per-item and per-message costs are. */
+	fprintf(stderr,
+		"stats: coordinator: cpu %.3f s (%.1f %% of one core), %llu items (%.1f us each), %llu bytes\n",
+		ck->cpu[2], secs > 0 ? 100.0 * ck->cpu[2] / secs : 0.0, items,
+		items ? 1e6 * ck->cpu[2] / (double)items : 0.0, bytes);
+	fprintf(stderr,
+		"stats: coordinator: before the cluster cpu %.3f s; start-up of %u workers cpu %.3f s in %.3f s; batch cpu %.3f s in %.3f s (%.1f %% of one core), %.1f us per item, %llu messages (%.1f us each)\n",
+		ck->cpu[0], bvc_cluster_size(cl), up, up_s, run, run_s,
+		run_s > 0 ? 100.0 * run / run_s : 0.0, items ? 1e6 * run / (double)items : 0.0,
+		msgs, msgs ? 1e6 * run / (double)msgs : 0.0);
 }
 
 /* A JSON string literal: quotes, backslashes and control bytes escaped. */
@@ -356,6 +381,9 @@ int bvc_cmd_verify(int argc, char **argv)
 			     "                    [--output-format table|csv]\n"
 			     "                    [--bind tcp://ADDR:PORT [--wait-workers S] {--curve-secret KEY --curve-trust DIR|FILE | --insecure}]\n"
 			     "  -w N     N local worker processes (0, the default: in-process)\n"
+			     "  --insn-limit N  processed insns of one process (default 1000000): a\n"
+			     "           program is then explored whole by one worker, verdict and\n"
+			     "           count as -w 0; 0: no limit, and its paths split over workers\n"
 			     "  --mem-limit SIZE  memory for the verifier's states per process (512M, 4G;\n"
 			     "           default: 3/4 of the memory available, shared by the -w N workers);\n"
 			     "           a program that needs more is rejected as too large\n"
@@ -661,14 +689,16 @@ static int verify_on_cluster(struct entry *e, size_t n, const struct bvc_verify_
 			     const struct bvc_curve_trust *trust, int verbose)
 {
 	struct batch b = { .e = e, .n = n, .vopts = vopts, .json = json, .stats = stats };
+	struct coord_clock ck = { .cpu = { cpu_s() }, .wall = { now_s() } };
 	struct bvc_cluster *cl;
-	double t0 = now_s();
 	char cerr[512];
 	int err;
 
 	cl = start_cluster(nworkers, bind, wait_ms, kp, trust, verbose, vopts->mem_limit);
 	if (!cl)
 		return BVC_EXIT_BAD_INPUT;
+	ck.cpu[1] = cpu_s();
+	ck.wall[1] = now_s();
 	b.jobs = calloc(n, sizeof(*b.jobs));
 	b.ended = calloc(n, 1);
 	if (!b.jobs || !b.ended) {
@@ -694,8 +724,11 @@ static int verify_on_cluster(struct entry *e, size_t n, const struct bvc_verify_
 			    b.printed, n);
 		worse(&b.ret, BVC_EXIT_BAD_INPUT);
 	}
-	if (stats)
-		print_worker_stats(cl, n, now_s() - t0);
+	if (stats) {
+		ck.cpu[2] = cpu_s();
+		ck.wall[2] = now_s();
+		print_worker_stats(cl, n, &ck);
+	}
 	free(b.jobs);
 	free(b.ended);
 	bvc_cluster_free(cl);
@@ -740,7 +773,7 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 	for (int a = 0; a < nfiles; a++) {
 		size_t object_len = 0;
 
-		imgs[a] = bvc_cli_open(files[a], type);
+		imgs[a] = bvc_cli_open_kc(files[a], type, tgt.kconfig);
 		if (!imgs[a]) {
 			ret = BVC_EXIT_BAD_INPUT;
 			goto out;

@@ -39,7 +39,7 @@ static void set_text(char *dst, size_t sz, const char *src)
 
 int bvc_cli_target_open(struct bvc_cli_target *t, const char *profile_path)
 {
-	char err[512];
+	char err[512], source[100];
 
 	memset(t, 0, sizeof(*t));
 	if (!profile_path)
@@ -50,12 +50,23 @@ int bvc_cli_target_open(struct bvc_cli_target *t, const char *profile_path)
 	}
 	set_text(t->release, sizeof(t->release), t->profile->release);
 	set_text(t->arch, sizeof(t->arch), t->profile->arch);
+	/* .kconfig externs take the profile's values, never this machine's:
+	 * a profile without Kconfig gives none (strong externs then fail). */
+	snprintf(source, sizeof(source), "profile %s", t->profile->release);
+	if (bvc_kconfig_from_text(t->profile->kconfig ? t->profile->kconfig : "",
+				  t->profile->kconfig_len, source, &t->kconfig, err,
+				  sizeof(err))) {
+		bvc_cli_err("%s: Kconfig: %s", profile_path, err);
+		bvc_cli_target_close(t);
+		return BVC_EXIT_BAD_INPUT;
+	}
 	return 0;
 }
 
 void bvc_cli_target_close(struct bvc_cli_target *t)
 {
 	bvc_core_target_free(t->core);
+	bvc_kconfig_free(t->kconfig);
 	bvc_profile_free(t->profile);
 	free(t->host_btf);
 	memset(t, 0, sizeof(*t));

@@ -9,9 +9,18 @@
  * left to explore in that job (once per idle period). A job is accepted
  * when every live worker is idle in it, no item of it is queued or leased
  * and no Donate for it is out; its first Reject is its verdict. Either way
- * Cancel(job) tells the workers holding it to drop it. The sum of a job's
- * processed instructions over workers (heartbeats carry one count per job)
- * is held to its insn limit. Each Finished also carries the
+ * Cancel(job) tells the workers holding it to drop it.
+ *
+ * The budget (docs/design.md section 4, "The budget"): a job with a
+ * finite insn limit is explored whole by the one worker that starts it,
+ * never split, so its verdict and processed count are one process's
+ * (the kernel's): split workers prune differently from one depth-first
+ * search, more or less, so no sum over them says what one process would
+ * have counted, in either direction. Such a job gets no Donate, its
+ * checkpoints are not shared, and the worker's engine enforces the
+ * limit as -w 0 does. With no limit (0) the job is split and its count
+ * is the sum over workers (heartbeats carry one count per job), which
+ * then decides nothing. Each Finished also carries the
  * per-instruction facts of the worker's paths; merged, they are the
  * accepted job's facts (for the JIT), and one instruction seen with the
  * context by one worker and with another pointer by another is refused as
@@ -78,6 +87,18 @@ static int jobs_by_age(const struct bvc_cluster *cl, int order[MAX_INFLIGHT])
 		order[at] = k;
 	}
 	return n;
+}
+
+/* Keep the jobs of @order (@n) that may be split: a whole job never
+ * donates. Returns how many are left, in the same order. */
+static int split_jobs(const struct bvc_cluster *cl, int order[MAX_INFLIGHT], int n)
+{
+	int kept = 0;
+
+	for (int o = 0; o < n; o++)
+		if (!cl->jobs[order[o]].whole)
+			order[kept++] = order[o];
+	return kept;
 }
 
 void cl_job_fail(struct cjob *cj, int err, const char *fmt, ...)
@@ -176,6 +197,8 @@ static void on_finished(struct cjob *cj, struct wjob *wj, const struct bvc_wire_
 	wj->total_states = f->total_states;
 	wj->peak_states = f->peak_states;
 	wj->prune_remote = f->remote_prune_hits;
+	if (cj->whole)
+		cj->canon = *wj; /* its verdict's counts */
 	/* Depths only grow: keep the maxima over every report, a dead
 	 * worker's included (it did explore those paths). */
 	if (f->nfuncs && f->nfuncs <= BVC_MAX_FUNCS) {
@@ -261,7 +284,12 @@ void cl_on_job_msg(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
 				 (unsigned long long)m->u.done.work_id, (unsigned long long)id);
 		break;
 	case BVC_WIRE_CHECKPOINT:
-		cl_on_checkpoint(cl, cj, i, m);
+		/* A whole job prunes against its own worker's checkpoints
+		 * only, as one process: a restarted entry must not prune
+		 * against what a dead worker finished (pruning less is always
+		 * sound, and here it keeps the count canonical). */
+		if (!cj->whole)
+			cl_on_checkpoint(cl, cj, i, m);
 		break;
 	default: /* BVC_WIRE_REJECT */
 		/* Decoding let in only the three refusals. An internal
@@ -271,6 +299,8 @@ void cl_on_job_msg(struct bvc_cluster *cl, int i, struct bvc_wire_msg *m)
 			break;
 		}
 		cj->decided = 1;
+		if (cj->whole)
+			cj->canon = *wj; /* its Heartbeat came first */
 		cj->kind = m->u.reject.kind == BVC_UNSUPPORTED ? BVC_UNSUPPORTED : BVC_REJECT;
 		cj->insn = m->u.reject.insn;
 		snprintf(cj->msg, sizeof(cj->msg), "%s", m->u.reject.message);
@@ -307,6 +337,7 @@ static void job_start(struct bvc_cluster *cl, struct cjob *cj, struct bvc_cluste
 	cj->index = index;
 	cj->id = ++cl->job_id;
 	cj->limit = out->insn_limit;
+	cj->whole = out->insn_limit != 0;
 	cj->t_start = bvc_now_ms();
 	if (!out->prog_name || strlen(out->prog_name) >= sizeof(job.u.job.prog_name)) {
 		cl_job_fail(cj, -EINVAL, "program name '%.64s' is too long for the wire",
@@ -374,6 +405,13 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 	out->verdict.processed = sum;
 	out->verdict.total_states = total;
 	out->verdict.peak_states = peak;
+	if (cj->whole && !cj->fail) {
+		/* One process's counts: a worker that died before the entry
+		 * was restarted explored for nothing the verdict rests on. */
+		out->verdict.processed = cj->canon.processed;
+		out->verdict.total_states = cj->canon.total_states;
+		out->verdict.peak_states = cj->canon.peak_states;
+	}
 	if (cj->fail) {
 		/* Fail closed: whatever the workers said so far, no verdict. */
 		out->verdict.kind = BVC_INTERNAL;
@@ -411,10 +449,7 @@ static void job_end(struct bvc_cluster *cl, struct cjob *cj, bvc_cluster_done_fn
 	out->stats = cj->js;
 	out->secs = (bvc_now_ms() - cj->t_start) / 1e3;
 	cl->last = cj->js;
-	for (size_t g = 0; g < cj->nitems; g++)
-		free(cj->items[g].bytes);
-	free(cj->items);
-	free(cj->waiting);
+	cl_free_items(cj);
 	for (size_t c = 0; c < cj->ncps; c++)
 		free(cj->cps[c].bytes);
 	free(cj->cps);
@@ -441,7 +476,9 @@ static void end_jobs(struct bvc_cluster *cl, bvc_cluster_done_fn done, void *arg
 			continue;
 		for (unsigned int i = 0; i < cl->n; i++)
 			sum = sat_add(sum, cl->w[i].jobs[k].processed);
-		if (!cj->decided && !cj->fail && cj->limit && sum > cj->limit) {
+		/* A whole job's engine enforces the limit itself, with -w 0's
+		 * words and instruction. */
+		if (!cj->decided && !cj->fail && !cj->whole && cj->limit && sum > cj->limit) {
 			cj->decided = 1;
 			cj->kind = BVC_REJECT;
 			cj->insn = 0;
@@ -512,6 +549,7 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 		w->st.items = w->st.donated = w->st.asks = w->st.processed = 0;
 		w->st.total_states = w->st.peak_states = w->st.prune_remote = 0;
 		w->st.bytes_sent = w->st.bytes_recv = 0;
+		w->st.msgs_sent = w->st.msgs_recv = 0;
 	}
 	for (size_t j = 0; j < n; j++) {
 		jobs[j].err = 0;
@@ -528,7 +566,7 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 			last_progress = bvc_now_ms();
 			report_progress(cl, t_start, bd.ended, n);
 		}
-		ret = cl_pump(cl, 20);
+		ret = cl_pump(cl, cl_round_ms(cl));
 		if (!ret)
 			cl_check_health(cl, &last_beat);
 		if (ret || cl->fail || cl_check_alive(cl))
@@ -556,7 +594,7 @@ int bvc_cluster_verify_batch(struct bvc_cluster *cl, struct bvc_cluster_job *job
 			job_start(cl, &cl->jobs[k], &jobs[next], next, h);
 			next++;
 		}
-		njobs = jobs_by_age(cl, order);
+		njobs = split_jobs(cl, order, jobs_by_age(cl, order));
 		cl_ask_donations(cl, order, njobs, queued);
 		if (cl->fail)
 			break;

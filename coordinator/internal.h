@@ -68,9 +68,12 @@ int bvc_coord__final_verdict(const struct bvc_image *img, const struct bvc_prog 
 #define MAX_INFLIGHT 16
 _Static_assert(MAX_INFLIGHT <= BVC_WIRE_MAX_JOBS, "workers hold every job in flight");
 
-enum { ITEM_QUEUED, ITEM_LEASED, ITEM_DONE };
+enum { ITEM_QUEUED, ITEM_LEASED };
 
+/* A donated work item, from its Work to its Done: then it is freed (an
+ * explosion donates thousands; only those in flight are kept). */
 struct item {
+	uint64_t id;        /* ours on the wire, per job, from 1 up */
 	int donor;          /* worker that gave it */
 	uint64_t donor_wid; /* the donor's id for it */
 	int holder;         /* worker exploring it, -1 while queued */
@@ -78,6 +81,10 @@ struct item {
 	int attempts;       /* leases so far */
 	void *bytes;        /* encoded Work (with our id), kept for re-queues */
 	size_t len;
+	/* In its holder's list of leases in the job (struct wjob), so that
+	 * taking a dead worker's leases back costs its leases, not the
+	 * job's items. */
+	struct item *lease_prev, *lease_next;
 };
 
 /* One worker's part in one job in flight. */
@@ -88,6 +95,9 @@ struct wjob {
 	int entries;        /* entry starts of the job it holds */
 	uint64_t processed; /* its instructions in the job (heartbeats, Finished) */
 	uint64_t total_states, peak_states, prune_remote; /* from its Finished */
+	/* The job's items leased to it now, lowest id first. */
+	struct item *leases, *leases_tail;
+	double asked_at;    /* ms: our last Donate to it in the job */
 };
 
 struct cworker {
@@ -108,18 +118,22 @@ struct cjob {
 	struct bvc_cluster_job *out; /* the caller's entry; NULL: a free slot */
 	size_t index;             /* in the batch, for the done callback */
 	uint64_t id;              /* on the wire */
-	uint64_t limit;           /* instructions over all workers, 0: none */
+	uint64_t limit;           /* instructions (one worker's: @whole), 0: none */
 	void *job_bytes;          /* the Job without entry: what workers take */
 	size_t job_len;
 	void *entry_bytes;        /* the Job with start_entry = 1 */
 	size_t entry_len;
-	struct item *items;       /* donated work items; our id is index + 1 */
-	size_t nitems, cap;
-	/* The items waiting for a lease, a min-heap of their indexes: leased
-	 * lowest id first, as a scan of @items would be, without scanning
-	 * every item every round (an explosion has many). With @nleased, all
-	 * that deciding whether the job still has work needs. */
-	size_t *waiting;
+	/* Donated work items not done yet, by id: an open-addressing table
+	 * (a power of two of slots, at most half full), so that Done and
+	 * leases find theirs without a scan, and a done item is freed. */
+	struct item **map;
+	size_t map_cap, map_n;
+	uint64_t next_id;         /* the last item id given */
+	/* The items waiting for a lease, a min-heap of their ids: leased
+	 * lowest id first, without scanning every item every round (an
+	 * explosion has many). With @nleased, all that deciding whether the
+	 * job still has work needs. */
+	uint64_t *waiting;
 	size_t nwaiting, cap_waiting;
 	size_t nleased;           /* items leased now */
 	/* The global cache of finished checkpoints (docs/design.md section 4, step 4): encoded
@@ -148,6 +162,12 @@ struct cjob {
 	 * made final against it (bvc_coord__final_verdict). */
 	struct bvc_image *img;
 	const struct bvc_prog *prog;
+	/* A finite insn limit: the job is explored whole by one worker, as
+	 * one process would (docs/design.md section 4, "The budget"): no
+	 * donation, no shared checkpoint, and the verdict's counts are
+	 * @canon, those of the worker whose verdict it is. */
+	int whole;
+	struct wjob canon;
 };
 
 struct bvc_cluster {
@@ -163,6 +183,8 @@ struct bvc_cluster {
 	uint64_t job_id;          /* the last job id given */
 	int in_batch;
 	double none_since;        /* ms: when the last worker died, 0 if some live */
+	double last_health;       /* ms: the last look for exits and silences */
+	int ask_soon;             /* a Donate waits for ASK_MS (lease.c): poll briefly */
 	struct cjob jobs[MAX_INFLIGHT];
 	struct bvc_cluster_job_stats last; /* of the last job that ended */
 	char *err;
@@ -211,7 +233,11 @@ void cl_on_checkpoint(struct bvc_cluster *cl, struct cjob *cj, int i,
 		      const struct bvc_wire_msg *m);
 int cl_on_done(struct bvc_cluster *cl, struct cjob *cj, int i, const struct bvc_wire_done *dm);
 size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj);
+/* Free job @cj's items (at its end). */
+void cl_free_items(struct cjob *cj);
 void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_t queued);
+/* How long the batch loop may wait for a message before the next round. */
+int cl_round_ms(const struct bvc_cluster *cl);
 
 /* batch.c: jobs, their verdicts, and the batch loop. */
 void cl_job_fail(struct cjob *cj, int err, const char *fmt, ...)

@@ -6,11 +6,14 @@
  * something of it, and then get the checkpoints shared so far. When no
  * program is left to start, idle workers are fed by donations: we send
  * Donate to busy ones, oldest job first (at most one request out per
- * worker and job, at most as many as idle workers); a Work from donor D
+ * worker and job, at most as many as idle workers, the workers whose work
+ * began first asked first, each at most every ASK_MS); a Work from donor D
  * gets a fresh id G within its job (G -> D and D's id; the encoded bytes
  * are kept for a re-queue) and is leased to an idle worker H that holds
  * the job. Done(G) from H is mapped back and sent to D as Done(D's id),
- * which releases D's placeholder. Finished checkpoints are kept per job
+ * which releases D's placeholder, and item G is freed: a job keeps only
+ * its items in flight, in a table by id, and each worker's leases in a
+ * list. Finished checkpoints are kept per job
  * (the global cache) and forwarded to every worker holding it.
  *
  * A dead worker's leased items, in every job, go back to the queue
@@ -35,6 +38,14 @@
 #include "bpfvc/coordinator.h"
 #include "bpfvc/util.h"
 #include "internal.h"
+
+/* A worker is asked to donate in a job at most this often. Asked again as
+ * soon as it answers, a busy worker gives away branch after branch of its
+ * subtree, each a smaller item than the last, and every item costs this
+ * process six messages (measured in bench/README.md: at 64 workers an
+ * item is then ~300 instructions). An idle worker waits this long at
+ * most for work that another donor does not give sooner. */
+#define ASK_MS 2
 
 int cl_worker_idle(const struct cworker *w)
 {
@@ -103,30 +114,145 @@ void cl_start_entry(struct bvc_cluster *cl, struct cjob *cj)
 	cl_give_job(cl, cj, i, 1);
 }
 
-/* Item @g of job @cj waits for a lease: into the heap. 0 or -ENOMEM. */
-static int wait_push(struct cjob *cj, size_t g)
+/* --- a job's items: by id, waiting, and leased to each worker ----------- */
+
+static struct item **map_slot(const struct cjob *cj, uint64_t id)
+{
+	size_t mask = cj->map_cap - 1, h = (size_t)id & mask;
+
+	/* Ids are given in order, so the id itself spreads them: the
+	 * items in flight are mostly a run of recent ids. */
+	while (cj->map[h] && cj->map[h]->id != id)
+		h = (h + 1) & mask;
+	return &cj->map[h];
+}
+
+/* Job @cj's item with id @id, or NULL (never given, or done). */
+static struct item *item_find(const struct cjob *cj, uint64_t id)
+{
+	return cj->map_cap ? *map_slot(cj, id) : NULL;
+}
+
+/* @it into the job's table. 0 or -ENOMEM. */
+static int item_add(struct cjob *cj, struct item *it)
+{
+	if ((cj->map_n + 1) * 2 > cj->map_cap) {
+		size_t cap = cj->map_cap ? cj->map_cap * 2 : 64, old = cj->map_cap;
+		struct item **v = calloc(cap, sizeof(*v)), **prev = cj->map;
+
+		if (!v)
+			return -ENOMEM;
+		cj->map = v;
+		cj->map_cap = cap;
+		for (size_t h = 0; h < old; h++)
+			if (prev[h])
+				*map_slot(cj, prev[h]->id) = prev[h];
+		free(prev);
+	}
+	*map_slot(cj, it->id) = it;
+	cj->map_n++;
+	return 0;
+}
+
+/* @it (in the table) out of it, and freed. */
+static void item_free(struct cjob *cj, struct item *it)
+{
+	size_t mask = cj->map_cap - 1, i = (size_t)(map_slot(cj, it->id) - cj->map), j = i;
+
+	/* Linear probing without tombstones: close the gap by moving back
+	 * each later entry of the run whose home is not between the gap
+	 * and itself (cyclically). */
+	cj->map[i] = NULL;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!cj->map[j])
+			break;
+		home = (size_t)cj->map[j]->id & mask;
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		cj->map[i] = cj->map[j];
+		cj->map[j] = NULL;
+		i = j;
+	}
+	cj->map_n--;
+	free(it->bytes);
+	free(it);
+}
+
+void cl_free_items(struct cjob *cj)
+{
+	for (size_t h = 0; h < cj->map_cap; h++)
+		if (cj->map[h]) {
+			free(cj->map[h]->bytes);
+			free(cj->map[h]);
+		}
+	free(cj->map);
+	free(cj->waiting);
+	cj->map = NULL;
+	cj->waiting = NULL;
+	cj->map_cap = cj->map_n = cj->nwaiting = cj->cap_waiting = 0;
+}
+
+/* @it into @wj's leases, kept in id order: new items have the highest
+ * ids, so this is an append but for a re-queued one. */
+static void lease_link(struct wjob *wj, struct item *it)
+{
+	struct item *after = wj->leases_tail;
+
+	while (after && after->id > it->id)
+		after = after->lease_prev;
+	it->lease_prev = after;
+	it->lease_next = after ? after->lease_next : wj->leases;
+	if (it->lease_next)
+		it->lease_next->lease_prev = it;
+	else
+		wj->leases_tail = it;
+	if (after)
+		after->lease_next = it;
+	else
+		wj->leases = it;
+}
+
+static void lease_unlink(struct wjob *wj, struct item *it)
+{
+	if (it->lease_prev)
+		it->lease_prev->lease_next = it->lease_next;
+	else
+		wj->leases = it->lease_next;
+	if (it->lease_next)
+		it->lease_next->lease_prev = it->lease_prev;
+	else
+		wj->leases_tail = it->lease_prev;
+	it->lease_prev = it->lease_next = NULL;
+}
+
+/* Item @id of job @cj waits for a lease: into the heap. 0 or -ENOMEM. */
+static int wait_push(struct cjob *cj, uint64_t id)
 {
 	size_t at;
 
 	if (cj->nwaiting == cj->cap_waiting) {
 		size_t cap = cj->cap_waiting ? cj->cap_waiting * 2 : 64;
-		size_t *v = realloc(cj->waiting, cap * sizeof(*v));
+		uint64_t *v = realloc(cj->waiting, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
 		cj->waiting = v;
 		cj->cap_waiting = cap;
 	}
-	for (at = cj->nwaiting++; at > 0 && cj->waiting[(at - 1) / 2] > g; at = (at - 1) / 2)
+	for (at = cj->nwaiting++; at > 0 && cj->waiting[(at - 1) / 2] > id; at = (at - 1) / 2)
 		cj->waiting[at] = cj->waiting[(at - 1) / 2];
-	cj->waiting[at] = g;
+	cj->waiting[at] = id;
 	return 0;
 }
 
-/* The waiting item of lowest index, out of the heap (which is not empty). */
-static size_t wait_pop(struct cjob *cj)
+/* The waiting item of lowest id, out of the heap (which is not empty). */
+static uint64_t wait_pop(struct cjob *cj)
 {
-	size_t top = cj->waiting[0], last = cj->waiting[--cj->nwaiting], at = 0;
+	uint64_t top = cj->waiting[0], last = cj->waiting[--cj->nwaiting];
+	size_t at = 0;
 
 	for (;;) {
 		size_t c = 2 * at + 1;
@@ -151,6 +277,7 @@ void cl_mark_dead(struct bvc_cluster *cl, int i, const char *why)
 {
 	struct cworker *w = &cl->w[i];
 	int entries[MAX_INFLIGHT];
+	struct item *leases[MAX_INFLIGHT];
 
 	if (!w->alive)
 		return;
@@ -159,6 +286,8 @@ void cl_mark_dead(struct bvc_cluster *cl, int i, const char *why)
 		struct wjob *wj = &w->jobs[k];
 
 		entries[k] = wj->entries;
+		leases[k] = wj->leases;
+		wj->leases = wj->leases_tail = NULL;
 		wj->busy = wj->donate_out = wj->entries = 0;
 		wj->has_job = 0;
 		/* A dead worker's instructions count (it did explore them),
@@ -175,29 +304,34 @@ void cl_mark_dead(struct bvc_cluster *cl, int i, const char *why)
 	cl_log(cl, "worker %s is dead: %s", w->st.name, why);
 	for (int k = 0; k < MAX_INFLIGHT; k++) {
 		struct cjob *cj = &cl->jobs[k];
+		struct item *it, *next;
+		int stop = 0;
 
 		if (!cj->out)
 			continue;
-		for (size_t g = 0; g < cj->nitems; g++) {
-			struct item *it = &cj->items[g];
-
-			if (it->state != ITEM_LEASED || it->holder != i)
+		/* Its leases, out of its list whatever happens: a job that
+		 * fails here frees them at its end. */
+		for (it = leases[k]; it; it = next) {
+			next = it->lease_next;
+			it->lease_prev = it->lease_next = NULL;
+			if (stop)
 				continue;
 			if (w->violated) {
 				it->attempts--; /* the peer failed, not the item */
 			} else if (it->attempts >= MAX_ATTEMPTS) {
 				cl_job_fail(cj, -EIO,
-					 "infrastructure: work item %zu lost with %d workers (last: worker %d, %s)",
-					 g + 1, it->attempts, i, why);
-				break;
+					 "infrastructure: work item %llu lost with %d workers (last: worker %d, %s)",
+					 (unsigned long long)it->id, it->attempts, i, why);
+				stop = 1;
+				continue;
 			}
 			it->state = ITEM_QUEUED;
 			it->holder = -1;
 			cj->nleased--;
 			cj->js.requeued++;
-			if (wait_push(cj, g)) {
+			if (wait_push(cj, it->id)) {
 				cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
-				break;
+				stop = 1;
 			}
 		}
 		while (!cj->fail && entries[k]-- > 0) {
@@ -230,38 +364,36 @@ void cl_mark_bad(struct bvc_cluster *cl, int i, const char *fmt, ...)
 
 void cl_on_work(struct bvc_cluster *cl, struct cjob *cj, int i, struct bvc_wire_msg *m)
 {
-	struct item *it;
+	struct item *it = calloc(1, sizeof(*it));
 	char why[256];
 
-	if (cj->nitems == cj->cap) {
-		size_t cap = cj->cap ? cj->cap * 2 : 64;
-		struct item *v = realloc(cj->items, cap * sizeof(*v));
-
-		if (!v) {
-			cl_job_fail(cj, -ENOMEM, "out of memory for work items");
-			return;
-		}
-		cj->items = v;
-		cj->cap = cap;
+	if (!it) {
+		cl_job_fail(cj, -ENOMEM, "out of memory for work items");
+		return;
 	}
-	it = &cj->items[cj->nitems];
-	memset(it, 0, sizeof(*it));
+	it->id = ++cj->next_id;
 	it->donor = i;
 	it->donor_wid = m->u.work.work_id;
 	it->holder = -1;
 	it->state = ITEM_QUEUED;
 	/* Our id on the wire: the holder reports Done under it. */
-	m->u.work.work_id = cj->nitems + 1;
+	m->u.work.work_id = it->id;
 	if (bvc_wire_encode(m, &it->bytes, &it->len, why, sizeof(why))) {
+		free(it);
 		cl_job_fail(cj, -EIO, "cannot re-encode a work item: %s", why);
 		return;
 	}
-	if (wait_push(cj, cj->nitems)) {
+	if (item_add(cj, it)) {
 		free(it->bytes);
+		free(it);
+		cl_job_fail(cj, -ENOMEM, "out of memory for work items");
+		return;
+	}
+	if (wait_push(cj, it->id)) {
+		item_free(cj, it);
 		cl_job_fail(cj, -ENOMEM, "out of memory for the work queue");
 		return;
 	}
-	cj->nitems++;
 	cl->w[i].st.donated++;
 	cj->js.donations++;
 }
@@ -303,28 +435,29 @@ void cl_on_checkpoint(struct bvc_cluster *cl, struct cjob *cj, int i,
 
 /* A Done from worker @i: -EPROTO unless the item is leased to it now (a
  * lease we took back went with a death, and a dead worker's words are
- * dropped before they get here; a worker reports an item once). */
+ * dropped before they get here; a worker reports an item once: it is
+ * freed here). */
 int cl_on_done(struct bvc_cluster *cl, struct cjob *cj, int i,
 		   const struct bvc_wire_done *dm)
 {
 	struct bvc_wire_msg m = { .kind = BVC_WIRE_DONE };
-	struct item *it;
+	struct item *it = item_find(cj, dm->work_id);
+	uint64_t donor_wid;
+	int donor;
 
-	if (dm->work_id == 0 || dm->work_id > cj->nitems)
+	if (!it || it->state != ITEM_LEASED || it->holder != i)
 		return -EPROTO;
-	it = &cj->items[dm->work_id - 1];
-	if (it->state != ITEM_LEASED || it->holder != i)
-		return -EPROTO;
-	it->state = ITEM_DONE;
+	lease_unlink(&cl->w[i].jobs[slot_of(cl, cj)], it);
 	cj->nleased--;
-	free(it->bytes);
-	it->bytes = NULL;
-	if (!cl->w[it->donor].alive)
+	donor = it->donor;
+	donor_wid = it->donor_wid;
+	item_free(cj, it);
+	if (!cl->w[donor].alive)
 		return 0; /* its donor's work is being redone */
 	m.u.done.job_id = cj->id;
-	m.u.done.work_id = it->donor_wid;
+	m.u.done.work_id = donor_wid;
 	m.u.done.demand = dm->demand; /* the donor applies it before counting */
-	cl_send_msg(cl, it->donor, &m);
+	cl_send_msg(cl, donor, &m);
 	return 0;
 }
 
@@ -334,13 +467,13 @@ int cl_on_done(struct bvc_cluster *cl, struct cjob *cj, int i,
 size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj)
 {
 	int k = slot_of(cl, cj);
-	size_t *kept = NULL, nkept = 0, queued;
+	uint64_t *kept = NULL;
+	size_t nkept = 0, queued;
 
 	while (cj->nwaiting && !cj->fail) {
 		int h = cl_pick_idle(cl);
 		struct wjob *wj;
 		struct item *it;
-		size_t g;
 
 		if (h < 0)
 			break; /* nobody to lease to: they all wait */
@@ -361,11 +494,13 @@ size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj)
 			cl_give_job(cl, cj, h, 0);
 			continue;
 		}
-		g = wait_pop(cj);
-		it = &cj->items[g];
+		it = item_find(cj, wait_pop(cj));
+		if (!it)
+			continue; /* cannot happen: a waiting item is not done */
 		it->state = ITEM_LEASED;
 		it->holder = h;
 		it->attempts++;
+		lease_link(wj, it);
 		cj->nleased++;
 		wj->busy = 1;
 		cl->w[h].st.items++;
@@ -383,12 +518,46 @@ size_t cl_lease_items(struct bvc_cluster *cl, struct cjob *cj)
 	return queued;
 }
 
+/* How early worker @wj's work in its job began, for choosing donors: 0 for
+ * an entry it started, else the lowest id of its leases (ids are given in
+ * order), UINT64_MAX for a job it is only taking. A donor gives its
+ * oldest pending branch, and the work that began first is the one nearest
+ * the root: asked first, it gives bigger items, so fewer of them (each
+ * costs this process six messages). */
+static uint64_t donor_rank(const struct wjob *wj)
+{
+	if (wj->entries)
+		return 0;
+	return wj->leases ? wj->leases->id : UINT64_MAX; /* in id order */
+}
+
+struct donor {
+	uint64_t rank;
+	unsigned int i;
+};
+
+static int donor_cmp(const void *a, const void *b)
+{
+	const struct donor *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
 /* Ask busy workers to donate, oldest job first, as many as the idle
- * workers that nothing queued will feed. */
+ * workers that nothing queued will feed; within a job, the workers whose
+ * work began first. */
 void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_t queued)
 {
+	/* One message for every request: a wire message is ~10 KiB, zeroed
+	 * once, not once per worker and job looked at. */
+	struct bvc_wire_msg m = { .kind = BVC_WIRE_DONATE };
+	struct donor *d = NULL;
 	size_t idle = 0, asks = 0;
+	double t = bvc_now_ms();
 
+	cl->ask_soon = 0;
 	for (unsigned int i = 0; i < cl->n; i++) {
 		if (!cl->w[i].alive)
 			continue;
@@ -396,21 +565,45 @@ void cl_ask_donations(struct bvc_cluster *cl, const int *order, int njobs, size_
 		for (int k = 0; k < MAX_INFLIGHT; k++)
 			asks += cl->w[i].jobs[k].donate_out;
 	}
-	for (int o = 0; o < njobs; o++) {
+	if (idle <= queued + asks)
+		return;
+	d = malloc(cl->n * sizeof(*d));
+	if (!d) {
+		cl->ask_soon = 1; /* asked next round */
+		return;
+	}
+	for (int o = 0; o < njobs && idle > queued + asks; o++) {
 		struct cjob *cj = &cl->jobs[order[o]];
+		size_t nd = 0;
 
-		for (unsigned int i = 0; i < cl->n && idle > queued + asks; i++) {
+		for (unsigned int i = 0; i < cl->n; i++) {
 			struct wjob *wj = &cl->w[i].jobs[order[o]];
-			struct bvc_wire_msg m = { .kind = BVC_WIRE_DONATE };
 
 			if (!cl->w[i].alive || !wj->busy || wj->donate_out)
 				continue;
+			if (t - wj->asked_at < ASK_MS && t >= wj->asked_at) {
+				cl->ask_soon = 1; /* the batch loop comes back soon */
+				continue;
+			}
+			d[nd++] = (struct donor){ donor_rank(wj), i };
+		}
+		qsort(d, nd, sizeof(*d), donor_cmp);
+		for (size_t c = 0; c < nd && idle > queued + asks; c++) {
+			unsigned int i = d[c].i;
+
 			m.u.donate.job_id = cj->id;
 			if (cl_send_msg(cl, (int)i, &m) == 0) {
-				wj->donate_out = 1;
+				cl->w[i].jobs[order[o]].donate_out = 1;
+				cl->w[i].jobs[order[o]].asked_at = t;
 				cl->w[i].st.asks++;
 				asks++;
 			}
 		}
 	}
+	free(d);
+}
+
+int cl_round_ms(const struct bvc_cluster *cl)
+{
+	return cl->ask_soon ? ASK_MS : 20;
 }

@@ -16,6 +16,7 @@
  * trust anything the verifier's facts do not state.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,27 @@ static int devctx_pointer(uint32_t type, uint16_t off)
 	return -1;
 }
 
+/* The program types a device gives a context to (bpfvc/devabi.h). The
+ * verifier models more (sk_msg, sockopt, sock_addr, ...): their contexts
+ * hold kernel pointers a device cannot provide, so they are verify-only. */
+static bool has_device_ctx(uint32_t type)
+{
+	switch (type) {
+	case BVC_PROG_SOCKET_FILTER:
+	case BVC_PROG_KPROBE:
+	case BVC_PROG_SCHED_CLS:
+	case BVC_PROG_SCHED_ACT:
+	case BVC_PROG_TRACEPOINT:
+	case BVC_PROG_XDP:
+	case BVC_PROG_PERF_EVENT:
+	case BVC_PROG_CGROUP_SKB:
+	case BVC_PROG_RAW_TRACEPOINT:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* What an unreachable instruction becomes: a jump to itself, which every
  * back end and the interpreter translate, and which no path reaches. */
 static const struct bvc_insn dead_insn = { .code = BVC_JMP | BVC_JA, .off = -1 };
@@ -63,6 +85,11 @@ int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict
 	if (!bvc_verdict_accepted(verdict) || verdict->fact_cnt != prog->insn_cnt) {
 		snprintf(err, errsz, "%s: not an accepted program with facts", prog->name);
 		return -EINVAL;
+	}
+	if (!has_device_ctx(prog->type)) {
+		snprintf(err, errsz, "%s: program type %u is verify-only (no device context)",
+			 prog->name, prog->type);
+		return -EOPNOTSUPP;
 	}
 	insns = malloc(prog->insn_cnt * sizeof(*insns));
 	if (!insns)

@@ -13,6 +13,7 @@
  *   ld_check_btf_ext   raw .BTF.ext: header and record blocks
  *   ld_open_libbpf     libbpf on a copy without code: BTF, BTF-defined maps
  *   ld_build_maps      user maps, then global data
+ *   ld_build_kconfig   the .kconfig map, its externs resolved (kconfig.c)
  *   ld_parse_btf_ext   .BTF.ext records, by section name
  *   ld_build_progs     programs with their subprograms, relocated
  *   ld_build_slots     prog_array initial slots (.rel.maps)
@@ -82,6 +83,10 @@ struct ld_ext_sec {
 struct ld {
 	const char *path;     /* for messages */
 	bool keep_unsupported; /* bvc_load_opts.keep_unsupported */
+	const struct bvc_kconfig *kconfig; /* bvc_load_opts.kconfig, or NULL */
+	int kconfig_map;      /* index of the .kconfig map, -1 if none */
+	const char *struct_ops_sec; /* a struct_ops map section hidden from
+				     * libbpf (keep_unsupported), or NULL */
 	char *err;            /* caller's message buffer, may be NULL */
 	size_t errsz;         /* bytes in @err */
 
@@ -148,6 +153,13 @@ void ld_libbpf_quiet(char *last_msg, size_t sz, void (*fn)(void *), void *arg);
 int ld_check_btf(struct ld *ld);
 int ld_check_btf_ext(struct ld *ld);
 int ld_parse_btf_ext(struct ld *ld);
+
+/* kconfig.c: the .kconfig map and its values (after ld_build_maps);
+ * @kc NULL reads this machine's configuration. */
+struct bvc_kconfig;
+int ld_build_kconfig(struct ld *ld, const struct bvc_kconfig *kc);
+/* The .kconfig extern @name, or NULL when it is not one. */
+const struct bvc_kconfig_var *ld_kconfig_var(const struct ld *ld, const char *name);
 
 /* progs.c */
 int ld_build_progs(struct ld *ld);

@@ -178,6 +178,8 @@ int bvc_load_elf_mem_opts(const void *buf, size_t size, const char *path,
 	struct ld ld = {
 		.path = path && *path ? path : "<memory>",
 		.keep_unsupported = BVC_OPTS_GET(opts, keep_unsupported, 0) != 0,
+		.kconfig = BVC_OPTS_GET(opts, kconfig, NULL),
+		.kconfig_map = -1,
 		.err = err,
 		.errsz = errsz,
 	};
@@ -218,6 +220,8 @@ int bvc_load_elf_mem_opts(const void *buf, size_t size, const char *path,
 		ret = ld_open_libbpf(&ld);
 	if (!ret)
 		ret = ld_build_maps(&ld);
+	if (!ret)
+		ret = ld_build_kconfig(&ld, ld.kconfig);
 	if (!ret)
 		ret = ld_parse_btf_ext(&ld);
 	if (!ret)
@@ -332,6 +336,11 @@ int bvc_load_job(const void *object, size_t len, const char *prog_name, struct b
 		*prog = &(*img)->progs[0];
 		return 0;
 	} else {
+		/* .kconfig externs take this machine's profile, as the
+		 * caller's loader did when it sent the job: the same values
+		 * for local workers only. A remote worker on another kernel
+		 * would fold in its own, until the Job carries the target's
+		 * profile (the target-kernel issue). */
 		struct bvc_load_opts lo = { .sz = sizeof(lo), .keep_unsupported = 1 };
 
 		ret = bvc_load_elf_mem_opts(object, len, "job", &lo, img, why, whysz);

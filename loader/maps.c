@@ -58,6 +58,19 @@ static const char *base_name(const char *path)
 	return s && s[1] ? s + 1 : path;
 }
 
+/* A struct_ops map section (libbpf's ".struct_ops" and ".struct_ops.link")
+ * or the relocations of one. */
+static bool is_struct_ops_sec(const struct ld *ld, const struct ld_sec *s)
+{
+	if (s->sh.sh_type == SHT_REL) {
+		if (!s->sh.sh_info || s->sh.sh_info >= ld->sec_cnt)
+			return false;
+		s = &ld->secs[s->sh.sh_info];
+	}
+	return s->sh.sh_type == SHT_PROGBITS &&
+	       (!strcmp(s->name, ".struct_ops") || !strcmp(s->name, ".struct_ops.link"));
+}
+
 int ld_open_libbpf(struct ld *ld)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = base_name(ld->path));
@@ -73,6 +86,15 @@ int ld_open_libbpf(struct ld *ld)
 	memcpy(ld->bpf_buf, ld->buf, ld->size);
 	memcpy(&eh, ld->buf, sizeof(eh));
 	for (i = 1; i < ld->sec_cnt; i++) {
+		if (ld->secs[i].sh.sh_type != SHT_REL && is_struct_ops_sec(ld, &ld->secs[i])) {
+			if (!ld->keep_unsupported)
+				return ld_err(ld, -EOPNOTSUPP,
+					      "unsupported: struct_ops maps (section '%s')",
+					      ld->secs[i].name);
+			ld->struct_ops_sec = ld->secs[i].name;
+		}
+	}
+	for (i = 1; i < ld->sec_cnt; i++) {
 		const struct ld_sec *s = &ld->secs[i];
 		Elf64_Shdr sh;
 		uint8_t *p = ld->bpf_buf + eh.e_shoff + i * sizeof(sh);
@@ -86,6 +108,12 @@ int ld_open_libbpf(struct ld *ld)
 		 * section). */
 		else if (s->sh.sh_type == SHT_REL && ld->maps_idx && s->sh.sh_info == ld->maps_idx)
 			sh.sh_type = SHT_PROGBITS;
+		/* struct_ops maps name their programs through .rel.struct_ops*:
+		 * libbpf, which sees no code here, would call the object
+		 * corrupt. We do not model struct_ops: hide the maps and
+		 * their relocations, and mark the programs (progs.c). */
+		else if (is_struct_ops_sec(ld, s))
+			sh.sh_type = s->sh.sh_type == SHT_REL ? SHT_PROGBITS : SHT_NOTE;
 		else
 			continue;
 		memcpy(p, &sh, sizeof(sh));

@@ -21,7 +21,9 @@
  *   - an exception callback named by a decl tag is looked up as
  *     BPF_PROG_LOAD does; where the kernel would refuse the program, its
  *     words go to bvc_prog.load_refused;
- *   - a relocation against an extern fails the load, or (keep_unsupported)
+ *   - ld_imm64 of a .kconfig extern becomes BVC_PSEUDO_MAP_IDX_VALUE into
+ *     the .kconfig map (kconfig.c) at the extern's offset;
+ *   - a relocation against another extern fails the load, or (keep_unsupported)
  *     marks the program unsupported and leaves an instruction no verifier
  *     accepts without modelling it.
  *
@@ -237,6 +239,18 @@ static int reloc_extern(struct ld *ld, struct pb *pb, const struct ld_sec *sec, 
 	return 0;
 }
 
+/* An ld_imm64 of a .kconfig extern: the address of its value in the
+ * .kconfig map, as libbpf relocates it (the symbol picks the offset; clang's
+ * imm is not added). */
+static void reloc_kconfig(struct ld *ld, struct pb *pb, size_t at, const struct bvc_kconfig_var *v)
+{
+	struct bvc_insn *insn = &pb->prog->insns[at];
+
+	insn[0].src = BVC_PSEUDO_MAP_IDX_VALUE;
+	insn[0].imm = ld->kconfig_map;
+	insn[1].imm = (int32_t)v->off;
+}
+
 /* Relocate the instructions of placed function @k (its callees get placed
  * on the way, after it). */
 static int relocate_func(struct ld *ld, struct pb *pb, size_t k)
@@ -261,7 +275,10 @@ static int relocate_func(struct ld *ld, struct pb *pb, size_t k)
 				      "relocation at insn %llu of section '%s' is on the second half of an ld_imm64",
 				      (unsigned long long)sidx + 1, sec->name);
 		err = 0;
-		if (r && ld->syms[r->sym].sym.st_shndx == SHN_UNDEF)
+		if (r && ld->syms[r->sym].sym.st_shndx == SHN_UNDEF && wide &&
+		    ld_kconfig_var(ld, ld->syms[r->sym].name))
+			reloc_kconfig(ld, pb, pos + i, ld_kconfig_var(ld, ld->syms[r->sym].name));
+		else if (r && ld->syms[r->sym].sym.st_shndx == SHN_UNDEF)
 			err = reloc_extern(ld, pb, sec, sidx, pos + i, r);
 		else if (wide && r)
 			err = reloc_ld64(ld, pb, sec, sidx, pos + i, r);
@@ -626,6 +643,11 @@ static int build_prog(struct ld *ld, const struct ld_func *entry, struct bvc_pro
 	prog->prog_flags = sec_prog_flags(sec_name[0] == '?' ? sec_name + 1 : sec_name);
 	prog->sec_insn_off = entry->off;
 	prog->main_cnt = entry->cnt;
+	/* Their maps were hidden from libbpf (maps.c): say what is missing
+	 * rather than let the verifier name only the program type. */
+	if (prog->type == BPF_PROG_TYPE_STRUCT_OPS && ld->struct_ops_sec)
+		snprintf(prog->unsupported, sizeof(prog->unsupported),
+			 "unsupported: struct_ops (maps in section '%s')", ld->struct_ops_sec);
 
 	err = place(ld, &pb, entry, &pos);
 	for (k = 0; !err && k < pb.pl_cnt; k++)

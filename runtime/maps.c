@@ -92,6 +92,24 @@ static uint8_t *elem_value(struct bvc_rt_map *m, uint32_t idx)
 }
 
 /* Check a definition the way the kernel's map_alloc_check callbacks do. */
+int bvc_rt_map_type_supported(uint32_t type)
+{
+	/* The types check_def() knows; keep the two together. */
+	switch (type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_PROG_ARRAY:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_RINGBUF:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int check_def(const struct bvc_blob_map *d, char *err, size_t errsz)
 {
 	const char *n = d->name;

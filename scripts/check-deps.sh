@@ -61,7 +61,8 @@ may_use() {
 external_users() {
 	case "$1" in
 	protobuf-c/* | bpfvc.pb-c.h) echo "state-serial" ;; # only state-serial sees protobuf-c
-	zmq.h | hwloc.h | hwloc/*) echo "coordinator worker" ;;
+	zmq.h) echo "coordinator worker cli" ;; # cli: zmq_lazy.c, its forwarders
+	hwloc.h | hwloc/*) echo "coordinator worker" ;;
 	bpf/* | gelf.h | libelf.h) echo "loader" ;;
 	zlib.h) echo "profile loader" ;;
 	openssl/*) echo "signer cli" ;;
@@ -77,7 +78,7 @@ may_link() {
 	bvc_abi) echo "bvc_util" ;;
 	bvc_profile) echo "bvc_util PkgConfig::ZLIB" ;;
 	bvc_verifier) echo "bvc_abi bvc_util" ;;
-	bvc_loader) echo "bvc_verifier bvc_abi bvc_util PkgConfig::LIBBPF PkgConfig::LIBELF" ;;
+	bvc_loader) echo "bvc_verifier bvc_abi bvc_util PkgConfig::LIBBPF PkgConfig::LIBELF PkgConfig::ZLIB" ;;
 	bvc_proto) echo "PkgConfig::PROTOBUFC" ;;
 	bvc_state_serial) echo "bvc_verifier bvc_proto bvc_abi bvc_util" ;;
 	bvc_coordinator | bvc_worker)

@@ -56,6 +56,8 @@ const char *bvc_blob_sec_name(uint32_t kind)
 	case BVC_BLOB_SEC_BYTECODE: return "bytecode";
 	case BVC_BLOB_SEC_META: return "meta";
 	case BVC_BLOB_SEC_PROGS: return "progs";
+	case BVC_BLOB_SEC_KCONFIG:
+		return "kconfig";
 	case BVC_BLOB_SEC_KERNEL: return "kernel";
 	case BVC_BLOB_SEC_SIGNATURE: return "signature";
 	}
@@ -115,6 +117,7 @@ struct blob_owned {
 				     * not aligned for struct bvc_insn */
 	struct bvc_blob_prog *progs; /* decoded program table */
 	struct bvc_blob_slot *slots; /* decoded prog_array slots */
+	struct bvc_blob_kconfig_var *kvars; /* decoded kconfig externs */
 };
 
 /* One section as the table gives it, after stage 1. */
@@ -902,6 +905,103 @@ static int check_progs(struct reader *r, struct blob_owned *o)
 	return 0;
 }
 
+/* The .kconfig externs the program was verified with: a map that holds
+ * their values (an array of one element with initial data, read-only for
+ * the program), and records that name them, ascending by offset, disjoint,
+ * inside the value, names unique. */
+static int check_kconfig(struct reader *r, struct blob_owned *o)
+{
+	const struct sec *s = sec_of(r, BVC_BLOB_SEC_KCONFIG);
+	struct bvc_blob *b = &o->b;
+	const struct bvc_blob_map *m;
+	const uint8_t *p;
+	uint32_t n;
+	int ret;
+
+	if (!s)
+		return 0;
+	p = r->buf + s->off;
+	if (s->size < KCFG_HDR) {
+		bvc_set_err(r->err, r->errsz, "kconfig section is %u bytes, shorter than %d",
+			    s->size, KCFG_HDR);
+		return -EBADMSG;
+	}
+	ret = get_str(p + KCFG_SOURCE, sizeof(b->kconfig_source), false, b->kconfig_source,
+		      "kconfig: source", r->err, r->errsz);
+	if (ret)
+		return ret;
+	b->kconfig_map = get_u32(p + KCFG_MAP);
+	n = get_u32(p + KCFG_CNT);
+	if (n < 1 || n > BVC_BLOB_MAX_KCONFIG) {
+		bvc_set_err(r->err, r->errsz, "kconfig: %u externs, out of range (1..%d)", n,
+			    BVC_BLOB_MAX_KCONFIG);
+		return -EBADMSG;
+	}
+	if (s->size != KCFG_HDR + (size_t)n * KVAR_REC) {
+		bvc_set_err(r->err, r->errsz,
+			    "kconfig section is %u bytes, expected %zu for %u externs", s->size,
+			    KCFG_HDR + (size_t)n * KVAR_REC, n);
+		return -EBADMSG;
+	}
+	if (b->kconfig_map >= b->map_cnt) {
+		bvc_set_err(r->err, r->errsz, "kconfig: map %u out of range (%zu maps)",
+			    b->kconfig_map, b->map_cnt);
+		return -EBADMSG;
+	}
+	m = &b->maps[b->kconfig_map];
+	if (m->type != BVC_MAP_ARRAY || m->max_entries != 1 || !m->init ||
+	    !(m->flags & MAP_F_RDONLY_PROG)) {
+		bvc_set_err(
+			r->err, r->errsz,
+			"kconfig: map %u (%s) is not a read-only array of one element with initial data",
+			b->kconfig_map, m->name);
+		return -EBADMSG;
+	}
+	o->kvars = calloc(n, sizeof(*o->kvars));
+	if (!o->kvars) {
+		bvc_set_err(r->err, r->errsz, "out of memory");
+		return -ENOMEM;
+	}
+	b->kconfig_vars = o->kvars;
+	b->kconfig_var_cnt = n;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *q = p + KCFG_HDR + (size_t)i * KVAR_REC;
+		struct bvc_blob_kconfig_var *v = &o->kvars[i];
+		char what[48];
+
+		snprintf(what, sizeof(what), "kconfig extern %u: name", i);
+		ret = get_str(q + KVAR_NAME, sizeof(v->name), true, v->name, what, r->err,
+			      r->errsz);
+		if (ret)
+			return ret;
+		v->off = get_u32(q + KVAR_OFF);
+		v->size = get_u32(q + KVAR_SIZE);
+		if (!v->size || v->off > m->value_size || v->size > m->value_size - v->off) {
+			bvc_set_err(
+				r->err, r->errsz,
+				"kconfig extern %u (%s): %u bytes at %u, outside map %u's %u-byte value",
+				i, v->name, v->size, v->off, b->kconfig_map, m->value_size);
+			return -EBADMSG;
+		}
+		if (i && v->off < o->kvars[i - 1].off + o->kvars[i - 1].size) {
+			bvc_set_err(
+				r->err, r->errsz,
+				"kconfig extern %u (%s): offset %u not after extern %u's end (%u)",
+				i, v->name, v->off, i - 1,
+				o->kvars[i - 1].off + o->kvars[i - 1].size);
+			return -EBADMSG;
+		}
+		for (uint32_t k = 0; k < i; k++)
+			if (!strcmp(o->kvars[k].name, v->name)) {
+				bvc_set_err(r->err, r->errsz,
+					    "kconfig extern %u: name %s repeats extern %u's", i,
+					    v->name, k);
+				return -EBADMSG;
+			}
+	}
+	return 0;
+}
+
 int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted,
 		  struct bvc_blob **out, char *err, size_t errsz)
 {
@@ -946,6 +1046,8 @@ int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted
 	if (!ret)
 		ret = check_progs(&r, o);
 	if (!ret)
+		ret = check_kconfig(&r, o);
+	if (!ret)
 		ret = check_kernel(&r, &o->b);
 	if (ret) {
 		bvc_blob_free(&o->b);
@@ -967,42 +1069,62 @@ static void hex(const uint8_t *md, char *out)
 	out[64] = 0;
 }
 
+/* All of @path (sysfs reports no size: read to the end), at most 512 MiB. */
+static int read_all(const char *path, uint8_t **out, size_t *len)
+{
+	size_t n = 0, cap = 0, r;
+	uint8_t *buf = NULL, *grown;
+	FILE *f = fopen(path, "rb");
+	int e = 0;
+
+	if (!f)
+		return errno ? errno : ENOENT;
+	do {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1 << 20;
+			grown = cap <= (512u << 20) ? realloc(buf, cap) : NULL;
+			if (!grown) {
+				e = cap > (512u << 20) ? EFBIG : ENOMEM;
+				break;
+			}
+			buf = grown;
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+	} while (r);
+	if (!e && ferror(f))
+		e = EIO;
+	fclose(f);
+	if (e) {
+		free(buf);
+		return e;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 int bvc_blob_check_kernel(const struct bvc_blob *b, const char *btf_path, char *err, size_t errsz)
 {
 	const char *path = btf_path ? btf_path : "/sys/kernel/btf/vmlinux";
-	unsigned char md[32], buf[1 << 16];
+	unsigned char md[32];
 	char want[65], have[65];
-	EVP_MD_CTX *ctx;
 	unsigned int len = 0;
-	size_t n;
-	int ok = 0, e = 0;
-	FILE *f;
+	uint8_t *btf = NULL;
+	size_t size = 0;
+	int e;
 
 	if (!b->has_kernel)
 		return 0;
 	hex(b->kernel_btf_sha256, want);
-	/* Read to the end: sysfs reports no size. */
-	f = fopen(path, "rb");
-	ctx = EVP_MD_CTX_new();
-	if (!f)
-		e = errno;
-	if (f && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		ok = 1;
-		while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-			ok = EVP_DigestUpdate(ctx, buf, n);
-		if (ferror(f)) {
-			ok = 0;
-			e = EIO;
-		}
-		ok = ok && EVP_DigestFinal_ex(ctx, md, &len) && len == 32;
-	}
-	EVP_MD_CTX_free(ctx);
-	if (f)
-		fclose(f);
-	if (!ok) {
+	e = read_all(path, &btf, &size);
+	if (!e && (!EVP_Digest(btf, size, md, &len, EVP_sha256(), NULL) || len != 32))
+		e = -1;
+	free(btf);
+	if (e) {
 		bvc_set_err(err, errsz,
 			    "blob was verified for kernel %s (BTF sha256 %.16s...), this device has no kernel BTF to compare (%s: %s)",
-			    b->kernel_release, want, path, e ? strerror(e) : "SHA-256 failed");
+			    b->kernel_release, want, path, e > 0 ? strerror(e) : "SHA-256 failed");
 		return -ENOEXEC;
 	}
 	if (!memcmp(md, b->kernel_btf_sha256, 32))
@@ -1023,6 +1145,7 @@ void bvc_blob_free(struct bvc_blob *b)
 	free(o->relocs);
 	free(o->progs);
 	free(o->slots);
+	free(o->kvars);
 	free(o->bytecode);
 	free(b->maps);
 	free(o);

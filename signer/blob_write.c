@@ -137,6 +137,11 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 			BVC_BLOB_MAX_HELPERS);
 		return -EINVAL;
 	}
+	if (b->kconfig_var_cnt > BVC_BLOB_MAX_KCONFIG || (b->kconfig_var_cnt && !b->kconfig_vars)) {
+		bvc_set_err(err, errsz, "%zu kconfig externs: more than the blob limit of %d",
+			    b->kconfig_var_cnt, BVC_BLOB_MAX_KCONFIG);
+		return -EINVAL;
+	}
 	if (b->prog_cnt > BVC_BLOB_MAX_PROGS || b->slot_cnt > BVC_BLOB_MAX_SLOTS ||
 	    (b->prog_cnt && !b->progs) || (b->slot_cnt && !b->slots) ||
 	    (b->slot_cnt && !b->prog_cnt)) {
@@ -171,6 +176,8 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 	plan_add(&pl, BVC_BLOB_SEC_META, META_HELPERS + 4 * (size_t)b->meta.helper_cnt);
 	plan_add(&pl, BVC_BLOB_SEC_PROGS,
 		 b->prog_cnt ? PROGS_HDR + b->prog_cnt * PROG_SIZE + b->slot_cnt * SLOT_SIZE : 0);
+	plan_add(&pl, BVC_BLOB_SEC_KCONFIG,
+		 b->kconfig_var_cnt ? KCFG_HDR + b->kconfig_var_cnt * KVAR_REC : 0);
 	plan_add(&pl, BVC_BLOB_SEC_KERNEL, b->has_kernel ? KERN_SIZE : 0);
 	plan_add(&pl, BVC_BLOB_SEC_SIGNATURE, SIG_SIZE);
 	plan_layout(&pl);
@@ -299,6 +306,28 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 			put_u32(q + SLOT_MAP, b->slots[i].map);
 			put_u32(q + SLOT_KEY, b->slots[i].key);
 			put_u32(q + SLOT_PROG, b->slots[i].prog);
+		}
+	}
+
+	if (b->kconfig_var_cnt) {
+		p = sec_ptr(buf, &pl, BVC_BLOB_SEC_KCONFIG);
+		ret = put_str(p + KCFG_SOURCE, b->kconfig_source, sizeof(b->kconfig_source),
+			      "kconfig source", err, errsz);
+		if (ret)
+			goto out;
+		put_u32(p + KCFG_MAP, b->kconfig_map);
+		put_u32(p + KCFG_CNT, (uint32_t)b->kconfig_var_cnt);
+		for (i = 0; i < b->kconfig_var_cnt; i++) {
+			const struct bvc_blob_kconfig_var *v = &b->kconfig_vars[i];
+			uint8_t *q = p + KCFG_HDR + i * KVAR_REC;
+			char what[48];
+
+			snprintf(what, sizeof(what), "kconfig extern %zu: name", i);
+			ret = put_str(q + KVAR_NAME, v->name, sizeof(v->name), what, err, errsz);
+			if (ret)
+				goto out;
+			put_u32(q + KVAR_OFF, v->off);
+			put_u32(q + KVAR_SIZE, v->size);
 		}
 	}
 

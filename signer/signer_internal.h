@@ -52,6 +52,7 @@
 #define MAP_DATA_SIZE 88
 #define MAP_RESERVED 92
 #define MAP_SIZE 96
+#define MAP_F_RDONLY_PROG (1u << 7) /* BPF_F_RDONLY_PROG */
 
 /* Metadata */
 #define META_PROG_NAME 0
@@ -89,6 +90,15 @@
 #define SLOT_PROG 8
 #define SLOT_SIZE 12
 
+/* Kconfig section: a header, then the extern records */
+#define KCFG_SOURCE 0
+#define KCFG_MAP 128
+#define KCFG_CNT 132
+#define KCFG_HDR 136
+#define KVAR_NAME 0
+#define KVAR_OFF 64
+#define KVAR_SIZE 68
+#define KVAR_REC 72
 /* Kernel section: the kernel the program was verified for */
 #define KERN_BTF_SHA256 0
 #define KERN_RELEASE 32
@@ -111,6 +121,10 @@ _Static_assert(sizeof(((struct bvc_blob_meta *)0)->verifier) == META_PROCESSED -
 	       "verifier field");
 _Static_assert(sizeof(((struct bvc_blob_map *)0)->name) == MAP_TYPE - MAP_NAME, "map name field");
 _Static_assert(sizeof(struct bvc_insn) == 8, "instruction size");
+_Static_assert(sizeof(((struct bvc_blob *)0)->kconfig_source) == KCFG_MAP - KCFG_SOURCE,
+	       "kconfig source field");
+_Static_assert(sizeof(((struct bvc_blob_kconfig_var *)0)->name) == KVAR_OFF - KVAR_NAME,
+	       "kconfig name field");
 _Static_assert(sizeof(((struct bvc_blob *)0)->kernel_release) == KERN_ARCH - KERN_RELEASE,
 	       "kernel release field");
 _Static_assert(sizeof(((struct bvc_blob *)0)->kernel_arch) == KERN_SIZE - KERN_ARCH,
@@ -120,7 +134,8 @@ _Static_assert(sizeof(((struct bvc_blob *)0)->kernel_arch) == KERN_SIZE - KERN_A
 static const uint32_t kinds[] = {
 	BVC_BLOB_SEC_CODE,     BVC_BLOB_SEC_RELOCS,   BVC_BLOB_SEC_MAPS,
 	BVC_BLOB_SEC_DATA,     BVC_BLOB_SEC_BYTECODE, BVC_BLOB_SEC_META,
-	BVC_BLOB_SEC_PROGS,    BVC_BLOB_SEC_KERNEL,   BVC_BLOB_SEC_SIGNATURE,
+	BVC_BLOB_SEC_PROGS,    BVC_BLOB_SEC_KCONFIG,  BVC_BLOB_SEC_KERNEL,
+	BVC_BLOB_SEC_SIGNATURE,
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))

@@ -12,10 +12,13 @@
  * is refused as unsupported, never assumed harmless.
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdlib.h>
 
 #include "bpfvc/disasm.h"
 #include "engine_internal.h"
+
+#define BVC_MAX_ERRNO 4095 /* the kernel's MAX_ERRNO */
 
 static uint32_t subprog_of(const struct bvc_env *env, uint32_t insn)
 {
@@ -26,14 +29,17 @@ static uint32_t subprog_of(const struct bvc_env *env, uint32_t insn)
 	return i;
 }
 
-/* The argument a helper's size parameter pairs with, checked and sized. */
+/* The argument a helper's size parameter pairs with, checked and sized.
+ * The size's upper bound goes to *@msize_max before any check, as the
+ * kernel's check_mem_size_reg() records it for do_refine_retval_range(). */
 static int check_size_arg(struct bvc_env *env, uint32_t regno, uint8_t kind, uint32_t mem_regno,
-			  bool mem_write, bool pkt_ok, bool null_ok)
+			  bool mem_write, bool pkt_ok, bool null_ok, uint64_t *msize_max)
 {
 	struct bvc_reg *reg = &bvc_cur_regs(env)[regno];
 	bool zero_ok = kind == BVC_ARG_CONST_SIZE_OR_ZERO;
 	int err;
 
+	*msize_max = reg->var.umax;
 	if (reg->type != BVC_SCALAR)
 		return bvc_vrej(env, "R%u type=%s expected=scalar", regno, bvc_rtype_name(reg));
 	if (reg->var.smin < 0)
@@ -137,6 +143,32 @@ static int check_arg_aligned(struct bvc_env *env, uint32_t regno, int size)
 			tn, reg->off, 0, size);
 }
 
+/*
+ * Helpers whose result is bounded by their buffer's size argument (the
+ * kernel's do_refine_retval_range): a negative errno down to -MAX_ERRNO, or
+ * at most as many bytes as the size register's largest value. Programs rely
+ * on it to use the result as a length after `if (r0 s< 0)`.
+ */
+static void refine_retval_range(struct bvc_reg *r0, int32_t id, uint64_t msize_max)
+{
+	switch (id) {
+	case BPF_FUNC_get_stack:
+	case BPF_FUNC_get_task_stack:
+	case BPF_FUNC_probe_read_str:
+	case BPF_FUNC_probe_read_kernel_str:
+	case BPF_FUNC_probe_read_user_str:
+		/* The kernel stores the u64 bound into s64 and s32 fields;
+		 * the size check keeps it below BVC_MAX_VAR_OFF, so both
+		 * take it unchanged. */
+		r0->var.smax = (int64_t)msize_max;
+		r0->var.s32_max = (int32_t)msize_max;
+		r0->var.smin = -BVC_MAX_ERRNO;
+		r0->var.s32_min = -BVC_MAX_ERRNO;
+		bvc_scalar_sync(&r0->var);
+		break;
+	}
+}
+
 int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 {
 	struct bvc_reg *regs = bvc_cur_regs(env);
@@ -145,10 +177,13 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	int32_t map = -1;
 	int64_t const_key = -1;
 	uint32_t release_ref = 0;
-	uint64_t alloc_size = 0;
+	uint64_t alloc_size = 0, msize_max = 0;
 	int err;
 
 	err = bvc_helper_proto_get(insn->imm, env->prog->type, &fn);
+	if ((!err || err == -EOPNOTSUPP) &&
+	    !bvc_helper_attach_ok(insn->imm, env->prog->type, env->prog->expected_attach_type))
+		err = -EACCES;
 	if (err == -ERANGE)
 		return bvc_vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
 	if (err == -EOPNOTSUPP)
@@ -176,10 +211,21 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			if (reg->type != BVC_CONST_PTR_MAP)
 				return bvc_vrej(env, "R%u type=%s expected=map_ptr", regno, bvc_rtype_name(reg));
 			map = (int32_t)reg->map_idx;
-			if (!bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
-				return bvc_vrej(env, "cannot pass map_type %u into func %s#%d",
-						env->img->maps[map].type, name ? name : "?", insn->imm);
-			break;
+			if (bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
+				break;
+			/* A program may delete from a sockmap where no socket
+			 * is locked (may_update_sockmap()); an update stores a
+			 * socket, which we do not model. */
+			if ((env->img->maps[map].type == BVC_MAP_SOCKMAP ||
+			     env->img->maps[map].type == BVC_MAP_SOCKHASH) &&
+			    bvc_sockmap_may_update(env->prog->type)) {
+				if (insn->imm == 3 /* map_delete_elem */)
+					break;
+				if (insn->imm == 2 /* map_update_elem */)
+					return bvc_vunsup(env, "update of a sockmap or sockhash (a socket value)");
+			}
+			return bvc_vrej(env, "cannot pass map_type %u into func %s#%d",
+					env->img->maps[map].type, name ? name : "?", insn->imm);
 		case BVC_ARG_MAP_KEY:
 		case BVC_ARG_MAP_VALUE:
 			if (map < 0)
@@ -220,8 +266,8 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 					return err;
 			}
 			err = check_size_arg(env, regno + 1, fn->args[a + 1], regno,
-					     kind == BVC_ARG_UNINIT_MEM || kind == BVC_ARG_MEM_RW, pkt_ok,
-					     kind == BVC_ARG_MEM_OR_NULL);
+					     kind == BVC_ARG_UNINIT_MEM || kind == BVC_ARG_MEM_RW,
+					     pkt_ok, kind == BVC_ARG_MEM_OR_NULL, &msize_max);
 			if (err)
 				return err;
 			a++;
@@ -294,6 +340,7 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	switch (fn->ret) {
 	case BVC_RET_INTEGER:
 		bvc_mark_reg_unknown(&regs[0]);
+		refine_retval_range(&regs[0], insn->imm, msize_max);
 		break;
 	case BVC_RET_VOID:
 		bvc_mark_reg_not_init(&regs[0]);
@@ -301,6 +348,12 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	case BVC_RET_MAP_VALUE_OR_NULL:
 		if (map < 0)
 			return bvc_vrej(env, "kernel subsystem misconfigured verifier");
+		/* The kernel hands out a referenced socket here. */
+		if (env->img->maps[map].type == BVC_MAP_SOCKMAP ||
+		    env->img->maps[map].type == BVC_MAP_SOCKHASH)
+			return bvc_vunsup(env, "lookup in a %s map (a socket pointer)",
+					  env->img->maps[map].type == BVC_MAP_SOCKMAP ? "sockmap"
+										      : "sockhash");
 		bvc_mark_reg_known(&regs[0], 0);
 		regs[0].type = BVC_PTR_MAP_VALUE;
 		regs[0].maybe_null = true;

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ctx: what a program may do with its context, per program type. Which
- * bytes of struct __sk_buff, xdp_md, pt_regs, a tracepoint record or a
- * perf event it may read or write and with which widths, which loads give
+ * bytes of struct __sk_buff, xdp_md, pt_regs, a tracepoint record, a
+ * perf event, bpf_sock_addr, bpf_sockopt, bpf_sk_lookup or sk_msg_md it
+ * may read or write and with which widths, which loads give
  * packet pointers, whether LD_ABS/LD_IND is allowed and which values r0 may
  * hold at exit.
  *
  * The rules are those of the Linux verifier in privileged mode (CAP_BPF,
  * CAP_PERFMON), on x86_64: the *_is_valid_access() functions of
- * net/core/filter.c and kernel/trace/bpf_trace.c, may_access_skb() and
- * check_return_code() of kernel/bpf/verifier.c, read for their semantics
+ * net/core/filter.c, kernel/bpf/cgroup.c and kernel/trace/bpf_trace.c,
+ * bpf_prog_load_check_attach() of kernel/bpf/syscall.c, may_access_skb()
+ * and check_return_code() of kernel/bpf/verifier.c, read for their semantics
  * (6.12 source) and checked against the running kernel (6.18) by
  * tests/progtype, offset by offset. This is our own table-driven code, not
  * a translation of the kernel's switch statements.
@@ -39,6 +41,8 @@
 #define T_CGSKB T(BPF_PROG_TYPE_CGROUP_SKB)
 #define T_TC (T_CLS | T_ACT)
 #define T_SKB (T_SOCKF | T_TC | T_CGSKB)
+#define T_SKSKB T(BPF_PROG_TYPE_SK_SKB)
+#define T_LWT (T(BPF_PROG_TYPE_LWT_IN) | T(BPF_PROG_TYPE_LWT_OUT) | T(BPF_PROG_TYPE_LWT_XMIT))
 
 _Static_assert(BPF_PROG_TYPE_RAW_TRACEPOINT < 32, "prog type masks are 32 bits");
 
@@ -78,36 +82,39 @@ struct skb_field {
 };
 
 /* Readable by every skb type; written by none. */
-#define RD_ALL T_SKB, 0
-/* The 5-tuple words (family..local_port) only cgroup_skb may read: socket
- * filters and tc refuse them; the rest of the kernel's users (sk_skb) are
- * not modelled here. */
-#define RD_CG T_CGSKB, 0
+#define RD_ALL T_SKB | T_SKSKB | T_LWT, 0
+/* The 5-tuple words (family..local_port) only cgroup_skb and sk_skb may
+ * read (they run where a socket exists): socket filters and tc refuse them. */
+#define RD_CG T_CGSKB | T_SKSKB, 0
 
 static const struct skb_field skb_fields[BVC_SKB_NR_FIELDS] = {
 	[BVC_SKB_LEN] = { "len", 0, 4, K_WORD, RD_ALL },
 	[BVC_SKB_PKT_TYPE] = { "pkt_type", 4, 4, K_WORD, RD_ALL },
-	[BVC_SKB_MARK] = { "mark", 8, 4, K_WORD, T_SKB, T_TC | T_CGSKB },
-	[BVC_SKB_QUEUE_MAPPING] = { "queue_mapping", 12, 4, K_WORD, T_SKB, T_TC },
+	[BVC_SKB_MARK] = { "mark", 8, 4, K_WORD, T_SKB | T_LWT, T_TC | T_CGSKB | T_LWT },
+	[BVC_SKB_QUEUE_MAPPING] = { "queue_mapping", 12, 4, K_WORD, T_SKB | T_SKSKB | T_LWT, T_TC },
 	[BVC_SKB_PROTOCOL] = { "protocol", 16, 4, K_WORD, RD_ALL },
 	[BVC_SKB_VLAN_PRESENT] = { "vlan_present", 20, 4, K_WORD, RD_ALL },
 	[BVC_SKB_VLAN_TCI] = { "vlan_tci", 24, 4, K_WORD, RD_ALL },
 	[BVC_SKB_VLAN_PROTO] = { "vlan_proto", 28, 4, K_WORD, RD_ALL },
-	[BVC_SKB_PRIORITY] = { "priority", 32, 4, K_WORD, T_SKB, T_TC | T_CGSKB },
+	/* sk_skb may write priority and tc_index, nothing else; lwt mark,
+	 * priority and cb[]. */
+	[BVC_SKB_PRIORITY] = { "priority", 32, 4, K_WORD, T_SKB | T_SKSKB | T_LWT,
+			       T_TC | T_CGSKB | T_SKSKB | T_LWT },
 	[BVC_SKB_INGRESS_IFINDEX] = { "ingress_ifindex", 36, 4, K_WORD, RD_ALL },
 	[BVC_SKB_IFINDEX] = { "ifindex", 40, 4, K_WORD, RD_ALL },
-	[BVC_SKB_TC_INDEX] = { "tc_index", 44, 4, K_WORD, T_SKB, T_TC },
-	/* cb[] is the one area every skb type may write. */
-	[BVC_SKB_CB0] = { "cb[0]", 48, 4, K_CB, T_SKB, T_SKB },
-	[BVC_SKB_CB1] = { "cb[1]", 52, 4, K_CB, T_SKB, T_SKB },
-	[BVC_SKB_CB2] = { "cb[2]", 56, 4, K_CB, T_SKB, T_SKB },
-	[BVC_SKB_CB3] = { "cb[3]", 60, 4, K_CB, T_SKB, T_SKB },
-	[BVC_SKB_CB4] = { "cb[4]", 64, 4, K_CB, T_SKB, T_SKB },
+	[BVC_SKB_TC_INDEX] = { "tc_index", 44, 4, K_WORD, T_SKB | T_SKSKB | T_LWT,
+			       T_TC | T_SKSKB },
+	/* cb[] is the one area every skb type but sk_skb may write. */
+	[BVC_SKB_CB0] = { "cb[0]", 48, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
+	[BVC_SKB_CB1] = { "cb[1]", 52, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
+	[BVC_SKB_CB2] = { "cb[2]", 56, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
+	[BVC_SKB_CB3] = { "cb[3]", 60, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
+	[BVC_SKB_CB4] = { "cb[4]", 64, 4, K_CB, T_SKB | T_SKSKB | T_LWT, T_SKB | T_LWT },
 	[BVC_SKB_HASH] = { "hash", 68, 4, K_WORD, RD_ALL },
 	/* tc_classid belongs to tc alone (the qdisc cb it lives in). */
 	[BVC_SKB_TC_CLASSID] = { "tc_classid", 72, 4, K_WORD, T_TC, T_TC },
-	[BVC_SKB_DATA] = { "data", 76, 4, K_PKT, T_TC | T_CGSKB, 0 },
-	[BVC_SKB_DATA_END] = { "data_end", 80, 4, K_PKT, T_TC | T_CGSKB, 0 },
+	[BVC_SKB_DATA] = { "data", 76, 4, K_PKT, T_TC | T_CGSKB | T_SKSKB | T_LWT, 0 },
+	[BVC_SKB_DATA_END] = { "data_end", 80, 4, K_PKT, T_TC | T_CGSKB | T_SKSKB | T_LWT, 0 },
 	[BVC_SKB_NAPI_ID] = { "napi_id", 84, 4, K_WORD, RD_ALL },
 	[BVC_SKB_FAMILY] = { "family", 88, 4, K_WORD, RD_CG },
 	[BVC_SKB_REMOTE_IP4] = { "remote_ip4", 92, 4, K_WORD_ONLY, RD_CG },
@@ -162,6 +169,53 @@ _Static_assert(BPF_CGROUP_INET_EGRESS == BVC_ATTACH_CGROUP_INET_EGRESS, "attach 
 #define TP_SIZE 8192
 /* A raw tracepoint's context: MAX_BPF_FUNC_ARGS u64 arguments. */
 #define RAW_TP_SIZE (12 * 8)
+/* struct bpf_sock_addr, bpf_sockopt, bpf_sk_lookup, sk_msg_md. */
+#define SOCK_ADDR_SIZE 72
+#define SOCKOPT_SIZE 40
+#define SK_LOOKUP_SIZE 68
+#define SK_MSG_SIZE 80
+#define BPF_SOCK_SIZE 80
+#define CGROUP_DEV_SIZE 12
+#define SYSCTL_SIZE 8
+#define REUSEPORT_SIZE 56
+/* sizeof(struct bpf_sock_ops) in 6.12 (skb_hwtstamp, newer than the
+ * UAPI header we may build against, ends it). */
+#define SOCK_OPS_SIZE 224
+
+_Static_assert(offsetof(struct bpf_sock_ops, sk_txhash) == 164, "bpf_sock_ops sk_txhash");
+_Static_assert(offsetof(struct bpf_sock_ops, sk) == 184, "bpf_sock_ops sk");
+_Static_assert(offsetof(struct bpf_sock_ops, skb_tcp_flags) == 212, "bpf_sock_ops skb_tcp_flags");
+
+_Static_assert(sizeof(struct sk_reuseport_md) == REUSEPORT_SIZE, "sk_reuseport_md");
+_Static_assert(offsetof(struct sk_reuseport_md, hash) == 32, "sk_reuseport_md hash");
+_Static_assert(offsetof(struct sk_reuseport_md, migrating_sk) == 48, "sk_reuseport_md migrating_sk");
+
+_Static_assert(sizeof(struct bpf_sysctl) == SYSCTL_SIZE, "bpf_sysctl");
+
+_Static_assert(sizeof(struct bpf_sock) == BPF_SOCK_SIZE, "bpf_sock");
+_Static_assert(offsetof(struct bpf_sock, dst_port) == 48, "bpf_sock dst_port");
+_Static_assert(offsetof(struct bpf_sock, rx_queue_mapping) == 76, "bpf_sock rx_queue_mapping");
+_Static_assert(sizeof(struct bpf_cgroup_dev_ctx) == CGROUP_DEV_SIZE, "bpf_cgroup_dev_ctx");
+_Static_assert(BPF_CGROUP_INET_SOCK_RELEASE == BVC_ATTACH_INET_SOCK_RELEASE,
+	       "attach type numbering");
+_Static_assert(BPF_CGROUP_INET6_POST_BIND == BVC_ATTACH_INET6_POST_BIND, "attach type numbering");
+
+_Static_assert(sizeof(struct bpf_sock_addr) == SOCK_ADDR_SIZE, "bpf_sock_addr");
+_Static_assert(offsetof(struct bpf_sock_addr, msg_src_ip6) == 44, "msg_src_ip6");
+_Static_assert(offsetof(struct bpf_sock_addr, sk) == 64, "bpf_sock_addr sk");
+_Static_assert(sizeof(struct bpf_sockopt) == SOCKOPT_SIZE, "bpf_sockopt");
+_Static_assert(offsetof(struct bpf_sockopt, retval) == 36, "bpf_sockopt retval");
+/* 68 bytes of fields; sizeof rounds up to 72 for the u64 union. */
+_Static_assert(offsetof(struct bpf_sk_lookup, ingress_ifindex) + 4 == SK_LOOKUP_SIZE, "bpf_sk_lookup");
+_Static_assert(offsetof(struct bpf_sk_lookup, remote_port) == 36, "sk_lookup remote_port");
+_Static_assert(offsetof(struct bpf_sk_lookup, local_ip4) == 40, "sk_lookup local_ip4");
+_Static_assert(sizeof(struct sk_msg_md) == SK_MSG_SIZE, "sk_msg_md");
+_Static_assert(offsetof(struct sk_msg_md, sk) == 72, "sk_msg_md sk");
+_Static_assert(BPF_CGROUP_UDP6_RECVMSG == BVC_ATTACH_UDP6_RECVMSG, "attach type numbering");
+_Static_assert(BPF_CGROUP_INET6_GETSOCKNAME == BVC_ATTACH_INET6_GETSOCKNAME,
+	       "attach type numbering");
+_Static_assert(BPF_SK_LOOKUP == BVC_ATTACH_SK_LOOKUP, "attach type numbering");
+_Static_assert(BPF_CGROUP_SETSOCKOPT == BVC_ATTACH_CGROUP_SETSOCKOPT, "attach type numbering");
 
 static const char *const pt_regs_names[BVC_PT_REGS_SIZE / 8] = {
 	"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax",
@@ -184,9 +238,78 @@ bool bvc_prog_type_supported(uint32_t prog_type)
 	case BPF_PROG_TYPE_PERF_EVENT:
 	case BPF_PROG_TYPE_CGROUP_SKB:
 	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_SK_MSG:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_SK_LOOKUP:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+	case BPF_PROG_TYPE_SOCK_OPS:
 		return true;
 	default:
 		return false;
+	}
+}
+
+/* The cgroup_sock_addr hooks, by the address family their context holds. */
+static bool is_sock_addr_inet4(uint32_t eat)
+{
+	return eat == BVC_ATTACH_INET4_BIND || eat == BVC_ATTACH_INET4_CONNECT ||
+	       eat == BVC_ATTACH_INET4_GETPEERNAME || eat == BVC_ATTACH_INET4_GETSOCKNAME ||
+	       eat == BVC_ATTACH_UDP4_SENDMSG || eat == BVC_ATTACH_UDP4_RECVMSG;
+}
+
+static bool is_sock_addr_inet6(uint32_t eat)
+{
+	return eat == BVC_ATTACH_INET6_BIND || eat == BVC_ATTACH_INET6_CONNECT ||
+	       eat == BVC_ATTACH_INET6_GETPEERNAME || eat == BVC_ATTACH_INET6_GETSOCKNAME ||
+	       eat == BVC_ATTACH_UDP6_SENDMSG || eat == BVC_ATTACH_UDP6_RECVMSG;
+}
+
+static bool is_sock_addr_unix(uint32_t eat)
+{
+	return eat >= BVC_ATTACH_UNIX_CONNECT && eat <= BVC_ATTACH_UNIX_GETSOCKNAME;
+}
+
+uint32_t bvc_prog_attach_fixup(uint32_t prog_type, uint32_t eat)
+{
+	/* Older loaders did not set one for cgroup_sock: the kernel takes
+	 * the creation hook (bpf_prog_load_fixup_attach_type()). */
+	if (prog_type == BPF_PROG_TYPE_CGROUP_SOCK && eat == 0)
+		return BVC_ATTACH_INET_SOCK_CREATE;
+	/* Likewise sk_reuseport: plain selection. */
+	if (prog_type == BPF_PROG_TYPE_SK_REUSEPORT && eat == 0)
+		return BVC_ATTACH_SK_REUSEPORT_SELECT;
+	return eat;
+}
+
+bool bvc_prog_attach_valid(uint32_t prog_type, uint32_t eat)
+{
+	switch (prog_type) {
+	case BPF_PROG_TYPE_CGROUP_SKB:
+		return eat == BVC_ATTACH_CGROUP_INET_INGRESS || eat == BVC_ATTACH_CGROUP_INET_EGRESS;
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		return is_sock_addr_inet4(eat) || is_sock_addr_inet6(eat) || is_sock_addr_unix(eat);
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+		return eat == BVC_ATTACH_CGROUP_GETSOCKOPT || eat == BVC_ATTACH_CGROUP_SETSOCKOPT;
+	case BPF_PROG_TYPE_SK_LOOKUP:
+		return eat == BVC_ATTACH_SK_LOOKUP;
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+		return eat == 0 || eat == BVC_ATTACH_SK_REUSEPORT_SELECT ||
+		       eat == BVC_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE;
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		/* 0 (unset) loads as socket creation (bvc_prog_attach_fixup()). */
+		return eat == 0 || eat == BVC_ATTACH_INET_SOCK_CREATE ||
+		       eat == BVC_ATTACH_INET_SOCK_RELEASE ||
+		       eat == BVC_ATTACH_INET4_POST_BIND || eat == BVC_ATTACH_INET6_POST_BIND;
+	default:
+		return true;
 	}
 }
 
@@ -325,6 +448,278 @@ static int check_perf_event(int off, int size, bool write, struct bvc_ctx_access
 	return allow(out, BVC_SCALAR, off / 8, 8);
 }
 
+/*
+ * struct bpf_sock_addr: the address words exist only for the hooks of
+ * their family (user_ip4 for IPv4 hooks, msg_src_* for sendmsg alone);
+ * addresses and the port are read narrow and written whole, the IPv6
+ * arrays also 8 bytes at a time; user_family, family, type and protocol
+ * are whole-word reads; sk is a socket pointer.
+ */
+static int check_sock_addr(uint32_t eat, int off, int size, bool write,
+			   struct bvc_ctx_access *out)
+{
+	int word = off / 4;
+
+	if (off < 0 || off >= SOCK_ADDR_SIZE || off % size)
+		return -EACCES;
+	if ((word == 1 && !is_sock_addr_inet4(eat)) ||
+	    (word >= 2 && word <= 5 && !is_sock_addr_inet6(eat)) ||
+	    (word == 10 && eat != BVC_ATTACH_UDP4_SENDMSG) ||
+	    (word >= 11 && word <= 14 && eat != BVC_ATTACH_UDP6_SENDMSG))
+		return -EACCES;
+	switch (word) {
+	case 1: case 2: case 3: case 4: case 5: case 6:
+	case 10: case 11: case 12: case 13: case 14:
+		/* 8 bytes inside user_ip6[] or msg_src_ip6[] (off % 8 == 0
+		 * already), either way. */
+		if (size == 8) {
+			if ((off >= 8 && off + 8 <= 24) || (off >= 44 && off + 8 <= 60))
+				return allow(out, BVC_SCALAR, word, 8);
+			return -EACCES;
+		}
+		if (write && size != 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 0: case 7: case 8: case 9:
+		if (write || size != 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 16: case 17:
+		if (write || size != 8)
+			return -EACCES;
+		/* PTR_TO_SOCKET in the kernel: not modelled. */
+		return -EOPNOTSUPP;
+	default: /* padding before sk */
+		return -EACCES;
+	}
+}
+
+/*
+ * struct bpf_sockopt: sk, optval and optval_end are 8-byte pointers (the
+ * option's bytes are a packet to the verifier); level and optname may be
+ * rewritten by setsockopt hooks, retval exists only for getsockopt hooks
+ * (read and written there), optlen is written by both. Every scalar is a
+ * whole-word access.
+ */
+static int check_sockopt(uint32_t eat, int off, int size, bool write,
+			 struct bvc_ctx_access *out)
+{
+	if (off < 0 || off >= SOCKOPT_SIZE || off % size)
+		return -EACCES;
+	if (write) {
+		if (size != 4)
+			return -EACCES;
+		switch (off) {
+		case 36: /* retval */
+			if (eat != BVC_ATTACH_CGROUP_GETSOCKOPT)
+				return -EACCES;
+			break;
+		case 24: /* level */
+		case 28: /* optname */
+			if (eat != BVC_ATTACH_CGROUP_SETSOCKOPT)
+				return -EACCES;
+			break;
+		case 32: /* optlen */
+			break;
+		default:
+			return -EACCES;
+		}
+		return allow(out, BVC_SCALAR, off / 4, 4);
+	}
+	if (off < 24) {
+		if (size != 8)
+			return -EACCES;
+		if (off == 0)
+			return -EOPNOTSUPP; /* PTR_TO_SOCKET: not modelled */
+		return allow(out, off == 8 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 8, 8);
+	}
+	if (size != 4 || (off == 36 && eat != BVC_ATTACH_CGROUP_GETSOCKOPT))
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+/*
+ * struct bpf_sk_lookup, read only: sk (a socket pointer or NULL), then
+ * u32 words read narrow; remote_port is a 2-byte field that may also be
+ * read as a whole word, and the 2 bytes after it read as zero padding.
+ */
+static int check_sk_lookup(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (write || off < 0 || off >= SK_LOOKUP_SIZE || off % size)
+		return -EACCES;
+	if (off < 8) {
+		if (size != 8)
+			return -EACCES;
+		return -EOPNOTSUPP; /* PTR_TO_SOCKET_OR_NULL: not modelled */
+	}
+	if (off == 36 && size == 4)
+		return allow(out, BVC_SCALAR, 9, 4);
+	if (off >= 36 && off < 40) {
+		if (size > 2)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, 9, 2);
+	}
+	if (size > 4)
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+/* struct sk_msg_md, read only: data and data_end are the message's bytes
+ * (8-byte pointers), sk a socket pointer, the rest whole u32 words. */
+static int check_sk_msg(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (write || off < 0 || off >= SK_MSG_SIZE || off % size)
+		return -EACCES;
+	if (off < 16 || off >= 72) {
+		if (size != 8)
+			return -EACCES;
+		if (off >= 72)
+			return -EOPNOTSUPP; /* PTR_TO_SOCKET: not modelled */
+		return allow(out, off == 0 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 8, 8);
+	}
+	if (size != 4)
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+/*
+ * struct bpf_sock as a cgroup_sock context. bound_dev_if, mark and
+ * priority exist for socket creation and release hooks only, whole words
+ * read and written; the source address and port only for the post-bind
+ * hook of their family, read only; the rest is read only. The scalar
+ * fields the kernel names one by one (family, type, protocol, src_port,
+ * state, rx_queue_mapping) are read narrow from their first byte only;
+ * the address arrays narrow anywhere; dst_port is a 2-byte field also
+ * read as a word, followed by 2 bytes no access may touch.
+ */
+static int check_cgroup_sock(uint32_t eat, int off, int size, bool write,
+			     struct bvc_ctx_access *out)
+{
+	int word = off / 4;
+	bool create = eat == BVC_ATTACH_INET_SOCK_CREATE || eat == BVC_ATTACH_INET_SOCK_RELEASE;
+
+	if (off < 0 || off >= BPF_SOCK_SIZE || off % size || size > 4)
+		return -EACCES;
+	switch (word) {
+	case 0: case 4: case 5: /* bound_dev_if, mark, priority */
+		if (!create || size != 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 6: /* src_ip4 */
+		if (write || eat != BVC_ATTACH_INET4_POST_BIND)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 7: case 8: case 9: case 10: /* src_ip6 */
+		if (write || eat != BVC_ATTACH_INET6_POST_BIND)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 11: /* src_port */
+		if (write || off % 4 ||
+		    (eat != BVC_ATTACH_INET4_POST_BIND && eat != BVC_ATTACH_INET6_POST_BIND))
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	case 12: /* dst_port (2 bytes) and its padding */
+		if (write || off >= 50)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, size == 4 ? 4 : 2);
+	case 13: case 14: case 15: case 16: case 17: /* dst_ip4, dst_ip6 */
+		if (write)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	default: /* family, type, protocol, state, rx_queue_mapping */
+		if (write || off % 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, word, 4);
+	}
+}
+
+/* struct bpf_cgroup_dev_ctx, read only: access_type narrow, major and
+ * minor whole words. */
+static int check_cgroup_dev(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (write || off < 0 || off + size > CGROUP_DEV_SIZE || off % size)
+		return -EACCES;
+	if (size > 4 || (off >= 4 && size != 4))
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+/* struct bpf_sysctl: write is read narrow, file_pos read narrow and
+ * written whole (a handler may move the position). */
+static int check_sysctl(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (off < 0 || off + size > SYSCTL_SIZE || off % size || size > 4)
+		return -EACCES;
+	if (write && (off < 4 || size != 4))
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+/*
+ * struct sk_reuseport_md, read only: data and data_end are the packet
+ * (8-byte pointers), sk and migrating_sk sockets; len, ip_protocol and
+ * bind_inany read narrow, eth_protocol too but not a single byte (the
+ * skb's protocol is 2 bytes), hash as a whole word.
+ */
+static int check_sk_reuseport(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (write || off < 0 || off >= REUSEPORT_SIZE || off % size)
+		return -EACCES;
+	switch (off) {
+	case 0:
+	case 8:
+		if (size != 8)
+			return -EACCES;
+		return allow(out, off ? BVC_PTR_PACKET_END : BVC_PTR_PACKET, off / 8, 8);
+	case 32:
+		if (size != 4)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, 8, 4);
+	case 40:
+	case 48:
+		if (size != 8)
+			return -EACCES;
+		return -EOPNOTSUPP; /* PTR_TO_SOCKET, PTR_TO_SOCK_COMMON_OR_NULL */
+	}
+	if (off < 16 || off >= 32 || size > 4 || (off / 4 == 5 && size == 1))
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+/*
+ * struct bpf_sock_ops: the program writes only reply and sk_txhash (whole
+ * words); it reads u32 words whole, skb_tcp_flags also narrow, the byte
+ * counters and skb_hwtstamp as u64, skb_data/skb_data_end as the packet
+ * (8-byte pointers) and sk as a socket or NULL (not modelled).
+ */
+static int check_sock_ops(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (off < 0 || off >= SOCK_OPS_SIZE || off % size)
+		return -EACCES;
+	if (write) {
+		if (size != 4 || (off != 4 && off != 164))
+			return -EACCES;
+		return allow(out, BVC_SCALAR, off / 4, 4);
+	}
+	if ((off >= 168 && off < 184) || off >= 216) {
+		if (size != 8)
+			return -EACCES;
+		return allow(out, BVC_SCALAR, off / 4, 8);
+	}
+	if (off >= 184 && off < 208) {
+		if (size != 8)
+			return -EACCES;
+		if (off == 184)
+			return -EOPNOTSUPP; /* PTR_TO_SOCKET_OR_NULL */
+		return allow(out, off == 192 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 4, 8);
+	}
+	if (off == 212 && size <= 4)
+		return allow(out, BVC_SCALAR, 53, 4);
+	if (size != 4)
+		return -EACCES;
+	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
 int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,
 			 bool write, struct bvc_ctx_access *out)
 {
@@ -335,9 +730,32 @@ int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int 
 	case BPF_PROG_TYPE_SCHED_CLS:
 	case BPF_PROG_TYPE_SCHED_ACT:
 	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
 		return check_skb(prog_type, off, size, write, out);
 	case BPF_PROG_TYPE_XDP:
 		return check_xdp(expected_attach_type, off, size, write, out);
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		return check_sock_addr(expected_attach_type, off, size, write, out);
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+		return check_sockopt(expected_attach_type, off, size, write, out);
+	case BPF_PROG_TYPE_SK_LOOKUP:
+		return check_sk_lookup(off, size, write, out);
+	case BPF_PROG_TYPE_SK_MSG:
+		return check_sk_msg(off, size, write, out);
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		return check_cgroup_sock(bvc_prog_attach_fixup(prog_type, expected_attach_type), off,
+					 size, write, out);
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+		return check_cgroup_dev(off, size, write, out);
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+		return check_sysctl(off, size, write, out);
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+		return check_sk_reuseport(off, size, write, out);
+	case BPF_PROG_TYPE_SOCK_OPS:
+		return check_sock_ops(off, size, write, out);
 	case BPF_PROG_TYPE_KPROBE:
 		return check_plain(0, BVC_PT_REGS_SIZE, off, size, write, out);
 	case BPF_PROG_TYPE_TRACEPOINT:
@@ -359,12 +777,67 @@ const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
 		"args[6]", "args[7]", "args[8]", "args[9]", "args[10]", "args[11]",
 	};
 
+	static const char *const sock_addr_names[SOCK_ADDR_SIZE / 4] = {
+		"user_family", "user_ip4", "user_ip6[0]", "user_ip6[1]", "user_ip6[2]",
+		"user_ip6[3]", "user_port", "family", "type", "protocol", "msg_src_ip4",
+		"msg_src_ip6[0]", "msg_src_ip6[1]", "msg_src_ip6[2]", "msg_src_ip6[3]", NULL,
+		"sk", NULL,
+	};
+	static const char *const sockopt_names[SOCKOPT_SIZE / 4] = {
+		"sk", "optval", "optval_end", NULL, NULL, NULL,
+		"level", "optname", "optlen", "retval",
+	};
+	static const char *const sk_lookup_names[SK_LOOKUP_SIZE / 4] = {
+		"sk", NULL, "family", "protocol", "remote_ip4", "remote_ip6[0]", "remote_ip6[1]",
+		"remote_ip6[2]", "remote_ip6[3]", "remote_port", "local_ip4", "local_ip6[0]",
+		"local_ip6[1]", "local_ip6[2]", "local_ip6[3]", "local_port", "ingress_ifindex",
+	};
+	static const char *const bpf_sock_names[BPF_SOCK_SIZE / 4] = {
+		"bound_dev_if", "family", "type", "protocol", "mark", "priority", "src_ip4",
+		"src_ip6[0]", "src_ip6[1]", "src_ip6[2]", "src_ip6[3]", "src_port", "dst_port",
+		"dst_ip4", "dst_ip6[0]", "dst_ip6[1]", "dst_ip6[2]", "dst_ip6[3]", "state",
+		"rx_queue_mapping",
+	};
+	static const char *const reuseport_names[REUSEPORT_SIZE / 4] = {
+		"data", "data_end", NULL, NULL, "len", "eth_protocol", "ip_protocol",
+		"bind_inany", "hash", NULL, "sk", NULL, "migrating_sk", NULL,
+	};
+	static const char *const dev_names[CGROUP_DEV_SIZE / 4] = {
+		"access_type", "major", "minor",
+	};
+	static const char *const sk_msg_names[SK_MSG_SIZE / 4] = {
+		"data", "data_end", NULL, NULL, "family", "remote_ip4", "local_ip4",
+		"remote_ip6[0]", "remote_ip6[1]", "remote_ip6[2]", "remote_ip6[3]",
+		"local_ip6[0]", "local_ip6[1]", "local_ip6[2]", "local_ip6[3]",
+		"remote_port", "local_port", "size", "sk", NULL,
+	};
+
 	switch (prog_type) {
 	case BPF_PROG_TYPE_SOCKET_FILTER:
 	case BPF_PROG_TYPE_SCHED_CLS:
 	case BPF_PROG_TYPE_SCHED_ACT:
 	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
 		return field < BVC_SKB_NR_FIELDS ? skb_fields[field].name : NULL;
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		return field < SOCK_ADDR_SIZE / 4 ? sock_addr_names[field] : NULL;
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+		return field < SOCKOPT_SIZE / 4 ? sockopt_names[field] : NULL;
+	case BPF_PROG_TYPE_SK_LOOKUP:
+		return field < SK_LOOKUP_SIZE / 4 ? sk_lookup_names[field] : NULL;
+	case BPF_PROG_TYPE_SK_MSG:
+		return field < SK_MSG_SIZE / 4 ? sk_msg_names[field] : NULL;
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+		return field < BPF_SOCK_SIZE / 4 ? bpf_sock_names[field] : NULL;
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+		return field < CGROUP_DEV_SIZE / 4 ? dev_names[field] : NULL;
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+		return field == 0 ? "write" : field == 1 ? "file_pos" : NULL;
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+		return field < REUSEPORT_SIZE / 4 ? reuseport_names[field] : NULL;
 	case BPF_PROG_TYPE_XDP:
 		return field < BVC_XDP_NR_FIELDS ? xdp_names[field] : NULL;
 	case BPF_PROG_TYPE_KPROBE:
@@ -395,9 +868,13 @@ bool bvc_prog_type_may_ld_abs(uint32_t prog_type)
 
 bool bvc_prog_type_may_write_pkt(uint32_t prog_type)
 {
-	/* cgroup_skb sees packets that other layers still own: read only. */
+	/* cgroup_skb sees packets that other layers still own: read only.
+	 * sk_skb and sk_msg own their data; a sockopt hook edits the option
+	 * value in place; of the lwt hooks only xmit may write. */
 	return prog_type == BPF_PROG_TYPE_SCHED_CLS || prog_type == BPF_PROG_TYPE_SCHED_ACT ||
-	       prog_type == BPF_PROG_TYPE_XDP;
+	       prog_type == BPF_PROG_TYPE_XDP || prog_type == BPF_PROG_TYPE_SK_SKB ||
+	       prog_type == BPF_PROG_TYPE_SK_MSG || prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT ||
+	       prog_type == BPF_PROG_TYPE_LWT_XMIT;
 }
 
 bool bvc_prog_ret_range(uint32_t prog_type, uint32_t expected_attach_type, int64_t *lo,
@@ -410,6 +887,39 @@ bool bvc_prog_ret_range(uint32_t prog_type, uint32_t expected_attach_type, int64
 		*lo = 0;
 		*hi = expected_attach_type == BVC_ATTACH_CGROUP_INET_EGRESS ? 3 : 1;
 		return true;
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+		/* recvmsg and the getname hooks cannot refuse (1 only); bind
+		 * may also ask, with bit 1, to skip the port-range check. */
+		*lo = 0;
+		*hi = 1;
+		switch (expected_attach_type) {
+		case BVC_ATTACH_UDP4_RECVMSG:
+		case BVC_ATTACH_UDP6_RECVMSG:
+		case BVC_ATTACH_UNIX_RECVMSG:
+		case BVC_ATTACH_INET4_GETPEERNAME:
+		case BVC_ATTACH_INET6_GETPEERNAME:
+		case BVC_ATTACH_UNIX_GETPEERNAME:
+		case BVC_ATTACH_INET4_GETSOCKNAME:
+		case BVC_ATTACH_INET6_GETSOCKNAME:
+		case BVC_ATTACH_UNIX_GETSOCKNAME:
+			*lo = 1;
+			break;
+		case BVC_ATTACH_INET4_BIND:
+		case BVC_ATTACH_INET6_BIND:
+			*hi = 3;
+			break;
+		}
+		return true;
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_SOCK_OPS:
+	case BPF_PROG_TYPE_SK_LOOKUP:
+		/* Allow or refuse (SK_PASS / SK_DROP for sk_lookup). */
+		*lo = 0;
+		*hi = 1;
+		return true;
 	case BPF_PROG_TYPE_KPROBE:
 		/* A session's entry program returns 0 (run the exit program)
 		 * or 1 (skip it); plain kprobes may return anything. */
@@ -419,7 +929,8 @@ bool bvc_prog_ret_range(uint32_t prog_type, uint32_t expected_attach_type, int64
 		*hi = 1;
 		return true;
 	default:
-		/* xdp, tc and socket filters interpret any value at run time;
+		/* xdp, tc, socket filters, sk_skb and sk_msg interpret any
+		 * value at run time;
 		 * tracepoints, raw tracepoints (without BTF) and perf events
 		 * ignore it. */
 		return false;

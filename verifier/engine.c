@@ -465,6 +465,10 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	err = env_init(env, img, prog, opts, with_entry);
 	if (!err && !bvc_prog_type_supported(prog->type))
 		err = bvc_vunsup(env, "program type %u", prog->type);
+	/* BPF_PROG_LOAD refuses it with EINVAL before verifying. */
+	if (!err && !bvc_prog_attach_valid(prog->type, prog->expected_attach_type))
+		err = bvc_vrej(env, "invalid expected_attach_type %u for program type %u",
+			       prog->expected_attach_type, prog->type);
 	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16), XDP frags
 	 * (32) change the rules; ANY_ALIGNMENT (2), TEST_RND_HI32 (4),
 	 * TEST_STATE_FREQ (8) and TEST_REG_INVARIANTS (128) do not change

@@ -30,7 +30,8 @@
  * - fib_lookup's params are ARG_PTR_TO_MEM (checked as a read); the helper
  *   writes them back, so we also ask for BVC_ARG_MEM_RW.
  * - sockmap/sockhash updates from programs (may_update_sockmap()) are not
- *   allowed by bvc_map_func_compatible(); those maps are not modelled.
+ *   allowed by bvc_map_func_compatible(); the maps serve the redirect
+ *   helpers only (a lookup returns a socket: unsupported).
  *
  * Special rules the engine must apply (the kernel's, noted per helper in
  * the table): tail_call does not return on success (and, in 6.18, leaves
@@ -61,16 +62,35 @@
 #define T_PE T(BPF_PROG_TYPE_PERF_EVENT)
 #define T_CGSKB T(BPF_PROG_TYPE_CGROUP_SKB)
 #define T_RAWTP T(BPF_PROG_TYPE_RAW_TRACEPOINT)
+#define T_SKSKB T(BPF_PROG_TYPE_SK_SKB)
+#define T_SKMSG T(BPF_PROG_TYPE_SK_MSG)
+#define T_SADDR T(BPF_PROG_TYPE_CGROUP_SOCK_ADDR)
+#define T_SOPT T(BPF_PROG_TYPE_CGROUP_SOCKOPT)
+#define T_SKLK T(BPF_PROG_TYPE_SK_LOOKUP)
+#define T_CSOCK T(BPF_PROG_TYPE_CGROUP_SOCK)
+#define T_CDEV T(BPF_PROG_TYPE_CGROUP_DEVICE)
+#define T_SYSCTL T(BPF_PROG_TYPE_CGROUP_SYSCTL)
+#define T_LWTIN T(BPF_PROG_TYPE_LWT_IN)
+#define T_REUSE T(BPF_PROG_TYPE_SK_REUSEPORT)
+#define T_SOCKOPS T(BPF_PROG_TYPE_SOCK_OPS)
+#define T_LWTX T(BPF_PROG_TYPE_LWT_XMIT)
+/* lwt_in, lwt_out, lwt_xmit: lwt_out_func_proto() and more. */
+#define T_LWT (T_LWTIN | T(BPF_PROG_TYPE_LWT_OUT) | T_LWTX)
 #define T_TC (T_CLS | T_ACT)
-/* Programs whose context is an sk_buff. */
+/* Programs whose context is an sk_buff (sk_skb apart: its helper set is
+ * its own). */
 #define T_SKB (T_SOCKF | T_TC | T_CGSKB)
 /* Networking programs: bpf_sk_base_func_proto() callers. */
-#define T_NET (T_SKB | T_XDP)
+#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK | T_LWT | T_SOCKOPS)
 /* Tracing programs: bpf_tracing_func_proto() callers. */
 #define T_TRACE (T_KPROBE | T_TP | T_RAWTP | T_PE)
-#define T_ALL (T_NET | T_TRACE)
+/* cgroup_sockopt, cgroup_sock, cgroup_device, cgroup_sysctl and
+ * sk_reuseport call bpf_base_func_proto() directly. */
+#define T_ALL (T_NET | T_TRACE | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL | T_REUSE)
+/* The cgroup hooks' own helpers (cgroup_common_func_proto()). */
+#define T_CGRP (T_SADDR | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL | T_SOCKOPS)
 
-_Static_assert(BPF_PROG_TYPE_RAW_TRACEPOINT < 32, "prog type masks are 32 bits");
+_Static_assert(BPF_PROG_TYPE_SK_LOOKUP < 32, "prog type masks are 32 bits");
 _Static_assert(BVC_HELPER_MAX_ID >= __BPF_FUNC_MAX_ID, "helper ids beyond our table");
 
 /* Helper and map numbers newer than the UAPI header we may build against
@@ -138,94 +158,127 @@ static const struct helper_row rows[] = {
 	H(get_prandom_u32, T_ALL, INT, 0),
 	H(get_smp_processor_id, T_ALL, INT, 0),
 	/* No PKT: the bytes to store may not come from the packet itself. */
-	H(skb_store_bytes, T_TC, INT, CHG, CTX, ANY, MEM, SZ, ANY),
-	H(l3_csum_replace, T_TC, INT, CHG, CTX, ANY, ANY, ANY, ANY),
-	H(l4_csum_replace, T_TC, INT, CHG, CTX, ANY, ANY, ANY, ANY),
+	H(skb_store_bytes, T_TC | T_SKSKB | T_LWTX, INT, CHG, CTX, ANY, MEM, SZ, ANY),
+	H(l3_csum_replace, T_TC | T_LWTX, INT, CHG, CTX, ANY, ANY, ANY, ANY),
+	H(l4_csum_replace, T_TC | T_LWTX, INT, CHG, CTX, ANY, ANY, ANY, ANY),
 	/* Does not return when the jump happens; when it returns, nothing
 	 * ran, and 6.18 keeps packet pointers valid across it (the 6.12
 	 * source counts it in bpf_helper_changes_pkt_data(); we follow the
 	 * kernel we are checked against). */
 	H(tail_call, T_ALL, BVC_RET_VOID, 0, CTX, MAP, ANY),
-	H(clone_redirect, T_TC, INT, CHG, CTX, ANY, ANY),
+	H(clone_redirect, T_TC | T_LWTX, INT, CHG, CTX, ANY, ANY),
 	H(get_current_pid_tgid, T_ALL, INT, 0),
 	H(get_current_uid_gid, T_ALL, INT, 0),
 	H(get_current_comm, T_ALL, INT, 0, OUT, SZ),
 	/* tc reads the classid from the skb, the others from current. */
-	H(get_cgroup_classid, T_TC, INT, 0, CTX),
-	H(get_cgroup_classid, T_ALL & ~T_TC, INT, 0),
+	H(get_cgroup_classid, T_TC | T_LWT, INT, 0, CTX),
+	H(get_cgroup_classid, T_ALL & ~(T_TC | T_LWT), INT, 0),
 	H(skb_vlan_push, T_TC, INT, CHG, CTX, ANY, ANY),
 	H(skb_vlan_pop, T_TC, INT, CHG, CTX),
-	H(skb_get_tunnel_key, T_TC, INT, 0, CTX, OUT, SZ, ANY),
-	H(skb_set_tunnel_key, T_TC, INT, 0, CTX, MEM, SZ, ANY),
+	H(skb_get_tunnel_key, T_TC | T_LWTX, INT, 0, CTX, OUT, SZ, ANY),
+	H(skb_set_tunnel_key, T_TC | T_LWTX, INT, 0, CTX, MEM, SZ, ANY),
 	H(perf_event_read, T_ALL, INT, GPL, MAP, ANY),
-	H(redirect, T_TC | T_XDP, INT, 0, ANY, ANY),
-	H(get_route_realm, T_TC, INT, 0, CTX),
+	H(redirect, T_TC | T_XDP | T_LWTX, INT, 0, ANY, ANY),
+	H(get_route_realm, T_TC | T_LWT, INT, 0, CTX),
 	/* skb, xdp and tracing variants share one shape. */
 	H(perf_event_output, T_ALL, INT, GPL, CTX, MAP, ANY, MEM, SZ0),
-	H(skb_load_bytes, T_SKB, INT, 0, CTX, ANY, OUT, SZ),
-	/* Needs a stack-trace map, which bpfvc does not model yet. */
+	H(skb_load_bytes, T_SKB | T_SKSKB | T_LWT | T_REUSE, INT, 0, CTX, ANY, OUT, SZ),
+	/* Its map must be a stack_trace map (bvc_map_func_compatible). */
 	H(get_stackid, T_KPROBE | T_TP | T_RAWTP, INT, GPL, CTX, MAP, ANY),
 	H(get_stackid, T_PE, INT, 0, CTX, MAP, ANY),
-	H(csum_diff, T_TC | T_XDP, INT, PKT, MEM0, SZ0, MEM0, SZ0, ANY),
-	H(skb_get_tunnel_opt, T_TC, INT, 0, CTX, OUT, SZ),
-	H(skb_set_tunnel_opt, T_TC, INT, 0, CTX, MEM, SZ),
+	H(csum_diff, T_TC | T_XDP | T_LWT, INT, PKT, MEM0, SZ0, MEM0, SZ0, ANY),
+	H(skb_get_tunnel_opt, T_TC | T_LWTX, INT, 0, CTX, OUT, SZ),
+	H(skb_set_tunnel_opt, T_TC | T_LWTX, INT, 0, CTX, MEM, SZ),
 	H(skb_change_proto, T_TC, INT, CHG, CTX, ANY, ANY),
 	H(skb_change_type, T_TC, INT, 0, CTX, ANY),
 	/* Needs a cgroup array, not modelled yet. */
-	H(skb_under_cgroup, T_TC, INT, 0, CTX, MAP, ANY),
-	H(get_hash_recalc, T_TC, INT, 0, CTX),
+	H(skb_under_cgroup, T_TC | T_LWT, INT, 0, CTX, MAP, ANY),
+	H(get_hash_recalc, T_TC | T_LWT, INT, 0, CTX),
 	H(get_current_task, T_ALL, INT, GPL),
 	/* probe_write_user (36): refused by the kernel here (lockdown). */
 	H(current_task_under_cgroup, T_ALL, INT, 0, MAP, ANY),
-	H(skb_change_tail, T_TC, INT, CHG, CTX, ANY, ANY),
-	H(skb_pull_data, T_TC, INT, CHG, CTX, ANY),
-	H(csum_update, T_TC, INT, 0, CTX, ANY),
-	H(set_hash_invalid, T_TC, INT, 0, CTX),
+	H(skb_change_tail, T_TC | T_SKSKB | T_LWTX, INT, CHG, CTX, ANY, ANY),
+	H(skb_pull_data, T_TC | T_SKSKB | T_LWT, INT, CHG, CTX, ANY),
+	H(csum_update, T_TC | T_LWTX, INT, 0, CTX, ANY),
+	H(set_hash_invalid, T_TC | T_LWTX, INT, 0, CTX),
 	H(get_numa_node_id, T_ALL, INT, 0),
-	H(skb_change_head, T_TC, INT, CHG, CTX, ANY, ANY),
+	H(skb_change_head, T_TC | T_SKSKB | T_LWTX, INT, CHG, CTX, ANY, ANY),
 	H(xdp_adjust_head, T_XDP, INT, CHG, CTX, ANY),
 	H(probe_read_str, T_TRACE, INT, GPL, OUT, SZ0, ANY),
-	H(get_socket_cookie, T_SKB, INT, 0, CTX),
-	H(get_socket_uid, T_SKB, INT, 0, CTX),
+	H(get_socket_cookie, T_SKB | T_SKSKB | T_SADDR | T_CSOCK | T_SOCKOPS, INT, 0, CTX),
+	/* sk_reuseport's takes a socket. */
+	U(get_socket_cookie, T_REUSE),
+	H(get_socket_uid, T_SKB | T_SKSKB, INT, 0, CTX),
 	H(set_hash, T_TC, INT, 0, CTX, ANY),
-	H(skb_adjust_room, T_TC, INT, CHG, CTX, ANY, ANY, ANY),
+	/* sock_addr hooks pass their context; sockopt hooks a socket
+	 * pointer (not modelled). Both only from some attach types
+	 * (bvc_helper_attach_ok()). The option value is read. */
+	H(setsockopt, T_SADDR | T_SOCKOPS, INT, 0, CTX, ANY, ANY, MEM, SZ),
+	U(setsockopt, T_SOPT),
+	H(skb_adjust_room, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY, ANY),
 	/* Needs a devmap, cpumap or xskmap, not modelled yet. The low bits
 	 * of the flags are the action returned when the lookup fails. */
 	H(redirect_map, T_XDP, INT, 0, MAP, ANY, ANY),
+	/* Redirects to the socket at a key of a sockmap or sockhash. */
+	H(sk_redirect_map, T_SKSKB, INT, 0, CTX, MAP, ANY, ANY),
+	/* Inserts the context's socket. */
+	H(sock_map_update, T_SOCKOPS, INT, PKT, CTX, MAP, KEY, ANY),
 	H(xdp_adjust_meta, T_XDP, INT, CHG, CTX, ANY),
 	H(perf_event_read_value, T_ALL, INT, GPL, MAP, ANY, OUT, SZ),
 	H(perf_prog_read_value, T_PE, INT, GPL, CTX, OUT, SZ),
+	H(getsockopt, T_SADDR | T_SOCKOPS, INT, 0, CTX, ANY, ANY, OUT, SZ),
+	U(getsockopt, T_SOPT),
+	H(sock_ops_cb_flags_set, T_SOCKOPS, INT, 0, CTX, ANY),
+	H(msg_redirect_map, T_SKMSG, INT, 0, CTX, MAP, ANY, ANY),
+	H(msg_apply_bytes, T_SKMSG, INT, 0, CTX, ANY),
+	H(msg_cork_bytes, T_SKMSG, INT, 0, CTX, ANY),
+	H(msg_pull_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
+	/* From connect hooks only (bvc_helper_attach_ok()). */
+	H(bind, T_SADDR, INT, 0, CTX, MEM, SZ),
 	/* override_return (58): needs CONFIG_BPF_KPROBE_OVERRIDE; refused
 	 * by the kernel here. */
 	H(xdp_adjust_tail, T_XDP, INT, CHG, CTX, ANY),
 	H(skb_get_xfrm_state, T_TC, INT, 0, CTX, ANY, OUT, SZ, ANY),
 	H(get_stack, T_KPROBE | T_TP | T_PE, INT, GPL, CTX, OUT, SZ0, ANY),
 	H(get_stack, T_RAWTP, INT, GPL, CTX, MRW, SZ0, ANY),
-	H(skb_load_bytes_relative, T_SKB, INT, 0, CTX, ANY, OUT, SZ, ANY),
+	H(skb_load_bytes_relative, T_SKB | T_REUSE, INT, 0, CTX, ANY, OUT, SZ, ANY),
 	H(fib_lookup, T_TC | T_XDP, INT, GPL, CTX, MRW, SZ, ANY),
+	H(sock_hash_update, T_SOCKOPS, INT, PKT, CTX, MAP, KEY, ANY),
+	H(msg_redirect_hash, T_SKMSG, INT, 0, CTX, MAP, KEY, ANY),
+	H(sk_redirect_hash, T_SKSKB, INT, 0, CTX, MAP, KEY, ANY),
+	/* Prepends a header: moves the packet data. */
+	H(lwt_push_encap, T_LWTIN | T_LWTX, INT, CHG, CTX, ANY, MEM, SZ),
 	H(skb_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX),
 	H(get_current_cgroup_id, T_ALL, INT, 0),
-	U(get_local_storage, T_CGSKB),
+	U(get_local_storage, T_CGSKB | T_CGRP),
+	H(sk_select_reuseport, T_REUSE, INT, 0, CTX, MAP, KEY, ANY),
 	H(skb_ancestor_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX, ANY),
-	U(sk_lookup_tcp, T_TC | T_XDP | T_CGSKB),
-	U(sk_lookup_udp, T_TC | T_XDP | T_CGSKB),
-	U(sk_release, T_TC | T_XDP | T_CGSKB),
+	U(sk_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
+	U(sk_lookup_udp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
+	U(sk_release, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR | T_SKLK),
 	/* Queue, stack and bloom-filter maps are not modelled. */
 	U(map_push_elem, T_ALL),
 	U(map_pop_elem, T_ALL),
 	U(map_peek_elem, T_ALL),
+	H(msg_push_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
+	H(msg_pop_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
 	U(spin_lock, T_ALL),
 	U(spin_unlock, T_ALL),
 	U(sk_fullsock, T_TC | T_CGSKB),
-	U(tcp_sock, T_TC | T_CGSKB),
+	U(tcp_sock, T_TC | T_CGSKB | T_SOPT | T_SOCKOPS),
 	H(skb_ecn_set_ce, T_TC | T_CGSKB, INT, 0, CTX),
 	U(get_listener_sock, T_TC | T_CGSKB),
-	U(skc_lookup_tcp, T_TC | T_XDP | T_CGSKB),
+	U(skc_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
 	U(tcp_check_syncookie, T_TC | T_XDP),
+	/* The name buffer is ARG_PTR_TO_MEM: initialised and writable. */
+	H(sysctl_get_name, T_SYSCTL, INT, 0, CTX, MRW, SZ, ANY),
+	H(sysctl_get_current_value, T_SYSCTL, INT, 0, CTX, OUT, SZ),
+	H(sysctl_get_new_value, T_SYSCTL, INT, 0, CTX, OUT, SZ),
+	H(sysctl_set_new_value, T_SYSCTL, INT, 0, CTX, MEM, SZ),
 	H(strtol, T_ALL, INT, 0, MEM, SZ, ANY, P64),
 	H(strtoul, T_ALL, INT, 0, MEM, SZ, ANY, P64),
-	U(sk_storage_get, T_TC | T_CGSKB),
-	U(sk_storage_delete, T_TC | T_CGSKB),
+	U(sk_storage_get, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK | T_SOCKOPS),
+	U(sk_storage_delete, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT | T_SOCKOPS),
 	H(send_signal, T_ALL, INT, 0, ANY),
 	U(tcp_gen_syncookie, T_TC | T_XDP),
 	H(probe_read_user, T_ALL, INT, GPL, OUT, SZ0, ANY),
@@ -237,9 +290,9 @@ static const struct helper_row rows[] = {
 	U(read_branch_records, T_PE),
 	H(get_ns_current_pid_tgid, T_ALL, INT, 0, ANY, ANY, OUT, SZ),
 	/* Its context argument may be NULL (ARG_PTR_TO_CTX_OR_NULL). */
-	U(get_netns_cookie, T_SKB),
+	U(get_netns_cookie, T_SKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK | T_SOCKOPS),
 	H(get_current_ancestor_cgroup_id, T_ALL, INT, 0, ANY),
-	U(sk_assign, T_TC),
+	U(sk_assign, T_TC | T_SKLK),
 	H(ktime_get_boot_ns, T_ALL, INT, 0),
 	U(sk_cgroup_id, T_CGSKB),
 	U(sk_ancestor_cgroup_id, T_CGSKB),
@@ -250,13 +303,17 @@ static const struct helper_row rows[] = {
 	H(ringbuf_submit, T_ALL, BVC_RET_VOID, REL, RBM, ANY),
 	H(ringbuf_discard, T_ALL, BVC_RET_VOID, REL, RBM, ANY),
 	H(ringbuf_query, T_ALL, INT, 0, MAP, ANY),
-	H(csum_level, T_TC, INT, 0, CTX, ANY),
+	H(csum_level, T_TC | T_LWTX, INT, 0, CTX, ANY),
 	U(skc_to_tcp6_sock, T_NET),
 	U(skc_to_tcp_sock, T_NET),
 	U(skc_to_tcp_timewait_sock, T_NET),
 	U(skc_to_tcp_request_sock, T_NET),
 	U(skc_to_udp6_sock, T_NET),
 	U(get_task_stack, T_ALL),
+	/* The buffer is written (MEM_WRITE); we also ask it initialised. */
+	H(load_hdr_opt, T_SOCKOPS, INT, 0, CTX, MRW, SZ, ANY),
+	H(store_hdr_opt, T_SOCKOPS, INT, CHG, CTX, MEM, SZ, ANY),
+	H(reserve_hdr_opt, T_SOCKOPS, INT, 0, CTX, ANY, ANY),
 	/* Sleepable only: the kernel refuses it in our (non-sleepable)
 	 * programs after the type check. */
 	U(copy_from_user, T_ALL),
@@ -269,7 +326,7 @@ static const struct helper_row rows[] = {
 	U(task_storage_get, T_ALL),
 	U(task_storage_delete, T_ALL),
 	U(get_current_task_btf, T_ALL),
-	H(ktime_get_coarse_ns, T_NET, INT, 0),
+	H(ktime_get_coarse_ns, T_NET | T_CSOCK | T_SYSCTL | T_REUSE, INT, 0),
 	H(check_mtu, T_TC | T_XDP, INT, GPL, CTX, ANY, P32, ANY, ANY),
 	U(for_each_map_elem, T_ALL),
 	/* Format strings checked at verification time. */
@@ -291,6 +348,10 @@ static const struct helper_row rows[] = {
 	U(loop, T_ALL),
 	/* Its second string must be a constant in a read-only map. */
 	U(strncmp, T_ALL),
+	/* Not from hooks whose return value is ignored
+	 * (bvc_helper_attach_ok()). */
+	H(get_retval, T_CGRP, INT, 0),
+	H(set_retval, T_CGRP, INT, 0, ANY),
 	H(xdp_get_buff_len, T_XDP, INT, 0, CTX),
 	H(xdp_load_bytes, T_XDP, INT, 0, CTX, ANY, OUT, SZ),
 	/* Writes through the xdp_buff but does not move data: packet
@@ -517,8 +578,67 @@ bool bvc_map_type_supported(uint32_t map_type)
 	case BPF_MAP_TYPE_PERCPU_ARRAY:
 	case BPF_MAP_TYPE_LRU_HASH:
 	case BPF_MAP_TYPE_RINGBUF:
+	/* As redirect targets only: a lookup yields a socket, which the
+	 * engine refuses as unsupported (a reuseport array takes no lookup
+	 * at all). */
+	case BPF_MAP_TYPE_SOCKMAP:
+	case BPF_MAP_TYPE_SOCKHASH:
+	case BPF_MAP_TYPE_REUSEPORT_SOCKARRAY:
+	/* Only bpf_get_stackid takes one (map_allows); no lookup, no
+	 * direct value access: nothing of its value reaches the program. */
+	case BPF_MAP_TYPE_STACK_TRACE:
 		return true;
 	default:
 		return false;
 	}
+}
+
+bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t eat)
+{
+	eat = bvc_prog_attach_fixup(prog_type, eat);
+	switch (id) {
+	case BPF_FUNC_bind:
+		/* Binding first only makes sense before a connect. */
+		return prog_type != BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+		       eat == BVC_ATTACH_INET4_CONNECT || eat == BVC_ATTACH_INET6_CONNECT;
+	case BPF_FUNC_get_retval:
+	case BPF_FUNC_set_retval:
+		/* Hooks that cannot fail the syscall have no return value to
+		 * read or set. The kernel goes by the attach type alone, for
+		 * every cgroup program type (cgroup_device loaded with attach
+		 * type 0 has none either). */
+		switch (eat) {
+		case BVC_ATTACH_CGROUP_INET_INGRESS:
+		case BVC_ATTACH_CGROUP_INET_EGRESS:
+		case BVC_ATTACH_CGROUP_SOCK_OPS:
+		case BVC_ATTACH_UDP4_RECVMSG:
+		case BVC_ATTACH_UDP6_RECVMSG:
+		case BVC_ATTACH_UNIX_RECVMSG:
+		case BVC_ATTACH_INET4_GETPEERNAME:
+		case BVC_ATTACH_INET6_GETPEERNAME:
+		case BVC_ATTACH_UNIX_GETPEERNAME:
+		case BVC_ATTACH_INET4_GETSOCKNAME:
+		case BVC_ATTACH_INET6_GETSOCKNAME:
+		case BVC_ATTACH_UNIX_GETSOCKNAME:
+			return false;
+		default:
+			return true;
+		}
+	case BPF_FUNC_setsockopt:
+	case BPF_FUNC_getsockopt:
+		if (prog_type == BPF_PROG_TYPE_CGROUP_SOCKOPT)
+			return eat == BVC_ATTACH_CGROUP_SETSOCKOPT;
+		/* sock_addr: every hook (6.12 leaves out the unix getname
+		 * ones; 6.18, which we are checked against, offers them). */
+		return true;
+	default:
+		return true;
+	}
+}
+
+bool bvc_sockmap_may_update(uint32_t prog_type)
+{
+	/* sock_ops may only delete: the engine refuses every update as
+	 * unsupported anyway. */
+	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK | T_SOCKOPS)) != 0;
 }

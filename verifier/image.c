@@ -110,6 +110,7 @@ void bvc_image_free(struct bvc_image *img)
 	}
 	free(img->maps);
 	free(img->strings);
+	free(img->kconfig_vars);
 	free(img->btf);
 	free(img->path);
 	free(img);

@@ -373,14 +373,15 @@ static int check_packet(struct bvc_env *env, uint32_t regno, const struct bvc_re
 	return 0;
 }
 
-/* A constant read of .rodata: the kernel reads frozen read-only maps. */
+/* A constant read of .rodata or .kconfig: the kernel reads frozen
+ * read-only maps (libbpf freezes both after filling them). */
 static bool read_rodata(const struct bvc_map *map, int64_t off, int size, bool sign_ext,
 			struct bvc_reg *dst)
 {
 	uint64_t v = 0;
 
-	if (map->origin != BVC_MAP_RODATA || !map->init || off < 0 ||
-	    (uint64_t)off + (uint64_t)size > map->init_size)
+	if ((map->origin != BVC_MAP_RODATA && map->origin != BVC_MAP_KCONFIG) || !map->init ||
+	    off < 0 || (uint64_t)off + (uint64_t)size > map->init_size)
 		return false;
 	for (int i = size - 1; i >= 0; i--)
 		v = (v << 8) | map->init[off + i];

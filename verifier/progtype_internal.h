@@ -96,11 +96,87 @@ enum bvc_xdp_field {
  * bpf_attach_type; spelled here so callers need no kernel header). */
 #define BVC_ATTACH_CGROUP_INET_INGRESS 0
 #define BVC_ATTACH_CGROUP_INET_EGRESS 1
+#define BVC_ATTACH_INET_SOCK_CREATE 2
+#define BVC_ATTACH_CGROUP_SOCK_OPS 3
+#define BVC_ATTACH_CGROUP_DEVICE 6
+#define BVC_ATTACH_SK_SKB_STREAM_PARSER 4
+#define BVC_ATTACH_SK_SKB_STREAM_VERDICT 5
+#define BVC_ATTACH_SK_MSG_VERDICT 7
+#define BVC_ATTACH_INET4_BIND 8
+#define BVC_ATTACH_INET6_BIND 9
+#define BVC_ATTACH_INET4_CONNECT 10
+#define BVC_ATTACH_INET6_CONNECT 11
+#define BVC_ATTACH_INET4_POST_BIND 12
+#define BVC_ATTACH_INET6_POST_BIND 13
+#define BVC_ATTACH_UDP4_SENDMSG 14
+#define BVC_ATTACH_UDP6_SENDMSG 15
+#define BVC_ATTACH_CGROUP_SYSCTL 18
+#define BVC_ATTACH_UDP4_RECVMSG 19
+#define BVC_ATTACH_UDP6_RECVMSG 20
+#define BVC_ATTACH_CGROUP_GETSOCKOPT 21
+#define BVC_ATTACH_CGROUP_SETSOCKOPT 22
+#define BVC_ATTACH_INET4_GETPEERNAME 29
+#define BVC_ATTACH_INET6_GETPEERNAME 30
+#define BVC_ATTACH_INET4_GETSOCKNAME 31
+#define BVC_ATTACH_INET6_GETSOCKNAME 32
 #define BVC_ATTACH_XDP_DEVMAP 33
+#define BVC_ATTACH_INET_SOCK_RELEASE 34
+#define BVC_ATTACH_SK_LOOKUP 36
+#define BVC_ATTACH_SK_SKB_VERDICT 38
+#define BVC_ATTACH_SK_REUSEPORT_SELECT 39
+#define BVC_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE 40
+#define BVC_ATTACH_UNIX_CONNECT 49
+#define BVC_ATTACH_UNIX_SENDMSG 50
+#define BVC_ATTACH_UNIX_RECVMSG 51
+#define BVC_ATTACH_UNIX_GETPEERNAME 52
+#define BVC_ATTACH_UNIX_GETSOCKNAME 53
 #define BVC_ATTACH_TRACE_KPROBE_SESSION 56
+
+/*
+ * cgroup_sock_addr: struct bpf_sock_addr (72 bytes), one field per u32
+ * word (field == off / 4: user_family 0, user_ip4 1, user_ip6 2..5,
+ * user_port 6, family 7, type 8, protocol 9, msg_src_ip4 10,
+ * msg_src_ip6 11..14), then sk (16, 8 bytes: a socket pointer, not
+ * modelled).
+ * cgroup_sockopt: struct bpf_sockopt (40 bytes): sk 0, optval 1,
+ * optval_end 2 (8-byte pointers), then level 6, optname 7, optlen 8,
+ * retval 9 (field == off / 4 for those).
+ * sk_lookup: struct bpf_sk_lookup (68 bytes): sk 0 (8 bytes), then
+ * field == off / 4 (family 2 ... ingress_ifindex 16); remote_port is a
+ * 2-byte field in word 9, its padding the other half.
+ * sk_msg: struct sk_msg_md (80 bytes): data 0, data_end 1 (8-byte
+ * pointers), then field == off / 4 (family 4 ... size 17), sk 18.
+ * sk_skb: struct __sk_buff, numbered as for the skb types above.
+ * cgroup_sock: struct bpf_sock (80 bytes), field == off / 4
+ * (bound_dev_if 0 ... dst_port 12, dst_ip4 13 ... rx_queue_mapping 19).
+ * cgroup_device: struct bpf_cgroup_dev_ctx, access_type 0, major 1,
+ * minor 2.
+ * cgroup_sysctl: struct bpf_sysctl, write 0, file_pos 1.
+ * sk_reuseport: struct sk_reuseport_md (56 bytes): data 0, data_end 1
+ * (8-byte pointers), then field == off / 4 (len 4 ... hash 8), sk 10 and
+ * migrating_sk 12 (8-byte socket pointers, not modelled).
+ * sock_ops: struct bpf_sock_ops (224 bytes in 6.12), field == off / 4 up
+ * to sk_txhash (41); bytes_received 42, bytes_acked 44 (8 bytes), sk 46,
+ * skb_data 48, skb_data_end 50 (8-byte pointers), skb_len 52,
+ * skb_tcp_flags 53, skb_hwtstamp 54 (8 bytes).
+ */
 
 /* Program types the engine models; the rest are refused as unsupported. */
 bool bvc_prog_type_supported(uint32_t prog_type);
+
+/*
+ * Does the kernel load a program of @prog_type with @expected_attach_type
+ * at all (bpf_prog_load_check_attach())? False for the types whose attach
+ * type is fixed at load (cgroup_sock_addr, cgroup_sockopt, sk_lookup) when
+ * it is not one of theirs: BPF_PROG_LOAD fails with EINVAL before
+ * verifying. Types that ignore the attach type always pass.
+ */
+bool bvc_prog_attach_valid(uint32_t prog_type, uint32_t expected_attach_type);
+
+/* The attach type the kernel loads @prog_type with when given
+ * @expected_attach_type: cgroup_sock without one (0) is a socket-creation
+ * hook, sk_reuseport a plain selection. The tables apply it themselves. */
+uint32_t bvc_prog_attach_fixup(uint32_t prog_type, uint32_t expected_attach_type);
 
 /*
  * May a program of @prog_type (with @expected_attach_type) read (@write
@@ -141,9 +217,13 @@ bool bvc_prog_type_may_write_pkt(uint32_t prog_type);
 /*
  * The range r0 must lie in at exit, for types the kernel checks (xdp:
  * any, socket filter: any, cgroup_skb: [0, 1] or [0, 3], ...). Returns
- * true and fills [@lo, @hi] when a range applies. Of our types only
- * cgroup_skb ([0, 1]; [0, 3] with BVC_ATTACH_CGROUP_INET_EGRESS) and kprobe
- * with BVC_ATTACH_TRACE_KPROBE_SESSION ([0, 1]) have one. When a range
+ * true and fills [@lo, @hi] when a range applies: cgroup_skb ([0, 1];
+ * [0, 3] with BVC_ATTACH_CGROUP_INET_EGRESS), kprobe with
+ * BVC_ATTACH_TRACE_KPROBE_SESSION ([0, 1]), cgroup_sock_addr ([0, 1];
+ * [0, 3] for bind, [1, 1] for recvmsg, getpeername, getsockname),
+ * cgroup_sockopt, cgroup_sock, cgroup_device, cgroup_sysctl, sock_ops and
+ * sk_lookup ([0, 1]);
+ * sk_skb and sk_msg have none. When a range
  * applies r0 must be a scalar ("At program exit the register R0 is not a
  * known value") and is marked precise.
  */
@@ -212,8 +292,26 @@ int bvc_helper_proto_get(int32_t id, uint32_t prog_type, const struct bvc_helper
  */
 bool bvc_map_func_compatible(uint32_t map_type, int32_t helper_id);
 
+/*
+ * Does the kernel offer helper @id to a program of @prog_type attached as
+ * @expected_attach_type? The helper tables answer per program type; a few
+ * cgroup helpers also depend on the attach type (bpf_bind only from
+ * connect hooks, get/set_retval not where the hook ignores the return
+ * value, setsockopt/getsockopt only from some hooks). False means "program
+ * of this type cannot use helper", as the kernel's func_proto returning
+ * NULL.
+ */
+bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t expected_attach_type);
+
+/* May a program of @prog_type update or delete sockmap and sockhash
+ * elements (the kernel's may_update_sockmap(): where no socket lock can
+ * be held)? Of our types: socket filters, tc, xdp and sk_lookup. */
+bool bvc_sockmap_may_update(uint32_t prog_type);
+/* (sock_ops may delete; its updates go through sock_map_update.) */
+
 /* Map types the engine models (array, percpu_array, hash, percpu_hash,
- * lru_hash, prog_array, perf_event_array, ringbuf). */
+ * lru_hash, prog_array, perf_event_array, ringbuf, stack_trace; sockmap
+ * and sockhash as redirect targets). */
 bool bvc_map_type_supported(uint32_t map_type);
 
 #endif /* BVC_VERIFIER_PROGTYPE_INTERNAL_H */

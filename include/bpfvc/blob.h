@@ -59,6 +59,8 @@ enum bvc_blob_sec {
 	BVC_BLOB_SEC_META = 6,       /* program metadata (required) */
 	BVC_BLOB_SEC_PROGS = 7,      /* program table and prog_array slots (iff
 				      * a map is a prog_array) */
+	BVC_BLOB_SEC_KCONFIG = 8,    /* the .kconfig externs and their profile
+				      * (iff the program reads any) */
 	BVC_BLOB_SEC_KERNEL = 9,     /* the kernel it was verified for: its BTF's
 				      * SHA-256 (iff verified for a target
 				      * kernel's BTF: a profile, or CO-RE) */
@@ -75,6 +77,8 @@ enum bvc_blob_sec {
 #define BVC_BLOB_LICENSE_MAX 128 /* license field, NUL included */
 #define BVC_BLOB_MAX_PROGS 64   /* programs in the progs section */
 #define BVC_BLOB_MAX_SLOTS 65536 /* prog_array slots in the progs section */
+#define BVC_BLOB_MAX_KCONFIG 256 /* externs in the kconfig section */
+#define BVC_BLOB_KCONFIG_SOURCE_MAX 128 /* its profile field, NUL included */
 #define BVC_BLOB_RELEASE_MAX 72  /* kernel release field, NUL included */
 #define BVC_BLOB_ARCH_MAX 32     /* kernel architecture field, NUL included */
 #define BVC_BLOB_VERIFIER_MAX 72 /* verifier build id field (a wire build id
@@ -108,6 +112,14 @@ struct bvc_blob_meta {
 	uint32_t helper_ids[BVC_BLOB_MAX_HELPERS]; /* helpers the code may call,
 						    * strictly ascending */
 	uint32_t helper_cnt;    /* entries in @helper_ids */
+};
+
+/* One .kconfig extern the program was verified with: its value is bytes
+ * [off, off + size) of the .kconfig map's initial data (data section). */
+struct bvc_blob_kconfig_var {
+	char name[BVC_BLOB_NAME_MAX]; /* "CONFIG_HZ"; printable, non-empty, unique */
+	uint32_t off;           /* in the map's value; records ascend by it */
+	uint32_t size;          /* bytes, > 0; records do not overlap */
 };
 
 /* One program of a multi-program blob (tail calls). Program 0 is the
@@ -155,6 +167,16 @@ struct bvc_blob {
 	const struct bvc_blob_slot *slots; /* filled slots, ascending by (map, key);
 					    * read: owned by the blob */
 	size_t slot_cnt;
+	const struct bvc_blob_kconfig_var *kconfig_vars; /* ascending by off, NULL
+						  * when the program reads no
+						  * .kconfig extern; read: owned
+						  * by the blob */
+	size_t kconfig_var_cnt; /* entries in @kconfig_vars (1..256 when set) */
+	uint32_t kconfig_map;   /* the .kconfig map (an array of one element
+				 * with initial data, BPF_F_RDONLY_PROG) */
+	char kconfig_source[BVC_BLOB_KCONFIG_SOURCE_MAX]; /* the target kernel
+				 * profile the values came from; printable,
+				 * may be "" */
 	int has_kernel;               /* 1: verified for one kernel (kernel
 				       * section); 0: no section */
 	uint8_t kernel_btf_sha256[32]; /* SHA-256 of that kernel's raw BTF */

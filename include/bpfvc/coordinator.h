@@ -159,6 +159,7 @@ struct bvc_cluster_worker_stats {
 	uint64_t processed;     /* instructions it processed */
 	uint64_t total_states, peak_states; /* its engines' checkpoints */
 	char dead[64];          /* why it was declared dead, "" if alive */
+	uint64_t msgs_sent, msgs_recv; /* wire messages to and from it */
 };
 
 struct bvc_cluster_job_stats {
@@ -191,7 +192,9 @@ void bvc_cluster_free(struct bvc_cluster *cl);
 
 /* Verify program @prog_name of the ELF object @object (@len bytes) on the
  * cluster; raw bytecode is passed with @prog_name "raw:TYPE". 0 with
- * @out filled (kind, insn, msg, processed = the sum over workers, states;
+ * @out filled (kind, insn, msg, processed, states: with a finite
+ * vopts->insn_limit one worker's, as in one process; with none the sum
+ * over workers;
  * an accepted program's merged facts, deepest call chain and per-function
  * frames; no log), or a negative errno for a failure (the program cannot
  * be loaded, a work item lost 3 times, every worker dead, a worker's
@@ -206,7 +209,9 @@ struct bvc_cluster_job {
 	const void *object;     /* ELF object or raw bytecode, kept until the batch returns */
 	size_t len;
 	const char *prog_name;  /* the program in it, or "raw:TYPE" */
-	uint64_t insn_limit;    /* summed over workers; 0: none */
+	uint64_t insn_limit;    /* as in one process: such a job is not split
+				 * (docs/design.md section 4, "The budget");
+				 * 0: none, and the job is split */
 	uint32_t prog_flags;
 	/* filled in */
 	int err;                /* 0, or a negative errno: a failure of this

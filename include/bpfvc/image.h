@@ -16,6 +16,7 @@
 #ifndef BPFVC_IMAGE_H
 #define BPFVC_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,7 +32,8 @@ enum bvc_map_origin {
 	BVC_MAP_DATA,       /* .data*: global variables, writable */
 	BVC_MAP_RODATA,     /* .rodata*: constants, frozen */
 	BVC_MAP_BSS,        /* .bss: zero-initialised globals */
-	BVC_MAP_KCONFIG,    /* .kconfig externs: refused by the verifier */
+	BVC_MAP_KCONFIG,    /* .kconfig externs: read-only, values from the
+			     * target kernel's profile (bvc_image.kconfig_vars) */
 };
 
 /* Longest name kept for a program, function or map, NUL included. Longer
@@ -149,13 +151,23 @@ struct bvc_prog {
 				     * be refused, never verified. */
 };
 
+/* A .kconfig extern (CONFIG_*, LINUX_KERNEL_VERSION, ...): where its value
+ * lies in the .kconfig map's initial bytes, which hold the value the
+ * loader resolved for the target kernel. */
+struct bvc_kconfig_var {
+	char name[BVC_NAME_MAX];  /* the extern's name */
+	uint32_t off;             /* byte offset in the .kconfig map's value */
+	uint32_t size;            /* bytes */
+	bool set;                 /* false: weak and absent from the profile (0) */
+};
+
 struct bvc_image {
 	char *path;               /* where it came from, for messages */
 	char license[128];        /* from the "license" section, "" if none */
 	uint32_t kern_version;    /* from the "version" section, 0 if none */
 	struct bvc_map *maps;     /* indexed by BVC_PSEUDO_MAP_IDX imm: user maps
 				   * in .maps order, then global data in ELF
-				   * section order */
+				   * section order, then .kconfig (externs) */
 	size_t map_cnt;           /* entries in @maps */
 	struct bvc_prog *progs;   /* in section order, then by offset */
 	size_t prog_cnt;          /* entries in @progs */
@@ -166,6 +178,10 @@ struct bvc_image {
 				   * after open), for consumers that hand it to
 				   * a kernel; NULL if none */
 	size_t btf_size;          /* bytes in @btf */
+	struct bvc_kconfig_var *kconfig_vars; /* the .kconfig externs, in BTF
+					       * order; NULL if none */
+	size_t kconfig_var_cnt;   /* entries in @kconfig_vars */
+	char kconfig_source[128]; /* where their values came from ("" if none) */
 };
 
 /* Build an image from raw bytecode: one program named "prog" of @type, the

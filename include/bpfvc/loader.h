@@ -41,8 +41,16 @@
  *     is looked up as BPF_PROG_LOAD does; where the kernel refuses the
  *     program for it, bvc_prog.load_refused has its words; one that is in
  *     the program makes it unsupported (keep_unsupported, else an error).
- * Not supported: externs (.kconfig, .ksyms, kfuncs; see keep_unsupported),
- * struct_ops maps, legacy "maps" sections, RELA, big-endian objects.
+ *   - .kconfig externs (CONFIG_*, LINUX_KERNEL_VERSION, LINUX_HAS_BPF_COOKIE,
+ *     LINUX_HAS_SYSCALL_WRAPPER) get libbpf's layout and values from a target
+ *     kernel's profile (bvc_load_opts.kconfig; this machine's by default) in
+ *     one read-only map ".kconfig" (origin BVC_MAP_KCONFIG, last), which the
+ *     verifier reads as constants; bvc_image.kconfig_vars says where each
+ *     lies. A strong extern the profile lacks fails the load (-ESRCH), a
+ *     weak one is 0.
+ * Not supported: other externs (.ksyms, kfuncs; see keep_unsupported),
+ * struct_ops maps (with keep_unsupported, their programs are marked),
+ * legacy "maps" sections, RELA, big-endian objects.
  *   - prog_array initial slots (`__array(values, ...)` filled with
  *     `.values = { [i] = &prog }`) go to bvc_map.slots; a slot naming
  *     anything but a program, or past max_entries, is an error. Initial
@@ -57,12 +65,41 @@
  * while it calls libbpf and restores the caller's after, under a mutex.
  */
 
+/*
+ * A target kernel's profile, as far as .kconfig externs need it: the
+ * NAME=VALUE lines of its .config ("CONFIG_BPF=y", "CONFIG_HZ=250",
+ * "CONFIG_X=\"str\""; "# ..." lines are comments) and the values libbpf
+ * computes itself, in the same syntax: LINUX_KERNEL_VERSION=<number>
+ * (KERNEL_VERSION(a, b, c)), LINUX_HAS_BPF_COOKIE=0|1,
+ * LINUX_HAS_SYSCALL_WRAPPER=0|1. Objects built against one profile get
+ * that kernel's values folded in; nothing else reads it.
+ */
+struct bvc_kconfig;
+
+/* This machine's: /boot/config-$(uname -r), else /proc/config.gz (libbpf's
+ * order), and the virtual values from uname (LINUX_HAS_BPF_COOKIE: version
+ * >= 5.15; LINUX_HAS_SYSCALL_WRAPPER: CONFIG_ARCH_HAS_SYSCALL_WRAPPER=y). */
+int bvc_kconfig_from_host(struct bvc_kconfig **out, char *err, size_t errsz);
+/* From @len bytes of .config text; @source names it in messages and in
+ * the blob ("device-x.config"). -EINVAL with the line for a malformed one. */
+int bvc_kconfig_from_text(const char *text, size_t len, const char *source,
+			  struct bvc_kconfig **out, char *err, size_t errsz);
+/* The value of @name as written ("y", "0x10"), or NULL. */
+const char *bvc_kconfig_get(const struct bvc_kconfig *kc, const char *name);
+/* Where the profile came from, "" for NULL. */
+const char *bvc_kconfig_source(const struct bvc_kconfig *kc);
+void bvc_kconfig_free(struct bvc_kconfig *kc);
+
 /* Options; zero them and set sz (LIBBPF_OPTS style) so the struct can grow. */
 struct bvc_load_opts {
 	size_t sz;             /* sizeof(struct bvc_load_opts) */
 	int keep_unsupported;  /* 1: a program reaching an extern does not fail
 				* the load; it gets bvc_prog.unsupported set
 				* (for corpus runs over objects mixing both) */
+	const struct bvc_kconfig *kconfig; /* the target kernel's profile for
+					    * .kconfig externs (borrowed);
+					    * NULL: this machine's, read only
+					    * when the object has such externs */
 };
 
 /* Load every program and map of an ELF object at @path. */

@@ -156,4 +156,9 @@ int bvc_rt_perf_consume(struct bvc_rt_map *map, bvc_rt_record_fn fn, void *user,
 /* Helpers: 1 if this runtime implements helper @id. */
 int bvc_rt_helper_supported(int32_t id);
 
+/* Maps: 1 if this runtime can create maps of @type (the kernel's enum
+ * bpf_map_type); `bpfvc build` refuses programs using the others, which
+ * stay verify-only (stack_trace, ...). */
+int bvc_rt_map_type_supported(uint32_t type);
+
 #endif /* BPFVC_RUNTIME_H */

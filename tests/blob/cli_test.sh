@@ -107,9 +107,22 @@ run 2 "$bpfvc" build "$obj" --target x86_64 --key "$tmp/k.pub" -o "$tmp/b.bvc"
 run 2 "$bpfvc" build "$tmp/none.o" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
 run 2 "$bpfvc" build "$obj" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc" -w x
 has err "-w expects a number"
-run 1 "$bpfvc" build "$progs/loader_extern.bpf.o" -p uses_kconfig --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+run 1 "$bpfvc" build "$progs/loader_extern.bpf.o" -p uses_ksym --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
 has err "unsupported: extern"
 [ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
+
+# A stack_trace map: verified, but the device runtime cannot host it, so
+# build refuses it as verify-only (exit 1) and writes nothing.
+run 0 "$bpfvc" verify "$progs/stackmap.bpf.o"
+run 1 "$bpfvc" build "$progs/stackmap.bpf.o" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+has err "unsupported on the device: map 'stacks' \(stack_trace\) is verify-only"
+[ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
+
+# .kconfig externs: built with this machine's values, recorded in the blob.
+run 0 "$bpfvc" build "$progs/kconfig.bpf.o" -p kconfig_values --target x86_64 --key "$tmp/k" -o "$tmp/kc.bvc"
+run 0 "$bpfvc" inspect "$tmp/kc.bvc" --pubkey "$tmp/k.pub"
+has out "kconfig externs \(7, map .kconfig, profile: "
+has out "  CONFIG_BVC_NO_SUCH_OPTION = 0 \(0\)"
 
 # CO-RE records: relocated for this machine's kernel (its BTF) before
 # verify and build (tests/profile has the other targets). With workers
@@ -122,10 +135,10 @@ if [ -r /sys/kernel/btf/vmlinux ]; then
 	hasnt out "note:"
 	run 0 "$bpfvc" verify --json "$core"
 	has out '"verdict":"accept","unsupported":false,"core_relos_not_applied":0,'
-	run 0 "$bpfvc" build "$core" --target x86_64 --key "$tmp/k" -o "$tmp/core.bvc"
-	run 0 "$bpfvc" inspect "$tmp/core.bvc"
-	has out "^kernel: "
-	rm -f "$tmp/core.bvc"
+	# relocated, verified, then refused for the device's helpers, not CO-RE
+	run 1 "$bpfvc" build "$core" --target x86_64 --key "$tmp/k" -o "$tmp/core.bvc"
+	has err "unsupported on the device: helper bpf_get_current_task#35 is verify-only"
+	hasnt err "CO-RE"
 fi
 run 0 "$bpfvc" verify "$core" -w 1
 has out "^$core: core_read: accepted \(processed [0-9]+ insns\)$"

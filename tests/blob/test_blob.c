@@ -767,8 +767,8 @@ static const struct layout_case layouts[] = {
 	{ "size wraps", 4, 8, 0xfffffff8ll,
 	  "section 4 (bytecode) [0x1d8, 0x1000001d0) runs past the end of the blob", 1 },
 	{ "last ends early", 6, 8, -8, "8 bytes after the signature section", 0 },
-	{ "count 0", -1, 20, -7, "section count 0 out of range (1..9)", 0 },
-	{ "count 10", -1, 20, 3, "section count 10 out of range (1..9)", 0 },
+	{ "count 0", -1, 20, -7, "section count 0 out of range (1..10)", 0 },
+	{ "count 11", -1, 20, 4, "section count 11 out of range (1..10)", 0 },
 	{ "count huge", -1, 20, 0x10000000, "section count 268435463 out of range", 0 },
 };
 
@@ -910,8 +910,10 @@ Test(blob, section_names)
 	cr_assert_str_eq(bvc_blob_sec_name(6), "meta");
 	cr_assert_str_eq(bvc_blob_sec_name(255), "signature");
 	cr_assert_str_eq(bvc_blob_sec_name(7), "progs");
+	cr_assert_str_eq(bvc_blob_sec_name(8), "kconfig");
+	cr_assert_str_eq(bvc_blob_sec_name(9), "kernel");
+	cr_assert_null(bvc_blob_sec_name(10));
 	cr_assert_null(bvc_blob_sec_name(0));
-	cr_assert_null(bvc_blob_sec_name(8));
 }
 
 /* --- multi-program blobs (tail calls) ------------------------------------ */
@@ -1152,4 +1154,91 @@ Test(blob, kernel_section)
 	bvc_blob_free(plain);
 	free(buf);
 	free(pbuf);
+}
+
+/* --- kconfig section ------------------------------------------------------ */
+
+/* The sample with two .kconfig externs in its .data map made read-only. */
+static void kconfig_sample(struct bvc_blob *b, struct bvc_blob_kconfig_var *v)
+{
+	bvc_test_sample_blob(b, 1);
+	((struct bvc_blob_map *)b->maps)[1].flags |= 0x80; /* BPF_F_RDONLY_PROG */
+	memset(v, 0, 2 * sizeof(*v));
+	strcpy(v[0].name, "CONFIG_HZ");
+	v[0].off = 0;
+	v[0].size = 4;
+	strcpy(v[1].name, "LINUX_KERNEL_VERSION");
+	v[1].off = 8;
+	v[1].size = 8;
+	b->kconfig_vars = v;
+	b->kconfig_var_cnt = 2;
+	b->kconfig_map = 1;
+	strcpy(b->kconfig_source, "/proc/config.gz, uname 6.18.44");
+}
+
+Test(blob, kconfig_round_trip)
+{
+	struct bvc_blob in, *out = NULL;
+	struct bvc_blob_kconfig_var v[2];
+	uint8_t *buf = NULL;
+	size_t size;
+	char err[512] = "";
+
+	kconfig_sample(&in, v);
+	cr_assert_eq(bvc_blob_write(&in, key_a, &buf, &size, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bvc_blob_read(buf, size, pub_a, &out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(out->kconfig_var_cnt, 2);
+	cr_assert_eq(out->kconfig_map, 1);
+	cr_assert_str_eq(out->kconfig_source, "/proc/config.gz, uname 6.18.44");
+	for (int i = 0; i < 2; i++) {
+		cr_assert_str_eq(out->kconfig_vars[i].name, v[i].name);
+		cr_assert_eq(out->kconfig_vars[i].off, v[i].off);
+		cr_assert_eq(out->kconfig_vars[i].size, v[i].size);
+	}
+	bvc_blob_free(out);
+	free(buf);
+}
+
+/* Each breaks one rule of the kconfig section; the writer reads its result
+ * back, so it refuses with the reader's words. */
+Test(blob, kconfig_rules)
+{
+	static const struct {
+		const char *name;
+		uint32_t map, off1, size1, flags_clear;
+		const char *name1;
+		const char *msg;
+	} cases[] = {
+		{ "map index", 5, 8, 8, 0, "B", "kconfig: map 5 out of range (2 maps)" },
+		{ "not an array", 0, 8, 8, 0, "B",
+		  "kconfig: map 0 (counts) is not a read-only array of one element with initial data" },
+		{ "writable", 1, 8, 8, 0x80, "B",
+		  "kconfig: map 1 (.data) is not a read-only array of one element with initial data" },
+		{ "overlap", 1, 2, 4, 0, "B", "kconfig extern 1 (B): offset 2 not after extern 0's end (4)" },
+		{ "outside", 1, 12, 8, 0, "B",
+		  "kconfig extern 1 (B): 8 bytes at 12, outside map 1's 16-byte value" },
+		{ "empty", 1, 8, 0, 0, "B", "kconfig extern 1 (B): 0 bytes at 8, outside" },
+		{ "repeat", 1, 8, 8, 0, "CONFIG_HZ", "kconfig extern 1: name CONFIG_HZ repeats extern 0's" },
+		{ "no name", 1, 8, 8, 0, "", "kconfig extern 1: name" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bvc_blob b;
+		struct bvc_blob_kconfig_var v[2];
+		uint8_t *buf = NULL;
+		size_t size;
+		char err[512] = "";
+
+		kconfig_sample(&b, v);
+		b.kconfig_map = cases[i].map;
+		((struct bvc_blob_map *)b.maps)[1].flags &= ~cases[i].flags_clear;
+		v[1].off = cases[i].off1;
+		v[1].size = cases[i].size1;
+		strcpy(v[1].name, cases[i].name1);
+		cr_expect_neq(bvc_blob_write(&b, key_a, &buf, &size, err, sizeof(err)), 0, "%s",
+			      cases[i].name);
+		cr_expect(strstr(err, cases[i].msg), "%s: got '%s', want '%s'", cases[i].name, err,
+			  cases[i].msg);
+		free(buf);
+	}
 }

@@ -78,7 +78,8 @@ static int create_map(const struct bvc_map *m)
 		attr.value = (uint64_t)(uintptr_t)m->init;
 		sys_bpf(BPF_MAP_UPDATE_ELEM, &attr);
 	}
-	if (m->origin == BVC_MAP_RODATA) {
+	/* libbpf freezes .rodata and .kconfig once filled. */
+	if (m->origin == BVC_MAP_RODATA || m->origin == BVC_MAP_KCONFIG) {
 		memset(&attr, 0, sizeof(attr));
 		attr.map_fd = (uint32_t)fd;
 		sys_bpf(BPF_MAP_FREEZE, &attr);

@@ -16,6 +16,11 @@
 
 #define MAXI ADV_MAXI
 
+/* The .kconfig map's bytes, as the loader lays out and fills
+ * LINUX_KERNEL_VERSION (u32, 6.18.44), CONFIG_X (tristate, y), CONFIG_HZ
+ * (int, 250), CONFIG_Y (bool, n) and 3 bytes of padding. */
+static const uint8_t adv_kconfig[16] = { 0x2c, 0x12, 0x06, 0, 1, 0, 0, 0, 250, 0, 0, 0, 0, 0, 0, 0 };
+
 static const struct bvc_map adv_maps[] = {
 	/* 0 */ { .name = "hash", .type = BVC_MAP_HASH, .key_size = 4, .value_size = 8, .max_entries = 16 },
 	/* 1 */ { .name = "array", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 16, .max_entries = 4 },
@@ -23,6 +28,10 @@ static const struct bvc_map adv_maps[] = {
 	/* 3 */ { .name = "progs", .type = BVC_MAP_PROG_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 4 },
 	/* 4 */ { .name = "one", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 64, .max_entries = 1 },
 	/* 5 */ { .name = "pcpu", .type = BVC_MAP_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1 },
+	/* 6 */ { .name = "stack", .type = 7 /* stack_trace */, .key_size = 4, .value_size = 128, .max_entries = 16 },
+	/* 7 */ { .name = ".kconfig", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 16, .max_entries = 1,
+		  .flags = 0x480 /* BPF_F_RDONLY_PROG | BPF_F_MMAPABLE */, .origin = BVC_MAP_KCONFIG,
+		  .init = (uint8_t *)adv_kconfig, .init_size = sizeof(adv_kconfig) },
 };
 #define NMAPS (sizeof(adv_maps) / sizeof(adv_maps[0]))
 
@@ -55,6 +64,14 @@ static struct bvc_image *case_image(const struct adv_case *c)
 	cr_assert_not_null(img->maps);
 	memcpy(img->maps, adv_maps, sizeof(adv_maps));
 	img->map_cnt = NMAPS;
+	/* The image owns its maps' initial bytes. */
+	for (size_t i = 0; i < NMAPS; i++) {
+		if (!adv_maps[i].init)
+			continue;
+		img->maps[i].init = malloc(adv_maps[i].init_size);
+		cr_assert_not_null(img->maps[i].init);
+		memcpy(img->maps[i].init, adv_maps[i].init, adv_maps[i].init_size);
+	}
 	return img;
 }
 

@@ -41,6 +41,10 @@ enum {
 	ADV_MAP_PROGS = 3,    /* prog_array, 4 entries */
 	ADV_MAP_ONE = 4,      /* array 4 -> 64, 1 entry */
 	ADV_MAP_PCPU = 5,     /* percpu_array 4 -> 8, 1 entry */
+	ADV_MAP_STACK = 6,    /* stack_trace 4 -> 128 (16 ips), 16 entries */
+	ADV_MAP_KCONFIG = 7,  /* .kconfig: array 4 -> 16, 1 entry, read-only and
+			       * frozen: u32 0x06122c at 0, tristate 1 at 4,
+			       * int 250 at 8, bool 0 at 12 */
 };
 
 struct adv_case {

@@ -103,4 +103,20 @@ if [ "$(uname -m)" = x86_64 ]; then
 	has err "blob was verified for kernel 6.1.0-dev-a"
 fi
 
+# --- .kconfig externs take the profile's values, never this machine's -----
+printf 'CONFIG_BPF_SYSCALL=y\nCONFIG_HZ=250\n' >"$tmp/old.config"
+run 0 "$bpfvc" profile capture -o "$tmp/old.profile" --btf "$progs/profile_btf_a.bpf.o" \
+	--config "$tmp/old.config" --release 5.10.0-old --arch x86_64
+run 0 "$bpfvc" build "$progs/kconfig.bpf.o" -p kconfig_values --profile "$tmp/old.profile" \
+	--target x86_64 --key "$tmp/k" -o "$tmp/kc.bvc"
+run 0 "$bpfvc" inspect "$tmp/kc.bvc"
+has out "^kconfig externs \(7, map .kconfig, profile: profile 5.10.0-old\):$"
+has out "^  CONFIG_HZ = 250 \(0xfa\)$"
+has out "^  LINUX_KERNEL_VERSION = 330240 \(0x50a00\)$"
+has out "^  LINUX_HAS_BPF_COOKIE = 0 \(0\)$"
+has out "^kernel: 5.10.0-old \(x86_64\), BTF sha256 "
+# a profile without Kconfig: a strong extern is missing, not taken from here
+run 2 "$bpfvc" verify "$progs/kconfig.bpf.o" -p kconfig_values --profile "$tmp/b.profile"
+has err "extern 'CONFIG_BPF_SYSCALL' \(strong\): not resolved \(profile 6.1.0-dev-b\)$"
+
 cli_checks_done

@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * A program reading a .kconfig extern: the loader must refuse it with
- * "unsupported: extern 'LINUX_KERNEL_VERSION'". Loader-only (libbpf would
- * resolve the extern; bpfvc does not model kernel configuration).
+ * A program reading a .ksyms extern (a kernel symbol's address): the loader
+ * must refuse it with "unsupported: extern 'bpf_prog_active'" (or mark the
+ * program, keep_unsupported). Loader-only: bpfvc does not model kernel
+ * symbols. (.kconfig externs are resolved: kconfig.bpf.c.)
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-extern unsigned int LINUX_KERNEL_VERSION __kconfig;
+extern const void bpf_prog_active __ksym;
 
 SEC("kprobe/do_nanosleep")
-int uses_kconfig(void *ctx)
+int uses_ksym(void *ctx)
 {
-	return LINUX_KERNEL_VERSION > 0x60000 ? 1 : 0;
+	return (long)&bpf_prog_active & 1;
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
