@@ -372,3 +372,107 @@ int ld_parse_btf_ext(struct ld *ld)
 		return 0;
 	return walk_btf_ext(ld, true);
 }
+
+/* Skip modifiers and typedefs from @id; the first typedef met after const
+ * and volatile goes to @tdef when asked. The BTF was checked for loops
+ * (ld_check_btf), the bound is for safety. */
+static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id, const char **tdef)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	for (int i = 0; t && i < BTF_MAX_CHAIN && (btf_is_mod(t) || btf_is_typedef(t)); i++) {
+		if (tdef && !*tdef && btf_is_typedef(t))
+			*tdef = btf__name_by_offset(btf, t->name_off);
+		t = btf__type_by_id(btf, t->type);
+	}
+	return t && (btf_is_mod(t) || btf_is_typedef(t)) ? NULL : t;
+}
+
+static void copy_name(char *dst, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= BVC_ARG_NAME_MAX)
+		n = BVC_ARG_NAME_MAX - 1;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+}
+
+/* The "arg:" decl tags of parameter @arg of function @fn_id. */
+static uint8_t arg_tags(const struct btf *btf, uint32_t fn_id, uint32_t arg)
+{
+	static const char *const known[] = { "ctx", "nonnull", "trusted", "nullable", "arena" };
+	uint32_t n = btf__type_cnt(btf);
+	uint8_t tags = 0;
+
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name;
+		size_t k;
+
+		if (!t || !btf_is_decl_tag(t) || t->type != fn_id ||
+		    btf_decl_tag(t)->component_idx != (int)arg)
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (!name || strncmp(name, "arg:", 4))
+			continue;
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (!strcmp(name + 4, known[k]))
+				break;
+		tags |= k < sizeof(known) / sizeof(known[0]) ? (uint8_t)(1u << k) : BVC_ARG_TAG_UNKNOWN;
+	}
+	return tags;
+}
+
+int ld_func_args(struct ld *ld, uint32_t fn_id, struct bvc_func_info *fi)
+{
+	const struct btf *btf = ld->btf;
+	const struct btf_type *fn = btf__type_by_id(btf, fn_id);
+	const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	const struct btf_type *ret;
+	const struct btf_param *p;
+
+	if (!proto || !btf_is_func_proto(proto))
+		return ld_err(ld, -ENOEXEC, "corrupt BTF: function type %u without a prototype", fn_id);
+	fi->arg_cnt = btf_vlen(proto);
+	ret = skip_mods(btf, proto->type, NULL);
+	fi->ret_scalar = ret && proto->type && (btf_is_int(ret) || btf_is_any_enum(ret));
+	p = btf_params(proto);
+	for (uint32_t i = 0; i < fi->arg_cnt && i < BVC_FUNC_MAX_ARGS; i++) {
+		struct bvc_func_arg *a = &fi->args[i];
+		const struct btf_type *t = skip_mods(btf, p[i].type, NULL), *pt;
+		const char *tdef = NULL;
+		__s64 size;
+
+		a->tags = arg_tags(btf, fn_id, i);
+		if (!t)
+			return ld_err(ld, -ENOEXEC, "corrupt BTF: parameter %u of function type %u", i,
+				      fn_id);
+		a->btf_kind = (uint8_t)btf_kind(t);
+		if (!p[i].type) {
+			a->kind = BVC_BTF_ARG_OTHER;
+			continue;
+		}
+		if (btf_is_int(t) || btf_is_any_enum(t)) {
+			a->kind = BVC_BTF_ARG_INT;
+			continue;
+		}
+		if (!btf_is_ptr(t)) {
+			a->kind = BVC_BTF_ARG_OTHER;
+			continue;
+		}
+		a->kind = BVC_BTF_ARG_PTR;
+		pt = skip_mods(btf, t->type, &tdef);
+		if (!pt)
+			return ld_err(ld, -ENOEXEC, "corrupt BTF: parameter %u of function type %u", i,
+				      fn_id);
+		copy_name(a->pointee_typedef, tdef);
+		a->pointee_kind = t->type ? (uint8_t)btf_kind(pt) : 0;
+		a->pointee_kflag = t->type ? (uint8_t)btf_kflag(pt) : 0;
+		copy_name(a->pointee_name, t->type ? btf__name_by_offset(btf, pt->name_off) : "");
+		/* Modifiers and typedefs pass their target's size through. */
+		size = t->type ? btf__resolve_size(btf, t->type) : -1;
+		a->pointee_size = size < 0 ? -1 : size;
+	}
+	return 0;
+}

@@ -153,6 +153,9 @@ void ld_libbpf_quiet(char *last_msg, size_t sz, void (*fn)(void *), void *arg);
 int ld_check_btf(struct ld *ld);
 int ld_check_btf_ext(struct ld *ld);
 int ld_parse_btf_ext(struct ld *ld);
+/* The prototype facts of function type @fn_id into @fi (arg_cnt, ret_scalar,
+ * args): what the verifier needs to type a global function's arguments. */
+int ld_func_args(struct ld *ld, uint32_t fn_id, struct bvc_func_info *fi);
 
 /* kconfig.c: the .kconfig map and its values (after ld_build_maps);
  * @kc NULL reads this machine's configuration. */

@@ -369,6 +369,9 @@ static int add_func_info(struct ld *ld, struct pb *pb)
 			fi->linkage = (enum bvc_func_linkage)btf_vlen(t);
 			strcpy(fi->name, name);
 			prog->func_cnt = n;
+			in = ld_func_args(ld, id, fi);
+			if (in < 0)
+				return in;
 		}
 	}
 	if (!prog->func_cnt)

@@ -383,14 +383,6 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	return 0;
 }
 
-static bool is_global_func(const struct bvc_env *env, uint32_t insn)
-{
-	for (size_t i = 0; i < env->prog->func_cnt; i++)
-		if (env->prog->funcs[i].insn == insn)
-			return env->prog->funcs[i].linkage == BVC_FUNC_GLOBAL;
-	return false;
-}
-
 /* bpf-to-bpf call: a new frame whose r1-r5 are the caller's. */
 int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
 {
@@ -398,14 +390,12 @@ int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
 	uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->imm + 1);
 	struct bvc_frame *caller = bvc_cur_frame(env), *callee;
 
+	/* The kernel verifies global functions once, on their BTF argument
+	 * types, not in the caller's context (global.c). */
+	if (bvc_is_global_subprog(env, subprog_of(env, target)))
+		return bvc_check_global_call(env, subprog_of(env, target));
 	if (st->curframe + 1 >= BVC_MAX_FRAMES)
 		return bvc_vrej(env, "the call stack of %u frames is too deep !", st->curframe + 2);
-	if (is_global_func(env, target))
-		/* The kernel verifies global functions once, on their BTF
-		 * argument types, not in the caller's context: doing it in
-		 * context would accept what the kernel rejects. */
-		return bvc_vunsup(env, "call to global function at insn %u (verified on its BTF types by the kernel)",
-				  target);
 	callee = bvc_frame_new(env->arena);
 	if (!callee)
 		return -ENOMEM;
@@ -461,7 +451,12 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 		return bvc_vrej(env, "R0 !read_ok");
 	if (st->nrefs)
 		return bvc_vrej(env, "Unreleased reference id=%u alloc_insn=%u", st->refs[0], 0u);
-	if (bvc_prog_ret_range(env->prog->type, env->prog->expected_attach_type, &lo, &hi)) {
+	if (st->frames[0]->subprog) {
+		/* A global function verified on its own: any scalar. */
+		if (r0->type != BVC_SCALAR)
+			return bvc_vrej(env, "At subprogram exit the register R0 is not a scalar value (%s)",
+					bvc_rtype_name(r0));
+	} else if (bvc_prog_ret_range(env->prog->type, env->prog->expected_attach_type, &lo, &hi)) {
 		char buf[128];
 
 		int err;
@@ -478,8 +473,8 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 					buf, (long long)lo, (long long)hi);
 		}
 	}
-	if (bvc_cur_frame(env)->stack_depth > env->subprogs[0].stack_depth)
-		env->subprogs[0].stack_depth = bvc_cur_frame(env)->stack_depth;
+	if (bvc_cur_frame(env)->stack_depth > env->subprogs[st->frames[0]->subprog].stack_depth)
+		env->subprogs[st->frames[0]->subprog].stack_depth = bvc_cur_frame(env)->stack_depth;
 	*path_done = true;
 	return 0;
 }
@@ -504,8 +499,9 @@ int bvc_check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, 
 		/* Every call, reached or not, as the kernel walks them. */
 		if (insn->code != (BVC_JMP | BVC_CALL) || insn->src != BVC_PSEUDO_CALL)
 			continue;
+		/* The kernel names the new frame's index (main's is 0). */
 		if (frames >= BVC_MAX_FRAMES)
-			return bvc_vrej(env, "the call stack of %u frames is too deep !", frames + 1);
+			return bvc_vrej(env, "the call stack of %u frames is too deep !", frames);
 		err = bvc_check_max_stack_depth(env, subprog_of(env, (uint32_t)((int64_t)i + insn->imm + 1)),
 						depth, frames + 1);
 		if (err)

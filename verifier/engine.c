@@ -110,7 +110,7 @@ static int check_ld_abs(struct bvc_env *env, const struct bvc_insn *insn)
 
 	if (!bvc_prog_type_may_ld_abs(env->prog->type))
 		return bvc_vrej(env, "BPF_LD_[ABS|IND] instructions not allowed for this program type");
-	if (env->cur->curframe)
+	if (env->cur->curframe || env->cur->frames[0]->subprog)
 		/* It may end the program from inside a function: the kernel
 		 * then checks the function's BTF return type and saved regs. */
 		return bvc_vunsup(env, "LD_ABS/LD_IND inside a bpf-to-bpf function");
@@ -250,8 +250,13 @@ static int do_check(struct bvc_env *env, uint64_t budget)
 		uint32_t at;
 		int ret;
 
-		if (!env->cur && !pop_next(env))
-			return 0;
+		if (!env->cur && !pop_next(env)) {
+			/* The main program's paths are done: the global
+			 * functions they called are verified next. */
+			ret = bvc_next_global(env);
+			if (ret <= 0)
+				return ret;
+		}
 		if (budget && env->processed - start >= budget)
 			return 1;
 		if (env->opts.insn_limit && ++env->processed > env->opts.insn_limit)

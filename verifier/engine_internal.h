@@ -6,6 +6,7 @@
  *   log.c     refusals, the kernel-style log, printing states
  *   branch.c  conditional jumps: deciding, pushing and refining each side
  *   call.c    helper and bpf-to-bpf calls, exits, call-chain checks
+ *   global.c  global functions: calls checked on BTF types, each verified once
  *   split.c   the split API: donation, work items, demands, sharing
  *   alu.c     ALU on scalars and pointers
  *   mem.c     loads, stores, atomics and helper memory arguments
@@ -213,6 +214,13 @@ struct bvc_env {
 	bool hist_open;        /* cur's last history entry is this instruction's */
 	uint64_t precise_walks, precise_fallbacks; /* backtracking statistics */
 
+	/* Global functions (global.c): called ones are verified after the
+	 * main program, each once, in the kernel's order. */
+	uint8_t gflags[BVC_MAX_FUNCS]; /* per function: called, verified */
+	uint32_t gscan;        /* the next function the current pass looks at */
+	bool grescan;          /* a call named one not yet verified: pass again */
+	uint32_t gphase;       /* the global function being verified, 0: none */
+
 	uint64_t processed;    /* instructions processed (the kernel's insn_processed) */
 	uint64_t jmps_processed, prev_jmps, prev_insns;
 	uint64_t total_states, peak_states, cur_states;
@@ -317,6 +325,20 @@ int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn);
 int bvc_check_exit(struct bvc_env *env, bool *path_done);
 int bvc_check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, uint32_t frames);
 int bvc_check_abnormal_return(struct bvc_env *env);
+
+/* global.c */
+const struct bvc_func_info *bvc_func_info_of(const struct bvc_env *env, uint32_t sp);
+bool bvc_is_global_subprog(const struct bvc_env *env, uint32_t sp);
+/* Is the bpf-to-bpf call at @idx one of a global function? */
+bool bvc_is_global_call(const struct bvc_env *env, uint32_t idx);
+/* A call of global function @sp: its arguments checked on its BTF types,
+ * r0 an unknown scalar after it. 0 to go on after the call. */
+int bvc_check_global_call(struct bvc_env *env, uint32_t sp);
+/* Nothing left to explore: start the next called global function not yet
+ * verified (1: env->cur is its entry), 0 when none is left. */
+int bvc_next_global(struct bvc_env *env);
+/* A called global function is not verified yet, or one is being verified. */
+bool bvc_global_work_left(const struct bvc_env *env);
 
 /* arena.c: blocks of an arena (NULL: plain malloc, for work items in
  * transit); bvc_arena_free() and bvc_arena_usable() need no arena. */

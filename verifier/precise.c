@@ -284,7 +284,13 @@ static int backtrack_insn(struct bvc_env *env, struct walk *w, uint32_t idx, uin
 		break;
 	case BVC_JMP:
 	case BVC_JMP32:
-		if (bvc_insn_is_pseudo_call(insn)) {
+		if (bvc_insn_is_pseudo_call(insn) && bvc_is_global_call(env, idx)) {
+			/* A global function's call is a step of the caller:
+			 * it sets r0, and r1-r5 are dead after it. */
+			*regs &= (uint16_t)~1u;
+			if (*regs & ARG_REGS)
+				return -ENOTSUP;
+		} else if (bvc_insn_is_pseudo_call(insn)) {
 			/* Out of a callee, back to its caller: only arguments
 			 * can still be needed. */
 			if ((*regs & ~ARG_REGS) || w->m.slots[w->frame] || !w->frame)
@@ -463,6 +469,11 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 				goto give_up;
 		}
 		st = seg->parent;
+		/* A global function's entry: r1-r5 are its arguments, any
+		 * value of their BTF types, so nothing above to mark. */
+		if (!st && w->frame == 0 && seg->frames[0]->subprog && !w->m.all && !w->m.slots[0] &&
+		    !(w->m.regs[0] & ~0x3eu) && i == env->subprogs[seg->frames[0]->subprog].start)
+			return 0;
 		if (!st)
 			goto give_up; /* needed before the entry: cannot be */
 		if (st->anchor_id) {

@@ -149,6 +149,10 @@ int bvc_engine_accept(struct bvc_engine *eng, struct bvc_work **work)
 		return -EINVAL;
 	if (env->npending >= BVC_MAX_PENDING)
 		return -EBUSY;
+	/* Frame 0 runs the main program or a global function: nothing
+	 * else starts a path (bvc_check_exit tells them apart). */
+	if (w->st->frames[0]->subprog && !bvc_is_global_subprog(env, w->st->frames[0]->subprog))
+		return -EINVAL;
 	if (env->npending == env->cap_pending) {
 		uint32_t cap = env->cap_pending ? env->cap_pending * 2 : 64;
 		struct bvc_pending *p = realloc(env->pending, cap * sizeof(*p));
@@ -206,7 +210,10 @@ int bvc_engine_poll_done(struct bvc_engine *eng, uint64_t *work_id,
 	const struct bvc_prec_mask *m;
 	bool any;
 
-	if (eng->early || !env->done.n)
+	/* Held while a global function this engine's paths called is not
+	 * verified here: were this worker lost, the item explored anew
+	 * elsewhere finds that call again. */
+	if (eng->early || !env->done.n || bvc_global_work_left(env))
 		return -ENOENT;
 	anchor = env->done.v[--env->done.n];
 	*work_id = anchor->anchor_id;
@@ -543,6 +550,8 @@ int bvc_engine_add_checkpoint(struct bvc_engine *eng, struct bvc_work **work)
 	int err;
 
 	if (eng->early || !env->explored || w->insn >= env->cnt)
+		return -EINVAL;
+	if (w->st->frames[0]->subprog && !bvc_is_global_subprog(env, w->st->frames[0]->subprog))
 		return -EINVAL;
 	if (env->rejected) {
 		bvc_work_free(w);

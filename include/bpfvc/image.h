@@ -78,12 +78,51 @@ enum bvc_func_linkage {
 	BVC_FUNC_EXTERN = 2, /* never in a loaded program */
 };
 
+/* What BTF says of one parameter of a function, for the verifier to type
+ * a global function's arguments as the kernel does (btf_prepare_func_args,
+ * 6.12): plain facts, modifiers and typedefs skipped; the verifier decides
+ * what they make of the argument. */
+enum bvc_btf_arg_kind {
+	BVC_BTF_ARG_OTHER = 0,    /* a struct or union by value, a float, ... */
+	BVC_BTF_ARG_INT,          /* an integer or an enum */
+	BVC_BTF_ARG_PTR,          /* a pointer */
+};
+
+/* The parameter's "arg:" decl tags (__arg_ctx, __arg_nonnull, ...). */
+#define BVC_ARG_TAG_CTX      (1u << 0)
+#define BVC_ARG_TAG_NONNULL  (1u << 1)
+#define BVC_ARG_TAG_TRUSTED  (1u << 2)
+#define BVC_ARG_TAG_NULLABLE (1u << 3)
+#define BVC_ARG_TAG_ARENA    (1u << 4)
+#define BVC_ARG_TAG_UNKNOWN  (1u << 7) /* an "arg:" tag the kernel does not know */
+
+#define BVC_FUNC_MAX_ARGS 5       /* r1-r5, as MAX_BPF_FUNC_REG_ARGS */
+#define BVC_ARG_NAME_MAX 64       /* longer names are cut (never a ctx name) */
+
+struct bvc_func_arg {
+	uint8_t kind;             /* enum bvc_btf_arg_kind */
+	uint8_t btf_kind;         /* its BTF kind (BTF_KIND_*), for messages */
+	uint8_t tags;             /* BVC_ARG_TAG_* */
+	uint8_t pointee_kind;     /* pointers: the BTF kind pointed to (0: void) */
+	uint8_t pointee_kflag;    /* ... its kind flag (a forward union: 1) */
+	int64_t pointee_size;     /* ... its size in bytes, -1 if it has none */
+	char pointee_name[BVC_ARG_NAME_MAX]; /* ... its name, "" if anonymous */
+	char pointee_typedef[BVC_ARG_NAME_MAX]; /* ... the first typedef on the
+						 * way to it, after const and
+						 * volatile, "" if none */
+};
+
 /* BTF func_info: a subprogram starts here. */
 struct bvc_func_info {
 	uint32_t insn;            /* instruction index in the program */
 	uint32_t btf_id;          /* BTF_KIND_FUNC type id in bvc_image.btf */
 	enum bvc_func_linkage linkage; /* from the BTF FUNC record */
 	char name[BVC_NAME_MAX];  /* function name from BTF */
+	uint32_t arg_cnt;         /* parameters in its prototype (may be more
+				   * than BVC_FUNC_MAX_ARGS: only those are in
+				   * @args) */
+	uint8_t ret_scalar;       /* 1: it returns an integer or an enum */
+	struct bvc_func_arg args[BVC_FUNC_MAX_ARGS];
 };
 
 /* BTF line_info: source position of an instruction, kept for the log. */

@@ -21,7 +21,7 @@ cp "$tmp/out" "$tmp/a.csv"
 has out '^file_name,prog_name,verdict,duration,total_insns,total_states,peak_states,max_states_per_insn,mark_read_max_len$'
 has out '^socket_filter\.bpf\.o,tcp_only,success,[0-9]+,[1-9][0-9]*,[0-9]+,[0-9]+,[0-9]+,0$'
 has out '^xdp_parser\.bpf\.o,xdp_parse,success,[0-9]+,[1-9][0-9]*,'
-has out '^loader_extern\.bpf\.o,uses_kconfig,failure,'
+has out '^loader_extern\.bpf\.o,uses_ksym,failure,'
 checks=$((checks + 1))
 [ "$(wc -l <"$tmp/out")" -eq 4 ] || fail "csv has $(wc -l <"$tmp/out") lines, want 4"
 hasnt out 'accepted|rejected'
@@ -48,7 +48,7 @@ has out 'verdicts that differ: 1$'
 # a program only one side has: N/A
 head -n 3 "$tmp/a.csv" >"$tmp/c.csv"
 run 0 "$bpfvc" compare "$tmp/c.csv" "$tmp/a.csv" -o csv
-has out '^loader_extern\.bpf\.o,uses_kconfig,N/A,failure,N/A,'
+has out '^loader_extern\.bpf\.o,uses_ksym,N/A,failure,N/A,'
 # malformed input: exit 2, one line naming the file
 printf 'file_name,prog_name,verdict\nx.o,p,maybe\n' >"$tmp/bad.csv"
 run 2 "$bpfvc" compare "$tmp/a.csv" "$tmp/bad.csv"

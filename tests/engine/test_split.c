@@ -145,7 +145,7 @@ static void compare_whole_and_split(const struct bvc_image *img, const struct bv
 Test(split, test_programs_decide_the_same)
 {
 	static const char *const objs[] = { "xdp_parser", "socket_filter", "kprobe_counter",
-					    "subprog_loop", "ringbuf_producer" };
+					    "subprog_loop", "ringbuf_producer", "global_funcs" };
 
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
 		char path[512], err[256];
