@@ -240,9 +240,14 @@ static int refuse_core(const char *where, struct bvc_image *img, const struct bv
 			build_tgt_used = 1;
 		ret = bvc_cli_target_prepare(&build_tgt, img, prog, &v);
 		if (ret == 1)
-			bvc_cli_err("%s: %s: %s", where,
-				    v.kind == BVC_UNSUPPORTED ? "unsupported" : "rejected", v.msg);
-		return ret;
+			bvc_cli_err("%s: %s%s", where,
+				    strncmp(v.msg, "unsupported", 11) ? "rejected: " : "", v.msg);
+		if (ret || !prog->core_relo_cnt)
+			return ret;
+		bvc_cli_err("%s: unsupported: CO-RE relocation at insn %u (%s of '%s', access %s; %zu in the program): no target BTF (this machine has none; use --profile)",
+			    where, r->insn, bvc_core_relo_kind_name(r->kind), r->type_name, r->access,
+			    prog->core_relo_cnt);
+		return BVC_EXIT_REJECT;
 	}
 	bvc_cli_err("%s: unsupported: CO-RE relocation at insn %u (%s of '%s', access %s; %zu in the program): not applied with workers yet (use -w 0)",
 		    where, r->insn, bvc_core_relo_kind_name(r->kind), r->type_name, r->access,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -133,6 +134,10 @@ int bvc_cli_target_prepare(struct bvc_cli_target *t, struct bvc_image *img, stru
 		return 1;
 	}
 	if (!prog->core_relo_cnt)
+		return 0;
+	/* This machine without BTF: nothing to relocate against. The records
+	 * stay (verify notes them, build refuses the program). */
+	if (!t->profile && !t->host_btf && access(HOST_BTF, R_OK))
 		return 0;
 	if (!t->core) {
 		if (target_btf(t, &btf, &size))
