@@ -30,12 +30,13 @@ static const char usage[] =
 
 static int capture(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "btf", required_argument, NULL, 'b' },
-		{ "config", required_argument, NULL, 'c' }, { "release", required_argument, NULL, 'r' },
-		{ "arch", required_argument, NULL, 'a' },   { "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { "btf", required_argument, NULL, 'b' },
+					      { "config", required_argument, NULL, 'c' },
+					      { "release", required_argument, NULL, 'r' },
+					      { "arch", required_argument, NULL, 'a' },
+					      { "help", no_argument, NULL, 'h' },
+					      { 0 } };
 	struct bvc_profile_capture_opts copts = { .sz = sizeof(copts) };
 	const char *out = NULL;
 	struct bvc_profile *p = NULL;
@@ -48,13 +49,27 @@ static int capture(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'b': copts.btf_path = optarg; break;
-		case 'c': copts.config_path = optarg; break;
-		case 'r': copts.release = optarg; break;
-		case 'a': copts.arch = optarg; break;
-		case 'h': fputs(usage, stdout); return BVC_EXIT_OK;
-		default: fputs(usage, stderr); return BVC_EXIT_BAD_INPUT;
+		case 'o':
+			out = optarg;
+			break;
+		case 'b':
+			copts.btf_path = optarg;
+			break;
+		case 'c':
+			copts.config_path = optarg;
+			break;
+		case 'r':
+			copts.release = optarg;
+			break;
+		case 'a':
+			copts.arch = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return BVC_EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return BVC_EXIT_BAD_INPUT;
 		}
 	}
 	if (!out || optind != argc) {

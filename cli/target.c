@@ -55,8 +55,7 @@ int bvc_cli_target_open(struct bvc_cli_target *t, const char *profile_path)
 	 * a profile without Kconfig gives none (strong externs then fail). */
 	snprintf(source, sizeof(source), "profile %s", t->profile->release);
 	if (bvc_kconfig_from_text(t->profile->kconfig ? t->profile->kconfig : "",
-				  t->profile->kconfig_len, source, &t->kconfig, err,
-				  sizeof(err))) {
+				  t->profile->kconfig_len, source, &t->kconfig, err, sizeof(err))) {
 		bvc_cli_err("%s: Kconfig: %s", profile_path, err);
 		bvc_cli_target_close(t);
 		return BVC_EXIT_BAD_INPUT;
@@ -129,7 +128,8 @@ int bvc_cli_target_prepare(struct bvc_cli_target *t, struct bvc_image *img, stru
 	int ret;
 
 	if (t->profile && prog->type && bvc_profile_has_prog_type(t->profile, prog->type) == 0) {
-		refuse(refusal, BVC_REJECT, "program type %s is not offered by the target kernel %s",
+		refuse(refusal, BVC_REJECT,
+		       "program type %s is not offered by the target kernel %s",
 		       bvc_prog_type_name(prog->type), t->release);
 		return 1;
 	}

@@ -58,8 +58,8 @@ enum {
 	TYPE_MATCHES = 12,
 };
 
-#define SPEC_MAX 64             /* accessors per spec, as libbpf's limit */
-#define POISON_IMM 195896080    /* 0xbad2310: "bad relo", libbpf's value */
+#define SPEC_MAX 64          /* accessors per spec, as libbpf's limit */
+#define POISON_IMM 195896080 /* 0xbad2310: "bad relo", libbpf's value */
 
 struct bvc_core_target {
 	struct btf *btf;
@@ -105,8 +105,8 @@ struct spec {
 	uint32_t kind;
 	struct acc acc[SPEC_MAX]; /* named members and indexes only */
 	int len;
-	int raw_len;              /* every step, anonymous members included */
-	uint32_t bit_off;         /* of the accessed field from the root */
+	int raw_len;      /* every step, anonymous members included */
+	uint32_t bit_off; /* of the accessed field from the root */
 };
 
 /* What one relocation does to its instruction. */
@@ -252,7 +252,8 @@ static int fields_compat(const struct btf *lb, uint32_t lid, const struct btf *t
 	int depth;
 
 	for (depth = 0; depth < 32; depth++) {
-		const struct btf_type *lt = skip_mods(lb, lid, &lid), *tt = skip_mods(tb, tid, &tid);
+		const struct btf_type *lt = skip_mods(lb, lid, &lid),
+				      *tt = skip_mods(tb, tid, &tid);
 
 		if (!lt || !tt)
 			return -EINVAL;
@@ -335,9 +336,9 @@ static int parse_spec(const struct btf *btf, uint32_t root, uint32_t kind, const
 	if (is_enumval(kind)) {
 		if (!btf_is_any_enum(t) || n > 1 || raw[0] >= btf_vlen(t))
 			goto bad;
-		s->acc[0].name = btf__name_by_offset(
-			btf, btf_is_enum(t) ? btf_enum(t)[raw[0]].name_off
-					    : btf_enum64(t)[raw[0]].name_off);
+		s->acc[0].name =
+			btf__name_by_offset(btf, btf_is_enum(t) ? btf_enum(t)[raw[0]].name_off
+								: btf_enum64(t)[raw[0]].name_off);
 		return s->acc[0].name ? 0 : -EINVAL;
 	}
 	if (!is_field(kind))
@@ -545,7 +546,8 @@ static int field_value(const struct spec *s, uint32_t kind, uint64_t *val, uint3
 		} else if (kind == FIELD_BYTE_SIZE) {
 			*val = (uint64_t)sz;
 		} else {
-			bvc_set_err(why, whysz, "CO-RE relocation kind %u on an array element", kind);
+			bvc_set_err(why, whysz, "CO-RE relocation kind %u on an array element",
+				    kind);
 			return -EINVAL;
 		}
 		if (validate)
@@ -765,9 +767,10 @@ static int patch(struct bvc_insn *insns, size_t cnt, uint32_t i, const struct re
 			return 0;
 		}
 		if (r->validate && (uint32_t)in->imm != r->orig) {
-			bvc_set_err(why, whysz,
-				    "CO-RE: insn %u holds %u, the object's BTF says %llu: record and code disagree",
-				    i, (uint32_t)in->imm, (unsigned long long)r->orig);
+			bvc_set_err(
+				why, whysz,
+				"CO-RE: insn %u holds %u, the object's BTF says %llu: record and code disagree",
+				i, (uint32_t)in->imm, (unsigned long long)r->orig);
 			return -EINVAL;
 		}
 		in->imm = (int32_t)(uint32_t)r->val;
@@ -780,13 +783,15 @@ static int patch(struct bvc_insn *insns, size_t cnt, uint32_t i, const struct re
 			return 0;
 		}
 		if (r->validate && (uint64_t)(int64_t)in->off != r->orig) {
-			bvc_set_err(why, whysz,
-				    "CO-RE: insn %u has offset %d, the object's BTF says %llu: record and code disagree",
-				    i, in->off, (unsigned long long)r->orig);
+			bvc_set_err(
+				why, whysz,
+				"CO-RE: insn %u has offset %d, the object's BTF says %llu: record and code disagree",
+				i, in->off, (unsigned long long)r->orig);
 			return -EINVAL;
 		}
 		if (r->val > SHRT_MAX) {
-			bvc_set_err(why, whysz, "CO-RE: insn %u: offset %llu too large for a load/store", i,
+			bvc_set_err(why, whysz,
+				    "CO-RE: insn %u: offset %llu too large for a load/store", i,
 				    (unsigned long long)r->val);
 			return -ERANGE;
 		}
@@ -805,10 +810,18 @@ static int patch(struct bvc_insn *insns, size_t cnt, uint32_t i, const struct re
 				return -EINVAL;
 			}
 			switch (r->new_sz) {
-			case 8: sz = BVC_DW; break;
-			case 4: sz = BVC_W; break;
-			case 2: sz = BVC_H; break;
-			case 1: sz = BVC_B; break;
+			case 8:
+				sz = BVC_DW;
+				break;
+			case 4:
+				sz = BVC_W;
+				break;
+			case 2:
+				sz = BVC_H;
+				break;
+			case 1:
+				sz = BVC_B;
+				break;
 			default:
 				bvc_set_err(why, whysz, "CO-RE: insn %u: new access size %u", i,
 					    r->new_sz);
@@ -820,8 +833,8 @@ static int patch(struct bvc_insn *insns, size_t cnt, uint32_t i, const struct re
 	case BVC_LD: {
 		uint64_t imm;
 
-		if (in->code != (BVC_LD | BVC_IMM | BVC_DW) || i + 1 >= cnt || in->src ||
-		    in->off || in[1].code || in[1].dst || in[1].src || in[1].off)
+		if (in->code != (BVC_LD | BVC_IMM | BVC_DW) || i + 1 >= cnt || in->src || in->off ||
+		    in[1].code || in[1].dst || in[1].src || in[1].off)
 			break;
 		if (r->poison) {
 			poison(in, 2);
@@ -829,9 +842,10 @@ static int patch(struct bvc_insn *insns, size_t cnt, uint32_t i, const struct re
 		}
 		imm = (uint32_t)in[0].imm | (uint64_t)(uint32_t)in[1].imm << 32;
 		if (r->validate && imm != r->orig) {
-			bvc_set_err(why, whysz,
-				    "CO-RE: insn %u holds %llu, the object's BTF says %llu: record and code disagree",
-				    i, (unsigned long long)imm, (unsigned long long)r->orig);
+			bvc_set_err(
+				why, whysz,
+				"CO-RE: insn %u holds %llu, the object's BTF says %llu: record and code disagree",
+				i, (unsigned long long)imm, (unsigned long long)r->orig);
 			return -EINVAL;
 		}
 		in[0].imm = (int32_t)(uint32_t)r->val;
@@ -909,7 +923,8 @@ static int resolve(const struct btf *lb, const struct bvc_core_relo *cr, const s
 		return -EINVAL;
 	}
 	if (cr->kind == TYPE_MATCHES) {
-		bvc_set_err(why, whysz, "unsupported: CO-RE relocation type_matches of '%s'", lname);
+		bvc_set_err(why, whysz, "unsupported: CO-RE relocation type_matches of '%s'",
+			    lname);
 		return -EOPNOTSUPP;
 	}
 	if (cr->kind > TYPE_MATCHES) {
@@ -932,9 +947,10 @@ static int resolve(const struct btf *lb, const struct bvc_core_relo *cr, const s
 		goto out;
 	}
 	if (!*lname) {
-		bvc_set_err(why, whysz,
-			    "unsupported: CO-RE relocation %s of an anonymous type (libbpf refuses it too)",
-			    bvc_core_relo_kind_name(cr->kind));
+		bvc_set_err(
+			why, whysz,
+			"unsupported: CO-RE relocation %s of an anonymous type (libbpf refuses it too)",
+			bvc_core_relo_kind_name(cr->kind));
 		err = -EOPNOTSUPP;
 		goto out;
 	}
@@ -951,7 +967,8 @@ static int resolve(const struct btf *lb, const struct bvc_core_relo *cr, const s
 		tn = btf__name_by_offset(tb, btf__type_by_id(tb, id)->name_off);
 		err = match_spec(ls, tb, id, cs);
 		if (err < 0) {
-			bvc_set_err(why, whysz, "CO-RE: target BTF type %u (%s) is malformed", id, tn);
+			bvc_set_err(why, whysz, "CO-RE: target BTF type %u (%s) is malformed", id,
+				    tn);
 			goto out;
 		}
 		if (!err)
@@ -963,16 +980,18 @@ static int resolve(const struct btf *lb, const struct bvc_core_relo *cr, const s
 			*out = r;
 			*ts = *cs;
 		} else if (cs->bit_off != ts->bit_off) {
-			bvc_set_err(why, whysz,
-				    "CO-RE: field offset ambiguity for '%s' (access %s): bit %u in one target type, %u in another",
-				    lname, cr->access, cs->bit_off, ts->bit_off);
+			bvc_set_err(
+				why, whysz,
+				"CO-RE: field offset ambiguity for '%s' (access %s): bit %u in one target type, %u in another",
+				lname, cr->access, cs->bit_off, ts->bit_off);
 			err = -EINVAL;
 			goto out;
 		} else if (r.poison != out->poison || r.val != out->val) {
-			bvc_set_err(why, whysz,
-				    "CO-RE: relocation decision ambiguity for '%s' (access %s): %llu != %llu",
-				    lname, cr->access, (unsigned long long)r.val,
-				    (unsigned long long)out->val);
+			bvc_set_err(
+				why, whysz,
+				"CO-RE: relocation decision ambiguity for '%s' (access %s): %llu != %llu",
+				lname, cr->access, (unsigned long long)r.val,
+				(unsigned long long)out->val);
 			err = -EINVAL;
 			goto out;
 		}
@@ -1063,9 +1082,9 @@ int bvc_core_apply(const struct bvc_image *img, struct bvc_prog *prog,
 			err = patch(insns, prog->insn_cnt, cr->insn, &r, w, sizeof(w));
 		if (err)
 			bvc_set_err(why, whysz,
-				    "%s (CO-RE relocation #%zu at insn %u: %s of '%s', access %s)", w, i,
-				    cr->insn, bvc_core_relo_kind_name(cr->kind), cr->type_name,
-				    cr->access);
+				    "%s (CO-RE relocation #%zu at insn %u: %s of '%s', access %s)",
+				    w, i, cr->insn, bvc_core_relo_kind_name(cr->kind),
+				    cr->type_name, cr->access);
 	}
 	btf__free(lb);
 	for (i = 0; i < ncache; i++)

@@ -29,7 +29,7 @@
 #define KIND_KCONFIG 3
 #define KIND_BTF 4
 #define KIND_MAX 4
-#define PROF_MAX (1u << 30)      /* the whole file */
+#define PROF_MAX (1u << 30)     /* the whole file */
 #define KCONFIG_MAX (16u << 20) /* a .config is ~200 KiB */
 #define BTF_MAX (512u << 20)    /* vmlinux BTF is ~6 MiB */
 
@@ -121,12 +121,13 @@ static int btf_view(const void *btf, size_t size, struct btf_view *v, char *err,
 		return -EINVAL;
 	}
 	if (rd16(b) != BTF_MAGIC) {
-		bvc_set_err(err, errsz, "BTF: bad magic 0x%04x (little-endian BTF expected)", rd16(b));
+		bvc_set_err(err, errsz, "BTF: bad magic 0x%04x (little-endian BTF expected)",
+			    rd16(b));
 		return -EINVAL;
 	}
 	if (b[2] != 1 || b[3] != 0) {
-		bvc_set_err(err, errsz, "BTF: version %u flags %u, only version 1 flags 0 known", b[2],
-			    b[3]);
+		bvc_set_err(err, errsz, "BTF: version %u flags %u, only version 1 flags 0 known",
+			    b[2], b[3]);
 		return -EINVAL;
 	}
 	hdr_len = rd32(b + 4);
@@ -140,9 +141,10 @@ static int btf_view(const void *btf, size_t size, struct btf_view *v, char *err,
 	}
 	if ((uint64_t)type_off + type_len > size - hdr_len ||
 	    (uint64_t)str_off + str_len > size - hdr_len || type_off % 4 || type_len % 4) {
-		bvc_set_err(err, errsz,
-			    "BTF: type section %u+%u or string section %u+%u outside the %zu bytes after the header (or misaligned)",
-			    type_off, type_len, str_off, str_len, size - hdr_len);
+		bvc_set_err(
+			err, errsz,
+			"BTF: type section %u+%u or string section %u+%u outside the %zu bytes after the header (or misaligned)",
+			type_off, type_len, str_off, str_len, size - hdr_len);
 		return -EINVAL;
 	}
 	if (!str_len || b[hdr_len + str_off] != 0 || b[hdr_len + str_off + str_len - 1] != 0) {
@@ -185,7 +187,8 @@ static int take_enum(const struct btf_view *v, const uint8_t *t, uint32_t vlen, 
 		for (k = 0; s[plen + k]; k++) {
 			char c = s[plen + k];
 
-			names[n].name[k] = lower && c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+			names[n].name[k] =
+				lower && c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 		}
 		n++;
 	}
@@ -214,8 +217,9 @@ static int btf_walk(const void *btf, size_t size, struct bvc_profile *p, char *e
 		long extra;
 
 		if (v.types_len - off < 12) {
-			bvc_set_err(err, errsz, "BTF: type %u cut short at byte %u of the type section",
-				    id, off);
+			bvc_set_err(err, errsz,
+				    "BTF: type %u cut short at byte %u of the type section", id,
+				    off);
 			return -EINVAL;
 		}
 		info = rd32(t + 4);
@@ -227,13 +231,15 @@ static int btf_walk(const void *btf, size_t size, struct bvc_profile *p, char *e
 			return -EINVAL;
 		}
 		if ((uint64_t)v.types_len - off - 12 < (uint64_t)extra) {
-			bvc_set_err(err, errsz, "BTF: type %u (kind %u, vlen %u) runs past the type section",
+			bvc_set_err(err, errsz,
+				    "BTF: type %u (kind %u, vlen %u) runs past the type section",
 				    id, kind, vlen);
 			return -EINVAL;
 		}
 		name = btf_str(&v, rd32(t));
 		if (!name) {
-			bvc_set_err(err, errsz, "BTF: type %u has name offset %u outside the strings", id,
+			bvc_set_err(err, errsz,
+				    "BTF: type %u has name offset %u outside the strings", id,
 				    rd32(t));
 			return -EINVAL;
 		}
@@ -242,7 +248,8 @@ static int btf_walk(const void *btf, size_t size, struct bvc_profile *p, char *e
 				ret = take_enum(&v, t, vlen, "BPF_PROG_TYPE_", 1, &p->prog_types,
 						&p->prog_type_cnt);
 			else if (!strcmp(name, "bpf_func_id"))
-				ret = take_enum(&v, t, vlen, "BPF_FUNC_", 0, &p->helpers, &p->helper_cnt);
+				ret = take_enum(&v, t, vlen, "BPF_FUNC_", 0, &p->helpers,
+						&p->helper_cnt);
 			if (ret) {
 				bvc_set_err(err, errsz, "out of memory");
 				return ret;
@@ -288,8 +295,8 @@ static int check_text(const char *s, size_t len, const char *what, char *err, si
 		unsigned char c = (unsigned char)s[i];
 
 		if ((c < 0x20 && c != '\n' && c != '\t') || c >= 0x7f) {
-			bvc_set_err(err, errsz, "%s: byte %zu is 0x%02x, not printable text", what, i,
-				    c);
+			bvc_set_err(err, errsz, "%s: byte %zu is 0x%02x, not printable text", what,
+				    i, c);
 			return -EINVAL;
 		}
 	}
@@ -394,7 +401,8 @@ static int read_entry(struct bvc_profile *p, uint32_t kind, const uint8_t *d, ui
 
 	switch (kind) {
 	case KIND_RELEASE:
-		ret = check_word((const char *)d, len, BVC_PROFILE_RELEASE_MAX, "release", err, errsz);
+		ret = check_word((const char *)d, len, BVC_PROFILE_RELEASE_MAX, "release", err,
+				 errsz);
 		if (!ret)
 			memcpy(p->release, d, len);
 		return ret;
@@ -405,7 +413,8 @@ static int read_entry(struct bvc_profile *p, uint32_t kind, const uint8_t *d, ui
 		return ret;
 	case KIND_KCONFIG:
 		if (len > KCONFIG_MAX) {
-			bvc_set_err(err, errsz, "kconfig: %u bytes, more than %u", len, KCONFIG_MAX);
+			bvc_set_err(err, errsz, "kconfig: %u bytes, more than %u", len,
+				    KCONFIG_MAX);
 			return -EINVAL;
 		}
 		ret = check_text((const char *)d, len, "kconfig", err, errsz);
@@ -477,8 +486,9 @@ int bvc_profile_read(const void *buf, size_t size, struct bvc_profile **out, cha
 		size_t k;
 
 		if (size - off < ENT_HDR) {
-			bvc_set_err(err, errsz, "entry %u: truncated at byte %zu (file of %zu bytes)", i,
-				    off, size);
+			bvc_set_err(err, errsz,
+				    "entry %u: truncated at byte %zu (file of %zu bytes)", i, off,
+				    size);
 			goto fail;
 		}
 		kind = rd32(b + off);
@@ -488,14 +498,16 @@ int bvc_profile_read(const void *buf, size_t size, struct bvc_profile **out, cha
 			goto fail;
 		}
 		if (kind <= prev) {
-			bvc_set_err(err, errsz, "entry %u (%s) after %s: entries out of order or repeated",
-				    i, kind_names[kind], kind_names[prev]);
+			bvc_set_err(err, errsz,
+				    "entry %u (%s) after %s: entries out of order or repeated", i,
+				    kind_names[kind], kind_names[prev]);
 			goto fail;
 		}
 		if (!len || len > size - off - ENT_HDR || pad8(len) > size - off - ENT_HDR) {
-			bvc_set_err(err, errsz,
-				    "entry %u (%s): length %u outside 1..%zu (truncated or bad length)",
-				    i, kind_names[kind], len, size - off - ENT_HDR);
+			bvc_set_err(
+				err, errsz,
+				"entry %u (%s): length %u outside 1..%zu (truncated or bad length)",
+				i, kind_names[kind], len, size - off - ENT_HDR);
 			goto fail;
 		}
 		for (k = len; k < pad8(len); k++)
@@ -629,8 +641,7 @@ static int elf_btf(const uint8_t *b, size_t n, size_t *off, size_t *len, char *e
 		uint64_t so = (uint64_t)rd32(sh + 0x18) | (uint64_t)rd32(sh + 0x1c) << 32;
 		uint64_t ss = (uint64_t)rd32(sh + 0x20) | (uint64_t)rd32(sh + 0x24) << 32;
 
-		if (name >= strsize || strsize - name < 5 ||
-		    memcmp(b + stroff + name, ".BTF", 5))
+		if (name >= strsize || strsize - name < 5 || memcmp(b + stroff + name, ".BTF", 5))
 			continue;
 		if (so > n || ss > n - so)
 			goto bad;
@@ -659,9 +670,10 @@ static int virtual_kconfig(const char *release, const char *config, size_t confi
 	sscanf(release, "%u.%u.%u", &a, &b, &c);
 	if (c > 255)
 		c = 255;
-	return snprintf(buf, bufsz,
-			"LINUX_KERNEL_VERSION=%u\nLINUX_HAS_BPF_COOKIE=%d\nLINUX_HAS_SYSCALL_WRAPPER=%d\n",
-			(a << 16) + (b << 8) + c, a > 5 || (a == 5 && b >= 15), wrapper);
+	return snprintf(
+		buf, bufsz,
+		"LINUX_KERNEL_VERSION=%u\nLINUX_HAS_BPF_COOKIE=%d\nLINUX_HAS_SYSCALL_WRAPPER=%d\n",
+		(a << 16) + (b << 8) + c, a > 5 || (a == 5 && b >= 15), wrapper);
 }
 
 int bvc_profile_capture(const struct bvc_profile_capture_opts *opts, struct bvc_profile **out,

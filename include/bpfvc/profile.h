@@ -38,15 +38,15 @@ struct bvc_profile_name {
 struct bvc_profile {
 	char release[BVC_PROFILE_RELEASE_MAX + 1]; /* uname -r of the device */
 	char arch[BVC_PROFILE_ARCH_MAX + 1];       /* uname -m of the device */
-	char *kconfig;               /* NUL-terminated Kconfig text, NULL if
+	char *kconfig;                             /* NUL-terminated Kconfig text, NULL if
 				      * the profile has none */
-	size_t kconfig_len;          /* bytes of @kconfig, NUL excluded */
-	uint8_t *btf;                /* the kernel's raw BTF */
-	size_t btf_size;             /* bytes of @btf */
-	struct bvc_profile_name *prog_types; /* from @btf, ascending by value;
+	size_t kconfig_len;                        /* bytes of @kconfig, NUL excluded */
+	uint8_t *btf;                              /* the kernel's raw BTF */
+	size_t btf_size;                           /* bytes of @btf */
+	struct bvc_profile_name *prog_types;       /* from @btf, ascending by value;
 					      * NULL if it has no such enum */
 	size_t prog_type_cnt;
-	struct bvc_profile_name *helpers;    /* idem, enum bpf_func_id */
+	struct bvc_profile_name *helpers; /* idem, enum bpf_func_id */
 	size_t helper_cnt;
 };
 

@@ -105,8 +105,8 @@ static void compare(const char *dir, const char *prog_obj, const char *btf_obj, 
 					    p->name, why);
 			} else {
 				t->mismatches++;
-				cr_log_error("%s on %s: %s: we refuse (%s), libbpf relocates", prog_obj,
-					     btf_obj, p->name, why);
+				cr_log_error("%s on %s: %s: we refuse (%s), libbpf relocates",
+					     prog_obj, btf_obj, p->name, why);
 			}
 			free(at);
 			continue;
@@ -137,10 +137,11 @@ static void compare(const char *dir, const char *prog_obj, const char *btf_obj, 
 				    o[w].src != l[w].src_reg || o[w].off != l[w].off ||
 				    o[w].imm != l[w].imm) {
 					t->mismatches++;
-					cr_log_error("%s on %s: %s insn %u: ours %02x %u %u %d %d, libbpf's %02x %u %u %d %d",
-						     prog_obj, btf_obj, p->name, at[k] + w, o[w].code,
-						     o[w].dst, o[w].src, o[w].off, o[w].imm, l[w].code,
-						     l[w].dst_reg, l[w].src_reg, l[w].off, l[w].imm);
+					cr_log_error(
+						"%s on %s: %s insn %u: ours %02x %u %u %d %d, libbpf's %02x %u %u %d %d",
+						prog_obj, btf_obj, p->name, at[k] + w, o[w].code,
+						o[w].dst, o[w].src, o[w].off, o[w].imm, l[w].code,
+						l[w].dst_reg, l[w].src_reg, l[w].off, l[w].imm);
 				}
 			}
 		}
@@ -166,7 +167,8 @@ static int in_family(const char *prog_obj, const char *fam)
 	rest = prog_obj + sizeof(pre) - 1 + fl;
 	if (!strcmp(rest, ".o"))
 		return 1;
-	return !strcmp(fam, "bitfields") && (!strcmp(rest, "_direct.o") || !strcmp(rest, "_probed.o"));
+	return !strcmp(fam, "bitfields") &&
+	       (!strcmp(rest, "_direct.o") || !strcmp(rest, "_probed.o"));
 }
 
 Test(core, offsets_equal_libbpfs, .timeout = 600)
@@ -188,7 +190,8 @@ Test(core, offsets_equal_libbpfs, .timeout = 600)
 		const char *name = ents[i]->d_name, *sep;
 		size_t len = strlen(name);
 
-		if (strncmp(name, "btf__core_reloc_", 16) || len < 3 || strcmp(name + len - 2, ".o"))
+		if (strncmp(name, "btf__core_reloc_", 16) || len < 3 ||
+		    strcmp(name + len - 2, ".o"))
 			continue;
 		snprintf(fam, sizeof(fam), "%s", name + 16);
 		sep = strstr(fam, "___");
@@ -203,9 +206,10 @@ Test(core, offsets_equal_libbpfs, .timeout = 600)
 	for (i = 0; i < n; i++)
 		free(ents[i]);
 	free(ents);
-	cr_log_info("CO-RE vs libbpf: %d program/target pairs, %d relocations (%d insns) equal, %d refused by both, %d unsupported by us only, %d mismatches",
-		    t.pairs, t.relos, t.insns_compared, t.both_refused, t.ours_only_unsupported,
-		    t.mismatches);
+	cr_log_info(
+		"CO-RE vs libbpf: %d program/target pairs, %d relocations (%d insns) equal, %d refused by both, %d unsupported by us only, %d mismatches",
+		t.pairs, t.relos, t.insns_compared, t.both_refused, t.ours_only_unsupported,
+		t.mismatches);
 	printf("CO-RE vs libbpf: %d program/target pairs, %d relocations (%d insns) compared, %d refused by both, %d unsupported by us only, %d mismatches\n",
 	       t.pairs, t.relos, t.insns_compared, t.both_refused, t.ours_only_unsupported,
 	       t.mismatches);

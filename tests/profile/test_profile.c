@@ -42,9 +42,9 @@ static size_t put32s(uint8_t *p, const uint32_t *v, size_t n)
 static size_t make_btf(uint8_t *b)
 {
 	const uint32_t types[] = {
-		S_INT, 1u << 24, 4, 0x01000020,                   /* int: 32 bits, signed */
-		S_FID, 6u << 24 | 3, 4, S_UNSPEC, 0, S_LOOKUP, 1, S_MAX, 2,
-		S_PTYPE, 6u << 24 | 1, 4, S_XDP, 6,
+		S_INT,   1u << 24,     4, 0x01000020, /* int: 32 bits, signed */
+		S_FID,   6u << 24 | 3, 4, S_UNSPEC,   0, S_LOOKUP, 1, S_MAX, 2,
+		S_PTYPE, 6u << 24 | 1, 4, S_XDP,      6,
 	};
 	size_t tlen = sizeof(types), slen = sizeof(strs);
 	uint32_t hdr[6] = { 0, 24, 0, (uint32_t)tlen, (uint32_t)tlen, (uint32_t)slen };
@@ -173,9 +173,9 @@ Test(profile, capture_this_machine)
 		cr_skip_test("no /sys/kernel/btf/vmlinux");
 	cr_assert_eq(bvc_profile_capture(NULL, &p, err, sizeof(err)), 0, "%s", err);
 	cr_assert_gt(p->helper_cnt, 200, "Linux 6.x has more than 200 helpers");
-	cr_assert_eq(bvc_profile_has_helper(p, 1), 1);      /* map_lookup_elem */
+	cr_assert_eq(bvc_profile_has_helper(p, 1), 1); /* map_lookup_elem */
 	cr_assert_eq(bvc_profile_has_helper(p, 100000), 0);
-	cr_assert_eq(bvc_profile_has_prog_type(p, 6), 1);   /* xdp */
+	cr_assert_eq(bvc_profile_has_prog_type(p, 6), 1); /* xdp */
 	bvc_profile_free(p);
 }
 
@@ -212,7 +212,8 @@ Test(profile, truncations_and_flips)
 	uint8_t *buf = sample(&size, NULL), *b = malloc(size);
 
 	for (i = 0; i < size; i++) {
-		cr_assert_neq(bvc_profile_read(buf, i, &p, err, sizeof(err)), 0, "prefix %zu read", i);
+		cr_assert_neq(bvc_profile_read(buf, i, &p, err, sizeof(err)), 0, "prefix %zu read",
+			      i);
 		cr_assert_null(p);
 		cr_assert_neq(err[0], 0);
 	}
@@ -240,9 +241,9 @@ Test(profile, truncations_and_flips)
 
 struct rule {
 	const char *name;
-	size_t off;       /* byte to set */
+	size_t off; /* byte to set */
 	uint8_t val;
-	const char *msg;  /* the reader's words */
+	const char *msg; /* the reader's words */
 };
 
 Test(profile, each_rule)
@@ -279,9 +280,10 @@ Test(profile, each_rule)
 		} else {
 			char want[128];
 
-			snprintf(want, sizeof(want),
-				 "entry 0 (release): length 51210 outside 1..%zu (truncated or bad length)",
-				 size - 24);
+			snprintf(
+				want, sizeof(want),
+				"entry 0 (release): length 51210 outside 1..%zu (truncated or bad length)",
+				size - 24);
 			cr_assert_str_eq(err, want);
 		}
 	}
