@@ -24,8 +24,8 @@
  *     type (else the object is not what its records say), and a load or
  *     store whose field changes size is resized only for unsigned integers
  *     and pointers.
- * TYPE_MATCHES (libbpf's looser structural match) is refused as
- * unsupported, as are anonymous root types. Nothing here prints.
+ * Anonymous root types are refused as unsupported, as libbpf refuses them.
+ * Nothing here prints.
  */
 #include <errno.h>
 #include <limits.h>
@@ -234,6 +234,155 @@ static int types_compat(const struct btf *lb, uint32_t lid, const struct btf *tb
 			}
 			skip_mods(lb, lt->type, &lid);
 			skip_mods(tb, tt->type, &tid);
+			continue;
+		}
+		default:
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Names equal up to a flavor; an anonymous target matches an anonymous
+ * local only. */
+static int names_match(const struct btf *lb, uint32_t loff, const struct btf *tb, uint32_t toff)
+{
+	const char *ln = btf__name_by_offset(lb, loff), *tn = btf__name_by_offset(tb, toff);
+
+	if (!ln || !tn)
+		return 0;
+	if (!*tn)
+		return !*ln;
+	return same_essential(ln, tn);
+}
+
+static int types_match(const struct btf *lb, uint32_t lid, const struct btf *tb, uint32_t tid,
+		       int behind_ptr, int level);
+
+/* Enums: the same size, every local enumerator's name in the target
+ * (values may differ). */
+static int enums_match(const struct btf *lb, const struct btf_type *lt, const struct btf *tb,
+		       const struct btf_type *tt)
+{
+	int i, j;
+
+	if (lt->size != tt->size || btf_vlen(lt) > btf_vlen(tt))
+		return 0;
+	for (i = 0; i < btf_vlen(lt); i++) {
+		uint32_t ln = btf_is_enum(lt) ? btf_enum(lt)[i].name_off : btf_enum64(lt)[i].name_off;
+
+		for (j = 0; j < btf_vlen(tt); j++)
+			if (names_match(lb, ln, tb,
+					btf_is_enum(tt) ? btf_enum(tt)[j].name_off
+							: btf_enum64(tt)[j].name_off))
+				break;
+		if (j == btf_vlen(tt))
+			return 0;
+	}
+	return 1;
+}
+
+/* Aggregates: every local member has a target member of the same name
+ * whose type matches. */
+static int composites_match(const struct btf *lb, const struct btf_type *lt, const struct btf *tb,
+			    const struct btf_type *tt, int behind_ptr, int level)
+{
+	const struct btf_member *lm = btf_members(lt);
+	int i, j, r;
+
+	if (btf_vlen(lt) > btf_vlen(tt))
+		return 0;
+	for (i = 0; i < btf_vlen(lt); i++, lm++) {
+		const struct btf_member *tm = btf_members(tt);
+		int matched = 0;
+
+		for (j = 0; j < btf_vlen(tt) && !matched; j++, tm++) {
+			if (!names_match(lb, lm->name_off, tb, tm->name_off))
+				continue;
+			r = types_match(lb, lm->type, tb, tm->type, behind_ptr, level - 1);
+			if (r < 0)
+				return r;
+			matched = r > 0;
+		}
+		if (!matched)
+			return 0;
+	}
+	return 1;
+}
+
+/* TYPE_MATCHES (libbpf's bpf_core_types_match): stricter than
+ * types_compat. Modifiers and typedefs skipped, names matched at every
+ * level; integers by size and signedness; arrays by length and element;
+ * pointers by target (behind a pointer, an aggregate matches by name and
+ * kind only, a forward declaration of the same kind too); aggregates
+ * member by member; enums by enumerator names and size; function
+ * prototypes argument by argument. */
+static int types_match(const struct btf *lb, uint32_t lid, const struct btf *tb, uint32_t tid,
+		       int behind_ptr, int level)
+{
+	int depth;
+
+	if (level <= 0)
+		return -EINVAL;
+	for (depth = 0; depth < 32; depth++) {
+		const struct btf_type *lt = skip_mods(lb, lid, &lid), *tt = skip_mods(tb, tid, &tid);
+		int lk, tk;
+
+		if (!lt || !tt)
+			return -EINVAL;
+		if (!names_match(lb, lt->name_off, tb, tt->name_off))
+			return 0;
+		lk = btf_kind(lt);
+		tk = btf_kind(tt);
+		switch (lk) {
+		case BTF_KIND_UNKN:
+			return lk == tk;
+		case BTF_KIND_FWD:
+			if (behind_ptr && lk != tk)
+				return (tk == BTF_KIND_STRUCT && !btf_kflag(lt)) ||
+				       (tk == BTF_KIND_UNION && btf_kflag(lt));
+			return lk == tk && btf_kflag(lt) == btf_kflag(tt);
+		case BTF_KIND_ENUM:
+		case BTF_KIND_ENUM64:
+			return btf_is_any_enum(tt) && enums_match(lb, lt, tb, tt);
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			if (behind_ptr) {
+				if (lk == tk)
+					return 1;
+				return tk == BTF_KIND_FWD && (lk == BTF_KIND_UNION) == btf_kflag(tt);
+			}
+			return lk == tk ? composites_match(lb, lt, tb, tt, behind_ptr, level) : 0;
+		case BTF_KIND_INT:
+			return lk == tk && lt->size == tt->size &&
+			       (btf_int_encoding(lt) & BTF_INT_SIGNED) ==
+				       (btf_int_encoding(tt) & BTF_INT_SIGNED);
+		case BTF_KIND_PTR:
+			if (lk != tk)
+				return 0;
+			behind_ptr = 1;
+			lid = lt->type;
+			tid = tt->type;
+			continue;
+		case BTF_KIND_ARRAY:
+			if (lk != tk || btf_array(lt)->nelems != btf_array(tt)->nelems)
+				return 0;
+			lid = btf_array(lt)->type;
+			tid = btf_array(tt)->type;
+			continue;
+		case BTF_KIND_FUNC_PROTO: {
+			const struct btf_param *lp = btf_params(lt), *tp = btf_params(tt);
+			int i, r;
+
+			if (lk != tk || btf_vlen(lt) != btf_vlen(tt))
+				return 0;
+			for (i = 0; i < btf_vlen(lt); i++) {
+				r = types_match(lb, lp[i].type, tb, tp[i].type, behind_ptr, level - 1);
+				if (r <= 0)
+					return r;
+			}
+			lid = lt->type;
+			tid = tt->type;
 			continue;
 		}
 		default:
@@ -452,6 +601,8 @@ static int match_spec(const struct spec *ls, const struct btf *tb, uint32_t tid,
 	ts->btf = tb;
 	ts->root_id = tid;
 	ts->kind = ls->kind;
+	if (ls->kind == TYPE_MATCHES)
+		return types_match(ls->btf, ls->root_id, tb, tid, 0, 32);
 	if (is_type(ls->kind))
 		return types_compat(ls->btf, ls->root_id, tb, tid, 32);
 	if (is_enumval(ls->kind)) {
@@ -636,6 +787,7 @@ static int type_value(const struct spec *s, uint32_t kind, uint64_t *val, int *v
 			*validate = 0; /* ids change when objects are linked */
 		return 0;
 	case TYPE_EXISTS:
+	case TYPE_MATCHES:
 		*val = 1;
 		return 0;
 	case TYPE_SIZE:
@@ -921,11 +1073,6 @@ static int resolve(const struct btf *lb, const struct bvc_core_relo *cr, const s
 	if (!lname) {
 		bvc_set_err(why, whysz, "malformed CO-RE record (type %u)", cr->type_id);
 		return -EINVAL;
-	}
-	if (cr->kind == TYPE_MATCHES) {
-		bvc_set_err(why, whysz, "unsupported: CO-RE relocation type_matches of '%s'",
-			    lname);
-		return -EOPNOTSUPP;
 	}
 	if (cr->kind > TYPE_MATCHES) {
 		bvc_set_err(why, whysz, "unsupported: CO-RE relocation kind %u", cr->kind);

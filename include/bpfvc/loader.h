@@ -154,9 +154,10 @@ void bvc_core_target_free(struct bvc_core_target *t);
  * instruction (a call to helper 195896080, which the verifier refuses if
  * reachable), as libbpf does. Else a negative errno, @prog unchanged and
  * why in @why: -EOPNOTSUPP a record bpfvc does not model ("unsupported:
- * CO-RE relocation type_matches ..."), -EINVAL one libbpf refuses too
- * (ambiguous candidates, an instruction that does not hold the object's
- * value), -ERANGE an offset too large for a load or store, -ENOMEM.
+ * CO-RE relocation kind 13", an anonymous root type), -EINVAL one libbpf
+ * refuses too (ambiguous candidates, an instruction that does not hold
+ * the object's value), -ERANGE an offset too large for a load or store,
+ * -ENOMEM.
  */
 int bvc_core_apply(const struct bvc_image *img, struct bvc_prog *prog,
 		   const struct bvc_core_target *target, char *why, size_t whysz);
