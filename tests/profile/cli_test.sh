@@ -103,6 +103,23 @@ if [ "$(uname -m)" = x86_64 ]; then
 	has err "blob was verified for kernel 6.1.0-dev-a"
 fi
 
+# --- what the kernel offers: program types and helpers from its BTF ------
+run 0 "$bpfvc" profile capture -o "$tmp/c.profile" --btf "$progs/profile_btf_c.bpf.o" \
+	--release 6.6.0-small
+has out "2 program types, 2 helpers, no Kconfig$"
+run 0 "$bpfvc" profile show "$tmp/c.profile"
+has out "^program types: 2: unspec xdp$"
+has out "^helpers: +2 \(ids 0\.\.1\)$"
+run 0 "$bpfvc" verify "$pair" --profile "$tmp/c.profile"
+run 1 "$bpfvc" verify "$progs/xdp_parser.bpf.o" --profile "$tmp/c.profile"
+has out "rejected at insn [0-9]+: helper bpf_map_update_elem#2 is not offered by the target kernel 6.6.0-small$"
+run 1 "$bpfvc" verify "$progs/socket_filter.bpf.o" --profile "$tmp/c.profile"
+has out "rejected at insn 0: program type socket_filter is not offered by the target kernel 6.6.0-small$"
+run 1 "$bpfvc" build "$progs/xdp_parser.bpf.o" --profile "$tmp/c.profile" --target x86_64 \
+	--key "$tmp/k" -o "$tmp/c.bvc"
+has err "helper bpf_map_update_elem#2 is not offered by the target kernel 6.6.0-small"
+[ -e "$tmp/c.bvc" ] && fail "a rejected build left $tmp/c.bvc"
+
 # --- .kconfig externs take the profile's values, never this machine's -----
 printf 'CONFIG_BPF_SYSCALL=y\nCONFIG_HZ=250\n' >"$tmp/old.config"
 run 0 "$bpfvc" profile capture -o "$tmp/old.profile" --btf "$progs/profile_btf_a.bpf.o" \
