@@ -172,6 +172,7 @@ int bvc_cli_target_check_helpers(const struct bvc_cli_target *t, const struct bv
 		return 0;
 	for (i = 0; i < prog->insn_cnt; i++) {
 		const struct bvc_insn *in = &prog->insns[i];
+		const char *name;
 		char what[96];
 
 		if (in->code != (BVC_JMP | BVC_CALL) || in->src || in->imm == CORE_POISON)
@@ -180,7 +181,8 @@ int bvc_cli_target_check_helpers(const struct bvc_cli_target *t, const struct bv
 			continue; /* dead code: the kernel never looks at it */
 		if (bvc_profile_has_helper(t->profile, (uint32_t)in->imm) != 0)
 			continue;
-		snprintf(what, sizeof(what), "%s#%d", bvc_helper_name(in->imm), in->imm);
+		name = bvc_helper_name(in->imm);
+		snprintf(what, sizeof(what), "%s#%d", name ? name : "unknown", in->imm);
 		v->kind = BVC_REJECT;
 		v->insn = i;
 		snprintf(v->msg, sizeof(v->msg), "helper %s is not offered by the target kernel %s",
