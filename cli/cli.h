@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bpfvc/image.h"
+#include "bpfvc/verifier.h"
 
 enum {
 	BVC_EXIT_OK = 0,        /* accepted / ran */
@@ -23,6 +24,11 @@ enum {
 /* Open PATH as an ELF object, or as raw bytecode when it is not ELF and
  * @type_name is set. Prints one line on failure and returns NULL. */
 struct bvc_image *bvc_cli_open(const char *path, const char *type_name);
+/* The same with a target kernel's Kconfig for .kconfig externs (NULL:
+ * this machine's). */
+struct bvc_kconfig;
+struct bvc_image *bvc_cli_open_kc(const char *path, const char *type_name,
+				  const struct bvc_kconfig *kc);
 
 /* The program named @name, or the only one when @name is NULL. Prints why
  * and returns NULL when there is no such program or the choice is unclear. */
@@ -44,6 +50,39 @@ int bvc_cli_parse_size(const char *arg, uint64_t *out);
 /* Print "bpfvc: " and the message to stderr. */
 void bvc_cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct bvc_profile;
+struct bvc_core_target;
+
+/* The kernel a verdict is for (target.c): a profile (--profile), or this
+ * machine when @profile is NULL. */
+struct bvc_cli_target {
+	struct bvc_profile *profile;  /* NULL: this machine */
+	struct bvc_kconfig *kconfig;  /* the profile's Kconfig for .kconfig
+				       * externs; NULL: this machine's */
+	struct bvc_core_target *core; /* the target's BTF for CO-RE, made
+				       * when a program first needs it */
+	uint8_t *host_btf;            /* this machine's BTF, read when needed */
+	size_t host_btf_size;
+	char release[72];             /* the target's uname -r (the blob's field) */
+	char arch[32];                /* its uname -m (idem) */
+};
+
+/* Load @profile_path (NULL: this machine). 0, or exit 2 with a message. */
+int bvc_cli_target_open(struct bvc_cli_target *t, const char *profile_path);
+void bvc_cli_target_close(struct bvc_cli_target *t);
+/* Before verifying @prog: resolve its CO-RE records for the target and
+ * check the target offers its program type. 0 ready; 1 refused, the
+ * verdict to report in @refusal; 2 bad input (printed). */
+int bvc_cli_target_prepare(struct bvc_cli_target *t, struct bvc_image *img, struct bvc_prog *prog,
+			   struct bvc_verdict *refusal);
+/* After an acceptance: a reachable helper call the profile's kernel does
+ * not know turns @v into a rejection (returns 1). */
+int bvc_cli_target_check_helpers(const struct bvc_cli_target *t, const struct bvc_prog *prog,
+				 struct bvc_verdict *v);
+/* SHA-256 of the target's BTF (what a blob records). 0, or -1 printed. */
+int bvc_cli_target_hash(struct bvc_cli_target *t, uint8_t md[32]);
+
+int bvc_cmd_profile(int argc, char **argv);
 int bvc_cmd_disasm(int argc, char **argv);
 int bvc_cmd_verify(int argc, char **argv);
 int bvc_cmd_run(int argc, char **argv);

@@ -44,7 +44,10 @@
 
 static const char build_usage[] =
 	"usage: bpfvc build PROG.o [-p NAME] [--type TYPE] --target x86_64|arm64|thumbv7m\n"
-	"                   --key KEY -o OUT.bvc [-w N] [--insn-limit N]\n";
+	"                   --key KEY -o OUT.bvc [-w N] [--insn-limit N] [--profile FILE]\n"
+	"--profile: verify and build for that kernel (bpfvc profile capture): CO-RE\n"
+	"relocated for its BTF, which the blob records; a device with another kernel\n"
+	"refuses it. Without it, this machine's kernel (recorded when CO-RE used it).\n";
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -215,20 +218,41 @@ static int refused(const char *where, const struct bvc_verdict *v)
 	return BVC_EXIT_INTERNAL;
 }
 
-/* A program with CO-RE records: clang compiled in the offsets of its own
- * headers and nothing relocated them for the target kernel, so the blob
- * would read the wrong fields on a kernel laid out otherwise. Refused until
- * CO-RE is resolved against a target's BTF. Returns 1 when refused. */
-static int refuse_core(const char *where, const struct bvc_prog *prog)
-{
-	const struct bvc_core_relo *r = prog->core_relos;
+/* The kernel the blob is for (--profile, or this machine's). */
+static struct bvc_cli_target build_tgt;
+static int build_tgt_used; /* its BTF decided something: the blob records it */
 
-	if (!prog->core_relo_cnt)
-		return 0;
-	bvc_cli_err("%s: unsupported: CO-RE relocation at insn %u (%s of '%s', access %s; %zu in the program): not applied to a target kernel's BTF",
+/* A program with CO-RE records: clang compiled in the offsets of its own
+ * headers, so they are resolved against the target's BTF first (in this
+ * process: cluster workers would load the object unrelocated, so with
+ * workers such programs are still refused). Returns an exit code when
+ * the program cannot be built, 0 when it is ready. */
+static int refuse_core(const char *where, struct bvc_image *img, const struct bvc_prog *cprog,
+		       int workers)
+{
+	struct bvc_prog *prog = (struct bvc_prog *)cprog; /* the image is ours */
+	const struct bvc_core_relo *r = prog->core_relos;
+	struct bvc_verdict v;
+	int ret;
+
+	if (!workers || !prog->core_relo_cnt) {
+		if (prog->core_relo_cnt)
+			build_tgt_used = 1;
+		ret = bvc_cli_target_prepare(&build_tgt, img, prog, &v);
+		if (ret == 1)
+			bvc_cli_err("%s: %s%s", where,
+				    strncmp(v.msg, "unsupported", 11) ? "rejected: " : "", v.msg);
+		if (ret || !prog->core_relo_cnt)
+			return ret;
+		bvc_cli_err("%s: unsupported: CO-RE relocation at insn %u (%s of '%s', access %s; %zu in the program): no target BTF (this machine has none; use --profile)",
+			    where, r->insn, bvc_core_relo_kind_name(r->kind), r->type_name, r->access,
+			    prog->core_relo_cnt);
+		return BVC_EXIT_REJECT;
+	}
+	bvc_cli_err("%s: unsupported: CO-RE relocation at insn %u (%s of '%s', access %s; %zu in the program): not applied with workers yet (use -w 0)",
 		    where, r->insn, bvc_core_relo_kind_name(r->kind), r->type_name, r->access,
 		    prog->core_relo_cnt);
-	return 1;
+	return BVC_EXIT_REJECT;
 }
 
 /*
@@ -343,7 +367,7 @@ static int kconfig_meta(const struct bvc_image *img, const struct part *parts, s
 }
 
 /* Verify and compile @pt->prog; returns an exit code (BVC_EXIT_OK on success). */
-static int build_part(const struct verifier *vf, const struct bvc_image *img, struct part *pt,
+static int build_part(const struct verifier *vf, struct bvc_image *img, struct part *pt,
 		      const struct bvc_verify_opts *vopts, const struct bvc_jit_opts *jopts)
 {
 	char err[512], where[512];
@@ -354,14 +378,16 @@ static int build_part(const struct verifier *vf, const struct bvc_image *img, st
 		bvc_cli_err("%s: %s", where, pt->prog->unsupported);
 		return BVC_EXIT_REJECT;
 	}
-	if (refuse_core(where, pt->prog))
-		return BVC_EXIT_REJECT;
+	ret = refuse_core(where, img, pt->prog, vf->cl != NULL);
+	if (ret)
+		return ret;
 	ret = verify_prog(vf, img, pt->prog, vopts, &pt->v);
 	if (ret) {
 		bvc_cli_err("%s: cannot verify (%d)", where, ret);
 		return BVC_EXIT_BAD_INPUT;
 	}
 	pt->verified = 1;
+	bvc_cli_target_check_helpers(&build_tgt, pt->prog, &pt->v);
 	if (!bvc_verdict_accepted(&pt->v))
 		return refused(where, &pt->v);
 	if (refuse_device(where, img, pt->prog))
@@ -504,12 +530,14 @@ int bvc_cmd_build(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "insn-limit", required_argument, NULL, 'L' },
+		{ "profile", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct bvc_verify_opts vopts = { .sz = sizeof(vopts), .insn_limit = 1000000 };
 	struct bvc_jit_opts jopts = { .sz = sizeof(jopts) };
 	const char *name = NULL, *type = NULL, *target = NULL, *keypath = NULL, *outpath = NULL;
+	const char *profile = NULL;
 	struct bvc_verdict v = { .kind = BVC_VERDICT_NONE };
 	struct bvc_jit_result *jr = NULL;
 	struct bvc_blob_map *maps = NULL;
@@ -540,6 +568,7 @@ int bvc_cmd_build(int argc, char **argv)
 		case 'T': target = optarg; break;
 		case 'k': keypath = optarg; break;
 		case 'o': outpath = optarg; break;
+		case 'P': profile = optarg; break;
 		case 'w':
 			if (parse_num(optarg, "-w", &num) || num > 1024) {
 				bvc_cli_err("build: -w expects 0..1024 workers");
@@ -565,12 +594,19 @@ int bvc_cmd_build(int argc, char **argv)
 		bvc_cli_err("build: %s", err);
 		return BVC_EXIT_BAD_INPUT;
 	}
+	if (profile && nworkers) {
+		bvc_cli_err("build: --profile is not supported with workers yet (use -w 0)");
+		return BVC_EXIT_BAD_INPUT;
+	}
+	if (bvc_cli_target_open(&build_tgt, profile))
+		return BVC_EXIT_BAD_INPUT;
+	build_tgt_used = profile != NULL;
 	/* The key first: a bad key should not cost a verification. */
 	if (bvc_signer_load_private(keypath, &key, err, sizeof(err))) {
 		bvc_cli_err("build: %s", err);
 		return BVC_EXIT_BAD_INPUT;
 	}
-	img = bvc_cli_open(argv[optind], type);
+	img = bvc_cli_open_kc(argv[optind], type, build_tgt.kconfig);
 	if (!img)
 		goto out;
 	prog = bvc_cli_pick(img, name);
@@ -582,8 +618,9 @@ int bvc_cmd_build(int argc, char **argv)
 		rc = BVC_EXIT_REJECT;
 		goto out;
 	}
-	if (refuse_core(where, prog)) {
-		rc = BVC_EXIT_REJECT;
+	ret = refuse_core(where, img, prog, nworkers != 0);
+	if (ret) {
+		rc = ret;
 		goto out;
 	}
 
@@ -607,6 +644,7 @@ int bvc_cmd_build(int argc, char **argv)
 		goto out;
 	}
 	verified = 1;
+	bvc_cli_target_check_helpers(&build_tgt, prog, &v);
 	if (!bvc_verdict_accepted(&v)) {
 		rc = refused(where, &v);
 		goto out;
@@ -712,6 +750,16 @@ int bvc_cmd_build(int argc, char **argv)
 		goto out;
 	}
 
+	if (build_tgt_used) {
+		/* The blob runs on the kernel it was verified for only. */
+		if (bvc_cli_target_hash(&build_tgt, blob.kernel_btf_sha256))
+			goto out;
+		blob.has_kernel = 1;
+		_Static_assert(sizeof(blob.kernel_release) == sizeof(build_tgt.release), "release");
+		_Static_assert(sizeof(blob.kernel_arch) == sizeof(build_tgt.arch), "arch");
+		memcpy(blob.kernel_release, build_tgt.release, sizeof(blob.kernel_release));
+		memcpy(blob.kernel_arch, build_tgt.arch, sizeof(blob.kernel_arch));
+	}
 	ret = bvc_blob_write(&blob, key, &out, &out_size, err, sizeof(err));
 	if (ret) {
 		bvc_cli_err("%s: %s", where, err);
@@ -748,5 +796,6 @@ out:
 	bvc_signer_key_free(key);
 	bvc_cluster_free(vf.cl);
 	free(vf.object);
+	bvc_cli_target_close(&build_tgt);
 	return rc;
 }

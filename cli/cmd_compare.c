@@ -43,6 +43,10 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+/* The running kernel is the target on both sides: bpfvc resolves CO-RE
+ * against its BTF as libbpf does for the kernel's side. */
+static struct bvc_cli_target cmp_target;
+
 /* Both sides of one program: bpfvc into @ours, the kernel into @kern. */
 static int compare_prog(const char *path, struct bvc_image *img, const struct bvc_prog *prog,
 			uint64_t insn_limit, struct vs_set *kern, struct vs_set *ours)
@@ -55,8 +59,11 @@ static int compare_prog(const char *path, struct bvc_image *img, const struct bv
 	double t0;
 	int ret = BVC_EXIT_OK;
 
+	ret = bvc_cli_target_prepare(&cmp_target, img, (struct bvc_prog *)prog, &v);
+	if (ret > 1)
+		return ret;
 	t0 = now_us();
-	if (bvc_verify(img, prog, &opts, &v)) {
+	if (!ret && bvc_verify(img, prog, &opts, &v)) {
 		bvc_cli_err("%s: %s: cannot verify", path, prog->name);
 		return BVC_EXIT_INTERNAL;
 	}
@@ -70,6 +77,8 @@ static int compare_prog(const char *path, struct bvc_image *img, const struct bv
 		/* No verdict is no statement about the program. */
 		bvc_cli_err("%s: %s: internal error, no verdict: %s", path, prog->name, v.msg);
 		ret = BVC_EXIT_INTERNAL;
+	} else {
+		ret = BVC_EXIT_OK;
 	}
 	bvc_verdict_release(&v);
 	if (vs_add(ours, path, prog->name, st))
@@ -191,5 +200,6 @@ int bvc_cmd_compare(int argc, char **argv)
 		       mismatches == (size_t)-1 ? 0 : mismatches);
 	vs_free(&kern);
 	vs_free(&ours);
+	bvc_cli_target_close(&cmp_target);
 	return ret;
 }

@@ -126,6 +126,14 @@ static void print_meta(const struct bvc_blob *b)
 	for (uint32_t k = 0; k < m->helper_cnt; k++)
 		printf(" %s", helper_str(m->helper_ids[k], h, sizeof(h)));
 	printf("\n");
+	/* The kernel it was verified for: a device with another refuses it. */
+	if (b->has_kernel) {
+		printf("kernel: %s (%s), BTF sha256 ", b->kernel_release,
+		       b->kernel_arch[0] ? b->kernel_arch : "?");
+		for (i = 0; i < 32; i++)
+			printf("%02x", b->kernel_btf_sha256[i]);
+		printf("\n");
+	}
 }
 
 static void print_maps(const struct bvc_blob *b)

@@ -56,6 +56,7 @@ static int insecure_bind;
 /* --output-format table|csv: veristat's results only, on stdout (-1: our
  * verdict lines); the rows gather here. */
 static int output_format = -1;
+static const char *profile_path; /* --profile: the target kernel; NULL this machine */
 static struct vs_set vs_rows;
 
 static int verify_files(int nfiles, char **files, const char *name, const char *type,
@@ -307,6 +308,7 @@ int bvc_cmd_verify(int argc, char **argv)
 		{ "curve-trust", required_argument, NULL, 'T' },
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "output-format", required_argument, NULL, 'o' },
+		{ "profile", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -366,6 +368,7 @@ int bvc_cmd_verify(int argc, char **argv)
 		case 'K': curve_secret = optarg; break;
 		case 'T': curve_trust = optarg; break;
 		case 'I': insecure_bind = 1; break;
+		case 'P': profile_path = optarg; break;
 		case 'W':
 			wait_s = strtod(optarg, &end);
 			if (*end || !*optarg || wait_s <= 0 || wait_s > 86400) {
@@ -391,6 +394,9 @@ int bvc_cmd_verify(int argc, char **argv)
 			     "  --insecure  let a tcp E be plain: anyone who reaches E can join, and a\n"
 			     "           joined worker's results are the verdict (docs/deploy.md)\n"
 			     "  -v       print the topology and where workers run\n"
+			     "  --profile FILE  verify for the kernel of a target profile (bpfvc profile\n"
+			     "           capture): CO-RE relocated for its BTF, its helpers; default this\n"
+			     "           machine (CO-RE for its /sys/kernel/btf/vmlinux, without workers)\n"
 			     "  --stats  per-worker items, instructions and donations (stderr)\n"
 			     "  -o, --output-format table|csv\n"
 			     "           veristat's results table or CSV on stdout, nothing else\n"
@@ -740,7 +746,20 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 	struct entry *e = NULL;
 	size_t n = 0, cap = 0;
 	int ret = BVC_EXIT_OK;
+	struct bvc_cli_target tgt;
 
+	if (profile_path && (nworkers || bind)) {
+		/* Workers load the object themselves, unrelocated. */
+		bvc_cli_err("verify: --profile is not supported with workers yet (use -w 0)");
+		free(imgs);
+		free(objects);
+		return BVC_EXIT_BAD_INPUT;
+	}
+	if (bvc_cli_target_open(&tgt, profile_path)) {
+		free(imgs);
+		free(objects);
+		return BVC_EXIT_BAD_INPUT;
+	}
 	if (vopts.log_level && (nworkers || bind))
 		/* The cluster's log: the failing path, replayed here. */
 		bvc_cli_err("verify: -l with workers logs the failing path of each rejected program only");
@@ -754,7 +773,7 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 	for (int a = 0; a < nfiles; a++) {
 		size_t object_len = 0;
 
-		imgs[a] = bvc_cli_open(files[a], type);
+		imgs[a] = bvc_cli_open_kc(files[a], type, tgt.kconfig);
 		if (!imgs[a]) {
 			ret = BVC_EXIT_BAD_INPUT;
 			goto out;
@@ -806,17 +825,32 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 	for (size_t i = 0; i < n; i++) {
 		struct bvc_verdict v;
 		double t = now_s();
+		int pr;
 
+		/* The entry's program is the image's, which this run owns:
+		 * CO-RE patches it in place for the target. */
+		pr = bvc_cli_target_prepare(&tgt, e[i].img, (struct bvc_prog *)e[i].prog, &v);
+		if (pr == 1) {
+			print_one(&e[i], &v, json, now_s() - t);
+			worse(&ret, verdict_exit(&v));
+			continue;
+		}
+		if (pr) {
+			ret = BVC_EXIT_BAD_INPUT;
+			goto out;
+		}
 		if (bvc_verify(e[i].img, e[i].prog, &vopts, &v)) {
 			bvc_cli_err("%s: %s: internal error", e[i].img->path, e[i].prog->name);
 			ret = BVC_EXIT_BAD_INPUT;
 			goto out;
 		}
+		bvc_cli_target_check_helpers(&tgt, e[i].prog, &v);
 		print_one(&e[i], &v, json, now_s() - t);
 		worse(&ret, verdict_exit(&v));
 		bvc_verdict_release(&v);
 	}
 out:
+	bvc_cli_target_close(&tgt);
 	for (int a = 0; imgs && a < nfiles; a++) {
 		bvc_image_free(imgs[a]);
 		free(objects ? objects[a] : NULL);

@@ -40,6 +40,12 @@ static int looks_like_elf(const char *path)
 
 struct bvc_image *bvc_cli_open(const char *path, const char *type_name)
 {
+	return bvc_cli_open_kc(path, type_name, NULL);
+}
+
+struct bvc_image *bvc_cli_open_kc(const char *path, const char *type_name,
+				  const struct bvc_kconfig *kc)
+{
 	struct bvc_image *img = NULL;
 	char err[512] = "";
 	int elf, type, ret;
@@ -50,7 +56,8 @@ struct bvc_image *bvc_cli_open(const char *path, const char *type_name)
 		 * marked, so verify refuses them as unsupported (exit 1) while
 		 * the rest of the object is still verified. The loader words
 		 * a missing file as well as we could. */
-		struct bvc_load_opts lopts = { .sz = sizeof(lopts), .keep_unsupported = 1 };
+		struct bvc_load_opts lopts = { .sz = sizeof(lopts), .keep_unsupported = 1,
+					       .kconfig = kc };
 
 		ret = bvc_load_elf_opts(path, &lopts, &img, err, sizeof(err));
 	} else if (type_name) {

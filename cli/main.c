@@ -33,6 +33,11 @@ static const char usage[] =
 	"                      a signed blob (exit 0 built, 1 rejected or unsupported,\n"
 	"                      2 bad input)\n"
 	"  keygen -o KEY       write an Ed25519 key pair, KEY and KEY.pub\n"
+	"  profile capture -o OUT.profile [--btf FILE] [--config FILE] [--release R] [--arch A]\n"
+	"  profile show FILE.profile\n"
+	"  profile btf FILE.profile -o OUT.btf\n"
+	"                      a device kernel's target profile (BTF, release, arch,\n"
+	"                      Kconfig); verify and build take it with --profile\n"
 	"  inspect OUT.bvc [--pubkey KEY.pub]\n"
 	"                      show a blob: header, sections, metadata, maps,\n"
 	"                      relocations, code and bytecode; with --pubkey, check the\n"
@@ -67,6 +72,8 @@ int main(int argc, char **argv)
 		return bvc_cmd_worker(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
 		return bvc_cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "profile"))
+		return bvc_cmd_profile(argc - 1, argv + 1);
 	if (!strcmp(cmd, "inspect"))
 		return bvc_cmd_inspect(argc - 1, argv + 1);
 	bvc_cli_err("unknown command '%s' (try bpfvc --help)", cmd);

@@ -38,7 +38,9 @@
 
 static const char usage[] =
 	"usage: bpfvc-run OUT.bvc --pubkey KEY.pub [--packet FILE] [--repeat N] [--dump-maps]\n"
-	"                 [--interp]   (run the blob's bytecode even if its code could run)\n";
+	"                 [--interp]   (run the blob's bytecode even if its code could run)\n"
+	"                 [--btf FILE] (this kernel's BTF, default /sys/kernel/btf/vmlinux: a blob\n"
+	"                              verified for another kernel is refused)\n";
 
 static void print_line(void *user, const char *line)
 {
@@ -241,6 +243,7 @@ int main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "dump-maps", no_argument, NULL, 'd' },
 		{ "interp", no_argument, NULL, 'i' },
+		{ "btf", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -272,6 +275,7 @@ int main(int argc, char **argv)
 			break;
 		case 'd': dump = 1; break;
 		case 'i': ropts.force_interp = 1; break;
+		case 'b': ropts.kernel_btf = optarg; break;
 		case 'h':
 			fputs(usage, stdout);
 			return EXIT_RAN;

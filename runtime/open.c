@@ -42,7 +42,11 @@ int bvc_rt_open_mem(const uint8_t *buf, size_t size, const char *name,
 	/* The reader's own check of the declared helpers; bvc_rt_load() checks
 	 * relocations and bytecode calls too, with the same message. */
 	n = rt_helper_ids(ids, sizeof(ids) / sizeof(ids[0]));
-	ret = bvc_blob_check_helpers(blob, ids, n, why, sizeof(why));
+	/* A blob verified for another kernel's layout reads the wrong
+	 * fields here: refused before anything is set up. */
+	ret = bvc_blob_check_kernel(blob, BVC_OPTS_GET(opts, kernel_btf, NULL), why, sizeof(why));
+	if (!ret)
+		ret = bvc_blob_check_helpers(blob, ids, n, why, sizeof(why));
 	if (!ret)
 		ret = bvc_rt_load(blob, opts, out, why, sizeof(why));
 	if (ret)

@@ -22,6 +22,7 @@ owner_of() {
 	verifier.h | engine.h | image.h | scalar.h | tnum.h | disasm.h) echo verifier ;;
 	isa.h | devabi.h) echo plain ;;
 	loader.h) echo loader ;;
+	profile.h) echo profile ;;
 	state_serial.h) echo state-serial ;;
 	coordinator.h) echo coordinator ;;
 	worker.h) echo worker ;;
@@ -42,6 +43,7 @@ may_use() {
 	case "$1" in
 	util) echo "util" ;;
 	abi) echo "abi util" ;;
+	profile) echo "profile util" ;;
 	verifier) echo "verifier abi util" ;;
 	loader) echo "loader verifier abi util" ;;
 	state-serial) echo "state-serial verifier abi util" ;;
@@ -62,6 +64,7 @@ external_users() {
 	zmq.h) echo "coordinator worker cli" ;; # cli: zmq_lazy.c, its forwarders
 	hwloc.h | hwloc/*) echo "coordinator worker" ;;
 	bpf/* | gelf.h | libelf.h) echo "loader" ;;
+	zlib.h) echo "profile loader" ;;
 	openssl/*) echo "signer cli" ;;
 	capstone/*) echo "cli" ;;
 	*) echo ALL ;;
@@ -73,6 +76,7 @@ may_link() {
 	case "$1" in
 	bvc_util) echo "" ;;
 	bvc_abi) echo "bvc_util" ;;
+	bvc_profile) echo "bvc_util PkgConfig::ZLIB" ;;
 	bvc_verifier) echo "bvc_abi bvc_util" ;;
 	bvc_loader) echo "bvc_verifier bvc_abi bvc_util PkgConfig::LIBBPF PkgConfig::LIBELF PkgConfig::ZLIB" ;;
 	bvc_proto) echo "PkgConfig::PROTOBUFC" ;;
@@ -90,7 +94,7 @@ may_link() {
 	esac
 }
 
-modules="util abi verifier loader proto state-serial coordinator worker jitter signer runtime cli"
+modules="util abi profile verifier loader proto state-serial coordinator worker jitter signer runtime cli"
 bad=0
 nfiles=0
 nlinks=0

@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "bpfvc/blob.h"
 #include "bpfvc/abi.h"
 #include "bpfvc/util.h"
@@ -56,6 +58,7 @@ const char *bvc_blob_sec_name(uint32_t kind)
 	case BVC_BLOB_SEC_PROGS: return "progs";
 	case BVC_BLOB_SEC_KCONFIG:
 		return "kconfig";
+	case BVC_BLOB_SEC_KERNEL: return "kernel";
 	case BVC_BLOB_SEC_SIGNATURE: return "signature";
 	}
 	return NULL;
@@ -707,6 +710,34 @@ static int check_bytecode(struct reader *r, struct blob_owned *o)
 	return 0;
 }
 
+/* The kernel the program was verified for: a 32-byte hash (any value)
+ * and two text fields, the release non-empty. */
+static int check_kernel(struct reader *r, struct bvc_blob *b)
+{
+	const struct sec *s = sec_of(r, BVC_BLOB_SEC_KERNEL);
+	const uint8_t *p;
+	int ret;
+
+	if (!s)
+		return 0;
+	if (s->size != KERN_SIZE) {
+		bvc_set_err(r->err, r->errsz, "kernel section is %u bytes, expected %d", s->size,
+			    KERN_SIZE);
+		return -EBADMSG;
+	}
+	p = r->buf + s->off;
+	memcpy(b->kernel_btf_sha256, p + KERN_BTF_SHA256, 32);
+	ret = get_str(p + KERN_RELEASE, sizeof(b->kernel_release), true, b->kernel_release,
+		      "kernel release", r->err, r->errsz);
+	if (!ret)
+		ret = get_str(p + KERN_ARCH, sizeof(b->kernel_arch), false, b->kernel_arch,
+			      "kernel arch", r->err, r->errsz);
+	if (ret)
+		return ret;
+	b->has_kernel = 1;
+	return 0;
+}
+
 /* The program table and the prog_array slots: present exactly when some
  * map is a prog_array; program 0 is the meta section's program; the
  * programs' bytecode is packed in program order; slots ascend by (map,
@@ -1016,12 +1047,93 @@ int bvc_blob_read(const uint8_t *buf, size_t size, const struct bvc_key *trusted
 		ret = check_progs(&r, o);
 	if (!ret)
 		ret = check_kconfig(&r, o);
+	if (!ret)
+		ret = check_kernel(&r, &o->b);
 	if (ret) {
 		bvc_blob_free(&o->b);
 		return ret;
 	}
 	*out = &o->b;
 	return 0;
+}
+
+static void hex(const uint8_t *md, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[64] = 0;
+}
+
+/* All of @path (sysfs reports no size: read to the end), at most 512 MiB. */
+static int read_all(const char *path, uint8_t **out, size_t *len)
+{
+	size_t n = 0, cap = 0, r;
+	uint8_t *buf = NULL, *grown;
+	FILE *f = fopen(path, "rb");
+	int e = 0;
+
+	if (!f)
+		return errno ? errno : ENOENT;
+	do {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1 << 20;
+			grown = cap <= (512u << 20) ? realloc(buf, cap) : NULL;
+			if (!grown) {
+				e = cap > (512u << 20) ? EFBIG : ENOMEM;
+				break;
+			}
+			buf = grown;
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+	} while (r);
+	if (!e && ferror(f))
+		e = EIO;
+	fclose(f);
+	if (e) {
+		free(buf);
+		return e;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int bvc_blob_check_kernel(const struct bvc_blob *b, const char *btf_path, char *err, size_t errsz)
+{
+	const char *path = btf_path ? btf_path : "/sys/kernel/btf/vmlinux";
+	unsigned char md[32];
+	char want[65], have[65];
+	unsigned int len = 0;
+	uint8_t *btf = NULL;
+	size_t size = 0;
+	int e;
+
+	if (!b->has_kernel)
+		return 0;
+	hex(b->kernel_btf_sha256, want);
+	e = read_all(path, &btf, &size);
+	if (!e && (!EVP_Digest(btf, size, md, &len, EVP_sha256(), NULL) || len != 32))
+		e = -1;
+	free(btf);
+	if (e) {
+		bvc_set_err(err, errsz,
+			    "blob was verified for kernel %s (BTF sha256 %.16s...), this device has no kernel BTF to compare (%s: %s)",
+			    b->kernel_release, want, path, e > 0 ? strerror(e) : "SHA-256 failed");
+		return -ENOEXEC;
+	}
+	if (!memcmp(md, b->kernel_btf_sha256, 32))
+		return 0;
+	hex(md, have);
+	bvc_set_err(err, errsz,
+		    "blob was verified for kernel %s (BTF sha256 %.16s...), this device's kernel BTF is %.16s... (%s): another kernel",
+		    b->kernel_release, want, have, path);
+	return -ENOEXEC;
 }
 
 void bvc_blob_free(struct bvc_blob *b)

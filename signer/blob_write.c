@@ -178,6 +178,7 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 		 b->prog_cnt ? PROGS_HDR + b->prog_cnt * PROG_SIZE + b->slot_cnt * SLOT_SIZE : 0);
 	plan_add(&pl, BVC_BLOB_SEC_KCONFIG,
 		 b->kconfig_var_cnt ? KCFG_HDR + b->kconfig_var_cnt * KVAR_REC : 0);
+	plan_add(&pl, BVC_BLOB_SEC_KERNEL, b->has_kernel ? KERN_SIZE : 0);
 	plan_add(&pl, BVC_BLOB_SEC_SIGNATURE, SIG_SIZE);
 	plan_layout(&pl);
 	if (pl.total > BVC_BLOB_MAX_SIZE) {
@@ -328,6 +329,18 @@ int bvc_blob_write(const struct bvc_blob *b, const struct bvc_key *key, uint8_t 
 			put_u32(q + KVAR_OFF, v->off);
 			put_u32(q + KVAR_SIZE, v->size);
 		}
+	}
+
+	if (b->has_kernel) {
+		p = sec_ptr(buf, &pl, BVC_BLOB_SEC_KERNEL);
+		memcpy(p + KERN_BTF_SHA256, b->kernel_btf_sha256, 32);
+		ret = put_str(p + KERN_RELEASE, b->kernel_release, sizeof(b->kernel_release),
+			      "kernel release", err, errsz);
+		if (!ret)
+			ret = put_str(p + KERN_ARCH, b->kernel_arch, sizeof(b->kernel_arch),
+				      "kernel arch", err, errsz);
+		if (ret)
+			goto out;
 	}
 
 	p = sec_ptr(buf, &pl, BVC_BLOB_SEC_SIGNATURE);

@@ -99,6 +99,11 @@
 #define KVAR_OFF 64
 #define KVAR_SIZE 68
 #define KVAR_REC 72
+/* Kernel section: the kernel the program was verified for */
+#define KERN_BTF_SHA256 0
+#define KERN_RELEASE 32
+#define KERN_ARCH 104
+#define KERN_SIZE 136
 
 /* Signature section */
 #define SIG_ALG 0
@@ -120,12 +125,17 @@ _Static_assert(sizeof(((struct bvc_blob *)0)->kconfig_source) == KCFG_MAP - KCFG
 	       "kconfig source field");
 _Static_assert(sizeof(((struct bvc_blob_kconfig_var *)0)->name) == KVAR_OFF - KVAR_NAME,
 	       "kconfig name field");
+_Static_assert(sizeof(((struct bvc_blob *)0)->kernel_release) == KERN_ARCH - KERN_RELEASE,
+	       "kernel release field");
+_Static_assert(sizeof(((struct bvc_blob *)0)->kernel_arch) == KERN_SIZE - KERN_ARCH,
+	       "kernel arch field");
 
 /* The known kinds, in the order they must appear. */
 static const uint32_t kinds[] = {
 	BVC_BLOB_SEC_CODE,     BVC_BLOB_SEC_RELOCS,   BVC_BLOB_SEC_MAPS,
 	BVC_BLOB_SEC_DATA,     BVC_BLOB_SEC_BYTECODE, BVC_BLOB_SEC_META,
-	BVC_BLOB_SEC_PROGS,    BVC_BLOB_SEC_KCONFIG,  BVC_BLOB_SEC_SIGNATURE,
+	BVC_BLOB_SEC_PROGS,    BVC_BLOB_SEC_KCONFIG,  BVC_BLOB_SEC_KERNEL,
+	BVC_BLOB_SEC_SIGNATURE,
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))

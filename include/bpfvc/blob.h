@@ -61,6 +61,9 @@ enum bvc_blob_sec {
 				      * a map is a prog_array) */
 	BVC_BLOB_SEC_KCONFIG = 8,    /* the .kconfig externs and their profile
 				      * (iff the program reads any) */
+	BVC_BLOB_SEC_KERNEL = 9,     /* the kernel it was verified for: its BTF's
+				      * SHA-256 (iff verified for a target
+				      * kernel's BTF: a profile, or CO-RE) */
 	BVC_BLOB_SEC_SIGNATURE = 255, /* Ed25519 signature (required, last) */
 };
 
@@ -76,6 +79,8 @@ enum bvc_blob_sec {
 #define BVC_BLOB_MAX_SLOTS 65536 /* prog_array slots in the progs section */
 #define BVC_BLOB_MAX_KCONFIG 256 /* externs in the kconfig section */
 #define BVC_BLOB_KCONFIG_SOURCE_MAX 128 /* its profile field, NUL included */
+#define BVC_BLOB_RELEASE_MAX 72  /* kernel release field, NUL included */
+#define BVC_BLOB_ARCH_MAX 32     /* kernel architecture field, NUL included */
 #define BVC_BLOB_VERIFIER_MAX 72 /* verifier build id field (a wire build id
 				  * is at most 64 characters), NUL included */
 
@@ -172,6 +177,12 @@ struct bvc_blob {
 	char kconfig_source[BVC_BLOB_KCONFIG_SOURCE_MAX]; /* the target kernel
 				 * profile the values came from; printable,
 				 * may be "" */
+	int has_kernel;               /* 1: verified for one kernel (kernel
+				       * section); 0: no section */
+	uint8_t kernel_btf_sha256[32]; /* SHA-256 of that kernel's raw BTF */
+	char kernel_release[BVC_BLOB_RELEASE_MAX]; /* its uname -r; printable,
+						    * non-empty */
+	char kernel_arch[BVC_BLOB_ARCH_MAX]; /* its uname -m; printable, may be "" */
 	/* Filled by bvc_blob_read(), ignored by bvc_blob_write(): */
 	uint8_t key_id[BVC_SIGNER_KEY_ID_LEN]; /* of the key that signed it */
 	uint8_t signature[BVC_SIGNER_SIG_LEN]; /* the Ed25519 signature */
@@ -213,6 +224,14 @@ int bvc_blob_check_helpers(const struct bvc_blob *b, const uint32_t *allowed, si
 
 /* Name of section kind @kind ("code", "relocs", ...), or NULL if unknown. */
 const char *bvc_blob_sec_name(uint32_t kind);
+
+/* A blob verified for one kernel (has_kernel) runs only on that kernel:
+ * the SHA-256 of the device kernel's raw BTF, read from @btf_path (NULL:
+ * /sys/kernel/btf/vmlinux), must be the blob's. 0 when it is, or when the
+ * blob names no kernel (the file is not read then); -ENOEXEC with
+ * "blob was verified for kernel R (BTF sha256 ...), this device's is ..."
+ * or "..., this device has no kernel BTF (PATH: why)" in @err. */
+int bvc_blob_check_kernel(const struct bvc_blob *b, const char *btf_path, char *err, size_t errsz);
 
 /* Free a blob returned by bvc_blob_read(); NULL is fine. (Not for blobs the
  * caller filled in to write.) */

@@ -34,8 +34,9 @@
  *     ld_imm64 of them become BVC_PSEUDO_MAP_IDX / BVC_PSEUDO_MAP_IDX_VALUE;
  *   - BTF, .BTF.ext func_info/line_info, license and version as found;
  *   - .BTF.ext CO-RE records go to bvc_prog.core_relos, NOT applied: the
- *     instructions keep clang's offsets (callers that sign code refuse
- *     such programs; verify says so);
+ *     instructions keep clang's offsets until bvc_core_apply() resolves
+ *     them against a target kernel's BTF (callers that sign code refuse
+ *     programs that still have records);
  *   - an exception callback (decl tag "exception_callback:" on the program)
  *     is looked up as BPF_PROG_LOAD does; where the kernel refuses the
  *     program for it, bvc_prog.load_refused has its words; one that is in
@@ -131,6 +132,35 @@ int bvc_load_raw(const char *path, uint32_t type, struct bvc_image **out, char *
  * negative errno with @why set. */
 int bvc_load_job(const void *object, size_t len, const char *prog_name, struct bvc_image **img,
 		 const struct bvc_prog **prog, char *why, size_t whysz);
+
+/*
+ * CO-RE at build time (loader/core.c): a program's core_relo records
+ * resolved against a target kernel's BTF (a profile's, or this machine's
+ * /sys/kernel/btf/vmlinux), with libbpf's rules; the instructions then
+ * carry that kernel's offsets, sizes, type ids and enum values, and the
+ * verifier's verdict is for that kernel.
+ */
+struct bvc_core_target;
+
+/* Parse @size bytes of raw BTF (copied) as the target. -EINVAL with why. */
+int bvc_core_target_new(const void *btf, size_t size, struct bvc_core_target **out, char *err,
+			size_t errsz);
+void bvc_core_target_free(struct bvc_core_target *t);
+
+/*
+ * Apply every CO-RE record of @prog (a program of @img) against @target:
+ * 0 with the instructions patched and core_relos emptied (none: 0, nothing
+ * done). A field, enum value or type the target lacks poisons its
+ * instruction (a call to helper 195896080, which the verifier refuses if
+ * reachable), as libbpf does. Else a negative errno, @prog unchanged and
+ * why in @why: -EOPNOTSUPP a record bpfvc does not model ("unsupported:
+ * CO-RE relocation kind 13", an anonymous root type), -EINVAL one libbpf
+ * refuses too (ambiguous candidates, an instruction that does not hold
+ * the object's value), -ERANGE an offset too large for a load or store,
+ * -ENOMEM.
+ */
+int bvc_core_apply(const struct bvc_image *img, struct bvc_prog *prog,
+		   const struct bvc_core_target *target, char *why, size_t whysz);
 
 /* The running kernel's verdict on one program (bvc_kernel_verify()). */
 struct bvc_kernel_result {

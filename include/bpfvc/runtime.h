@@ -45,6 +45,9 @@ struct bvc_rt_opts {
 	void *user;            /* passed to @log and @trace */
 	int force_interp;      /* 1: interpret the bytecode even if the code could run */
 	uint64_t max_steps;    /* interpreter step budget per run; 0: the interpreter's */
+	const char *kernel_btf; /* this device kernel's raw BTF, compared with a
+				 * blob verified for one kernel (bvc_blob_check_kernel);
+				 * NULL: /sys/kernel/btf/vmlinux */
 };
 
 /* The CPU this runtime was built for (enum bvc_jit_target), 0 if it has

@@ -561,7 +561,7 @@ static void hdr_target(struct rblob *r) { put32(r->hdr + 12, 9); }
 static void hdr_target0(struct rblob *r) { put32(r->hdr + 12, 0); }
 static void hdr_flags(struct rblob *r) { put32(r->hdr + 16, 4); }
 static void hdr_reserved(struct rblob *r) { put32(r->hdr + 28, 1); }
-static void sec_unknown_kind(struct rblob *r) { find(r, BVC_BLOB_SEC_DATA)->kind = 9; }
+static void sec_unknown_kind(struct rblob *r) { find(r, BVC_BLOB_SEC_DATA)->kind = 200; }
 static void sec_kind_zero(struct rblob *r) { find(r, BVC_BLOB_SEC_CODE)->kind = 0; }
 static void sec_duplicate(struct rblob *r) { find(r, BVC_BLOB_SEC_DATA)->kind = BVC_BLOB_SEC_MAPS; }
 static void sec_order(struct rblob *r)
@@ -637,7 +637,7 @@ static const struct rule_case rules[] = {
 	{ "target 0", hdr_target0, -EBADMSG, "unknown target 0 in the header" },
 	{ "flags", hdr_flags, -EBADMSG, "unknown header flags 0x4" },
 	{ "reserved", hdr_reserved, -EBADMSG, "reserved header field is 0x1, not 0" },
-	{ "unknown kind", sec_unknown_kind, -EBADMSG, "section 3 (kind 9): unknown section kind 9" },
+	{ "unknown kind", sec_unknown_kind, -EBADMSG, "section 3 (kind 200): unknown section kind 200" },
 	{ "kind 0", sec_kind_zero, -EBADMSG, "section 0 (kind 0): unknown section kind 0" },
 	{ "duplicate", sec_duplicate, -EBADMSG, "section 3 (maps): duplicate maps section" },
 	{ "order", sec_order, -EBADMSG,
@@ -767,8 +767,8 @@ static const struct layout_case layouts[] = {
 	{ "size wraps", 4, 8, 0xfffffff8ll,
 	  "section 4 (bytecode) [0x1d8, 0x1000001d0) runs past the end of the blob", 1 },
 	{ "last ends early", 6, 8, -8, "8 bytes after the signature section", 0 },
-	{ "count 0", -1, 20, -7, "section count 0 out of range (1..9)", 0 },
-	{ "count 10", -1, 20, 3, "section count 10 out of range (1..9)", 0 },
+	{ "count 0", -1, 20, -7, "section count 0 out of range (1..10)", 0 },
+	{ "count 11", -1, 20, 4, "section count 11 out of range (1..10)", 0 },
 	{ "count huge", -1, 20, 0x10000000, "section count 268435463 out of range", 0 },
 };
 
@@ -911,7 +911,8 @@ Test(blob, section_names)
 	cr_assert_str_eq(bvc_blob_sec_name(255), "signature");
 	cr_assert_str_eq(bvc_blob_sec_name(7), "progs");
 	cr_assert_str_eq(bvc_blob_sec_name(8), "kconfig");
-	cr_assert_null(bvc_blob_sec_name(9));
+	cr_assert_str_eq(bvc_blob_sec_name(9), "kernel");
+	cr_assert_null(bvc_blob_sec_name(10));
 	cr_assert_null(bvc_blob_sec_name(0));
 }
 
@@ -1079,6 +1080,80 @@ Test(blob, progs_without_prog_array_refused)
 	b.prog_cnt = 1;
 	cr_assert_eq(bvc_blob_write(&b, key_a, &out, &size, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "progs section without a prog_array map"), "%s", err);
+}
+
+/* --- the kernel a blob was verified for (issue #17) ---------------------- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* SHA-256 of "device A BTF", as the device computes it over its BTF file. */
+static const uint8_t sha_a[32] = {
+	0x46, 0xe0, 0xb4, 0xcd, 0x63, 0xae, 0x95, 0x4d, 0xf7, 0x52, 0xee,
+	0x6d, 0xa2, 0x46, 0xc6, 0x57, 0x26, 0x39, 0x37, 0x8d, 0x64, 0x72,
+	0xab, 0x29, 0x08, 0x38, 0x34, 0x44, 0xed, 0xa7, 0x80, 0x41,
+};
+
+Test(blob, kernel_section)
+{
+	struct bvc_blob b, *out = NULL, *plain = NULL;
+	char err[512] = "", a[300], other[300], none[300];
+	uint8_t *buf = NULL, *pbuf;
+	size_t size, psize;
+
+	snprintf(a, sizeof(a), "%s/btf_a", dir);
+	snprintf(other, sizeof(other), "%s/btf_b", dir);
+	snprintf(none, sizeof(none), "%s/none", dir);
+	write_file(a, "device A BTF");
+	write_file(other, "device B BTF");
+
+	bvc_test_sample_blob(&b, 1);
+	b.has_kernel = 1;
+	memcpy(b.kernel_btf_sha256, sha_a, 32);
+	strcpy(b.kernel_release, "6.1.0-dev-a");
+	strcpy(b.kernel_arch, "aarch64");
+	cr_assert_eq(bvc_blob_write(&b, key_a, &buf, &size, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bvc_blob_read(buf, size, pub_a, &out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(out->has_kernel, 1);
+	cr_assert_eq(memcmp(out->kernel_btf_sha256, sha_a, 32), 0);
+	cr_assert_str_eq(out->kernel_release, "6.1.0-dev-a");
+	cr_assert_str_eq(out->kernel_arch, "aarch64");
+
+	/* the device's BTF decides */
+	cr_assert_eq(bvc_blob_check_kernel(out, a, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bvc_blob_check_kernel(out, other, err, sizeof(err)), -ENOEXEC);
+	cr_assert(strstr(err, "blob was verified for kernel 6.1.0-dev-a (BTF sha256 46e0b4cd63ae954d...), this device's kernel BTF is "),
+		  "%s", err);
+	cr_assert(strstr(err, "): another kernel"), "%s", err);
+	cr_assert_eq(bvc_blob_check_kernel(out, none, err, sizeof(err)), -ENOEXEC);
+	cr_assert(strstr(err, "this device has no kernel BTF to compare"), "%s", err);
+
+	/* a blob that names no kernel runs anywhere: the file is not read */
+	pbuf = sample(1, &psize);
+	cr_assert_eq(bvc_blob_read(pbuf, psize, pub_a, &plain, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(plain->has_kernel, 0);
+	cr_assert_eq(bvc_blob_check_kernel(plain, none, err, sizeof(err)), 0);
+	cr_assert_eq(size, psize + 16 + 136, "one table entry and 136 bytes more: %zu vs %zu", size,
+		     psize);
+
+	/* the release is required text */
+	b.kernel_release[0] = 0;
+	free(buf);
+	buf = NULL;
+	cr_assert_neq(bvc_blob_write(&b, key_a, &buf, &size, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "kernel release is empty"), "%s", err);
+	cr_assert_str_eq(bvc_blob_sec_name(BVC_BLOB_SEC_KERNEL), "kernel");
+
+	bvc_blob_free(out);
+	bvc_blob_free(plain);
+	free(buf);
+	free(pbuf);
 }
 
 /* --- kconfig section ------------------------------------------------------ */

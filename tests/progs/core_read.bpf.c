@@ -4,10 +4,11 @@
  * marked preserve_access_index (no vmlinux.h). clang compiles in the
  * offsets of this local layout and records a CO-RE relocation for each
  * access; libbpf rewrites them for the kernel it loads on (the ___local
- * suffix is a flavour: it matches the kernel's task_struct). bpfvc does not
- * apply them yet: verify accepts the program and says its offsets were not
- * relocated, build refuses it. Also accepted by the kernel (libbpf relocates
- * pid and tgid against this kernel's BTF).
+ * suffix is a flavour: it matches the kernel's task_struct). bpfvc applies
+ * them for the target kernel (this machine's BTF, or --profile's) before
+ * verifying; with workers it does not yet (verify says so, build refuses).
+ * Also accepted by the kernel (libbpf relocates pid and tgid against this
+ * kernel's BTF).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
