@@ -387,6 +387,12 @@ uint32_t t1_movs_imm(int rd, uint8_t imm8)
 	return low(rd) ? 0x2000 | (uint32_t)rd << 8 | imm8 : T_BAD;
 }
 
+/* A7.7.118 RSB (immediate) T1: 0100001001 Rn Rd (RSBS outside IT blocks) */
+uint32_t t1_negs(int rd, int rn)
+{
+	return low(rd) && low(rn) ? 0x4240 | (uint32_t)rn << 3 | (uint32_t)rd : T_BAD;
+}
+
 uint32_t t1_nop(void)
 {
 	return 0xbf00;

@@ -108,6 +108,7 @@ uint32_t t1_mov(int rd, int rm);              /* MOV (register) T1, any register
 uint32_t t1_add_pc(int rdn);                  /* ADD rdn, PC (A7.7.4 T2) */
 uint32_t t1_cmp(int rn, int rm);              /* CMP (register) T1, low registers */
 uint32_t t1_movs_imm(int rd, uint8_t imm8);   /* MOVS (immediate) T1, low registers */
+uint32_t t1_negs(int rd, int rn);             /* RSBS rd, rn, #0 (A7.7.118 T1), low registers */
 uint32_t t1_nop(void);                        /* NOP T1 */
 uint32_t t1_cpsid_i(void);                    /* CPSID i (B5.2.1) */
 uint32_t t2_mrs_primask(int rd);              /* MRS rd, PRIMASK (B5.2.2) */

@@ -647,9 +647,13 @@ static void emit_alu(struct jit *j, const struct bvc_insn *in)
 		break;
 	}
 	case BVC_NEG:
-		emit(j, t2_dp_imm(T_RSB, sf, T_R0, T_R0, 0));
-		if (sf) /* hi = 0 - hi - borrow */
-			emit(j, t2_dp_reg(T_SBC, 0, T_R1, T_R1, T_R1, T_LSL, 1));
+		if (!sf) {
+			emit(j, t2_dp_imm(T_RSB, 0, T_R0, T_R0, 0));
+			break;
+		}
+		emit(j, t1_negs(T_R0, T_R0));
+		/* hi = hi - 2 * hi - borrow = 0 - hi - borrow */
+		emit(j, t2_dp_reg(T_SBC, 0, T_R1, T_R1, T_R1, T_LSL, 1));
 		break;
 	case BVC_END:
 		if (!sf && bvc_insn_srcbit(in) == BVC_TO_LE) {
