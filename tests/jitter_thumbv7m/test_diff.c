@@ -19,8 +19,9 @@
 #include "emu.h"
 #include "gen.h"
 
-#define CHUNKS 24
-#define PER_CHUNK 100 /* 2400 programs */
+#define CHUNKS 50
+#define PER_CHUNK 100 /* 5000 programs, the issue's count; more with
+		       * BVC_THUMB_DIFF_PROGRAMS=N (rounded up to 100s) */
 
 struct chunk {
 	uint64_t first; /* first seed */
@@ -34,14 +35,16 @@ static void free_params(struct criterion_test_params *ctp)
 
 ParameterizedTestParameters(thumbv7m_diff, random_programs)
 {
-	struct chunk *c = cr_calloc(CHUNKS, sizeof(*c));
+	const char *env = getenv("BVC_THUMB_DIFF_PROGRAMS");
+	int chunks = env && atoi(env) > 0 ? (atoi(env) + PER_CHUNK - 1) / PER_CHUNK : CHUNKS;
+	struct chunk *c = cr_calloc((size_t)chunks, sizeof(*c));
 	int k;
 
-	for (k = 0; k < CHUNKS; k++) {
+	for (k = 0; k < chunks; k++) {
 		c[k].first = 1 + (uint64_t)k * PER_CHUNK;
 		c[k].count = PER_CHUNK;
 	}
-	return cr_make_param_array(struct chunk, c, CHUNKS, free_params);
+	return cr_make_param_array(struct chunk, c, (size_t)chunks, free_params);
 }
 
 /* Run program @seed both ways; 0 when they agree, else -1 with @why. */
