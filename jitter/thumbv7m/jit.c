@@ -227,10 +227,14 @@ static void emit_b_to(struct jit *j, enum t_cond c, uint32_t target)
 
 /* --- moves ----------------------------------------------------------------- */
 
-/* @rd = @v: MOV.W or MVN.W of a modified immediate, else MOVW (+ MOVT). */
+/* @rd = @v: MOVS (16 bits) for a byte into r0-r7, MOV.W or MVN.W of a
+ * modified immediate, else MOVW (+ MOVT). MOVS sets N and Z: callers never
+ * keep flags across a constant (the IT blocks and carry chains hold none). */
 static void mov_imm32(struct jit *j, int rd, uint32_t v)
 {
-	if (thumb_modimm(v) >= 0) {
+	if (v <= 0xff && rd <= T_R7) {
+		emit(j, t1_movs_imm(rd, (uint8_t)v));
+	} else if (thumb_modimm(v) >= 0) {
 		emit(j, t2_dp_imm(T_ORR, 0, rd, T_PC, v));
 	} else if (thumb_modimm(~v) >= 0) {
 		emit(j, t2_dp_imm(T_ORN, 0, rd, T_PC, ~v));
@@ -480,6 +484,31 @@ static void shift64_reg(struct jit *j, uint8_t op)
 	emit(j, t2_shift_reg(T_ASR, T_R1, T_R1, T_R2));
 }
 
+/* ADD, SUB, AND, OR, XOR of r0(:r1) with the constant @kv, when each
+ * half is a modified immediate: no register for the constant. Returns 1
+ * if it emitted the operation. */
+static int emit_alu_imm(struct jit *j, uint8_t op, int sf, uint64_t kv)
+{
+	uint32_t lo = (uint32_t)kv, hi = (uint32_t)(kv >> 32);
+	enum t_dp dp, dph;
+
+	switch (op) {
+	case BVC_ADD: dp = T_ADD; dph = T_ADC; break;
+	case BVC_SUB: dp = T_SUB; dph = T_SBC; break;
+	case BVC_AND: dp = dph = T_AND; break;
+	case BVC_OR: dp = dph = T_ORR; break;
+	case BVC_XOR: dp = dph = T_EOR; break;
+	default: return 0;
+	}
+	if (thumb_modimm(lo) < 0 || (sf && thumb_modimm(hi) < 0))
+		return 0;
+	/* the carry chain: ADDS/SUBS then ADC/SBC */
+	emit(j, t2_dp_imm(dp, sf && dp != dph, T_R0, T_R0, lo));
+	if (sf)
+		emit(j, t2_dp_imm(dph, 0, T_R1, T_R1, hi));
+	return 1;
+}
+
 /* ALU and ALU64: operands to r0:r1 (dst) and r2:r3 (src or K), the
  * result back from r0:r1; 32-bit forms write a zero high word. */
 static void emit_alu(struct jit *j, const struct bvc_insn *in)
@@ -568,6 +597,13 @@ static void emit_alu(struct jit *j, const struct bvc_insn *in)
 		ld_pair(j, T_R0, T_R1, in->dst);
 	else
 		ld_lo(j, T_R0, in->dst);
+	if (k && emit_alu_imm(j, op, sf, kv)) {
+		if (sf)
+			st_pair(j, T_R0, T_R1, in->dst);
+		else
+			st_lo32(j, in->dst);
+		return;
+	}
 	if (op != BVC_NEG && op != BVC_END) {
 		if (k)
 			mov_imm64(j, T_R2, T_R3, kv);
@@ -981,6 +1017,28 @@ static void emit_jmp(struct jit *j, const struct bvc_insn *in)
 	}
 
 	c = conds[op >> 4];
+	if (k && op != BVC_JSET && op != BVC_JSGT && op != BVC_JSLE && op != BVC_JSGE &&
+	    op != BVC_JSLT && thumb_modimm((uint32_t)in->imm) >= 0 &&
+	    (!sf || thumb_modimm((uint32_t)((int64_t)in->imm >> 32)) >= 0)) {
+		/* CMP #imm: the high word first, as below */
+		if (sf) {
+			ld_pair(j, T_R0, T_R1, in->dst);
+			emit(j, t2_dp_imm(T_SUB, 1, T_PC, T_R1, (uint32_t)((int64_t)in->imm >> 32)));
+			emit(j, t1_it(T_EQ, 1));
+		} else {
+			ld_lo(j, T_R0, in->dst);
+		}
+		emit(j, t2_dp_imm(T_SUB, 1, T_PC, T_R0, (uint32_t)in->imm));
+		emit(j, t2_b_cond(c, rel(j, jump_target(j, in->off))));
+		return;
+	}
+	if (!sf && k && (op == BVC_JSGT || op == BVC_JSLE || op == BVC_JSGE || op == BVC_JSLT) &&
+	    thumb_modimm((uint32_t)in->imm) >= 0) {
+		ld_lo(j, T_R0, in->dst);
+		emit(j, t2_dp_imm(T_SUB, 1, T_PC, T_R0, (uint32_t)in->imm));
+		emit(j, t2_b_cond(c, rel(j, jump_target(j, in->off))));
+		return;
+	}
 	if (sf) {
 		ld_pair(j, T_R0, T_R1, in->dst);
 		if (k)
