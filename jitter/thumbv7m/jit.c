@@ -56,9 +56,17 @@
  * whatever its distance, so no size depends on an address; the image must
  * stay below 1 MiB, the reach of B<c>.W.
  *
- * Not yet ("unsupported: ..."): tail calls through a prog_array,
- * BPF_PSEUDO_FUNC (callbacks; the verifier refuses them too), callx,
- * kfuncs.
+ * Tail calls. When the image has a prog_array, bpf_tail_call (helper 12)
+ * checks the index (32 bits) against the table's max_entries
+ * (BVC_RELOC_PROG_ARRAY slot, struct bvc_dev_prog_array), the run's count
+ * (in the register file) against BVC_MAX_TAIL_CALLS, adds one, loads the
+ * slot (0: empty), puts SP back to r11 and jumps to the slot's tail entry:
+ * the entry prologue after the register file is made, where the program
+ * sets r9 to its own pool and builds its frame. Only the entry function
+ * may tail-call; the last program's epilogue returns to the C caller.
+ *
+ * Not yet ("unsupported: ..."): BPF_PSEUDO_FUNC (callbacks; the verifier
+ * refuses them too), callx, kfuncs.
  *
  * Errors. The first failure is sticky (struct jit.err); every later emit
  * does nothing, and the caller checks once at the end of each pass.
@@ -125,7 +133,9 @@ struct jit {
 	int has_ldabs;                /* the program has LD_ABS/LD_IND */
 	int has_div64;                /* the program has 64-bit DIV/MOD */
 	uint32_t stack;               /* bytes the function being emitted reserves */
-	int tail;                     /* the image has a prog_array */
+	int tail;                     /* tail-call layout (the image has a prog_array) */
+	uint32_t tail_entry;          /* byte offset of the entry's tail entry */
+	const struct bvc_verdict *v;  /* the verifier's facts (maps per call) */
 	uint32_t chain_stack;         /* the deepest call chain's (the result's) */
 	size_t cur;                   /* eBPF instruction being translated */
 	int err;                      /* first error (sticky), 0 if none */
@@ -940,6 +950,46 @@ static void emit_c_call(struct jit *j)
 	st_pair(j, T_R0, T_R1, BPF_R0);
 }
 
+/* bpf_tail_call(ctx = r1, map = r2, index = r3), see the header: the
+ * failures go on with the next instruction, r0 untouched. */
+static void emit_tail_call(struct jit *j)
+{
+	int32_t map = j->v->facts && j->cur < j->v->fact_cnt ? j->v->facts[j->cur].map_idx : -1;
+	uint32_t out[3];
+
+	if (j->func_of[j->cur] != 0) {
+		fail(j, -EOPNOTSUPP, "unsupported: bpf_tail_call inside a bpf-to-bpf function at insn %zu",
+		     j->cur);
+		return;
+	}
+	if (map < 0) {
+		fail(j, -EOPNOTSUPP,
+		     "unsupported: bpf_tail_call with different prog_arrays on different paths at insn %zu",
+		     j->cur);
+		return;
+	}
+	load_lit(j, T_R4, 0, BVC_RELOC_PROG_ARRAY, (uint32_t)map, 0);
+	ld_lo(j, T_R0, 3);                                     /* the index is a u32 */
+	emit(j, t2_ldst_imm(T_LDR, T_R1, T_R4, 0));            /* max_entries */
+	emit(j, t1_cmp(T_R0, T_R1));
+	out[0] = fwd(j, T_HS);
+	emit(j, t2_ldst_imm(T_LDR, T_R2, REGS, RF_TAIL_CNT));
+	emit(j, t2_dp_imm(T_SUB, 1, T_PC, T_R2, BVC_MAX_TAIL_CALLS));
+	out[1] = fwd(j, T_HS);
+	emit(j, t2_dp_imm(T_ADD, 0, T_R2, T_R2, 1));
+	emit(j, t2_ldst_imm(T_STR, T_R2, REGS, RF_TAIL_CNT));
+	emit(j, t2_dp_reg(T_ADD, 0, T_R4, T_R4, T_R0, T_LSL, 3));
+	emit(j, t2_ldst_imm(T_LDR, T_R3, T_R4, 8));            /* entries[index], low word */
+	emit(j, t2_dp_imm(T_SUB, 1, T_PC, T_R3, 0));
+	out[2] = fwd(j, T_EQ);
+	emit(j, t2_dp_imm(T_ORR, 0, T_R3, T_R3, 1));           /* Thumb state */
+	mov(j, T_SP, REGS);
+	emit(j, t1_bx(T_R3));
+	patch(j, out[0], T_HS);
+	patch(j, out[1], T_HS);
+	patch(j, out[2], T_EQ);
+}
+
 static void emit_jmp(struct jit *j, const struct bvc_insn *in)
 {
 	static const enum t_cond conds[16] = {
@@ -993,7 +1043,7 @@ static void emit_jmp(struct jit *j, const struct bvc_insn *in)
 			return;
 		}
 		if (j->tail && in->imm == BVC_HELPER_TAIL_CALL) {
-			fail(j, -EOPNOTSUPP, "unsupported: bpf_tail_call on thumbv7m (insn %zu)", j->cur);
+			emit_tail_call(j);
 			return;
 		}
 		load_lit(j, T_R12, 0, BVC_RELOC_HELPER, (uint32_t)in->imm, 0);
@@ -1206,14 +1256,6 @@ static void emit_prologue(struct jit *j, int entry)
 		emit(j, t2_stmdb(T_SP, 1, ENTRY_SAVES));
 		emit(j, t2_subw(T_SP, T_SP, FILE_SIZE));
 		mov(j, REGS, T_SP);
-		{
-			/* r9 = the pool: its distance from the ADD's PC (+4) */
-			uint32_t delta = j->pool - (j->idx + 8 + 4);
-
-			emit(j, t2_movw(POOL, (uint16_t)delta));
-			emit(j, t2_movt(POOL, (uint16_t)(delta >> 16)));
-			emit(j, t1_add_pc(POOL));
-		}
 		mov_imm32(j, BUDGET, MAY_GOTO_BUDGET);
 		emit(j, t1_movs_imm(T_R1, 0));
 		st_pair(j, T_R0, T_R1, 1);
@@ -1225,6 +1267,17 @@ static void emit_prologue(struct jit *j, int entry)
 			if (r != 1 && r != 2)
 				st_pair(j, T_R4, T_R5, r);
 		emit(j, t2_strd(T_R4, T_R5, REGS, RF_TAIL_CNT));
+		/* A tail call lands here with SP = r11: this program's pool
+		 * and frame, the run's registers, budget and count. */
+		j->tail_entry = j->idx;
+		{
+			/* r9 = the pool: its distance from the ADD's PC (+4) */
+			uint32_t delta = j->pool - (j->idx + 8 + 4);
+
+			emit(j, t2_movw(POOL, (uint16_t)delta));
+			emit(j, t2_movt(POOL, (uint16_t)(delta >> 16)));
+			emit(j, t1_add_pc(POOL));
+		}
 	} else {
 		emit(j, t2_addw(T_R12, REGS, RF(6)));
 		emit(j, t2_ldm(T_R12, 0, 0x11ff)); /* r0-r8, r12 = r6..r10 */
@@ -1390,6 +1443,7 @@ int bvc_jit_thumbv7m(const struct bvc_image *img, const struct bvc_prog *prog,
 	j.have_img = img != NULL;
 	j.map_cnt = img ? img->map_cnt : 0;
 	j.tail = bvc_jit_has_prog_array(img);
+	j.v = v;
 	if (v->stack_depth > MAX_STACK) {
 		fail(&j, -EOPNOTSUPP, "unsupported: stack depth %u on thumbv7m", v->stack_depth);
 		return j.err;
@@ -1454,7 +1508,7 @@ int bvc_jit_thumbv7m(const struct bvc_image *img, const struct bvc_prog *prog,
 	res->code = j.buf;
 	res->code_size = size;
 	res->entry_off = 0;
-	res->tail_entry_off = 0;
+	res->tail_entry_off = j.tail ? j.tail_entry : 0;
 	res->stack_size = j.chain_stack;
 	j.buf = NULL;
 	rc = 0;

@@ -152,6 +152,11 @@ static int reloc_value(struct emu_run *r, const struct bvc_reloc *rl, uint64_t *
 	case BVC_RELOC_MAP_VALUE:
 		*v = EMU_MAP_VALUE_ADDR(rl->target, rl->addend);
 		return 0;
+	case BVC_RELOC_PROG_ARRAY:
+		if (!r->prog_array)
+			break;
+		*v = r->prog_array;
+		return 0;
 	}
 	set_err(r, "relocation kind %u target %u not known to the harness", rl->kind, rl->target);
 	return -1;

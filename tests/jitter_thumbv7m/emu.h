@@ -40,6 +40,8 @@ struct emu_run {
 	uint64_t len;                      /* entry argument r2 */
 	bvc_helper_fn (*helper)(void *ctx, int32_t id); /* as the interpreter's */
 	void *helper_ctx;
+	uint32_t prog_array;               /* what BVC_RELOC_PROG_ARRAY slots get (an
+					    * address in @mem); 0: refuse them */
 	const uint8_t *packet;             /* LD_ABS/LD_IND bytes; may be NULL */
 	size_t packet_len;
 	/* out */

@@ -472,8 +472,151 @@ Test(thumbv7m, refusals)
 	memset(&img, 0, sizeof(img));
 	img.maps = &map;
 	img.map_cnt = 1;
+	/* the verdict does not say which prog_array (no facts) */
 	cr_assert_eq(compile_rc(tail, N(tail), 0, &img, err, sizeof(err)), -EOPNOTSUPP);
-	cr_assert_str_eq(err, "unsupported: bpf_tail_call on thumbv7m (insn 1)");
+	cr_assert_str_eq(err, "unsupported: bpf_tail_call with different prog_arrays on different paths at insn 1");
 	/* without a prog_array, helper 12 is an ordinary call */
 	cr_assert_eq(compile_rc(tail, N(tail), 0, NULL, err, sizeof(err)), 0, "%s", err);
+}
+
+/* --- tail calls ------------------------------------------------------------- */
+
+static const struct bvc_insn *tail_b;
+static size_t tail_b_cnt;
+
+/* Slot 0 holds B, slot 1 is empty, max_entries 2. */
+static int tail_resolve(void *ctx, uint64_t map, uint32_t index, const struct bvc_insn **insns,
+			size_t *cnt)
+{
+	if (index >= 2)
+		return -1;
+	if (index == 1)
+		return 0;
+	*insns = tail_b;
+	*cnt = tail_b_cnt;
+	return 1;
+}
+
+static void compile_tail(const struct bvc_insn *insns, size_t cnt, size_t call_at,
+			 struct bvc_jit_result *res)
+{
+	struct bvc_map map = { .type = BVC_MAP_PROG_ARRAY, .key_size = 4, .value_size = 4,
+			       .max_entries = 2 };
+	struct bvc_insn_fact facts[64];
+	struct bvc_image img;
+	struct bvc_verdict v;
+	char err[256];
+
+	cr_assert_leq(cnt, N(facts));
+	memset(facts, 0xff, sizeof(facts));
+	facts[call_at].map_idx = 0;
+	memset(&img, 0, sizeof(img));
+	img.maps = &map;
+	img.map_cnt = 1;
+	memset(&v, 0, sizeof(v));
+	v.kind = BVC_ACCEPT;
+	v.stack_depth = 64;
+	v.facts = facts;
+	v.fact_cnt = cnt;
+	memset(res, 0, sizeof(*res));
+	cr_assert_eq(bvc_jit_thumbv7m(&img, NULL, insns, cnt, &v, res, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_gt(res->tail_entry_off, 0);
+}
+
+/*
+ * A tail-calls B (slot 0) with the index the buffer holds; B counts its
+ * runs in the buffer and tail-calls itself until the run's 33 are spent.
+ * Index 1 (empty) and 7 (past max_entries) fail and A goes on. The two
+ * programs' code is laid out one after the other, as in a blob, with the
+ * prog_array table in the buffer; the interpreter runs the same.
+ */
+Test(thumbv7m, tail_calls)
+{
+	static const struct bvc_insn a[] = {
+		I_MOV64_REG(6, 1),
+		I_LDX(BVC_W, 3, 1, 64),                  /* the index */
+		I_ST(BVC_DW, 10, -8, 0x41),
+		I_MOV64_IMM(0, 11),
+		I_LD_IMM64_LO(2, BVC_PSEUDO_MAP_IDX, 0), I_LD_IMM64_HI(0),
+		I_CALL(BVC_HELPER_TAIL_CALL),           /* insn 6 */
+		I_LDX(BVC_DW, 4, 10, -8),
+		I_ALU64_REG(BVC_ADD, 0, 4),
+		I_EXIT(),
+	};
+	static const struct bvc_insn b[] = {
+		I_LDX(BVC_DW, 0, 1, 72),
+		I_ALU64_IMM(BVC_ADD, 0, 1),
+		I_STX(BVC_DW, 1, 0, 72),
+		I_LDX(BVC_DW, 4, 10, -8),               /* a zeroed frame */
+		I_ALU64_REG(BVC_ADD, 0, 4),
+		I_MOV64_IMM(3, 0),
+		I_LD_IMM64_LO(2, BVC_PSEUDO_MAP_IDX, 0), I_LD_IMM64_HI(0),
+		I_CALL(BVC_HELPER_TAIL_CALL),           /* insn 8 */
+		I_ALU64_IMM(BVC_MUL, 0, 3),
+		I_EXIT(),
+	};
+	static const uint32_t indexes[] = { 0, 1, 7 };
+	struct bvc_jit_result ja, jb, all;
+	size_t off_b;
+
+	compile_tail(a, N(a), 6, &ja);
+	compile_tail(b, N(b), 8, &jb);
+	tail_b = b;
+	tail_b_cnt = N(b);
+	/* one code buffer: A, then B 8-aligned (each keeps its pool) */
+	off_b = (ja.code_size + 7) & ~(size_t)7;
+	memset(&all, 0, sizeof(all));
+	all.code_size = off_b + jb.code_size;
+	all.code = calloc(1, all.code_size);
+	all.relocs = calloc(ja.reloc_cnt + jb.reloc_cnt, sizeof(*all.relocs));
+	cr_assert(all.code && all.relocs);
+	memcpy(all.code, ja.code, ja.code_size);
+	memcpy(all.code + off_b, jb.code, jb.code_size);
+	memcpy(all.relocs, ja.relocs, ja.reloc_cnt * sizeof(*all.relocs));
+	for (size_t k = 0; k < jb.reloc_cnt; k++) {
+		all.relocs[ja.reloc_cnt + k] = jb.relocs[k];
+		all.relocs[ja.reloc_cnt + k].offset += (uint32_t)off_b;
+	}
+	all.reloc_cnt = ja.reloc_cnt + jb.reloc_cnt;
+
+	for (size_t t = 0; t < N(indexes); t++) {
+		uint8_t mi[256], mj[256];
+		struct bvc_interp_region region = { .base = (uint64_t)(uintptr_t)mi,
+						    .size = sizeof(mi), .writable = 1 };
+		struct bvc_interp_opts o;
+		struct emu_run run;
+		uint64_t r0 = 0, slot0 = EMU_CODE + off_b + jb.tail_entry_off;
+		char err[256];
+
+		memset(mi, 0, sizeof(mi));
+		memcpy(mi + 64, &indexes[t], 4);
+		memcpy(mj, mi, sizeof(mi));
+		/* struct bvc_dev_prog_array at 128 (the device's, little-endian) */
+		mj[128] = 2;
+		memcpy(mj + 136, &slot0, 8);
+		memset(&o, 0, sizeof(o));
+		o.sz = sizeof(o);
+		o.regions = &region;
+		o.region_cnt = 1;
+		o.tail_call = tail_resolve;
+		cr_assert_eq(bvc_interp_run(a, N(a), region.base, sizeof(mi), &o, &r0, err,
+					    sizeof(err)), 0, "%s", err);
+		memset(&run, 0, sizeof(run));
+		run.jit = &all;
+		run.mem = mj;
+		run.mem_len = sizeof(mj);
+		run.ctx = EMU_MEM;
+		run.len = sizeof(mj);
+		run.prog_array = EMU_MEM + 128;
+		cr_assert_eq(emu_run(&run), 0, "%s", run.err);
+		cr_expect_eq(run.r0, r0, "index %u: r0 %llu (thumbv7m) != %llu (interpreter)",
+			     indexes[t], (unsigned long long)run.r0, (unsigned long long)r0);
+		cr_expect(!memcmp(mi, mj, 128), "index %u: buffers differ", indexes[t]);
+		if (indexes[t] == 0)
+			cr_expect_eq(mj[72], 33, "B ran %u times", mj[72]);
+	}
+	emu_release(&ja);
+	emu_release(&jb);
+	emu_release(&all);
 }
