@@ -194,8 +194,18 @@ med() { awk -F, -v f="$1" -v k="$2" -v t="$3" -v w="$4" -v c="$5" '$1==f && $2==
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	tail -n +2 "$DEV" | sed 's/^/| /; s/$/ |/; s/,/ | /g'
 	echo
+	echo "## Code size per target"
+	echo
+	echo "Bytes of native code (literal pool included) of \`bpfvc build --target T\` for each program of"
+	echo "\`tests/progs\`. thumbv7m keeps the eBPF registers in RAM and computes 64 bits in register pairs"
+	echo "(exact, not squeezed into 32 bits), so it loads and stores operands around every instruction."
+	echo
+	echo "| program | x86_64 B | arm64 B | thumbv7m B | thumbv7m / x86_64 | thumbv7m / arm64 |"
+	echo "|---|---|---|---|---|---|"
+	[ -f "$OUT/code_size.csv" ] && tail -n +2 "$OUT/code_size.csv" | sed 's/^/| /; s/$/ |/; s/,/ | /g'
+	echo
 	echo "## Files"
 	echo
-	echo "\`families.csv\`, \`programs.csv\`, \`device.csv\` (all numbers above), \`explosion.png\`, \`speedup.png\`,"
+	echo "\`families.csv\`, \`programs.csv\`, \`device.csv\`, \`code_size.csv\` (all numbers above), \`explosion.png\`, \`speedup.png\`,"
 	echo "\`device-load.png\`; the generated programs and blobs are in \`work/\`."
 } >"$R"

@@ -180,6 +180,23 @@ for n in 100 1000 10000 100000 500000; do dev_row "straight-$n" "$W/straight-$n.
 for n in 1000 100000 300000; do dev_row "loop-$n" "$W/loop-$n.bin" --raw 1 "$W/tcp.pkt"; done
 for k in 12 14 15 16 20; do dev_row "stack-$k" "$W/stack-$k.bin" --raw 1 "$W/tcp.pkt"; done
 
+# ---- code size per target (issue #20): the same programs for each CPU ------
+SIZES=$OUT/code_size.csv
+log "code size per target"
+echo "program,x86_64_bytes,arm64_bytes,thumbv7m_bytes,thumbv7m_per_x86_64,thumbv7m_per_arm64" >"$SIZES"
+for f in "$B"/tests/progs/*.bpf.o; do
+	case $(basename "$f") in loader_*) continue ;; esac
+	name=$("$BPFVC" disasm "$f" | sed -n 's/^program \([^:]*\):.*/\1/p' | head -n1)
+	row=$name
+	for t in x86_64 arm64 thumbv7m; do
+		bo=$("$BPFVC" build "$f" -p "$name" --target $t --key "$KEY" -o "$W/$name.$t.bvc" 2>&1) || bo=""
+		sz=$(sed -n 's/.*: \([0-9]*\) bytes of code.*/\1/p' <<<"$bo" | head -n1)
+		row="$row,${sz:-refused}"
+	done
+	awk -F, -v OFS=, '{ x = $2 + 0 > 0 && $4 + 0 > 0 ? sprintf("%.2f", $4 / $2) : "-";
+		a = $3 + 0 > 0 && $4 + 0 > 0 ? sprintf("%.2f", $4 / $3) : "-"; print $0, x, a }' <<<"$row" >>"$SIZES"
+done
+
 log "plots and report"
 TOTAL=$(($(date +%s) - T0))
 BENCH_TOTAL=$TOTAL CORPUS_NOTE=$CORPUS_NOTE bench/report.sh "$B"

@@ -48,5 +48,8 @@ int bvc_jit_x86_64(const struct bvc_image *img, const struct bvc_prog *prog,
 int bvc_jit_arm64(const struct bvc_image *img, const struct bvc_prog *prog,
 		  const struct bvc_insn *insns, size_t cnt, const struct bvc_verdict *v,
 		  struct bvc_jit_result *res, char *err, size_t errsz);
+int bvc_jit_thumbv7m(const struct bvc_image *img, const struct bvc_prog *prog,
+		     const struct bvc_insn *insns, size_t cnt, const struct bvc_verdict *v,
+		     struct bvc_jit_result *res, char *err, size_t errsz);
 
 #endif

@@ -4,7 +4,7 @@
  *
  * Target numbers, names and pointer sizes are abi/names.c's (the blob
  * reader and the device name targets too); here each target number maps
- * to its back end (x86_64/, arm64/; thumbv7m/ to come), and
+ * to its back end (x86_64/, arm64/, thumbv7m/), and
  * bvc_jit_compile() refuses a target without one with "unsupported: ...".
  *
  * Must not: pick a target from the host (#ifdef __x86_64__), print, or
@@ -25,7 +25,7 @@
 static const bvc_jit_backend_fn backends[] = {
 	[BVC_JIT_X86_64] = bvc_jit_x86_64,
 	[BVC_JIT_ARM64] = bvc_jit_arm64,
-	[BVC_JIT_THUMBV7M] = NULL,
+	[BVC_JIT_THUMBV7M] = bvc_jit_thumbv7m,
 };
 
 int bvc_jit_compile(const struct bvc_image *img, const struct bvc_prog *prog,

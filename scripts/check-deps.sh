@@ -27,7 +27,7 @@ owner_of() {
 	coordinator.h) echo coordinator ;;
 	worker.h) echo worker ;;
 	jitter.h) echo jitter ;;
-	signer.h | blob.h) echo signer ;;
+	signer.h | blob.h | ed25519.h) echo signer ;;
 	runtime.h | interp.h) echo runtime ;;
 	*) echo unknown ;;
 	esac
@@ -84,6 +84,7 @@ may_link() {
 	bvc_coordinator | bvc_worker)
 		echo "bvc_state_serial bvc_verifier bvc_loader bvc_abi bvc_util PkgConfig::ZMQ PkgConfig::HWLOC pthread" ;;
 	bvc_jitter) echo "bvc_verifier bvc_abi bvc_util" ;;
+	bvc_ed25519) echo "" ;;
 	bvc_signer_check) echo "bvc_abi bvc_util PkgConfig::OPENSSL" ;;
 	bvc_signer) echo "bvc_signer_check bvc_abi bvc_util PkgConfig::OPENSSL" ;;
 	# The device: no verifier, no JIT, no signing half.

@@ -14,6 +14,7 @@ build_pkgs=(
 	libssl-dev libhwloc-dev
 	libcriterion-dev
 	libunicorn-dev libcapstone-dev    # arm64 JIT tests: run and disassemble its code
+	binutils-arm-none-eabi gcc-arm-none-eabi  # thumbv7m: JIT code reassembled, the freestanding Ed25519 built, for cortex-m4
 	bpftool                         # checks tests/progs against the kernel
 )
 # The kernel-parity corpus (the kernel's selftests, compiled at test time).

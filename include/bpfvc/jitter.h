@@ -6,8 +6,8 @@
  * the host: bpfvc cross-compiles. The targets, their numbers (stable: the
  * blob header stores them) and names are in bpfvc/abi.h.
  *
- * x86_64 and arm64 have back ends; bvc_jit_compile() refuses thumbv7m with
- * "unsupported: ..." and never pretends to have compiled.
+ * x86_64, arm64 and thumbv7m have back ends; what one cannot translate is
+ * refused with "unsupported: ..." (-EOPNOTSUPP), never pretended compiled.
  */
 #ifndef BPFVC_JITTER_H
 #define BPFVC_JITTER_H
