@@ -501,7 +501,9 @@ struct entry {
  * soon as it and every program before it have ended. */
 struct batch {
 	struct entry *e;
-	struct bvc_cluster_job *jobs;
+	struct bvc_cluster_job *jobs; /* one per program, in order */
+	struct bvc_cluster_job *sent; /* those on the cluster ... */
+	size_t *sent_idx;             /* ... and their places in @jobs */
 	char *ended;
 	size_t n, printed;
 	const struct bvc_verify_opts *vopts;
@@ -630,13 +632,48 @@ static void finish_cluster(struct batch *b, size_t i)
 	bvc_verdict_release(&v);
 }
 
-static void on_job_done(void *arg, size_t i)
+static void print_ended(struct batch *b)
 {
-	struct batch *b = arg;
-
-	b->ended[i] = 1;
 	while (b->printed < b->n && b->ended[b->printed])
 		finish_cluster(b, b->printed++);
+}
+
+static void on_job_done(void *arg, size_t k)
+{
+	struct batch *b = arg;
+	size_t i = b->sent_idx[k];
+
+	b->jobs[i] = b->sent[k]; /* the verdict moves with it */
+	memset(&b->sent[k].verdict, 0, sizeof(b->sent[k].verdict));
+	b->ended[i] = 1;
+	print_ended(b);
+}
+
+/*
+ * A program with CO-RE relocations is verified here, relocated for this
+ * machine as -w 0 does it: the workers load the object themselves and
+ * would verify clang's offsets, another program (and another verdict)
+ * than -w 0's. 1 when @i was such a program (its verdict in the batch).
+ */
+static int verify_core_here(struct batch *b, size_t i, struct bvc_cli_target *tgt)
+{
+	struct entry *e = &b->e[i];
+	struct bvc_cluster_job *job = &b->jobs[i];
+	double t = now_s();
+	int pr;
+
+	if (!e->prog->core_relo_cnt)
+		return 0;
+	pr = bvc_cli_target_prepare(tgt, e->img, (struct bvc_prog *)e->prog, &job->verdict);
+	if (pr == 0 && !tgt->core)
+		return 0; /* no BTF to relocate against here: as the workers do */
+	if (pr > 1 || (pr == 0 && bvc_verify(e->img, e->prog, b->vopts, &job->verdict))) {
+		job->err = -EINVAL;
+		snprintf(job->errmsg, sizeof(job->errmsg), "cannot verify it in this process");
+	}
+	job->secs = now_s() - t;
+	b->ended[i] = 1;
+	return 1;
 }
 
 static struct bvc_cluster *start_cluster(unsigned long nworkers, const char *bind, int wait_ms,
@@ -686,8 +723,10 @@ static struct bvc_cluster *start_cluster(unsigned long nworkers, const char *bin
 static int verify_on_cluster(struct entry *e, size_t n, const struct bvc_verify_opts *vopts,
 			     int json, int stats, unsigned long nworkers, const char *bind,
 			     int wait_ms, const struct bvc_curve_keypair *kp,
-			     const struct bvc_curve_trust *trust, int verbose)
+			     const struct bvc_curve_trust *trust, int verbose,
+			     struct bvc_cli_target *tgt)
 {
+	size_t nsent = 0;
 	struct batch b = { .e = e, .n = n, .vopts = vopts, .json = json, .stats = stats };
 	struct coord_clock ck = { .cpu = { cpu_s() }, .wall = { now_s() } };
 	struct bvc_cluster *cl;
@@ -700,23 +739,34 @@ static int verify_on_cluster(struct entry *e, size_t n, const struct bvc_verify_
 	ck.cpu[1] = cpu_s();
 	ck.wall[1] = now_s();
 	b.jobs = calloc(n, sizeof(*b.jobs));
+	b.sent = calloc(n, sizeof(*b.sent));
+	b.sent_idx = calloc(n, sizeof(*b.sent_idx));
 	b.ended = calloc(n, 1);
-	if (!b.jobs || !b.ended) {
+	if (!b.jobs || !b.sent || !b.sent_idx || !b.ended) {
 		bvc_cli_err("verify: out of memory");
 		free(b.jobs);
+		free(b.sent);
+		free(b.sent_idx);
 		free(b.ended);
 		bvc_cluster_free(cl);
 		return BVC_EXIT_BAD_INPUT;
 	}
-	for (size_t i = 0; i < n; i++)
-		b.jobs[i] = (struct bvc_cluster_job){ .object = e[i].object,
-						      .len = e[i].object_len,
-						      .prog_name = e[i].pname,
-						      .insn_limit = vopts->insn_limit,
-						      .prog_flags = vopts->prog_flags };
-	if (n == 1)
-		bvc_cluster_set_progress_arg(cl, (void *)e[0].prog->name);
-	err = bvc_cluster_verify_batch(cl, b.jobs, n, on_job_done, &b, cerr, sizeof(cerr));
+	for (size_t i = 0; i < n; i++) {
+		if (verify_core_here(&b, i, tgt))
+			continue;
+		b.sent_idx[nsent] = i;
+		b.sent[nsent++] = (struct bvc_cluster_job){ .object = e[i].object,
+							    .len = e[i].object_len,
+							    .prog_name = e[i].pname,
+							    .insn_limit = vopts->insn_limit,
+							    .prog_flags = vopts->prog_flags };
+	}
+	print_ended(&b);
+	if (nsent == 1)
+		bvc_cluster_set_progress_arg(cl, (void *)e[b.sent_idx[0]].prog->name);
+	err = nsent ? bvc_cluster_verify_batch(cl, b.sent, nsent, on_job_done, &b, cerr,
+					       sizeof(cerr))
+		    : 0;
 	progress_end();
 	if (err) {
 		/* What ended is printed; the rest is lost with the cluster. */
@@ -729,7 +779,11 @@ static int verify_on_cluster(struct entry *e, size_t n, const struct bvc_verify_
 		ck.wall[2] = now_s();
 		print_worker_stats(cl, n, &ck);
 	}
+	for (size_t k = 0; k < nsent; k++)
+		bvc_verdict_release(&b.sent[k].verdict); /* a job that never ended */
 	free(b.jobs);
+	free(b.sent);
+	free(b.sent_idx);
 	free(b.ended);
 	bvc_cluster_free(cl);
 	return b.ret;
@@ -819,7 +873,7 @@ static int verify_files(int nfiles, char **files, const char *name, const char *
 	}
 	if (n && (nworkers || bind)) {
 		ret = verify_on_cluster(e, n, &vopts, json, stats, nworkers, bind, wait_ms, kp,
-					trust, verbose);
+					trust, verbose, &tgt);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

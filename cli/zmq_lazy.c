@@ -31,7 +31,7 @@
 /* Every function below, once: its slot in the table, its name. */
 #define ZMQ_FUNCS(X)                                                                       \
 	X(strerror) X(setsockopt) X(getsockopt) X(msg_close) X(msg_data) X(msg_size)      \
-	X(msg_init) X(msg_recv) X(msg_send) X(msg_copy) X(msg_more) X(send) X(close)      \
+	X(msg_init) X(msg_recv) X(msg_send) X(msg_copy) X(msg_more) X(msg_get) X(send) X(close) \
 	X(socket) X(poll) X(bind) X(connect) X(z85_decode) X(socket_monitor) X(ctx_new)   \
 	X(ctx_term) X(curve_public) X(curve_keypair)
 
@@ -109,6 +109,7 @@ FWD(int, msg_recv, -1, (zmq_msg_t *msg, void *s, int flags), (msg, s, flags))
 FWD(int, msg_send, -1, (zmq_msg_t *msg, void *s, int flags), (msg, s, flags))
 FWD(int, msg_copy, -1, (zmq_msg_t *dest, zmq_msg_t *src), (dest, src))
 FWD(int, msg_more, 0, (const zmq_msg_t *msg), (msg))
+FWD(int, msg_get, -1, (const zmq_msg_t *msg, int property), (msg, property))
 FWD(int, send, -1, (void *s, const void *buf, size_t len, int flags), (s, buf, len, flags))
 FWD(int, close, -1, (void *s), (s))
 FWD(void *, socket, NULL, (void *ctx, int type), (ctx, type))

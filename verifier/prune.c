@@ -420,6 +420,15 @@ int bvc_list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
 	return 0;
 }
 
+/* Is @old on @cur's path, above it? */
+static bool is_ancestor(const struct bvc_state *cur, const struct bvc_state *old)
+{
+	for (const struct bvc_state *st = cur->parent; st; st = st->parent)
+		if (st == old)
+			return true;
+	return false;
+}
+
 /*
  * At a prune point: 1 when cur is covered by a finished checkpoint (the
  * path ends here), 0 to go on (after maybe adding a checkpoint), negative
@@ -462,8 +471,13 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			continue;
 		seen++; /* max_states_per_insn counts the bucket's states walked */
 		if (old->branches) {
-			/* Still being explored: we are in a loop through it. */
+			/* Still being explored: we are in a loop through it, if it
+			 * is above cur. One that is not is the root of a work item
+			 * this engine donated and now explores again (the worker
+			 * that had it died): no loop, and nothing to prune
+			 * against while it is unfinished. */
 			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
+			    is_ancestor(env->cur, old) &&
 			    bvc_states_equal(env, old, env->cur, true)) {
 				err = bvc_vrej(env, "infinite loop detected at insn %u", insn);
 				bvc_vlog(env, "cur state:");

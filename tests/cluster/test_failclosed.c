@@ -229,7 +229,7 @@ Test(cluster_failclosed, a_cluster_that_dies_under_a_job_gives_no_acceptance)
 	char err[512] = "";
 	int ret;
 
-	prog_explosion(p, 16); /* 2^16 paths: seconds of work */
+	prog_explosion(p, 18); /* 2^18 paths: seconds of work, past the first progress report */
 	cl = k.cl = cluster(1, &k);
 	memset(&v, 0, sizeof(v));
 	ret = bvc_cluster_verify(cl, p->insns, p->n * sizeof(p->insns[0]), "raw:socket_filter",
@@ -256,7 +256,7 @@ Test(cluster_failclosed, a_batch_whose_cluster_dies_accepts_nothing_more)
 	int ret;
 
 	prog_explosion(&p[0], 3);
-	prog_explosion(&p[1], 16);
+	prog_explosion(&p[1], 18);
 	prog_explosion(&p[2], 3);
 	memset(jobs, 0, sizeof(jobs));
 	for (int i = 0; i < 3; i++) {
