@@ -11,7 +11,7 @@
 #   --long A:B     a long generator run instead: seeds A..B-1 only, no
 #                  baseline (only unsound fails), report in DIR/corpus/long/
 # Env:
-#   BVC_CORPUS_GEN_SEEDS=A:B         the fixed seed range (default 1:5001)
+#   BVC_CORPUS_GEN_SEEDS=A:B         the fixed seed range (default 1:2001)
 #   BVC_CORPUS_UPDATE_BASELINE=1     drop baseline entries that agree now
 #   BVC_CORPUS_GROW_BASELINE=1       ... and add new disagreements (explicit)
 #   BVC_CORPUS_TIER2=0               leave tier 2 (the selftests' other
@@ -66,7 +66,7 @@ fi
 t1=$(date +%s.%N)
 
 opts=(--objdir "$out/cache/obj" --out "$out" --baseline "$here/baseline.txt"
-	--gen-seeds "${BVC_CORPUS_GEN_SEEDS:-1:5001}"
+	--gen-seeds "${BVC_CORPUS_GEN_SEEDS:-1:2001}"
 	--compile-secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')")
 [ -d "$build/tests/progs" ] && opts+=(--progs-dir "$build/tests/progs")
 [ "${BVC_CORPUS_TIER2:-1}" = 0 ] || opts+=(--objdir2 "$out/cache/obj2")
