@@ -14,6 +14,8 @@
 #   BVC_CORPUS_GEN_SEEDS=A:B         the fixed seed range (default 1:2001)
 #   BVC_CORPUS_UPDATE_BASELINE=1     drop baseline entries that agree now
 #   BVC_CORPUS_GROW_BASELINE=1       ... and add new disagreements (explicit)
+#   BVC_CORPUS_LOGCMP=1              compare our level-2 log with the
+#                                    kernel's (tier 1; off in make test)
 #   BVC_CORPUS_TIER2=0               leave tier 2 (the selftests' other
 #                                    programs) out
 #   BVC_CORPUS_KCACHE=0              ask the kernel again for every label
@@ -70,6 +72,9 @@ opts=(--objdir "$out/cache/obj" --out "$out" --baseline "$here/baseline.txt"
 	--compile-secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')")
 [ -d "$build/tests/progs" ] && opts+=(--progs-dir "$build/tests/progs")
 [ "${BVC_CORPUS_TIER2:-1}" = 0 ] || opts+=(--objdir2 "$out/cache/obj2")
+# The level-2 log comparison loads every tier-1 program into the kernel a
+# second time: on demand (BVC_CORPUS_LOGCMP=1), out of make test's time.
+[ "${BVC_CORPUS_LOGCMP:-0}" = 1 ] || opts+=(--no-log-compare)
 [ "${BVC_CORPUS_KCACHE:-1}" = 0 ] || opts+=(--kernel-cache "$out/cache/klabels")
 [ "${BVC_CORPUS_UPDATE_BASELINE:-0}" = 1 ] && opts+=(--update-baseline)
 [ "${BVC_CORPUS_GROW_BASELINE:-0}" = 1 ] && opts+=(--update-baseline --grow-baseline)
