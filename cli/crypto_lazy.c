@@ -34,6 +34,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "lazy_lib.h"
+
 #define CRYPTO_FUNCS(X)                                                                    \
 	X(BIO_free) X(BIO_new_mem_buf) X(ERR_clear_error) X(ERR_error_string_n)           \
 	X(ERR_get_error) X(EVP_Digest) X(EVP_DigestSign) X(EVP_DigestSignInit)            \
@@ -59,22 +61,10 @@ static const char *const names[F_COUNT] = {
 static void *fns[F_COUNT];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* All or nothing: a libcrypto without one of them is not used at all. */
+/* All or nothing (lazy_lib.c). */
 static void load(void)
 {
-	void *h = dlopen(BVC_CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-	void *got[F_COUNT];
-
-	if (!h)
-		return;
-	for (int i = 0; i < F_COUNT; i++) {
-		got[i] = dlsym(h, names[i]);
-		if (!got[i]) {
-			dlclose(h);
-			return;
-		}
-	}
-	memcpy(fns, got, sizeof(fns));
+	bvc_lazy_lib_load(BVC_CRYPTO_SONAME, names, fns, F_COUNT);
 }
 
 static void *fn(int i)

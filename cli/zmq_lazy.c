@@ -28,6 +28,8 @@
 
 #include <zmq.h>
 
+#include "lazy_lib.h"
+
 /* Every function below, once: its slot in the table, its name. */
 #define ZMQ_FUNCS(X)                                                                       \
 	X(strerror) X(setsockopt) X(getsockopt) X(msg_close) X(msg_data) X(msg_size)      \
@@ -51,22 +53,10 @@ static const char *const names[F_COUNT] = {
 static void *fns[F_COUNT];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* All or nothing: a libzmq without one of them is not used at all. */
+/* All or nothing (lazy_lib.c). */
 static void load(void)
 {
-	void *h = dlopen(BVC_ZMQ_SONAME, RTLD_NOW | RTLD_LOCAL);
-	void *got[F_COUNT];
-
-	if (!h)
-		return;
-	for (int i = 0; i < F_COUNT; i++) {
-		got[i] = dlsym(h, names[i]);
-		if (!got[i]) {
-			dlclose(h);
-			return;
-		}
-	}
-	memcpy(fns, got, sizeof(fns));
+	bvc_lazy_lib_load(BVC_ZMQ_SONAME, names, fns, F_COUNT);
 }
 
 /* Function @i of libzmq, or NULL (errno ENOSYS) when it cannot be had.
