@@ -475,10 +475,14 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			 * is above cur. One that is not is the root of a work item
 			 * this engine donated and now explores again (the worker
 			 * that had it died): no loop, and nothing to prune
-			 * against while it is unfinished. */
+			 * against while it is unfinished. The ancestor walk
+			 * comes last: a loop that never repeats a state keeps
+			 * every iteration's checkpoint here, all of them
+			 * ancestors, and walking up to each one from every
+			 * visit costs the square of the iterations. */
 			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
-			    is_ancestor(env->cur, old) &&
-			    bvc_states_equal(env, old, env->cur, true)) {
+			    bvc_states_equal(env, old, env->cur, true) &&
+			    is_ancestor(env->cur, old)) {
 				err = bvc_vrej(env, "infinite loop detected at insn %u", insn);
 				bvc_vlog(env, "cur state:");
 				bvc_log_frame(env, env->cur, env->cur->curframe);

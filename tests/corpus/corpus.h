@@ -129,6 +129,7 @@ struct cp_result {
 	char loline[CP_TEXT];    /* ours */
 	/* bookkeeping */
 	int phase;               /* running phase (1 kernel, 2 ours), 0 when done */
+	int64_t wall_us;         /* the whole program's time in its lane */
 };
 
 /* The level-2 log comparison of one program. */
@@ -201,6 +202,7 @@ struct cp_run {
 	size_t kcache_asked; /* ... and asked of the kernel and cached */
 	char clang[CP_TEXT];
 	int no_logcmp;       /* --no-log-compare: no level-2 log comparison */
+	unsigned jobs;       /* lanes: programs run at once (pool.c) */
 };
 
 /* spec.c: the annotations of every program of an open object. */
@@ -240,6 +242,13 @@ typedef void (*cp_child_fn)(void *arg, struct cp_result *res, int phase);
 int cp_child_init(void);
 void cp_child_phase(cp_child_fn fn, void *arg, int phase, unsigned timeout,
 		    struct cp_result *res);
+
+/* pool.c: run fn(i, arg, &results[i]) for every i < @n in @jobs forked
+ * lanes at once; results[] holds each task's starting result and gets its
+ * final one. A task whose lane died reads as our crash. 0 or -errno. */
+typedef void (*cp_pool_fn)(size_t i, void *arg, struct cp_result *res);
+int cp_pool_run(size_t n, unsigned jobs, cp_pool_fn fn, void *arg, struct cp_result *results);
+unsigned cp_pool_default_jobs(void); /* the online CPUs */
 
 /* ours.c: our level-2 log of @prog (malloc'd, NULL on failure), as the
  * kernel would print it without BTF when @no_btf; *status as ostatus,
