@@ -283,11 +283,6 @@ static void print_verdict(const struct bvc_image *img, const struct bvc_prog *pr
 	else
 		bvc_cli_err("%s: %s: internal error, no verdict: %s", img->path, prog->name,
 			    v->msg[0] ? v->msg : "(no message)");
-	/* The verdict is about clang's offsets: say so (build refuses). */
-	if (prog->core_relo_cnt)
-		printf("%s: %s: note: %zu CO-RE relocation%s not applied: field offsets are clang's, not the target kernel's\n",
-		       img->path, prog->name, prog->core_relo_cnt,
-		       prog->core_relo_cnt == 1 ? "" : "s");
 }
 
 int bvc_cmd_verify(int argc, char **argv)

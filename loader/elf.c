@@ -380,6 +380,8 @@ static int collect_functions(struct ld *ld)
 		f->off = (uint32_t)(s->sym.st_value / 8);
 		f->cnt = (uint32_t)(s->sym.st_size / 8);
 		f->global = GELF_ST_BIND(s->sym.st_info) != STB_LOCAL;
+		f->hidden = f->global && (GELF_ST_VISIBILITY(s->sym.st_other) == STV_HIDDEN ||
+					  GELF_ST_VISIBILITY(s->sym.st_other) == STV_INTERNAL);
 	}
 	qsort(ld->funcs, ld->func_cnt, sizeof(*ld->funcs), cmp_func);
 

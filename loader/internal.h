@@ -69,6 +69,8 @@ struct ld_func {
 	uint32_t off;         /* first instruction, index in the section */
 	uint32_t cnt;         /* instructions */
 	bool global;          /* STB_GLOBAL or STB_WEAK */
+	bool hidden;          /* ... with STV_HIDDEN or STV_INTERNAL visibility
+			       * (__hidden): libbpf makes its BTF FUNC static */
 };
 
 /* .BTF.ext records of one section (func_info, line_info or core_relo). */

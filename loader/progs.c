@@ -385,6 +385,12 @@ static int add_func_info(struct ld *ld, struct pb *pb)
 			return ld_err(ld, -ENOEXEC,
 				      "corrupt .BTF.ext: func_info of program '%s' does not match function '%s'",
 				      prog->name, pb->pl[k].f->name);
+		/* libbpf marks a global function of hidden visibility static
+		 * in the BTF it loads, so the kernel verifies it with its
+		 * caller's context (usdt.bpf.h's bpf_usdt_arg() relies on
+		 * it); we verify what the kernel is given. */
+		if (pb->pl[k].f->hidden && prog->funcs[k].linkage == BVC_FUNC_GLOBAL)
+			prog->funcs[k].linkage = BVC_FUNC_STATIC;
 	}
 	if (prog->func_cnt != pb->pl_cnt)
 		return ld_err(ld, -ENOEXEC,

@@ -494,6 +494,22 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 			 prog->unsupported);
 		return 0;
 	}
+	if (prog->core_relo_cnt) {
+		/* Clang's offsets are not the ones the device will run: until
+		 * bvc_core_apply() has put the target kernel's in, the code
+		 * is not the code we would vouch for. Fail closed. */
+		const struct bvc_core_relo *cr = &prog->core_relos[0];
+
+		eng->early = 1;
+		eng->early_verdict.kind = BVC_UNSUPPORTED;
+		eng->early_verdict.insn = cr->insn;
+		snprintf(eng->early_verdict.msg, sizeof(eng->early_verdict.msg),
+			 "unsupported: CO-RE relocation at insn %u (%s of '%s', access %s; %zu in the program) not applied: the target kernel's BTF is needed",
+			 cr->insn, bvc_core_relo_kind_name(cr->kind),
+			 cr->type_name ? cr->type_name : "", cr->access ? cr->access : "",
+			 prog->core_relo_cnt);
+		return 0;
+	}
 	env = &eng->env;
 	err = env_init(env, img, prog, opts, with_entry);
 	if (!err && !bvc_prog_type_supported(prog->type))

@@ -184,6 +184,7 @@ struct cp_file {
 };
 
 /* The whole run. */
+struct bvc_core_target;
 struct cp_run {
 	struct cp_file *files;
 	size_t file_cnt;
@@ -203,6 +204,8 @@ struct cp_run {
 	char clang[CP_TEXT];
 	int no_logcmp;       /* --no-log-compare: no level-2 log comparison */
 	unsigned jobs;       /* lanes: programs run at once (pool.c) */
+	struct bvc_core_target *core; /* this kernel's BTF for CO-RE, as libbpf
+				       * relocates; NULL without one */
 };
 
 /* spec.c: the annotations of every program of an open object. */

@@ -29,8 +29,11 @@
 #include <bpf/libbpf.h>
 
 #include "bpfvc/disasm.h"
+#include "bpfvc/loader.h"
 
 #include "corpus.h"
+
+#define CP_HOST_BTF "/sys/kernel/btf/vmlinux"
 
 static double now(void)
 {
@@ -381,60 +384,171 @@ static int gen_dump;
 static const char *filter;
 static struct cp_kcache *kcache;
 
-/* The kernel's half of @p: from the label cache, or asked (and cached).
- * Objects loaded with a __btf_path object are always asked: the key would
- * have to cover that object too. */
-static void kernel_phase(struct cp_run *run, cp_child_fn fn, void *arg, struct cp_prog *p,
-			 const void *bytes, size_t size, int cacheable)
+/* The label cache's key of @p's kernel load, or 0 when the load is not
+ * cacheable: objects loaded with a __btf_path object (the key would have
+ * to cover that object too), or no cache. */
+static int kcache_key(const struct cp_prog *p, const void *bytes, size_t size, int cacheable,
+		      char key[65])
 {
-	char what[CP_TEXT * 2], key[65];
+	char what[CP_TEXT * 2];
 
-	cacheable = cacheable && kcache && bytes;
-	if (cacheable) {
-		snprintf(what, sizeof(what), "%s\n%d\n0x%x\n%d\n%d", p->name, p->prog_type,
-			 p->spec.flags, p->spec.log_level, p->tier);
-		cp_kcache_key(key, bytes, size, what);
-		if (cp_kcache_get(kcache, key, &p->res))
-			return;
+	if (!cacheable || !kcache || !bytes)
+		return 0;
+	snprintf(what, sizeof(what), "%s\n%d\n0x%x\n%d\n%d", p->name, p->prog_type,
+		 p->spec.flags, p->spec.log_level, p->tier);
+	cp_kcache_key(key, bytes, size, what);
+	return 1;
+}
+
+/*
+ * The programs of one run step, spread over the lanes (pool.c): the parent
+ * looks the kernel's labels up and prepares, the lanes run each program's
+ * phases, the parent then caches new labels and classifies in order, so
+ * the report does not depend on which lane ran what.
+ */
+struct batch {
+	struct cp_run *run;
+	size_t *prog;       /* run->progs index of each task */
+	char (*key)[65];    /* its label cache key, "" if none */
+	struct cp_result *res;
+	size_t n;
+	uint64_t gen_from;  /* generator tasks: seed = gen_from + task */
+	int fds[CP_GEN_MAPS];
+};
+
+static void obj_task(size_t i, void *arg, struct cp_result *res)
+{
+	struct batch *b = arg;
+	struct cp_run *run = b->run;
+	struct cp_prog *p = &run->progs[b->prog[i]];
+	struct obj_job j = { run, &run->files[p->file], p };
+	double t0 = now();
+
+	/* This lane's copy of the program carries the result, for
+	 * cp_classify() and the log phase's verdict check. */
+	p->res = *res;
+	if (run->kernel && !p->res.kcached)
+		cp_child_phase(obj_phase, &j, 1, run->ktimeout, &p->res);
+	cp_child_phase(obj_phase, &j, 2, run->otimeout, &p->res);
+	cp_classify(p);
+	/* The level-2 logs (issue #18): tier 1, where both decided alike. */
+	if (run->kernel && p->tier == CP_TIER_SELFTEST && !run->no_logcmp &&
+	    (p->klass == CP_C_AGREE_ACCEPT || p->klass == CP_C_AGREE_REJECT))
+		cp_child_phase(obj_phase, &j, 3, run->otimeout, &p->res);
+	p->res.wall_us = (int64_t)((now() - t0) * 1e6);
+	*res = p->res;
+}
+
+static void gen_task(size_t i, void *arg, struct cp_result *res)
+{
+	struct batch *b = arg;
+	struct cp_run *run = b->run;
+	struct cp_gen_prog gp;
+	struct gen_job j;
+	double t0 = now();
+
+	if (cp_gen_program(b->gen_from + i, &gp))
+		cp_die_nomem();
+	j.run = run;
+	j.gp = &gp;
+	j.kinsns = cp_gen_for_kernel(&gp, b->fds);
+	if (!j.kinsns)
+		cp_die_nomem();
+	if (run->kernel && !res->kcached)
+		cp_child_phase(gen_phase, &j, 1, run->ktimeout, res);
+	cp_child_phase(gen_phase, &j, 2, run->otimeout, res);
+	free((void *)j.kinsns);
+	free(gp.insns);
+	res->wall_us = (int64_t)((now() - t0) * 1e6);
+}
+
+static void batch_add(struct batch *b, size_t prog, const void *bytes, size_t size, int cacheable)
+{
+	struct cp_prog *p = &b->run->progs[prog];
+	size_t k = b->n++;
+
+	b->prog[k] = prog;
+	b->key[k][0] = '\0';
+	memset(&b->res[k], 0, sizeof(b->res[k]));
+	if (b->run->kernel && kcache_key(p, bytes, size, cacheable, b->key[k]) &&
+	    cp_kcache_get(kcache, b->key[k], &b->res[k]))
+		b->key[k][0] = '\0'; /* known: nothing to add */
+}
+
+static void batch_alloc(struct batch *b, struct cp_run *run, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->run = run;
+	b->fds[0] = b->fds[1] = -1;
+	b->prog = calloc(cap ? cap : 1, sizeof(*b->prog));
+	b->key = calloc(cap ? cap : 1, sizeof(*b->key));
+	b->res = calloc(cap ? cap : 1, sizeof(*b->res));
+	if (!b->prog || !b->key || !b->res)
+		cp_die_nomem();
+}
+
+/* Run the batch's tasks; then their results go back to their programs,
+ * new labels into the cache, and each program is classified. */
+static void batch_run(struct batch *b, cp_pool_fn fn)
+{
+	size_t k;
+	int err = cp_pool_run(b->n, b->run->jobs, fn, b, b->res);
+
+	if (err) {
+		fprintf(stderr, "bvc-corpus: cannot start the lanes: %s\n", strerror(-err));
+		exit(2);
 	}
-	cp_child_phase(fn, arg, 1, run->ktimeout, &p->res);
-	if (cacheable)
-		cp_kcache_put(kcache, key, &p->res);
+	for (k = 0; k < b->n; k++) {
+		struct cp_prog *p = &b->run->progs[b->prog[k]];
+
+		p->res = b->res[k];
+		if (b->key[k][0])
+			cp_kcache_put(kcache, b->key[k], &p->res);
+		cp_classify(p);
+	}
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->prog);
+	free(b->key);
+	free(b->res);
 }
 
 static void run_objects(struct cp_run *run)
 {
-	size_t i, fi;
+	struct batch b;
+	size_t i, k, fi;
 
-	for (fi = 0; fi < run->file_cnt; fi++) {
-		const struct cp_file *f = &run->files[fi];
-		size_t acc = 0, rej = 0, other = 0, tests = 0;
-		double t0 = now();
+	batch_alloc(&b, run, run->prog_cnt);
+	for (i = 0; i < run->prog_cnt; i++) {
+		struct cp_prog *p = &run->progs[i];
+		const struct cp_file *f;
 
+		if (p->file < 0)
+			continue;
+		f = &run->files[p->file];
 		if (!f->bytes)
 			continue;
-		for (i = 0; i < run->prog_cnt; i++) {
-			struct cp_prog *p = &run->progs[i];
-			struct obj_job j = { run, f, p };
-
-			if (p->file != (int)fi)
-				continue;
-			if (p->spec.auxiliary || !p->spec.arch_ok ||
-			    (filter && !strstr(p->id, filter))) {
-				cp_classify(p);
-				p->klass = CP_C_SKIP;
-				continue;
-			}
-			tests++;
-			if (run->kernel)
-				kernel_phase(run, obj_phase, &j, p, f->bytes, f->size,
-					     !p->spec.btf_path);
-			cp_child_phase(obj_phase, &j, 2, run->otimeout, &p->res);
+		if (p->spec.auxiliary || !p->spec.arch_ok || (filter && !strstr(p->id, filter))) {
 			cp_classify(p);
-			/* The level-2 logs (issue #18): tier 1, where both decided alike. */
-			if (run->kernel && p->tier == CP_TIER_SELFTEST && !run->no_logcmp &&
-			    (p->klass == CP_C_AGREE_ACCEPT || p->klass == CP_C_AGREE_REJECT))
-				cp_child_phase(obj_phase, &j, 3, run->otimeout, &p->res);
+			p->klass = CP_C_SKIP;
+			continue;
+		}
+		batch_add(&b, i, f->bytes, f->size, !p->spec.btf_path);
+	}
+	batch_run(&b, obj_task);
+
+	/* One line per file, in file order. */
+	for (fi = 0, k = 0; fi < run->file_cnt; fi++) {
+		size_t acc = 0, rej = 0, other = 0, tests = 0;
+		double secs = 0;
+
+		for (; k < b.n && run->progs[b.prog[k]].file == (int)fi; k++) {
+			const struct cp_prog *p = &run->progs[b.prog[k]];
+
+			tests++;
+			secs += p->res.wall_us / 1e6;
 			acc += p->res.kstatus == CP_K_ACCEPT;
 			rej += p->res.kstatus == CP_K_REJECT;
 			other += p->res.kstatus != CP_K_ACCEPT && p->res.kstatus != CP_K_REJECT;
@@ -446,30 +560,32 @@ static void run_objects(struct cp_run *run)
 		}
 		if (tests)
 			printf("%-40s %4zu programs: kernel %zu accepted, %zu rejected, %zu other (%.1f s)\n",
-			       f->name, tests, acc, rej, other, now() - t0);
-		fflush(stdout);
+			       run->files[fi].name, tests, acc, rej, other, secs);
 	}
+	fflush(stdout);
+	batch_free(&b);
 }
 
 static void run_gen(struct cp_run *run, uint64_t from, uint64_t to)
 {
-	int fds[CP_GEN_MAPS] = { -1, -1 };
-	size_t acc = 0, rej = 0;
-	uint64_t seed;
+	size_t acc = 0, rej = 0, i, first = run->prog_cnt;
 	double t0 = now();
-	size_t i;
+	struct batch b;
+	uint64_t seed;
 
+	batch_alloc(&b, run, (size_t)(to - from));
+	b.gen_from = from;
 	if (run->kernel)
-		cp_gen_maps_create(fds);
+		cp_gen_maps_create(b.fds);
 	for (seed = from; seed < to; seed++) {
 		struct cp_gen_prog gp;
 		struct cp_prog *p;
-		struct gen_job j;
 
 		if (cp_gen_program(seed, &gp))
 			cp_die_nomem();
 		p = add_prog(run);
 		p->tier = CP_TIER_GEN;
+		p->file = -1;
 		p->id = xasprintf("gen/%llu", (unsigned long long)seed);
 		p->name = cp_strdup("prog");
 		p->sec = cp_strdup(gp.shape);
@@ -477,33 +593,29 @@ static void run_gen(struct cp_run *run, uint64_t from, uint64_t to)
 		p->spec.valid = 1;
 		p->spec.arch_ok = 1;
 		p->spec.has_priv = 1;
-		j.run = run;
-		j.gp = &gp;
-		j.kinsns = cp_gen_for_kernel(&gp, fds);
-		if (!j.kinsns)
-			cp_die_nomem();
-		if (run->kernel)
-			kernel_phase(run, gen_phase, &j, p, gp.insns, gp.cnt * sizeof(*gp.insns), 1);
-		cp_child_phase(gen_phase, &j, 2, run->otimeout, &p->res);
-		cp_classify(p);
-		acc += p->res.kstatus == CP_K_ACCEPT;
-		rej += p->res.kstatus == CP_K_REJECT;
-		if (verbose)
-			printf("  %-12s %4zu insns kernel %-7s ours %-11s %-12s [%s] %s\n", p->id,
-			       gp.cnt, cp_kstatus_name(p->res.kstatus),
-			       cp_ostatus_name(p->res.ostatus), cp_class_name(p->klass), gp.shape,
-			       p->res.kerrline);
+		batch_add(&b, run->prog_cnt - 1, gp.insns, gp.cnt * sizeof(*gp.insns), 1);
 		if (gen_dump) {
 			printf("%s (%s, map 0 = %s, map 1 = %s):\n", p->id, gp.shape,
 			       cp_gen_maps[0].name, cp_gen_maps[1].name);
 			bvc_disasm_prog(gp.insns, gp.cnt, stdout);
 		}
-		free((void *)j.kinsns);
 		free(gp.insns);
 	}
+	batch_run(&b, gen_task);
+	for (i = first; i < run->prog_cnt; i++) {
+		const struct cp_prog *p = &run->progs[i];
+
+		acc += p->res.kstatus == CP_K_ACCEPT;
+		rej += p->res.kstatus == CP_K_REJECT;
+		if (verbose)
+			printf("  %-12s kernel %-7s ours %-11s %-12s [%s] %s\n", p->id,
+			       cp_kstatus_name(p->res.kstatus), cp_ostatus_name(p->res.ostatus),
+			       cp_class_name(p->klass), p->sec, p->res.kerrline);
+	}
 	for (i = 0; i < CP_GEN_MAPS; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+		if (b.fds[i] >= 0)
+			close(b.fds[i]);
+	batch_free(&b);
 	printf("%-40s %4llu programs: kernel %zu accepted, %zu rejected (%.1f s)\n",
 	       "generator", (unsigned long long)(to - from), acc, rej, now() - t0);
 }
@@ -515,7 +627,7 @@ static void usage(FILE *out)
 	      "                  [--baseline FILE | --no-baseline] [--update-baseline]\n"
 	      "                  [--grow-baseline] [--no-kernel] [--kernel-timeout S]\n"
 	      "                  [--ours-timeout S] [--insn-limit N] [--filter TEXT] [-v]\n"
-	      "                  [--gen-dump]\n"
+	      "                  [--gen-dump] [--jobs N]\n"
 	      "  --objdir       compiled selftests with NAME.status files (prepare.sh)\n"
 	      "  --objdir2      the same for tier 2 (the selftests' other programs)\n"
 	      "  --kernel-cache the kernel's labels by object, program and kernel: read,\n"
@@ -529,6 +641,7 @@ static void usage(FILE *out)
 	      "  --filter       only programs whose id contains TEXT (selftests, tests/progs)\n"
 	      "  --gen-dump     print each generated program's instructions\n"
 	      "  --no-log-compare  skip the level-2 log comparison with the kernel (tier 1)\n"
+	      "  --jobs         programs run at once (default: the online CPUs)\n"
 	      "  -v             one line per program\n"
 	      "Env: BVC_CORPUS_DUMP=ID prints the kernel's log for that program;\n"
 	      "BVC_CORPUS_LOGDIFF=ID both level-2 logs of the log comparison.\n",
@@ -557,6 +670,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "gen-dump", no_argument, NULL, 'D' },
 		{ "no-log-compare", no_argument, NULL, 'L' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -575,6 +689,7 @@ int main(int argc, char **argv)
 	run.ktimeout = 60;
 	run.otimeout = 60;
 	run.insn_limit = 1000000;
+	run.jobs = cp_pool_default_jobs();
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': objdir = optarg; break;
@@ -601,12 +716,17 @@ int main(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case 'D': gen_dump = 1; break;
 		case 'L': run.no_logcmp = 1; break;
+		case 'j': run.jobs = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (!out || optind != argc || (!objdir && !objdir2 && !progs_dir && gen_to == gen_from)) {
 		usage(stderr);
+		return 2;
+	}
+	if (!run.jobs || run.jobs > 64) {
+		fprintf(stderr, "bvc-corpus: --jobs wants 1 to 64\n");
 		return 2;
 	}
 	if (!run.ktimeout || !run.otimeout) {
@@ -666,6 +786,22 @@ int main(int argc, char **argv)
 		snprintf(id, sizeof(id), "%s %.100s libbpf %s test flags 0x%x", run.kernel_release,
 			 uts.version, libbpf_version_string(), run.test_flags);
 		kcache = cp_kcache_open(kcache_path, id);
+	}
+
+	/* CO-RE: libbpf relocates against this kernel's BTF; so do we. */
+	{
+		uint8_t *btf;
+		size_t sz;
+
+		if (!read_file(CP_HOST_BTF, &btf, &sz)) {
+			if (bvc_core_target_new(btf, sz, &run.core, why, sizeof(why)))
+				printf("CO-RE: %s: %s: programs with CO-RE records are unsupported\n",
+				       CP_HOST_BTF, why);
+			free(btf);
+		} else {
+			printf("CO-RE: no %s: programs with CO-RE records are unsupported\n",
+			       CP_HOST_BTF);
+		}
 	}
 
 	if (objdir)

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <bpf/btf.h>
+
 #include "bpfvc/loader.h"
 #include "bpfvc/verifier.h"
 
@@ -100,6 +102,61 @@ static void verify_one(const struct cp_run *run, const struct cp_spec *spec,
 		res->omsg_hits = cp_msgs_hits(spec, v.msg);
 }
 
+/* CO-RE records resolved against this kernel's BTF, as libbpf does before
+ * the kernel's load: 0, or 1 with @res set (a record libbpf would refuse,
+ * or one we do not model). Without the BTF the records stay and
+ * bvc_verify() refuses the program (unsupported). */
+static int relocate(const struct cp_run *run, const struct cp_spec *spec,
+		    const struct bvc_image *img, const struct bvc_prog *bp, struct cp_result *res)
+{
+	struct bvc_core_target *own = NULL;
+	const struct bvc_core_target *target = run->core;
+	char why[CP_TEXT];
+	int rc;
+
+	if (!bp->core_relo_cnt)
+		return 0;
+	if (spec->btf_path) {
+		/* __btf_path: libbpf relocates against that object's BTF
+		 * (btf_custom_path), not the kernel's. */
+		char path[4096];
+		struct btf *btf;
+		const void *raw;
+		uint32_t size;
+
+		snprintf(path, sizeof(path), "%s/%s", run->support_dir, spec->btf_path);
+		btf = btf__parse_elf(path, NULL);
+		if (!btf) {
+			res->ostatus = CP_O_BADINPUT;
+			snprintf(res->omsg, CP_TEXT, "__btf_path %.100s: %.100s", spec->btf_path,
+				 strerror(errno));
+			return 1;
+		}
+		raw = btf__raw_data(btf, &size);
+		rc = raw ? bvc_core_target_new(raw, size, &own, why, sizeof(why)) : -ENOMEM;
+		btf__free(btf);
+		if (rc) {
+			res->ostatus = CP_O_BADINPUT;
+			snprintf(res->omsg, CP_TEXT, "__btf_path %.100s: %.140s", spec->btf_path,
+				 rc == -ENOMEM ? "out of memory" : why);
+			return 1;
+		}
+		target = own;
+	}
+	if (!target)
+		return 0;
+	/* bvc_core_apply patches the program: it is ours (we loaded img). */
+	rc = bvc_core_apply(img, (struct bvc_prog *)bp, target, why, sizeof(why));
+	bvc_core_target_free(own);
+	if (!rc)
+		return 0;
+	if (rc == -ENOMEM)
+		cp_die_nomem();
+	res->ostatus = rc == -EOPNOTSUPP ? CP_O_UNSUPPORTED : CP_O_REJECT;
+	snprintf(res->omsg, CP_TEXT, "%s", why);
+	return 1;
+}
+
 void cp_ours_object(const struct cp_run *run, const struct cp_file *file,
 		    const struct cp_prog *prog, struct cp_result *res)
 {
@@ -127,7 +184,7 @@ void cp_ours_object(const struct cp_run *run, const struct cp_file *file,
 	if (!bp || strcmp(bp->name, prog->name)) {
 		res->ostatus = CP_O_BADINPUT;
 		snprintf(res->omsg, CP_TEXT, "program '%s' is not in our image", prog->name);
-	} else {
+	} else if (!relocate(run, &prog->spec, img, bp, res)) {
 		verify_one(run, &prog->spec, img, bp, res);
 	}
 	bvc_image_free(img);
@@ -153,6 +210,15 @@ char *cp_ours_log(const struct cp_run *run, const struct cp_file *file, const st
 	bp = bvc_image_find_prog(img, prog->name);
 	if (!bp || strcmp(bp->name, prog->name))
 		goto out;
+	{
+		struct cp_result scratch;
+
+		memset(&scratch, 0, sizeof(scratch));
+		if (relocate(run, &prog->spec, img, bp, &scratch)) {
+			*status = scratch.ostatus;
+			goto out;
+		}
+	}
 	copy = *bp;
 	if (no_btf) {
 		/* libbpf loaded it without line info, and without the func

@@ -60,6 +60,7 @@ static const struct gcase cases[] = {
 	{ "rej_pkt_after_global_tail_call", REJ, "invalid mem access 'scalar'" },
 	{ "rej_pkt_after_static_tail_call", REJ, "invalid mem access 'scalar'" },
 	{ "acc_pkt_after_entry_tail_call", ACC, NULL },
+	{ "acc_hidden_is_static", ACC, NULL },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

@@ -100,6 +100,13 @@ GLOBAL int g_pull(struct __sk_buff *skb)
 	return bpf_skb_pull_data(skb, 0);
 }
 
+/* __hidden (as usdt.bpf.h's bpf_usdt_arg()): libbpf makes it static in
+ * the BTF it loads, so it is verified with its caller's arguments. */
+__attribute__((noinline, weak, visibility("hidden"))) int g_hidden_deref(__u64 *p)
+{
+	return (int)*p; /* safe only for what its callers pass */
+}
+
 GLOBAL int g_inner_bad(__u32 i)
 {
 	return (int)table[i];
@@ -319,6 +326,14 @@ int acc_pkt_after_entry_tail_call(struct __sk_buff *skb)
 	bpf_tail_call_static(skb, &jmp, 0);
 	*p = 42;
 	return 0;
+}
+
+SEC("tc")
+int acc_hidden_is_static(struct __sk_buff *skb)
+{
+	__u64 x = skb->len;
+
+	return g_hidden_deref(&x) & 1;
 }
 
 char _license[] SEC("license") = "GPL";
