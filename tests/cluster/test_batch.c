@@ -213,26 +213,31 @@ Test(cluster_batch, each_program_gets_its_own_verdict)
  * what it held is redone elsewhere and every verdict stays. */
 Test(cluster_batch, a_worker_killed_mid_batch_changes_no_verdict)
 {
-	struct prog progs[8];
-	struct bvc_cluster_job jobs[8];
+	/* Progress comes every 250 ms: the batch must outlast a few reports
+	 * after its first program ends, whatever the machine's speed, so
+	 * the rest are many and large (a faster engine made 8 of 2^14-2^15
+	 * paths end within two reports). */
+	enum { NPROGS = 14 };
+	struct prog progs[NPROGS];
+	struct bvc_cluster_job jobs[NPROGS];
 	struct seen s = { .kill = 1 };
 	char err[512];
 	unsigned int dead = 0;
 	uint64_t redone = 0;
 
-	for (size_t i = 0; i < 8; i++) {
-		explosion(&progs[i], i == 0 ? 8 : 14 + (int)(i % 2), (int)(i % 3 == 2));
+	for (size_t i = 0; i < NPROGS; i++) {
+		explosion(&progs[i], i == 0 ? 8 : 15 + (int)(i % 2), (int)(i % 3 == 2));
 		job(&jobs[i], &progs[i], 0);
 	}
 	s.cl = cluster(3, &s);
-	cr_assert_eq(bvc_cluster_verify_batch(s.cl, jobs, 8, on_done, &s, err, sizeof(err)), 0,
-		     "%s", err);
-	expect_in_process(progs, jobs, 8, &s);
+	cr_assert_eq(bvc_cluster_verify_batch(s.cl, jobs, NPROGS, on_done, &s, err, sizeof(err)),
+		     0, "%s", err);
+	expect_in_process(progs, jobs, NPROGS, &s);
 	for (unsigned int i = 0; i < bvc_cluster_size(s.cl); i++)
 		dead += bvc_cluster_worker(s.cl, i)->dead[0] != '\0';
 	cr_assert(s.killed, "the batch ended before every worker was busy");
 	cr_expect_eq(dead, 1, "worker 0 was killed");
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < NPROGS; i++)
 		redone += jobs[i].stats.requeued + jobs[i].stats.entry_restarts;
 	cr_expect_geq(redone, 1, "nothing of worker 0's was redone");
 	bvc_cluster_free(s.cl);
