@@ -330,3 +330,52 @@ Test(gen, deterministic_and_well_formed)
 		free(b.insns);
 	}
 }
+
+/* The lanes (pool.c): every task's result comes back to its own index,
+ * whichever lane ran it, with the starting result it was given. */
+static void square_task(size_t i, void *arg, struct cp_result *res)
+{
+	(void)arg;
+	res->oprocessed = res->oprocessed * 1000 + i * i;
+	res->ostatus = CP_O_ACCEPT;
+}
+
+Test(pool, every_result_at_its_index)
+{
+	enum { N = 200 };
+	struct cp_result *r = calloc(N, sizeof(*r));
+
+	cr_assert(r);
+	for (size_t i = 0; i < N; i++)
+		r[i].oprocessed = i; /* the starting result */
+	cr_assert_eq(cp_pool_run(N, 3, square_task, NULL, r), 0);
+	for (size_t i = 0; i < N; i++) {
+		cr_expect_eq(r[i].oprocessed, i * 1000 + i * i, "task %zu", i);
+		cr_expect_eq(r[i].ostatus, CP_O_ACCEPT, "task %zu", i);
+		cr_expect_eq(r[i].phase, 0, "task %zu", i);
+	}
+	free(r);
+}
+
+/* A lane that dies mid-task loses no other task, and its task reads as
+ * our crash, not as a zero ("not run") result. */
+static void dying_task(size_t i, void *arg, struct cp_result *res)
+{
+	(void)arg;
+	if (i == 7)
+		_exit(9);
+	res->ostatus = CP_O_ACCEPT;
+}
+
+Test(pool, a_dead_lane_loses_only_its_task)
+{
+	enum { N = 40 };
+	struct cp_result r[N];
+
+	memset(r, 0, sizeof(r));
+	cr_assert_eq(cp_pool_run(N, 2, dying_task, NULL, r), 0);
+	for (size_t i = 0; i < N; i++)
+		cr_expect_eq(r[i].ostatus, i == 7 ? CP_O_CRASH : CP_O_ACCEPT, "task %zu: %d", i,
+			     r[i].ostatus);
+	cr_expect(strstr(r[7].omsg, "lane"), "%s", r[7].omsg);
+}
