@@ -7,6 +7,7 @@
  * Must not: decide anything (baseline.c classifies); it only counts.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +204,52 @@ static int cmp_ratio(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Features that need the target kernel's BTF (issue #17, not #15): kfuncs
+ * and typed ksyms, the BTF-typed program types (tracing, struct_ops, ext,
+ * lsm) and helpers returning BTF-typed pointers. */
+static bool needs_target_btf(const char *feat)
+{
+	static const char *const prefixes[] = {
+		"extern ksym", "struct_ops", "program type 26", "program type 27",
+		"program type 28", "program type 29",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(feat, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return strstr(feat, "_btf#") != NULL;
+}
+
+/* Issue #15's measure: tier 2's accept share among the kernel-accepted
+ * programs that need none of the above (what the engine alone can reach). */
+static void target_kernel_share(FILE *f, const struct cp_run *run)
+{
+	size_t kacc = 0, oacc = 0, apart = 0;
+	char key[CP_TEXT];
+
+	for (size_t i = 0; i < run->prog_cnt; i++) {
+		const struct cp_prog *p = &run->progs[i];
+
+		if (p->tier != CP_TIER_SELFTEST2 || p->klass == CP_C_SKIP ||
+		    p->klass == CP_C_KERNEL_ENV || p->res.kstatus != CP_K_ACCEPT)
+			continue;
+		if (p->klass == CP_C_UNSUPPORTED &&
+		    needs_target_btf(cp_unsupported_feature(p->res.omsg, key, sizeof(key)))) {
+			apart++;
+			continue;
+		}
+		kacc++;
+		oacc += p->res.ostatus == CP_O_ACCEPT;
+	}
+	if (!kacc && !apart)
+		return;
+	fprintf(f, "\nTier 2 apart from the %zu kernel-accepted programs refused for a feature that "
+		   "needs the target kernel's BTF (kfuncs and typed ksyms, tracing/struct_ops/ext/lsm "
+		   "programs, helpers returning BTF-typed pointers; issue #17): bpfvc accepts %zu of "
+		   "%zu, %.1f %%.\n",
+		apart, oacc, kacc, kacc ? 100.0 * (double)oacc / (double)kacc : 0.0);
+}
+
 /* The headline of issue #15: of the programs the kernel accepts (and that
  * are compared here), how many bpfvc accepts; and how many it decides at
  * all (accept or a modelled reject), and agrees on. */
@@ -246,6 +293,7 @@ static void accept_share(FILE *f, const struct cp_run *run, const char *const *t
 			tier_names[t], kacc, oacc, kacc ? 100.0 * (double)oacc / (double)kacc : 0.0,
 			uns, over, bad, fail, dec, dec ? 100.0 * (double)agr / (double)dec : 0.0);
 	}
+	target_kernel_share(f, run);
 }
 
 struct feat {
