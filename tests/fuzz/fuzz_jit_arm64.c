@@ -92,8 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	er.jit = jr;
 	er.mem = ctx_e;
 	er.mem_len = sizeof(ctx_e);
-	er.x0 = EMU_MEM;
-	er.x1 = CTX_SIZE;
+	er.arg1 = EMU_MEM;
+	er.arg2 = CTX_SIZE;
 	er.helper = helper;
 	if (emu_run(&er))
 		fuzz_fail("the interpreter ran it (r0 0x%llx), unicorn: %s",

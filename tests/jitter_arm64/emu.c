@@ -202,8 +202,8 @@ int emu_run(struct emu_run *r)
 	uc_reg_write(uc, UC_ARM64_REG_SP, &v);
 	v = EMU_SENTINEL;
 	uc_reg_write(uc, UC_ARM64_REG_X30, &v);
-	uc_reg_write(uc, UC_ARM64_REG_X0, &r->x0);
-	uc_reg_write(uc, UC_ARM64_REG_X1, &r->x1);
+	uc_reg_write(uc, UC_ARM64_REG_X0, &r->arg1);
+	uc_reg_write(uc, UC_ARM64_REG_X1, &r->arg2);
 	for (k = 0; k < N_SAVED; k++) {
 		v = saved_pattern(k);
 		uc_reg_write(uc, saved_regs[k], &v);

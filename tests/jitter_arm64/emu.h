@@ -35,7 +35,7 @@ struct emu_run {
 	const struct bvc_jit_result *jit;  /* code and relocations */
 	uint8_t *mem;                      /* mapped at EMU_MEM, copied back; may be NULL */
 	size_t mem_len;
-	uint64_t x0, x1;                   /* entry arguments (BPF r1, r2) */
+	uint64_t arg1, arg2;               /* entry arguments: BPF r1 (x0), r2 (x1) */
 	bvc_helper_fn (*helper)(void *ctx, int32_t id); /* as the interpreter's */
 	void *helper_ctx;
 	const uint8_t *packet;             /* LD_ABS/LD_IND bytes; may be NULL */

@@ -458,7 +458,7 @@ Test(arm64, function_pointer_is_callable_from_c)
 	cb.entry_off = off;
 	memset(&run, 0, sizeof(run));
 	run.jit = &cb;
-	run.x0 = 21;
+	run.arg1 = 21;
 	cr_assert_eq(emu_run(&run), 0, "%s", run.err);
 	cr_expect_eq(run.r0, 45, "r0 %llu", (unsigned long long)run.r0);
 	emu_release(&jit);
@@ -689,7 +689,7 @@ Test(arm64, xdp_through_the_verifier)
 	run.jit = jit;
 	run.mem = mem;
 	run.mem_len = sizeof(mem);
-	run.x0 = EMU_MEM;
+	run.arg1 = EMU_MEM;
 	cr_assert_eq(emu_run(&run), 0, "%s", run.err);
 	cr_expect_eq(run.r0, 0x12345678, "r0 0x%llx", (unsigned long long)run.r0);
 

@@ -240,12 +240,12 @@ int emu_run(struct emu_run *r)
 	uc_reg_write(uc, UC_ARM_REG_SP, &w);
 	w = EMU_SENTINEL | 1;
 	uc_reg_write(uc, UC_ARM_REG_LR, &w);
-	uc_reg_write(uc, UC_ARM_REG_R0, &r->ctx);
+	uc_reg_write(uc, UC_ARM_REG_R0, &r->arg1);
 	w = 0x11111111; /* the second argument is in r2:r3, not r1 */
 	uc_reg_write(uc, UC_ARM_REG_R1, &w);
-	w = (uint32_t)r->len;
+	w = (uint32_t)r->arg2;
 	uc_reg_write(uc, UC_ARM_REG_R2, &w);
-	w = (uint32_t)(r->len >> 32);
+	w = (uint32_t)(r->arg2 >> 32);
 	uc_reg_write(uc, UC_ARM_REG_R3, &w);
 	for (k = 0; k < N_SAVED; k++) {
 		w = saved_pattern(k);

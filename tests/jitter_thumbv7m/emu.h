@@ -36,8 +36,8 @@ struct emu_run {
 	const struct bvc_jit_result *jit;  /* code and relocations */
 	uint8_t *mem;                      /* mapped at EMU_MEM, copied back; may be NULL */
 	size_t mem_len;
-	uint32_t ctx;                      /* entry argument r1 (a 32-bit address) */
-	uint64_t len;                      /* entry argument r2 */
+	uint32_t arg1;                     /* entry argument BPF r1 (r0): a 32-bit address */
+	uint64_t arg2;                     /* entry argument BPF r2 (r2:r3) */
 	bvc_helper_fn (*helper)(void *ctx, int32_t id); /* as the interpreter's */
 	void *helper_ctx;
 	uint32_t prog_array;               /* what BVC_RELOC_PROG_ARRAY slots get (an

@@ -100,8 +100,8 @@ static void same(const struct prog *p, size_t len, uint32_t stack, const uint8_t
 	run.jit = &jit;
 	run.mem = mj;
 	run.mem_len = len;
-	run.ctx = EMU_MEM;
-	run.len = len;
+	run.arg1 = EMU_MEM;
+	run.arg2 = len;
 	run.helper = resolve;
 	run.packet = packet;
 	run.packet_len = packet_len;
@@ -606,8 +606,8 @@ Test(thumbv7m, tail_calls)
 		run.jit = &all;
 		run.mem = mj;
 		run.mem_len = sizeof(mj);
-		run.ctx = EMU_MEM;
-		run.len = sizeof(mj);
+		run.arg1 = EMU_MEM;
+		run.arg2 = sizeof(mj);
 		run.prog_array = EMU_MEM + 128;
 		cr_assert_eq(emu_run(&run), 0, "%s", run.err);
 		cr_expect_eq(run.r0, r0, "index %u: r0 %llu (thumbv7m) != %llu (interpreter)",

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Every bpf_conformance vector through the thumbv7m back end, run in unicorn:
- * one Criterion case per .data file. The program is compiled with
- * bvc_jit_thumbv7m() directly (the vectors are not all verifiable programs:
+ * Every bpf_conformance vector through one back end, run in unicorn: one
+ * Criterion case per .data file. Compiled into each back end's emulator
+ * suite (tests/jitter_arm64, tests/jitter_thumbv7m), which names itself
+ * with BVC_JIT_SUITE (arm64) and its emulator header with BVC_JIT_EMU_H
+ * (both set by its CMakeLists.txt): one copy of the test for every
+ * target. The program is compiled with the back end's JIT directly
+ * through emu_compile() (the vectors are not all verifiable programs:
  * an accepted verdict with no facts and a 512-byte stack stands in for
  * the verifier), gets r1 = its memory (writable) and r2 = its length, and
  * must return the vector's r0.
@@ -22,7 +26,12 @@
 #include <string.h>
 
 #include "common/conformance.h"
-#include "emu.h"
+#include BVC_JIT_EMU_H
+
+#define SUITE_(s, x) s##_##x
+#define SUITE(s, x) SUITE_(s, x)
+#define STR_(s) #s
+#define STR(s) STR_(s)
 
 #define UNWIND_HELPER 5
 
@@ -31,7 +40,7 @@ static void free_params(struct criterion_test_params *ctp)
 	cr_free(ctp->params);
 }
 
-ParameterizedTestParameters(thumbv7m_conformance, vector)
+ParameterizedTestParameters(SUITE(BVC_JIT_SUITE, conformance), vector)
 {
 	struct bvc_conf_case *cases;
 	size_t n = bvc_conf_list(BVC_CONFORMANCE_DIR, cr_calloc, &cases);
@@ -97,8 +106,8 @@ static enum outcome run_vector(const char *name, char *why, size_t whysz)
 	run.jit = &jit;
 	run.mem = v.mem;
 	run.mem_len = v.mem_len;
-	run.ctx = v.mem_len ? EMU_MEM : 0;
-	run.len = v.mem_len;
+	run.arg1 = v.mem_len ? EMU_MEM : 0;
+	run.arg2 = v.mem_len;
 	run.helper = resolve;
 	rc = emu_run(&run);
 	if (rc)
@@ -114,7 +123,7 @@ done:
 	return out;
 }
 
-ParameterizedTest(struct bvc_conf_case *c, thumbv7m_conformance, vector)
+ParameterizedTest(struct bvc_conf_case *c, SUITE(BVC_JIT_SUITE, conformance), vector)
 {
 	char why[512];
 	enum outcome o;
@@ -125,11 +134,11 @@ ParameterizedTest(struct bvc_conf_case *c, thumbv7m_conformance, vector)
 	o = run_vector(c->name, why, sizeof(why));
 	cr_expect_neq(o, FAILED, "%s: %s", c->name, why);
 	if (o == SKIPPED)
-		cr_log_info("thumbv7m conformance: %s skipped (%s)", c->name, why);
+		cr_log_info(STR(BVC_JIT_SUITE) " conformance: %s skipped (%s)", c->name, why);
 }
 
 /* The whole directory in one process, for the count per target. */
-Test(thumbv7m_conformance, pass_count)
+Test(SUITE(BVC_JIT_SUITE, conformance), pass_count)
 {
 	size_t pass = 0, skip = 0, fail = 0;
 	struct bvc_conf_case *cases;
@@ -146,7 +155,7 @@ Test(thumbv7m_conformance, pass_count)
 		}
 	}
 	free(cases);
-	cr_log_info("thumbv7m (unicorn) conformance: %zu passed, %zu skipped, %zu failed of %zu",
+	cr_log_info(STR(BVC_JIT_SUITE) " (unicorn) conformance: %zu passed, %zu skipped, %zu failed of %zu",
 		    pass, skip, fail, pass + skip + fail);
 	cr_expect_eq(fail, 0, "%zu vectors failed", fail);
 	cr_expect_gt(pass, 300, "only %zu vectors passed", pass);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Differential test: random programs (gen.c) run on the reference
- * interpreter and, compiled by the thumbv7m back end, in unicorn; r0 and every
- * byte of the buffer must agree. Seeds are fixed, so a failure names the
- * seed that reproduces it.
+ * Differential test: random programs (tests/jitter_arm64/gen.c) run on the
+ * reference interpreter and, compiled by one back end, in unicorn; r0 and
+ * every byte of the buffer must agree. Seeds are fixed, so a failure names
+ * the seed that reproduces it. Compiled into each back end's emulator
+ * suite, as jit_conformance.c is (BVC_JIT_SUITE, BVC_JIT_EMU_H), with its
+ * program count BVC_JIT_DIFF_CHUNKS hundreds; BVC_JIT_DIFF_PROGRAMS=N in
+ * the environment runs N instead (rounded up to 100s).
  *
  * Must not: accept a program the interpreter faults on (that is a bug in
  * the generator and would hide JIT bugs) or compare anything that depends
@@ -16,12 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu.h"
+#include BVC_JIT_EMU_H
 #include "gen.h"
 
-#define CHUNKS 50
-#define PER_CHUNK 100 /* 5000 programs, the issue's count; more with
-		       * BVC_THUMB_DIFF_PROGRAMS=N (rounded up to 100s) */
+#define SUITE_(s, x) s##_##x
+#define SUITE(s, x) SUITE_(s, x)
+#define STR_(s) #s
+#define STR(s) STR_(s)
+
+#define PER_CHUNK 100
 
 struct chunk {
 	uint64_t first; /* first seed */
@@ -33,10 +39,11 @@ static void free_params(struct criterion_test_params *ctp)
 	cr_free(ctp->params);
 }
 
-ParameterizedTestParameters(thumbv7m_diff, random_programs)
+ParameterizedTestParameters(SUITE(BVC_JIT_SUITE, diff), random_programs)
 {
-	const char *env = getenv("BVC_THUMB_DIFF_PROGRAMS");
-	int chunks = env && atoi(env) > 0 ? (atoi(env) + PER_CHUNK - 1) / PER_CHUNK : CHUNKS;
+	const char *env = getenv("BVC_JIT_DIFF_PROGRAMS");
+	int chunks = env && atoi(env) > 0 ? (atoi(env) + PER_CHUNK - 1) / PER_CHUNK
+						 : BVC_JIT_DIFF_CHUNKS;
 	struct chunk *c = cr_calloc((size_t)chunks, sizeof(*c));
 	int k;
 
@@ -97,8 +104,8 @@ static int diff_one(uint64_t seed, char *why, size_t whysz, unsigned int *insns,
 	run.jit = &jit;
 	run.mem = mem_j;
 	run.mem_len = sizeof(mem_j);
-	run.ctx = EMU_MEM;
-	run.len = sizeof(mem_j);
+	run.arg1 = EMU_MEM;
+	run.arg2 = sizeof(mem_j);
 	run.helper = gen_helper;
 	run.packet = p.packet;
 	run.packet_len = sizeof(p.packet);
@@ -109,13 +116,13 @@ static int diff_one(uint64_t seed, char *why, size_t whysz, unsigned int *insns,
 		goto out;
 	}
 	if (run.r0 != r0) {
-		snprintf(why, whysz, "seed %llu: r0 0x%llx (thumbv7m) != 0x%llx (interpreter)",
+		snprintf(why, whysz, "seed %llu: r0 0x%llx (" STR(BVC_JIT_SUITE) ") != 0x%llx (interpreter)",
 			 (unsigned long long)seed, (unsigned long long)run.r0, (unsigned long long)r0);
 		goto out;
 	}
 	for (k = 0; k < sizeof(mem_i); k++) {
 		if (mem_i[k] != mem_j[k]) {
-			snprintf(why, whysz, "seed %llu: buffer byte %zu: 0x%02x (thumbv7m) != 0x%02x (interpreter)",
+			snprintf(why, whysz, "seed %llu: buffer byte %zu: 0x%02x (" STR(BVC_JIT_SUITE) ") != 0x%02x (interpreter)",
 				 (unsigned long long)seed, k, mem_j[k], mem_i[k]);
 			goto out;
 		}
@@ -126,7 +133,7 @@ out:
 	return ret;
 }
 
-ParameterizedTest(struct chunk *c, thumbv7m_diff, random_programs)
+ParameterizedTest(struct chunk *c, SUITE(BVC_JIT_SUITE, diff), random_programs)
 {
 	unsigned long long insns_total = 0;
 	unsigned int k, agree = 0, insns, funcs, multi = 0;
@@ -141,7 +148,7 @@ ParameterizedTest(struct chunk *c, thumbv7m_diff, random_programs)
 		insns_total += insns;
 		multi += funcs > 1;
 	}
-	cr_log_info("thumbv7m differential: seeds %llu..%llu: %u/%u programs agree (%llu insns, %u with bpf-to-bpf calls)",
+	cr_log_info(STR(BVC_JIT_SUITE) " differential: seeds %llu..%llu: %u/%u programs agree (%llu insns, %u with bpf-to-bpf calls)",
 		    (unsigned long long)c->first, (unsigned long long)(c->first + c->count - 1), agree,
 		    c->count, insns_total, multi);
 	cr_assert_eq(agree, c->count);
