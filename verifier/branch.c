@@ -58,7 +58,13 @@ static void mark_ptr_or_null(struct bvc_state *st, uint32_t id, bool is_null)
 	for_each_reg(st, reg, {
 		if (reg->id == id && reg->maybe_null && bvc_is_pointer(reg)) {
 			if (is_null) {
-				ref = reg->ref_obj_id;
+				/* Only the acquiring pointer's NULL frees its
+				 * reference (its id is the reference's): a
+				 * cast of a held socket (sk_fullsock,
+				 * tcp_sock) being NULL says nothing of the
+				 * socket, which must still be released. */
+				if (reg->ref_obj_id == id)
+					ref = reg->ref_obj_id;
 				bvc_mark_reg_known(reg, 0);
 			} else {
 				/* As the kernel: the id only linked the
@@ -253,7 +259,8 @@ static bool is_not_null(const struct bvc_reg *reg)
 	if (reg->maybe_null)
 		return false;
 	return reg->type == BVC_PTR_MAP_VALUE || reg->type == BVC_PTR_MAP_KEY ||
-	       reg->type == BVC_PTR_MEM;
+	       reg->type == BVC_PTR_MEM || reg->type == BVC_PTR_SOCK_COMMON ||
+	       reg->type == BVC_PTR_SOCKET || reg->type == BVC_PTR_TCP_SOCK;
 }
 
 int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)

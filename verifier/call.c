@@ -80,6 +80,12 @@ static void release_reference(struct bvc_state *st, uint32_t ref)
 	});
 }
 
+static bool is_sock(const struct bvc_reg *reg)
+{
+	return !reg->maybe_null && (reg->type == BVC_PTR_SOCK_COMMON || reg->type == BVC_PTR_SOCKET ||
+				    reg->type == BVC_PTR_TCP_SOCK);
+}
+
 static void invalidate_pkt_pointers(struct bvc_state *st)
 {
 	for_each_reg(st, reg, {
@@ -176,7 +182,7 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	const char *name = bvc_helper_name(insn->imm);
 	int32_t map = -1;
 	int64_t const_key = -1;
-	uint32_t release_ref = 0;
+	uint32_t release_ref = 0, meta_ref = 0;
 	uint64_t alloc_size = 0, msize_max = 0;
 	int err;
 
@@ -204,6 +210,11 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 
 		if (reg->type == BVC_NOT_INIT)
 			return bvc_vrej(env, "R%u !read_ok", regno);
+		/* The reference a cast's result shares (casts take one
+		 * argument). 6.12 refused two referenced arguments to any
+		 * helper; 6.18 accepts them, and nothing here depends on it. */
+		if (reg->ref_obj_id && !meta_ref)
+			meta_ref = reg->ref_obj_id;
 		switch (kind) {
 		case BVC_ARG_ANYTHING:
 			break;
@@ -289,6 +300,23 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 				return bvc_vrej(env, "R%u must have zero offset when passed to release func",
 						regno);
 			if (!is_acquired(env->cur, reg->ref_obj_id))
+				return bvc_vrej(env, "R%u must be referenced when passed to release function",
+						regno);
+			release_ref = reg->ref_obj_id;
+			break;
+		case BVC_ARG_SOCK_COMMON:
+		case BVC_ARG_SOCK_RELEASE:
+			if (!is_sock(reg))
+				return bvc_vrej(env, "R%u type=%s expected=%s", regno, bvc_rtype_name(reg),
+						kind == BVC_ARG_SOCK_COMMON
+							? "sock_common, sock, tcp_sock, xdp_sock"
+							: "sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_");
+			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+				/* Cannot happen: no arithmetic on sockets. */
+				return bvc_vbug(env, "R%u socket pointer with an offset", regno);
+			if (kind == BVC_ARG_SOCK_COMMON)
+				break;
+			if (!reg->ref_obj_id || !is_acquired(env->cur, reg->ref_obj_id))
 				return bvc_vrej(env, "R%u must be referenced when passed to release function",
 						regno);
 			release_ref = reg->ref_obj_id;
@@ -392,6 +420,30 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		regs[0].id = ++env->id_gen;
 		regs[0].ref_obj_id = regs[0].id;
 		env->cur->refs[env->cur->nrefs++] = regs[0].id;
+		break;
+	case BVC_RET_SOCKET_OR_NULL:
+	case BVC_RET_SOCK_COMMON_OR_NULL:
+	case BVC_RET_TCP_SOCK_OR_NULL:
+		if ((fn->flags & BVC_HELPER_ACQUIRES) && env->cur->nrefs == BVC_MAX_REFS)
+			return bvc_vunsup(env, "more than %d acquired references", BVC_MAX_REFS);
+		bvc_mark_reg_known(&regs[0], 0);
+		regs[0].type = fn->ret == BVC_RET_SOCKET_OR_NULL	   ? BVC_PTR_SOCKET
+			       : fn->ret == BVC_RET_SOCK_COMMON_OR_NULL ? BVC_PTR_SOCK_COMMON
+									 : BVC_PTR_TCP_SOCK;
+		regs[0].maybe_null = true;
+		regs[0].id = ++env->id_gen;
+		if (fn->flags & BVC_HELPER_CAST) {
+			/* The same socket seen as another type: releasing
+			 * the socket invalidates it too. A NULL check on it
+			 * frees nothing (branch.c). */
+			regs[0].ref_obj_id = meta_ref;
+		} else if (fn->flags & BVC_HELPER_ACQUIRES) {
+			/* As for a ringbuf record: the reference's id
+			 * replaces the NULL check's. */
+			regs[0].id = ++env->id_gen;
+			regs[0].ref_obj_id = regs[0].id;
+			env->cur->refs[env->cur->nrefs++] = regs[0].id;
+		}
 		break;
 	}
 	return 0;

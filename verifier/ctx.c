@@ -60,7 +60,7 @@ _Static_assert(BPF_PROG_TYPE_RAW_TRACEPOINT < 32, "prog type masks are 32 bits")
 #define K_U64 4
 /* Never accessible (flow_keys, padding). */
 #define K_NEVER 5
-/* skb->sk: 8-byte read, a socket pointer we do not model. */
+/* skb->sk: 8-byte read, a socket or NULL (PTR_TO_SOCK_COMMON_OR_NULL). */
 #define K_SOCK 6
 /* tstamp_type: a single byte. */
 #define K_BYTE 7
@@ -324,6 +324,7 @@ static int allow(struct bvc_ctx_access *out, enum bvc_rtype type, unsigned int f
 		 unsigned int field_size)
 {
 	out->type = type;
+	out->maybe_null = false;
 	out->field = (uint16_t)field;
 	out->field_size = (uint8_t)field_size;
 	return 0;
@@ -382,8 +383,10 @@ static int check_skb(uint32_t prog_type, int off, int size, bool write,
 	case K_SOCK:
 		if (size != 8)
 			return -EACCES;
-		/* PTR_TO_SOCK_COMMON_OR_NULL in the kernel: not modelled. */
-		return -EOPNOTSUPP;
+		/* The skb's socket, if any: PTR_TO_SOCK_COMMON_OR_NULL. */
+		allow(out, BVC_PTR_SOCK_COMMON, i, 8);
+		out->maybe_null = true;
+		return 0;
 	case K_BYTE:
 		if (size != 1)
 			return -EACCES;

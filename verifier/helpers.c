@@ -135,6 +135,13 @@ struct helper_row {
 #define P32 BVC_ARG_PTR_TO_INT
 
 #define INT BVC_RET_INTEGER
+#define SOCK_NULL BVC_RET_SOCKET_OR_NULL
+#define SKC_NULL BVC_RET_SOCK_COMMON_OR_NULL
+#define TCP_NULL BVC_RET_TCP_SOCK_OR_NULL
+#define SKC BVC_ARG_SOCK_COMMON
+#define SKREL BVC_ARG_SOCK_RELEASE
+#define ACQ BVC_HELPER_ACQUIRES
+#define CAST BVC_HELPER_CAST
 
 /* A modelled helper: H(id, types, ret, flags, args...). */
 #define H(fn, types, ret, flags, ...) \
@@ -253,9 +260,13 @@ static const struct helper_row rows[] = {
 	U(get_local_storage, T_CGSKB | T_CGRP),
 	H(sk_select_reuseport, T_REUSE, INT, 0, CTX, MAP, KEY, ANY),
 	H(skb_ancestor_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX, ANY),
-	U(sk_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
-	U(sk_lookup_udp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
-	U(sk_release, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR | T_SKLK),
+	/* Socket lookups acquire a reference that sk_release gives back
+	 * (the xdp and sock_addr variants have the same prototype). */
+	H(sk_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR, SOCK_NULL, PKT | ACQ, CTX, MEM, SZ0,
+	  ANY, ANY),
+	H(sk_lookup_udp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR, SOCK_NULL, PKT | ACQ, CTX, MEM, SZ0,
+	  ANY, ANY),
+	H(sk_release, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR | T_SKLK, INT, 0, SKREL),
 	/* Queue, stack and bloom-filter maps are not modelled. */
 	U(map_push_elem, T_ALL),
 	U(map_pop_elem, T_ALL),
@@ -264,11 +275,14 @@ static const struct helper_row rows[] = {
 	H(msg_pop_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
 	U(spin_lock, T_ALL),
 	U(spin_unlock, T_ALL),
-	U(sk_fullsock, T_TC | T_CGSKB),
-	U(tcp_sock, T_TC | T_CGSKB | T_SOPT | T_SOCKOPS),
+	/* Casts: the result shares the argument's reference. */
+	H(sk_fullsock, T_TC | T_CGSKB, SOCK_NULL, CAST, SKC),
+	H(tcp_sock, T_TC | T_CGSKB | T_SOPT | T_SOCKOPS, TCP_NULL, CAST, SKC),
 	H(skb_ecn_set_ce, T_TC | T_CGSKB, INT, 0, CTX),
-	U(get_listener_sock, T_TC | T_CGSKB),
-	U(skc_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
+	/* A listener freed by RCU: no reference, not a cast. */
+	H(get_listener_sock, T_TC | T_CGSKB, SOCK_NULL, 0, SKC),
+	H(skc_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR, SKC_NULL, PKT | ACQ, CTX, MEM, SZ0,
+	  ANY, ANY),
 	U(tcp_check_syncookie, T_TC | T_XDP),
 	/* The name buffer is ARG_PTR_TO_MEM: initialised and writable. */
 	H(sysctl_get_name, T_SYSCTL, INT, 0, CTX, MRW, SZ, ANY),

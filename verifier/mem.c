@@ -474,6 +474,37 @@ static int ctx_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg 
 	}
 	bvc_mark_reg_known(dst, 0);
 	dst->type = acc.type;
+	if (acc.maybe_null) {
+		/* As the kernel: an id for the NULL check to refine copies. */
+		dst->maybe_null = true;
+		dst->id = ++env->id_gen;
+	}
+	return 0;
+}
+
+/* A load through a socket: the kernel's check_sock_access on the UAPI
+ * view (sock.c), which it rewrites into loads from the kernel's structs.
+ * @off includes the pointer's fixed offset (always 0: no arithmetic on
+ * sockets). */
+static int sock_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg, int32_t off,
+		       int size, bool write, struct bvc_reg *dst, bool sign_ext)
+{
+	uint8_t field_size = 0;
+
+	if (write)
+		return bvc_vrej(env, "R%u cannot write into %s", regno, bvc_rtype_name(reg));
+	if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+		/* Cannot happen: arithmetic on sockets is refused (alu.c). */
+		return bvc_vbug(env, "R%u socket pointer with an offset", regno);
+	if (bvc_sock_check_access(reg->type, off, size, false, &field_size))
+		return bvc_vrej(env, "R%u invalid %s access off=%d size=%d", regno, bvc_rtype_name(reg),
+				off, size);
+	if (sign_ext)
+		/* The kernel's rewriting of a narrow sign-extending load
+		 * through a socket view: not modelled. */
+		return bvc_vunsup(env, "sign-extending load through a socket pointer");
+	if (dst)
+		mark_loaded_unknown(dst, size, false);
 	return 0;
 }
 
@@ -589,6 +620,12 @@ int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct b
 		if (!err && dst)
 			mark_loaded_unknown(dst, size, sign_ext);
 		return err;
+	case BVC_PTR_SOCK_COMMON:
+	case BVC_PTR_SOCKET:
+	case BVC_PTR_TCP_SOCK:
+		if (reg->maybe_null)
+			break;
+		return sock_access(env, regno, reg, off, size, write, dst, sign_ext);
 	case BVC_CONST_PTR_MAP:
 		return bvc_vunsup(env, "access through a map pointer (BTF map fields)");
 	case BVC_NOT_INIT:
@@ -641,7 +678,9 @@ int bvc_check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
 		return bvc_vrej(env, "R%u !read_ok", insn->dst);
 	if (insn->imm == BVC_CMPXCHG && regs[0].type == BVC_NOT_INIT)
 		return bvc_vrej(env, "R0 !read_ok");
-	if (dst->type == BVC_PTR_CTX || bvc_is_pkt_pointer(dst))
+	if (dst->type == BVC_PTR_CTX || bvc_is_pkt_pointer(dst) ||
+	    (!dst->maybe_null && (dst->type == BVC_PTR_SOCK_COMMON || dst->type == BVC_PTR_SOCKET ||
+				  dst->type == BVC_PTR_TCP_SOCK)))
 		return bvc_vrej(env, "BPF_ATOMIC stores into R%u %s is not allowed", insn->dst,
 				bvc_rtype_name(dst));
 	/* Atomics are always aligned (the kernel's strict_alignment_once). */

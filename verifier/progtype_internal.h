@@ -28,11 +28,23 @@ enum bvc_rtype {
 	BVC_PTR_PACKET_END,    /* one past the packet: compare only */
 	BVC_PTR_MEM,           /* sized memory, e.g. a ringbuf record */
 	BVC_PTR_FUNC,          /* a subprogram's address (callbacks) */
+	/* Sockets (the kernel's PTR_TO_SOCK_COMMON, PTR_TO_SOCKET,
+	 * PTR_TO_TCP_SOCK; maybe_null gives their _OR_NULL forms). Read
+	 * only, through the UAPI views struct bpf_sock and bpf_tcp_sock,
+	 * which the kernel rewrites into kernel struct accesses; never
+	 * offset. Appended: the numbers above are on the wire. */
+	BVC_PTR_SOCK_COMMON,   /* a struct sock_common (a bpf_sock view, partial) */
+	BVC_PTR_SOCKET,        /* a full struct sock (a bpf_sock view) */
+	BVC_PTR_TCP_SOCK,      /* a tcp_sock (a bpf_tcp_sock view) */
 };
+
+/* The last register type: the wire checks against it. */
+#define BVC_RTYPE_LAST BVC_PTR_TCP_SOCK
 
 /* The answer to a context access that is allowed. */
 struct bvc_ctx_access {
-	enum bvc_rtype type;   /* BVC_SCALAR, or the packet pointer a load yields */
+	enum bvc_rtype type;   /* BVC_SCALAR, or the pointer a load yields */
+	bool maybe_null;       /* the pointer may be NULL (the kernel's _OR_NULL) */
 	uint16_t field;        /* index of the field in the type's layout, for the JIT */
 	uint8_t field_size;    /* bytes of the whole field (a narrow load reads part) */
 };
@@ -198,6 +210,14 @@ uint32_t bvc_prog_attach_fixup(uint32_t prog_type, uint32_t expected_attach_type
 int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,
 			 bool write, struct bvc_ctx_access *out);
 
+/*
+ * May a program read @size bytes at offset @off through a socket pointer
+ * of @type (BVC_PTR_SOCK_COMMON, BVC_PTR_SOCKET, BVC_PTR_TCP_SOCK, not
+ * NULL)? 0 with the field's size in @field_size, or -EACCES ("R%d invalid
+ * %s access off=%d size=%d"). Writes never may (sock.c).
+ */
+int bvc_sock_check_access(enum bvc_rtype type, int off, int size, bool write, uint8_t *field_size);
+
 /* The name of context field @field of @prog_type ("mark", "cb[0]", "di",
  * "args[2]"...), for logs and tests; NULL for an unknown one. */
 const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field);
@@ -249,6 +269,8 @@ enum bvc_arg {
 	/* Added with the helper tables: */
 	BVC_ARG_MEM_RW,              /* initialised memory the helper reads and writes, size in the next argument */
 	BVC_ARG_PTR_TO_INT,          /* 4 initialised, writable, 4-aligned bytes (u32 in/out) */
+	BVC_ARG_SOCK_COMMON,         /* a non-NULL socket of any kind (ARG_PTR_TO_SOCK_COMMON) */
+	BVC_ARG_SOCK_RELEASE,        /* an acquired socket, released (ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE) */
 };
 
 /* Return kinds (the kernel's enum bpf_return_type). */
@@ -257,12 +279,18 @@ enum bvc_ret {
 	BVC_RET_VOID,                /* nothing: r0 is not readable after */
 	BVC_RET_MAP_VALUE_OR_NULL,   /* a value of the map argument, or NULL */
 	BVC_RET_ALLOC_MEM_OR_NULL,   /* a ringbuf record of the size argument, or NULL; acquires a reference */
+	BVC_RET_SOCKET_OR_NULL,      /* PTR_TO_SOCKET_OR_NULL (see BVC_HELPER_ACQUIRES, _CAST) */
+	BVC_RET_SOCK_COMMON_OR_NULL, /* PTR_TO_SOCK_COMMON_OR_NULL */
+	BVC_RET_TCP_SOCK_OR_NULL,    /* PTR_TO_TCP_SOCK_OR_NULL */
 };
 
 #define BVC_HELPER_PKT_ACCESS (1u << 0)   /* may take packet pointers as memory */
 #define BVC_HELPER_GPL_ONLY (1u << 1)     /* needs a GPL-compatible licence */
 #define BVC_HELPER_CHANGES_PKT (1u << 2)  /* invalidates packet pointers */
 #define BVC_HELPER_RELEASES (1u << 3)     /* releases the reference in its ALLOC_MEM argument */
+#define BVC_HELPER_ACQUIRES (1u << 4)     /* r0 holds a new reference (socket lookups) */
+#define BVC_HELPER_CAST (1u << 5)         /* r0 is its socket argument seen as another type:
+					   * it shares the argument's reference */
 
 struct bvc_helper_proto {
 	int32_t id;            /* helper number (BPF_FUNC_*) */

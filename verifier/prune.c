@@ -108,6 +108,13 @@ static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct
 		return old->off == cur->off && old->map_idx == cur->map_idx &&
 		       old->mem_size == cur->mem_size && bvc_scalar_within(&old->var, &cur->var) &&
 		       check_ids(old->id, cur->id, m) && check_ids(old->ref_obj_id, cur->ref_obj_id, m);
+	case BVC_PTR_SOCK_COMMON:
+	case BVC_PTR_SOCKET:
+	case BVC_PTR_TCP_SOCK:
+		/* The same socket (id: NULL checks to come; ref_obj_id: the
+		 * reference a release of it frees), never offset. */
+		return old->off == cur->off && bvc_scalar_equal(&old->var, &cur->var) &&
+		       check_ids(old->id, cur->id, m) && check_ids(old->ref_obj_id, cur->ref_obj_id, m);
 	default:
 		/* ctx, stack, map, pkt_end, func: only the very same pointer. */
 		return old->off == cur->off && old->map_idx == cur->map_idx &&

@@ -229,6 +229,9 @@ const char *bvc_rtype_name(const struct bvc_reg *reg)
 	case BVC_PTR_PACKET_END: return "pkt_end";
 	case BVC_PTR_MEM: return reg->maybe_null ? "mem_or_null" : "mem";
 	case BVC_PTR_FUNC: return "func";
+	case BVC_PTR_SOCK_COMMON: return reg->maybe_null ? "sock_common_or_null" : "sock_common";
+	case BVC_PTR_SOCKET: return reg->maybe_null ? "sock_or_null" : "sock";
+	case BVC_PTR_TCP_SOCK: return reg->maybe_null ? "tcp_sock_or_null" : "tcp_sock";
 	}
 	return "?";
 }
