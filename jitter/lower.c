@@ -26,6 +26,12 @@
 
 /* Where the device keeps the pointer for UAPI field offset @off of @type's
  * context, or -1 when @off is not a packet pointer field. */
+static bool is_skb_ctx(uint32_t type)
+{
+	return type == BVC_PROG_SOCKET_FILTER || type == BVC_PROG_SCHED_CLS ||
+	       type == BVC_PROG_SCHED_ACT || type == BVC_PROG_CGROUP_SKB;
+}
+
 static int devctx_pointer(uint32_t type, uint16_t off)
 {
 	switch (type) {
@@ -107,6 +113,15 @@ int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict
 		if (bvc_insn_is_ld_imm64(insn) && i + 1 < prog->insn_cnt) {
 			i++; /* its second half is never "seen" on its own */
 			continue;
+		}
+		if (f->mem_base == BVC_FACT_SOCK ||
+		    (f->mem_base == BVC_FACT_CTX && is_skb_ctx(prog->type) &&
+		     f->ctx_field_off == BVC_UAPI_SKB_SK)) {
+			/* A socket exists in the kernel only: the device's
+			 * __sk_buff has no sk to load or read through. */
+			free(insns);
+			snprintf(err, errsz, "%s: insn %zu: socket access is verify-only", prog->name, i);
+			return -EOPNOTSUPP;
 		}
 		if (f->mem_base != BVC_FACT_CTX)
 			continue;

@@ -342,7 +342,11 @@ static void fill_facts(const struct bvc_env *env, struct bvc_insn_fact *facts)
 		f->seen = a->seen;
 		f->mem_base = a->ptr_type < 0 ? -1
 			      : a->ptr_type == BVC_PTR_CTX ? BVC_FACT_CTX
-			      : a->ptr_type == BVC_PTR_STACK ? BVC_FACT_STACK : BVC_FACT_OTHER;
+			      : a->ptr_type == BVC_PTR_STACK ? BVC_FACT_STACK
+			      : a->ptr_type == BVC_PTR_SOCK_COMMON || a->ptr_type == BVC_PTR_SOCKET ||
+					a->ptr_type == BVC_PTR_TCP_SOCK
+				      ? BVC_FACT_SOCK
+				      : BVC_FACT_OTHER;
 		f->ctx_field = (int16_t)a->ctx_field;
 		f->ctx_field_off = a->ctx_field_off;
 		f->ctx_field_size = a->ctx_field_size;

@@ -39,6 +39,7 @@
 #define BVC_UAPI_SKB_DATA 76
 #define BVC_UAPI_SKB_DATA_END 80
 #define BVC_UAPI_SKB_DATA_META 140
+#define BVC_UAPI_SKB_SK 168   /* a socket pointer: never on a device */
 #define BVC_UAPI_XDP_DATA 0
 #define BVC_UAPI_XDP_DATA_END 4
 #define BVC_UAPI_XDP_DATA_META 8

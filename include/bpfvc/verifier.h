@@ -94,6 +94,9 @@ enum {
 	BVC_FACT_CTX = 2,      /* the context: the JIT rewrites the access */
 	BVC_FACT_STACK = 6,    /* the frame's stack */
 	BVC_FACT_OTHER = 100,  /* map value, packet, ringbuf record: plain memory */
+	BVC_FACT_SOCK = 101,   /* a socket (struct bpf_sock or bpf_tcp_sock view): the
+				* kernel rewrites the access into its own structs;
+				* no device holds sockets */
 };
 
 struct bvc_verdict {

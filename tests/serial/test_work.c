@@ -24,6 +24,7 @@
 #include "bpfvc/loader.h"
 #include "bpfvc/state_serial.h"
 #include "common/insns.h"
+#include "progtype_internal.h"
 #include "wire_eq.h"
 #include "wire_internal.h"
 #include "wire_ref.h"
@@ -431,7 +432,7 @@ Test(serial_work, roundtrip_donate_done_finished)
 
 	/* Facts: the reached set and every value of every field. */
 	{
-		static uint8_t seen[2] = { 0xa5, 0x01 };
+		static uint8_t seen[2] = { 0xa5, 0x03 };
 		static struct bvc_wire_fact facts[] = {
 			{ .insn = 0, .mem_base = BVC_FACT_CTX, .ctx_field = 3, .ctx_off = 76,
 			  .ctx_size = 4, .map_idx = -1 },
@@ -439,20 +440,24 @@ Test(serial_work, roundtrip_donate_done_finished)
 			{ .insn = 7, .mem_base = BVC_FACT_OTHER, .ctx_field = 4095, .ctx_off = 65535,
 			  .ctx_size = 8, .map_idx = 65535 },
 			{ .insn = 8, .mem_base = -1, .ctx_field = -1, .map_idx = 0 },
+			{ .insn = 9, .mem_base = BVC_FACT_SOCK, .ctx_field = -1, .map_idx = -1 },
 		};
 
 		memset(&m, 0, sizeof(m));
 		m.kind = BVC_WIRE_FINISHED;
 		m.u.finished.job_id = 10;
-		m.u.finished.insn_cnt = 9;
+		m.u.finished.insn_cnt = 10;
 		m.u.finished.seen = seen;
 		m.u.finished.facts = facts;
-		m.u.finished.nfacts = 4;
+		m.u.finished.nfacts = 5;
 		roundtrip(&m);
 		/* What decoding would refuse is not encoded either. */
-		facts[3].insn = 9;
-		expect_encode_fails(&m, "finished: fact 3: insn 9 out of order or past 9");
-		facts[3].insn = 8;
+		facts[4].insn = 10;
+		expect_encode_fails(&m, "finished: fact 4: insn 10 out of order or past 10");
+		facts[4].insn = 9;
+		facts[4].mem_base = 102;
+		expect_encode_fails(&m, "finished: fact 4: base 102");
+		facts[4].mem_base = BVC_FACT_SOCK;
 		facts[1].map_idx = -3;
 		expect_encode_fails(&m, "finished: fact 1: map -3");
 		facts[1].map_idx = -2;
@@ -555,6 +560,94 @@ Test(serial_work, real_work_items_travel)
 	bvc_image_free(img);
 	cr_assert_gt(count - before, 3, "two_frames donated %u items", count - before);
 	cr_log_info("%u real work items travelled", count);
+}
+
+/* A tc program holding a looked-up socket (a reference, spilled too) and
+ * skb->sk (a sock_common or NULL) across branches on unknown bits. */
+static struct bvc_image *socket_holder(void)
+{
+	struct bvc_insn p[128];
+	struct bvc_image *img;
+	size_t n = 0;
+
+	p[n++] = I_MOV64_REG(6, 1);
+	p[n++] = I_ST(BVC_DW, 10, -16, 0);
+	p[n++] = I_ST(BVC_DW, 10, -8, 0);
+	p[n++] = I_MOV64_REG(2, 10);
+	p[n++] = I_ALU64_IMM(BVC_ADD, 2, -16);
+	p[n++] = I_MOV64_IMM(3, 12);
+	p[n++] = I_MOV64_IMM(4, 0);
+	p[n++] = I_MOV64_IMM(5, 0);
+	p[n++] = I_CALL(84); /* sk_lookup_tcp: sock_or_null, acquired */
+	p[n++] = I_MOV64_REG(7, 0);
+	p[n++] = I_STX(BVC_DW, 10, 0, -24);
+	p[n++] = I_LDX(BVC_DW, 8, 6, 168); /* skb->sk */
+	p[n++] = I_LDX(BVC_W, 9, 6, 0);    /* skb->len: unknown */
+	for (int i = 0; i < 4; i++) {
+		p[n++] = I_JMP_IMM(BVC_JSET, 9, 1 << i, 1);
+		p[n++] = I_ALU64_IMM(BVC_ADD, 9, 1);
+	}
+	p[n++] = I_JMP_IMM(BVC_JEQ, 7, 0, 5);
+	p[n++] = I_JMP_IMM(BVC_JEQ, 8, 0, 1);
+	p[n++] = I_LDX(BVC_W, 9, 8, 4);    /* sk->family */
+	p[n++] = I_LDX(BVC_DW, 1, 10, -24);
+	p[n++] = I_CALL(86);               /* sk_release */
+	p[n++] = I_MOV64_IMM(0, 0);
+	p[n++] = I_EXIT();
+	cr_assert_eq(bvc_image_from_raw(p, n, BVC_PROG_SCHED_CLS, "socket_holder", &img), 0);
+	return img;
+}
+
+struct sock_count {
+	unsigned items, socks, refs;
+};
+
+static void count_sockets(const struct bvc_image *img, const struct bvc_prog *prog,
+			  const struct bvc_work_view *v, void *arg)
+{
+	struct sock_count *c = arg;
+
+	for (uint32_t f = 0; f < v->nframes; f++) {
+		for (int r = 0; r < 11; r++) {
+			const struct bvc_reg_view *x = &v->frames[f].regs[r];
+
+			if (x->type == BVC_PTR_SOCK_COMMON || x->type == BVC_PTR_SOCKET ||
+			    x->type == BVC_PTR_TCP_SOCK) {
+				c->socks++;
+				c->refs += x->ref_obj_id != 0;
+			}
+		}
+	}
+	check_view_travels(img, prog, v, &c->items);
+}
+
+/* Socket registers (issue #15: sockets) are on the wire as any pointer:
+ * their type, NULL-ness, id and reference travel and come back alike. */
+Test(serial_work, socket_work_items_travel)
+{
+	struct bvc_image *img = socket_holder();
+	struct sock_count c = { 0 };
+	struct bvc_work_view forged;
+
+	each_donated_view(img, &img->progs[0], count_sockets, &c);
+	cr_assert_gt(c.items, 3, "socket_holder donated %u items", c.items);
+	cr_assert_gt(c.socks, 0);
+	cr_assert_gt(c.refs, 0);
+	/* One past the last register type is still refused. */
+	memset(&forged, 0, sizeof(forged));
+	forged.nframes = 1;
+	forged.insn = 0;
+	forged.frames[0].callsite = -1;
+	forged.frames[0].regs[1].type = BVC_RTYPE_LAST + 1;
+	{
+		struct bvc_work *w = NULL;
+		char err[256] = "";
+
+		cr_assert_eq(bvc_work_from_view(img, &img->progs[0], &forged, &w, err, sizeof(err)),
+			     -EBADMSG);
+		cr_assert(strstr(err, "is not a type"), "%s", err);
+	}
+	bvc_image_free(img);
 }
 
 /* --- truncation and mutation ------------------------------------------------ */
