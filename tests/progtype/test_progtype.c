@@ -375,7 +375,15 @@ Test(ctx, fields)
 	cr_expect_eq(a.field_size, 8);
 	cr_assert_eq(bvc_ctx_check_access(cls, 0, 180, 1, false, &a), 0);
 	cr_expect_eq(a.field, BVC_SKB_TSTAMP_TYPE);
-	cr_expect_eq(bvc_ctx_check_access(cls, 0, 168, 8, false, &a), -EOPNOTSUPP);
+	/* skb->sk: a sock_common or NULL, read whole only. */
+	cr_assert_eq(bvc_ctx_check_access(cls, 0, 168, 8, false, &a), 0);
+	cr_expect_eq(a.type, BVC_PTR_SOCK_COMMON);
+	cr_expect(a.maybe_null);
+	cr_expect_eq(a.field, BVC_SKB_SK);
+	cr_expect_eq(bvc_ctx_check_access(cls, 0, 168, 8, true, &a), -EACCES);
+	cr_expect_eq(bvc_ctx_check_access(cls, 0, 168, 4, false, &a), -EACCES);
+	cr_assert_eq(bvc_ctx_check_access(cls, 0, 76, 4, false, &a), 0);
+	cr_expect(!a.maybe_null);
 	cr_expect_eq(bvc_ctx_check_access(BPF_PROG_TYPE_SOCKET_FILTER, 0, 76, 4, false, &a),
 		     -EACCES);
 	cr_assert_eq(bvc_ctx_check_access(BPF_PROG_TYPE_CGROUP_SKB, 0, 92, 4, false, &a), 0);
@@ -660,6 +668,48 @@ static int proto_compared(int32_t id, uint32_t type, const struct bvc_helper_pro
 	return 0;
 }
 
+static bool has_arg(const struct bvc_helper_proto *h, uint8_t kind)
+{
+	for (int i = 0; i < 5; i++)
+		if (h->args[i] == kind)
+			return true;
+	return false;
+}
+
+static bool returns_socket(const struct bvc_helper_proto *h)
+{
+	return h->ret == BVC_RET_SOCKET_OR_NULL || h->ret == BVC_RET_SOCK_COMMON_OR_NULL ||
+	       h->ret == BVC_RET_TCP_SOCK_OR_NULL;
+}
+
+/*
+ * proto_compared(), and a plausible call of it can be made: a socket
+ * argument needs a socket, from a lookup (a referenced one, for
+ * sk_release) or from skb->sk. Types with neither (sk_lookup's
+ * sk_release, sockopt's and sock_ops' tcp_sock: their ctx sockets are not
+ * modelled) are left to tests/engine's adversarial_sockets.
+ */
+static int proto_callable(int32_t id, uint32_t type, const struct bvc_helper_proto **h)
+{
+	const struct bvc_helper_proto *lookup;
+	struct bvc_ctx_access a;
+
+	if (proto_compared(id, type, h))
+		return -1;
+	if (has_arg(*h, BVC_ARG_SOCK_RELEASE) &&
+	    bvc_helper_proto_get(BPF_FUNC_sk_lookup_tcp, type, &lookup)) {
+		fprintf(stderr, "type %u helper %d: no socket to release (not called)\n", type, id);
+		return -1;
+	}
+	if (has_arg(*h, BVC_ARG_SOCK_COMMON) &&
+	    (bvc_ctx_check_access(type, eat_of(type), 168, 8, false, &a) ||
+	     a.type != BVC_PTR_SOCK_COMMON)) {
+		fprintf(stderr, "type %u helper %d: no socket to pass (not called)\n", type, id);
+		return -1;
+	}
+	return 0;
+}
+
 Test(helpers_kernel, availability)
 {
 	struct report r = { 0 };
@@ -795,6 +845,9 @@ static const char *zero_refused_as(uint8_t arg)
 		return "ctx";
 	case BVC_ARG_ALLOC_MEM:
 		return "ringbuf_mem";
+	case BVC_ARG_SOCK_COMMON:
+	case BVC_ARG_SOCK_RELEASE:
+		return "sock_common";
 	case BVC_ARG_MAP_KEY:
 	case BVC_ARG_MAP_VALUE:
 	case BVC_ARG_MEM:
@@ -1030,6 +1083,26 @@ static size_t plausible_call(struct bvc_insn *p, const struct bvc_helper_proto *
 		p[n++] = I_MOV64_IMM(0, 0);
 		p[n++] = I_EXIT();
 	}
+	if (has_arg(h, BVC_ARG_SOCK_RELEASE)) {
+		/* r7 = sk_lookup_tcp(ctx, fp-64, 12, 0, 0); if (!r7) exit */
+		p[n++] = I_MOV64_REG(1, 6);
+		p[n++] = I_MOV64_REG(2, 10);
+		p[n++] = I_ALU64_IMM(BVC_ADD, 2, -64);
+		p[n++] = I_MOV64_IMM(3, 12);
+		p[n++] = I_MOV64_IMM(4, 0);
+		p[n++] = I_MOV64_IMM(5, 0);
+		p[n++] = I_CALL(BPF_FUNC_sk_lookup_tcp);
+		p[n++] = I_MOV64_REG(7, 0);
+		p[n++] = I_JMP_IMM(BVC_JNE, 7, 0, 2);
+		p[n++] = I_MOV64_IMM(0, 0);
+		p[n++] = I_EXIT();
+	} else if (has_arg(h, BVC_ARG_SOCK_COMMON)) {
+		/* r7 = skb->sk; if (!r7) exit */
+		p[n++] = I_LDX(BVC_DW, 7, 6, 168);
+		p[n++] = I_JMP_IMM(BVC_JNE, 7, 0, 2);
+		p[n++] = I_MOV64_IMM(0, 0);
+		p[n++] = I_EXIT();
+	}
 	if (record) {
 		/* r7 = ringbuf_reserve(rb, 8, 0); if (!r7) exit */
 		p[n++] = I_LD_IMM64_LO(1, BVC_PSEUDO_MAP_FD, o->rb_fd);
@@ -1054,6 +1127,8 @@ static size_t plausible_call(struct bvc_insn *p, const struct bvc_helper_proto *
 			p[n++] = I_MOV64_REG(reg, 6);
 			break;
 		case BVC_ARG_ALLOC_MEM:
+		case BVC_ARG_SOCK_COMMON:
+		case BVC_ARG_SOCK_RELEASE:
 			p[n++] = I_MOV64_REG(reg, 7);
 			break;
 		case BVC_ARG_CONST_MAP_PTR:
@@ -1097,13 +1172,21 @@ static size_t plausible_call(struct bvc_insn *p, const struct bvc_helper_proto *
 		break;
 	case PROBE_R0_DEREF:
 		p[n++] = I_JMP_IMM(BVC_JEQ, 0, 0, 1);
-		p[n++] = I_LDX(BVC_B, 1, 0, 0);
+		/* A socket's first byte is not readable alone: its family
+		 * (bpf_sock) or srtt_us (bpf_tcp_sock) word is. */
+		p[n++] = returns_socket(h) ? I_LDX(BVC_W, 1, 0, 4) : I_LDX(BVC_B, 1, 0, 0);
 		break;
 	case PROBE_PKT_AFTER:
 		p[n++] = I_LDX(BVC_B, 1, 8, 0);
 		break;
 	default:
 		break;
+	}
+	if (h->flags & BVC_HELPER_ACQUIRES) {
+		/* Give the socket back, or the kernel sees a leak. */
+		p[n++] = I_JMP_IMM(BVC_JEQ, 0, 0, 2);
+		p[n++] = I_MOV64_REG(1, 0);
+		p[n++] = I_CALL(BPF_FUNC_sk_release);
 	}
 	if (h->ret == BVC_RET_ALLOC_MEM_OR_NULL) {
 		/* Give the record back, or the kernel sees a leak. */
@@ -1284,7 +1367,7 @@ Test(helpers_kernel, least_arguments)
 		for (int32_t id = 1; id < BVC_HELPER_MAX_ID; id++) {
 			const struct bvc_helper_proto *h;
 
-			if (!proto_compared(id, types9[t], &h))
+			if (!proto_callable(id, types9[t], &h))
 				expect_verdict(&r, load_call(h, types9[t],
 							     (struct call_opts){ .least = true,
 										 .pkt_arg = -1 }),
@@ -1308,9 +1391,10 @@ Test(helpers_kernel, return_kinds)
 			struct call_opts o = { .pkt_arg = -1 };
 			bool ptr;
 
-			if (proto_compared(id, types9[t], &h))
+			if (proto_callable(id, types9[t], &h))
 				continue;
-			ptr = h->ret == BVC_RET_MAP_VALUE_OR_NULL || h->ret == BVC_RET_ALLOC_MEM_OR_NULL;
+			ptr = h->ret == BVC_RET_MAP_VALUE_OR_NULL || h->ret == BVC_RET_ALLOC_MEM_OR_NULL ||
+			      returns_socket(h);
 			o.probe = PROBE_R0_READ;
 			expect_verdict(&r, load_call(h, types9[t], o), h->ret != BVC_RET_VOID,
 				       types9[t], id, "r0 readable");
@@ -1340,7 +1424,7 @@ Test(helpers_kernel, packet_flags)
 			const struct bvc_helper_proto *h;
 			struct call_opts o = { .pkt = true, .data_off = data_off, .pkt_arg = -1 };
 
-			if (proto_compared(id, type, &h))
+			if (proto_callable(id, type, &h))
 				continue;
 			o.probe = PROBE_PKT_AFTER;
 			expect_verdict(&chg, load_call(h, type, o),
