@@ -304,7 +304,22 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 						regno);
 			release_ref = reg->ref_obj_id;
 			break;
+		case BVC_ARG_SOCKET_OR_NULL:
+			if (reg->type == BVC_SCALAR && bvc_scalar_is_const(&reg->var) &&
+			    reg->var.var_off.value == 0) {
+				/* NULL is fine here only because it is 0. */
+				err = bvc_mark_precise(env, regno);
+				if (err)
+					return err;
+				break;
+			}
+			if (reg->type != BVC_PTR_SOCKET)
+				return bvc_vrej(env, "R%u type=%s expected=sock", regno, bvc_rtype_name(reg));
+			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+				return bvc_vbug(env, "R%u socket pointer with an offset", regno);
+			break;
 		case BVC_ARG_SOCK_COMMON:
+		case BVC_ARG_SOCK_COMMON_BTF:
 		case BVC_ARG_SOCK_RELEASE:
 			if (!is_sock(reg))
 				return bvc_vrej(env, "R%u type=%s expected=%s", regno, bvc_rtype_name(reg),
@@ -314,7 +329,7 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
 				/* Cannot happen: no arithmetic on sockets. */
 				return bvc_vbug(env, "R%u socket pointer with an offset", regno);
-			if (kind == BVC_ARG_SOCK_COMMON)
+			if (kind != BVC_ARG_SOCK_RELEASE)
 				break;
 			if (!reg->ref_obj_id || !is_acquired(env->cur, reg->ref_obj_id))
 				return bvc_vrej(env, "R%u must be referenced when passed to release function",
@@ -386,12 +401,28 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 	case BVC_RET_MAP_VALUE_OR_NULL:
 		if (map < 0)
 			return bvc_vrej(env, "kernel subsystem misconfigured verifier");
-		/* The kernel hands out a referenced socket here. */
 		if (env->img->maps[map].type == BVC_MAP_SOCKMAP ||
-		    env->img->maps[map].type == BVC_MAP_SOCKHASH)
-			return bvc_vunsup(env, "lookup in a %s map (a socket pointer)",
-					  env->img->maps[map].type == BVC_MAP_SOCKMAP ? "sockmap"
-										      : "sockhash");
+		    env->img->maps[map].type == BVC_MAP_SOCKHASH) {
+			if (insn->imm != 1 /* map_lookup_elem */)
+				return bvc_vunsup(env, "helper %s#%d on a socket map", name ? name : "?",
+						  insn->imm);
+			/* A referenced socket or NULL, to be released on
+			 * every path. 6.12 typed it a map value or NULL
+			 * that its NULL check turned into a socket; 6.18
+			 * (our oracle) says sock_or_null at once: the same
+			 * rules either way, since nothing accepts a map
+			 * value or NULL that refuses a socket or NULL. */
+			if (env->cur->nrefs == BVC_MAX_REFS)
+				return bvc_vunsup(env, "more than %d acquired references", BVC_MAX_REFS);
+			bvc_mark_reg_known(&regs[0], 0);
+			regs[0].type = BVC_PTR_SOCKET;
+			regs[0].maybe_null = true;
+			++env->id_gen;
+			regs[0].id = ++env->id_gen;
+			regs[0].ref_obj_id = regs[0].id;
+			env->cur->refs[env->cur->nrefs++] = regs[0].id;
+			break;
+		}
 		bvc_mark_reg_known(&regs[0], 0);
 		regs[0].type = BVC_PTR_MAP_VALUE;
 		regs[0].maybe_null = true;

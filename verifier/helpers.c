@@ -140,6 +140,8 @@ struct helper_row {
 #define TCP_NULL BVC_RET_TCP_SOCK_OR_NULL
 #define SKC BVC_ARG_SOCK_COMMON
 #define SKREL BVC_ARG_SOCK_RELEASE
+#define SKB BVC_ARG_SOCK_COMMON_BTF
+#define SKN BVC_ARG_SOCKET_OR_NULL
 #define ACQ BVC_HELPER_ACQUIRES
 #define CAST BVC_HELPER_CAST
 
@@ -306,10 +308,12 @@ static const struct helper_row rows[] = {
 	/* Its context argument may be NULL (ARG_PTR_TO_CTX_OR_NULL). */
 	U(get_netns_cookie, T_SKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK | T_SOCKOPS),
 	H(get_current_ancestor_cgroup_id, T_ALL, INT, 0, ANY),
-	U(sk_assign, T_TC | T_SKLK),
+	/* tc assigns any socket, sk_lookup a full one or NULL. */
+	H(sk_assign, T_TC, INT, 0, CTX, SKB, ANY),
+	H(sk_assign, T_SKLK, INT, 0, CTX, SKN, ANY),
 	H(ktime_get_boot_ns, T_ALL, INT, 0),
-	U(sk_cgroup_id, T_CGSKB),
-	U(sk_ancestor_cgroup_id, T_CGSKB),
+	H(sk_cgroup_id, T_CGSKB, INT, 0, SKB),
+	H(sk_ancestor_cgroup_id, T_CGSKB, INT, 0, SKB, ANY),
 	H(ringbuf_output, T_ALL, INT, 0, MAP, MEM, SZ0, ANY),
 	/* The size must be a known constant; the record (or NULL) carries a
 	 * reference that must be submitted or discarded on every path. */

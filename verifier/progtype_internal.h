@@ -271,6 +271,8 @@ enum bvc_arg {
 	BVC_ARG_PTR_TO_INT,          /* 4 initialised, writable, 4-aligned bytes (u32 in/out) */
 	BVC_ARG_SOCK_COMMON,         /* a non-NULL socket of any kind (ARG_PTR_TO_SOCK_COMMON) */
 	BVC_ARG_SOCK_RELEASE,        /* an acquired socket, released (ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE) */
+	BVC_ARG_SOCK_COMMON_BTF,     /* a non-NULL socket of any kind (ARG_PTR_TO_BTF_ID_SOCK_COMMON) */
+	BVC_ARG_SOCKET_OR_NULL,      /* a full socket, NULL-checked or not, or NULL (ARG_PTR_TO_SOCKET_OR_NULL) */
 };
 
 /* Return kinds (the kernel's enum bpf_return_type). */

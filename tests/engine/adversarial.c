@@ -32,6 +32,7 @@ static const struct bvc_map adv_maps[] = {
 	/* 7 */ { .name = ".kconfig", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 16, .max_entries = 1,
 		  .flags = 0x480 /* BPF_F_RDONLY_PROG | BPF_F_MMAPABLE */, .origin = BVC_MAP_KCONFIG,
 		  .init = (uint8_t *)adv_kconfig, .init_size = sizeof(adv_kconfig) },
+	/* 8 */ { .name = "sockmap", .type = BVC_MAP_SOCKMAP, .key_size = 4, .value_size = 4, .max_entries = 4 },
 };
 #define NMAPS (sizeof(adv_maps) / sizeof(adv_maps[0]))
 
@@ -60,6 +61,9 @@ static struct bvc_image *case_image(const struct adv_case *c)
 		     "%s", c->name);
 	snprintf(img->license, sizeof(img->license), "GPL");
 	img->progs[0].prog_flags = c->prog_flags;
+	/* sk_lookup loads with its one attach type only (BPF_SK_LOOKUP). */
+	if (c->prog_type == 30)
+		img->progs[0].expected_attach_type = 36;
 	img->maps = calloc(NMAPS, sizeof(*img->maps));
 	cr_assert_not_null(img->maps);
 	memcpy(img->maps, adv_maps, sizeof(adv_maps));

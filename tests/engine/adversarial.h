@@ -45,6 +45,7 @@ enum {
 	ADV_MAP_KCONFIG = 7,  /* .kconfig: array 4 -> 16, 1 entry, read-only and
 			       * frozen: u32 0x06122c at 0, tristate 1 at 4,
 			       * int 250 at 8, bool 0 at 12 */
+	ADV_MAP_SOCKMAP = 8,  /* sockmap 4 -> 4, 4 entries */
 };
 
 struct adv_case {

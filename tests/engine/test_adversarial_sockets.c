@@ -28,6 +28,10 @@
 #define TCP_SOCK 96
 #define GET_LISTENER_SOCK 98
 #define SKC_LOOKUP_TCP 99
+#define SK_ASSIGN 124
+#define SK_CGROUP_ID 128
+#define SK_ANCESTOR_CGROUP_ID 129
+#define SKLOOKUP 30 /* loaded as BPF_SK_LOOKUP (adversarial.c) */
 
 #define RET0 I_MOV64_IMM(0, 0), I_EXIT()
 /* r1 = skb->sk (sock_common or NULL); ctx in r1. */
@@ -43,6 +47,10 @@
 /* r7 = lookup; if r7 == 0 return 0 */
 #define LOOKUP_CHECKED(fn) LOOKUP(fn), I_MOV64_REG(7, 0), I_JMP_IMM(BVC_JNE, 7, 0, 2), RET0
 #define RELEASE(r) I_MOV64_REG(1, r), I_CALL(SK_RELEASE)
+/* r0 = map_lookup_elem(sockmap, &(u32){0}) */
+#define SOCKMAP_LOOKUP \
+	I_ST(BVC_W, 10, -4, 0), I_LD_IMM64_LO(1, BVC_PSEUDO_MAP_IDX, ADV_MAP_SOCKMAP), I_LD_IMM64_HI(0), \
+	I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -4), I_CALL(1)
 
 /* skb->sk checked, then one load of @sz at @off through it. */
 #define SK_READ(name, sz, off, expect, note) \
@@ -263,6 +271,68 @@ static const struct adv_case cases[] = {
 		PROLOGUE, LOOKUP_CHECKED(SK_LOOKUP_TCP), I_MOV64_REG(1, 7), I_MOV64_REG(2, 7), I_CALL(23),
 		RELEASE(7), RET0), ACC,
 	  "two plain arguments holding one reference (6.12 refused; 6.18 does not)" },
+
+	/* ---------------------------------------------------------------
+	 * A sockmap's element: a referenced socket once NULL-checked
+	 * --------------------------------------------------------------- */
+	{ "sockmap-lookup-release", TC, 0, PROG(
+		SOCKMAP_LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 3), I_LDX(BVC_W, 2, 0, 8), RELEASE(0), RET0), ACC,
+	  "looked up, read as a full socket, released" },
+	{ "sockmap-lookup-leak", TC, 0, PROG(
+		SOCKMAP_LOOKUP, RET0), REJ, "the element holds a reference" },
+	{ "sockmap-lookup-unchecked", TC, 0, PROG(
+		SOCKMAP_LOOKUP, I_LDX(BVC_W, 2, 0, 8), I_JMP_IMM(BVC_JEQ, 0, 0, 2), RELEASE(0), RET0), REJ,
+	  "a map value or NULL until checked" },
+	{ "sockmap-lookup-write", TC, 0, PROG(
+		SOCKMAP_LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 3), I_ST(BVC_W, 0, 0, 0), RELEASE(0), RET0), REJ,
+	  "a socket, not a writable value" },
+	{ "sockmap-lookup-release-twice", TC, 0, PROG(
+		SOCKMAP_LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 5), I_MOV64_REG(7, 0), RELEASE(7), RELEASE(7),
+		RET0), REJ, "released twice" },
+	{ "sockmap-lookup-release-unchecked", TC, 0, PROG(
+		SOCKMAP_LOOKUP, RELEASE(0), RET0), REJ, "a map value or NULL is not a socket" },
+	{ "sockmap-lookup-kprobe", 2, 0, PROG(
+		SOCKMAP_LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_W, 2, 0, 4), RET0), REJ,
+	  "kprobes have no sk_release: the reference leaks" },
+	{ "sockmap-lookup-xdp-release", XDP, 0, PROG(
+		SOCKMAP_LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 2), RELEASE(0), I_MOV64_IMM(0, 2), I_EXIT()), ACC,
+	  "xdp releases too" },
+
+	/* sk_assign: any socket in tc, a full one or NULL in sk_lookup;
+	 * sk_cgroup_id in cgroup_skb. */
+	{ "sk-assign-tc", TC, 0, PROG(
+		I_MOV64_REG(6, 1), SKB_SK_CHECKED, I_MOV64_REG(2, 1), I_MOV64_REG(1, 6), I_MOV64_IMM(3, 0), I_CALL(SK_ASSIGN),
+		RET0), ACC, "tc assigns skb->sk" },
+	{ "sk-assign-tc-or-null", TC, 0, PROG(
+		I_MOV64_REG(6, 1), SKB_SK(2), I_MOV64_REG(1, 6), I_MOV64_IMM(3, 0), I_CALL(SK_ASSIGN),
+		RET0), REJ, "not a socket or NULL" },
+	{ "sk-assign-tc-null", TC, 0, PROG(
+		I_MOV64_IMM(2, 0), I_MOV64_IMM(3, 0), I_CALL(SK_ASSIGN), RET0), REJ,
+	  "tc's sk_assign takes no NULL" },
+	{ "sk-assign-lookup-null", SKLOOKUP, 0, PROG(
+		I_MOV64_IMM(2, 0), I_MOV64_IMM(3, 0), I_CALL(SK_ASSIGN), RET0), ACC,
+	  "sk_lookup's takes NULL" },
+	{ "sk-assign-lookup-sockmap", SKLOOKUP, 0, PROG(
+		I_MOV64_REG(6, 1), SOCKMAP_LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 7), I_MOV64_REG(7, 0),
+		I_MOV64_REG(1, 6), I_MOV64_REG(2, 7), I_MOV64_IMM(3, 0), I_CALL(SK_ASSIGN), RELEASE(7),
+		RET0), ACC, "a socket from a sockmap assigned, then released" },
+	{ "sk-assign-lookup-unchecked", SKLOOKUP, 0, PROG(
+		I_MOV64_REG(6, 1), SOCKMAP_LOOKUP, I_MOV64_REG(7, 0),
+		I_MOV64_REG(1, 6), I_MOV64_REG(2, 7), I_MOV64_IMM(3, 0), I_CALL(SK_ASSIGN),
+		I_JMP_IMM(BVC_JEQ, 7, 0, 2), RELEASE(7), RET0), ACC,
+	  "a socket or NULL before its check (6.18 types the element so at once)" },
+	{ "sk-assign-lookup-scalar", SKLOOKUP, 0, PROG(
+		I_MOV64_IMM(2, 8), I_MOV64_IMM(3, 0), I_CALL(SK_ASSIGN), RET0), REJ,
+	  "only 0 passes as NULL" },
+	{ "sk-cgroup-id", CGSKB, 0, PROG(
+		SKB_SK_CHECKED, I_CALL(SK_CGROUP_ID), I_MOV64_IMM(0, 1), I_EXIT()), ACC,
+	  "skb->sk's cgroup" },
+	{ "sk-cgroup-id-or-null", CGSKB, 0, PROG(
+		SKB_SK(1), I_CALL(SK_CGROUP_ID), I_MOV64_IMM(0, 1), I_EXIT()), REJ,
+	  "a socket, not NULL" },
+	{ "sk-ancestor-cgroup-id", CGSKB, 0, PROG(
+		SKB_SK_CHECKED, I_MOV64_IMM(2, 1), I_CALL(SK_ANCESTOR_CGROUP_ID), I_MOV64_IMM(0, 1),
+		I_EXIT()), ACC, "skb->sk's ancestor cgroup" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

@@ -701,7 +701,7 @@ static int proto_callable(int32_t id, uint32_t type, const struct bvc_helper_pro
 		fprintf(stderr, "type %u helper %d: no socket to release (not called)\n", type, id);
 		return -1;
 	}
-	if (has_arg(*h, BVC_ARG_SOCK_COMMON) &&
+	if ((has_arg(*h, BVC_ARG_SOCK_COMMON) || has_arg(*h, BVC_ARG_SOCK_COMMON_BTF)) &&
 	    (bvc_ctx_check_access(type, eat_of(type), 168, 8, false, &a) ||
 	     a.type != BVC_PTR_SOCK_COMMON)) {
 		fprintf(stderr, "type %u helper %d: no socket to pass (not called)\n", type, id);
@@ -846,6 +846,7 @@ static const char *zero_refused_as(uint8_t arg)
 	case BVC_ARG_ALLOC_MEM:
 		return "ringbuf_mem";
 	case BVC_ARG_SOCK_COMMON:
+	case BVC_ARG_SOCK_COMMON_BTF:
 	case BVC_ARG_SOCK_RELEASE:
 		return "sock_common";
 	case BVC_ARG_MAP_KEY:
@@ -1096,7 +1097,7 @@ static size_t plausible_call(struct bvc_insn *p, const struct bvc_helper_proto *
 		p[n++] = I_JMP_IMM(BVC_JNE, 7, 0, 2);
 		p[n++] = I_MOV64_IMM(0, 0);
 		p[n++] = I_EXIT();
-	} else if (has_arg(h, BVC_ARG_SOCK_COMMON)) {
+	} else if (has_arg(h, BVC_ARG_SOCK_COMMON) || has_arg(h, BVC_ARG_SOCK_COMMON_BTF)) {
 		/* r7 = skb->sk; if (!r7) exit */
 		p[n++] = I_LDX(BVC_DW, 7, 6, 168);
 		p[n++] = I_JMP_IMM(BVC_JNE, 7, 0, 2);
@@ -1128,6 +1129,7 @@ static size_t plausible_call(struct bvc_insn *p, const struct bvc_helper_proto *
 			break;
 		case BVC_ARG_ALLOC_MEM:
 		case BVC_ARG_SOCK_COMMON:
+		case BVC_ARG_SOCK_COMMON_BTF:
 		case BVC_ARG_SOCK_RELEASE:
 			p[n++] = I_MOV64_REG(reg, 7);
 			break;
