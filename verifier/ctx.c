@@ -22,8 +22,9 @@
  * not.
  *
  * Must not: look at register state (the engine does), allocate, or
- * accept an access the kernel would refuse. Where we cannot model what an
- * access yields (a socket pointer) we say so with -EOPNOTSUPP.
+ * accept an access the kernel would refuse. Socket pointer fields yield
+ * the socket types sock.c reads through (NULL-able where the kernel's
+ * are).
  */
 #include <errno.h>
 #include <linux/bpf.h>
@@ -330,6 +331,15 @@ static int allow(struct bvc_ctx_access *out, enum bvc_rtype type, unsigned int f
 	return 0;
 }
 
+/* A socket pointer field (8 bytes, read only): @type, NULL or not. */
+static int allow_sock(struct bvc_ctx_access *out, enum bvc_rtype type, bool maybe_null,
+		      unsigned int field)
+{
+	allow(out, type, field, 8);
+	out->maybe_null = maybe_null;
+	return 0;
+}
+
 /* The __sk_buff field holding byte @off, or -1 (padding past tstamp_type). */
 static int skb_field_at(int off)
 {
@@ -384,9 +394,7 @@ static int check_skb(uint32_t prog_type, int off, int size, bool write,
 		if (size != 8)
 			return -EACCES;
 		/* The skb's socket, if any: PTR_TO_SOCK_COMMON_OR_NULL. */
-		allow(out, BVC_PTR_SOCK_COMMON, i, 8);
-		out->maybe_null = true;
-		return 0;
+		return allow_sock(out, BVC_PTR_SOCK_COMMON, true, (unsigned int)i);
 	case K_BYTE:
 		if (size != 1)
 			return -EACCES;
@@ -490,8 +498,7 @@ static int check_sock_addr(uint32_t eat, int off, int size, bool write,
 	case 16: case 17:
 		if (write || size != 8)
 			return -EACCES;
-		/* PTR_TO_SOCKET in the kernel: not modelled. */
-		return -EOPNOTSUPP;
+		return allow_sock(out, BVC_PTR_SOCKET, false, 16);
 	default: /* padding before sk */
 		return -EACCES;
 	}
@@ -533,7 +540,7 @@ static int check_sockopt(uint32_t eat, int off, int size, bool write,
 		if (size != 8)
 			return -EACCES;
 		if (off == 0)
-			return -EOPNOTSUPP; /* PTR_TO_SOCKET: not modelled */
+			return allow_sock(out, BVC_PTR_SOCKET, false, 0);
 		return allow(out, off == 8 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 8, 8);
 	}
 	if (size != 4 || (off == 36 && eat != BVC_ATTACH_CGROUP_GETSOCKOPT))
@@ -553,7 +560,7 @@ static int check_sk_lookup(int off, int size, bool write, struct bvc_ctx_access 
 	if (off < 8) {
 		if (size != 8)
 			return -EACCES;
-		return -EOPNOTSUPP; /* PTR_TO_SOCKET_OR_NULL: not modelled */
+		return allow_sock(out, BVC_PTR_SOCKET, true, 0);
 	}
 	if (off == 36 && size == 4)
 		return allow(out, BVC_SCALAR, 9, 4);
@@ -577,7 +584,7 @@ static int check_sk_msg(int off, int size, bool write, struct bvc_ctx_access *ou
 		if (size != 8)
 			return -EACCES;
 		if (off >= 72)
-			return -EOPNOTSUPP; /* PTR_TO_SOCKET: not modelled */
+			return allow_sock(out, BVC_PTR_SOCKET, false, 18);
 		return allow(out, off == 0 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 8, 8);
 	}
 	if (size != 4)
@@ -682,7 +689,10 @@ static int check_sk_reuseport(int off, int size, bool write, struct bvc_ctx_acce
 	case 48:
 		if (size != 8)
 			return -EACCES;
-		return -EOPNOTSUPP; /* PTR_TO_SOCKET, PTR_TO_SOCK_COMMON_OR_NULL */
+		/* sk is the socket selecting; migrating_sk, if any, the
+		 * one being migrated. */
+		return off == 40 ? allow_sock(out, BVC_PTR_SOCKET, false, 10)
+				 : allow_sock(out, BVC_PTR_SOCK_COMMON, true, 12);
 	}
 	if (off < 16 || off >= 32 || size > 4 || (off / 4 == 5 && size == 1))
 		return -EACCES;
@@ -693,7 +703,7 @@ static int check_sk_reuseport(int off, int size, bool write, struct bvc_ctx_acce
  * struct bpf_sock_ops: the program writes only reply and sk_txhash (whole
  * words); it reads u32 words whole, skb_tcp_flags also narrow, the byte
  * counters and skb_hwtstamp as u64, skb_data/skb_data_end as the packet
- * (8-byte pointers) and sk as a socket or NULL (not modelled).
+ * (8-byte pointers) and sk as a socket or NULL.
  */
 static int check_sock_ops(int off, int size, bool write, struct bvc_ctx_access *out)
 {
@@ -713,7 +723,7 @@ static int check_sock_ops(int off, int size, bool write, struct bvc_ctx_access *
 		if (size != 8)
 			return -EACCES;
 		if (off == 184)
-			return -EOPNOTSUPP; /* PTR_TO_SOCKET_OR_NULL */
+			return allow_sock(out, BVC_PTR_SOCKET, true, 46);
 		return allow(out, off == 192 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 4, 8);
 	}
 	if (off == 212 && size <= 4)

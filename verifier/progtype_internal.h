@@ -74,7 +74,7 @@ enum bvc_skb_field {
 	BVC_SKB_TSTAMP,        /* 152, 8 bytes */
 	BVC_SKB_WIRE_LEN,      /* 160 */
 	BVC_SKB_GSO_SEGS,      /* 164 */
-	BVC_SKB_SK,            /* 168, 8 bytes: a socket pointer (not modelled) */
+	BVC_SKB_SK,            /* 168, 8 bytes: a sock_common or NULL */
 	BVC_SKB_GSO_SIZE,      /* 176 */
 	BVC_SKB_TSTAMP_TYPE,   /* 180, 1 byte; 181..183 are padding */
 	BVC_SKB_HWTSTAMP,      /* 184, 8 bytes; sizeof(struct __sk_buff) == 192 */
@@ -166,7 +166,7 @@ enum bvc_xdp_field {
  * cgroup_sysctl: struct bpf_sysctl, write 0, file_pos 1.
  * sk_reuseport: struct sk_reuseport_md (56 bytes): data 0, data_end 1
  * (8-byte pointers), then field == off / 4 (len 4 ... hash 8), sk 10 and
- * migrating_sk 12 (8-byte socket pointers, not modelled).
+ * migrating_sk 12 (8-byte socket pointers).
  * sock_ops: struct bpf_sock_ops (224 bytes in 6.12), field == off / 4 up
  * to sk_txhash (41); bytes_received 42, bytes_acked 44 (8 bytes), sk 46,
  * skb_data 48, skb_data_end 50 (8-byte pointers), skb_len 52,
@@ -196,8 +196,9 @@ uint32_t bvc_prog_attach_fixup(uint32_t prog_type, uint32_t expected_attach_type
  * 0 and @out filled when it may, -EACCES when not: the engine then says
  * "invalid bpf_context access off=%d size=%d" as the kernel does.
  * -EOPNOTSUPP when the kernel allows it but the load yields a pointer type
- * bpfvc does not model (__sk_buff->sk): the engine refuses it as
- * unsupported.
+ * bpfvc does not model (none left today; the engine would refuse it as
+ * unsupported). Socket fields answer a socket type, out->maybe_null
+ * telling its _OR_NULL form.
  *
  * What the engine checks around this answer, as the kernel does:
  * - a sign-extending load (BPF_MEMSX) is refused when out->type is not

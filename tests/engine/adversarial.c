@@ -61,9 +61,15 @@ static struct bvc_image *case_image(const struct adv_case *c)
 		     "%s", c->name);
 	snprintf(img->license, sizeof(img->license), "GPL");
 	img->progs[0].prog_flags = c->prog_flags;
-	/* sk_lookup loads with its one attach type only (BPF_SK_LOOKUP). */
+	/* Types whose attach type is fixed at load get one: sk_lookup its
+	 * only one (BPF_SK_LOOKUP), cgroup_sock_addr connect4,
+	 * cgroup_sockopt getsockopt. */
 	if (c->prog_type == 30)
 		img->progs[0].expected_attach_type = 36;
+	else if (c->prog_type == 18)
+		img->progs[0].expected_attach_type = 10;
+	else if (c->prog_type == 25)
+		img->progs[0].expected_attach_type = 21;
 	img->maps = calloc(NMAPS, sizeof(*img->maps));
 	cr_assert_not_null(img->maps);
 	memcpy(img->maps, adv_maps, sizeof(adv_maps));

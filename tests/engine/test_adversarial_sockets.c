@@ -32,6 +32,12 @@
 #define SK_CGROUP_ID 128
 #define SK_ANCESTOR_CGROUP_ID 129
 #define SKLOOKUP 30 /* loaded as BPF_SK_LOOKUP (adversarial.c) */
+#define SOCKOPS 13
+#define SKMSG 16
+#define SADDR 18   /* loaded as connect4 (adversarial.c) */
+#define REUSEPORT 21
+#define SOCKOPT 25 /* loaded as getsockopt (adversarial.c) */
+#define RET1 I_MOV64_IMM(0, 1), I_EXIT()
 
 #define RET0 I_MOV64_IMM(0, 0), I_EXIT()
 /* r1 = skb->sk (sock_common or NULL); ctx in r1. */
@@ -333,6 +339,53 @@ static const struct adv_case cases[] = {
 	{ "sk-ancestor-cgroup-id", CGSKB, 0, PROG(
 		SKB_SK_CHECKED, I_MOV64_IMM(2, 1), I_CALL(SK_ANCESTOR_CGROUP_ID), I_MOV64_IMM(0, 1),
 		I_EXIT()), ACC, "skb->sk's ancestor cgroup" },
+
+	/* ---------------------------------------------------------------
+	 * Other contexts' socket fields
+	 * --------------------------------------------------------------- */
+	{ "saddr-sk", SADDR, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 64), I_LDX(BVC_W, 2, 1, 4), RET1), ACC,
+	  "bpf_sock_addr->sk is a socket, never NULL" },
+	{ "saddr-sk-narrow", SADDR, 0, PROG(
+		I_LDX(BVC_W, 1, 1, 64), RET1), REJ, "read whole" },
+	{ "saddr-sk-write", SADDR, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 64), I_ST(BVC_W, 1, 16, 0), RET1), REJ, "read-only" },
+	{ "saddr-sk-store", SADDR, 0, PROG(
+		I_STX(BVC_DW, 1, 1, 64), RET1), REJ, "the field is read-only" },
+	{ "sockopt-sk", SOCKOPT, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 0), I_LDX(BVC_W, 2, 1, 8), RET1), ACC,
+	  "bpf_sockopt->sk is a full socket" },
+	{ "sklookup-sk-unchecked", SKLOOKUP, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 0), I_LDX(BVC_W, 2, 1, 4), RET0), REJ,
+	  "bpf_sk_lookup->sk may be NULL" },
+	{ "sklookup-sk-checked", SKLOOKUP, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 0), I_JMP_IMM(BVC_JEQ, 1, 0, 1), I_LDX(BVC_W, 2, 1, 4), RET0), ACC,
+	  "bpf_sk_lookup->sk once checked" },
+	{ "skmsg-sk", SKMSG, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 72), I_LDX(BVC_W, 2, 1, 8), RET0), ACC,
+	  "sk_msg_md->sk is a full socket" },
+	{ "reuseport-sk", REUSEPORT, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 40), I_LDX(BVC_W, 2, 1, 12), RET0), ACC,
+	  "sk_reuseport_md->sk is a full socket" },
+	{ "reuseport-migrating-unchecked", REUSEPORT, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 48), I_LDX(BVC_W, 2, 1, 4), RET0), REJ,
+	  "migrating_sk may be NULL" },
+	{ "reuseport-migrating-type", REUSEPORT, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 48), I_JMP_IMM(BVC_JEQ, 1, 0, 1), I_LDX(BVC_W, 2, 1, 8), RET0), REJ,
+	  "migrating_sk is a sock_common: no type" },
+	{ "reuseport-migrating-family", REUSEPORT, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 48), I_JMP_IMM(BVC_JEQ, 1, 0, 1), I_LDX(BVC_W, 2, 1, 4), RET0), ACC,
+	  "migrating_sk's family once checked" },
+	{ "sockops-sk-unchecked", SOCKOPS, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 184), I_LDX(BVC_W, 2, 1, 4), RET1), REJ,
+	  "bpf_sock_ops->sk may be NULL" },
+	{ "sockops-tcp-sock", SOCKOPS, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 184), I_JMP_IMM(BVC_JEQ, 1, 0, 3), I_CALL(TCP_SOCK),
+		I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_W, 2, 0, 0), RET1), ACC,
+	  "sock_ops reads its socket's tcp_sock" },
+	{ "sockops-release", SOCKOPS, 0, PROG(
+		I_LDX(BVC_DW, 1, 1, 184), I_JMP_IMM(BVC_JEQ, 1, 0, 1), I_CALL(SK_RELEASE), RET1), REJ,
+	  "sock_ops has no sk_release, and the socket is not held" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
