@@ -341,6 +341,16 @@ int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 	if (!other)
 		return env->rejected ? -EACCES : -ENOMEM;
 
+	if (!is32 && x && (op == BVC_JEQ || op == BVC_JNE) && bvc_is_pointer(dst) &&
+	    bvc_is_pointer(src) && dst->maybe_null != src->maybe_null) {
+		/* "if p == q" with q not NULL: p is not NULL where they are
+		 * equal (the kernel marks that one register, not its
+		 * copies, and keeps its id). */
+		struct bvc_state *eq = op == BVC_JEQ ? other : env->cur;
+		struct bvc_reg *r = state_reg(eq, dst->maybe_null ? insn->dst : insn->src);
+
+		r->maybe_null = false;
+	}
 	if (!is32 && !x && (op == BVC_JEQ || op == BVC_JNE) && dst->maybe_null && bvc_is_pointer(dst) &&
 	    insn->imm == 0) {
 		/* "if ptr == 0": NULL on one side, valid on the other. */

@@ -386,6 +386,28 @@ static const struct adv_case cases[] = {
 	{ "sockops-release", SOCKOPS, 0, PROG(
 		I_LDX(BVC_DW, 1, 1, 184), I_JMP_IMM(BVC_JEQ, 1, 0, 1), I_CALL(SK_RELEASE), RET1), REJ,
 	  "sock_ops has no sk_release, and the socket is not held" },
+
+	/* "if p == q", q not NULL: p is not NULL where they are equal. */
+	{ "ptr-eq-nonnull", TC, 0, PROG(
+		PROLOGUE, LOOKUP_CHECKED(SK_LOOKUP_TCP), I_LDX(BVC_DW, 2, 6, 168),
+		I_JMP_REG(BVC_JNE, 2, 7, 1), I_LDX(BVC_W, 3, 2, 4), RELEASE(7), RET0), ACC,
+	  "equal to a socket: not NULL" },
+	{ "ptr-eq-nonnull-jeq", TC, 0, PROG(
+		PROLOGUE, LOOKUP_CHECKED(SK_LOOKUP_TCP), I_LDX(BVC_DW, 2, 6, 168),
+		I_JMP_REG(BVC_JEQ, 7, 2, 1), I_JA(1), I_LDX(BVC_W, 3, 2, 4), RELEASE(7), RET0), ACC,
+	  "the same, NULL-able one as the source" },
+	{ "ptr-ne-still-null", TC, 0, PROG(
+		PROLOGUE, LOOKUP_CHECKED(SK_LOOKUP_TCP), I_LDX(BVC_DW, 2, 6, 168),
+		I_JMP_REG(BVC_JEQ, 2, 7, 1), I_LDX(BVC_W, 3, 2, 4), RELEASE(7), RET0), REJ,
+	  "different from a socket: may still be NULL" },
+	{ "ptr-eq-copy-not-refined", TC, 0, PROG(
+		PROLOGUE, LOOKUP_CHECKED(SK_LOOKUP_TCP), I_LDX(BVC_DW, 2, 6, 168), I_MOV64_REG(4, 2),
+		I_JMP_REG(BVC_JNE, 2, 7, 1), I_LDX(BVC_W, 3, 4, 4), RELEASE(7), RET0), REJ,
+	  "only the compared register is refined, not its copies" },
+	{ "ptr-eq-jlt-not-refined", TC, 0, PROG(
+		PROLOGUE, LOOKUP_CHECKED(SK_LOOKUP_TCP), I_LDX(BVC_DW, 2, 6, 168),
+		I_JMP_REG(BVC_JGE, 2, 7, 1), I_LDX(BVC_W, 3, 2, 4), RELEASE(7), RET0), REJ,
+	  "an order says nothing of NULL" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
