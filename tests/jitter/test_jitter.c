@@ -269,3 +269,50 @@ Test(jitter, register_past_r10_is_an_internal_error)
 		}
 	}
 }
+
+/* Sockets exist in the kernel only: a program that loads __sk_buff->sk
+ * (and one that reads through it) is verified, and every back end refuses
+ * to compile it (issue #15, sockets). */
+Test(jitter, socket_access_is_verify_only)
+{
+	static const struct bvc_insn load_only[] = {
+		{ .code = BVC_LDX | BVC_MEM | BVC_DW, .dst = 2, .src = 1, .off = 168 }, /* r2 = skb->sk */
+		{ .code = BVC_ALU64 | BVC_MOV | BVC_K, .dst = 0, .imm = 0 },
+		{ .code = BVC_JMP | BVC_JEQ | BVC_K, .dst = 2, .imm = 0, .off = 1 },
+		{ .code = BVC_ALU64 | BVC_MOV | BVC_K, .dst = 0, .imm = 1 },
+		{ .code = BVC_JMP | BVC_EXIT },
+	};
+	static const struct bvc_insn read_through[] = {
+		{ .code = BVC_LDX | BVC_MEM | BVC_DW, .dst = 2, .src = 1, .off = 168 }, /* r2 = skb->sk */
+		{ .code = BVC_ALU64 | BVC_MOV | BVC_K, .dst = 0, .imm = 0 },
+		{ .code = BVC_JMP | BVC_JEQ | BVC_K, .dst = 2, .imm = 0, .off = 1 },
+		{ .code = BVC_LDX | BVC_MEM | BVC_W, .dst = 0, .src = 2, .off = 4 },   /* sk->family */
+		{ .code = BVC_JMP | BVC_EXIT },
+	};
+	static const struct { const struct bvc_insn *insns; } progs[] = { { load_only },
+									  { read_through } };
+	static const enum bvc_jit_target targets[] = { BVC_JIT_X86_64, BVC_JIT_ARM64,
+							BVC_JIT_THUMBV7M };
+	struct bvc_verify_opts vo = { .sz = sizeof(vo), .insn_limit = 1000000 };
+
+	for (size_t p = 0; p < 2; p++) {
+		struct bvc_image *img = NULL;
+		struct bvc_verdict v;
+
+		cr_assert_eq(bvc_image_from_raw(progs[p].insns, 5, 3 /* sched_cls */, "sk", &img), 0);
+		cr_assert_eq(bvc_verify(img, &img->progs[0], &vo, &v), 0);
+		cr_assert(bvc_verdict_accepted(&v), "%zu: %s", p, v.msg);
+		for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
+			struct bvc_jit_opts o = { .sz = sizeof(o), .target = targets[t] };
+			struct bvc_jit_result *res = NULL;
+			char err[160] = "";
+
+			cr_assert_eq(bvc_jit_compile(img, &img->progs[0], &v, &o, &res, err, sizeof(err)),
+				     -EOPNOTSUPP, "%zu %s: %s", p, bvc_jit_target_name(targets[t]), err);
+			cr_assert(strstr(err, "socket access is verify-only"), "%s", err);
+			cr_assert_null(res);
+		}
+		bvc_verdict_release(&v);
+		bvc_image_free(img);
+	}
+}
