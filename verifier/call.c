@@ -427,15 +427,15 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		regs[0].type = BVC_PTR_MAP_VALUE;
 		regs[0].maybe_null = true;
 		regs[0].map_idx = (uint32_t)map;
-		regs[0].id = ++env->id_gen;
 		if (insn->imm == 1 /* map_lookup_elem */ &&
 		    (env->img->maps[map].type == BVC_MAP_ARRAY ||
 		     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY) &&
-		    const_key >= 0 && const_key < env->img->maps[map].max_entries) {
-			/* Linux 6.18: an in-range constant index of an array. */
+		    const_key >= 0 && const_key < env->img->maps[map].max_entries)
+			/* Linux 6.18: an in-range constant index of an
+			 * array; no id is taken (the log's ids follow). */
 			regs[0].maybe_null = false;
-			regs[0].id = 0;
-		}
+		else
+			regs[0].id = ++env->id_gen;
 		break;
 	case BVC_RET_ALLOC_MEM_OR_NULL:
 		if (env->cur->nrefs == BVC_MAX_REFS)
