@@ -15,7 +15,7 @@
  * A helper falls in one of three classes for a program type:
  * - modelled: a row with its prototype in bvc_arg/bvc_ret terms;
  * - callable but not modelled (U rows): callbacks, spin locks, timers,
- *   dynptrs, kptrs, BTF pointers, sockets, const strings, sleepable-only
+ *   dynptrs, kptrs, BTF pointers (the skc_to_* socket casts), const strings, sleepable-only
  *   helpers, verification-time format strings (snprintf, trace_vprintk) -
  *   the engine refuses them as "unsupported";
  * - not callable: no row for that type, the kernel's "program of this type
@@ -31,7 +31,7 @@
  *   writes them back, so we also ask for BVC_ARG_MEM_RW.
  * - sockmap/sockhash updates from programs (may_update_sockmap()) are not
  *   allowed by bvc_map_func_compatible(); the maps serve the redirect
- *   helpers only (a lookup returns a socket: unsupported).
+ *   helpers and lookups (a referenced socket or NULL, call.c).
  *
  * Special rules the engine must apply (the kernel's, noted per helper in
  * the table): tail_call does not return on success (and, in 6.18, leaves
