@@ -285,7 +285,8 @@ static const struct helper_row rows[] = {
 	H(get_listener_sock, T_TC | T_CGSKB, SOCK_NULL, 0, SKC),
 	H(skc_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR, SKC_NULL, PKT | ACQ, CTX, MEM, SZ0,
 	  ANY, ANY),
-	U(tcp_check_syncookie, T_TC | T_XDP),
+	/* A socket, then the IP and TCP headers (read, packet or not). */
+	H(tcp_check_syncookie, T_TC | T_XDP, INT, PKT | GPL, SKB, MEM, SZ, MEM, SZ),
 	/* The name buffer is ARG_PTR_TO_MEM: initialised and writable. */
 	H(sysctl_get_name, T_SYSCTL, INT, 0, CTX, MRW, SZ, ANY),
 	H(sysctl_get_current_value, T_SYSCTL, INT, 0, CTX, OUT, SZ),
@@ -296,7 +297,7 @@ static const struct helper_row rows[] = {
 	U(sk_storage_get, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT | T_CSOCK | T_SOCKOPS),
 	U(sk_storage_delete, T_TC | T_CGSKB | T_SKMSG | T_SADDR | T_SOPT | T_SOCKOPS),
 	H(send_signal, T_ALL, INT, 0, ANY),
-	U(tcp_gen_syncookie, T_TC | T_XDP),
+	H(tcp_gen_syncookie, T_TC | T_XDP, INT, PKT | GPL, SKB, MEM, SZ, MEM, SZ),
 	H(probe_read_user, T_ALL, INT, GPL, OUT, SZ0, ANY),
 	H(probe_read_kernel, T_ALL, INT, GPL, OUT, SZ0, ANY),
 	H(probe_read_user_str, T_ALL, INT, GPL, OUT, SZ0, ANY),

@@ -28,6 +28,8 @@
 #define TCP_SOCK 96
 #define GET_LISTENER_SOCK 98
 #define SKC_LOOKUP_TCP 99
+#define TCP_CHECK_SYNCOOKIE 100
+#define TCP_GEN_SYNCOOKIE 110
 #define SK_ASSIGN 124
 #define SK_CGROUP_ID 128
 #define SK_ANCESTOR_CGROUP_ID 129
@@ -245,9 +247,12 @@ static const struct adv_case cases[] = {
 	{ "skc-lookup-family", TC, 0, PROG(
 		PROLOGUE, LOOKUP_CHECKED(SKC_LOOKUP_TCP), I_LDX(BVC_W, 8, 7, 4), RELEASE(7), RET0), ACC,
 	  "skc_lookup's family, then released" },
-	{ "lookup-bad-tuple", TC, 0, PROG(
-		I_MOV64_REG(6, 1), LOOKUP(SK_LOOKUP_TCP), I_JMP_IMM(BVC_JEQ, 0, 0, 1), RELEASE(0), RET0), REJ,
-	  "the tuple is read: it must be initialised" },
+	{ "lookup-uninit-tuple", TC, 0, PROG(
+		I_MOV64_REG(6, 1), LOOKUP(SK_LOOKUP_TCP), I_JMP_IMM(BVC_JEQ, 0, 0, 2), RELEASE(0), RET0), ACC,
+	  "a never-written tuple: privileged programs may read such stack" },
+	{ "lookup-no-ctx", TC, 0, PROG(
+		I_ST(BVC_DW, 10, -16, 0), I_ST(BVC_DW, 10, -8, 0), I_MOV64_IMM(6, 0), LOOKUP(SK_LOOKUP_TCP),
+		I_JMP_IMM(BVC_JEQ, 0, 0, 2), RELEASE(0), RET0), REJ, "the first argument is the context" },
 	{ "lookup-tuple-size-var", TC, 0, PROG(
 		PROLOGUE, I_MOV64_REG(1, 6), I_MOV64_REG(2, 10), I_ALU64_IMM(BVC_ADD, 2, -16),
 		I_LDX(BVC_W, 3, 6, 0), I_MOV64_IMM(4, 0), I_MOV64_IMM(5, 0), I_CALL(SK_LOOKUP_TCP),
@@ -386,6 +391,33 @@ static const struct adv_case cases[] = {
 	{ "sockops-release", SOCKOPS, 0, PROG(
 		I_LDX(BVC_DW, 1, 1, 184), I_JMP_IMM(BVC_JEQ, 1, 0, 1), I_CALL(SK_RELEASE), RET1), REJ,
 	  "sock_ops has no sk_release, and the socket is not held" },
+
+	/* Syncookies: a socket, then two headers read (fp-16, 8 bytes each). */
+	{ "check-syncookie", TC, 0, PROG(
+		PROLOGUE, LOOKUP_CHECKED(SK_LOOKUP_TCP), I_MOV64_REG(1, 7), I_MOV64_REG(2, 10),
+		I_ALU64_IMM(BVC_ADD, 2, -16), I_MOV64_IMM(3, 8), I_MOV64_REG(4, 10),
+		I_ALU64_IMM(BVC_ADD, 4, -8), I_MOV64_IMM(5, 8), I_CALL(TCP_CHECK_SYNCOOKIE), RELEASE(7),
+		RET0), ACC, "a held socket's syncookie check" },
+	{ "gen-syncookie-skb-sk", TC, 0, PROG(
+		PROLOGUE, I_MOV64_REG(1, 6), SKB_SK_CHECKED, I_MOV64_REG(2, 10),
+		I_ALU64_IMM(BVC_ADD, 2, -16), I_MOV64_IMM(3, 8), I_MOV64_REG(4, 10),
+		I_ALU64_IMM(BVC_ADD, 4, -8), I_MOV64_IMM(5, 8), I_CALL(TCP_GEN_SYNCOOKIE), RET0), ACC,
+	  "skb->sk once checked" },
+	{ "gen-syncookie-or-null", TC, 0, PROG(
+		PROLOGUE, I_MOV64_REG(1, 6), SKB_SK(1), I_MOV64_REG(2, 10),
+		I_ALU64_IMM(BVC_ADD, 2, -16), I_MOV64_IMM(3, 8), I_MOV64_REG(4, 10),
+		I_ALU64_IMM(BVC_ADD, 4, -8), I_MOV64_IMM(5, 8), I_CALL(TCP_GEN_SYNCOOKIE), RET0), REJ,
+	  "not a socket or NULL" },
+	{ "check-syncookie-zero-size", TC, 0, PROG(
+		PROLOGUE, I_MOV64_REG(1, 6), SKB_SK_CHECKED, I_MOV64_REG(2, 10),
+		I_ALU64_IMM(BVC_ADD, 2, -16), I_MOV64_IMM(3, 0), I_MOV64_REG(4, 10),
+		I_ALU64_IMM(BVC_ADD, 4, -8), I_MOV64_IMM(5, 8), I_CALL(TCP_CHECK_SYNCOOKIE), RET0), REJ,
+	  "the header sizes are not zero" },
+	{ "check-syncookie-uninit", TC, 0, PROG(
+		I_MOV64_REG(6, 1), SKB_SK_CHECKED, I_MOV64_REG(2, 10),
+		I_ALU64_IMM(BVC_ADD, 2, -16), I_MOV64_IMM(3, 8), I_MOV64_REG(4, 10),
+		I_ALU64_IMM(BVC_ADD, 4, -8), I_MOV64_IMM(5, 8), I_CALL(TCP_CHECK_SYNCOOKIE), RET0), ACC,
+	  "headers from never-written stack: privileged programs may read it" },
 
 	/* "if p == q", q not NULL: p is not NULL where they are equal. */
 	{ "ptr-eq-nonnull", TC, 0, PROG(
