@@ -589,6 +589,18 @@ int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct b
 		if (!err && dst)
 			mark_loaded_unknown(dst, size, sign_ext);
 		return err;
+	case BVC_PTR_FLOW_KEYS:
+		/* Any width, read or written, inside the struct; the kernel
+		 * looks at the fixed offset only, which is why arithmetic
+		 * on this pointer takes known scalars alone (alu.c): a
+		 * variable part here would be a state we did not mean. */
+		if (!bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+			return bvc_vbug(env, "R%u flow keys pointer with a variable offset", regno);
+		if (off < 0 || (int64_t)off + size > BVC_FLOW_KEYS_SIZE)
+			return bvc_vrej(env, "invalid access to flow keys off=%d size=%d", off, size);
+		if (dst)
+			mark_loaded_unknown(dst, size, sign_ext);
+		return 0;
 	case BVC_CONST_PTR_MAP:
 		return bvc_vunsup(env, "access through a map pointer (BTF map fields)");
 	case BVC_NOT_INIT:
@@ -641,7 +653,7 @@ int bvc_check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
 		return bvc_vrej(env, "R%u !read_ok", insn->dst);
 	if (insn->imm == BVC_CMPXCHG && regs[0].type == BVC_NOT_INIT)
 		return bvc_vrej(env, "R0 !read_ok");
-	if (dst->type == BVC_PTR_CTX || bvc_is_pkt_pointer(dst))
+	if (dst->type == BVC_PTR_CTX || bvc_is_pkt_pointer(dst) || dst->type == BVC_PTR_FLOW_KEYS)
 		return bvc_vrej(env, "BPF_ATOMIC stores into R%u %s is not allowed", insn->dst,
 				bvc_rtype_name(dst));
 	/* Atomics are always aligned (the kernel's strict_alignment_once). */

@@ -28,7 +28,14 @@ enum bvc_rtype {
 	BVC_PTR_PACKET_END,    /* one past the packet: compare only */
 	BVC_PTR_MEM,           /* sized memory, e.g. a ringbuf record */
 	BVC_PTR_FUNC,          /* a subprogram's address (callbacks) */
+	BVC_PTR_FLOW_KEYS,     /* flow_dissector's struct bpf_flow_keys (read, written) */
 };
+
+/* The last register type (states from elsewhere are checked against it). */
+#define BVC_RTYPE_LAST BVC_PTR_FLOW_KEYS
+
+/* sizeof(struct bpf_flow_keys): what a PTR_FLOW_KEYS may touch. */
+#define BVC_FLOW_KEYS_SIZE 56
 
 /* The answer to a context access that is allowed. */
 struct bvc_ctx_access {
@@ -155,6 +162,9 @@ enum bvc_xdp_field {
  * sk_reuseport: struct sk_reuseport_md (56 bytes): data 0, data_end 1
  * (8-byte pointers), then field == off / 4 (len 4 ... hash 8), sk 10 and
  * migrating_sk 12 (8-byte socket pointers, not modelled).
+ * flow_dissector: struct __sk_buff, read only, of which only data,
+ * data_end (numbered as for the skb types) and flow_keys
+ * (BVC_SKB_FLOW_KEYS, an 8-byte pointer to the flow keys).
  * sock_ops: struct bpf_sock_ops (224 bytes in 6.12), field == off / 4 up
  * to sk_txhash (41); bytes_received 42, bytes_acked 44 (8 bytes), sk 46,
  * skb_data 48, skb_data_end 50 (8-byte pointers), skb_len 52,

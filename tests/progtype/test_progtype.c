@@ -166,6 +166,7 @@ static const struct ptype ptypes[] = {
 	{ "sk_reuseport/migrate", BPF_PROG_TYPE_SK_REUSEPORT,
 	  BVC_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE, 56 },
 	{ "sockops", BPF_PROG_TYPE_SOCK_OPS, BVC_ATTACH_CGROUP_SOCK_OPS, 224 },
+	{ "flow_dissector", BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR, 192 },
 };
 
 #define NR_PTYPES (sizeof(ptypes) / sizeof(ptypes[0]))
@@ -182,7 +183,7 @@ static const uint32_t types9[] = {
 	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK,
 	BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL, BPF_PROG_TYPE_LWT_IN,
 	BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT, BPF_PROG_TYPE_SK_REUSEPORT,
-	BPF_PROG_TYPE_SOCK_OPS,
+	BPF_PROG_TYPE_SOCK_OPS, BPF_PROG_TYPE_FLOW_DISSECTOR,
 };
 
 /* The attach type the helper comparisons load @type with. */
@@ -209,6 +210,8 @@ static uint32_t eat_of(uint32_t type)
 		return BVC_ATTACH_SK_REUSEPORT_SELECT;
 	case BPF_PROG_TYPE_SOCK_OPS:
 		return BVC_ATTACH_CGROUP_SOCK_OPS;
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+		return BPF_FLOW_DISSECTOR;
 	default:
 		return 0;
 	}
@@ -346,6 +349,7 @@ Test(ctx_kernel, lwt_xmit) { sweep_ctx(&ptypes[33]); }
 Test(ctx_kernel, sk_reuseport) { sweep_ctx(&ptypes[34]); }
 Test(ctx_kernel, sk_reuseport_migrate) { sweep_ctx(&ptypes[35]); }
 Test(ctx_kernel, sock_ops) { sweep_ctx(&ptypes[36]); }
+Test(ctx_kernel, flow_dissector) { sweep_ctx(&ptypes[37]); }
 
 /* Facts the kernel cannot tell us: what an allowed access reports. */
 Test(ctx, fields)
