@@ -82,6 +82,10 @@ static const struct adv_case cases[] = {
 	{ "flow-keys-not-null", FLOW, 0, PROG(
 		KEYS, I_JMP_IMM(BVC_JEQ, 2, 0, 1), I_ST(BVC_W, 2, 0, 0),
 		RET0), ACC, "flow keys are never NULL; comparing is allowed" },
+	{ "flow-keys-null-branch-explored", FLOW, 0, PROG(
+		KEYS, I_MOV64_IMM(0, 0), I_JMP_IMM(BVC_JNE, 2, 0, 1), I_LDX(BVC_DW, 0, 0, 0),
+		RET0), REJ, "flow keys are not among the kernel's reg_not_null types: "
+		"the == 0 branch is explored" },
 	{ "flow-ctx-mark", FLOW, 0, PROG(
 		I_LDX(BVC_W, 0, 1, 8),
 		RET0), REJ, "only data, data_end and flow_keys are there" },
