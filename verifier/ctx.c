@@ -24,7 +24,9 @@
  *
  * Must not: look at register state (the engine does), allocate, or
  * accept an access the kernel would refuse. Where we cannot model what an
- * access yields (a socket pointer) we say so with -EOPNOTSUPP.
+ * access yields (a socket pointer that may be NULL, a sock_common) we say
+ * so with -EOPNOTSUPP; the never-NULL full socket is BVC_PTR_SOCKET, read
+ * as struct bpf_sock (bvc_sock_check_access()).
  */
 #include <errno.h>
 #include <linux/bpf.h>
@@ -488,10 +490,9 @@ static int check_sock_addr(uint32_t eat, int off, int size, bool write,
 			return -EACCES;
 		return allow(out, BVC_SCALAR, word, 4);
 	case 16: case 17:
-		if (write || size != 8)
+		if (write || size != 8 || off != 64)
 			return -EACCES;
-		/* PTR_TO_SOCKET in the kernel: not modelled. */
-		return -EOPNOTSUPP;
+		return allow(out, BVC_PTR_SOCKET, word, 8);
 	default: /* padding before sk */
 		return -EACCES;
 	}
@@ -533,7 +534,7 @@ static int check_sockopt(uint32_t eat, int off, int size, bool write,
 		if (size != 8)
 			return -EACCES;
 		if (off == 0)
-			return -EOPNOTSUPP; /* PTR_TO_SOCKET: not modelled */
+			return allow(out, BVC_PTR_SOCKET, 0, 8);
 		return allow(out, off == 8 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 8, 8);
 	}
 	if (size != 4 || (off == 36 && eat != BVC_ATTACH_CGROUP_GETSOCKOPT))
@@ -577,7 +578,7 @@ static int check_sk_msg(int off, int size, bool write, struct bvc_ctx_access *ou
 		if (size != 8)
 			return -EACCES;
 		if (off >= 72)
-			return -EOPNOTSUPP; /* PTR_TO_SOCKET: not modelled */
+			return allow(out, BVC_PTR_SOCKET, off / 4, 8);
 		return allow(out, off == 0 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 8, 8);
 	}
 	if (size != 4)
@@ -679,10 +680,13 @@ static int check_sk_reuseport(int off, int size, bool write, struct bvc_ctx_acce
 			return -EACCES;
 		return allow(out, BVC_SCALAR, 8, 4);
 	case 40:
+		if (size != 8)
+			return -EACCES;
+		return allow(out, BVC_PTR_SOCKET, 10, 8);
 	case 48:
 		if (size != 8)
 			return -EACCES;
-		return -EOPNOTSUPP; /* PTR_TO_SOCKET, PTR_TO_SOCK_COMMON_OR_NULL */
+		return -EOPNOTSUPP; /* PTR_TO_SOCK_COMMON_OR_NULL: not modelled */
 	}
 	if (off < 16 || off >= 32 || size > 4 || (off / 4 == 5 && size == 1))
 		return -EACCES;
@@ -741,6 +745,24 @@ static int check_sock_ops(int off, int size, bool write, struct bvc_ctx_access *
 	if (size != 4)
 		return -EACCES;
 	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+int bvc_sock_check_access(int off, int size)
+{
+	if (!is_width(size) || size > 4 || off < 0 || off >= BPF_SOCK_SIZE || off % size)
+		return -EACCES;
+	switch (off / 4) {
+	case 0: case 4: case 5: /* bound_dev_if, mark, priority: whole words */
+		return size == 4 ? 0 : -EACCES;
+	case 6: case 7: case 8: case 9: case 10: /* src_ip4, src_ip6[] */
+	case 13: case 14: case 15: case 16: case 17: /* dst_ip4, dst_ip6[] */
+		return 0;
+	case 12: /* dst_port (2 bytes), then 2 bytes nothing may touch */
+		return off >= 50 ? -EACCES : 0;
+	default: /* family, type, protocol, src_port, state, rx_queue_mapping:
+		  * narrow from their first byte only */
+		return off % 4 ? -EACCES : 0;
+	}
 }
 
 int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,

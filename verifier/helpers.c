@@ -646,5 +646,5 @@ bool bvc_sockmap_may_update(uint32_t prog_type)
 {
 	/* sock_ops may only delete: the engine refuses every update as
 	 * unsupported anyway. */
-	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK | T_SOCKOPS | T_FLOW)) != 0;
+	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK | T_SOCKOPS | T_FLOW | T_REUSE)) != 0;
 }

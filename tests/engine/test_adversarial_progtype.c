@@ -2,8 +2,9 @@
 /*
  * Adversarial cases for issue #15's section 2 (ctxfields task): the
  * flow_dissector program type (its three context fields, the flow keys
- * pointer, its helpers and its read-only packet), BPF_F_XDP_HAS_FRAGS, and
- * bpf_check_mtu's in/out length. Each case carries bpfvc's verdict
+ * pointer, its helpers and its read-only packet), the never-NULL socket
+ * sk_msg and sk_reuseport read from their context (struct bpf_sock),
+ * BPF_F_XDP_HAS_FRAGS, and bpf_check_mtu's in/out length. Each case carries bpfvc's verdict
  * (adversarial.h), which Linux 6.18.44 shared when checked unless the
  * case says REJ_GAP.
  *
@@ -17,6 +18,8 @@
 
 #define CLS 3
 #define XDP 6
+#define SK_MSG 16
+#define REUSEPORT 21
 #define FLOW 22
 #define XDP_FRAGS 0x20
 
@@ -27,6 +30,8 @@
 #define RET0 I_MOV64_IMM(0, 0), I_EXIT()
 /* r2 = ctx->flow_keys (struct __sk_buff, offset 144, 8 bytes). */
 #define KEYS I_LDX(BVC_DW, 2, 1, 144)
+/* r2 = msg->sk (struct sk_msg_md, offset 72). */
+#define SK I_LDX(BVC_DW, 2, 1, 72)
 /* r2 = data, r3 = data_end, r4 = data + 8; exit unless 8 bytes are there. */
 #define PKT8 \
 	I_LDX(BVC_W, 2, 1, 76), I_LDX(BVC_W, 3, 1, 80), I_MOV64_REG(4, 2), \
@@ -123,6 +128,60 @@ static const struct adv_case cases[] = {
 	{ "flow-return-pointer", FLOW, 0, PROG(
 		KEYS, I_MOV64_REG(0, 2), I_EXIT()), ACC,
 	  "privileged, a type without a return range may return a pointer (no leak check for root)" },
+
+	/* ---------------------------------------------------------------
+	 * ctx->sk: PTR_TO_SOCKET, never NULL, read as struct bpf_sock
+	 * --------------------------------------------------------------- */
+	{ "sock-family", SK_MSG, 0, PROG(
+		SK, I_LDX(BVC_W, 0, 2, 4),
+		RET0), ACC, "sk->family" },
+	{ "sock-family-sx", SK_MSG, 0, PROG(
+		SK, I_RAW(BVC_LDX | BVC_MEMSX | BVC_H, 0, 2, 4, 0),
+		RET0), ACC, "a sign-extending narrow read of family's first half" },
+	{ "sock-family-second-byte", SK_MSG, 0, PROG(
+		SK, I_LDX(BVC_B, 0, 2, 5),
+		RET0), REJ, "family is read narrow from its first byte only" },
+	{ "sock-dst-port-byte", SK_MSG, 0, PROG(
+		SK, I_LDX(BVC_B, 0, 2, 49),
+		RET0), ACC, "dst_port is 2 bytes" },
+	{ "sock-dst-port-padding", SK_MSG, 0, PROG(
+		SK, I_LDX(BVC_H, 0, 2, 50),
+		RET0), REJ, "the 2 bytes after dst_port" },
+	{ "sock-u64", SK_MSG, 0, PROG(
+		SK, I_LDX(BVC_DW, 0, 2, 8),
+		RET0), REJ, "no 8-byte field" },
+	{ "sock-past-end", SK_MSG, 0, PROG(
+		SK, I_LDX(BVC_W, 0, 2, 80),
+		RET0), REJ, "sizeof(struct bpf_sock) is 80" },
+	{ "sock-write", SK_MSG, 0, PROG(
+		SK, I_ST(BVC_W, 2, 16, 0),
+		RET0), REJ, "cannot write into sock" },
+	{ "sock-atomic", SK_MSG, 0, PROG(
+		SK, I_MOV64_IMM(0, 1), I_RAW(BVC_STX | BVC_ATOMIC | BVC_W, 2, 0, 16, BVC_ADD),
+		RET0), REJ, "no atomics into a socket" },
+	{ "sock-arith", SK_MSG, 0, PROG(
+		SK, I_ALU64_IMM(BVC_ADD, 2, 4), I_LDX(BVC_W, 0, 2, 0),
+		RET0), REJ, "pointer arithmetic on sock prohibited" },
+	{ "sock-spill-fill", SK_MSG, 0, PROG(
+		SK, I_STX(BVC_DW, 10, 2, -8), I_LDX(BVC_DW, 3, 10, -8), I_LDX(BVC_W, 0, 3, 4),
+		RET0), ACC, "a spilled socket fills back as one" },
+	{ "sock-null-branch-dead", SK_MSG, 0, PROG(
+		SK, I_MOV64_IMM(0, 0), I_JMP_IMM(BVC_JNE, 2, 0, 1), I_LDX(BVC_DW, 0, 0, 0),
+		RET0), ACC, "PTR_TO_SOCKET is reg_not_null: the == 0 branch is dead" },
+	{ "sock-same-insn-two-pointers", SK_MSG, 0, PROG(
+		I_MOV64_REG(6, 1), I_ST(BVC_DW, 10, -8, 0), RAND, I_MOV64_REG(3, 10),
+		I_ALU64_IMM(BVC_ADD, 3, -8), I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_DW, 3, 6, 72),
+		I_LDX(BVC_W, 0, 3, 4),
+		RET0), REJ, "one load through a socket and through the stack" },
+	{ "sock-as-ctx-arg", SK_MSG, 0, PROG(
+		SK, I_MOV64_REG(1, 2), I_MOV64_IMM(2, 1), I_CALL(61 /* msg_apply_bytes */),
+		RET0), REJ, "a socket is not the context" },
+	{ "reuseport-sk-family", REUSEPORT, 0, PROG(
+		I_LDX(BVC_DW, 2, 1, 40), I_LDX(BVC_W, 0, 2, 4),
+		RET0), ACC, "sk_reuseport's sk is a full socket" },
+	{ "reuseport-migrating-sk", REUSEPORT, 0, PROG(
+		I_LDX(BVC_DW, 2, 1, 48),
+		RET0), REJ_GAP, "sock_common_or_null: not modelled (unsupported)" },
 
 	/* ---------------------------------------------------------------
 	 * BPF_F_XDP_HAS_FRAGS
