@@ -40,7 +40,8 @@ enum bvc_rtype {
 
 /* The answer to a context access that is allowed. */
 struct bvc_ctx_access {
-	enum bvc_rtype type;   /* BVC_SCALAR, or the packet pointer a load yields */
+	enum bvc_rtype type;   /* BVC_SCALAR, or the pointer a load yields (packet,
+				* flow keys, socket) */
 	uint16_t field;        /* index of the field in the type's layout, for the JIT */
 	uint8_t field_size;    /* bytes of the whole field (a narrow load reads part) */
 };
