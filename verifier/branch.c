@@ -253,7 +253,7 @@ static bool is_not_null(const struct bvc_reg *reg)
 	if (reg->maybe_null)
 		return false;
 	return reg->type == BVC_PTR_MAP_VALUE || reg->type == BVC_PTR_MAP_KEY ||
-	       reg->type == BVC_PTR_MEM;
+	       reg->type == BVC_PTR_MEM || reg->type == BVC_PTR_SOCKET;
 }
 
 int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)

@@ -144,6 +144,38 @@ static int check_arg_aligned(struct bvc_env *env, uint32_t regno, int size)
 }
 
 /*
+ * bpf_check_mtu's mtu_len (our only ARG_PTR_TO_INT) is in/out: the helper
+ * reads it as the length to check. The privileged kernel lets a helper read
+ * stack never written (allow_uninit_stack), and 6.18 accepts an
+ * uninitialised mtu_len; the 6.12 selftests (verifier_mtu) expect "invalid
+ * indirect read from stack". We take the stricter side: each of the 4 bytes
+ * at a known stack address must have been written. Bounds are checked
+ * before this.
+ */
+static int check_int_arg_init(struct bvc_env *env, uint32_t regno)
+{
+	const struct bvc_reg *reg = &bvc_cur_regs(env)[regno];
+	const struct bvc_frame *fr;
+	int64_t a0;
+
+	if (reg->type != BVC_PTR_STACK)
+		return 0;
+	if (!bvc_scalar_is_const(&reg->var))
+		return bvc_vunsup(env, "helper int argument R%u at a variable stack offset", regno);
+	fr = env->cur->frames[reg->frameno];
+	a0 = (int64_t)reg->var.var_off.value + reg->off;
+	for (int64_t a = a0; a < a0 + 4; a++) {
+		uint32_t slot = (uint32_t)((-a - 1) / 8);
+		int idx = (int)(a + 8 * ((int64_t)slot + 1));
+
+		if (a >= 0 || slot >= fr->nslots || fr->slots[slot].stype[idx] == BVC_STACK_INVALID)
+			return bvc_vrej(env, "invalid indirect read from stack R%u off %lld+%lld size 4",
+					regno, (long long)a0, (long long)(a - a0));
+	}
+	return 0;
+}
+
+/*
  * Helpers whose result is bounded by their buffer's size argument (the
  * kernel's do_refine_retval_range): a negative errno down to -MAX_ERRNO, or
  * at most as many bytes as the size register's largest value. Programs rely
@@ -308,6 +340,13 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			err = check_arg_aligned(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8);
 			if (err)
 				return err;
+			if (kind == BVC_ARG_PTR_TO_INT) {
+				err = bvc_check_mem_region(env, regno, 4, false, false, false, false);
+				if (!err)
+					err = check_int_arg_init(env, regno);
+				if (err)
+					return err;
+			}
 			err = bvc_check_mem_region(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8, true,
 						   false, false, false);
 			if (err)

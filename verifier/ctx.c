@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ctx: what a program may do with its context, per program type. Which
- * bytes of struct __sk_buff, xdp_md, pt_regs, a tracepoint record, a
- * perf event, bpf_sock_addr, bpf_sockopt, bpf_sk_lookup or sk_msg_md it
+ * bytes of struct __sk_buff (flow_dissector's too), xdp_md, pt_regs, a
+ * tracepoint record, a perf event, bpf_sock_addr, bpf_sockopt,
+ * bpf_sk_lookup or sk_msg_md it
  * may read or write and with which widths, which loads give
  * packet pointers, whether LD_ABS/LD_IND is allowed and which values r0 may
  * hold at exit.
@@ -23,7 +24,9 @@
  *
  * Must not: look at register state (the engine does), allocate, or
  * accept an access the kernel would refuse. Where we cannot model what an
- * access yields (a socket pointer) we say so with -EOPNOTSUPP.
+ * access yields (a socket pointer that may be NULL, a sock_common) we say
+ * so with -EOPNOTSUPP; the never-NULL full socket is BVC_PTR_SOCKET, read
+ * as struct bpf_sock (bvc_sock_check_access()).
  */
 #include <errno.h>
 #include <linux/bpf.h>
@@ -44,7 +47,7 @@
 #define T_SKSKB T(BPF_PROG_TYPE_SK_SKB)
 #define T_LWT (T(BPF_PROG_TYPE_LWT_IN) | T(BPF_PROG_TYPE_LWT_OUT) | T(BPF_PROG_TYPE_LWT_XMIT))
 
-_Static_assert(BPF_PROG_TYPE_RAW_TRACEPOINT < 32, "prog type masks are 32 bits");
+_Static_assert(BPF_PROG_TYPE_FLOW_DISSECTOR < 32, "prog type masks are 32 bits");
 
 /* The access is fine at any width 1, 2, 4 (the kernel's default narrow
  * rule for u32 fields: bpf_ctx_narrow_access_ok() with size_default 4);
@@ -191,6 +194,7 @@ _Static_assert(offsetof(struct sk_reuseport_md, hash) == 32, "sk_reuseport_md ha
 _Static_assert(offsetof(struct sk_reuseport_md, migrating_sk) == 48, "sk_reuseport_md migrating_sk");
 
 _Static_assert(sizeof(struct bpf_sysctl) == SYSCTL_SIZE, "bpf_sysctl");
+_Static_assert(sizeof(struct bpf_flow_keys) == BVC_FLOW_KEYS_SIZE, "bpf_flow_keys");
 
 _Static_assert(sizeof(struct bpf_sock) == BPF_SOCK_SIZE, "bpf_sock");
 _Static_assert(offsetof(struct bpf_sock, dst_port) == 48, "bpf_sock dst_port");
@@ -251,6 +255,7 @@ bool bvc_prog_type_supported(uint32_t prog_type)
 	case BPF_PROG_TYPE_LWT_XMIT:
 	case BPF_PROG_TYPE_SK_REUSEPORT:
 	case BPF_PROG_TYPE_SOCK_OPS:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
 		return true;
 	default:
 		return false;
@@ -485,10 +490,9 @@ static int check_sock_addr(uint32_t eat, int off, int size, bool write,
 			return -EACCES;
 		return allow(out, BVC_SCALAR, word, 4);
 	case 16: case 17:
-		if (write || size != 8)
+		if (write || size != 8 || off != 64)
 			return -EACCES;
-		/* PTR_TO_SOCKET in the kernel: not modelled. */
-		return -EOPNOTSUPP;
+		return allow(out, BVC_PTR_SOCKET, word, 8);
 	default: /* padding before sk */
 		return -EACCES;
 	}
@@ -530,7 +534,7 @@ static int check_sockopt(uint32_t eat, int off, int size, bool write,
 		if (size != 8)
 			return -EACCES;
 		if (off == 0)
-			return -EOPNOTSUPP; /* PTR_TO_SOCKET: not modelled */
+			return allow(out, BVC_PTR_SOCKET, 0, 8);
 		return allow(out, off == 8 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 8, 8);
 	}
 	if (size != 4 || (off == 36 && eat != BVC_ATTACH_CGROUP_GETSOCKOPT))
@@ -574,7 +578,7 @@ static int check_sk_msg(int off, int size, bool write, struct bvc_ctx_access *ou
 		if (size != 8)
 			return -EACCES;
 		if (off >= 72)
-			return -EOPNOTSUPP; /* PTR_TO_SOCKET: not modelled */
+			return allow(out, BVC_PTR_SOCKET, off / 4, 8);
 		return allow(out, off == 0 ? BVC_PTR_PACKET : BVC_PTR_PACKET_END, off / 8, 8);
 	}
 	if (size != 4)
@@ -676,14 +680,37 @@ static int check_sk_reuseport(int off, int size, bool write, struct bvc_ctx_acce
 			return -EACCES;
 		return allow(out, BVC_SCALAR, 8, 4);
 	case 40:
+		if (size != 8)
+			return -EACCES;
+		return allow(out, BVC_PTR_SOCKET, 10, 8);
 	case 48:
 		if (size != 8)
 			return -EACCES;
-		return -EOPNOTSUPP; /* PTR_TO_SOCKET, PTR_TO_SOCK_COMMON_OR_NULL */
+		return -EOPNOTSUPP; /* PTR_TO_SOCK_COMMON_OR_NULL: not modelled */
 	}
 	if (off < 16 || off >= 32 || size > 4 || (off / 4 == 5 && size == 1))
 		return -EACCES;
 	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+/*
+ * flow_dissector: a __sk_buff of which the program sees three fields, all
+ * read only: data and data_end (whole 4-byte loads, never sign-extended)
+ * and flow_keys, an 8-byte pointer to the struct bpf_flow_keys it fills.
+ * The kernel builds that context itself (bpf_flow_dissect), so nothing
+ * else of the skb is there to read.
+ */
+static int check_flow_dissector(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (write || off < 0 || off >= SKB_SIZE || off % size)
+		return -EACCES;
+	if (off == skb_fields[BVC_SKB_DATA].off && size == 4)
+		return allow(out, BVC_PTR_PACKET, BVC_SKB_DATA, 4);
+	if (off == skb_fields[BVC_SKB_DATA_END].off && size == 4)
+		return allow(out, BVC_PTR_PACKET_END, BVC_SKB_DATA_END, 4);
+	if (off == skb_fields[BVC_SKB_FLOW_KEYS].off && size == 8)
+		return allow(out, BVC_PTR_FLOW_KEYS, BVC_SKB_FLOW_KEYS, 8);
+	return -EACCES;
 }
 
 /*
@@ -718,6 +745,24 @@ static int check_sock_ops(int off, int size, bool write, struct bvc_ctx_access *
 	if (size != 4)
 		return -EACCES;
 	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+int bvc_sock_check_access(int off, int size)
+{
+	if (!is_width(size) || size > 4 || off < 0 || off >= BPF_SOCK_SIZE || off % size)
+		return -EACCES;
+	switch (off / 4) {
+	case 0: case 4: case 5: /* bound_dev_if, mark, priority: whole words */
+		return size == 4 ? 0 : -EACCES;
+	case 6: case 7: case 8: case 9: case 10: /* src_ip4, src_ip6[] */
+	case 13: case 14: case 15: case 16: case 17: /* dst_ip4, dst_ip6[] */
+		return 0;
+	case 12: /* dst_port (2 bytes), then 2 bytes nothing may touch */
+		return off >= 50 ? -EACCES : 0;
+	default: /* family, type, protocol, src_port, state, rx_queue_mapping:
+		  * narrow from their first byte only */
+		return off % 4 ? -EACCES : 0;
+	}
 }
 
 int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,
@@ -756,6 +801,8 @@ int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int 
 		return check_sk_reuseport(off, size, write, out);
 	case BPF_PROG_TYPE_SOCK_OPS:
 		return check_sock_ops(off, size, write, out);
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+		return check_flow_dissector(off, size, write, out);
 	case BPF_PROG_TYPE_KPROBE:
 		return check_plain(0, BVC_PT_REGS_SIZE, off, size, write, out);
 	case BPF_PROG_TYPE_TRACEPOINT:
@@ -821,6 +868,7 @@ const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
 	case BPF_PROG_TYPE_LWT_IN:
 	case BPF_PROG_TYPE_LWT_OUT:
 	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
 		return field < BVC_SKB_NR_FIELDS ? skb_fields[field].name : NULL;
 	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
 		return field < SOCK_ADDR_SIZE / 4 ? sock_addr_names[field] : NULL;

@@ -51,6 +51,7 @@
  * grow the checks of one kind of instruction: those have their files.
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,11 +519,16 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	if (!err && !bvc_prog_attach_valid(prog->type, prog->expected_attach_type))
 		err = bvc_vrej(env, "invalid expected_attach_type %u for program type %u",
 			       prog->expected_attach_type, prog->type);
-	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16), XDP frags
-	 * (32) change the rules; ANY_ALIGNMENT (2), TEST_RND_HI32 (4),
-	 * TEST_STATE_FREQ (8) and TEST_REG_INVARIANTS (128) do not change
-	 * what is safe. */
-	if (!err && ((env->opts.prog_flags | prog->prog_flags) & ~(2u | 4u | 8u | 128u)))
+	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16) change the
+	 * rules; ANY_ALIGNMENT (2), TEST_RND_HI32 (4), TEST_STATE_FREQ (8)
+	 * and TEST_REG_INVARIANTS (128) do not change what is safe. Nor does
+	 * BPF_F_XDP_HAS_FRAGS (32) for XDP: the 6.12 verifier never looks at
+	 * it (data..data_end is still the linear part, which is all a direct
+	 * access may touch); it only pairs the program with prog_array,
+	 * devmap and cpumap entries of the same kind at attach and update
+	 * time. Elsewhere it means nothing we have checked: refused. */
+	if (!err && ((env->opts.prog_flags | prog->prog_flags) &
+		     ~(2u | 4u | 8u | 128u | (prog->type == BPF_PROG_TYPE_XDP ? 32u : 0u))))
 		err = bvc_vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
 	if (!err)
 		err = bvc_check_load_time(env);

@@ -74,6 +74,8 @@
 #define T_REUSE T(BPF_PROG_TYPE_SK_REUSEPORT)
 #define T_SOCKOPS T(BPF_PROG_TYPE_SOCK_OPS)
 #define T_LWTX T(BPF_PROG_TYPE_LWT_XMIT)
+/* flow_dissector: bpf_sk_base_func_proto() and its own skb_load_bytes. */
+#define T_FLOW T(BPF_PROG_TYPE_FLOW_DISSECTOR)
 /* lwt_in, lwt_out, lwt_xmit: lwt_out_func_proto() and more. */
 #define T_LWT (T_LWTIN | T(BPF_PROG_TYPE_LWT_OUT) | T_LWTX)
 #define T_TC (T_CLS | T_ACT)
@@ -81,7 +83,7 @@
  * its own). */
 #define T_SKB (T_SOCKF | T_TC | T_CGSKB)
 /* Networking programs: bpf_sk_base_func_proto() callers. */
-#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK | T_LWT | T_SOCKOPS)
+#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK | T_LWT | T_SOCKOPS | T_FLOW)
 /* Tracing programs: bpf_tracing_func_proto() callers. */
 #define T_TRACE (T_KPROBE | T_TP | T_RAWTP | T_PE)
 /* cgroup_sockopt, cgroup_sock, cgroup_device, cgroup_sysctl and
@@ -90,7 +92,8 @@
 /* The cgroup hooks' own helpers (cgroup_common_func_proto()). */
 #define T_CGRP (T_SADDR | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL | T_SOCKOPS)
 
-_Static_assert(BPF_PROG_TYPE_SK_LOOKUP < 32, "prog type masks are 32 bits");
+_Static_assert(BPF_PROG_TYPE_SK_LOOKUP < 32 && BPF_PROG_TYPE_FLOW_DISSECTOR < 32,
+	       "prog type masks are 32 bits");
 _Static_assert(BVC_HELPER_MAX_ID >= __BPF_FUNC_MAX_ID, "helper ids beyond our table");
 
 /* Helper and map numbers newer than the UAPI header we may build against
@@ -181,8 +184,11 @@ static const struct helper_row rows[] = {
 	H(redirect, T_TC | T_XDP | T_LWTX, INT, 0, ANY, ANY),
 	H(get_route_realm, T_TC | T_LWT, INT, 0, CTX),
 	/* skb, xdp and tracing variants share one shape. */
-	H(perf_event_output, T_ALL, INT, GPL, CTX, MAP, ANY, MEM, SZ0),
-	H(skb_load_bytes, T_SKB | T_SKSKB | T_LWT | T_REUSE, INT, 0, CTX, ANY, OUT, SZ),
+	/* Not for sk_reuseport and flow_dissector: bpf_base_func_proto()
+	 * has no perf_event_output, and their own dispatchers add none. */
+	H(perf_event_output, T_ALL & ~(T_REUSE | T_FLOW), INT, GPL, CTX, MAP, ANY, MEM, SZ0),
+	/* flow_dissector's reads the packet it dissects (bpf_flow_dissector_load_bytes), same shape. */
+	H(skb_load_bytes, T_SKB | T_SKSKB | T_LWT | T_REUSE | T_FLOW, INT, 0, CTX, ANY, OUT, SZ),
 	/* Its map must be a stack_trace map (bvc_map_func_compatible). */
 	H(get_stackid, T_KPROBE | T_TP | T_RAWTP, INT, GPL, CTX, MAP, ANY),
 	H(get_stackid, T_PE, INT, 0, CTX, MAP, ANY),
@@ -640,5 +646,5 @@ bool bvc_sockmap_may_update(uint32_t prog_type)
 {
 	/* sock_ops may only delete: the engine refuses every update as
 	 * unsupported anyway. */
-	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK | T_SOCKOPS)) != 0;
+	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK | T_SOCKOPS | T_FLOW | T_REUSE)) != 0;
 }

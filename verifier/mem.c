@@ -550,8 +550,10 @@ int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct b
 	if (env->aux[env->insn_idx].ptr_type < 0)
 		env->aux[env->insn_idx].ptr_type = (int8_t)reg->type;
 	else if (env->aux[env->insn_idx].ptr_type != (int8_t)reg->type &&
-		 (reg->type == BVC_PTR_CTX || env->aux[env->insn_idx].ptr_type == BVC_PTR_CTX))
-		/* The JIT rewrites ctx accesses: one insn, one meaning. */
+		 (reg->type == BVC_PTR_CTX || env->aux[env->insn_idx].ptr_type == BVC_PTR_CTX ||
+		  reg->type == BVC_PTR_SOCKET || env->aux[env->insn_idx].ptr_type == BVC_PTR_SOCKET))
+		/* ctx and socket accesses are rewritten (the kernel's
+		 * reg_type_mismatch_ok()): one insn, one meaning. */
 		return bvc_vrej(env, "same insn cannot be used with different pointers");
 
 	err = check_alignment(env, reg, off, size);
@@ -589,6 +591,30 @@ int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct b
 		if (!err && dst)
 			mark_loaded_unknown(dst, size, sign_ext);
 		return err;
+	case BVC_PTR_FLOW_KEYS:
+		/* Any width, read or written, inside the struct; the kernel
+		 * looks at the fixed offset only, which is why arithmetic
+		 * on this pointer takes known scalars alone (alu.c): a
+		 * variable part here would be a state we did not mean. */
+		if (!bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+			return bvc_vbug(env, "R%u flow keys pointer with a variable offset", regno);
+		if (off < 0 || (int64_t)off + size > BVC_FLOW_KEYS_SIZE)
+			return bvc_vrej(env, "invalid access to flow keys off=%d size=%d", off, size);
+		if (dst)
+			mark_loaded_unknown(dst, size, sign_ext);
+		return 0;
+	case BVC_PTR_SOCKET:
+		/* Read only, struct bpf_sock's fields; no arithmetic reaches
+		 * here (alu.c), so the offset is the instruction's. */
+		if (write)
+			return bvc_vrej(env, "R%u cannot write into sock", regno);
+		if (reg->off || !bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+			return bvc_vbug(env, "R%u sock pointer with an offset", regno);
+		if (bvc_sock_check_access(off, size))
+			return bvc_vrej(env, "R%u invalid sock access off=%d size=%d", regno, off, size);
+		if (dst)
+			mark_loaded_unknown(dst, size, sign_ext);
+		return 0;
 	case BVC_CONST_PTR_MAP:
 		return bvc_vunsup(env, "access through a map pointer (BTF map fields)");
 	case BVC_NOT_INIT:
@@ -641,7 +667,8 @@ int bvc_check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
 		return bvc_vrej(env, "R%u !read_ok", insn->dst);
 	if (insn->imm == BVC_CMPXCHG && regs[0].type == BVC_NOT_INIT)
 		return bvc_vrej(env, "R0 !read_ok");
-	if (dst->type == BVC_PTR_CTX || bvc_is_pkt_pointer(dst))
+	if (dst->type == BVC_PTR_CTX || bvc_is_pkt_pointer(dst) || dst->type == BVC_PTR_FLOW_KEYS ||
+	    dst->type == BVC_PTR_SOCKET)
 		return bvc_vrej(env, "BPF_ATOMIC stores into R%u %s is not allowed", insn->dst,
 				bvc_rtype_name(dst));
 	/* Atomics are always aligned (the kernel's strict_alignment_once). */

@@ -28,11 +28,20 @@ enum bvc_rtype {
 	BVC_PTR_PACKET_END,    /* one past the packet: compare only */
 	BVC_PTR_MEM,           /* sized memory, e.g. a ringbuf record */
 	BVC_PTR_FUNC,          /* a subprogram's address (callbacks) */
+	BVC_PTR_FLOW_KEYS,     /* flow_dissector's struct bpf_flow_keys (read, written) */
+	BVC_PTR_SOCKET,        /* a full socket, never NULL, read as struct bpf_sock */
 };
+
+/* The last register type (states from elsewhere are checked against it). */
+#define BVC_RTYPE_LAST BVC_PTR_SOCKET
+
+/* sizeof(struct bpf_flow_keys): what a PTR_FLOW_KEYS may touch. */
+#define BVC_FLOW_KEYS_SIZE 56
 
 /* The answer to a context access that is allowed. */
 struct bvc_ctx_access {
-	enum bvc_rtype type;   /* BVC_SCALAR, or the packet pointer a load yields */
+	enum bvc_rtype type;   /* BVC_SCALAR, or the pointer a load yields (packet,
+				* flow keys, socket) */
 	uint16_t field;        /* index of the field in the type's layout, for the JIT */
 	uint8_t field_size;    /* bytes of the whole field (a narrow load reads part) */
 };
@@ -155,6 +164,9 @@ enum bvc_xdp_field {
  * sk_reuseport: struct sk_reuseport_md (56 bytes): data 0, data_end 1
  * (8-byte pointers), then field == off / 4 (len 4 ... hash 8), sk 10 and
  * migrating_sk 12 (8-byte socket pointers, not modelled).
+ * flow_dissector: struct __sk_buff, read only, of which only data,
+ * data_end (numbered as for the skb types) and flow_keys
+ * (BVC_SKB_FLOW_KEYS, an 8-byte pointer to the flow keys).
  * sock_ops: struct bpf_sock_ops (224 bytes in 6.12), field == off / 4 up
  * to sk_txhash (41); bytes_received 42, bytes_acked 44 (8 bytes), sk 46,
  * skb_data 48, skb_data_end 50 (8-byte pointers), skb_len 52,
@@ -197,6 +209,16 @@ uint32_t bvc_prog_attach_fixup(uint32_t prog_type, uint32_t expected_attach_type
  */
 int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int off, int size,
 			 bool write, struct bvc_ctx_access *out);
+
+/*
+ * May a BVC_PTR_SOCKET be read at @off with @size bytes (struct bpf_sock,
+ * the kernel's bpf_sock_is_valid_access())? 0 or -EACCES. Nothing is
+ * written through it ("cannot write into sock"): the engine checks that.
+ * Only the never-NULL socket the kernel hands out as PTR_TO_SOCKET is
+ * modelled (cgroup_sock_addr, cgroup_sockopt, sk_msg and sk_reuseport's
+ * sk); the _OR_NULL and sock_common ones stay -EOPNOTSUPP.
+ */
+int bvc_sock_check_access(int off, int size);
 
 /* The name of context field @field of @prog_type ("mark", "cb[0]", "di",
  * "args[2]"...), for logs and tests; NULL for an unknown one. */
@@ -305,7 +327,8 @@ bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t expected_atta
 
 /* May a program of @prog_type update or delete sockmap and sockhash
  * elements (the kernel's may_update_sockmap(): where no socket lock can
- * be held)? Of our types: socket filters, tc, xdp and sk_lookup. */
+ * be held)? Of our types: socket filters, tc, xdp, sk_lookup, sk_reuseport
+ * and flow_dissector. */
 bool bvc_sockmap_may_update(uint32_t prog_type);
 /* (sock_ops may delete; its updates go through sock_map_update.) */
 

@@ -313,7 +313,7 @@ void bvc_work_view_release(struct bvc_work_view *v)
 static int reg_from_view(const struct bvc_image *img, const struct bvc_reg_view *v, uint32_t nframes,
 			 struct bvc_reg *r, char *err, size_t errsz, const char *where)
 {
-	if (v->type > BVC_PTR_FUNC) {
+	if (v->type > BVC_RTYPE_LAST) {
 		snprintf(err, errsz, "%s: register type %u is not a type", where, v->type);
 		return -EBADMSG;
 	}

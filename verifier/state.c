@@ -229,6 +229,8 @@ const char *bvc_rtype_name(const struct bvc_reg *reg)
 	case BVC_PTR_PACKET_END: return "pkt_end";
 	case BVC_PTR_MEM: return reg->maybe_null ? "mem_or_null" : "mem";
 	case BVC_PTR_FUNC: return "func";
+	case BVC_PTR_FLOW_KEYS: return "flow_keys";
+	case BVC_PTR_SOCKET: return "sock";
 	}
 	return "?";
 }

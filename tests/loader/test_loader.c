@@ -1728,3 +1728,49 @@ Test(loader_bad, prog_array_slots)
 		rm_tmp(path);
 	}
 }
+
+/* Section names libbpf 1.1 does not know get libbpf 1.5's type and
+ * attach type, and the verifier applies that type's rules. */
+static void sections(const char *path)
+{
+	static const struct {
+		const char *prog;
+		uint32_t type, attach, flags;
+		bool accepted;
+	} cases[] = {
+		{ "tcx_in", 3, 46, 0, true },
+		{ "tc_out", 3, 47, 0, true },
+		{ "nk_peer", 3, 55, 0, true },
+		{ "unix_connect", 18, 49, 0, true },
+		/* recvmsg hooks must return 1: 0 is out of [1, 1]. */
+		{ "unix_recvmsg_bad", 18, 51, 0, false },
+		{ "unix_getsockname", 18, 53, 0, true },
+		{ "xdp_frags", 6, BPF_XDP, BPF_F_XDP_HAS_FRAGS, true },
+		{ "dissect", 22, BPF_FLOW_DISSECTOR, 0, true },
+	};
+	struct bvc_image *img = load_ok(path);
+
+	check_image_facts(img);
+	cr_assert_eq(img->prog_cnt, sizeof(cases) / sizeof(cases[0]));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bvc_prog *p = prog_ok(img, cases[i].prog);
+		struct bvc_verify_opts vo = { .sz = sizeof(vo) };
+		struct bvc_verdict v;
+
+		cr_assert_eq(p->type, cases[i].type, "%s: type %u", cases[i].prog, p->type);
+		cr_assert_eq(p->expected_attach_type, cases[i].attach, "%s: attach type %u",
+			     cases[i].prog, p->expected_attach_type);
+		cr_assert_eq(p->prog_flags, cases[i].flags, "%s: flags %#x", cases[i].prog,
+			     p->prog_flags);
+		cr_assert_eq(bvc_verify(img, p, &vo, &v), 0);
+		cr_assert_eq(bvc_verdict_accepted(&v), cases[i].accepted, "%s: %s: %s", path,
+			     cases[i].prog, v.msg);
+		if (!cases[i].accepted)
+			cr_assert(strstr(v.msg, "should have been in [1, 1]"), "%s: %s", cases[i].prog,
+				  v.msg);
+		bvc_verdict_release(&v);
+	}
+	bvc_image_free(img);
+}
+
+Test(loader, newer_section_names) { each_build("loader_sections", sections); }

@@ -166,6 +166,7 @@ static const struct ptype ptypes[] = {
 	{ "sk_reuseport/migrate", BPF_PROG_TYPE_SK_REUSEPORT,
 	  BVC_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE, 56 },
 	{ "sockops", BPF_PROG_TYPE_SOCK_OPS, BVC_ATTACH_CGROUP_SOCK_OPS, 224 },
+	{ "flow_dissector", BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR, 192 },
 };
 
 #define NR_PTYPES (sizeof(ptypes) / sizeof(ptypes[0]))
@@ -182,7 +183,7 @@ static const uint32_t types9[] = {
 	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK,
 	BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL, BPF_PROG_TYPE_LWT_IN,
 	BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT, BPF_PROG_TYPE_SK_REUSEPORT,
-	BPF_PROG_TYPE_SOCK_OPS,
+	BPF_PROG_TYPE_SOCK_OPS, BPF_PROG_TYPE_FLOW_DISSECTOR,
 };
 
 /* The attach type the helper comparisons load @type with. */
@@ -209,6 +210,8 @@ static uint32_t eat_of(uint32_t type)
 		return BVC_ATTACH_SK_REUSEPORT_SELECT;
 	case BPF_PROG_TYPE_SOCK_OPS:
 		return BVC_ATTACH_CGROUP_SOCK_OPS;
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+		return BPF_FLOW_DISSECTOR;
 	default:
 		return 0;
 	}
@@ -346,6 +349,54 @@ Test(ctx_kernel, lwt_xmit) { sweep_ctx(&ptypes[33]); }
 Test(ctx_kernel, sk_reuseport) { sweep_ctx(&ptypes[34]); }
 Test(ctx_kernel, sk_reuseport_migrate) { sweep_ctx(&ptypes[35]); }
 Test(ctx_kernel, sock_ops) { sweep_ctx(&ptypes[36]); }
+Test(ctx_kernel, flow_dissector) { sweep_ctx(&ptypes[37]); }
+
+/*
+ * The full socket a cgroup_sock_addr hook reads from ctx->sk (offset 64):
+ * every offset of struct bpf_sock and past it, every width, read,
+ * sign-extending read and write, against bvc_sock_check_access() (writes
+ * are the engine's "cannot write into sock": never allowed).
+ */
+Test(ctx_kernel, bpf_sock)
+{
+	struct report r = { 0 };
+	const struct ptype *pt = &ptypes[13]; /* cgroup/connect4 */
+
+	skip_if_no_bpf();
+	cr_assert_eq(pt->type, BPF_PROG_TYPE_CGROUP_SOCK_ADDR);
+	for (int off = -8; off <= 88; off++) {
+		for (int w = 0; w < 4; w++) {
+			for (enum access a = RD; a <= RDSX; a++) {
+				struct bvc_insn p[5];
+				size_t n = 0;
+				int kern, ours;
+
+				if (a == RDSX && widths[w] == 8)
+					continue;
+				p[n++] = I_LDX(BVC_DW, 2, 1, 64);
+				if (a == WR)
+					p[n++] = I_ST(width_code[w], 2, off, 0);
+				else
+					p[n++] = I_RAW(BVC_LDX | (a == RDSX ? BVC_MEMSX : BVC_MEM) |
+						       width_code[w], 0, 2, off, 0);
+				p[n++] = I_MOV64_IMM(0, 1);
+				p[n++] = I_EXIT();
+				kern = kload(p, n, pt->type, pt->eat, "GPL", 0);
+				ours = a != WR && bvc_sock_check_access(off, widths[w]) == 0;
+				r.checks++;
+				if (kern == ours) {
+					r.agree++;
+					continue;
+				}
+				kload(p, n, pt->type, pt->eat, "GPL", 1);
+				report_add(&r, "  %s off=%d size=%d: kernel %s (%s), ours %d\n",
+					   access_names[a], off, widths[w],
+					   kern ? "accepts" : "refuses", kern ? "" : log_reason(), ours);
+			}
+		}
+	}
+	report_check(&r, "struct bpf_sock through ctx->sk");
+}
 
 /* Facts the kernel cannot tell us: what an allowed access reports. */
 Test(ctx, fields)
