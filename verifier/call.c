@@ -228,16 +228,21 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 					env->img->maps[map].type, name ? name : "?", insn->imm);
 		case BVC_ARG_MAP_KEY:
 		case BVC_ARG_MAP_VALUE:
+		case BVC_ARG_MAP_VALUE_UNINIT:
 			if (map < 0)
 				return bvc_vrej(env, "invalid map_ptr to access map->%s",
 						kind == BVC_ARG_MAP_KEY ? "key" : "value");
 			if (reg->type == BVC_SCALAR || reg->maybe_null)
 				return bvc_vrej(env, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
 						regno, bvc_rtype_name(reg));
+			/* A value the helper fills (pop, peek) need not be
+			 * initialised, must be writable, and may be in the
+			 * packet only if the helper says so. */
 			err = bvc_check_mem_region(env, regno,
 						   kind == BVC_ARG_MAP_KEY ? env->img->maps[map].key_size
 								       : env->img->maps[map].value_size,
-						   false, false, true, false);
+						   kind == BVC_ARG_MAP_VALUE_UNINIT, false,
+						   kind != BVC_ARG_MAP_VALUE_UNINIT || pkt_ok, false);
 			if (err)
 				return err;
 			if (kind == BVC_ARG_MAP_KEY &&
@@ -319,6 +324,16 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		}
 	}
 
+	if (insn->imm == BPF_FUNC_get_local_storage) {
+		/* The helper cannot fail, so it takes no flags: the kernel
+		 * wants a known 0 and relies on it (precise). */
+		if (regs[2].type != BVC_SCALAR || !bvc_scalar_is_const(&regs[2].var) ||
+		    regs[2].var.var_off.value)
+			return bvc_vrej(env, "get_local_storage() doesn't support non-zero flags");
+		err = bvc_mark_precise(env, 2);
+		if (err)
+			return err;
+	}
 	if (insn->imm == BVC_HELPER_TAIL_CALL && map >= 0 && regs[3].type == BVC_SCALAR &&
 	    bvc_scalar_is_const(&regs[3].var) &&
 	    regs[3].var.var_off.value < env->img->maps[map].max_entries) {
@@ -364,6 +379,15 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			return bvc_vunsup(env, "lookup in a %s map (a socket pointer)",
 					  env->img->maps[map].type == BVC_MAP_SOCKMAP ? "sockmap"
 										      : "sockhash");
+		/* A devmap entry is read-only to the program (the kernel
+		 * forces BPF_F_RDONLY_PROG at creation), an xskmap lookup
+		 * yields an XDP socket: neither is modelled. */
+		if (env->img->maps[map].type == BPF_MAP_TYPE_DEVMAP ||
+		    env->img->maps[map].type == BPF_MAP_TYPE_DEVMAP_HASH ||
+		    env->img->maps[map].type == BPF_MAP_TYPE_XSKMAP)
+			return bvc_vunsup(env, "lookup in a %s map",
+					  env->img->maps[map].type == BPF_MAP_TYPE_XSKMAP ? "xskmap"
+											  : "devmap");
 		bvc_mark_reg_known(&regs[0], 0);
 		regs[0].type = BVC_PTR_MAP_VALUE;
 		regs[0].maybe_null = true;
@@ -377,6 +401,15 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			regs[0].maybe_null = false;
 			regs[0].id = 0;
 		}
+		break;
+	case BVC_RET_MAP_VALUE:
+		if (map < 0)
+			return bvc_vrej(env, "kernel subsystem misconfigured verifier");
+		/* No NULL check, hence no id (a spin lock would need one:
+		 * such maps are refused at their ld_imm64). */
+		bvc_mark_reg_known(&regs[0], 0);
+		regs[0].type = BVC_PTR_MAP_VALUE;
+		regs[0].map_idx = (uint32_t)map;
 		break;
 	case BVC_RET_ALLOC_MEM_OR_NULL:
 		if (env->cur->nrefs == BVC_MAX_REFS)

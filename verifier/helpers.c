@@ -216,8 +216,9 @@ static const struct helper_row rows[] = {
 	H(setsockopt, T_SADDR | T_SOCKOPS, INT, 0, CTX, ANY, ANY, MEM, SZ),
 	U(setsockopt, T_SOPT),
 	H(skb_adjust_room, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY, ANY),
-	/* Needs a devmap, cpumap or xskmap, not modelled yet. The low bits
-	 * of the flags are the action returned when the lookup fails. */
+	/* Takes a devmap, cpumap or xskmap. The low bits of the flags are
+	 * the action returned when the lookup fails; the helper checks the
+	 * rest at run time: to the verifier it returns any integer. */
 	H(redirect_map, T_XDP, INT, 0, MAP, ANY, ANY),
 	/* Redirects to the socket at a key of a sockmap or sockhash. */
 	H(sk_redirect_map, T_SKSKB, INT, 0, CTX, MAP, ANY, ANY),
@@ -250,16 +251,20 @@ static const struct helper_row rows[] = {
 	H(lwt_push_encap, T_LWTIN | T_LWTX, INT, CHG, CTX, ANY, MEM, SZ),
 	H(skb_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX),
 	H(get_current_cgroup_id, T_ALL, INT, 0),
-	U(get_local_storage, T_CGSKB | T_CGRP),
+	/* The program's storage of that map type: never NULL, and the
+	 * flags must be 0 (checked in the engine). */
+	H(get_local_storage, T_CGSKB | T_CGRP, BVC_RET_MAP_VALUE, 0, MAP, ANY),
 	H(sk_select_reuseport, T_REUSE, INT, 0, CTX, MAP, KEY, ANY),
 	H(skb_ancestor_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX, ANY),
 	U(sk_lookup_tcp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
 	U(sk_lookup_udp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR),
 	U(sk_release, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR | T_SKLK),
-	/* Queue, stack and bloom-filter maps are not modelled. */
-	U(map_push_elem, T_ALL),
-	U(map_pop_elem, T_ALL),
-	U(map_peek_elem, T_ALL),
+	/* Queue and stack maps (bloom filters are not supported map types):
+	 * push reads a value, which may be in the packet; pop and peek fill
+	 * one (MEM_UNINIT | MEM_WRITE), never in the packet. */
+	H(map_push_elem, T_ALL, INT, PKT, MAP, VAL, ANY),
+	H(map_pop_elem, T_ALL, INT, 0, MAP, BVC_ARG_MAP_VALUE_UNINIT),
+	H(map_peek_elem, T_ALL, INT, 0, MAP, BVC_ARG_MAP_VALUE_UNINIT),
 	H(msg_push_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
 	H(msg_pop_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
 	U(spin_lock, T_ALL),
@@ -587,6 +592,20 @@ bool bvc_map_type_supported(uint32_t map_type)
 	/* Only bpf_get_stackid takes one (map_allows); no lookup, no
 	 * direct value access: nothing of its value reaches the program. */
 	case BPF_MAP_TYPE_STACK_TRACE:
+	/* Through push, pop and peek only (value-sized copies). */
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+	/* Through bpf_get_local_storage only: a value pointer of value_size
+	 * bytes, one storage of each kind per program (load.c). */
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+	/* As bpf_redirect_map targets. A lookup (devmap, xskmap) returns a
+	 * read-only device entry or an XDP socket: refused as unsupported
+	 * by the engine. */
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_CPUMAP:
+	case BPF_MAP_TYPE_XSKMAP:
 		return true;
 	default:
 		return false;

@@ -249,6 +249,8 @@ enum bvc_arg {
 	/* Added with the helper tables: */
 	BVC_ARG_MEM_RW,              /* initialised memory the helper reads and writes, size in the next argument */
 	BVC_ARG_PTR_TO_INT,          /* 4 initialised, writable, 4-aligned bytes (u32 in/out) */
+	/* Added with the queue/stack maps: */
+	BVC_ARG_MAP_VALUE_UNINIT,    /* value_size bytes the helper fills (pop, peek) */
 };
 
 /* Return kinds (the kernel's enum bpf_return_type). */
@@ -257,6 +259,7 @@ enum bvc_ret {
 	BVC_RET_VOID,                /* nothing: r0 is not readable after */
 	BVC_RET_MAP_VALUE_OR_NULL,   /* a value of the map argument, or NULL */
 	BVC_RET_ALLOC_MEM_OR_NULL,   /* a ringbuf record of the size argument, or NULL; acquires a reference */
+	BVC_RET_MAP_VALUE,           /* a value of the map argument, never NULL (get_local_storage) */
 };
 
 #define BVC_HELPER_PKT_ACCESS (1u << 0)   /* may take packet pointers as memory */
