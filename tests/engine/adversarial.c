@@ -32,6 +32,14 @@ static const struct bvc_map adv_maps[] = {
 	/* 7 */ { .name = ".kconfig", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 16, .max_entries = 1,
 		  .flags = 0x480 /* BPF_F_RDONLY_PROG | BPF_F_MMAPABLE */, .origin = BVC_MAP_KCONFIG,
 		  .init = (uint8_t *)adv_kconfig, .init_size = sizeof(adv_kconfig) },
+	/* 8 */ { .name = "queue", .type = 22, .key_size = 0, .value_size = 8, .max_entries = 4 },
+	/* 9 */ { .name = "lifo", .type = 23 /* stack */, .key_size = 0, .value_size = 8, .max_entries = 4 },
+	/* 10 */ { .name = "cgs", .type = 19 /* cgroup_storage */, .key_size = 8, .value_size = 16 },
+	/* 11 */ { .name = "cgs2", .type = 19, .key_size = 8, .value_size = 16 },
+	/* 12 */ { .name = "pcgs", .type = 21 /* percpu_cgroup_storage */, .key_size = 8, .value_size = 8 },
+	/* 13 */ { .name = "dev", .type = 14 /* devmap */, .key_size = 4, .value_size = 4, .max_entries = 4 },
+	/* 14 */ { .name = "cpu", .type = 16 /* cpumap */, .key_size = 4, .value_size = 4, .max_entries = 4 },
+	/* 15 */ { .name = "xsk", .type = 17 /* xskmap */, .key_size = 4, .value_size = 4, .max_entries = 4 },
 };
 #define NMAPS (sizeof(adv_maps) / sizeof(adv_maps[0]))
 

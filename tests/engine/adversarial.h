@@ -45,6 +45,14 @@ enum {
 	ADV_MAP_KCONFIG = 7,  /* .kconfig: array 4 -> 16, 1 entry, read-only and
 			       * frozen: u32 0x06122c at 0, tristate 1 at 4,
 			       * int 250 at 8, bool 0 at 12 */
+	ADV_MAP_QUEUE = 8,    /* queue, 8-byte values, 4 entries */
+	ADV_MAP_LIFO = 9,     /* stack (map type 23), 8-byte values, 4 entries */
+	ADV_MAP_CGS = 10,     /* cgroup_storage u64 -> 16 */
+	ADV_MAP_CGS2 = 11,    /* another cgroup_storage u64 -> 16 */
+	ADV_MAP_PCGS = 12,    /* percpu_cgroup_storage u64 -> 8 */
+	ADV_MAP_DEV = 13,     /* devmap 4 -> 4, 4 entries */
+	ADV_MAP_CPU = 14,     /* cpumap 4 -> 4 (queue size), 4 entries */
+	ADV_MAP_XSK = 15,     /* xskmap 4 -> 4, 4 entries */
 };
 
 struct adv_case {
