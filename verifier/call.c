@@ -393,9 +393,13 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		regs[0].maybe_null = true;
 		regs[0].map_idx = (uint32_t)map;
 		regs[0].id = ++env->id_gen;
+		/* Not for an inner array of BPF_F_INNER_MAP: the arrays
+		 * it may hold have other sizes than the template's. */
 		if (insn->imm == 1 /* map_lookup_elem */ &&
 		    (env->img->maps[map].type == BVC_MAP_ARRAY ||
 		     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY) &&
+		    !(env->img->maps[map].origin == BVC_MAP_INNER &&
+		      (env->img->maps[map].flags & BPF_F_INNER_MAP)) &&
 		    const_key >= 0 && const_key < env->img->maps[map].max_entries) {
 			/* Linux 6.18: an in-range constant index of an array. */
 			regs[0].maybe_null = false;

@@ -79,6 +79,9 @@ static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
 		if (env->img->maps[idx].special_field[0])
 			return bvc_vunsup(env, "map '%s' has a %s field in its value",
 					  env->img->maps[idx].name, env->img->maps[idx].special_field);
+		if (!bvc_inner_map_ok(env->img, idx))
+			return bvc_vunsup(env, "map-in-map '%s' without an inner map template bpfvc models",
+					  env->img->maps[idx].name);
 		bvc_mark_reg_known(dst, 0);
 		dst->map_idx = idx;
 		if (insn->src == BVC_PSEUDO_MAP_IDX) {

@@ -49,6 +49,7 @@
 #include <linux/bpf.h>
 #include <stddef.h>
 
+#include "bpfvc/image.h"
 #include "progtype_internal.h"
 
 /* Program-type masks: one bit per kernel prog type number. */
@@ -606,6 +607,36 @@ bool bvc_map_type_supported(uint32_t map_type)
 	case BPF_MAP_TYPE_DEVMAP_HASH:
 	case BPF_MAP_TYPE_CPUMAP:
 	case BPF_MAP_TYPE_XSKMAP:
+	/* A lookup gives, after its NULL check, a pointer to a map shaped
+	 * as the inner template (bvc_inner_map_ok()). */
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool bvc_inner_map_ok(const struct bvc_image *img, uint32_t idx)
+{
+	const struct bvc_map *outer = &img->maps[idx], *inner;
+
+	if (outer->type != BPF_MAP_TYPE_ARRAY_OF_MAPS && outer->type != BPF_MAP_TYPE_HASH_OF_MAPS)
+		return true;
+	if (!outer->has_inner || outer->inner_idx >= img->map_cnt)
+		return false;
+	inner = &img->maps[outer->inner_idx];
+	if (inner->special_field[0])
+		return false;
+	/* The hash and array kinds and ring buffers: maps whose helpers and
+	 * values bpfvc models, and that the kernel takes as inner maps. */
+	switch (inner->type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_RINGBUF:
 		return true;
 	default:
 		return false;

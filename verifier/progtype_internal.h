@@ -313,8 +313,16 @@ bool bvc_sockmap_may_update(uint32_t prog_type);
 /* (sock_ops may delete; its updates go through sock_map_update.) */
 
 /* Map types the engine models (array, percpu_array, hash, percpu_hash,
- * lru_hash, prog_array, perf_event_array, ringbuf, stack_trace; sockmap
- * and sockhash as redirect targets). */
+ * lru_hash, prog_array, perf_event_array, ringbuf, stack_trace, queue,
+ * stack, cgroup storage, array/hash of maps; sockmap, sockhash, devmap,
+ * cpumap and xskmap as redirect targets). */
 bool bvc_map_type_supported(uint32_t map_type);
+
+struct bvc_image;
+
+/* Map @idx of @img is no array/hash of maps, or one whose inner template
+ * is known and of a type the engine models as an inner map (hash and
+ * array kinds, ringbuf). */
+bool bvc_inner_map_ok(const struct bvc_image *img, uint32_t idx);
 
 #endif /* BVC_VERIFIER_PROGTYPE_INTERNAL_H */

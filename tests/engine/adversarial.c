@@ -40,6 +40,18 @@ static const struct bvc_map adv_maps[] = {
 	/* 13 */ { .name = "dev", .type = 14 /* devmap */, .key_size = 4, .value_size = 4, .max_entries = 4 },
 	/* 14 */ { .name = "cpu", .type = 16 /* cpumap */, .key_size = 4, .value_size = 4, .max_entries = 4 },
 	/* 15 */ { .name = "xsk", .type = 17 /* xskmap */, .key_size = 4, .value_size = 4, .max_entries = 4 },
+	/* 16 */ { .name = "aom", .type = 12 /* array_of_maps */, .key_size = 4, .value_size = 4,
+		   .max_entries = 4, .has_inner = true, .inner_idx = 17 },
+	/* 17 */ { .name = "aom.inner", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 16,
+		   .max_entries = 4, .origin = BVC_MAP_INNER },
+	/* 18 */ { .name = "hom", .type = 13 /* hash_of_maps */, .key_size = 4, .value_size = 4,
+		   .max_entries = 4, .has_inner = true, .inner_idx = 19 },
+	/* 19 */ { .name = "hom.inner", .type = BVC_MAP_HASH, .key_size = 4, .value_size = 8,
+		   .max_entries = 16, .origin = BVC_MAP_INNER },
+	/* 20 */ { .name = "aomv", .type = 12, .key_size = 4, .value_size = 4, .max_entries = 4,
+		   .has_inner = true, .inner_idx = 21 },
+	/* 21 */ { .name = "aomv.inner", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 16,
+		   .max_entries = 4, .flags = 1u << 12 /* BPF_F_INNER_MAP */, .origin = BVC_MAP_INNER },
 };
 #define NMAPS (sizeof(adv_maps) / sizeof(adv_maps[0]))
 

@@ -53,6 +53,13 @@ enum {
 	ADV_MAP_DEV = 13,     /* devmap 4 -> 4, 4 entries */
 	ADV_MAP_CPU = 14,     /* cpumap 4 -> 4 (queue size), 4 entries */
 	ADV_MAP_XSK = 15,     /* xskmap 4 -> 4, 4 entries */
+	ADV_MAP_AOM = 16,     /* array_of_maps 4 -> 4, 4 entries, of ... */
+	ADV_MAP_AOM_INNER = 17, /* ... its template: array 4 -> 16, 4 entries */
+	ADV_MAP_HOM = 18,     /* hash_of_maps 4 -> 4, 4 entries, of ... */
+	ADV_MAP_HOM_INNER = 19, /* ... its template: hash 4 -> 8, 16 entries */
+	ADV_MAP_AOMV = 20,    /* array_of_maps of ... */
+	ADV_MAP_AOMV_INNER = 21, /* ... arrays 4 -> 16 of any size
+				  * (BPF_F_INNER_MAP; template: 4 entries) */
 };
 
 struct adv_case {

@@ -232,6 +232,69 @@ static const struct adv_case cases[] = {
 	{ "xskmap-lookup-no-null-check", XDP, 0, PROG(
 		LOOKUP0(ADV_MAP_XSK), I_LDX(BVC_W, 0, 0, 0),
 		RET0), REJ, "the socket may be NULL" },
+
+	/* ---------------------------------------------------------------
+	 * Array and hash of maps: a lookup gives a map, after a NULL check
+	 * --------------------------------------------------------------- */
+	{ "mim-array-inner-lookup", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_AOM), I_JMP_IMM(BVC_JEQ, 0, 0, 7), I_MOV64_REG(1, 0),
+		I_ST(BVC_W, 10, -8, 1), FP(2, -8), LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 1),
+		I_LDX(BVC_DW, 1, 0, 8),
+		RET0), ACC, "outer lookup, NULL check, inner lookup (key 1), read bytes 8..15" },
+	{ "mim-hash-inner-update", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_HOM), I_JMP_IMM(BVC_JEQ, 0, 0, 8), I_MOV64_REG(1, 0),
+		I_ST(BVC_DW, 10, -16, 7), FP(2, -4), FP(3, -16), I_MOV64_IMM(4, 0), UPDATE,
+		RET0), ACC, "update the inner hash through the map pointer" },
+	{ "mim-inner-value-past-end", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_AOM), I_JMP_IMM(BVC_JEQ, 0, 0, 7), I_MOV64_REG(1, 0),
+		I_ST(BVC_W, 10, -8, 1), FP(2, -8), LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 1),
+		I_LDX(BVC_DW, 1, 0, 12),
+		RET0), REJ, "the inner value has the template's 16 bytes" },
+	{ "mim-inner-hash-value-size", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_HOM), I_JMP_IMM(BVC_JEQ, 0, 0, 6), I_MOV64_REG(1, 0),
+		FP(2, -4), LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 1),
+		I_LDX(BVC_DW, 1, 0, 8),
+		RET0), REJ, "the inner hash's values are 8 bytes" },
+	{ "mim-no-null-check", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_AOM), I_MOV64_REG(1, 0), FP(2, -4), LOOKUP,
+		RET0), REJ, "the outer lookup may give NULL: not a map yet" },
+	{ "mim-inner-lookup-no-null-check", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_HOM), I_JMP_IMM(BVC_JEQ, 0, 0, 5), I_MOV64_REG(1, 0),
+		FP(2, -4), LOOKUP, I_LDX(BVC_DW, 1, 0, 0),
+		RET0), REJ, "an inner hash lookup may give NULL" },
+	{ "mim-inner-array-const-key", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_AOM), I_JMP_IMM(BVC_JEQ, 0, 0, 6), I_MOV64_REG(1, 0),
+		I_ST(BVC_W, 10, -8, 1), FP(2, -8), LOOKUP, I_LDX(BVC_DW, 1, 0, 8),
+		RET0), ACC, "inner arrays all have the template's 4 entries: key 1 is there" },
+	{ "mim-inner-array-any-size-const-key", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_AOMV), I_JMP_IMM(BVC_JEQ, 0, 0, 6), I_MOV64_REG(1, 0),
+		I_ST(BVC_W, 10, -8, 1), FP(2, -8), LOOKUP, I_LDX(BVC_DW, 1, 0, 8),
+		RET0), REJ, "BPF_F_INNER_MAP: an inner array may have 1 entry, key 1 may be NULL" },
+	{ "mim-map-ptr-arith", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_AOM), I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_ALU64_IMM(BVC_ADD, 0, 8),
+		RET0), REJ, "no arithmetic on a map pointer" },
+	{ "mim-map-ptr-write", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_AOM), I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_ST(BVC_W, 0, 0, 1),
+		RET0), REJ, "the element is a map, not a value to write" },
+	{ "mim-map-ptr-read", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_AOM), I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_W, 0, 0, 0),
+		RET0), REJ_GAP, "reading struct bpf_map fields through BTF: not modelled" },
+	{ "mim-outer-update", SOCKF, 0, PROG(
+		I_ST(BVC_W, 10, -4, 0), I_ST(BVC_W, 10, -8, 0), LD_MAP(1, ADV_MAP_AOM), FP(2, -4),
+		FP(3, -8), I_MOV64_IMM(4, 0), UPDATE,
+		RET0), REJ, "no update of an array of maps from a program" },
+	{ "mim-outer-direct-value", SOCKF, 0, PROG(
+		LD_MAP_VALUE(1, ADV_MAP_AOM, 0), I_LDX(BVC_W, 0, 1, 0),
+		I_EXIT()), REJ, "an array of maps has no direct value" },
+	{ "mim-inner-as-tail-call-map", SOCKF, 0, PROG(
+		I_MOV64_REG(6, 1), LOOKUP0(ADV_MAP_AOM), I_JMP_IMM(BVC_JEQ, 0, 0, 3),
+		I_MOV64_REG(2, 0), I_MOV64_REG(1, 6), I_MOV64_IMM(3, 0), I_CALL(12),
+		RET0), REJ, "an inner array is no program array" },
+	{ "mim-inner-map-ptr-spilled", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_HOM), I_JMP_IMM(BVC_JEQ, 0, 0, 8), I_STX(BVC_DW, 10, 0, -16),
+		RAND, I_LDX(BVC_DW, 1, 10, -16), FP(2, -4), LOOKUP,
+		I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_DW, 1, 0, 0),
+		RET0), ACC, "a map pointer survives a spill and a call" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

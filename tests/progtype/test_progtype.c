@@ -1396,7 +1396,8 @@ Test(maps, facts)
 					  BPF_FUNC_get_local_storage));
 	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_CGROUP_STORAGE, BPF_FUNC_map_lookup_elem));
 	cr_expect(!bvc_map_type_supported(BPF_MAP_TYPE_BLOOM_FILTER));
-	cr_expect(!bvc_map_type_supported(BPF_MAP_TYPE_ARRAY_OF_MAPS));
+	cr_expect(bvc_map_type_supported(BPF_MAP_TYPE_ARRAY_OF_MAPS));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_FUNC_map_update_elem));
 	cr_expect(bvc_map_type_supported(BPF_MAP_TYPE_SOCKMAP));
 	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_SOCKMAP, BPF_FUNC_sk_redirect_map));
 	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_SOCKMAP, BPF_FUNC_sk_redirect_hash));
