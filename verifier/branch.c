@@ -13,7 +13,6 @@
  * loop (engine.c) to pop it.
  */
 #include <errno.h>
-#include <linux/bpf.h>
 #include <stdlib.h>
 
 #include "engine_internal.h"
@@ -52,8 +51,7 @@ static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t
 
 
 /* After a NULL check: every copy of the pointer becomes 0 or non-NULL. */
-static void mark_ptr_or_null(const struct bvc_image *img, struct bvc_state *st, uint32_t id,
-			     bool is_null)
+static void mark_ptr_or_null(struct bvc_state *st, uint32_t id, bool is_null)
 {
 	uint32_t ref = 0;
 
@@ -63,16 +61,6 @@ static void mark_ptr_or_null(const struct bvc_image *img, struct bvc_state *st, 
 				ref = reg->ref_obj_id;
 				bvc_mark_reg_known(reg, 0);
 			} else {
-				/* An element of an array/hash of maps is a map
-				 * shaped as the inner template (the kernel's
-				 * inner_map_meta): a map pointer from here on. */
-				if (reg->type == BVC_PTR_MAP_VALUE &&
-				    img->maps[reg->map_idx].has_inner &&
-				    (img->maps[reg->map_idx].type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-				     img->maps[reg->map_idx].type == BPF_MAP_TYPE_HASH_OF_MAPS)) {
-					reg->type = BVC_CONST_PTR_MAP;
-					reg->map_idx = img->maps[reg->map_idx].inner_idx;
-				}
 				/* As the kernel: the id only linked the
 				 * copies for this check (no spin locks
 				 * here), and dropping it lets states prune. */
@@ -349,8 +337,8 @@ int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn)
 	if (!is32 && !x && (op == BVC_JEQ || op == BVC_JNE) && dst->maybe_null && bvc_is_pointer(dst) &&
 	    insn->imm == 0) {
 		/* "if ptr == 0": NULL on one side, valid on the other. */
-		mark_ptr_or_null(env->img, other, dst->id, op == BVC_JEQ);
-		mark_ptr_or_null(env->img, env->cur, dst->id, op != BVC_JEQ);
+		mark_ptr_or_null(other, dst->id, op == BVC_JEQ);
+		mark_ptr_or_null(env->cur, dst->id, op != BVC_JEQ);
 	} else if (try_match_pkt(insn, dst, src, other, env->cur)) {
 		/* ranges recorded */
 	} else {

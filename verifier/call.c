@@ -208,7 +208,7 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		case BVC_ARG_ANYTHING:
 			break;
 		case BVC_ARG_CONST_MAP_PTR:
-			if (reg->type != BVC_CONST_PTR_MAP)
+			if (reg->type != BVC_CONST_PTR_MAP || reg->maybe_null)
 				return bvc_vrej(env, "R%u type=%s expected=map_ptr", regno, bvc_rtype_name(reg));
 			map = (int32_t)reg->map_idx;
 			if (bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
@@ -393,6 +393,17 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		regs[0].maybe_null = true;
 		regs[0].map_idx = (uint32_t)map;
 		regs[0].id = ++env->id_gen;
+		if (env->img->maps[map].has_inner &&
+		    (env->img->maps[map].type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+		     env->img->maps[map].type == BPF_MAP_TYPE_HASH_OF_MAPS)) {
+			/* An element of an array/hash of maps is a map shaped
+			 * as the inner template (the kernel's inner_map_meta);
+			 * 6.18 types it so from the call on, map_ptr_or_null,
+			 * where 6.12 converts a map_value_or_null at the NULL
+			 * check. The verdicts are the same. */
+			regs[0].type = BVC_CONST_PTR_MAP;
+			regs[0].map_idx = env->img->maps[map].inner_idx;
+		}
 		/* Not for an inner array of BPF_F_INNER_MAP: the arrays
 		 * it may hold have other sizes than the template's. */
 		if (insn->imm == 1 /* map_lookup_elem */ &&

@@ -590,6 +590,8 @@ int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct b
 			mark_loaded_unknown(dst, size, sign_ext);
 		return err;
 	case BVC_CONST_PTR_MAP:
+		if (reg->maybe_null)
+			break;
 		return bvc_vunsup(env, "access through a map pointer (BTF map fields)");
 	case BVC_NOT_INIT:
 		return bvc_vrej(env, "R%u !read_ok", regno);

@@ -270,6 +270,17 @@ static const struct adv_case cases[] = {
 		LOOKUP0(ADV_MAP_AOMV), I_JMP_IMM(BVC_JEQ, 0, 0, 6), I_MOV64_REG(1, 0),
 		I_ST(BVC_W, 10, -8, 1), FP(2, -8), LOOKUP, I_LDX(BVC_DW, 1, 0, 8),
 		RET0), REJ, "BPF_F_INNER_MAP: an inner array may have 1 entry, key 1 may be NULL" },
+	{ "mim-read-before-null-check", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_AOM), I_LDX(BVC_W, 0, 0, 0),
+		RET0), REJ, "a map_ptr_or_null is not read" },
+	{ "mim-arith-before-null-check", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_HOM), I_ALU64_IMM(BVC_ADD, 0, 0), I_JMP_IMM(BVC_JEQ, 0, 0, 1),
+		I_MOV64_REG(1, 0),
+		RET0), REJ, "no arithmetic on a map_ptr_or_null, not even + 0" },
+	{ "mim-null-checked-copy", SOCKF, 0, PROG(
+		LOOKUP0(ADV_MAP_HOM), I_MOV64_REG(7, 0), I_JMP_IMM(BVC_JEQ, 0, 0, 4),
+		I_MOV64_REG(1, 7), FP(2, -4), LOOKUP,
+		RET0), ACC, "the NULL check of a copy covers the other" },
 	{ "mim-map-ptr-arith", SOCKF, 0, PROG(
 		LOOKUP0(ADV_MAP_AOM), I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_ALU64_IMM(BVC_ADD, 0, 8),
 		RET0), REJ, "no arithmetic on a map pointer" },
