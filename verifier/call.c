@@ -379,15 +379,10 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			return bvc_vunsup(env, "lookup in a %s map (a socket pointer)",
 					  env->img->maps[map].type == BVC_MAP_SOCKMAP ? "sockmap"
 										      : "sockhash");
-		/* A devmap entry is read-only to the program (the kernel
-		 * forces BPF_F_RDONLY_PROG at creation), an xskmap lookup
-		 * yields an XDP socket: neither is modelled. */
-		if (env->img->maps[map].type == BPF_MAP_TYPE_DEVMAP ||
-		    env->img->maps[map].type == BPF_MAP_TYPE_DEVMAP_HASH ||
-		    env->img->maps[map].type == BPF_MAP_TYPE_XSKMAP)
-			return bvc_vunsup(env, "lookup in a %s map",
-					  env->img->maps[map].type == BPF_MAP_TYPE_XSKMAP ? "xskmap"
-											  : "devmap");
+		/* An xskmap lookup yields an XDP socket, not modelled. (A
+		 * devmap's is a value, read-only: mem.c.) */
+		if (env->img->maps[map].type == BPF_MAP_TYPE_XSKMAP)
+			return bvc_vunsup(env, "lookup in an xskmap (an XDP socket pointer)");
 		bvc_mark_reg_known(&regs[0], 0);
 		regs[0].type = BVC_PTR_MAP_VALUE;
 		regs[0].maybe_null = true;

@@ -600,9 +600,9 @@ bool bvc_map_type_supported(uint32_t map_type)
 	 * bytes, one storage of each kind per program (load.c). */
 	case BPF_MAP_TYPE_CGROUP_STORAGE:
 	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
-	/* As bpf_redirect_map targets. A lookup (devmap, xskmap) returns a
-	 * read-only device entry or an XDP socket: refused as unsupported
-	 * by the engine. */
+	/* As bpf_redirect_map targets. A devmap lookup returns its value,
+	 * read-only to the program (mem.c); an xskmap's an XDP socket,
+	 * refused as unsupported by the engine. */
 	case BPF_MAP_TYPE_DEVMAP:
 	case BPF_MAP_TYPE_DEVMAP_HASH:
 	case BPF_MAP_TYPE_CPUMAP:

@@ -407,11 +407,16 @@ static bool read_rodata(const struct bvc_map *map, int64_t off, int size, bool s
 #define BVC_F_RDONLY_PROG (1u << 7)
 #define BVC_F_WRONLY_PROG (1u << 8)
 
-/* Maps a program may only read (.rodata, BPF_F_RDONLY_PROG) or only write. */
+/* Maps a program may only read (.rodata, BPF_F_RDONLY_PROG) or only write.
+ * A devmap is read-only to programs whatever its flags say: the kernel
+ * adds BPF_F_RDONLY_PROG when it creates one (dev_map_init_map). */
 static int check_map_access_type(struct bvc_env *env, const struct bvc_map *map, int32_t off,
 				 int64_t size, bool write)
 {
-	if (write && (map->origin == BVC_MAP_RODATA || (map->flags & BVC_F_RDONLY_PROG)))
+	bool rdonly = map->origin == BVC_MAP_RODATA || (map->flags & BVC_F_RDONLY_PROG) ||
+		      map->type == 14 /* devmap */ || map->type == 25 /* devmap_hash */;
+
+	if (write && rdonly)
 		return bvc_vrej(env, "write into map forbidden, value_size=%u off=%d size=%lld",
 				map->value_size, off, (long long)size);
 	if (!write && (map->flags & BVC_F_WRONLY_PROG))

@@ -4,8 +4,9 @@
  * stack maps (push, pop, peek: value-sized copies, pop/peek fill an
  * uninitialised buffer), cgroup storage (bpf_get_local_storage: never NULL,
  * flags a known 0, one storage of each kind per program), and devmap,
- * cpumap and xskmap as bpf_redirect_map targets (their lookups stay
- * unsupported: REJ_GAP where the kernel accepts). Each case carries
+ * cpumap and xskmap as bpf_redirect_map targets (a devmap lookup gives a
+ * read-only value; an xskmap's stays unsupported: REJ_GAP), and arrays and
+ * hashes of maps (a lookup gives a map shaped as the inner template). Each case carries
  * bpfvc's verdict (adversarial.h); Linux 6.18.44 shared it when checked,
  * except where the table says REJ_GAP.
  *
@@ -216,13 +217,28 @@ static const struct adv_case cases[] = {
 		I_EXIT()), REJ, "a devmap has no direct value" },
 	{ "devmap-lookup", XDP, 0, PROG(
 		LOOKUP0(ADV_MAP_DEV), I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_W, 0, 0, 0),
-		RET0), REJ_GAP, "a devmap entry is read-only to the program: not modelled" },
+		RET0), ACC, "a devmap lookup reads the entry's 4-byte value" },
+	{ "devmap-lookup-past-end", XDP, 0, PROG(
+		LOOKUP0(ADV_MAP_DEV), I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_DW, 0, 0, 0),
+		RET0), REJ, "the value is 4 bytes" },
+	{ "devmap-lookup-no-null-check", XDP, 0, PROG(
+		LOOKUP0(ADV_MAP_DEV), I_LDX(BVC_W, 0, 0, 0),
+		RET0), REJ, "the entry may be missing" },
+	{ "devmap-lookup-helper-write", XDP, 0, PROG(
+		I_MOV64_REG(6, 1), LOOKUP0(ADV_MAP_DEV), I_JMP_IMM(BVC_JEQ, 0, 0, 5),
+		I_MOV64_REG(1, 6), I_MOV64_IMM(2, 0), I_MOV64_REG(3, 0), I_MOV64_IMM(4, 4),
+		I_CALL(189) /* xdp_load_bytes */,
+		RET0), REJ, "a helper may not write the read-only value either" },
+	{ "devmap-lookup-atomic", XDP, 0, PROG(
+		LOOKUP0(ADV_MAP_DEV), I_JMP_IMM(BVC_JEQ, 0, 0, 2), I_MOV64_IMM(1, 1),
+		I_RAW(BVC_STX | BVC_ATOMIC | BVC_W, 0, 1, 0, 0 /* add */),
+		RET0), REJ, "nor an atomic add" },
 	{ "devmap-lookup-write", XDP, 0, PROG(
 		LOOKUP0(ADV_MAP_DEV), I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_ST(BVC_W, 0, 0, 1),
 		RET0), REJ, "a devmap entry may not be written" },
 	{ "devmap-lookup-socket-filter", SOCKF, 0, PROG(
 		LOOKUP0(ADV_MAP_DEV), I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_W, 0, 0, 0),
-		RET0), REJ_GAP, "a devmap lookup outside XDP: not modelled either" },
+		RET0), ACC, "a devmap lookup outside XDP" },
 	{ "cpumap-lookup", XDP, 0, PROG(
 		LOOKUP0(ADV_MAP_CPU),
 		RET0), REJ, "no lookup in a cpumap from a program" },
