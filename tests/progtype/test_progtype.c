@@ -956,7 +956,8 @@ struct mdef {
 	uint32_t key, value, max;
 };
 
-/* Our eight map types, small (the program array third, the ringbuf last). */
+/* Our map types, small (the program array third, the ringbuf last); the
+ * array and hash of maps apart, which need an inner map to be created. */
 static const struct mdef mdefs[] = {
 	{ BPF_MAP_TYPE_HASH, 4, 8, 4 },
 	{ BPF_MAP_TYPE_ARRAY, 4, 8, 4 },
@@ -965,6 +966,15 @@ static const struct mdef mdefs[] = {
 	{ BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4 },
 	{ BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4 },
 	{ BPF_MAP_TYPE_LRU_HASH, 4, 8, 16 },
+	{ BPF_MAP_TYPE_STACK_TRACE, 4, 8 * 8, 4 },
+	{ BPF_MAP_TYPE_QUEUE, 0, 8, 4 },
+	{ BPF_MAP_TYPE_STACK, 0, 8, 4 },
+	{ BPF_MAP_TYPE_CGROUP_STORAGE, 8, 8, 0 },
+	{ BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, 8, 8, 0 },
+	{ BPF_MAP_TYPE_DEVMAP, 4, 4, 4 },
+	{ BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 4 },
+	{ BPF_MAP_TYPE_CPUMAP, 4, 4, 4 },
+	{ BPF_MAP_TYPE_XSKMAP, 4, 4, 4 },
 	{ BPF_MAP_TYPE_RINGBUF, 0, 0, 4096 },
 };
 
