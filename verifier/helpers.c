@@ -593,6 +593,8 @@ bool bvc_map_type_supported(uint32_t map_type)
 	/* Only bpf_get_stackid takes one (map_allows); no lookup, no
 	 * direct value access: nothing of its value reaches the program. */
 	case BPF_MAP_TYPE_STACK_TRACE:
+	/* Keys (prefix length, then the bytes) and values as a hash's. */
+	case BPF_MAP_TYPE_LPM_TRIE:
 	/* Through push, pop and peek only (value-sized copies). */
 	case BPF_MAP_TYPE_QUEUE:
 	case BPF_MAP_TYPE_STACK:

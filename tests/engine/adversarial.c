@@ -52,6 +52,8 @@ static const struct bvc_map adv_maps[] = {
 		   .has_inner = true, .inner_idx = 21 },
 	/* 21 */ { .name = "aomv.inner", .type = BVC_MAP_ARRAY, .key_size = 4, .value_size = 16,
 		   .max_entries = 4, .flags = 1u << 12 /* BPF_F_INNER_MAP */, .origin = BVC_MAP_INNER },
+	/* 22 */ { .name = "trie", .type = 11 /* lpm_trie */, .key_size = 8, .value_size = 8,
+		   .max_entries = 16, .flags = 1 /* BPF_F_NO_PREALLOC */ },
 };
 #define NMAPS (sizeof(adv_maps) / sizeof(adv_maps[0]))
 

@@ -60,6 +60,7 @@ enum {
 	ADV_MAP_AOMV = 20,    /* array_of_maps of ... */
 	ADV_MAP_AOMV_INNER = 21, /* ... arrays 4 -> 16 of any size
 				  * (BPF_F_INNER_MAP; template: 4 entries) */
+	ADV_MAP_TRIE = 22,    /* lpm_trie {u32 prefixlen, u8 addr[4]} -> 8 */
 };
 
 struct adv_case {

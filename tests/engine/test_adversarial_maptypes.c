@@ -322,6 +322,33 @@ static const struct adv_case cases[] = {
 		RAND, I_LDX(BVC_DW, 1, 10, -16), FP(2, -4), LOOKUP,
 		I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_DW, 1, 0, 0),
 		RET0), ACC, "a map pointer survives a spill and a call" },
+
+	/* ---------------------------------------------------------------
+	 * LPM tries: keys and values as a hash's
+	 * --------------------------------------------------------------- */
+	{ "trie-lookup", XDP, 0, PROG(
+		I_ST(BVC_W, 10, -8, 32), I_ST(BVC_W, 10, -4, 0x0100000a), LD_MAP(1, ADV_MAP_TRIE),
+		FP(2, -8), LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_DW, 1, 0, 0),
+		RET0), ACC, "lookup 10.0.0.1/32, read the 8-byte value" },
+	{ "trie-lookup-no-null-check", XDP, 0, PROG(
+		I_ST(BVC_W, 10, -8, 32), I_ST(BVC_W, 10, -4, 0), LD_MAP(1, ADV_MAP_TRIE),
+		FP(2, -8), LOOKUP, I_LDX(BVC_DW, 1, 0, 0),
+		RET0), REJ, "no prefix may match" },
+	{ "trie-value-past-end", XDP, 0, PROG(
+		I_ST(BVC_W, 10, -8, 32), I_ST(BVC_W, 10, -4, 0), LD_MAP(1, ADV_MAP_TRIE),
+		FP(2, -8), LOOKUP, I_JMP_IMM(BVC_JEQ, 0, 0, 1), I_LDX(BVC_W, 1, 0, 6),
+		RET0), REJ, "bytes 6..9 of an 8-byte value" },
+	{ "trie-short-key", XDP, 0, PROG(
+		I_ST(BVC_W, 10, -4, 32), LD_MAP(1, ADV_MAP_TRIE), FP(2, -4), LOOKUP,
+		RET0), REJ, "the key is 8 bytes, 4 are left below fp" },
+	{ "trie-update-delete", XDP, 0, PROG(
+		I_ST(BVC_W, 10, -8, 24), I_ST(BVC_W, 10, -4, 0), I_ST(BVC_DW, 10, -16, 1),
+		LD_MAP(1, ADV_MAP_TRIE), FP(2, -8), FP(3, -16), I_MOV64_IMM(4, 0), UPDATE,
+		LD_MAP(1, ADV_MAP_TRIE), FP(2, -8), I_CALL(3),
+		RET0), ACC, "a program may update and delete prefixes" },
+	{ "trie-redirect", XDP, 0, PROG(
+		LD_MAP(1, ADV_MAP_TRIE), I_MOV64_IMM(2, 0), I_MOV64_IMM(3, 0), REDIRECT_MAP,
+		I_EXIT()), REJ, "a trie is no redirect target" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
