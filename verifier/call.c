@@ -240,7 +240,7 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		case BVC_ARG_ANYTHING:
 			break;
 		case BVC_ARG_CONST_MAP_PTR:
-			if (reg->type != BVC_CONST_PTR_MAP)
+			if (reg->type != BVC_CONST_PTR_MAP || reg->maybe_null)
 				return bvc_vrej(env, "R%u type=%s expected=map_ptr", regno, bvc_rtype_name(reg));
 			map = (int32_t)reg->map_idx;
 			if (bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
@@ -260,16 +260,21 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 					env->img->maps[map].type, name ? name : "?", insn->imm);
 		case BVC_ARG_MAP_KEY:
 		case BVC_ARG_MAP_VALUE:
+		case BVC_ARG_MAP_VALUE_UNINIT:
 			if (map < 0)
 				return bvc_vrej(env, "invalid map_ptr to access map->%s",
 						kind == BVC_ARG_MAP_KEY ? "key" : "value");
 			if (reg->type == BVC_SCALAR || reg->maybe_null)
 				return bvc_vrej(env, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
 						regno, bvc_rtype_name(reg));
+			/* A value the helper fills (pop, peek) need not be
+			 * initialised, must be writable, and may be in the
+			 * packet only if the helper says so. */
 			err = bvc_check_mem_region(env, regno,
 						   kind == BVC_ARG_MAP_KEY ? env->img->maps[map].key_size
 								       : env->img->maps[map].value_size,
-						   false, false, true, false);
+						   kind == BVC_ARG_MAP_VALUE_UNINIT, false,
+						   kind != BVC_ARG_MAP_VALUE_UNINIT || pkt_ok, false);
 			if (err)
 				return err;
 			if (kind == BVC_ARG_MAP_KEY &&
@@ -358,6 +363,16 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		}
 	}
 
+	if (insn->imm == BPF_FUNC_get_local_storage) {
+		/* The helper cannot fail, so it takes no flags: the kernel
+		 * wants a known 0 and relies on it (precise). */
+		if (regs[2].type != BVC_SCALAR || !bvc_scalar_is_const(&regs[2].var) ||
+		    regs[2].var.var_off.value)
+			return bvc_vrej(env, "get_local_storage() doesn't support non-zero flags");
+		err = bvc_mark_precise(env, 2);
+		if (err)
+			return err;
+	}
 	if (insn->imm == BVC_HELPER_TAIL_CALL && map >= 0 && regs[3].type == BVC_SCALAR &&
 	    bvc_scalar_is_const(&regs[3].var) &&
 	    regs[3].var.var_off.value < env->img->maps[map].max_entries) {
@@ -403,19 +418,47 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			return bvc_vunsup(env, "lookup in a %s map (a socket pointer)",
 					  env->img->maps[map].type == BVC_MAP_SOCKMAP ? "sockmap"
 										      : "sockhash");
+		/* An xskmap lookup yields an XDP socket, not modelled. (A
+		 * devmap's is a value, read-only: mem.c.) */
+		if (env->img->maps[map].type == BPF_MAP_TYPE_XSKMAP)
+			return bvc_vunsup(env, "lookup in an xskmap (an XDP socket pointer)");
 		bvc_mark_reg_known(&regs[0], 0);
 		regs[0].type = BVC_PTR_MAP_VALUE;
 		regs[0].maybe_null = true;
 		regs[0].map_idx = (uint32_t)map;
 		regs[0].id = ++env->id_gen;
+		if (env->img->maps[map].has_inner &&
+		    (env->img->maps[map].type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+		     env->img->maps[map].type == BPF_MAP_TYPE_HASH_OF_MAPS)) {
+			/* An element of an array/hash of maps is a map shaped
+			 * as the inner template (the kernel's inner_map_meta);
+			 * 6.18 types it so from the call on, map_ptr_or_null,
+			 * where 6.12 converts a map_value_or_null at the NULL
+			 * check. The verdicts are the same. */
+			regs[0].type = BVC_CONST_PTR_MAP;
+			regs[0].map_idx = env->img->maps[map].inner_idx;
+		}
+		/* Not for an inner array of BPF_F_INNER_MAP: the arrays
+		 * it may hold have other sizes than the template's. */
 		if (insn->imm == 1 /* map_lookup_elem */ &&
 		    (env->img->maps[map].type == BVC_MAP_ARRAY ||
 		     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY) &&
+		    !(env->img->maps[map].origin == BVC_MAP_INNER &&
+		      (env->img->maps[map].flags & BPF_F_INNER_MAP)) &&
 		    const_key >= 0 && const_key < env->img->maps[map].max_entries) {
 			/* Linux 6.18: an in-range constant index of an array. */
 			regs[0].maybe_null = false;
 			regs[0].id = 0;
 		}
+		break;
+	case BVC_RET_MAP_VALUE:
+		if (map < 0)
+			return bvc_vrej(env, "kernel subsystem misconfigured verifier");
+		/* No NULL check, hence no id (a spin lock would need one:
+		 * such maps are refused at their ld_imm64). */
+		bvc_mark_reg_known(&regs[0], 0);
+		regs[0].type = BVC_PTR_MAP_VALUE;
+		regs[0].map_idx = (uint32_t)map;
 		break;
 	case BVC_RET_ALLOC_MEM_OR_NULL:
 		if (env->cur->nrefs == BVC_MAX_REFS)

@@ -80,6 +80,17 @@ static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
 		if (env->img->maps[idx].special_field[0])
 			return bvc_vunsup(env, "map '%s' has a %s field in its value",
 					  env->img->maps[idx].name, env->img->maps[idx].special_field);
+		if (!bvc_inner_map_ok(env->img, idx)) {
+			const struct bvc_map *outer = &env->img->maps[idx];
+
+			if (!outer->has_inner || outer->inner_idx >= env->img->map_cnt)
+				return bvc_vunsup(env, "map-in-map '%s' without an inner map template",
+						  outer->name);
+			return bvc_vunsup(env, "map-in-map '%s': inner maps of type %u%s%s",
+					  outer->name, env->img->maps[outer->inner_idx].type,
+					  env->img->maps[outer->inner_idx].special_field[0] ? " with a " : "",
+					  env->img->maps[outer->inner_idx].special_field);
+		}
 		bvc_mark_reg_known(dst, 0);
 		dst->map_idx = idx;
 		if (insn->src == BVC_PSEUDO_MAP_IDX) {

@@ -407,11 +407,16 @@ static bool read_rodata(const struct bvc_map *map, int64_t off, int size, bool s
 #define BVC_F_RDONLY_PROG (1u << 7)
 #define BVC_F_WRONLY_PROG (1u << 8)
 
-/* Maps a program may only read (.rodata, BPF_F_RDONLY_PROG) or only write. */
+/* Maps a program may only read (.rodata, BPF_F_RDONLY_PROG) or only write.
+ * A devmap is read-only to programs whatever its flags say: the kernel
+ * adds BPF_F_RDONLY_PROG when it creates one (dev_map_init_map). */
 static int check_map_access_type(struct bvc_env *env, const struct bvc_map *map, int32_t off,
 				 int64_t size, bool write)
 {
-	if (write && (map->origin == BVC_MAP_RODATA || (map->flags & BVC_F_RDONLY_PROG)))
+	bool rdonly = map->origin == BVC_MAP_RODATA || (map->flags & BVC_F_RDONLY_PROG) ||
+		      map->type == 14 /* devmap */ || map->type == 25 /* devmap_hash */;
+
+	if (write && rdonly)
 		return bvc_vrej(env, "write into map forbidden, value_size=%u off=%d size=%lld",
 				map->value_size, off, (long long)size);
 	if (!write && (map->flags & BVC_F_WRONLY_PROG))
@@ -616,6 +621,8 @@ int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct b
 			mark_loaded_unknown(dst, size, sign_ext);
 		return 0;
 	case BVC_CONST_PTR_MAP:
+		if (reg->maybe_null)
+			break;
 		return bvc_vunsup(env, "access through a map pointer (BTF map fields)");
 	case BVC_NOT_INIT:
 		return bvc_vrej(env, "R%u !read_ok", regno);

@@ -271,6 +271,8 @@ enum bvc_arg {
 	/* Added with the helper tables: */
 	BVC_ARG_MEM_RW,              /* initialised memory the helper reads and writes, size in the next argument */
 	BVC_ARG_PTR_TO_INT,          /* 4 initialised, writable, 4-aligned bytes (u32 in/out) */
+	/* Added with the queue/stack maps: */
+	BVC_ARG_MAP_VALUE_UNINIT,    /* value_size bytes the helper fills (pop, peek) */
 };
 
 /* Return kinds (the kernel's enum bpf_return_type). */
@@ -279,6 +281,7 @@ enum bvc_ret {
 	BVC_RET_VOID,                /* nothing: r0 is not readable after */
 	BVC_RET_MAP_VALUE_OR_NULL,   /* a value of the map argument, or NULL */
 	BVC_RET_ALLOC_MEM_OR_NULL,   /* a ringbuf record of the size argument, or NULL; acquires a reference */
+	BVC_RET_MAP_VALUE,           /* a value of the map argument, never NULL (get_local_storage) */
 };
 
 #define BVC_HELPER_PKT_ACCESS (1u << 0)   /* may take packet pointers as memory */
@@ -333,8 +336,16 @@ bool bvc_sockmap_may_update(uint32_t prog_type);
 /* (sock_ops may delete; its updates go through sock_map_update.) */
 
 /* Map types the engine models (array, percpu_array, hash, percpu_hash,
- * lru_hash, prog_array, perf_event_array, ringbuf, stack_trace; sockmap
- * and sockhash as redirect targets). */
+ * lru_hash, prog_array, perf_event_array, ringbuf, stack_trace, queue,
+ * stack, cgroup storage, array/hash of maps; sockmap, sockhash, devmap,
+ * cpumap and xskmap as redirect targets). */
 bool bvc_map_type_supported(uint32_t map_type);
+
+struct bvc_image;
+
+/* Map @idx of @img is no array/hash of maps, or one whose inner template
+ * is known and of a type the engine models as an inner map (hash and
+ * array kinds, ringbuf). */
+bool bvc_inner_map_ok(const struct bvc_image *img, uint32_t idx);
 
 #endif /* BVC_VERIFIER_PROGTYPE_INTERNAL_H */

@@ -220,7 +220,7 @@ const char *bvc_rtype_name(const struct bvc_reg *reg)
 	case BVC_NOT_INIT: return "?";
 	case BVC_SCALAR: return "scalar";
 	case BVC_PTR_CTX: return "ctx";
-	case BVC_CONST_PTR_MAP: return "map_ptr";
+	case BVC_CONST_PTR_MAP: return reg->maybe_null ? "map_ptr_or_null" : "map_ptr";
 	case BVC_PTR_MAP_VALUE: return reg->maybe_null ? "map_value_or_null" : "map_value";
 	case BVC_PTR_MAP_KEY: return "map_key";
 	case BVC_PTR_STACK: return "fp";

@@ -1151,6 +1151,46 @@ static void special_fields(const char *path)
 
 Test(loader, special_fields) { each_build("loader_special", special_fields); }
 
+/* An array of maps keeps libbpf's inner map as its template, after every
+ * other map; the programs using it, a queue, a devmap and cgroup storage
+ * are verified (the kernel accepts them: progs_kernel). */
+static void map_kinds(const char *path)
+{
+	static const char *const progs[] = { "count_and_redirect", "drain", "cgroup_bytes" };
+	struct bvc_image *img = load_ok(path);
+	const struct bvc_map *outer = NULL, *inner;
+
+	for (size_t k = 0; k < img->map_cnt; k++) {
+		if (!strcmp(img->maps[k].name, "outer"))
+			outer = &img->maps[k];
+		if (img->maps[k].origin != BVC_MAP_INNER)
+			cr_assert(!img->maps[k].has_inner || img->maps[k].inner_idx > k,
+				  "%s: %s: the template follows its outer map", path, img->maps[k].name);
+	}
+	cr_assert_not_null(outer, "%s: no map outer", path);
+	cr_assert_eq(outer->type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	cr_assert(outer->has_inner, "%s: outer has no inner template", path);
+	cr_assert_eq(outer->inner_idx, img->map_cnt - 1, "%s: the template is the last map", path);
+	inner = &img->maps[outer->inner_idx];
+	cr_assert_eq(inner->origin, BVC_MAP_INNER);
+	cr_assert_eq(inner->type, BPF_MAP_TYPE_ARRAY);
+	cr_assert_eq(inner->key_size, 4);
+	cr_assert_eq(inner->value_size, 8);
+	cr_assert_eq(inner->max_entries, 4);
+	cr_assert(!inner->has_inner);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bvc_verify_opts vo = { .sz = sizeof(vo) };
+		struct bvc_verdict v;
+
+		cr_assert_eq(bvc_verify(img, prog_ok(img, progs[i]), &vo, &v), 0);
+		cr_assert(bvc_verdict_accepted(&v), "%s: %s: %s", path, progs[i], v.msg);
+		bvc_verdict_release(&v);
+	}
+	bvc_image_free(img);
+}
+
+Test(loader, map_kinds) { each_build("map_kinds", map_kinds); }
+
 Test(loader_bad, missing_file)
 {
 	elf_refused("/nonexistent/dir/x.bpf.o", "No such file", ENOENT);

@@ -848,6 +848,7 @@ static const char *zero_refused_as(uint8_t arg)
 		return "ringbuf_mem";
 	case BVC_ARG_MAP_KEY:
 	case BVC_ARG_MAP_VALUE:
+	case BVC_ARG_MAP_VALUE_UNINIT:
 	case BVC_ARG_MEM:
 	case BVC_ARG_UNINIT_MEM:
 	case BVC_ARG_MEM_RW:
@@ -1006,7 +1007,8 @@ struct mdef {
 	uint32_t key, value, max;
 };
 
-/* Our eight map types, small (the program array third, the ringbuf last). */
+/* Our map types, small (the program array third, the ringbuf last); the
+ * array and hash of maps apart, which need an inner map to be created. */
 static const struct mdef mdefs[] = {
 	{ BPF_MAP_TYPE_HASH, 4, 8, 4 },
 	{ BPF_MAP_TYPE_ARRAY, 4, 8, 4 },
@@ -1015,6 +1017,15 @@ static const struct mdef mdefs[] = {
 	{ BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4 },
 	{ BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4 },
 	{ BPF_MAP_TYPE_LRU_HASH, 4, 8, 16 },
+	{ BPF_MAP_TYPE_STACK_TRACE, 4, 8 * 8, 4 },
+	{ BPF_MAP_TYPE_QUEUE, 0, 8, 4 },
+	{ BPF_MAP_TYPE_STACK, 0, 8, 4 },
+	{ BPF_MAP_TYPE_CGROUP_STORAGE, 8, 8, 0 },
+	{ BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, 8, 8, 0 },
+	{ BPF_MAP_TYPE_DEVMAP, 4, 4, 4 },
+	{ BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 4 },
+	{ BPF_MAP_TYPE_CPUMAP, 4, 4, 4 },
+	{ BPF_MAP_TYPE_XSKMAP, 4, 4, 4 },
 	{ BPF_MAP_TYPE_RINGBUF, 0, 0, 4096 },
 };
 
@@ -1127,6 +1138,7 @@ static size_t plausible_call(struct bvc_insn *p, const struct bvc_helper_proto *
 			p[n++] = I_ALU64_IMM(BVC_ADD, reg, -64);
 			break;
 		case BVC_ARG_UNINIT_MEM:
+		case BVC_ARG_MAP_VALUE_UNINIT:
 		case BVC_ARG_PTR_TO_LONG:
 			p[n++] = I_MOV64_REG(reg, 10);
 			p[n++] = I_ALU64_IMM(BVC_ADD, reg, o->least ? -128 : -64);
@@ -1230,12 +1242,17 @@ Test(maps_kernel, helper_compatibility)
 	report_check(&r, "map/helper compatibility");
 }
 
-/* Maps the kernel needs for some helpers' calls, that bpfvc does not model. */
+/* Maps the kernel needs for some helpers' calls, beyond the eight above. */
 static const struct mdef extra_mdefs[] = {
 	{ BPF_MAP_TYPE_STACK_TRACE, 4, 8 * 8, 4 },
 	{ BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 4 },
 	{ BPF_MAP_TYPE_DEVMAP, 4, 4, 4 },
 	{ BPF_MAP_TYPE_SOCKMAP, 4, 4, 4 },
+	/* No key (queue, stack); the cgroup id as key, no max_entries
+	 * (cgroup storage). */
+	{ BPF_MAP_TYPE_QUEUE, 0, 8, 4 },
+	{ BPF_MAP_TYPE_STACK, 0, 8, 4 },
+	{ BPF_MAP_TYPE_CGROUP_STORAGE, 8, 8, 0 },
 	{ BPF_MAP_TYPE_SOCKHASH, 4, 4, 4 },
 	{ BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 4, 4, 4 },
 };
@@ -1361,7 +1378,8 @@ Test(helpers_kernel, return_kinds)
 
 			if (proto_compared(id, types9[t], &h))
 				continue;
-			ptr = h->ret == BVC_RET_MAP_VALUE_OR_NULL || h->ret == BVC_RET_ALLOC_MEM_OR_NULL;
+			ptr = h->ret == BVC_RET_MAP_VALUE_OR_NULL || h->ret == BVC_RET_ALLOC_MEM_OR_NULL ||
+			      h->ret == BVC_RET_MAP_VALUE;
 			o.probe = PROBE_R0_READ;
 			expect_verdict(&r, load_call(h, types9[t], o), h->ret != BVC_RET_VOID,
 				       types9[t], id, "r0 readable");
@@ -1430,7 +1448,17 @@ Test(maps, facts)
 	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_RINGBUF, BPF_FUNC_map_lookup_elem));
 	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_DEVMAP, BPF_FUNC_redirect_map));
 	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_ARRAY, BPF_FUNC_redirect_map));
-	cr_expect(!bvc_map_type_supported(BPF_MAP_TYPE_DEVMAP));
+	cr_expect(bvc_map_type_supported(BPF_MAP_TYPE_DEVMAP));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_CPUMAP, BPF_FUNC_map_lookup_elem));
+	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_QUEUE, BPF_FUNC_map_pop_elem));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_QUEUE, BPF_FUNC_map_lookup_elem));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_ARRAY, BPF_FUNC_map_push_elem));
+	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_CGROUP_STORAGE,
+					  BPF_FUNC_get_local_storage));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_CGROUP_STORAGE, BPF_FUNC_map_lookup_elem));
+	cr_expect(!bvc_map_type_supported(BPF_MAP_TYPE_BLOOM_FILTER));
+	cr_expect(bvc_map_type_supported(BPF_MAP_TYPE_ARRAY_OF_MAPS));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_FUNC_map_update_elem));
 	cr_expect(bvc_map_type_supported(BPF_MAP_TYPE_SOCKMAP));
 	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_SOCKMAP, BPF_FUNC_sk_redirect_map));
 	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_SOCKMAP, BPF_FUNC_sk_redirect_hash));
