@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mps2-an386 firmware's pieces: semihosting output and exit, and its
+ * exit statuses (what tests/firmware reads).
+ */
+#ifndef BPFVC_FIRMWARE_H
+#define BPFVC_FIRMWARE_H
+
+#define FW_EXIT_OK 0      /* the blob was checked and ran on every input */
+#define FW_EXIT_REFUSED 2 /* the blob was refused (the line says why) */
+#define FW_EXIT_FAULT 4   /* the core faulted */
+
+void fw_puts(const char *s);
+void fw_exit(int status);
+
+#endif /* BPFVC_FIRMWARE_H */
