@@ -2,7 +2,7 @@
 /*
  * The mps2-an386 firmware: a blob and the trusted public key are linked
  * in (objcopy -I binary); it checks and loads the blob with the bare-metal
- * runtime, runs it on each packet of inputs.h (XDP: the device context of
+ * runtime, runs it on each packet of fw_inputs.h (XDP: the device context of
  * bpfvc/devabi.h, as runtime/ctx.c lays it out) and prints, over
  * semihosting,
  *   run NAME: r0 = V                  per input
@@ -11,11 +11,11 @@
  * with FW_EXIT_REFUSED. The lines are the ones tests/firmware/fw_ref.c
  * prints for the host's interpreter.
  */
-#include "../baremetal.h"
+#include "baremetal.h"
 #include "bpfvc/abi.h"
 #include "bpfvc/devabi.h"
 #include "firmware.h"
-#include "inputs.h"
+#include "fw_inputs.h"
 
 extern const uint8_t _blob_start[], _blob_end[];
 extern const uint8_t _binary_pubkey_raw_start[], _binary_pubkey_raw_end[];
