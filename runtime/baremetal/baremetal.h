@@ -76,6 +76,9 @@ int bvc_bm_load(const uint8_t *blob, size_t size, const uint8_t pub[32],
  * *@r0. */
 void bvc_bm_run(const struct bvc_bm_prog *prog, void *ctx, uint32_t ctx_size, uint64_t *r0);
 
+/* Bytes of the arena the loaded program's maps and code take. */
+uint32_t bvc_bm_arena_used(void);
+
 /* 1 if the device offers helper @id. */
 int bvc_bm_helper_supported(uint32_t id);
 

@@ -112,6 +112,8 @@ int main(void)
 	}
 	for (uint32_t i = 0; i < prog.map_cnt; i++)
 		dump_map(&prog.maps[i]);
+	print("bvc-fw: RAM: arena %u of %u bytes (maps and code), stack %u of %u bytes\n",
+	      bvc_bm_arena_used(), BVC_BM_ARENA_SIZE, fw_stack_used(), FW_STACK_SIZE);
 	print("bvc-fw: done\n");
 	return FW_EXIT_OK;
 }

@@ -13,7 +13,9 @@
 #include "firmware.h"
 
 extern uint32_t _data_start[], _data_end[], _data_load[], _bss_start[], _bss_end[];
-extern uint32_t _stack_top[];
+extern uint32_t _stack_top[], _stack_bottom[];
+
+#define STACK_PAINT 0xdeadbeefu
 
 int main(void);
 
@@ -52,9 +54,22 @@ __attribute__((noreturn)) void bvc_fw_reset(void)
 		*d++ = *s++;
 	for (d = _bss_start; d < _bss_end; d++)
 		*d = 0;
+	/* Paint the stack below this frame: fw_stack_used() reads how deep
+	 * the loads and runs went, for the RAM figure of bench/README.md. */
+	for (d = _stack_bottom; d < (uint32_t *)__builtin_frame_address(0) - 16; d++)
+		*d = STACK_PAINT;
 	fw_exit(main());
 	for (;;)
 		;
+}
+
+uint32_t fw_stack_used(void)
+{
+	uint32_t *p = _stack_bottom;
+
+	while (p < _stack_top && *p == STACK_PAINT)
+		p++;
+	return (uint32_t)((uintptr_t)_stack_top - (uintptr_t)p);
 }
 
 static void fault(const char *what)

@@ -38,6 +38,11 @@ void bm_arena_reset(void)
 	arena_used = 0;
 }
 
+uint32_t bvc_bm_arena_used(void)
+{
+	return arena_used;
+}
+
 void *bm_arena_alloc(uint32_t size)
 {
 	uint8_t *p;
