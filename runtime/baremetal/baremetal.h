@@ -63,6 +63,7 @@ struct bvc_bm_prog {
 	uint8_t *code;        /* relocated copy in the arena */
 	uint32_t code_size;
 	uint32_t entry_off;
+	uint32_t stack_depth; /* BPF stack of the deepest call chain (meta) */
 	struct bvc_bm_map maps[BVC_BM_MAX_MAPS];
 	uint32_t map_cnt;
 };

@@ -219,6 +219,7 @@ static int read_meta(const uint8_t *b, const struct sec *secs, struct bvc_bm_pro
 	if (u32(p + 204) > MAX_STACK)
 		fail(BVC_BM_EBADMSG, "meta: stack depth %u bytes, more than the limit of %d",
 		     u32(p + 204), MAX_STACK);
+	prog->stack_depth = u32(p + 204);
 	prog->entry_off = u32(p + 200);
 	if (prog->entry_off >= secs[SEC_CODE].size)
 		fail(BVC_BM_EBADMSG, "meta: entry offset 0x%x outside the code (%u bytes)",

@@ -8,7 +8,12 @@
  *   run NAME: r0 = V                  per input
  *   map NAME: KEYHEX -> VALUEHEX      every element after the last run
  * then exits with FW_EXIT_OK, or prints "bvc-fw: refused: WHY" and exits
- * with FW_EXIT_REFUSED. The lines are the ones tests/firmware/fw_ref.c
+ * with FW_EXIT_REFUSED.
+ *
+ * With "sweep" as the last word of the command line (qemu -append sweep) it first loads, in a
+ * RAM copy, every blob that differs from the linked-in one in one byte
+ * (each byte XOR 0xff): every one must be refused (FW_EXIT_ACCEPTED_CHANGE
+ * otherwise, naming the offsets), then goes on as above. The lines are the ones tests/firmware/fw_ref.c
  * prints for the host's interpreter.
  */
 #include "baremetal.h"
@@ -23,6 +28,7 @@ extern const uint8_t _binary_pubkey_raw_start[], _binary_pubkey_raw_end[];
 #define HEADROOM 256 /* runtime/ctx.c's, for bpf_xdp_adjust_head */
 
 static struct bvc_bm_prog prog;
+static uint8_t copy[16384];
 static uint8_t packet[HEADROOM + 1536] __attribute__((aligned(8)));
 static uint8_t ctx[BVC_DEVCTX_XDP_SIZE] __attribute__((aligned(8)));
 
@@ -81,9 +87,46 @@ static void dump_map(const struct bvc_bm_map *m)
 	}
 }
 
-int main(void)
+/* QEMU's semihosting command line is "KERNEL ARGS" (-append) or the
+ * -semihosting-config arg= words: look at the last word. */
+static int last_word_is(const char *line, const char *word)
+{
+	size_t n = 0, w = 0;
+
+	while (line[n])
+		n++;
+	while (word[w])
+		w++;
+	return n >= w && !memcmp(line + n - w, word, w) && (n == w || line[n - w - 1] == ' ');
+}
+
+/* Every single-byte change of the blob must be refused. */
+static int sweep(const uint8_t *blob, uint32_t size, const uint8_t *pub)
 {
 	char err[160];
+	uint32_t refused = 0;
+
+	if (size > sizeof(copy)) {
+		print("bvc-fw: sweep: the blob is %u bytes, more than %u\n", size,
+		      (unsigned)sizeof(copy));
+		return FW_EXIT_REFUSED;
+	}
+	memcpy(copy, blob, size);
+	for (uint32_t off = 0; off < size; off++) {
+		copy[off] ^= 0xff;
+		if (bvc_bm_load(copy, size, pub, &prog, err, sizeof(err)))
+			refused++;
+		else
+			print("bvc-fw: sweep: byte %u changed, the blob is still accepted\n", off);
+		copy[off] ^= 0xff;
+	}
+	print("bvc-fw: sweep: %u of %u single-byte changes refused\n", refused, size);
+	return refused == size ? FW_EXIT_OK : FW_EXIT_ACCEPTED_CHANGE;
+}
+
+int main(void)
+{
+	char err[160], cmdline[64];
 	uint64_t r0;
 	int rc;
 
@@ -91,6 +134,11 @@ int main(void)
 	if (_binary_pubkey_raw_end - _binary_pubkey_raw_start != 32) {
 		print("bvc-fw: refused: the linked-in public key is not 32 bytes\n");
 		return FW_EXIT_REFUSED;
+	}
+	if (!fw_cmdline(cmdline, sizeof(cmdline)) && last_word_is(cmdline, "sweep")) {
+		rc = sweep(_blob_start, (uint32_t)(_blob_end - _blob_start), _binary_pubkey_raw_start);
+		if (rc)
+			return rc;
 	}
 	rc = bvc_bm_load(_blob_start, (size_t)(_blob_end - _blob_start), _binary_pubkey_raw_start,
 			 &prog, err, sizeof(err));
@@ -100,6 +148,15 @@ int main(void)
 	}
 	print("bvc-fw: loaded %s: %u bytes of code, %u maps\n", prog.name, prog.code_size,
 	      prog.map_cnt);
+	/* No MPU guard below the stack: a program whose frames could reach
+	 * .bss is refused. Half the stack leaves room for the JIT's register
+	 * file, its saves per call and a helper's own frames (the kernel's
+	 * chains are at most 512 bytes; the blob format allows 64 KiB). */
+	if (prog.stack_depth > FW_STACK_SIZE / 2) {
+		print("bvc-fw: refused: stack depth %u bytes, more than this firmware's %u\n",
+		      prog.stack_depth, FW_STACK_SIZE / 2);
+		return FW_EXIT_REFUSED;
+	}
 	if (prog.prog_type != BVC_PROG_XDP) {
 		print("bvc-fw: refused: program type %u: this firmware feeds xdp programs only\n",
 		      prog.prog_type);

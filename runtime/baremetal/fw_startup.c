@@ -20,6 +20,7 @@ extern uint32_t _stack_top[], _stack_bottom[];
 int main(void);
 
 #define SYS_WRITE0 0x04
+#define SYS_GET_CMDLINE 0x15
 #define SYS_EXIT_EXTENDED 0x20 /* SYS_EXIT with a status, for 32-bit code */
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
@@ -35,6 +36,13 @@ static uintptr_t semihost(uintptr_t op, const void *arg)
 void fw_puts(const char *s)
 {
 	semihost(SYS_WRITE0, s);
+}
+
+int fw_cmdline(char *buf, uint32_t size)
+{
+	uint32_t block[2] = { (uint32_t)(uintptr_t)buf, size };
+
+	return semihost(SYS_GET_CMDLINE, block) == 0 ? 0 : -1;
 }
 
 void fw_exit(int status)

@@ -9,13 +9,16 @@
 #     section table, the code, the maps, the meta, the signed padding, the key
 #     id, the signature) refuses it: exit status 2 and "bvc-fw: refused:";
 #   - a blob signed by another key is refused.
-# Skips (77) without qemu-system-arm or arm-none-eabi-gcc (scripts/deps.sh test).
-# Usage: test_firmware.sh BPFVC FW_REF PROG.o SRCDIR WORKDIR
+# With MODE "sweep" (ctest firmware_sweep, ~3 minutes: one emulated Ed25519
+# check per byte) only this, exhaustively: the firmware loads every blob that
+# differs from the linked-in one in one byte and must refuse each.
+# Skips (77) without qemu-system-arm or arm-none-eabi-gcc (scripts/deps.sh corpus).
+# Usage: test_firmware.sh BPFVC FW_REF PROG.o SRCDIR WORKDIR [sweep]
 set -euo pipefail
-bpfvc=$1 fw_ref=$2 prog=$3 src=$4 work=$5
+bpfvc=$1 fw_ref=$2 prog=$3 src=$4 work=$5 mode=${6:-}
 
 for t in qemu-system-arm arm-none-eabi-gcc arm-none-eabi-objcopy openssl; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t missing (scripts/deps.sh test)"; exit 77; }
+	command -v "$t" >/dev/null || { echo "SKIP: $t missing (scripts/deps.sh corpus)"; exit 77; }
 done
 
 rm -rf "$work"
@@ -38,11 +41,26 @@ arm-none-eabi-size fw/bvc-fw.elf
 # boot ELF OUT: run the firmware, its semihosting output into OUT; the
 # firmware's exit status is the result. A hung core is killed (124).
 boot() {
-	local rc=0
-	timeout 30 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
-		-semihosting-config enable=on,target=native -kernel "$1" >"$2" 2>&1 || rc=$?
+	local rc=0 elf=$1 out=$2
+	shift 2
+	timeout "${BOOT_TIMEOUT:-30}" qemu-system-arm -M mps2-an386 -nographic -monitor none \
+		-serial none -semihosting-config enable=on,target=native -kernel "$elf" "$@" \
+		>"$out" 2>&1 || rc=$?
 	return $rc
 }
+
+if [ "$mode" = sweep ]; then
+	size=$(stat -c %s prog.bvc)
+	rc=0
+	BOOT_TIMEOUT=900 boot fw/bvc-fw.elf sweep.out -append sweep || rc=$?
+	grep -v '^run \|^map ' sweep.out
+	if [ $rc != 0 ] || ! grep -qx "bvc-fw: sweep: $size of $size single-byte changes refused" sweep.out; then
+		echo "FAIL: sweep: exit $rc, not every single-byte change of the $size-byte blob refused"
+		exit 1
+	fi
+	echo PASS
+	exit 0
+fi
 
 rc=0
 boot fw/bvc-fw.elf good.out || rc=$?
