@@ -4,7 +4,8 @@
  * reference (tests/firmware/fw_ref.c) so that both run the same inputs:
  * one of each path of tests/progs/xdp_parser.bpf.c (TCP, UDP, ICMP, not
  * IPv4, a too-short frame, a bad IHL, a bad TCP data offset, a truncated
- * UDP header) and a second TCP packet, so that a count reaches 2.
+ * UDP header), a UDP packet of odd length, and a second TCP packet, so
+ * that a count reaches 2.
  */
 #ifndef BPFVC_FW_INPUTS_H
 #define BPFVC_FW_INPUTS_H
@@ -32,6 +33,7 @@ static const uint8_t pkt_arp[] = { ETH_ARP, 0, 1, 8, 0, 6, 4, 0, 1 };
 static const uint8_t pkt_short[] = { 0, 0, 0, 0, 0, 1, 0, 0 };
 static const uint8_t pkt_bad_ihl[] = { ETH_IPV4, IP4(3, 6), TCP(5) };
 static const uint8_t pkt_bad_doff[] = { ETH_IPV4, IP4(5, 6), TCP(4) };
+static const uint8_t pkt_udp_odd[] = { ETH_IPV4, IP4(5, 17), UDP, 0x5a };
 static const uint8_t pkt_udp_cut[] = { ETH_IPV4, IP4(5, 17), 0, 53 };
 
 static const struct fw_input fw_inputs[] = {
@@ -43,6 +45,7 @@ static const struct fw_input fw_inputs[] = {
 	{ "bad_ihl", pkt_bad_ihl, sizeof(pkt_bad_ihl) },
 	{ "bad_doff", pkt_bad_doff, sizeof(pkt_bad_doff) },
 	{ "udp_cut", pkt_udp_cut, sizeof(pkt_udp_cut) },
+	{ "udp_odd", pkt_udp_odd, sizeof(pkt_udp_odd) },
 	{ "tcp2", pkt_tcp, sizeof(pkt_tcp) },
 };
 
