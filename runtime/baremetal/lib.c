@@ -1,40 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The few libc pieces the bare-metal runtime needs, written out because
- * the device has no libc: mem*, which the compiler itself emits calls to;
- * a printf subset for messages and bpf_trace_printk; and SHA-256 for the
- * blob's key id (Ed25519 brings its own SHA-512).
+ * the device has no libc: a printf subset for messages and
+ * bpf_trace_printk, and SHA-256 for the blob's key id (Ed25519 brings its
+ * own SHA-512). mem* are in mem.c, which only the device links: the host
+ * tests (tests/firmware) build these files against the host's libc.
  */
 #include "baremetal.h"
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	uint8_t *d = dst;
-
-	while (n--)
-		*d++ = (uint8_t)c;
-	return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const uint8_t *x = a, *y = b;
-
-	for (; n; n--, x++, y++)
-		if (*x != *y)
-			return *x < *y ? -1 : 1;
-	return 0;
-}
 
 struct out {
 	char *buf;
