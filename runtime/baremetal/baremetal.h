@@ -48,7 +48,7 @@
 
 struct bvc_bm_map {
 	char name[BVC_BM_NAME_MAX];
-	uint32_t type;        /* BPF_MAP_TYPE_ARRAY or _HASH */
+	uint32_t type;        /* array, hash, percpu_array, percpu_hash (one CPU) */
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;

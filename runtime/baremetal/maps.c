@@ -10,7 +10,9 @@
  * least twice max_entries; a slot is a state word, the key and the value,
  * each 8-aligned; deleted slots are tombstones that lookups probe past and
  * inserts reuse. At most max_entries elements, as the kernel (-E2BIG).
- * Semantics (flags, errors) are runtime/maps.c's, which are the kernel's.
+ * percpu_array and percpu_hash are the same maps: one CPU, as runtime/maps.c
+ * has them. Semantics (flags, errors) are runtime/maps.c's, which are the
+ * kernel's.
  */
 #include "bm_internal.h"
 #include "bpfvc/abi.h"
@@ -56,6 +58,16 @@ void *bm_arena_alloc(uint32_t size)
 	return p;
 }
 
+static int is_array(uint32_t type)
+{
+	return type == BVC_MAP_ARRAY || type == BVC_MAP_PERCPU_ARRAY;
+}
+
+static int is_hash(uint32_t type)
+{
+	return type == BVC_MAP_HASH || type == BVC_MAP_PERCPU_HASH;
+}
+
 static uint32_t round8(uint32_t n)
 {
 	return (n + 7) & ~7u;
@@ -76,11 +88,12 @@ int bm_map_init(struct bvc_bm_map *m, char *err, size_t errsz)
 	uint64_t bytes;
 	uint32_t n = 1;
 
-	if (m->type == BVC_MAP_ARRAY) {
-		if (m->key_size != 4 || !m->value_size || m->value_size > MAX_VALUE)
+	if (is_array(m->type)) {
+		if (m->key_size != 4 || !m->value_size || m->value_size > MAX_VALUE ||
+		    !m->max_entries)
 			goto bad;
 		bytes = (uint64_t)m->max_entries * round8(m->value_size);
-	} else if (m->type == BVC_MAP_HASH) {
+	} else if (is_hash(m->type)) {
 		if (!m->key_size || m->key_size > MAX_KEY || !m->value_size ||
 		    m->value_size > MAX_VALUE || !m->max_entries || m->max_entries > (1u << 16))
 			goto bad;
@@ -98,7 +111,7 @@ int bm_map_init(struct bvc_bm_map *m, char *err, size_t errsz)
 			   (unsigned)bytes);
 		return -BVC_BM_ENOMEM;
 	}
-	if (m->type == BVC_MAP_HASH)
+	if (is_hash(m->type))
 		info(m)->nslots = n;
 	return 0;
 bad:
@@ -146,7 +159,7 @@ void *bm_map_lookup(const struct bvc_bm_map *m, const void *key)
 	uint32_t idx;
 	int32_t i, free;
 
-	if (m->type == BVC_MAP_ARRAY) {
+	if (is_array(m->type)) {
 		memcpy(&idx, key, 4);
 		return idx < m->max_entries ? m->mem + (size_t)idx * round8(m->value_size)
 					    : (void *)0;
@@ -163,7 +176,7 @@ int64_t bm_map_update(struct bvc_bm_map *m, const void *key, const void *value, 
 
 	if (flags > BPF_EXIST)
 		return -BVC_BM_EINVAL;
-	if (m->type == BVC_MAP_ARRAY) {
+	if (is_array(m->type)) {
 		memcpy(&idx, key, 4);
 		if (idx >= m->max_entries)
 			return -BVC_BM_E2BIG;
@@ -195,7 +208,7 @@ int64_t bm_map_delete(struct bvc_bm_map *m, const void *key)
 {
 	int32_t i, free;
 
-	if (m->type != BVC_MAP_HASH)
+	if (!is_hash(m->type))
 		return -BVC_BM_EINVAL;
 	i = hash_find(m, key, &free);
 	if (i < 0)
@@ -210,7 +223,7 @@ int bvc_bm_map_next(const struct bvc_bm_map *m, uint32_t *iter, const uint8_t **
 {
 	static uint32_t idx; /* the array's key: it has no stored keys */
 
-	if (m->type == BVC_MAP_ARRAY) {
+	if (is_array(m->type)) {
 		if (*iter >= m->max_entries)
 			return -BVC_BM_ENOENT;
 		idx = *iter;

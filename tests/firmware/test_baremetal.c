@@ -5,7 +5,7 @@
  * and every case runs in milliseconds:
  *   - SHA-256 against OpenSSL; the formatter against snprintf;
  *   - the array and hash maps against runtime/maps.c (the kernel's
- *     semantics) on the same random operations: every return code and
+ *     semantics; percpu ones as one CPU) on the same random operations: every return code and
  *     every lookup equal;
  *   - the reader on real thumbv7m blobs (bpfvc build of tests/progs):
  *     another key's blob is refused; a blob for another target is refused
@@ -122,11 +122,13 @@ Test(baremetal, hash_equals_runtime)
 	differential(BVC_MAP_HASH, 16, 40); /* often full: -E2BIG */
 	differential(BVC_MAP_HASH, 300, 400); /* tombstones pile up */
 	differential(BVC_MAP_HASH, 1, 3);
+	differential(BVC_MAP_PERCPU_HASH, 16, 40); /* one CPU: a hash */
 }
 
 Test(baremetal, array_equals_runtime)
 {
 	differential(BVC_MAP_ARRAY, 16, 20); /* keys past the end: -E2BIG */
+	differential(BVC_MAP_PERCPU_ARRAY, 16, 20);
 }
 
 Test(baremetal, arena_refuses_what_does_not_fit)
