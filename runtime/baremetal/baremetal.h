@@ -42,25 +42,25 @@
 #define BVC_BM_EOPNOTSUPP 95
 #define BVC_BM_EKEYREJECTED 129
 
-#define BVC_BM_MAX_MAPS 16        /* maps per program on this device */
+#define BVC_BM_MAX_MAPS 16            /* maps per program on this device */
 #define BVC_BM_ARENA_SIZE (64u << 10) /* maps and the code's RAM copy */
 #define BVC_BM_NAME_MAX 64
 
 struct bvc_bm_map {
 	char name[BVC_BM_NAME_MAX];
-	uint32_t type;        /* array, hash, percpu_array, percpu_hash (one CPU) */
+	uint32_t type; /* array, hash, percpu_array, percpu_hash (one CPU) */
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;
 	uint32_t flags;
-	uint32_t slot_size;   /* hash: bytes per slot (state word, key, value) */
-	uint8_t *mem;         /* array: the values; hash: the slots */
+	uint32_t slot_size; /* hash: bytes per slot (state word, key, value) */
+	uint8_t *mem;       /* array: the values; hash: the slots */
 };
 
 struct bvc_bm_prog {
 	char name[BVC_BM_NAME_MAX];
 	uint32_t prog_type;
-	uint8_t *code;        /* relocated copy in the arena */
+	uint8_t *code; /* relocated copy in the arena */
 	uint32_t code_size;
 	uint32_t entry_off;
 	uint32_t stack_depth; /* BPF stack of the deepest call chain (meta) */
@@ -70,8 +70,8 @@ struct bvc_bm_prog {
 
 /* Read, check and load @blob (@size bytes) signed by @pub (32 bytes, raw
  * Ed25519 public key) into @prog. */
-int bvc_bm_load(const uint8_t *blob, size_t size, const uint8_t pub[32],
-		struct bvc_bm_prog *prog, char *err, size_t errsz);
+int bvc_bm_load(const uint8_t *blob, size_t size, const uint8_t pub[32], struct bvc_bm_prog *prog,
+		char *err, size_t errsz);
 
 /* Run @prog once on the device context @ctx of @ctx_size bytes; r0 into
  * *@r0. */

@@ -56,11 +56,11 @@ static void put_u32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-#define fail(code, ...)                                                                   \
-	do {                                                                               \
-		if (err)                                                                   \
-			bvc_bm_fmt(err, errsz, __VA_ARGS__);                               \
-		return -(code);                                                            \
+#define fail(code, ...)                                      \
+	do {                                                 \
+		if (err)                                     \
+			bvc_bm_fmt(err, errsz, __VA_ARGS__); \
+		return -(code);                              \
 	} while (0)
 
 static int kind_index(uint32_t kind)
@@ -97,7 +97,8 @@ static int read_table(const uint8_t *b, size_t size, struct sec secs[10], char *
 	if (memcmp(b, "BPFVCBLB", 8))
 		fail(BVC_BM_EBADMSG, "not a bpfvc blob (bad magic)");
 	if (u32(b + 8) != 2)
-		fail(BVC_BM_EBADMSG, "blob format version %u, this reader knows version 2", u32(b + 8));
+		fail(BVC_BM_EBADMSG, "blob format version %u, this reader knows version 2",
+		     u32(b + 8));
 	if (u32(b + 24) != size)
 		fail(BVC_BM_EBADMSG, "header says the blob is %u bytes, but it is %zu", u32(b + 24),
 		     size);
@@ -113,7 +114,8 @@ static int read_table(const uint8_t *b, size_t size, struct sec secs[10], char *
 		fail(BVC_BM_EBADMSG, "section count %u out of range (1..%d)", nsec, MAX_SECTIONS);
 	cursor = HDR_SIZE + SEC_ENTRY * nsec;
 	if (cursor > size)
-		fail(BVC_BM_EBADMSG, "section table (%u entries) runs past the end of the blob", nsec);
+		fail(BVC_BM_EBADMSG, "section table (%u entries) runs past the end of the blob",
+		     nsec);
 	memset(secs, 0, 10 * sizeof(*secs));
 	for (uint32_t i = 0; i < nsec; i++) {
 		const uint8_t *e = b + HDR_SIZE + SEC_ENTRY * i;
@@ -122,26 +124,30 @@ static int read_table(const uint8_t *b, size_t size, struct sec secs[10], char *
 		int k = kind_index(kind);
 
 		if (k < 0)
-			fail(BVC_BM_EBADMSG, "section %u (kind %u): unknown section kind %u", i, kind,
-			     kind);
+			fail(BVC_BM_EBADMSG, "section %u (kind %u): unknown section kind %u", i,
+			     kind, kind);
 		if (u32(e + 12))
-			fail(BVC_BM_EBADMSG, "section %u: reserved field is 0x%x, not 0", i, u32(e + 12));
+			fail(BVC_BM_EBADMSG, "section %u: reserved field is 0x%x, not 0", i,
+			     u32(e + 12));
 		/* Kinds strictly ascending: no duplicate, and the signature last. */
 		if (i && kind <= prev)
-			fail(BVC_BM_EBADMSG, "section %u (kind %u) comes after kind %u: sections out of order",
-			     i, kind, prev);
+			fail(BVC_BM_EBADMSG,
+			     "section %u (kind %u) comes after kind %u: sections out of order", i,
+			     kind, prev);
 		if (!sz)
 			fail(BVC_BM_EBADMSG, "section %u is empty", i);
 		if (off > size || sz > size - off)
-			fail(BVC_BM_EBADMSG, "section %u [0x%x, +%u) runs past the end of the blob (%zu bytes)",
-			     i, off, sz, size);
+			fail(BVC_BM_EBADMSG,
+			     "section %u [0x%x, +%u) runs past the end of the blob (%zu bytes)", i,
+			     off, sz, size);
 		if (off != expect)
 			fail(BVC_BM_EBADMSG,
 			     "section %u starts at 0x%x, expected 0x%x (sections are packed on 8-byte boundaries)",
 			     i, off, expect);
 		for (uint32_t j = cursor; j < off; j++)
 			if (b[j])
-				fail(BVC_BM_EBADMSG, "nonzero padding byte at 0x%x before section %u", j, i);
+				fail(BVC_BM_EBADMSG,
+				     "nonzero padding byte at 0x%x before section %u", j, i);
 		secs[k].off = off;
 		secs[k].size = sz;
 		cursor = off + sz;
@@ -176,21 +182,25 @@ static int check_signature(const uint8_t *b, const struct sec *s, const uint8_t 
 	char have[17], want[17];
 
 	if (s->size != SIG_SIZE)
-		fail(BVC_BM_EBADMSG, "signature section is %u bytes, expected %d", s->size, SIG_SIZE);
+		fail(BVC_BM_EBADMSG, "signature section is %u bytes, expected %d", s->size,
+		     SIG_SIZE);
 	if (u32(p) != 1)
 		fail(BVC_BM_EBADMSG, "unknown signature algorithm %u (1 is Ed25519)", u32(p));
 	if (u32(p + 4))
-		fail(BVC_BM_EBADMSG, "signature section: reserved field is 0x%x, not 0", u32(p + 4));
+		fail(BVC_BM_EBADMSG, "signature section: reserved field is 0x%x, not 0",
+		     u32(p + 4));
 	/* The key id is outside the signed bytes: it must name our key exactly. */
 	bvc_bm_sha256(pub, 32, id);
 	if (memcmp(p + 8, id, 8)) {
 		hex8(have, p + 8);
 		hex8(want, id);
-		fail(BVC_BM_EKEYREJECTED, "signed by key %s, not by the trusted key %s", have, want);
+		fail(BVC_BM_EKEYREJECTED, "signed by key %s, not by the trusted key %s", have,
+		     want);
 	}
 	if (!bvc_ed25519_verify(p + 16, b, s->off, pub)) {
 		hex8(want, id);
-		fail(BVC_BM_EKEYREJECTED, "bad signature: signature does not verify with key %s", want);
+		fail(BVC_BM_EKEYREJECTED, "bad signature: signature does not verify with key %s",
+		     want);
 	}
 	return 0;
 }
@@ -204,14 +214,15 @@ static int read_meta(const uint8_t *b, const struct sec *secs, struct bvc_bm_pro
 	uint32_t cnt, prev = 0;
 
 	if (s->size < META_MIN)
-		fail(BVC_BM_EBADMSG, "meta section is %u bytes, shorter than %d", s->size, META_MIN);
+		fail(BVC_BM_EBADMSG, "meta section is %u bytes, shorter than %d", s->size,
+		     META_MIN);
 	cnt = u32(p + 340);
 	if (cnt > META_MAX_HELPERS)
 		fail(BVC_BM_EBADMSG, "meta: %u helper ids, more than the limit of %d", cnt,
 		     META_MAX_HELPERS);
 	if (s->size != META_MIN + 4 * cnt)
-		fail(BVC_BM_EBADMSG, "meta section is %u bytes, expected %u for %u helper ids", s->size,
-		     META_MIN + 4 * cnt, cnt);
+		fail(BVC_BM_EBADMSG, "meta section is %u bytes, expected %u for %u helper ids",
+		     s->size, META_MIN + 4 * cnt, cnt);
 	if (!text_ok(p, 64, 0) || !text_ok(p + 72, 128, 1) || !text_ok(p + 240, 72, 1))
 		fail(BVC_BM_EBADMSG, "meta: a text field is malformed");
 	memcpy(prog->name, p, BVC_BM_NAME_MAX);
@@ -230,11 +241,12 @@ static int read_meta(const uint8_t *b, const struct sec *secs, struct bvc_bm_pro
 		if (!id)
 			fail(BVC_BM_EBADMSG, "meta: helper id 0 at %u is not a helper", i);
 		if (i && id <= prev)
-			fail(BVC_BM_EBADMSG, "meta: helper ids not strictly ascending (%u after %u)", id,
-			     prev);
+			fail(BVC_BM_EBADMSG,
+			     "meta: helper ids not strictly ascending (%u after %u)", id, prev);
 		prev = id;
 		if (!bvc_bm_helper_supported(id))
-			fail(BVC_BM_EOPNOTSUPP, "blob needs helper #%u which this runtime lacks", id);
+			fail(BVC_BM_EOPNOTSUPP, "blob needs helper #%u which this runtime lacks",
+			     id);
 	}
 	return 0;
 }
@@ -250,10 +262,12 @@ static int read_maps(const uint8_t *b, const struct sec *secs, struct bvc_bm_pro
 	if (d->size && !s->size)
 		fail(BVC_BM_EBADMSG, "data section without a maps section");
 	if (s->size % MAP_REC)
-		fail(BVC_BM_EBADMSG, "maps section is %u bytes, not a multiple of %d", s->size, MAP_REC);
+		fail(BVC_BM_EBADMSG, "maps section is %u bytes, not a multiple of %d", s->size,
+		     MAP_REC);
 	cnt = s->size / MAP_REC;
 	if (cnt > BVC_BM_MAX_MAPS)
-		fail(BVC_BM_EOPNOTSUPP, "%u maps, more than this device's %d", cnt, BVC_BM_MAX_MAPS);
+		fail(BVC_BM_EOPNOTSUPP, "%u maps, more than this device's %d", cnt,
+		     BVC_BM_MAX_MAPS);
 	for (uint32_t i = 0; i < cnt; i++) {
 		const uint8_t *r = b + s->off + MAP_REC * i;
 		struct bvc_bm_map *m = &prog->maps[i];
@@ -270,29 +284,34 @@ static int read_maps(const uint8_t *b, const struct sec *secs, struct bvc_bm_pro
 		if (!m->type)
 			fail(BVC_BM_EBADMSG, "map %u (%s): map type 0", i, m->name);
 		if (u32(r + 92))
-			fail(BVC_BM_EBADMSG, "map %u (%s): reserved field is 0x%x, not 0", i, m->name,
-			     u32(r + 92));
+			fail(BVC_BM_EBADMSG, "map %u (%s): reserved field is 0x%x, not 0", i,
+			     m->name, u32(r + 92));
 		rc = bm_map_init(m, err, errsz);
 		if (rc)
 			return rc;
 		if (!dsize) {
 			if (doff)
-				fail(BVC_BM_EBADMSG, "map %u (%s): data offset 0x%x without initial data",
-				     i, m->name, doff);
+				fail(BVC_BM_EBADMSG,
+				     "map %u (%s): data offset 0x%x without initial data", i,
+				     m->name, doff);
 			continue;
 		}
 		if (m->type != BVC_MAP_ARRAY || !m->max_entries)
-			fail(BVC_BM_EBADMSG, "map %u (%s): initial data for a map that is not a non-empty array",
-			     i, m->name);
+			fail(BVC_BM_EBADMSG,
+			     "map %u (%s): initial data for a map that is not a non-empty array", i,
+			     m->name);
 		if (dsize != m->value_size)
-			fail(BVC_BM_EBADMSG, "map %u (%s): %u bytes of initial data for a %u-byte value",
-			     i, m->name, dsize, m->value_size);
+			fail(BVC_BM_EBADMSG,
+			     "map %u (%s): %u bytes of initial data for a %u-byte value", i,
+			     m->name, dsize, m->value_size);
 		if (doff != data_used)
-			fail(BVC_BM_EBADMSG, "map %u (%s): initial data at 0x%x, expected 0x%x (packed in map order)",
+			fail(BVC_BM_EBADMSG,
+			     "map %u (%s): initial data at 0x%x, expected 0x%x (packed in map order)",
 			     i, m->name, doff, data_used);
 		if (doff > d->size || dsize > d->size - doff)
-			fail(BVC_BM_EBADMSG, "map %u (%s): initial data outside the data section (%u bytes)",
-			     i, m->name, d->size);
+			fail(BVC_BM_EBADMSG,
+			     "map %u (%s): initial data outside the data section (%u bytes)", i,
+			     m->name, d->size);
 		memcpy(m->mem, b + d->off + doff, dsize);
 		data_used += dsize;
 	}
@@ -322,29 +341,32 @@ static int relocate(const uint8_t *b, const struct sec *secs, struct bvc_bm_prog
 		int listed = 0;
 
 		if (off >= prog->code_size || prog->code_size - off < 8)
-			fail(BVC_BM_EBADMSG, "relocation %u: slot at 0x%x is outside the code (%u bytes)", i,
-			     off, prog->code_size);
+			fail(BVC_BM_EBADMSG,
+			     "relocation %u: slot at 0x%x is outside the code (%u bytes)", i, off,
+			     prog->code_size);
 		if (i && off < end)
-			fail(BVC_BM_EBADMSG, "relocation %u: slot at 0x%x overlaps or precedes the previous one",
-			     i, off);
+			fail(BVC_BM_EBADMSG,
+			     "relocation %u: slot at 0x%x overlaps or precedes the previous one", i,
+			     off);
 		end = off + 8;
 		if (addend && kind != BVC_RELOC_MAP_VALUE)
-			fail(BVC_BM_EBADMSG, "relocation %u: addend %d on a relocation that takes none", i,
-			     addend);
+			fail(BVC_BM_EBADMSG,
+			     "relocation %u: addend %d on a relocation that takes none", i, addend);
 		switch (kind) {
 		case BVC_RELOC_HELPER:
 			for (uint32_t h = 0; h < nhelp; h++)
 				listed |= u32(meta + META_MIN + 4 * h) == target;
 			if (!listed)
 				fail(BVC_BM_EBADMSG,
-				     "relocation %u: helper #%u is not in the meta section's helper list", i,
-				     target);
+				     "relocation %u: helper #%u is not in the meta section's helper list",
+				     i, target);
 			addr = bm_helper_addr(target);
 			break;
 		case BVC_RELOC_MAP:
 		case BVC_RELOC_MAP_VALUE:
 			if (target >= prog->map_cnt)
-				fail(BVC_BM_EBADMSG, "relocation %u: map index %u out of range (%u maps)", i,
+				fail(BVC_BM_EBADMSG,
+				     "relocation %u: map index %u out of range (%u maps)", i,
 				     target, prog->map_cnt);
 			if (kind == BVC_RELOC_MAP) {
 				addr = (uintptr_t)&prog->maps[target];
@@ -352,17 +374,20 @@ static int relocate(const uint8_t *b, const struct sec *secs, struct bvc_bm_prog
 			}
 			if (prog->maps[target].type != BVC_MAP_ARRAY ||
 			    !prog->maps[target].max_entries)
-				fail(BVC_BM_EOPNOTSUPP, "relocation %u: a value address of map %u, not an array",
-				     i, target);
+				fail(BVC_BM_EOPNOTSUPP,
+				     "relocation %u: a value address of map %u, not an array", i,
+				     target);
 			if (addend < 0 || (uint32_t)addend >= prog->maps[target].value_size)
-				fail(BVC_BM_EBADMSG, "relocation %u: offset %d outside map %u (%s)'s %u-byte value",
+				fail(BVC_BM_EBADMSG,
+				     "relocation %u: offset %d outside map %u (%s)'s %u-byte value",
 				     i, addend, target, prog->maps[target].name,
 				     prog->maps[target].value_size);
 			addr = (uintptr_t)prog->maps[target].mem + (uint32_t)addend;
 			break;
 		case BVC_RELOC_RUNTIME:
-			fail(BVC_BM_EOPNOTSUPP, "relocation %u: runtime function %u (LD_ABS): not on this device",
-			     i, target);
+			fail(BVC_BM_EOPNOTSUPP,
+			     "relocation %u: runtime function %u (LD_ABS): not on this device", i,
+			     target);
 		case BVC_RELOC_PROG_ARRAY:
 			fail(BVC_BM_EOPNOTSUPP, "relocation %u: tail calls: not on this device", i);
 		default:
@@ -396,7 +421,8 @@ int bvc_bm_load(const uint8_t *blob, size_t size, const uint8_t pub[32], struct 
 	if (secs[SEC_PROGS].size)
 		fail(BVC_BM_EOPNOTSUPP, "unsupported: tail calls (progs section) on this device");
 	if (secs[SEC_KCONFIG].size || secs[SEC_KERNEL].size)
-		fail(BVC_BM_EOPNOTSUPP, "unsupported: a blob verified for a Linux kernel (kconfig or kernel section)");
+		fail(BVC_BM_EOPNOTSUPP,
+		     "unsupported: a blob verified for a Linux kernel (kconfig or kernel section)");
 	if (secs[SEC_BYTECODE].size % 8)
 		fail(BVC_BM_EBADMSG, "bytecode section is %u bytes, not a multiple of 8",
 		     secs[SEC_BYTECODE].size);

@@ -6,11 +6,11 @@
 #ifndef BPFVC_FIRMWARE_H
 #define BPFVC_FIRMWARE_H
 
-#define FW_EXIT_OK 0      /* the blob was checked and ran on every input */
-#define FW_EXIT_REFUSED 2 /* the blob was refused (the line says why) */
-#define FW_EXIT_FAULT 4   /* the core faulted */
+#define FW_EXIT_OK 0              /* the blob was checked and ran on every input */
+#define FW_EXIT_REFUSED 2         /* the blob was refused (the line says why) */
+#define FW_EXIT_FAULT 4           /* the core faulted */
 #define FW_EXIT_ACCEPTED_CHANGE 5 /* sweep: a changed blob was accepted */
-#define FW_STACK_SIZE 16384 /* mps2-an386.ld's _stack_size */
+#define FW_STACK_SIZE 16384       /* mps2-an386.ld's _stack_size */
 
 void fw_puts(const char *s);
 /* The command line QEMU was given (-append), NUL-terminated: 0, or -1. */

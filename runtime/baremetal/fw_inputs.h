@@ -16,8 +16,8 @@
 #define ETH_ARP 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x06
 /* IPv4 header, 20 bytes, protocol @p */
 #define IP4(ihl, p) 0x40 | (ihl), 0, 0, 40, 0, 0, 0, 0, 64, (p), 0, 0, 10, 0, 0, 1, 10, 0, 0, 2
-#define TCP(doff) 0, 80, 0x30, 0x39, 0, 0, 0, 1, 0, 0, 0, 0, (doff) << 4, 0x02, 0xff, 0xff, \
-		0, 0, 0, 0
+#define TCP(doff) \
+	0, 80, 0x30, 0x39, 0, 0, 0, 1, 0, 0, 0, 0, (doff) << 4, 0x02, 0xff, 0xff, 0, 0, 0, 0
 #define UDP 0, 53, 0x30, 0x39, 0, 8, 0, 0
 
 struct fw_input {

@@ -136,7 +136,8 @@ int main(void)
 		return FW_EXIT_REFUSED;
 	}
 	if (!fw_cmdline(cmdline, sizeof(cmdline)) && last_word_is(cmdline, "sweep")) {
-		rc = sweep(_blob_start, (uint32_t)(_blob_end - _blob_start), _binary_pubkey_raw_start);
+		rc = sweep(_blob_start, (uint32_t)(_blob_end - _blob_start),
+			   _binary_pubkey_raw_start);
 		if (rc)
 			return rc;
 	}

@@ -88,12 +88,30 @@ static void fault(const char *what)
 	fw_exit(FW_EXIT_FAULT);
 }
 
-static void nmi(void) { fault("nmi"); }
-static void hard_fault(void) { fault("hard fault"); }
-static void mem_fault(void) { fault("memory management fault"); }
-static void bus_fault(void) { fault("bus fault"); }
-static void usage_fault(void) { fault("usage fault"); }
-static void other(void) { fault("unexpected exception"); }
+static void nmi(void)
+{
+	fault("nmi");
+}
+static void hard_fault(void)
+{
+	fault("hard fault");
+}
+static void mem_fault(void)
+{
+	fault("memory management fault");
+}
+static void bus_fault(void)
+{
+	fault("bus fault");
+}
+static void usage_fault(void)
+{
+	fault("usage fault");
+}
+static void other(void)
+{
+	fault("unexpected exception");
+}
 
 __attribute__((section(".vectors"), used)) static const uintptr_t vectors[16] = {
 	(uintptr_t)_stack_top,
@@ -103,7 +121,10 @@ __attribute__((section(".vectors"), used)) static const uintptr_t vectors[16] = 
 	(uintptr_t)mem_fault,
 	(uintptr_t)bus_fault,
 	(uintptr_t)usage_fault,
-	0, 0, 0, 0,
+	0,
+	0,
+	0,
+	0,
 	(uintptr_t)other, /* SVCall */
 	(uintptr_t)other, /* debug monitor */
 	0,

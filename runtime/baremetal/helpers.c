@@ -100,8 +100,8 @@ static uint64_t h_trace_printk(PARAMS)
 		spec[k++] = fmt[i++];
 		while (i < (uint32_t)r2 && fmt[i] == 'l' && k < 4)
 			spec[k++] = fmt[i++];
-		if (i >= (uint32_t)r2 || (fmt[i] != 'd' && fmt[i] != 'i' && fmt[i] != 'u' &&
-					  fmt[i] != 'x')) {
+		if (i >= (uint32_t)r2 ||
+		    (fmt[i] != 'd' && fmt[i] != 'i' && fmt[i] != 'u' && fmt[i] != 'x')) {
 			if (i < (uint32_t)r2 && fmt[i] == '%')
 				line[n++] = '%';
 			continue;
@@ -124,14 +124,22 @@ typedef uint64_t (*helper_fn)(PARAMS);
 static helper_fn lookup(uint32_t id)
 {
 	switch (id) {
-	case FUNC_map_lookup_elem: return h_map_lookup_elem;
-	case FUNC_map_update_elem: return h_map_update_elem;
-	case FUNC_map_delete_elem: return h_map_delete_elem;
-	case FUNC_ktime_get_ns: return h_ktime_get_ns;
-	case FUNC_trace_printk: return h_trace_printk;
-	case FUNC_get_prandom_u32: return h_get_prandom_u32;
-	case FUNC_get_smp_processor_id: return h_get_smp_processor_id;
-	default: return (helper_fn)0;
+	case FUNC_map_lookup_elem:
+		return h_map_lookup_elem;
+	case FUNC_map_update_elem:
+		return h_map_update_elem;
+	case FUNC_map_delete_elem:
+		return h_map_delete_elem;
+	case FUNC_ktime_get_ns:
+		return h_ktime_get_ns;
+	case FUNC_trace_printk:
+		return h_trace_printk;
+	case FUNC_get_prandom_u32:
+		return h_get_prandom_u32;
+	case FUNC_get_smp_processor_id:
+		return h_get_smp_processor_id;
+	default:
+		return (helper_fn)0;
 	}
 }
 

@@ -73,13 +73,16 @@ size_t bvc_bm_vfmt(char *buf, size_t sz, const char *fmt, va_list ap)
 			break;
 		case 'd':
 		case 'i':
-			s = lng >= 2 ? va_arg(ap, long long) : lng ? va_arg(ap, long) : va_arg(ap, int);
+			s = lng >= 2 ? va_arg(ap, long long)
+			    : lng    ? va_arg(ap, long)
+				     : va_arg(ap, int);
 			put_num(&o, s < 0 ? 0 - (uint64_t)s : (uint64_t)s, s < 0, 10, width, pad);
 			break;
 		case 'u':
 		case 'x':
 			u = lng >= 2 ? va_arg(ap, unsigned long long)
-			    : lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+			    : lng    ? va_arg(ap, unsigned long)
+				     : va_arg(ap, unsigned);
 			put_num(&o, u, 0, *fmt == 'u' ? 10 : 16, width, pad);
 			break;
 		case '%':
@@ -138,7 +141,8 @@ static void sha256_block(uint32_t h[8], const uint8_t *p)
 		       w[i - 7] + (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
 	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
 	for (i = 0; i < 64; i++) {
-		t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+		t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] +
+		     w[i];
 		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 		k = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
 	}

@@ -22,7 +22,7 @@
 #define SLOT_EMPTY 0
 #define SLOT_USED 1
 #define SLOT_DEAD 2
-#define MAX_KEY 512   /* the kernel's limits on hash keys and values ... */
+#define MAX_KEY 512    /* the kernel's limits on hash keys and values ... */
 #define MAX_VALUE 4096 /* ... kept small for a device */
 
 static uint8_t arena[BVC_BM_ARENA_SIZE] __attribute__((aligned(8)));
@@ -31,7 +31,7 @@ static uint32_t arena_used;
 /* Per-map bookkeeping the struct has no room for: the element count and
  * the table size of each hash, by arena offset of its slots. */
 struct hash_info {
-	uint32_t count; /* live elements */
+	uint32_t count;  /* live elements */
 	uint32_t nslots; /* power of two */
 };
 

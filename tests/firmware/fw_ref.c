@@ -45,8 +45,8 @@ int main(int argc, char **argv)
 		struct bvc_rt_ctx *ctx;
 		uint64_t r0;
 
-		if (bvc_rt_ctx_new(bvc_rt_prog_type(prog), fw_inputs[i].data, fw_inputs[i].len, &ctx,
-				   err, sizeof(err)) ||
+		if (bvc_rt_ctx_new(bvc_rt_prog_type(prog), fw_inputs[i].data, fw_inputs[i].len,
+				   &ctx, err, sizeof(err)) ||
 		    bvc_rt_run(prog, ctx, &r0, err, sizeof(err))) {
 			fprintf(stderr, "fw_ref: %s: %s\n", fw_inputs[i].name, err);
 			goto out;

@@ -72,10 +72,12 @@ Test(baremetal, fmt_equals_snprintf)
  * host runtime's, compared call by call. */
 static void differential(uint32_t type, uint32_t max_entries, uint32_t key_range)
 {
-	struct bvc_blob_map def = { .type = type, .key_size = 4, .value_size = 12,
-				    .max_entries = max_entries };
-	struct bvc_bm_map bm = { .type = type, .key_size = 4, .value_size = 12,
-				 .max_entries = max_entries };
+	struct bvc_blob_map def = {
+		.type = type, .key_size = 4, .value_size = 12, .max_entries = max_entries
+	};
+	struct bvc_bm_map bm = {
+		.type = type, .key_size = 4, .value_size = 12, .max_entries = max_entries
+	};
 	struct bvc_rt_map *rt;
 	char err[256];
 	int rc;
@@ -98,8 +100,8 @@ static void differential(uint32_t type, uint32_t max_entries, uint32_t key_range
 		case 0:
 			a = (int)bm_map_update(&bm, &key, val, flags);
 			b = bvc_rt_map_update(rt, &key, val, flags);
-			cr_assert_eq(a, b, "op %d: update key %u flags %llu: %d, runtime %d", op, key,
-				     (unsigned long long)flags, a, b);
+			cr_assert_eq(a, b, "op %d: update key %u flags %llu: %d, runtime %d", op,
+				     key, (unsigned long long)flags, a, b);
 			break;
 		case 1:
 			a = (int)bm_map_delete(&bm, &key);
@@ -119,7 +121,7 @@ static void differential(uint32_t type, uint32_t max_entries, uint32_t key_range
 
 Test(baremetal, hash_equals_runtime)
 {
-	differential(BVC_MAP_HASH, 16, 40); /* often full: -E2BIG */
+	differential(BVC_MAP_HASH, 16, 40);   /* often full: -E2BIG */
 	differential(BVC_MAP_HASH, 300, 400); /* tombstones pile up */
 	differential(BVC_MAP_HASH, 1, 3);
 	differential(BVC_MAP_PERCPU_HASH, 16, 40); /* one CPU: a hash */
@@ -133,8 +135,11 @@ Test(baremetal, array_equals_runtime)
 
 Test(baremetal, arena_refuses_what_does_not_fit)
 {
-	struct bvc_bm_map m = { .name = "big", .type = BVC_MAP_HASH, .key_size = 8,
-				.value_size = 64, .max_entries = 4096 };
+	struct bvc_bm_map m = { .name = "big",
+				.type = BVC_MAP_HASH,
+				.key_size = 8,
+				.value_size = 64,
+				.max_entries = 4096 };
 	char err[128];
 
 	bm_arena_reset();
@@ -177,11 +182,13 @@ static void make_blob(struct fixture *fx, const char *prog, const char *target, 
 	char cmd[2048], path[1024], err[256];
 
 	if (new_key) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s && %s/cli/bpfvc keygen -o %s/key >/dev/null",
+		snprintf(cmd, sizeof(cmd),
+			 "rm -rf %s && mkdir -p %s && %s/cli/bpfvc keygen -o %s/key >/dev/null",
 			 dir, dir, BVC_BUILD_DIR, dir);
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
 	}
-	snprintf(cmd, sizeof(cmd), "%s/cli/bpfvc build %s/%s.bpf.o --target %s --key %s/key -o %s/%s.bvc >/dev/null",
+	snprintf(cmd, sizeof(cmd),
+		 "%s/cli/bpfvc build %s/%s.bpf.o --target %s --key %s/key -o %s/%s.bvc >/dev/null",
 		 BVC_BUILD_DIR, BVC_PROGS_DIR, prog, target, dir, dir, target);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(path, sizeof(path), "%s/%s.bvc", dir, target);
@@ -233,8 +240,8 @@ static void sweep(const char *name)
 			copy[off] ^= flips[k];
 			rc = both(&fx, copy, fx.size, &host);
 			cr_assert(rc < 0, "%s: byte %zu ^ 0x%02x accepted", name, off, flips[k]);
-			cr_assert(host < 0, "%s: byte %zu ^ 0x%02x accepted by the host reader", name,
-				  off, flips[k]);
+			cr_assert(host < 0, "%s: byte %zu ^ 0x%02x accepted by the host reader",
+				  name, off, flips[k]);
 		}
 	}
 	/* Random multi-byte changes and truncations. */
