@@ -94,7 +94,7 @@ int bvc_bm_map_next(const struct bvc_bm_map *map, uint32_t *iter, const uint8_t 
 		    const uint8_t **value);
 
 /* The little formatter the runtime and firmware print with: %s %c %d %u
- * %x %ld %lu %lx %lld %llu %llx %zu %%, with an optional 0 and width for
+ * %x %X %ld %lu %lx %lld %llu %llx %zu %%, with an optional 0 and width for
  * the integers. Always NUL-terminates (when @sz > 0); returns the length
  * it wrote. No format attribute: on arm-none-eabi uint32_t is unsigned
  * long, which -Wformat would want as %lu, but int and long are both 32

@@ -5,6 +5,7 @@
  * runtime, runs it on each packet of fw_inputs.h (XDP: the device context of
  * bpfvc/devabi.h, as runtime/ctx.c lays it out) and prints, over
  * semihosting,
+ *   trace: LINE                       the program's bpf_trace_printk
  *   run NAME: r0 = V                  per input
  *   map NAME: KEYHEX -> VALUEHEX      every element after the last run
  * then exits with FW_EXIT_OK, or prints "bvc-fw: refused: WHY" and exits
@@ -87,6 +88,14 @@ static void dump_map(const struct bvc_bm_map *m)
 	}
 }
 
+/* bpf_trace_printk's lines, marked as the program's. */
+static void trace_line(const char *s)
+{
+	fw_puts("trace: ");
+	fw_puts(s);
+	fw_puts("\n");
+}
+
 /* QEMU's semihosting command line is "KERNEL ARGS" (-append) or the
  * -semihosting-config arg= words: look at the last word. */
 static int last_word_is(const char *line, const char *word)
@@ -130,7 +139,7 @@ int main(void)
 	uint64_t r0;
 	int rc;
 
-	bvc_bm_set_output(fw_puts);
+	bvc_bm_set_output(trace_line);
 	if (_binary_pubkey_raw_end - _binary_pubkey_raw_start != 32) {
 		print("bvc-fw: refused: the linked-in public key is not 32 bytes\n");
 		return FW_EXIT_REFUSED;

@@ -80,42 +80,90 @@ static uint64_t h_get_smp_processor_id(PARAMS)
 	return 0;
 }
 
-/* bpf_trace_printk(fmt, fmt_size, a, b, c): the kernel's conversions (up
- * to three, %d %i %u %x with l and ll, %s is not offered: a device string
- * would need the kernel's safe copy) with every argument as 64 bits. */
+/* bpf_trace_printk(fmt, fmt_size, a, b, c) with runtime/helpers.c's rules,
+ * so that a device's line is the host's: at most three conversions, %d %i
+ * %u %x %X %c %p %% with an optional 0 and width; no l: 32 bits, l or ll:
+ * 64; a trailing newline dropped. Unlike the host, %s and the flags
+ * "-+ #" are refused (-EINVAL, nothing printed): the device cannot read an
+ * arbitrary address without risking a bus fault, and its formatter is
+ * small. Returns the line's length. */
 static uint64_t h_trace_printk(PARAMS)
 {
 	const char *fmt = PTR(r1);
-	uint64_t args[3] = { r3, r4, r5 };
-	char line[128], spec[8];
-	size_t n = 0, k;
-	unsigned used = 0;
+	uint64_t args[3] = { r3, r4, r5 }, v;
+	char line[256], spec[16];
+	size_t n = 0, k, width;
+	unsigned used = 0, longs;
+	uint32_t i, len = (uint32_t)r2;
 
-	for (uint32_t i = 0; i < (uint32_t)r2 && fmt[i] && n + 1 < sizeof(line); i++) {
-		if (fmt[i] != '%' || used == 3) {
-			line[n++] = fmt[i];
+	for (i = 0; i < len && fmt[i]; i++)
+		;
+	if (!len || i == len)
+		return (uint64_t)-BVC_BM_EINVAL; /* no NUL inside fmt_size */
+	for (i = 0; fmt[i]; i++) {
+		if (fmt[i] != '%') {
+			if (n + 1 < sizeof(line))
+				line[n++] = fmt[i];
+			continue;
+		}
+		if (fmt[i + 1] == '%') {
+			if (n + 1 < sizeof(line))
+				line[n++] = '%';
+			i++;
 			continue;
 		}
 		k = 0;
-		spec[k++] = fmt[i++];
-		while (i < (uint32_t)r2 && fmt[i] == 'l' && k < 4)
+		spec[k++] = '%';
+		i++;
+		if (fmt[i] == '0')
 			spec[k++] = fmt[i++];
-		if (i >= (uint32_t)r2 ||
-		    (fmt[i] != 'd' && fmt[i] != 'i' && fmt[i] != 'u' && fmt[i] != 'x')) {
-			if (i < (uint32_t)r2 && fmt[i] == '%')
-				line[n++] = '%';
-			continue;
+		for (width = 0; fmt[i] >= '0' && fmt[i] <= '9' && width < 3; width++)
+			spec[k++] = fmt[i++];
+		for (longs = 0; fmt[i] == 'l' && longs < 2; longs++)
+			i++;
+		if (used >= 3 || (fmt[i] >= '0' && fmt[i] <= '9'))
+			return (uint64_t)-BVC_BM_EINVAL;
+		v = args[used++];
+		switch (fmt[i]) {
+		case 'd':
+		case 'i':
+			spec[k++] = 'l', spec[k++] = 'l', spec[k++] = 'd', spec[k] = '\0';
+			n += bvc_bm_fmt(line + n, sizeof(line) - n, spec,
+					longs ? (long long)v : (long long)(int32_t)v);
+			break;
+		case 'u':
+		case 'x':
+		case 'X':
+			spec[k++] = 'l', spec[k++] = 'l', spec[k++] = fmt[i], spec[k] = '\0';
+			n += bvc_bm_fmt(line + n, sizeof(line) - n, spec,
+					longs ? (unsigned long long)v
+					      : (unsigned long long)(uint32_t)v);
+			break;
+		case 'c':
+			if (longs)
+				return (uint64_t)-BVC_BM_EINVAL;
+			spec[k++] = 'c', spec[k] = '\0';
+			n += bvc_bm_fmt(line + n, sizeof(line) - n, spec, (int)(uint8_t)v);
+			break;
+		case 'p':
+			if (longs || k > 1)
+				return (uint64_t)-BVC_BM_EINVAL;
+			if (fmt[i + 1] == 'K' || fmt[i + 1] == 'x')
+				i++;
+			n += bvc_bm_fmt(line + n, sizeof(line) - n, "0x%llx", (unsigned long long)v);
+			break;
+		default:
+			return (uint64_t)-BVC_BM_EINVAL;
 		}
-		spec[0] = '%', spec[1] = 'l', spec[2] = 'l', spec[3] = fmt[i], spec[4] = '\0';
-		n += fmt[i] == 'd' || fmt[i] == 'i'
-			     ? bvc_bm_fmt(line + n, sizeof(line) - n, spec, (long long)args[used])
-			     : bvc_bm_fmt(line + n, sizeof(line) - n, spec,
-					  (unsigned long long)args[used]);
-		used++;
 	}
 	line[n] = '\0';
-	if (output)
+	if (output) {
+		size_t o = n;
+
+		if (o && line[o - 1] == '\n')
+			line[--o] = '\0';
 		output(line);
+	}
 	return n;
 }
 

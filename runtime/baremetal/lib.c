@@ -19,13 +19,15 @@ static void put(struct out *o, char c)
 		o->buf[o->len++] = c;
 }
 
-static void put_num(struct out *o, uint64_t v, int neg, unsigned base, unsigned width, char pad)
+static void put_num(struct out *o, uint64_t v, int neg, unsigned base, unsigned width, char pad,
+		    int upper)
 {
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
 	unsigned n = 0;
 
 	do {
-		tmp[n++] = "0123456789abcdef"[v % base];
+		tmp[n++] = digits[v % base];
 		v /= base;
 	} while (v);
 	if (neg)
@@ -76,14 +78,15 @@ size_t bvc_bm_vfmt(char *buf, size_t sz, const char *fmt, va_list ap)
 			s = lng >= 2 ? va_arg(ap, long long)
 			    : lng    ? va_arg(ap, long)
 				     : va_arg(ap, int);
-			put_num(&o, s < 0 ? 0 - (uint64_t)s : (uint64_t)s, s < 0, 10, width, pad);
+			put_num(&o, s < 0 ? 0 - (uint64_t)s : (uint64_t)s, s < 0, 10, width, pad, 0);
 			break;
 		case 'u':
 		case 'x':
+		case 'X':
 			u = lng >= 2 ? va_arg(ap, unsigned long long)
 			    : lng    ? va_arg(ap, unsigned long)
 				     : va_arg(ap, unsigned);
-			put_num(&o, u, 0, *fmt == 'u' ? 10 : 16, width, pad);
+			put_num(&o, u, 0, *fmt == 'u' ? 10 : 16, width, pad, *fmt == 'X');
 			break;
 		case '%':
 			put(&o, '%');

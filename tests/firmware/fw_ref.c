@@ -5,6 +5,7 @@
  * another CPU on its reference interpreter), runs it on the firmware's
  * packets (runtime/baremetal/fw_inputs.h) with the maps kept across
  * runs, and prints the firmware's lines:
+ *   trace: LINE        (the program's bpf_trace_printk)
  *   run NAME: r0 = V
  *   map NAME: KEYHEX -> VALUEHEX
  * (map lines in the runtime's order: the test sorts both sides).
@@ -19,6 +20,12 @@
 #include "bpfvc/signer.h"
 #include "fw_inputs.h"
 
+static void trace_line(void *user, const char *line)
+{
+	(void)user;
+	printf("trace: %s\n", line);
+}
+
 static void hex(const uint8_t *p, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -27,6 +34,7 @@ static void hex(const uint8_t *p, uint32_t n)
 
 int main(int argc, char **argv)
 {
+	struct bvc_rt_opts opts = { .sz = sizeof(opts), .trace = trace_line };
 	struct bvc_rt_prog *prog = NULL;
 	struct bvc_key *key = NULL;
 	char err[512];
@@ -37,7 +45,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (bvc_signer_load_public(argv[2], &key, err, sizeof(err)) ||
-	    bvc_rt_open_file(argv[1], key, NULL, &prog, err, sizeof(err))) {
+	    bvc_rt_open_file(argv[1], key, &opts, &prog, err, sizeof(err))) {
 		fprintf(stderr, "fw_ref: %s\n", err);
 		goto out;
 	}

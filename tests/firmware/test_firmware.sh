@@ -3,7 +3,7 @@
 # Builds xdp_parser for thumbv7m with a fresh key, links it and the raw
 # public key into the mps2-an386 firmware (runtime/baremetal/, cross-built
 # with cmake/arm-none-eabi.cmake), boots it in qemu-system-arm and checks:
-#   - it exits 0 and prints, per packet, the r0 and, after the runs, the map
+#   - it exits 0 and prints, per packet, the trace lines and r0 and, after the runs, the map
 #     contents that the host's interpreter gives (fw_ref) on the same packets;
 #   - the same firmware with one byte of the blob changed (in the header, the
 #     section table, the code, the maps, the meta, the signed padding, the key
@@ -74,15 +74,17 @@ cat good.out
 grep -q '^bvc-fw: done' good.out || { echo "FAIL: no 'bvc-fw: done'"; exit 1; }
 
 "$fw_ref" prog.bvc key.pub >ref.out
-grep -E '^(run|map) ' good.out | sort >fw.sorted
-sort ref.out >ref.sorted
+# run and trace lines in order, then the map's elements sorted (the two
+# hash tables iterate differently).
+{ grep -E '^(run |trace: )' good.out; grep -E '^map ' good.out | sort; } >fw.sorted
+{ grep -E '^(run |trace: )' ref.out; grep -E '^map ' ref.out | sort; } >ref.sorted
 [ "$(grep -c '^run ' ref.sorted)" -ge 9 ] || { echo "FAIL: the reference ran too few packets"; exit 1; }
 [ "$(grep -c '^map ' ref.sorted)" -ge 3 ] || { echo "FAIL: the reference map is nearly empty"; exit 1; }
 if ! diff -u ref.sorted fw.sorted; then
 	echo "FAIL: the firmware's results differ from the interpreter's (- interpreter, + firmware)"
 	exit 1
 fi
-echo "ok: $(grep -c '^run ' fw.sorted) runs and $(grep -c '^map ' fw.sorted) map elements equal the interpreter's"
+echo "ok: $(grep -c '^run ' fw.sorted) runs, $(grep -c '^trace: ' fw.sorted) trace lines and $(grep -c '^map ' fw.sorted) map elements equal the interpreter's"
 
 # refused BLOB.bvc WHAT: the firmware with BLOB swapped in must refuse it.
 refused() {

@@ -4,8 +4,8 @@
  * packet and byte counts in an array map, global data in all three
  * sections, atomics on map values, and 64-bit arithmetic a 32-bit core
  * must get exact (multiply, divide, modulo, shifts, signed shifts and
- * comparisons) over the first bytes
- * of each packet.
+ * comparisons) over the first bytes of each packet, and a bpf_printk line
+ * per packet.
  *
  * Test input for tests/firmware (the mps2-an386 firmware against the
  * interpreter). Must stay accepted by the kernel.
@@ -63,6 +63,8 @@ int xdp_count(struct xdp_md *ctx)
 	signed_acc += (__s64)h < 0 ? ((__s64)h >> 40) : -(__s64)(h >> 45);
 	total_bytes += len;
 	seed = h;
+	/* 32-bit and 64-bit conversions, signed and not (bpf_trace_printk). */
+	bpf_printk("len %u key %d h %llx", len, (int)key - 4, h);
 	return len & 1 ? XDP_PASS : XDP_TX;
 }
 
