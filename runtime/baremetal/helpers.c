@@ -150,7 +150,8 @@ static uint64_t h_trace_printk(PARAMS)
 				return (uint64_t)-BVC_BM_EINVAL;
 			if (fmt[i + 1] == 'K' || fmt[i + 1] == 'x')
 				i++;
-			n += bvc_bm_fmt(line + n, sizeof(line) - n, "0x%llx", (unsigned long long)v);
+			n += bvc_bm_fmt(line + n, sizeof(line) - n, "0x%llx",
+					(unsigned long long)v);
 			break;
 		default:
 			return (uint64_t)-BVC_BM_EINVAL;

@@ -78,7 +78,8 @@ size_t bvc_bm_vfmt(char *buf, size_t sz, const char *fmt, va_list ap)
 			s = lng >= 2 ? va_arg(ap, long long)
 			    : lng    ? va_arg(ap, long)
 				     : va_arg(ap, int);
-			put_num(&o, s < 0 ? 0 - (uint64_t)s : (uint64_t)s, s < 0, 10, width, pad, 0);
+			put_num(&o, s < 0 ? 0 - (uint64_t)s : (uint64_t)s, s < 0, 10, width, pad,
+				0);
 			break;
 		case 'u':
 		case 'x':
