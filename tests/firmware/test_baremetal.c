@@ -286,8 +286,8 @@ Test(baremetal, another_key_or_target_refused)
 	rc = bvc_bm_load(a.blob, a.size, b.pub, &prog, err, sizeof(err));
 	cr_assert_eq(rc, -BVC_BM_EKEYREJECTED, "%d: %s", rc, err);
 	cr_assert(strstr(err, "not by the trusted key"), "%s", err);
-	free(a.blob);
-	/* Signed by the right key, for another CPU. */
+	free_fixture(&a);
+	/* Signed by the right key (b's directory), for another CPU. */
 	make_blob(&a, "xdp_parser", "arm64", dir, 0);
 	rc = bvc_bm_load(a.blob, a.size, b.pub, &prog, err, sizeof(err));
 	cr_assert_eq(rc, -BVC_BM_ENOEXEC, "%d: %s", rc, err);
