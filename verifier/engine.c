@@ -109,8 +109,23 @@ static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
 		dst->type = BVC_PTR_MAP_VALUE;
 		dst->off = insn[1].imm;
 		return 0;
-	case BVC_PSEUDO_FUNC:
-		return bvc_vunsup(env, "callbacks (ld_imm64 of a function)");
+	case BVC_PSEUDO_FUNC: {
+		/* A function's address, only ever passed to a helper that
+		 * calls it (call.c); the kernel's PTR_TO_FUNC. map_idx holds
+		 * the function, so pruning compares it as it does a map. */
+		uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->imm + 1);
+		uint32_t sp;
+
+		for (sp = 0; sp < env->nsubprogs; sp++)
+			if (env->subprogs[sp].start == target)
+				break;
+		if (sp == env->nsubprogs)
+			return bvc_vbug(env, "ld_imm64 of insn %u: not a function", target);
+		bvc_mark_reg_known(dst, 0);
+		dst->type = BVC_PTR_FUNC;
+		dst->map_idx = sp;
+		return 0;
+	}
 	default:
 		return bvc_vunsup(env, "ld_imm64 with pseudo source %u", insn->src);
 	}

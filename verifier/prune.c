@@ -75,11 +75,22 @@ static bool check_scalar_ids(uint32_t old, uint32_t cur, struct bvc_idmap *m)
 	return check_ids(old, cur, m);
 }
 
+/* Comparison modes (the kernel's exact_level): NOT_EXACT against a
+ * finished checkpoint; EXACT for the infinite-loop check; RANGE_WITHIN
+ * against a checkpoint still being explored where callback iterations
+ * converge: no liveness or precision from below it is final yet, so every
+ * register and slot counts and every scalar is compared by its range. */
+#define CMP_NOT_EXACT 0
+#define CMP_EXACT 1
+#define CMP_RANGE_WITHIN 2
+
 static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct bvc_idmap *m,
-		    bool exact)
+		    int mode)
 {
+	bool exact = mode == CMP_EXACT;
+
 	if (old->type == BVC_NOT_INIT)
-		return !exact || cur->type == BVC_NOT_INIT;
+		return mode == CMP_NOT_EXACT || cur->type == BVC_NOT_INIT;
 	if (cur->type == BVC_NOT_INIT || old->type != cur->type || old->maybe_null != cur->maybe_null)
 		return false;
 	if (exact)
@@ -90,7 +101,7 @@ static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct
 
 	switch (old->type) {
 	case BVC_SCALAR:
-		if (!old->precise)
+		if (!old->precise && mode == CMP_NOT_EXACT)
 			return true;
 		return bvc_scalar_within(&old->var, &cur->var) && check_scalar_ids(old->id, cur->id, m);
 	case BVC_PTR_PACKET:
@@ -137,8 +148,10 @@ static bool slot_all_misc(const struct bvc_slot *s)
 /* @live: slots statically live; @unread: slots no path below old read
  * (only when !exact: old is finished). */
 static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, struct bvc_idmap *m,
-		      bool exact, uint64_t live, uint64_t unread)
+		      int mode, uint64_t live, uint64_t unread)
 {
+	bool exact = mode == CMP_EXACT;
+
 	for (uint32_t s = 0; s < old->nslots; s++) {
 		const struct bvc_slot *os = &old->slots[s];
 		const struct bvc_slot *cs = s < cur->nslots ? &cur->slots[s] : NULL;
@@ -163,7 +176,7 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 			struct bvc_reg unknown;
 
 			bvc_mark_reg_unknown(&unknown);
-			if (!regsafe(old_spill, &unknown, m, false))
+			if (!regsafe(old_spill, &unknown, m, mode))
 				return false;
 			continue;
 		}
@@ -179,7 +192,7 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 				return false;
 		}
 		if (os->stype[0] == BVC_STACK_SPILL && cs &&
-		    !regsafe(&os->spilled, &cs->spilled, m, exact))
+		    !regsafe(&os->spilled, &cs->spilled, m, mode))
 			return false;
 	}
 	if (exact) {
@@ -192,8 +205,10 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 }
 
 bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
-		      bool exact)
+		      int mode)
 {
+	/* Liveness from below old: only once old is finished. */
+	bool use_live = mode == CMP_NOT_EXACT;
 	struct bvc_idmap *m = env->idmap;
 	bool ok = true;
 
@@ -210,27 +225,35 @@ bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const st
 		const struct bvc_frame *of = old->frames[f], *cf = cur->frames[f];
 		uint16_t live;
 
-		if (of->callsite != cf->callsite) {
+		if (of->callsite != cf->callsite || of->in_callback != cf->in_callback ||
+		    of->callback_depth > cf->callback_depth) {
+			/* More iterations entered from old's frame than from
+			 * cur's: old did not cover the ones cur has left. */
 			ok = false;
 			break;
 		}
 		if (f == old->curframe)
 			live = env->aux[cur->insn_idx].live_regs;
+		else if (cur->frames[f + 1]->in_callback)
+			/* A callback's caller resumes at the helper call,
+			 * which runs again with its arguments. */
+			live = env->aux[cur->frames[f + 1]->callsite].live_regs;
 		else
 			/* The caller resumes after the call, r0-r5 rewritten. */
 			live = env->aux[cur->frames[f + 1]->callsite + 1].live_regs & ~0x3f;
 		live |= 1u << BVC_REG_FP;
 		for (int r = 0; ok && r < BVC_MAX_REG; r++) {
-			if (!exact && !(live & (1u << r)))
+			if (use_live && !(live & (1u << r)))
 				continue;
-			ok = regsafe(&of->regs[r], &cf->regs[r], m, exact);
+			ok = regsafe(&of->regs[r], &cf->regs[r], m, mode);
 		}
 		/* Only the innermost frame's slots have known liveness: a
 		 * callee may read its callers' through pointers. */
 		if (ok)
-			ok = stacksafe(of, cf, m, exact,
-				       f == old->curframe ? env->aux[cur->insn_idx].live_slots : ~0ull,
-				       exact ? 0 : of->unread);
+			ok = stacksafe(of, cf, m, mode,
+				       use_live && f == old->curframe ? env->aux[cur->insn_idx].live_slots
+								      : ~0ull,
+				       use_live ? of->unread : 0);
 	}
 	for (uint32_t i = 0; ok && i < old->nrefs; i++)
 		ok = check_ids(old->refs[i], cur->refs[i], m);
@@ -420,6 +443,24 @@ int bvc_list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
 	return 0;
 }
 
+/*
+ * cur was pruned against @old, an unfinished checkpoint above it: old's
+ * precision and read marks are not final, so those it passes on
+ * (bvc_propagate_precision) may miss what cur's continuation - old's -
+ * will need, in the checkpoints between old and cur. They get every
+ * scalar precise and every slot read, and so does every checkpoint above
+ * them, as the precision walk's fallback does: the walks and the read
+ * marks stop at a checkpoint that has the mark already, trusting the
+ * ones above to have it too. Sound, and dearer than the kernel (6.16+
+ * re-propagates over such back edges once the loop is explored).
+ */
+static void loop_hit_marks(struct bvc_env *env)
+{
+	for (uint32_t f = 0; f <= env->cur->curframe; f++)
+		bvc_mark_slots_read(env, f, ~0ull);
+	bvc_mark_all_precise(env, env->cur->parent);
+}
+
 /* Is @old on @cur's path, above it? */
 static bool is_ancestor(const struct bvc_state *cur, const struct bvc_state *old)
 {
@@ -440,11 +481,12 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	/* BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point; and one
 	 * whenever the path's history since the last grew long, so
 	 * precision walks (and the copies pending branches make) stay short. */
-	bool force = ((env->opts.prog_flags | env->prog->prog_flags) & 8u) || env->cur->nhist > 40;
+	bool force = ((env->opts.prog_flags | env->prog->prog_flags) & 8u) || env->cur->nhist > 40 ||
+		     env->aux[insn].calls_callback;
 	bool add = force || (env->jmps_processed - env->prev_jmps >= 2 &&
 			     env->processed - env->prev_insns >= 8);
 	struct bvc_state *cp;
-	uint32_t cs, bucket, seen = 0;
+	uint32_t cs, bucket, seen = 0, n_miss;
 	uint64_t cur_sig, cur_mask, cur_ptr;
 	int err;
 
@@ -470,7 +512,26 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		if (ocs != cs && (insn ^ ocs) % env->cnt != bucket)
 			continue;
 		seen++; /* max_states_per_insn counts the bucket's states walked */
-		if (old->branches) {
+		if (old->branches && env->aux[insn].calls_callback) {
+			/* Callback iterations: a later visit of the call
+			 * within an earlier one on this path needs no more
+			 * iterations - everything from old on is explored
+			 * anyway (the kernel's calls_callback case). */
+			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
+			    bvc_states_equal(env, old, env->cur, CMP_RANGE_WITHIN) &&
+			    is_ancestor(env->cur, old)) {
+				old->hit_cnt++;
+				err = bvc_hist_arrive(env);
+				if (!err)
+					err = bvc_propagate_precision(env, old);
+				if (!err)
+					loop_hit_marks(env);
+				return err ? err : 1;
+			}
+			if (!force && env->jmps_processed - env->prev_jmps < 20 &&
+			    env->processed - env->prev_insns < 100)
+				add = false;
+		} else if (old->branches) {
 			/* Still being explored: we are in a loop through it, if it
 			 * is above cur. One that is not is the root of a work item
 			 * this engine donated and now explores again (the worker
@@ -480,8 +541,9 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			 * every iteration's checkpoint here, all of them
 			 * ancestors, and walking up to each one from every
 			 * visit costs the square of the iterations. */
-			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
-			    bvc_states_equal(env, old, env->cur, true) &&
+			if (old->cb_unroll == env->cur->cb_unroll &&
+			    sig_may_match(env, old, cur_sig, cur_ptr, true) &&
+			    bvc_states_equal(env, old, env->cur, CMP_EXACT) &&
 			    is_ancestor(env->cur, old)) {
 				err = bvc_vrej(env, "infinite loop detected at insn %u", insn);
 				bvc_vlog(env, "cur state:");
@@ -494,7 +556,7 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			    env->processed - env->prev_insns < 100)
 				add = false;
 		} else if (sig_may_match(env, old, cur_sig, cur_ptr, false) &&
-			   bvc_states_equal(env, old, env->cur, false)) {
+			   bvc_states_equal(env, old, env->cur, CMP_NOT_EXACT)) {
 			if (old->remote)
 				env->remote_hits++;
 			else if (!old->hit_cnt && env->shared < env->share_limit &&
@@ -514,7 +576,10 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		 * the last path below it ends: it may still be a parent). */
 		if (add)
 			old->miss_cnt++;
-		if (old->miss_cnt > old->hit_cnt * 3 + 3) {
+		/* The kernel keeps a callback call's unfinished checkpoints
+		 * longer: evicting them early hinders convergence. */
+		n_miss = env->aux[insn].calls_callback && old->branches ? 64 : 3;
+		if (old->miss_cnt > old->hit_cnt * n_miss + n_miss) {
 			if (env->keep_evicted && bvc_list_push(&env->retired, old))
 				continue; /* keep it listed: still correct */
 			memmove(&l->v[i], &l->v[i + 1], (--l->n - i) * sizeof(*l->v));
