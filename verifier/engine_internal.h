@@ -192,6 +192,17 @@ struct bvc_insn_aux {
 
 struct bvc_idmap;
 
+/* A callback loop being explored (prune.c; the kernel's SCC visit of a
+ * callback-calling instruction): the call chain to the helper call, the
+ * first checkpoint that reached it, and whether a path was pruned against
+ * an unfinished checkpoint of it (a back edge) since. */
+struct bvc_cb_visit {
+	uint32_t key[BVC_MAX_FRAMES]; /* call sites of frames 1..n-1, then the helper call */
+	uint32_t nkey;
+	struct bvc_state *entry;     /* NULL: no visit under way */
+	bool backedge;
+};
+
 struct bvc_checkpoint_list {
 	struct bvc_state **v;
 	uint32_t n, cap;
@@ -236,6 +247,8 @@ struct bvc_env {
 	bool grescan;          /* a call named one not yet verified: pass again */
 	uint32_t gphase;       /* the global function being verified, 0: none */
 
+	struct bvc_cb_visit *cb_visits;
+	uint32_t n_cb_visits, cap_cb_visits;
 	bool has_callbacks;    /* some ld_imm64 takes a function's address: the
 				* program is explored whole in this engine (split.c) */
 

@@ -207,8 +207,12 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
 		      int mode)
 {
-	/* Liveness from below old: only once old is finished. */
+	/* Read marks from below old: only once old is finished. Register
+	 * liveness is static (cfg.c), true of old at any time: the 6.18
+	 * kernel's func_states_equal() skips dead registers in every mode
+	 * but EXACT (ours keeps the loop check's exact comparison whole). */
 	bool use_live = mode == CMP_NOT_EXACT;
+	bool live_regs = mode != CMP_EXACT;
 	struct bvc_idmap *m = env->idmap;
 	bool ok = true;
 
@@ -243,7 +247,7 @@ bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const st
 			live = env->aux[cur->frames[f + 1]->callsite + 1].live_regs & ~0x3f;
 		live |= 1u << BVC_REG_FP;
 		for (int r = 0; ok && r < BVC_MAX_REG; r++) {
-			if (use_live && !(live & (1u << r)))
+			if (live_regs && !(live & (1u << r)))
 				continue;
 			ok = regsafe(&of->regs[r], &cf->regs[r], m, mode);
 		}
@@ -392,6 +396,71 @@ static bool sig_may_match(const struct bvc_env *env, struct bvc_state *old, uint
 
 /* @cp is off its list and finished: free it unless something still
  * holds it (the share list, or bvc_engine_keep_checkpoints()). */
+/*
+ * Callback loops (the 6.18 kernel's SCC visits, for the one kind of loop
+ * whose iterations are pruned against unfinished checkpoints): @st's key
+ * is the call chain down to its outermost frame that stands at a callback
+ * call (the call site of the next frame, or @st's own instruction). 0: st
+ * is in no callback loop.
+ */
+static uint32_t cb_loop_key(const struct bvc_env *env, const struct bvc_state *st, uint32_t insn,
+			    uint32_t *key)
+{
+	for (uint32_t f = 0; f <= st->curframe; f++) {
+		uint32_t pt = f < st->curframe ? (uint32_t)st->frames[f + 1]->callsite : insn;
+
+		key[f] = pt;
+		if (env->aux[pt].calls_callback)
+			return f + 1;
+	}
+	return 0;
+}
+
+static struct bvc_cb_visit *cb_visit_find(struct bvc_env *env, const struct bvc_state *st,
+					  uint32_t insn, bool add)
+{
+	uint32_t key[BVC_MAX_FRAMES], n = cb_loop_key(env, st, insn, key);
+
+	if (!n)
+		return NULL;
+	for (uint32_t i = 0; i < env->n_cb_visits; i++) {
+		struct bvc_cb_visit *v = &env->cb_visits[i];
+
+		if (v->nkey == n && !memcmp(v->key, key, n * sizeof(*key)))
+			return v;
+	}
+	if (!add)
+		return NULL;
+	if (env->n_cb_visits == env->cap_cb_visits) {
+		uint32_t cap = env->cap_cb_visits ? env->cap_cb_visits * 2 : 4;
+		struct bvc_cb_visit *v = realloc(env->cb_visits, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		env->cb_visits = v;
+		env->cap_cb_visits = cap;
+	}
+	memset(&env->cb_visits[env->n_cb_visits], 0, sizeof(*env->cb_visits));
+	memcpy(env->cb_visits[env->n_cb_visits].key, key, n * sizeof(*key));
+	env->cb_visits[env->n_cb_visits].nkey = n;
+	return &env->cb_visits[env->n_cb_visits++];
+}
+
+/* A checkpoint of a callback loop with a back edge while the loop is
+ * still explored: the read and precision marks of what is below it may
+ * be unfinished in the kernel (its incomplete_read_marks()), which then
+ * compares it as RANGE_WITHIN. Our marks are complete (loop_hit_marks()),
+ * so this is for the kernel's processed counts, not for soundness. */
+static bool cb_incomplete(struct bvc_env *env, const struct bvc_state *cp)
+{
+	const struct bvc_cb_visit *v;
+
+	if (!env->n_cb_visits)
+		return false;
+	v = cb_visit_find(env, cp, cp->insn_idx, false);
+	return v && v->entry && v->backedge;
+}
+
 static void release_checkpoint(struct bvc_env *env, struct bvc_state *cp)
 {
 	if (!env->keep_evicted && !cp->in_share)
@@ -412,6 +481,14 @@ void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st)
 
 		if (--st->branches)
 			break;
+		/* The first checkpoint of a callback loop is finished: so
+		 * is the loop's exploration. */
+		for (uint32_t i = 0; i < env->n_cb_visits; i++) {
+			if (env->cb_visits[i].entry == st) {
+				env->cb_visits[i].entry = NULL;
+				env->cb_visits[i].backedge = false;
+			}
+		}
 		if (st->anchor_id) {
 			/* An accepted work item's subtree is finished here.
 			 * No memory: the item then never reports done, safe. */
@@ -520,6 +597,10 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
 			    bvc_states_equal(env, old, env->cur, CMP_RANGE_WITHIN) &&
 			    is_ancestor(env->cur, old)) {
+				struct bvc_cb_visit *v = cb_visit_find(env, env->cur, insn, false);
+
+				if (v && v->entry)
+					v->backedge = true;
 				old->hit_cnt++;
 				err = bvc_hist_arrive(env);
 				if (!err)
@@ -556,7 +637,8 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			    env->processed - env->prev_insns < 100)
 				add = false;
 		} else if (sig_may_match(env, old, cur_sig, cur_ptr, false) &&
-			   bvc_states_equal(env, old, env->cur, CMP_NOT_EXACT)) {
+			   bvc_states_equal(env, old, env->cur,
+					    cb_incomplete(env, old) ? CMP_RANGE_WITHIN : CMP_NOT_EXACT)) {
 			if (old->remote)
 				env->remote_hits++;
 			else if (!old->hit_cnt && env->shared < env->share_limit &&
@@ -614,6 +696,12 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		bvc_state_free(cp);
 		return err;
 	}
+	if (env->has_callbacks) {
+		struct bvc_cb_visit *v = cb_visit_find(env, cp, insn, true);
+
+		if (v && !v->entry)
+			v->entry = cp;
+	}
 	env->cur->parent = cp;
 	for (uint32_t f = 0; f <= env->cur->curframe; f++) {
 		env->cur->frames[f]->written = 0;
@@ -654,6 +742,9 @@ void bvc_explored_free(struct bvc_env *env)
 	free(env->retired.v);
 	free(env->idmap);
 	env->idmap = NULL;
+	free(env->cb_visits);
+	env->cb_visits = NULL;
+	env->n_cb_visits = env->cap_cb_visits = 0;
 	if (!env->explored)
 		return;
 	for (uint32_t i = 0; i < env->cnt; i++) {
