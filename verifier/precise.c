@@ -299,14 +299,31 @@ static int backtrack_insn(struct bvc_env *env, struct walk *w, uint32_t idx, uin
 			*regs = 0;
 			w->frame--;
 		} else if (op == BVC_CALL && env->aux[idx].calls_callback && subseq != idx + 1) {
-			/* Into or out of a callback (the frames change at a
-			 * helper call): not followed, everything precise. */
-			return -ENOTSUP;
+			/* Out of a callback's first instruction, back to the
+			 * helper call that entered it: the callback's r1 (the
+			 * index) came from nowhere, its r2 is the caller's r3
+			 * (bpf_loop's callback_ctx); the call changed none of
+			 * the caller's registers on this side. */
+			if ((*regs & ~0x6u) || w->m.slots[w->frame] || !w->frame)
+				return -ENOTSUP;
+			if (*regs & 0x4u)
+				w->m.regs[w->frame - 1] |= 1u << 3;
+			*regs = 0;
+			w->frame--;
 		} else if (op == BVC_CALL) {
 			/* A helper: r0 is its result, r1-r5 are clobbered. */
 			*regs &= (uint16_t)~1u;
 			if (*regs & ARG_REGS)
 				return -ENOTSUP;
+		} else if (op == BVC_EXIT && subseq != BVC_HIST_NONE && env->aux[subseq].calls_callback) {
+			/* Into a callback that returned to the helper call:
+			 * the call runs again on the caller's registers, which
+			 * the callback left alone (r0 is the call's own). */
+			if ((*regs & 1u) || w->frame + 1 >= BVC_MAX_FRAMES)
+				return -ENOTSUP;
+			w->frame++;
+			w->m.regs[w->frame] = 0;
+			w->m.slots[w->frame] = 0;
 		} else if (op == BVC_EXIT) {
 			/* Into the callee that returned to @subseq. */
 			bool r0 = *regs & 1u;
