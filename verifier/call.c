@@ -212,18 +212,53 @@ static void refine_retval_range(struct bvc_reg *r0, int32_t id, uint64_t msize_m
  * nr_loops' largest value of them, or until the call's checkpoint
  * (cfg.c: calls_callback) covers a later visit (prune.c).
  */
+static bool map_has_for_each(uint32_t type)
+{
+	switch (type) {
+	case BVC_MAP_HASH:
+	case BVC_MAP_ARRAY:
+	case BVC_MAP_PERCPU_HASH:
+	case BVC_MAP_PERCPU_ARRAY:
+	case BVC_MAP_LRU_HASH:
+	case 10: /* BPF_MAP_TYPE_LRU_PERCPU_HASH */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * bpf_loop(nr_loops, callback_fn, callback_ctx, flags) and
+ * bpf_for_each_map_elem(map, callback_fn, callback_ctx, flags).
+ * for_each_map_elem's callback gets (map, key, value, callback_ctx) and
+ * is entered again on every visit of the call until the iterations
+ * converge (the kernel has no count for it); bpf_loop's as below.
+ */
 static int check_loop_call(struct bvc_env *env, const struct bvc_insn *insn)
 {
 	struct bvc_state *st = env->cur, *cb;
 	struct bvc_frame *caller = bvc_cur_frame(env), *callee, *cb_caller;
 	struct bvc_reg *regs = caller->regs;
-	uint32_t sp;
+	bool for_each = insn->imm == BPF_FUNC_for_each_map_elem;
+	uint32_t sp, map = 0;
 	int err;
 
-	(void)insn;
 	for (uint32_t r = 1; r <= 4; r++)
 		if (regs[r].type == BVC_NOT_INIT)
 			return bvc_vrej(env, "R%u !read_ok", r);
+	if (for_each) {
+		if (regs[1].type != BVC_CONST_PTR_MAP)
+			return bvc_vrej(env, "R1 type=%s expected=map_ptr", bvc_rtype_name(&regs[1]));
+		map = regs[1].map_idx;
+		if (!map_has_for_each(env->img->maps[map].type))
+			return bvc_vrej(env, "callback function not allowed for map");
+		if (env->img->maps[map].special_field[0])
+			return bvc_vunsup(env, "map '%s' has a %s field in its value",
+					  env->img->maps[map].name, env->img->maps[map].special_field);
+		env->aux[env->insn_idx].map_idx = env->aux[env->insn_idx].map_idx == -1 ||
+							  env->aux[env->insn_idx].map_idx == (int32_t)map
+						  ? (int32_t)map : -2;
+	}
 	if (regs[2].type != BVC_PTR_FUNC)
 		return bvc_vrej(env, "R2 type=%s expected=func", bvc_rtype_name(&regs[2]));
 	if (regs[2].off || !bvc_scalar_is_const(&regs[2].var) || regs[2].var.var_off.value)
@@ -244,11 +279,13 @@ static int check_loop_call(struct bvc_env *env, const struct bvc_insn *insn)
 	if (sp == 0 || sp >= env->nsubprogs || bvc_is_global_subprog(env, sp))
 		return bvc_vunsup(env, "a global function or the main program as a callback");
 	/* Whether another iteration may run depends on nr_loops. */
-	err = bvc_mark_precise(env, 1);
-	if (err)
-		return err;
+	if (!for_each) {
+		err = bvc_mark_precise(env, 1);
+		if (err)
+			return err;
+	}
 	regs = bvc_cur_regs(env);
-	if (caller->callback_depth < regs[1].var.umax) {
+	if (for_each || caller->callback_depth < regs[1].var.umax) {
 		if (st->curframe + 1 >= BVC_MAX_FRAMES)
 			return bvc_vrej(env, "the call stack of %u frames is too deep", st->curframe + 2);
 		cb = bvc_push_state(env, env->subprogs[sp].start, env->insn_idx);
@@ -266,8 +303,23 @@ static int check_loop_call(struct bvc_env *env, const struct bvc_insn *insn)
 		callee->cb_nrefs = cb->nrefs;
 		for (int r = 0; r < BVC_MAX_REG; r++)
 			bvc_mark_reg_not_init(&callee->regs[r]);
-		bvc_mark_reg_unknown(&callee->regs[1]);
-		callee->regs[2] = cb_caller->regs[3];
+		if (for_each) {
+			/* (map, key, value, callback_ctx), as the kernel's
+			 * map_set_for_each_callback_args(). */
+			bvc_mark_reg_known(&callee->regs[1], 0);
+			callee->regs[1].type = BVC_CONST_PTR_MAP;
+			callee->regs[1].map_idx = map;
+			bvc_mark_reg_known(&callee->regs[2], 0);
+			callee->regs[2].type = BVC_PTR_MAP_KEY;
+			callee->regs[2].map_idx = map;
+			bvc_mark_reg_known(&callee->regs[3], 0);
+			callee->regs[3].type = BVC_PTR_MAP_VALUE;
+			callee->regs[3].map_idx = map;
+			callee->regs[4] = cb_caller->regs[3];
+		} else {
+			bvc_mark_reg_unknown(&callee->regs[1]);
+			callee->regs[2] = cb_caller->regs[3];
+		}
 		bvc_mark_reg_known(&callee->regs[BVC_REG_FP], 0);
 		callee->regs[BVC_REG_FP].type = BVC_PTR_STACK;
 		callee->regs[BVC_REG_FP].frameno = (uint8_t)callee->frameno;
@@ -301,7 +353,7 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		err = -EACCES;
 	if (err == -ERANGE)
 		return bvc_vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
-	if (err == -EOPNOTSUPP && insn->imm == BPF_FUNC_loop)
+	if (err == -EOPNOTSUPP && (insn->imm == BPF_FUNC_loop || insn->imm == BPF_FUNC_for_each_map_elem))
 		return check_loop_call(env, insn);
 	if (err == -EOPNOTSUPP)
 		return bvc_vunsup(env, "helper %s#%d", name ? name : "unknown", insn->imm);

@@ -202,7 +202,7 @@ static int mark_reachable(struct bvc_env *env, uint8_t *reached)
 				env->aux[i + 2].prune_point = true;
 		}
 		if ((cls == BVC_JMP || cls == BVC_JMP32) && op == BVC_CALL && insn->src == 0 &&
-		    insn->imm == BPF_FUNC_loop) {
+		    (insn->imm == BPF_FUNC_loop || insn->imm == BPF_FUNC_for_each_map_elem)) {
 			/* Callback iterations come back here and converge
 			 * here: a checkpoint on every visit (the kernel's
 			 * mark_calls_callback and mark_force_checkpoint). */

@@ -360,6 +360,9 @@ bad:
 	if (!strcmp(what, "map value"))
 		err = bvc_vrej(env, "invalid access to map value, value_size=%u off=%lld size=%d",
 			       mem_size, (long long)lo, size);
+	else if (!strcmp(what, "map key"))
+		err = bvc_vrej(env, "invalid access to map key, key_size=%u off=%lld size=%d",
+			       mem_size, (long long)lo, size);
 	else
 		err = bvc_vrej(env, "invalid access to memory, mem_size=%u off=%lld size=%d", mem_size,
 			       (long long)lo, size);
@@ -620,6 +623,16 @@ int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct b
 		if (dst)
 			mark_loaded_unknown(dst, size, sign_ext);
 		return 0;
+	case BVC_PTR_MAP_KEY:
+		/* A for_each_map_elem callback's key: read-only, key_size
+		 * bytes (the kernel's PTR_TO_MAP_KEY). */
+		if (write)
+			return bvc_vrej(env, "write to change key R%u not allowed", regno);
+		err = check_region(env, regno, reg, off, size, env->img->maps[reg->map_idx].key_size,
+				   false, "map key");
+		if (!err && dst)
+			mark_loaded_unknown(dst, size, sign_ext);
+		return err;
 	case BVC_CONST_PTR_MAP:
 		if (reg->maybe_null)
 			break;
@@ -763,6 +776,11 @@ int bvc_check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, boo
 		if (reg->maybe_null)
 			break;
 		return check_region(env, regno, reg, reg->off, (int)size, reg->mem_size, zero_ok, "mem");
+	case BVC_PTR_MAP_KEY:
+		if (write)
+			return bvc_vrej(env, "R%u cannot write into map_key", regno);
+		return check_region(env, regno, reg, reg->off, (int)size,
+				    env->img->maps[reg->map_idx].key_size, zero_ok, "map key");
 	case BVC_NOT_INIT:
 		return bvc_vrej(env, "R%u !read_ok", regno);
 	default:

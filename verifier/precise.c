@@ -35,6 +35,7 @@
  * item finished.
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,9 +305,14 @@ static int backtrack_insn(struct bvc_env *env, struct walk *w, uint32_t idx, uin
 			 * index) came from nowhere, its r2 is the caller's r3
 			 * (bpf_loop's callback_ctx); the call changed none of
 			 * the caller's registers on this side. */
-			if ((*regs & ~0x6u) || w->m.slots[w->frame] || !w->frame)
+			/* bpf_loop's callback: (index, ctx); for_each_map_elem's:
+			 * (map, key, value, ctx). ctx is the caller's r3. */
+			uint16_t ctx = insn->imm == BPF_FUNC_loop ? 0x4u : 0x10u;
+			uint16_t args = insn->imm == BPF_FUNC_loop ? 0x6u : 0x1eu;
+
+			if ((*regs & ~args) || w->m.slots[w->frame] || !w->frame)
 				return -ENOTSUP;
-			if (*regs & 0x4u)
+			if (*regs & ctx)
 				w->m.regs[w->frame - 1] |= 1u << 3;
 			*regs = 0;
 			w->frame--;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * bpf_loop callbacks (verifier/call.c, prune.c): the programs of
+ * bpf_loop and bpf_for_each_map_elem callbacks (verifier/call.c, prune.c): the programs of
  * tests/progs/callbacks.bpf.c (both compilers' objects), each a case with
  * bpfvc's verdict, the words of its message and, for accepted ones, the
  * processed count - stated here, never taken from the running kernel
@@ -59,6 +59,11 @@ static const struct ccase cases[] = {
 	{ "rej_ctx_map_value", REJ, "R3 type=map_value expected=fp", 0, false },
 	{ "acc_null_ctx", ACC, NULL, 10, false },
 	{ "acc_read_caller_stack", ACC, NULL, 14, false },
+	/* bpf_for_each_map_elem: (map, key, value, ctx), the key read-only. */
+	{ "acc_for_each", ACC, NULL, 47, false },
+	{ "rej_for_each_write_key", REJ, "write to change key R2 not allowed", 0, false },
+	{ "rej_for_each_value_oob", REJ, "invalid access to map value, value_size=8 off=8 size=8", 0, false },
+	{ "rej_for_each_ringbuf", REJ, "callback function not allowed for map", 0, false },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

@@ -309,4 +309,68 @@ int acc_read_caller_stack(struct xdp_md *xdp)
 	return XDP_PASS;
 }
 
+/* bpf_for_each_map_elem: (map, key, value, ctx). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u64);
+} h SEC(".maps");
+
+static __u64 cb_elem_sum(void *map, __u32 *key, __u64 *val, struct cb_ctx *c)
+{
+	c->sum += *key + *val;
+	return 0;
+}
+
+SEC("xdp")
+int acc_for_each(struct xdp_md *xdp)
+{
+	struct cb_ctx c = {};
+
+	bpf_for_each_map_elem(&h, cb_elem_sum, &c, 0);
+	return c.sum & 1 ? XDP_PASS : XDP_DROP;
+}
+
+/* The key is the map's: read-only. */
+static __u64 cb_write_key(void *map, __u32 *key, __u64 *val, void *c)
+{
+	*key = 0;
+	return 0;
+}
+
+SEC("xdp")
+int rej_for_each_write_key(struct xdp_md *xdp)
+{
+	bpf_for_each_map_elem(&h, cb_write_key, NULL, 0);
+	return XDP_PASS;
+}
+
+/* Past the value's 8 bytes. */
+static __u64 cb_value_oob(void *map, __u32 *key, __u64 *val, void *c)
+{
+	val[1] = 0;
+	return 0;
+}
+
+SEC("xdp")
+int rej_for_each_value_oob(struct xdp_md *xdp)
+{
+	bpf_for_each_map_elem(&h, cb_value_oob, NULL, 0);
+	return XDP_PASS;
+}
+
+/* A ringbuf has no elements to walk. */
+static __u64 cb_rb(void *map, void *key, void *val, void *c)
+{
+	return 0;
+}
+
+SEC("xdp")
+int rej_for_each_ringbuf(struct xdp_md *xdp)
+{
+	bpf_for_each_map_elem(&rb, cb_rb, NULL, 0);
+	return XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";
