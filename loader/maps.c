@@ -2,7 +2,8 @@
 /*
  * libbpf side of the loader: open the object with libbpf for its BTF and
  * its BTF-defined maps, then lay out the image's maps (user maps, then one
- * single-element array per global-data section).
+ * single-element array per global-data section, then the inner map
+ * template of each array/hash of maps).
  *
  * libbpf is given a copy of the object with SHF_EXECINSTR cleared, so that it
  * sees no code at all (and without .rel.maps, which would name programs; slots.c
@@ -379,6 +380,34 @@ static int add_data_map(struct ld *ld, size_t sec_idx)
 	return 0;
 }
 
+/* The inner map template of user map @outer (libbpf's inner map, from
+ * the outer map's __array(values, ...)), appended after every other map:
+ * its index refers to no symbol. */
+static int add_inner_map(struct ld *ld, uint32_t outer, const struct bpf_map *m)
+{
+	struct bvc_image *img = ld->img;
+	struct bvc_map *map = &img->maps[img->map_cnt];
+	int err;
+
+	err = set_name(ld, map->name, bpf_map__name(m), "map");
+	if (err)
+		return err;
+	map->type = bpf_map__type(m);
+	map->key_size = bpf_map__key_size(m);
+	map->value_size = bpf_map__value_size(m);
+	map->max_entries = bpf_map__max_entries(m);
+	map->flags = bpf_map__map_flags(m);
+	map->origin = BVC_MAP_INNER;
+	map->btf_key_type_id = bpf_map__btf_key_type_id(m);
+	map->btf_value_type_id = bpf_map__btf_value_type_id(m);
+	mark_special_field(ld, map);
+	ld->map_offs[img->map_cnt] = UINT64_MAX;
+	img->maps[outer].has_inner = true;
+	img->maps[outer].inner_idx = (uint32_t)img->map_cnt;
+	img->map_cnt++;
+	return 0;
+}
+
 int ld_build_maps(struct ld *ld)
 {
 	struct bvc_image *img = ld->img;
@@ -388,7 +417,7 @@ int ld_build_maps(struct ld *ld)
 
 	bpf_object__for_each_map(m, ld->obj)
 		if (!bpf_map__is_internal(m))
-			n++;
+			n += bpf_map__inner_map(m) ? 2 : 1;
 	for (i = 1; i < ld->sec_cnt; i++)
 		if (ld->secs[i].is_data)
 			n++;
@@ -410,6 +439,18 @@ int ld_build_maps(struct ld *ld)
 		err = add_data_map(ld, i);
 		if (err)
 			return err;
+	}
+	/* User map k is the image's map k. */
+	i = 0;
+	bpf_object__for_each_map(m, ld->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		if (bpf_map__inner_map(m)) {
+			err = add_inner_map(ld, (uint32_t)i, bpf_map__inner_map(m));
+			if (err)
+				return err;
+		}
+		i++;
 	}
 
 	if (ld->btf) {

@@ -633,6 +633,46 @@ static uint32_t sec_prog_flags(const char *sec)
 	return 0;
 }
 
+/*
+ * Section names newer libbpf (1.5, which the 6.12 selftests use) knows and
+ * libbpf 1.1 (Debian 12's, which we link) does not: the type and expected
+ * attach type libbpf 1.5 gives them. Exact names, as its SEC_DEFs without
+ * '+'. The tc, tcx and netkit attach types change nothing the verifier
+ * checks; the unix ones choose the sockaddr fields and return range.
+ */
+static void sec_prog_type_newer(const char *sec, uint32_t *type, uint32_t *attach)
+{
+	static const struct {
+		const char *sec;
+		uint32_t type;
+		uint32_t attach;
+	} newer[] = {
+		{ "tc/ingress", BPF_PROG_TYPE_SCHED_CLS, 46 /* BPF_TCX_INGRESS */ },
+		{ "tc/egress", BPF_PROG_TYPE_SCHED_CLS, 47 /* BPF_TCX_EGRESS */ },
+		{ "tcx/ingress", BPF_PROG_TYPE_SCHED_CLS, 46 },
+		{ "tcx/egress", BPF_PROG_TYPE_SCHED_CLS, 47 },
+		{ "netkit/primary", BPF_PROG_TYPE_SCHED_CLS, 54 /* BPF_NETKIT_PRIMARY */ },
+		{ "netkit/peer", BPF_PROG_TYPE_SCHED_CLS, 55 /* BPF_NETKIT_PEER */ },
+		{ "netfilter", 32 /* BPF_PROG_TYPE_NETFILTER */, 45 /* BPF_NETFILTER */ },
+		{ "cgroup/connect_unix", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, 49 /* BPF_CGROUP_UNIX_CONNECT */ },
+		{ "cgroup/sendmsg_unix", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, 50 },
+		{ "cgroup/recvmsg_unix", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, 51 },
+		{ "cgroup/getpeername_unix", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, 52 },
+		{ "cgroup/getsockname_unix", BPF_PROG_TYPE_CGROUP_SOCK_ADDR, 53 },
+	};
+	size_t i;
+
+	if (*type != BPF_PROG_TYPE_UNSPEC)
+		return;
+	for (i = 0; i < sizeof(newer) / sizeof(newer[0]); i++) {
+		if (!strcmp(sec, newer[i].sec)) {
+			*type = newer[i].type;
+			*attach = newer[i].attach;
+			return;
+		}
+	}
+}
+
 static int build_prog(struct ld *ld, const struct ld_func *entry, struct bvc_prog *prog)
 {
 	const struct ld_sec *sec = &ld->secs[entry->sec];
@@ -649,6 +689,8 @@ static int build_prog(struct ld *ld, const struct ld_func *entry, struct bvc_pro
 	/* "?xdp" is libbpf's "do not autoload" mark on an xdp program. */
 	ld_prog_type(sec_name[0] == '?' ? sec_name + 1 : sec_name, &prog->type,
 		     &prog->expected_attach_type);
+	sec_prog_type_newer(sec_name[0] == '?' ? sec_name + 1 : sec_name, &prog->type,
+			    &prog->expected_attach_type);
 	prog->prog_flags = sec_prog_flags(sec_name[0] == '?' ? sec_name + 1 : sec_name);
 	prog->sec_insn_off = entry->off;
 	prog->main_cnt = entry->cnt;

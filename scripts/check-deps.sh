@@ -91,6 +91,9 @@ may_link() {
 	bvc_runtime) echo "bvc_signer_check bvc_abi bvc_util" ;;
 	bpfvc-run) echo "bvc_runtime bvc_signer_check bvc_abi bvc_util PkgConfig::OPENSSL" ;;
 	bpfvc) echo ALL ;;
+	# The bare-metal device (runtime/baremetal/, its own project): libgcc only.
+	bvc_baremetal) echo "" ;;
+	bvc-fw.elf) echo "bvc_baremetal gcc" ;;
 	*) echo "?" ;;
 	esac
 }
@@ -159,6 +162,20 @@ for mod in $modules; do
 		check_includes "$f" "$mod"
 	done
 done
+# runtime/baremetal/ is the runtime without libc or OpenSSL: the runtime's
+# rules, and of outside headers only the compiler's freestanding ones; of
+# ours only those that are plain C (no blob.h, signer.h, runtime.h: they
+# bring OpenSSL's or libc's world).
+for f in runtime/baremetal/*.[ch]; do
+	[ -e "$f" ] || continue
+	check_includes "$f" runtime
+	while IFS= read -r hdr; do
+		case "$hdr" in
+		stdint.h | stddef.h | stdarg.h | stdbool.h | bpfvc/abi.h | bpfvc/devabi.h | bpfvc/ed25519.h) ;;
+		*) breach "$f: includes <$hdr>: runtime/baremetal/ is freestanding" ;;
+		esac
+	done < <(sed -nE 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*<([^>]+)>.*/\1/p; s/^[[:space:]]*#[[:space:]]*include[[:space:]]*"(bpfvc\/[^"]+)".*/\1/p' "$f")
+done
 for f in include/bpfvc/*.h; do
 	owner=$(owner_of "$(basename "$f")")
 	[ "$owner" = plain ] && owner=verifier
@@ -174,8 +191,7 @@ done < <(grep -nHoE '\b(bvc_worker_[a-z_]+|BVC_WORKER_[A-Z_]+|bvc_curve_[a-z_]+[
 	coordinator/*.c coordinator/*.h 2>/dev/null)
 
 # --- link lines -------------------------------------------------------------
-for mod in $modules; do
-	cm=$mod/CMakeLists.txt
+for cm in $(for mod in $modules; do echo "$mod/CMakeLists.txt"; done) runtime/baremetal/CMakeLists.txt; do
 	[ -f "$cm" ] || continue
 	# One line per target_link_libraries(...) call, comments out.
 	while IFS= read -r call; do

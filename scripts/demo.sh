@@ -105,6 +105,26 @@ set +e
 echo "(exit $?)"
 set -e
 
+step "6b. A microcontroller: the thumbv7m blob in a Cortex-M4 firmware (qemu-system-arm, mps2-an386)"
+if command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null; then
+	"$bpfvc" build "$build/tests/progs/xdp_parser.bpf.o" --target thumbv7m --key "$out/demo.key" \
+		-o "$out/xdp_parser.thumbv7m.bvc"
+	# The firmware holds the raw 32-byte public key (the end of its DER form).
+	openssl pkey -pubin -in "$out/demo.key.pub" -outform DER | tail -c 32 >"$out/demo.key.raw"
+	src=$(cd "$(dirname "$0")/.." && pwd)
+	cmake -S "$src/runtime/baremetal" -B "$out/fw" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/arm-none-eabi.cmake" \
+		-DBVC_FW_BLOB="$out/xdp_parser.thumbv7m.bvc" -DBVC_FW_PUBKEY="$out/demo.key.raw" >/dev/null
+	cmake --build "$out/fw" >/dev/null
+	arm-none-eabi-size "$out/fw/bvc-fw.elf"
+	set +e
+	timeout 30 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+		-semihosting-config enable=on,target=native -kernel "$out/fw/bvc-fw.elf" 2>&1
+	echo "(firmware exit $?: 0 ran, 2 refused)"
+	set -e
+else
+	echo "(skipped: qemu-system-arm or arm-none-eabi-gcc missing: scripts/deps.sh demo)"
+fi
+
 step "7. Bad input gets one clear line and exit code 2"
 set +e
 head -c 100 "$build/tests/progs/xdp_parser.bpf.o" > "$out/truncated.o"

@@ -3,7 +3,9 @@
 # else. The one list of the project's system dependencies: add new ones here.
 # Usage: scripts/deps.sh [build|corpus|arm64|demo|bench|fuzz]   (default: build)
 #   arm64, demo: also the arm64 device's cross toolchain, OpenSSL for arm64
-#   (Debian multiarch: adds the arm64 architecture to dpkg) and qemu-user.
+#   (Debian multiarch: adds the arm64 architecture to dpkg) and qemu-user;
+#   and qemu-system-arm for the bare-metal firmware (also with corpus, which
+#   make test installs).
 set -euo pipefail
 
 build_pkgs=(
@@ -30,10 +32,15 @@ fuzz_pkgs=(libclang-rt-14-dev)
 # with cmake/aarch64-linux-gnu.cmake, run under qemu-aarch64 user mode.
 arm64_pkgs=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libssl-dev:arm64)
 
+# The bare-metal thumbv7m device (tests/firmware, make test and make demo):
+# the mps2-an386 firmware boots in QEMU's system emulator (Cortex-M4,
+# semihosting); it is cross-built with build_pkgs' gcc-arm-none-eabi, no libc.
+baremetal_pkgs=(qemu-system-arm)
+
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
-corpus) want+=("${corpus_pkgs[@]}") ;;
-arm64 | demo) want+=("${arm64_pkgs[@]}") ;;
+corpus) want+=("${corpus_pkgs[@]}" "${baremetal_pkgs[@]}") ;; # make test: deps-corpus
+arm64 | demo) want+=("${arm64_pkgs[@]}" "${baremetal_pkgs[@]}") ;;
 bench) want+=("${bench_pkgs[@]}") ;;
 fuzz) want+=("${fuzz_pkgs[@]}") ;;
 esac

@@ -75,6 +75,12 @@ static int adjust_ptr(struct bvc_env *env, const struct bvc_insn *insn, struct b
 	case BVC_PTR_MEM:
 	case BVC_PTR_FUNC:
 		break;
+	case BVC_PTR_FLOW_KEYS:
+		/* Only by a known amount, which stays in the fixed offset
+		 * (below): the kernel checks flow key accesses on it alone. */
+		if (known)
+			break;
+		/* fall through */
 	case BVC_CONST_PTR_MAP:
 		if (known && k == 0 && op == BVC_ADD)
 			break;

@@ -49,6 +49,10 @@ static struct bvc_state *push_stack(struct bvc_env *env, uint32_t insn, uint32_t
 	return st;
 }
 
+struct bvc_state *bvc_push_state(struct bvc_env *env, uint32_t insn, uint32_t prev)
+{
+	return push_stack(env, insn, prev);
+}
 
 /* After a NULL check: every copy of the pointer becomes 0 or non-NULL. */
 static void mark_ptr_or_null(struct bvc_state *st, uint32_t id, bool is_null)

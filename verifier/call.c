@@ -150,6 +150,38 @@ static int check_arg_aligned(struct bvc_env *env, uint32_t regno, int size)
 }
 
 /*
+ * bpf_check_mtu's mtu_len (our only ARG_PTR_TO_INT) is in/out: the helper
+ * reads it as the length to check. The privileged kernel lets a helper read
+ * stack never written (allow_uninit_stack), and 6.18 accepts an
+ * uninitialised mtu_len; the 6.12 selftests (verifier_mtu) expect "invalid
+ * indirect read from stack". We take the stricter side: each of the 4 bytes
+ * at a known stack address must have been written. Bounds are checked
+ * before this.
+ */
+static int check_int_arg_init(struct bvc_env *env, uint32_t regno)
+{
+	const struct bvc_reg *reg = &bvc_cur_regs(env)[regno];
+	const struct bvc_frame *fr;
+	int64_t a0;
+
+	if (reg->type != BVC_PTR_STACK)
+		return 0;
+	if (!bvc_scalar_is_const(&reg->var))
+		return bvc_vunsup(env, "helper int argument R%u at a variable stack offset", regno);
+	fr = env->cur->frames[reg->frameno];
+	a0 = (int64_t)reg->var.var_off.value + reg->off;
+	for (int64_t a = a0; a < a0 + 4; a++) {
+		uint32_t slot = (uint32_t)((-a - 1) / 8);
+		int idx = (int)(a + 8 * ((int64_t)slot + 1));
+
+		if (a >= 0 || slot >= fr->nslots || fr->slots[slot].stype[idx] == BVC_STACK_INVALID)
+			return bvc_vrej(env, "invalid indirect read from stack R%u off %lld+%lld size 4",
+					regno, (long long)a0, (long long)(a - a0));
+	}
+	return 0;
+}
+
+/*
  * Helpers whose result is bounded by their buffer's size argument (the
  * kernel's do_refine_retval_range): a negative errno down to -MAX_ERRNO, or
  * at most as many bytes as the size register's largest value. Programs rely
@@ -175,6 +207,141 @@ static void refine_retval_range(struct bvc_reg *r0, int32_t id, uint64_t msize_m
 	}
 }
 
+/*
+ * bpf_loop(nr_loops, callback_fn, callback_ctx, flags), as the kernel
+ * models it (push_callback_call, set_loop_callback_state): the path goes
+ * on after the call as if the loop were over (r0 an unknown scalar), and
+ * a copy of the state before the call enters the callback with r1 the
+ * index (any u64) and r2 = callback_ctx. The callback's exit comes back
+ * to this call, which runs again with the same arguments and one more
+ * iteration counted in the caller's frame (callback_depth): at most
+ * nr_loops' largest value of them, or until the call's checkpoint
+ * (cfg.c: calls_callback) covers a later visit (prune.c).
+ */
+static bool map_has_for_each(uint32_t type)
+{
+	switch (type) {
+	case BVC_MAP_HASH:
+	case BVC_MAP_ARRAY:
+	case BVC_MAP_PERCPU_HASH:
+	case BVC_MAP_PERCPU_ARRAY:
+	case BVC_MAP_LRU_HASH:
+	case 10: /* BPF_MAP_TYPE_LRU_PERCPU_HASH */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * bpf_loop(nr_loops, callback_fn, callback_ctx, flags) and
+ * bpf_for_each_map_elem(map, callback_fn, callback_ctx, flags).
+ * for_each_map_elem's callback gets (map, key, value, callback_ctx) and
+ * is entered again on every visit of the call until the iterations
+ * converge (the kernel has no count for it); bpf_loop's as below.
+ */
+static int check_loop_call(struct bvc_env *env, const struct bvc_insn *insn)
+{
+	struct bvc_state *st = env->cur, *cb;
+	struct bvc_frame *caller = bvc_cur_frame(env), *callee, *cb_caller;
+	struct bvc_reg *regs = caller->regs;
+	bool for_each = insn->imm == BPF_FUNC_for_each_map_elem;
+	uint32_t sp, map = 0;
+	int err;
+
+	for (uint32_t r = 1; r <= 4; r++)
+		if (regs[r].type == BVC_NOT_INIT)
+			return bvc_vrej(env, "R%u !read_ok", r);
+	if (for_each) {
+		if (regs[1].type != BVC_CONST_PTR_MAP)
+			return bvc_vrej(env, "R1 type=%s expected=map_ptr", bvc_rtype_name(&regs[1]));
+		map = regs[1].map_idx;
+		if (!map_has_for_each(env->img->maps[map].type))
+			return bvc_vrej(env, "callback function not allowed for map");
+		if (env->img->maps[map].special_field[0])
+			return bvc_vunsup(env, "map '%s' has a %s field in its value",
+					  env->img->maps[map].name, env->img->maps[map].special_field);
+		env->aux[env->insn_idx].map_idx = env->aux[env->insn_idx].map_idx == -1 ||
+							  env->aux[env->insn_idx].map_idx == (int32_t)map
+						  ? (int32_t)map : -2;
+	}
+	if (regs[2].type != BVC_PTR_FUNC)
+		return bvc_vrej(env, "R2 type=%s expected=func", bvc_rtype_name(&regs[2]));
+	if (regs[2].off || !bvc_scalar_is_const(&regs[2].var) || regs[2].var.var_off.value)
+		return bvc_vrej(env, "dereference of modified func ptr R2 off=%d disallowed", regs[2].off);
+	if (regs[3].type == BVC_SCALAR) {
+		if (!bvc_scalar_is_const(&regs[3].var) || regs[3].var.var_off.value)
+			return bvc_vrej(env, "R3 type=scalar expected=fp");
+		/* NULL is fine only because it is 0: a path with another
+		 * scalar there must not be pruned against this one (the
+		 * kernel does not mark it; being stricter is sound). */
+		err = bvc_mark_precise(env, 3);
+		if (err)
+			return err;
+	} else if (regs[3].type != BVC_PTR_STACK) {
+		return bvc_vrej(env, "R3 type=%s expected=fp", bvc_rtype_name(&regs[3]));
+	}
+	sp = regs[2].map_idx;
+	if (sp == 0 || sp >= env->nsubprogs || bvc_is_global_subprog(env, sp))
+		return bvc_vunsup(env, "a global function or the main program as a callback");
+	/* Whether another iteration may run depends on nr_loops. */
+	if (!for_each) {
+		err = bvc_mark_precise(env, 1);
+		if (err)
+			return err;
+	}
+	regs = bvc_cur_regs(env);
+	if (for_each || caller->callback_depth < regs[1].var.umax) {
+		if (st->curframe + 1 >= BVC_MAX_FRAMES)
+			return bvc_vrej(env, "the call stack of %u frames is too deep", st->curframe + 2);
+		cb = bvc_push_state(env, env->subprogs[sp].start, env->insn_idx);
+		if (!cb)
+			return env->rejected ? -EACCES : -ENOMEM;
+		callee = bvc_frame_new(env->arena);
+		if (!callee)
+			return -ENOMEM;
+		cb_caller = cb->frames[cb->curframe];
+		callee->callsite = (int32_t)env->insn_idx;
+		callee->frameno = cb->curframe + 1;
+		callee->subprog = sp;
+		callee->in_callback = true;
+		callee->cb_ref_base = env->id_gen;
+		callee->cb_nrefs = cb->nrefs;
+		for (int r = 0; r < BVC_MAX_REG; r++)
+			bvc_mark_reg_not_init(&callee->regs[r]);
+		if (for_each) {
+			/* (map, key, value, callback_ctx), as the kernel's
+			 * map_set_for_each_callback_args(). */
+			bvc_mark_reg_known(&callee->regs[1], 0);
+			callee->regs[1].type = BVC_CONST_PTR_MAP;
+			callee->regs[1].map_idx = map;
+			bvc_mark_reg_known(&callee->regs[2], 0);
+			callee->regs[2].type = BVC_PTR_MAP_KEY;
+			callee->regs[2].map_idx = map;
+			bvc_mark_reg_known(&callee->regs[3], 0);
+			callee->regs[3].type = BVC_PTR_MAP_VALUE;
+			callee->regs[3].map_idx = map;
+			callee->regs[4] = cb_caller->regs[3];
+		} else {
+			bvc_mark_reg_unknown(&callee->regs[1]);
+			callee->regs[2] = cb_caller->regs[3];
+		}
+		bvc_mark_reg_known(&callee->regs[BVC_REG_FP], 0);
+		callee->regs[BVC_REG_FP].type = BVC_PTR_STACK;
+		callee->regs[BVC_REG_FP].frameno = (uint8_t)callee->frameno;
+		cb->frames[++cb->curframe] = callee;
+		cb->cb_unroll++;
+		cb_caller->callback_depth++;
+	} else if (env->opts.log_level & 2) {
+		bvc_vlog(env, "frame%u bpf_loop iteration limit reached\n", st->curframe);
+	}
+	caller->callback_depth = 0;
+	for (int r = 1; r <= 5; r++)
+		bvc_mark_reg_not_init(&regs[r]);
+	bvc_mark_reg_unknown(&regs[0]);
+	return 0;
+}
+
 int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 {
 	struct bvc_reg *regs = bvc_cur_regs(env);
@@ -192,6 +359,8 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		err = -EACCES;
 	if (err == -ERANGE)
 		return bvc_vrej(env, "invalid func %s#%d", name ? name : "unknown", insn->imm);
+	if (err == -EOPNOTSUPP && (insn->imm == BPF_FUNC_loop || insn->imm == BPF_FUNC_for_each_map_elem))
+		return check_loop_call(env, insn);
 	if (err == -EOPNOTSUPP)
 		return bvc_vunsup(env, "helper %s#%d", name ? name : "unknown", insn->imm);
 	if (err)
@@ -219,7 +388,7 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		case BVC_ARG_ANYTHING:
 			break;
 		case BVC_ARG_CONST_MAP_PTR:
-			if (reg->type != BVC_CONST_PTR_MAP)
+			if (reg->type != BVC_CONST_PTR_MAP || reg->maybe_null)
 				return bvc_vrej(env, "R%u type=%s expected=map_ptr", regno, bvc_rtype_name(reg));
 			map = (int32_t)reg->map_idx;
 			if (bvc_map_func_compatible(env->img->maps[map].type, insn->imm))
@@ -239,16 +408,21 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 					env->img->maps[map].type, name ? name : "?", insn->imm);
 		case BVC_ARG_MAP_KEY:
 		case BVC_ARG_MAP_VALUE:
+		case BVC_ARG_MAP_VALUE_UNINIT:
 			if (map < 0)
 				return bvc_vrej(env, "invalid map_ptr to access map->%s",
 						kind == BVC_ARG_MAP_KEY ? "key" : "value");
 			if (reg->type == BVC_SCALAR || reg->maybe_null)
 				return bvc_vrej(env, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
 						regno, bvc_rtype_name(reg));
+			/* A value the helper fills (pop, peek) need not be
+			 * initialised, must be writable, and may be in the
+			 * packet only if the helper says so. */
 			err = bvc_check_mem_region(env, regno,
 						   kind == BVC_ARG_MAP_KEY ? env->img->maps[map].key_size
 								       : env->img->maps[map].value_size,
-						   false, false, true, false);
+						   kind == BVC_ARG_MAP_VALUE_UNINIT, false,
+						   kind != BVC_ARG_MAP_VALUE_UNINIT || pkt_ok, false);
 			if (err)
 				return err;
 			if (kind == BVC_ARG_MAP_KEY &&
@@ -351,6 +525,13 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			err = check_arg_aligned(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8);
 			if (err)
 				return err;
+			if (kind == BVC_ARG_PTR_TO_INT) {
+				err = bvc_check_mem_region(env, regno, 4, false, false, false, false);
+				if (!err)
+					err = check_int_arg_init(env, regno);
+				if (err)
+					return err;
+			}
 			err = bvc_check_mem_region(env, regno, kind == BVC_ARG_PTR_TO_INT ? 4 : 8, true,
 						   false, false, false);
 			if (err)
@@ -362,6 +543,16 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 		}
 	}
 
+	if (insn->imm == BPF_FUNC_get_local_storage) {
+		/* The helper cannot fail, so it takes no flags: the kernel
+		 * wants a known 0 and relies on it (precise). */
+		if (regs[2].type != BVC_SCALAR || !bvc_scalar_is_const(&regs[2].var) ||
+		    regs[2].var.var_off.value)
+			return bvc_vrej(env, "get_local_storage() doesn't support non-zero flags");
+		err = bvc_mark_precise(env, 2);
+		if (err)
+			return err;
+	}
 	if (insn->imm == BVC_HELPER_TAIL_CALL && map >= 0 && regs[3].type == BVC_SCALAR &&
 	    bvc_scalar_is_const(&regs[3].var) &&
 	    regs[3].var.var_off.value < env->img->maps[map].max_entries) {
@@ -423,19 +614,47 @@ int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn)
 			env->cur->refs[env->cur->nrefs++] = regs[0].id;
 			break;
 		}
+		/* An xskmap lookup yields an XDP socket, not modelled. (A
+		 * devmap's is a value, read-only: mem.c.) */
+		if (env->img->maps[map].type == BPF_MAP_TYPE_XSKMAP)
+			return bvc_vunsup(env, "lookup in an xskmap (an XDP socket pointer)");
 		bvc_mark_reg_known(&regs[0], 0);
 		regs[0].type = BVC_PTR_MAP_VALUE;
 		regs[0].maybe_null = true;
 		regs[0].map_idx = (uint32_t)map;
+		if (env->img->maps[map].has_inner &&
+		    (env->img->maps[map].type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+		     env->img->maps[map].type == BPF_MAP_TYPE_HASH_OF_MAPS)) {
+			/* An element of an array/hash of maps is a map shaped
+			 * as the inner template (the kernel's inner_map_meta);
+			 * 6.18 types it so from the call on, map_ptr_or_null,
+			 * where 6.12 converts a map_value_or_null at the NULL
+			 * check. The verdicts are the same. */
+			regs[0].type = BVC_CONST_PTR_MAP;
+			regs[0].map_idx = env->img->maps[map].inner_idx;
+		}
+		/* Not for an inner array of BPF_F_INNER_MAP: the arrays
+		 * it may hold have other sizes than the template's. */
 		if (insn->imm == 1 /* map_lookup_elem */ &&
 		    (env->img->maps[map].type == BVC_MAP_ARRAY ||
 		     env->img->maps[map].type == BVC_MAP_PERCPU_ARRAY) &&
+		    !(env->img->maps[map].origin == BVC_MAP_INNER &&
+		      (env->img->maps[map].flags & BPF_F_INNER_MAP)) &&
 		    const_key >= 0 && const_key < env->img->maps[map].max_entries)
 			/* Linux 6.18: an in-range constant index of an
 			 * array; no id is taken (the log's ids follow). */
 			regs[0].maybe_null = false;
 		else
 			regs[0].id = ++env->id_gen;
+		break;
+	case BVC_RET_MAP_VALUE:
+		if (map < 0)
+			return bvc_vrej(env, "kernel subsystem misconfigured verifier");
+		/* No NULL check, hence no id (a spin lock would need one:
+		 * such maps are refused at their ld_imm64). */
+		bvc_mark_reg_known(&regs[0], 0);
+		regs[0].type = BVC_PTR_MAP_VALUE;
+		regs[0].map_idx = (uint32_t)map;
 		break;
 	case BVC_RET_ALLOC_MEM_OR_NULL:
 		if (env->cur->nrefs == BVC_MAX_REFS)
@@ -521,6 +740,120 @@ int bvc_check_func_call(struct bvc_env *env, const struct bvc_insn *insn)
 	return 1;
 }
 
+/* " smin=A smax=B" for the signed bounds that are not the extremes, as the
+ * kernel's verbose_invalid_scalar(). */
+static void invalid_scalar_text(const struct bvc_reg *r0, char *buf, size_t size)
+{
+	int n = 0;
+
+	buf[0] = '\0';
+	if (r0->var.smin > INT64_MIN)
+		n = snprintf(buf, size, " smin=%lld", (long long)r0->var.smin);
+	if (r0->var.smax < INT64_MAX && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, " smax=%lld", (long long)r0->var.smax);
+}
+
+/* The state at a callback's exit becomes cur's: an imprecise scalar that
+ * differs from the previous iteration's (the checkpoint at the same call
+ * on this path) is made unknown, as the kernel's widen_imprecise_scalars(),
+ * so that a counter the callback bumps lets the iterations converge.
+ * Widening only forgets: always sound. */
+static void widen_from_prev_iteration(struct bvc_env *env)
+{
+	struct bvc_state *cur = env->cur, *old = NULL;
+	struct bvc_checkpoint_list *l = &env->explored[env->insn_idx];
+
+	for (uint32_t i = l->n; i-- > 0 && !old;) {
+		struct bvc_state *o = l->v[i];
+		bool same = o->branches && o->curframe == cur->curframe;
+
+		for (uint32_t f = 0; same && f <= o->curframe; f++)
+			same = o->frames[f]->callsite == cur->frames[f]->callsite;
+		if (!same)
+			continue;
+		for (const struct bvc_state *p = cur->parent; p; p = p->parent)
+			if (p == o) {
+				old = o;
+				break;
+			}
+	}
+	if (!old)
+		return;
+	for (uint32_t f = 0; f <= old->curframe; f++) {
+		struct bvc_frame *of = old->frames[f], *cf = cur->frames[f];
+
+		for (int r = 0; r < BVC_MAX_REG; r++) {
+			struct bvc_reg *o = &of->regs[r], *c = &cf->regs[r];
+
+			if (o->type == BVC_SCALAR && c->type == BVC_SCALAR && !o->precise &&
+			    !c->precise && !(bvc_scalar_equal(&o->var, &c->var) && o->id == c->id))
+				bvc_mark_reg_unknown(c);
+		}
+		for (uint32_t s = 0; s < of->nslots && s < cf->nslots; s++) {
+			struct bvc_reg *o = &of->slots[s].spilled, *c = &cf->slots[s].spilled;
+
+			if (of->slots[s].stype[0] != BVC_STACK_SPILL ||
+			    cf->slots[s].stype[0] != BVC_STACK_SPILL)
+				continue;
+			if (o->type == BVC_SCALAR && c->type == BVC_SCALAR && !o->precise &&
+			    !c->precise && !(bvc_scalar_equal(&o->var, &c->var) && o->id == c->id))
+				bvc_mark_reg_unknown(c);
+		}
+	}
+}
+
+/*
+ * A callback's exit (the kernel's prepare_func_exit() for in_callback_fn):
+ * r0 a scalar in [0, 1], made precise; no reference acquired inside may
+ * survive it, and none of the caller's may have gone; then back to the
+ * helper call, which decides on the next iteration.
+ */
+static int callback_exit(struct bvc_env *env)
+{
+	struct bvc_state *st = env->cur;
+	struct bvc_frame *callee = st->frames[st->curframe];
+	struct bvc_frame *caller = st->frames[st->curframe - 1];
+	struct bvc_reg *r0 = &callee->regs[0];
+	uint32_t outer = 0;
+	char buf[128];
+	int err;
+
+	for (uint32_t i = 0; i < st->nrefs; i++) {
+		if (st->refs[i] > callee->cb_ref_base)
+			return bvc_vrej(env, "Unreleased reference id=%u alloc_insn=%u", st->refs[i], 0u);
+		outer++;
+	}
+	if (outer != callee->cb_nrefs)
+		return bvc_vunsup(env, "a callback releasing a reference acquired outside it");
+	if (r0->type != BVC_SCALAR)
+		return bvc_vrej(env, "R0 not a scalar value");
+	err = bvc_mark_precise(env, 0);
+	if (err)
+		return err;
+	r0 = &callee->regs[0];
+	if (r0->var.smin < 0 || r0->var.smax > 1) {
+		invalid_scalar_text(r0, buf, sizeof(buf));
+		return bvc_vrej(env, "At callback return the register R0 has%s should have been in [0, 1]",
+				buf[0] ? buf : " unknown scalar value");
+	}
+	if (callee->stack_depth > env->subprogs[callee->subprog].stack_depth)
+		env->subprogs[callee->subprog].stack_depth = callee->stack_depth;
+	for (int r = 0; r < BVC_MAX_REG; r++)
+		if (caller->regs[r].type == BVC_PTR_STACK && caller->regs[r].frameno == callee->frameno)
+			bvc_mark_reg_unknown(&caller->regs[r]);
+	env->insn_idx = (uint32_t)callee->callsite;
+	if (env->opts.log_level & 3) {
+		bvc_vlog(env, "returning from callee:\n");
+		bvc_log_frame(env, st, st->curframe);
+		bvc_vlog(env, "to caller at %u:\n", env->insn_idx);
+		bvc_log_frame(env, st, st->curframe - 1);
+	}
+	bvc_frame_free(callee);
+	st->frames[st->curframe--] = NULL;
+	widen_from_prev_iteration(env);
+	return 0;
+}
+
 int bvc_check_exit(struct bvc_env *env, bool *path_done)
 {
 	struct bvc_state *st = env->cur;
@@ -536,6 +869,8 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 		/* Static functions return anything but their own stack. */
 		if (r0->type == BVC_PTR_STACK)
 			return bvc_vrej(env, "cannot return stack pointer to the caller");
+		if (callee->in_callback)
+			return callback_exit(env);
 		caller->regs[0] = *r0;
 		if (callee->stack_depth > sp->stack_depth)
 			sp->stack_depth = callee->stack_depth;
@@ -616,7 +951,10 @@ int bvc_check_max_stack_depth(struct bvc_env *env, uint32_t sp, uint32_t depth, 
 		int err;
 
 		/* Every call, reached or not, as the kernel walks them. */
-		if (insn->code != (BVC_JMP | BVC_CALL) || insn->src != BVC_PSEUDO_CALL)
+		/* A sync callback's ld_imm64 counts as a call of it, as the
+		 * kernel's check_max_stack_depth_subprog() has it. */
+		if ((insn->code != (BVC_JMP | BVC_CALL) || insn->src != BVC_PSEUDO_CALL) &&
+		    !(bvc_insn_is_ld_imm64(insn) && insn->src == BVC_PSEUDO_FUNC))
 			continue;
 		/* The kernel names the new frame's index (main's is 0). */
 		if (frames >= BVC_MAX_FRAMES)

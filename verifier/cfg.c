@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/bpf.h>
+
 #include "engine_internal.h"
 
 #define R(n) (1u << (n))
@@ -191,6 +193,21 @@ static int mark_reachable(struct bvc_env *env, uint8_t *reached)
 			/* The callee's entry: a branch target, as the kernel's. */
 			if (bvc_insn_is_pseudo_call(insn) && succ[n - 1] < env->cnt)
 				env->aux[succ[n - 1]].prune_point = true;
+		}
+		if (is_pseudo_func(insn)) {
+			/* As the kernel's visit_func_call_insn(): the insn after
+			 * the ld_imm64 is a prune point too. */
+			env->has_callbacks = true;
+			if (i + 2 < env->cnt)
+				env->aux[i + 2].prune_point = true;
+		}
+		if ((cls == BVC_JMP || cls == BVC_JMP32) && op == BVC_CALL && insn->src == 0 &&
+		    (insn->imm == BPF_FUNC_loop || insn->imm == BPF_FUNC_for_each_map_elem)) {
+			/* Callback iterations come back here and converge
+			 * here: a checkpoint on every visit (the kernel's
+			 * mark_calls_callback and mark_force_checkpoint). */
+			env->aux[i].calls_callback = true;
+			env->aux[i].prune_point = true;
 		}
 		if ((cls == BVC_JMP || cls == BVC_JMP32) && op == BVC_CALL)
 			env->aux[i + 1 < env->cnt ? i + 1 : i].prune_point = true;

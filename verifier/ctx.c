@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ctx: what a program may do with its context, per program type. Which
- * bytes of struct __sk_buff, xdp_md, pt_regs, a tracepoint record, a
- * perf event, bpf_sock_addr, bpf_sockopt, bpf_sk_lookup or sk_msg_md it
+ * bytes of struct __sk_buff (flow_dissector's too), xdp_md, pt_regs, a
+ * tracepoint record, a perf event, bpf_sock_addr, bpf_sockopt,
+ * bpf_sk_lookup or sk_msg_md it
  * may read or write and with which widths, which loads give
  * packet pointers, whether LD_ABS/LD_IND is allowed and which values r0 may
  * hold at exit.
@@ -45,7 +46,7 @@
 #define T_SKSKB T(BPF_PROG_TYPE_SK_SKB)
 #define T_LWT (T(BPF_PROG_TYPE_LWT_IN) | T(BPF_PROG_TYPE_LWT_OUT) | T(BPF_PROG_TYPE_LWT_XMIT))
 
-_Static_assert(BPF_PROG_TYPE_RAW_TRACEPOINT < 32, "prog type masks are 32 bits");
+_Static_assert(BPF_PROG_TYPE_FLOW_DISSECTOR < 32, "prog type masks are 32 bits");
 
 /* The access is fine at any width 1, 2, 4 (the kernel's default narrow
  * rule for u32 fields: bpf_ctx_narrow_access_ok() with size_default 4);
@@ -192,6 +193,7 @@ _Static_assert(offsetof(struct sk_reuseport_md, hash) == 32, "sk_reuseport_md ha
 _Static_assert(offsetof(struct sk_reuseport_md, migrating_sk) == 48, "sk_reuseport_md migrating_sk");
 
 _Static_assert(sizeof(struct bpf_sysctl) == SYSCTL_SIZE, "bpf_sysctl");
+_Static_assert(sizeof(struct bpf_flow_keys) == BVC_FLOW_KEYS_SIZE, "bpf_flow_keys");
 
 _Static_assert(sizeof(struct bpf_sock) == BPF_SOCK_SIZE, "bpf_sock");
 _Static_assert(offsetof(struct bpf_sock, dst_port) == 48, "bpf_sock dst_port");
@@ -252,6 +254,7 @@ bool bvc_prog_type_supported(uint32_t prog_type)
 	case BPF_PROG_TYPE_LWT_XMIT:
 	case BPF_PROG_TYPE_SK_REUSEPORT:
 	case BPF_PROG_TYPE_SOCK_OPS:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
 		return true;
 	default:
 		return false;
@@ -496,7 +499,7 @@ static int check_sock_addr(uint32_t eat, int off, int size, bool write,
 			return -EACCES;
 		return allow(out, BVC_SCALAR, word, 4);
 	case 16: case 17:
-		if (write || size != 8)
+		if (write || size != 8 || off != 64)
 			return -EACCES;
 		return allow_sock(out, BVC_PTR_SOCKET, false, 16);
 	default: /* padding before sk */
@@ -686,17 +689,39 @@ static int check_sk_reuseport(int off, int size, bool write, struct bvc_ctx_acce
 			return -EACCES;
 		return allow(out, BVC_SCALAR, 8, 4);
 	case 40:
+		if (size != 8)
+			return -EACCES;
+		/* sk: the socket selecting, never NULL. */
+		return allow_sock(out, BVC_PTR_SOCKET, false, 10);
 	case 48:
 		if (size != 8)
 			return -EACCES;
-		/* sk is the socket selecting; migrating_sk, if any, the
-		 * one being migrated. */
-		return off == 40 ? allow_sock(out, BVC_PTR_SOCKET, false, 10)
-				 : allow_sock(out, BVC_PTR_SOCK_COMMON, true, 12);
+		/* migrating_sk, if any, the socket being migrated. */
+		return allow_sock(out, BVC_PTR_SOCK_COMMON, true, 12);
 	}
 	if (off < 16 || off >= 32 || size > 4 || (off / 4 == 5 && size == 1))
 		return -EACCES;
 	return allow(out, BVC_SCALAR, off / 4, 4);
+}
+
+/*
+ * flow_dissector: a __sk_buff of which the program sees three fields, all
+ * read only: data and data_end (whole 4-byte loads, never sign-extended)
+ * and flow_keys, an 8-byte pointer to the struct bpf_flow_keys it fills.
+ * The kernel builds that context itself (bpf_flow_dissect), so nothing
+ * else of the skb is there to read.
+ */
+static int check_flow_dissector(int off, int size, bool write, struct bvc_ctx_access *out)
+{
+	if (write || off < 0 || off >= SKB_SIZE || off % size)
+		return -EACCES;
+	if (off == skb_fields[BVC_SKB_DATA].off && size == 4)
+		return allow(out, BVC_PTR_PACKET, BVC_SKB_DATA, 4);
+	if (off == skb_fields[BVC_SKB_DATA_END].off && size == 4)
+		return allow(out, BVC_PTR_PACKET_END, BVC_SKB_DATA_END, 4);
+	if (off == skb_fields[BVC_SKB_FLOW_KEYS].off && size == 8)
+		return allow(out, BVC_PTR_FLOW_KEYS, BVC_SKB_FLOW_KEYS, 8);
+	return -EACCES;
 }
 
 /*
@@ -769,6 +794,8 @@ int bvc_ctx_check_access(uint32_t prog_type, uint32_t expected_attach_type, int 
 		return check_sk_reuseport(off, size, write, out);
 	case BPF_PROG_TYPE_SOCK_OPS:
 		return check_sock_ops(off, size, write, out);
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+		return check_flow_dissector(off, size, write, out);
 	case BPF_PROG_TYPE_KPROBE:
 		return check_plain(0, BVC_PT_REGS_SIZE, off, size, write, out);
 	case BPF_PROG_TYPE_TRACEPOINT:
@@ -834,6 +861,7 @@ const char *bvc_ctx_field_name(uint32_t prog_type, unsigned int field)
 	case BPF_PROG_TYPE_LWT_IN:
 	case BPF_PROG_TYPE_LWT_OUT:
 	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
 		return field < BVC_SKB_NR_FIELDS ? skb_fields[field].name : NULL;
 	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
 		return field < SOCK_ADDR_SIZE / 4 ? sock_addr_names[field] : NULL;

@@ -51,6 +51,7 @@
  * grow the checks of one kind of instruction: those have their files.
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,17 @@ static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
 		if (env->img->maps[idx].special_field[0])
 			return bvc_vunsup(env, "map '%s' has a %s field in its value",
 					  env->img->maps[idx].name, env->img->maps[idx].special_field);
+		if (!bvc_inner_map_ok(env->img, idx)) {
+			const struct bvc_map *outer = &env->img->maps[idx];
+
+			if (!outer->has_inner || outer->inner_idx >= env->img->map_cnt)
+				return bvc_vunsup(env, "map-in-map '%s' without an inner map template",
+						  outer->name);
+			return bvc_vunsup(env, "map-in-map '%s': inner maps of type %u%s%s",
+					  outer->name, env->img->maps[outer->inner_idx].type,
+					  env->img->maps[outer->inner_idx].special_field[0] ? " with a " : "",
+					  env->img->maps[outer->inner_idx].special_field);
+		}
 		bvc_mark_reg_known(dst, 0);
 		dst->map_idx = idx;
 		if (insn->src == BVC_PSEUDO_MAP_IDX) {
@@ -97,8 +109,23 @@ static int check_ld_imm64(struct bvc_env *env, const struct bvc_insn *insn)
 		dst->type = BVC_PTR_MAP_VALUE;
 		dst->off = insn[1].imm;
 		return 0;
-	case BVC_PSEUDO_FUNC:
-		return bvc_vunsup(env, "callbacks (ld_imm64 of a function)");
+	case BVC_PSEUDO_FUNC: {
+		/* A function's address, only ever passed to a helper that
+		 * calls it (call.c); the kernel's PTR_TO_FUNC. map_idx holds
+		 * the function, so pruning compares it as it does a map. */
+		uint32_t target = (uint32_t)((int64_t)env->insn_idx + insn->imm + 1);
+		uint32_t sp;
+
+		for (sp = 0; sp < env->nsubprogs; sp++)
+			if (env->subprogs[sp].start == target)
+				break;
+		if (sp == env->nsubprogs)
+			return bvc_vbug(env, "ld_imm64 of insn %u: not a function", target);
+		bvc_mark_reg_known(dst, 0);
+		dst->type = BVC_PTR_FUNC;
+		dst->map_idx = sp;
+		return 0;
+	}
 	default:
 		return bvc_vunsup(env, "ld_imm64 with pseudo source %u", insn->src);
 	}
@@ -355,14 +382,18 @@ static void fill_facts(const struct bvc_env *env, struct bvc_insn_fact *facts)
 }
 
 /* As the in-process run merges them in its aux (the first pointer type
- * seen stays; ctx against any other is refused by bvc_check_mem_access_reg). */
+ * seen stays; ctx or a socket against any other is refused by
+ * bvc_check_mem_access_reg). */
 int bvc_fact_merge(struct bvc_insn_fact *into, const struct bvc_insn_fact *f)
 {
 	into->seen |= f->seen;
 	if (f->mem_base >= 0) {
 		if (into->mem_base < 0)
 			into->mem_base = f->mem_base;
-		else if ((into->mem_base == BVC_FACT_CTX) != (f->mem_base == BVC_FACT_CTX))
+		else if ((into->mem_base == BVC_FACT_CTX) != (f->mem_base == BVC_FACT_CTX) ||
+			 (into->mem_base == BVC_FACT_SOCK) != (f->mem_base == BVC_FACT_SOCK))
+			/* Rewritten accesses (ctx, sockets) take one pointer
+			 * kind per instruction, as bvc_check_mem_access_reg. */
 			return -1;
 	}
 	if (f->ctx_field >= 0 && into->ctx_field < 0) {
@@ -522,11 +553,16 @@ int bvc_engine_new(const struct bvc_image *img, const struct bvc_prog *prog,
 	if (!err && !bvc_prog_attach_valid(prog->type, prog->expected_attach_type))
 		err = bvc_vrej(env, "invalid expected_attach_type %u for program type %u",
 			       prog->expected_attach_type, prog->type);
-	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16), XDP frags
-	 * (32) change the rules; ANY_ALIGNMENT (2), TEST_RND_HI32 (4),
-	 * TEST_STATE_FREQ (8) and TEST_REG_INVARIANTS (128) do not change
-	 * what is safe. */
-	if (!err && ((env->opts.prog_flags | prog->prog_flags) & ~(2u | 4u | 8u | 128u)))
+	/* BPF_F_STRICT_ALIGNMENT (1) and BPF_F_SLEEPABLE (16) change the
+	 * rules; ANY_ALIGNMENT (2), TEST_RND_HI32 (4), TEST_STATE_FREQ (8)
+	 * and TEST_REG_INVARIANTS (128) do not change what is safe. Nor does
+	 * BPF_F_XDP_HAS_FRAGS (32) for XDP: the 6.12 verifier never looks at
+	 * it (data..data_end is still the linear part, which is all a direct
+	 * access may touch); it only pairs the program with prog_array,
+	 * devmap and cpumap entries of the same kind at attach and update
+	 * time. Elsewhere it means nothing we have checked: refused. */
+	if (!err && ((env->opts.prog_flags | prog->prog_flags) &
+		     ~(2u | 4u | 8u | 128u | (prog->type == BPF_PROG_TYPE_XDP ? 32u : 0u))))
 		err = bvc_vunsup(env, "program flags %#x", env->opts.prog_flags | prog->prog_flags);
 	if (!err)
 		err = bvc_check_load_time(env);

@@ -85,6 +85,16 @@ struct bvc_frame {
 	uint64_t written;      /* slots fully written since the parent checkpoint */
 	bool linked;           /* the same frame as the parent checkpoint's
 				* frame of this number (false: pushed since) */
+	/* Callbacks (call.c, the kernel's in_callback_fn / callback_depth):
+	 * this frame is a callback's, entered from the helper call at
+	 * @callsite, to which its exit returns (the helper then runs again
+	 * and decides whether to enter it once more); @callback_depth counts
+	 * the callback's iterations entered from this frame's current call.
+	 * @cb_ref_base: references of ids above it were acquired inside. */
+	bool in_callback;
+	uint32_t callback_depth;
+	uint32_t cb_ref_base;
+	uint32_t cb_nrefs;     /* references held when the callback was entered */
 };
 
 /*
@@ -152,6 +162,8 @@ struct bvc_state {
 	bool evicted;          /* (checkpoints) off the explored lists: freed
 				* when @branches reaches 0 (prune.c) */
 	bool in_share;         /* (checkpoints) on env->share: not freed yet */
+	uint32_t cb_unroll;    /* callback iterations entered on this path (the
+				* kernel's callback_unroll_depth) */
 };
 
 /* A state waiting to be explored: the taken side of a branch. */
@@ -174,9 +186,22 @@ struct bvc_insn_aux {
 	uint16_t ctx_field_off; /* ctx accesses: the field's offset in the kernel struct */
 	uint8_t ctx_field_size; /* ctx accesses: the field's size */
 	int32_t map_idx;       /* helper calls with a map argument: the map, -1 none/-2 several */
+	bool calls_callback;   /* a helper call that runs a callback (bpf_loop): a
+				* forced checkpoint, where callback iterations converge */
 };
 
 struct bvc_idmap;
+
+/* A callback loop being explored (prune.c; the kernel's SCC visit of a
+ * callback-calling instruction): the call chain to the helper call, the
+ * first checkpoint that reached it, and whether a path was pruned against
+ * an unfinished checkpoint of it (a back edge) since. */
+struct bvc_cb_visit {
+	uint32_t key[BVC_MAX_FRAMES]; /* call sites of frames 1..n-1, then the helper call */
+	uint32_t nkey;
+	struct bvc_state *entry;     /* NULL: no visit under way */
+	bool backedge;
+};
 
 struct bvc_checkpoint_list {
 	struct bvc_state **v;
@@ -221,6 +246,11 @@ struct bvc_env {
 	uint32_t gscan;        /* the next function the current pass looks at */
 	bool grescan;          /* a call named one not yet verified: pass again */
 	uint32_t gphase;       /* the global function being verified, 0: none */
+
+	struct bvc_cb_visit *cb_visits;
+	uint32_t n_cb_visits, cap_cb_visits;
+	bool has_callbacks;    /* some ld_imm64 takes a function's address: the
+				* program is explored whole in this engine (split.c) */
 
 	uint64_t processed;    /* instructions processed (the kernel's insn_processed) */
 	uint64_t jmps_processed, prev_jmps, prev_insns;
@@ -309,6 +339,20 @@ struct bvc_work {
 		}                                                                            \
 	}
 
+/* Registers of frame @f of @st, not the innermost, that its continuation
+ * may read: a callback's caller resumes at the helper call, which runs
+ * again on its arguments; a bpf-to-bpf caller after the call, r0-r5
+ * rewritten. */
+static inline uint16_t bvc_caller_live(const struct bvc_env *env, const struct bvc_state *st,
+				       uint32_t f)
+{
+	const struct bvc_frame *callee = st->frames[f + 1];
+
+	if (callee->in_callback)
+		return env->aux[callee->callsite].live_regs;
+	return env->aux[callee->callsite + 1].live_regs & ~0x3fu;
+}
+
 /* log.c */
 /* Reject at the current instruction with a kernel-worded message. */
 int bvc_vrej(struct bvc_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -345,6 +389,10 @@ void bvc_log_free(struct bvc_env *env);
 
 /* branch.c */
 int bvc_check_cond_jmp(struct bvc_env *env, const struct bvc_insn *insn);
+
+/* branch.c: push a copy of env->cur that resumes at @insn (NULL: rejected
+ * or no memory, err set in the env or -ENOMEM to report). */
+struct bvc_state *bvc_push_state(struct bvc_env *env, uint32_t insn, uint32_t prev);
 
 /* call.c */
 int bvc_check_helper_call(struct bvc_env *env, const struct bvc_insn *insn);
@@ -431,6 +479,9 @@ void bvc_collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked);
 int bvc_mark_precise(struct bvc_env *env, uint32_t regno);
 int bvc_mark_precise_slot(struct bvc_env *env, uint32_t frameno, uint32_t spi);
 int bvc_propagate_precision(struct bvc_env *env, const struct bvc_state *old);
+/* Every scalar of every checkpoint from @st up precise (the walk's
+ * fallback). */
+void bvc_mark_all_precise(struct bvc_env *env, struct bvc_state *st);
 int bvc_apply_demand(struct bvc_env *env, const struct bvc_state *path, struct bvc_state *parent,
 		     const struct bvc_prec_mask *demand);
 
@@ -438,8 +489,10 @@ int bvc_apply_demand(struct bvc_env *env, const struct bvc_state *path, struct b
 int bvc_is_state_visited(struct bvc_env *env, uint32_t insn);
 void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st);
 void bvc_checkpoint_unshared(struct bvc_env *env, struct bvc_state *cp);
+/* @mode: 0 against a finished checkpoint, 1 exactly (loops), 2 every
+ * register and slot by range (callback convergence, prune.c). */
 bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
-		      bool exact);
+		      int mode);
 void bvc_mark_slots_read(struct bvc_env *env, uint32_t frameno, uint64_t slots);
 void bvc_mark_slots_written(struct bvc_env *env, uint32_t frameno, uint64_t slots);
 void bvc_mark_all_read_above(struct bvc_state *st);

@@ -49,6 +49,7 @@
 #include <linux/bpf.h>
 #include <stddef.h>
 
+#include "bpfvc/image.h"
 #include "progtype_internal.h"
 
 /* Program-type masks: one bit per kernel prog type number. */
@@ -74,6 +75,8 @@
 #define T_REUSE T(BPF_PROG_TYPE_SK_REUSEPORT)
 #define T_SOCKOPS T(BPF_PROG_TYPE_SOCK_OPS)
 #define T_LWTX T(BPF_PROG_TYPE_LWT_XMIT)
+/* flow_dissector: bpf_sk_base_func_proto() and its own skb_load_bytes. */
+#define T_FLOW T(BPF_PROG_TYPE_FLOW_DISSECTOR)
 /* lwt_in, lwt_out, lwt_xmit: lwt_out_func_proto() and more. */
 #define T_LWT (T_LWTIN | T(BPF_PROG_TYPE_LWT_OUT) | T_LWTX)
 #define T_TC (T_CLS | T_ACT)
@@ -81,7 +84,7 @@
  * its own). */
 #define T_SKB (T_SOCKF | T_TC | T_CGSKB)
 /* Networking programs: bpf_sk_base_func_proto() callers. */
-#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK | T_LWT | T_SOCKOPS)
+#define T_NET (T_SKB | T_XDP | T_SKSKB | T_SKMSG | T_SADDR | T_SKLK | T_LWT | T_SOCKOPS | T_FLOW)
 /* Tracing programs: bpf_tracing_func_proto() callers. */
 #define T_TRACE (T_KPROBE | T_TP | T_RAWTP | T_PE)
 /* cgroup_sockopt, cgroup_sock, cgroup_device, cgroup_sysctl and
@@ -90,7 +93,8 @@
 /* The cgroup hooks' own helpers (cgroup_common_func_proto()). */
 #define T_CGRP (T_SADDR | T_SOPT | T_CSOCK | T_CDEV | T_SYSCTL | T_SOCKOPS)
 
-_Static_assert(BPF_PROG_TYPE_SK_LOOKUP < 32, "prog type masks are 32 bits");
+_Static_assert(BPF_PROG_TYPE_SK_LOOKUP < 32 && BPF_PROG_TYPE_FLOW_DISSECTOR < 32,
+	       "prog type masks are 32 bits");
 _Static_assert(BVC_HELPER_MAX_ID >= __BPF_FUNC_MAX_ID, "helper ids beyond our table");
 
 /* Helper and map numbers newer than the UAPI header we may build against
@@ -190,8 +194,11 @@ static const struct helper_row rows[] = {
 	H(redirect, T_TC | T_XDP | T_LWTX, INT, 0, ANY, ANY),
 	H(get_route_realm, T_TC | T_LWT, INT, 0, CTX),
 	/* skb, xdp and tracing variants share one shape. */
-	H(perf_event_output, T_ALL, INT, GPL, CTX, MAP, ANY, MEM, SZ0),
-	H(skb_load_bytes, T_SKB | T_SKSKB | T_LWT | T_REUSE, INT, 0, CTX, ANY, OUT, SZ),
+	/* Not for sk_reuseport and flow_dissector: bpf_base_func_proto()
+	 * has no perf_event_output, and their own dispatchers add none. */
+	H(perf_event_output, T_ALL & ~(T_REUSE | T_FLOW), INT, GPL, CTX, MAP, ANY, MEM, SZ0),
+	/* flow_dissector's reads the packet it dissects (bpf_flow_dissector_load_bytes), same shape. */
+	H(skb_load_bytes, T_SKB | T_SKSKB | T_LWT | T_REUSE | T_FLOW, INT, 0, CTX, ANY, OUT, SZ),
 	/* Its map must be a stack_trace map (bvc_map_func_compatible). */
 	H(get_stackid, T_KPROBE | T_TP | T_RAWTP, INT, GPL, CTX, MAP, ANY),
 	H(get_stackid, T_PE, INT, 0, CTX, MAP, ANY),
@@ -225,8 +232,9 @@ static const struct helper_row rows[] = {
 	H(setsockopt, T_SADDR | T_SOCKOPS, INT, 0, CTX, ANY, ANY, MEM, SZ),
 	U(setsockopt, T_SOPT),
 	H(skb_adjust_room, T_TC | T_SKSKB, INT, CHG, CTX, ANY, ANY, ANY),
-	/* Needs a devmap, cpumap or xskmap, not modelled yet. The low bits
-	 * of the flags are the action returned when the lookup fails. */
+	/* Takes a devmap, cpumap or xskmap. The low bits of the flags are
+	 * the action returned when the lookup fails; the helper checks the
+	 * rest at run time: to the verifier it returns any integer. */
 	H(redirect_map, T_XDP, INT, 0, MAP, ANY, ANY),
 	/* Redirects to the socket at a key of a sockmap or sockhash. */
 	H(sk_redirect_map, T_SKSKB, INT, 0, CTX, MAP, ANY, ANY),
@@ -259,7 +267,9 @@ static const struct helper_row rows[] = {
 	H(lwt_push_encap, T_LWTIN | T_LWTX, INT, CHG, CTX, ANY, MEM, SZ),
 	H(skb_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX),
 	H(get_current_cgroup_id, T_ALL, INT, 0),
-	U(get_local_storage, T_CGSKB | T_CGRP),
+	/* The program's storage of that map type: never NULL, and the
+	 * flags must be 0 (checked in the engine). */
+	H(get_local_storage, T_CGSKB | T_CGRP, BVC_RET_MAP_VALUE, 0, MAP, ANY),
 	H(sk_select_reuseport, T_REUSE, INT, 0, CTX, MAP, KEY, ANY),
 	H(skb_ancestor_cgroup_id, T_TC | T_CGSKB, INT, 0, CTX, ANY),
 	/* Socket lookups acquire a reference that sk_release gives back
@@ -269,10 +279,12 @@ static const struct helper_row rows[] = {
 	H(sk_lookup_udp, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR, SOCK_NULL, PKT | ACQ, CTX, MEM, SZ0,
 	  ANY, ANY),
 	H(sk_release, T_TC | T_XDP | T_CGSKB | T_SKSKB | T_SADDR | T_SKLK, INT, 0, SKREL),
-	/* Queue, stack and bloom-filter maps are not modelled. */
-	U(map_push_elem, T_ALL),
-	U(map_pop_elem, T_ALL),
-	U(map_peek_elem, T_ALL),
+	/* Queue and stack maps (bloom filters are not supported map types):
+	 * push reads a value, which may be in the packet; pop and peek fill
+	 * one (MEM_UNINIT | MEM_WRITE), never in the packet. */
+	H(map_push_elem, T_ALL, INT, PKT, MAP, VAL, ANY),
+	H(map_pop_elem, T_ALL, INT, 0, MAP, BVC_ARG_MAP_VALUE_UNINIT),
+	H(map_peek_elem, T_ALL, INT, 0, MAP, BVC_ARG_MAP_VALUE_UNINIT),
 	H(msg_push_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
 	H(msg_pop_data, T_SKMSG, INT, CHG, CTX, ANY, ANY, ANY),
 	U(spin_lock, T_ALL),
@@ -606,6 +618,52 @@ bool bvc_map_type_supported(uint32_t map_type)
 	/* Only bpf_get_stackid takes one (map_allows); no lookup, no
 	 * direct value access: nothing of its value reaches the program. */
 	case BPF_MAP_TYPE_STACK_TRACE:
+	/* Keys (prefix length, then the bytes) and values as a hash's. */
+	case BPF_MAP_TYPE_LPM_TRIE:
+	/* Through push, pop and peek only (value-sized copies). */
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+	/* Through bpf_get_local_storage only: a value pointer of value_size
+	 * bytes, one storage of each kind per program (load.c). */
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+	/* As bpf_redirect_map targets. A devmap lookup returns its value,
+	 * read-only to the program (mem.c); an xskmap's an XDP socket,
+	 * refused as unsupported by the engine. */
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_CPUMAP:
+	case BPF_MAP_TYPE_XSKMAP:
+	/* A lookup gives, after its NULL check, a pointer to a map shaped
+	 * as the inner template (bvc_inner_map_ok()). */
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool bvc_inner_map_ok(const struct bvc_image *img, uint32_t idx)
+{
+	const struct bvc_map *outer = &img->maps[idx], *inner;
+
+	if (outer->type != BPF_MAP_TYPE_ARRAY_OF_MAPS && outer->type != BPF_MAP_TYPE_HASH_OF_MAPS)
+		return true;
+	if (!outer->has_inner || outer->inner_idx >= img->map_cnt)
+		return false;
+	inner = &img->maps[outer->inner_idx];
+	if (inner->special_field[0])
+		return false;
+	/* The hash and array kinds and ring buffers: maps whose helpers and
+	 * values bpfvc models, and that the kernel takes as inner maps. */
+	switch (inner->type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_RINGBUF:
 		return true;
 	default:
 		return false;
@@ -659,5 +717,5 @@ bool bvc_sockmap_may_update(uint32_t prog_type)
 {
 	/* sock_ops may only delete: the engine refuses every update as
 	 * unsupported anyway. */
-	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK | T_SOCKOPS)) != 0;
+	return (T(prog_type) & (T_SOCKF | T_TC | T_XDP | T_SKLK | T_SOCKOPS | T_FLOW | T_REUSE)) != 0;
 }

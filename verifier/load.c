@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * What BPF_PROG_LOAD refuses before it explores any path, over the whole
- * program, dead code included (the kernel's add_subprog_and_kfunc, 6.12):
+ * program, dead code included (the kernel's resolve_pseudo_ldimm64 and
+ * add_subprog_and_kfunc, 6.12):
  *
+ *   - at most one cgroup storage map of each kind (shared, per-CPU) among
+ *     the maps the program refers to;
  *   - every kfunc call (BPF_CALL, src BPF_PSEUDO_KFUNC_CALL) is checked
  *     when found, reached or not (add_kfunc_call): a non-GPL program may
  *     call none; a negative offset (module BTF index) is refused; an
@@ -20,6 +23,7 @@
  * jump and opcode checks; ours run first (bvc_isa_check), so a program
  * with faults of both kinds gets the other message: rejected either way.
  */
+#include <linux/bpf.h>
 #include <string.h>
 
 #include "engine_internal.h"
@@ -68,11 +72,50 @@ static int check_kfunc_call(struct bvc_env *env, uint32_t i)
 			  insn->imm);
 }
 
+/*
+ * The kernel's resolve_pseudo_ldimm64 (bpf_cgroup_storage_assign): a
+ * program refers to at most one cgroup storage map of each kind (shared,
+ * per-CPU), since bpf_get_local_storage finds it by kind alone. Every
+ * map reference counts, reached or not.
+ */
+static int check_cgroup_storage(struct bvc_env *env)
+{
+	int32_t seen[2] = { -1, -1 };
+
+	for (uint32_t i = 0; i < env->cnt; i++) {
+		const struct bvc_insn *insn = &env->insns[i];
+		uint32_t idx = (uint32_t)insn->imm, type;
+		int kind;
+
+		if (insn->code != (BVC_LD | BVC_IMM | BVC_DW))
+			continue;
+		if ((insn->src == BVC_PSEUDO_MAP_IDX || insn->src == BVC_PSEUDO_MAP_IDX_VALUE) &&
+		    idx < env->img->map_cnt) {
+			type = env->img->maps[idx].type;
+			kind = type == BPF_MAP_TYPE_CGROUP_STORAGE        ? 0
+			       : type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE ? 1
+									     : -1;
+			if (kind >= 0 && seen[kind] >= 0 && (uint32_t)seen[kind] != idx) {
+				env->insn_idx = i;
+				return bvc_vrej(env, "only one cgroup storage of each type is allowed");
+			}
+			if (kind >= 0)
+				seen[kind] = (int32_t)idx;
+		}
+		i++; /* the second half of the ld_imm64 */
+	}
+	return 0;
+}
+
 int bvc_check_load_time(struct bvc_env *env)
 {
 	uint32_t entry = env->insn_idx;
 	int err;
 
+	/* Map references are resolved before kfunc calls are looked up. */
+	err = check_cgroup_storage(env);
+	if (err)
+		return err;
 	for (uint32_t i = 0; i < env->cnt; i++) {
 		if (!is_kfunc_call(&env->insns[i]))
 			continue;

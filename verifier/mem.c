@@ -360,6 +360,9 @@ bad:
 	if (!strcmp(what, "map value"))
 		err = bvc_vrej(env, "invalid access to map value, value_size=%u off=%lld size=%d",
 			       mem_size, (long long)lo, size);
+	else if (!strcmp(what, "map key"))
+		err = bvc_vrej(env, "invalid access to map key, key_size=%u off=%lld size=%d",
+			       mem_size, (long long)lo, size);
 	else
 		err = bvc_vrej(env, "invalid access to memory, mem_size=%u off=%lld size=%d", mem_size,
 			       (long long)lo, size);
@@ -407,11 +410,16 @@ static bool read_rodata(const struct bvc_map *map, int64_t off, int size, bool s
 #define BVC_F_RDONLY_PROG (1u << 7)
 #define BVC_F_WRONLY_PROG (1u << 8)
 
-/* Maps a program may only read (.rodata, BPF_F_RDONLY_PROG) or only write. */
+/* Maps a program may only read (.rodata, BPF_F_RDONLY_PROG) or only write.
+ * A devmap is read-only to programs whatever its flags say: the kernel
+ * adds BPF_F_RDONLY_PROG when it creates one (dev_map_init_map). */
 static int check_map_access_type(struct bvc_env *env, const struct bvc_map *map, int32_t off,
 				 int64_t size, bool write)
 {
-	if (write && (map->origin == BVC_MAP_RODATA || (map->flags & BVC_F_RDONLY_PROG)))
+	bool rdonly = map->origin == BVC_MAP_RODATA || (map->flags & BVC_F_RDONLY_PROG) ||
+		      map->type == 14 /* devmap */ || map->type == 25 /* devmap_hash */;
+
+	if (write && rdonly)
 		return bvc_vrej(env, "write into map forbidden, value_size=%u off=%d size=%lld",
 				map->value_size, off, (long long)size);
 	if (!write && (map->flags & BVC_F_WRONLY_PROG))
@@ -499,12 +507,10 @@ static int sock_access(struct bvc_env *env, uint32_t regno, const struct bvc_reg
 	if (bvc_sock_check_access(reg->type, off, size, false, &field_size))
 		return bvc_vrej(env, "R%u invalid %s access off=%d size=%d", regno, bvc_rtype_name(reg),
 				off, size);
-	if (sign_ext)
-		/* The kernel's rewriting of a narrow sign-extending load
-		 * through a socket view: not modelled. */
-		return bvc_vunsup(env, "sign-extending load through a socket pointer");
+	/* A sign-extending load is rewritten as the plain one followed by
+	 * a sign extension of its @size bytes: an unknown, extended. */
 	if (dst)
-		mark_loaded_unknown(dst, size, false);
+		mark_loaded_unknown(dst, size, sign_ext);
 	return 0;
 }
 
@@ -572,6 +578,14 @@ static int check_mem_access(struct bvc_env *env, uint32_t regno, int32_t off, in
 					write ? value_regno : -1, dst, sign_ext);
 }
 
+/* Pointer types whose loads the kernel rewrites into other loads: an
+ * instruction may see only one of them (reg_type_mismatch_ok()). */
+static bool is_rewritten(int type)
+{
+	return type == BVC_PTR_CTX || type == BVC_PTR_SOCK_COMMON || type == BVC_PTR_SOCKET ||
+	       type == BVC_PTR_TCP_SOCK;
+}
+
 int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct bvc_reg *reg,
 			     int32_t off, int size, bool write, const struct bvc_reg *value,
 			     int value_regno, struct bvc_reg *dst, bool sign_ext)
@@ -581,8 +595,9 @@ int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct b
 	if (env->aux[env->insn_idx].ptr_type < 0)
 		env->aux[env->insn_idx].ptr_type = (int8_t)reg->type;
 	else if (env->aux[env->insn_idx].ptr_type != (int8_t)reg->type &&
-		 (reg->type == BVC_PTR_CTX || env->aux[env->insn_idx].ptr_type == BVC_PTR_CTX))
-		/* The JIT rewrites ctx accesses: one insn, one meaning. */
+		 (is_rewritten(reg->type) || is_rewritten(env->aux[env->insn_idx].ptr_type)))
+		/* ctx and socket accesses are rewritten (the kernel's
+		 * reg_type_mismatch_ok()): one insn, one meaning. */
 		return bvc_vrej(env, "same insn cannot be used with different pointers");
 
 	err = check_alignment(env, reg, off, size);
@@ -626,7 +641,31 @@ int bvc_check_mem_access_reg(struct bvc_env *env, uint32_t regno, const struct b
 		if (reg->maybe_null)
 			break;
 		return sock_access(env, regno, reg, off, size, write, dst, sign_ext);
+	case BVC_PTR_FLOW_KEYS:
+		/* Any width, read or written, inside the struct; the kernel
+		 * looks at the fixed offset only, which is why arithmetic
+		 * on this pointer takes known scalars alone (alu.c): a
+		 * variable part here would be a state we did not mean. */
+		if (!bvc_scalar_is_const(&reg->var) || reg->var.var_off.value)
+			return bvc_vbug(env, "R%u flow keys pointer with a variable offset", regno);
+		if (off < 0 || (int64_t)off + size > BVC_FLOW_KEYS_SIZE)
+			return bvc_vrej(env, "invalid access to flow keys off=%d size=%d", off, size);
+		if (dst)
+			mark_loaded_unknown(dst, size, sign_ext);
+		return 0;
+	case BVC_PTR_MAP_KEY:
+		/* A for_each_map_elem callback's key: read-only, key_size
+		 * bytes (the kernel's PTR_TO_MAP_KEY). */
+		if (write)
+			return bvc_vrej(env, "write to change key R%u not allowed", regno);
+		err = check_region(env, regno, reg, off, size, env->img->maps[reg->map_idx].key_size,
+				   false, "map key");
+		if (!err && dst)
+			mark_loaded_unknown(dst, size, sign_ext);
+		return err;
 	case BVC_CONST_PTR_MAP:
+		if (reg->maybe_null)
+			break;
 		return bvc_vunsup(env, "access through a map pointer (BTF map fields)");
 	case BVC_NOT_INIT:
 		return bvc_vrej(env, "R%u !read_ok", regno);
@@ -678,7 +717,7 @@ int bvc_check_atomic_op(struct bvc_env *env, const struct bvc_insn *insn)
 		return bvc_vrej(env, "R%u !read_ok", insn->dst);
 	if (insn->imm == BVC_CMPXCHG && regs[0].type == BVC_NOT_INIT)
 		return bvc_vrej(env, "R0 !read_ok");
-	if (dst->type == BVC_PTR_CTX || bvc_is_pkt_pointer(dst) ||
+	if (dst->type == BVC_PTR_CTX || bvc_is_pkt_pointer(dst) || dst->type == BVC_PTR_FLOW_KEYS ||
 	    (!dst->maybe_null && (dst->type == BVC_PTR_SOCK_COMMON || dst->type == BVC_PTR_SOCKET ||
 				  dst->type == BVC_PTR_TCP_SOCK)))
 		return bvc_vrej(env, "BPF_ATOMIC stores into R%u %s is not allowed", insn->dst,
@@ -768,6 +807,11 @@ int bvc_check_mem_region(struct bvc_env *env, uint32_t regno, uint64_t size, boo
 		if (reg->maybe_null)
 			break;
 		return check_region(env, regno, reg, reg->off, (int)size, reg->mem_size, zero_ok, "mem");
+	case BVC_PTR_MAP_KEY:
+		if (write)
+			return bvc_vrej(env, "R%u cannot write into map_key", regno);
+		return check_region(env, regno, reg, reg->off, (int)size,
+				    env->img->maps[reg->map_idx].key_size, zero_ok, "map key");
 	case BVC_NOT_INIT:
 		return bvc_vrej(env, "R%u !read_ok", regno);
 	default:

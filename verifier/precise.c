@@ -35,6 +35,7 @@
  * item finished.
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +169,7 @@ void bvc_collect_linked(struct bvc_env *env, uint32_t id, uint64_t *linked)
 		struct bvc_frame *fr = st->frames[f];
 		uint16_t live = f == st->curframe
 				? env->aux[env->insn_idx].live_regs
-				: env->aux[st->frames[f + 1]->callsite + 1].live_regs & ~0x3fu;
+				: bvc_caller_live(env, st, f);
 
 		for (uint32_t r = 0; r < BVC_REG_FP; r++) {
 			struct bvc_reg *reg = &fr->regs[r];
@@ -298,16 +299,43 @@ static int backtrack_insn(struct bvc_env *env, struct walk *w, uint32_t idx, uin
 			w->m.regs[w->frame - 1] |= *regs;
 			*regs = 0;
 			w->frame--;
+		} else if (op == BVC_CALL && env->aux[idx].calls_callback && subseq != idx + 1) {
+			/* Out of a callback's first instruction, back to the
+			 * helper call that entered it: the callback's r1 (the
+			 * index) came from nowhere, its r2 is the caller's r3
+			 * (bpf_loop's callback_ctx); the call changed none of
+			 * the caller's registers on this side. */
+			/* bpf_loop's callback: (index, ctx); for_each_map_elem's:
+			 * (map, key, value, ctx). ctx is the caller's r3. */
+			uint16_t ctx = insn->imm == BPF_FUNC_loop ? 0x4u : 0x10u;
+			uint16_t args = insn->imm == BPF_FUNC_loop ? 0x6u : 0x1eu;
+
+			if ((*regs & ~args) || w->m.slots[w->frame] || !w->frame)
+				return -ENOTSUP;
+			if (*regs & ctx)
+				w->m.regs[w->frame - 1] |= 1u << 3;
+			*regs = 0;
+			w->frame--;
 		} else if (op == BVC_CALL) {
 			/* A helper: r0 is its result, r1-r5 are clobbered. */
 			*regs &= (uint16_t)~1u;
 			if (*regs & ARG_REGS)
 				return -ENOTSUP;
+		} else if (op == BVC_EXIT && subseq != BVC_HIST_NONE && env->aux[subseq].calls_callback) {
+			/* Into a callback that returned to the helper call:
+			 * the call runs again on the caller's registers, which
+			 * the callback left alone (r0 is the call's own). */
+			if ((*regs & 1u) || w->frame + 1 >= BVC_MAX_FRAMES)
+				return -ENOTSUP;
+			w->frame++;
+			w->m.regs[w->frame] = 0;
+			w->m.slots[w->frame] = 0;
 		} else if (op == BVC_EXIT) {
 			/* Into the callee that returned to @subseq. */
 			bool r0 = *regs & 1u;
 
-			if (subseq == BVC_HIST_NONE || subseq == 0 || !bvc_insn_is_pseudo_call(&env->insns[subseq - 1]) ||
+			if (subseq == BVC_HIST_NONE || subseq == 0 || env->aux[subseq].calls_callback ||
+			    !bvc_insn_is_pseudo_call(&env->insns[subseq - 1]) ||
 			    (*regs & ARG_REGS) || w->frame + 1 >= BVC_MAX_FRAMES)
 				return -ENOTSUP;
 			*regs &= (uint16_t)~1u;
@@ -339,7 +367,7 @@ static int backtrack_insn(struct bvc_env *env, struct walk *w, uint32_t idx, uin
 
 /* The walk gave up: every scalar of every checkpoint from @st up is
  * precise (a work item's root passes it on as "all"). */
-static void mark_all_precise(struct bvc_env *env, struct bvc_state *st)
+void bvc_mark_all_precise(struct bvc_env *env, struct bvc_state *st)
 {
 	env->precise_fallbacks++;
 	if (env->opts.log_level & 2)
@@ -502,7 +530,7 @@ static int walk_back(struct bvc_env *env, struct walk *w, const struct bvc_state
 		end = st->nhist;
 	}
 give_up:
-	mark_all_precise(env, start->parent);
+	bvc_mark_all_precise(env, start->parent);
 	return 0;
 }
 
@@ -537,7 +565,7 @@ int bvc_propagate_precision(struct bvc_env *env, const struct bvc_state *old)
 		const struct bvc_frame *fr = old->frames[f];
 		uint16_t live = f == old->curframe
 				? env->aux[env->insn_idx].live_regs
-				: env->aux[env->cur->frames[f + 1]->callsite + 1].live_regs & ~0x3fu;
+				: bvc_caller_live(env, env->cur, f);
 
 		for (int r = 0; r < BVC_REG_FP; r++)
 			if ((live & (1u << r)) && fr->regs[r].type == BVC_SCALAR && fr->regs[r].precise)
@@ -592,7 +620,7 @@ int bvc_apply_demand(struct bvc_env *env, const struct bvc_state *path, struct b
 		return 0; /* the item was the entry: nothing above it */
 	seg.parent = parent;
 	if (demand->all) {
-		mark_all_precise(env, parent);
+		bvc_mark_all_precise(env, parent);
 		return 0;
 	}
 	for (uint32_t f = 0; f <= w.frame; f++) {

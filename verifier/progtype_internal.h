@@ -28,22 +28,28 @@ enum bvc_rtype {
 	BVC_PTR_PACKET_END,    /* one past the packet: compare only */
 	BVC_PTR_MEM,           /* sized memory, e.g. a ringbuf record */
 	BVC_PTR_FUNC,          /* a subprogram's address (callbacks) */
-	/* Sockets (the kernel's PTR_TO_SOCK_COMMON, PTR_TO_SOCKET,
+	BVC_PTR_FLOW_KEYS,     /* flow_dissector's struct bpf_flow_keys (read, written) */
+	/* Sockets (the kernel's PTR_TO_SOCKET, PTR_TO_SOCK_COMMON,
 	 * PTR_TO_TCP_SOCK; maybe_null gives their _OR_NULL forms). Read
 	 * only, through the UAPI views struct bpf_sock and bpf_tcp_sock,
 	 * which the kernel rewrites into kernel struct accesses; never
-	 * offset. Appended: the numbers above are on the wire. */
-	BVC_PTR_SOCK_COMMON,   /* a struct sock_common (a bpf_sock view, partial) */
+	 * offset. Appended: the numbers above are on the wire (PTR_SOCKET
+	 * keeps the number main gave it first). */
 	BVC_PTR_SOCKET,        /* a full struct sock (a bpf_sock view) */
+	BVC_PTR_SOCK_COMMON,   /* a struct sock_common (a bpf_sock view, partial) */
 	BVC_PTR_TCP_SOCK,      /* a tcp_sock (a bpf_tcp_sock view) */
 };
 
 /* The last register type: the wire checks against it. */
 #define BVC_RTYPE_LAST BVC_PTR_TCP_SOCK
 
+/* sizeof(struct bpf_flow_keys): what a PTR_FLOW_KEYS may touch. */
+#define BVC_FLOW_KEYS_SIZE 56
+
 /* The answer to a context access that is allowed. */
 struct bvc_ctx_access {
-	enum bvc_rtype type;   /* BVC_SCALAR, or the pointer a load yields */
+	enum bvc_rtype type;   /* BVC_SCALAR, or the pointer a load yields (packet,
+				* flow keys, socket) */
 	bool maybe_null;       /* the pointer may be NULL (the kernel's _OR_NULL) */
 	uint16_t field;        /* index of the field in the type's layout, for the JIT */
 	uint8_t field_size;    /* bytes of the whole field (a narrow load reads part) */
@@ -167,6 +173,9 @@ enum bvc_xdp_field {
  * sk_reuseport: struct sk_reuseport_md (56 bytes): data 0, data_end 1
  * (8-byte pointers), then field == off / 4 (len 4 ... hash 8), sk 10 and
  * migrating_sk 12 (8-byte socket pointers).
+ * flow_dissector: struct __sk_buff, read only, of which only data,
+ * data_end (numbered as for the skb types) and flow_keys
+ * (BVC_SKB_FLOW_KEYS, an 8-byte pointer to the flow keys).
  * sock_ops: struct bpf_sock_ops (224 bytes in 6.12), field == off / 4 up
  * to sk_txhash (41); bytes_received 42, bytes_acked 44 (8 bytes), sk 46,
  * skb_data 48, skb_data_end 50 (8-byte pointers), skb_len 52,
@@ -270,6 +279,8 @@ enum bvc_arg {
 	/* Added with the helper tables: */
 	BVC_ARG_MEM_RW,              /* initialised memory the helper reads and writes, size in the next argument */
 	BVC_ARG_PTR_TO_INT,          /* 4 initialised, writable, 4-aligned bytes (u32 in/out) */
+	/* Added with the queue/stack maps: */
+	BVC_ARG_MAP_VALUE_UNINIT,    /* value_size bytes the helper fills (pop, peek) */
 	BVC_ARG_SOCK_COMMON,         /* a non-NULL socket of any kind (ARG_PTR_TO_SOCK_COMMON) */
 	BVC_ARG_SOCK_RELEASE,        /* an acquired socket, released (ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE) */
 	BVC_ARG_SOCK_COMMON_BTF,     /* a non-NULL socket of any kind (ARG_PTR_TO_BTF_ID_SOCK_COMMON) */
@@ -282,6 +293,7 @@ enum bvc_ret {
 	BVC_RET_VOID,                /* nothing: r0 is not readable after */
 	BVC_RET_MAP_VALUE_OR_NULL,   /* a value of the map argument, or NULL */
 	BVC_RET_ALLOC_MEM_OR_NULL,   /* a ringbuf record of the size argument, or NULL; acquires a reference */
+	BVC_RET_MAP_VALUE,           /* a value of the map argument, never NULL (get_local_storage) */
 	BVC_RET_SOCKET_OR_NULL,      /* PTR_TO_SOCKET_OR_NULL (see BVC_HELPER_ACQUIRES, _CAST) */
 	BVC_RET_SOCK_COMMON_OR_NULL, /* PTR_TO_SOCK_COMMON_OR_NULL */
 	BVC_RET_TCP_SOCK_OR_NULL,    /* PTR_TO_TCP_SOCK_OR_NULL */
@@ -336,13 +348,22 @@ bool bvc_helper_attach_ok(int32_t id, uint32_t prog_type, uint32_t expected_atta
 
 /* May a program of @prog_type update or delete sockmap and sockhash
  * elements (the kernel's may_update_sockmap(): where no socket lock can
- * be held)? Of our types: socket filters, tc, xdp and sk_lookup. */
+ * be held)? Of our types: socket filters, tc, xdp, sk_lookup, sk_reuseport
+ * and flow_dissector. */
 bool bvc_sockmap_may_update(uint32_t prog_type);
 /* (sock_ops may delete; its updates go through sock_map_update.) */
 
 /* Map types the engine models (array, percpu_array, hash, percpu_hash,
- * lru_hash, prog_array, perf_event_array, ringbuf, stack_trace; sockmap
- * and sockhash as redirect targets). */
+ * lru_hash, prog_array, perf_event_array, ringbuf, stack_trace, queue,
+ * stack, cgroup storage, array/hash of maps; sockmap, sockhash, devmap,
+ * cpumap and xskmap as redirect targets). */
 bool bvc_map_type_supported(uint32_t map_type);
+
+struct bvc_image;
+
+/* Map @idx of @img is no array/hash of maps, or one whose inner template
+ * is known and of a type the engine models as an inner map (hash and
+ * array kinds, ringbuf). */
+bool bvc_inner_map_ok(const struct bvc_image *img, uint32_t idx);
 
 #endif /* BVC_VERIFIER_PROGTYPE_INTERNAL_H */

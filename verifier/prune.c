@@ -75,11 +75,22 @@ static bool check_scalar_ids(uint32_t old, uint32_t cur, struct bvc_idmap *m)
 	return check_ids(old, cur, m);
 }
 
+/* Comparison modes (the kernel's exact_level): NOT_EXACT against a
+ * finished checkpoint; EXACT for the infinite-loop check; RANGE_WITHIN
+ * against a checkpoint still being explored where callback iterations
+ * converge: no liveness or precision from below it is final yet, so every
+ * register and slot counts and every scalar is compared by its range. */
+#define CMP_NOT_EXACT 0
+#define CMP_EXACT 1
+#define CMP_RANGE_WITHIN 2
+
 static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct bvc_idmap *m,
-		    bool exact)
+		    int mode)
 {
+	bool exact = mode == CMP_EXACT;
+
 	if (old->type == BVC_NOT_INIT)
-		return !exact || cur->type == BVC_NOT_INIT;
+		return mode == CMP_NOT_EXACT || cur->type == BVC_NOT_INIT;
 	if (cur->type == BVC_NOT_INIT || old->type != cur->type || old->maybe_null != cur->maybe_null)
 		return false;
 	if (exact)
@@ -90,7 +101,7 @@ static bool regsafe(const struct bvc_reg *old, const struct bvc_reg *cur, struct
 
 	switch (old->type) {
 	case BVC_SCALAR:
-		if (!old->precise)
+		if (!old->precise && mode == CMP_NOT_EXACT)
 			return true;
 		return bvc_scalar_within(&old->var, &cur->var) && check_scalar_ids(old->id, cur->id, m);
 	case BVC_PTR_PACKET:
@@ -144,8 +155,10 @@ static bool slot_all_misc(const struct bvc_slot *s)
 /* @live: slots statically live; @unread: slots no path below old read
  * (only when !exact: old is finished). */
 static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, struct bvc_idmap *m,
-		      bool exact, uint64_t live, uint64_t unread)
+		      int mode, uint64_t live, uint64_t unread)
 {
+	bool exact = mode == CMP_EXACT;
+
 	for (uint32_t s = 0; s < old->nslots; s++) {
 		const struct bvc_slot *os = &old->slots[s];
 		const struct bvc_slot *cs = s < cur->nslots ? &cur->slots[s] : NULL;
@@ -170,7 +183,7 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 			struct bvc_reg unknown;
 
 			bvc_mark_reg_unknown(&unknown);
-			if (!regsafe(old_spill, &unknown, m, false))
+			if (!regsafe(old_spill, &unknown, m, mode))
 				return false;
 			continue;
 		}
@@ -186,7 +199,7 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 				return false;
 		}
 		if (os->stype[0] == BVC_STACK_SPILL && cs &&
-		    !regsafe(&os->spilled, &cs->spilled, m, exact))
+		    !regsafe(&os->spilled, &cs->spilled, m, mode))
 			return false;
 	}
 	if (exact) {
@@ -199,8 +212,14 @@ static bool stacksafe(const struct bvc_frame *old, const struct bvc_frame *cur, 
 }
 
 bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const struct bvc_state *cur,
-		      bool exact)
+		      int mode)
 {
+	/* Read marks from below old: only once old is finished. Register
+	 * liveness is static (cfg.c), true of old at any time: the 6.18
+	 * kernel's func_states_equal() skips dead registers in every mode
+	 * but EXACT (ours keeps the loop check's exact comparison whole). */
+	bool use_live = mode == CMP_NOT_EXACT;
+	bool live_regs = mode != CMP_EXACT;
 	struct bvc_idmap *m = env->idmap;
 	bool ok = true;
 
@@ -217,27 +236,35 @@ bool bvc_states_equal(struct bvc_env *env, const struct bvc_state *old, const st
 		const struct bvc_frame *of = old->frames[f], *cf = cur->frames[f];
 		uint16_t live;
 
-		if (of->callsite != cf->callsite) {
+		if (of->callsite != cf->callsite || of->in_callback != cf->in_callback ||
+		    of->callback_depth > cf->callback_depth) {
+			/* More iterations entered from old's frame than from
+			 * cur's: old did not cover the ones cur has left. */
 			ok = false;
 			break;
 		}
 		if (f == old->curframe)
 			live = env->aux[cur->insn_idx].live_regs;
+		else if (cur->frames[f + 1]->in_callback)
+			/* A callback's caller resumes at the helper call,
+			 * which runs again with its arguments. */
+			live = env->aux[cur->frames[f + 1]->callsite].live_regs;
 		else
 			/* The caller resumes after the call, r0-r5 rewritten. */
 			live = env->aux[cur->frames[f + 1]->callsite + 1].live_regs & ~0x3f;
 		live |= 1u << BVC_REG_FP;
 		for (int r = 0; ok && r < BVC_MAX_REG; r++) {
-			if (!exact && !(live & (1u << r)))
+			if (live_regs && !(live & (1u << r)))
 				continue;
-			ok = regsafe(&of->regs[r], &cf->regs[r], m, exact);
+			ok = regsafe(&of->regs[r], &cf->regs[r], m, mode);
 		}
 		/* Only the innermost frame's slots have known liveness: a
 		 * callee may read its callers' through pointers. */
 		if (ok)
-			ok = stacksafe(of, cf, m, exact,
-				       f == old->curframe ? env->aux[cur->insn_idx].live_slots : ~0ull,
-				       exact ? 0 : of->unread);
+			ok = stacksafe(of, cf, m, mode,
+				       use_live && f == old->curframe ? env->aux[cur->insn_idx].live_slots
+								      : ~0ull,
+				       use_live ? of->unread : 0);
 	}
 	for (uint32_t i = 0; ok && i < old->nrefs; i++)
 		ok = check_ids(old->refs[i], cur->refs[i], m);
@@ -376,6 +403,71 @@ static bool sig_may_match(const struct bvc_env *env, struct bvc_state *old, uint
 
 /* @cp is off its list and finished: free it unless something still
  * holds it (the share list, or bvc_engine_keep_checkpoints()). */
+/*
+ * Callback loops (the 6.18 kernel's SCC visits, for the one kind of loop
+ * whose iterations are pruned against unfinished checkpoints): @st's key
+ * is the call chain down to its outermost frame that stands at a callback
+ * call (the call site of the next frame, or @st's own instruction). 0: st
+ * is in no callback loop.
+ */
+static uint32_t cb_loop_key(const struct bvc_env *env, const struct bvc_state *st, uint32_t insn,
+			    uint32_t *key)
+{
+	for (uint32_t f = 0; f <= st->curframe; f++) {
+		uint32_t pt = f < st->curframe ? (uint32_t)st->frames[f + 1]->callsite : insn;
+
+		key[f] = pt;
+		if (env->aux[pt].calls_callback)
+			return f + 1;
+	}
+	return 0;
+}
+
+static struct bvc_cb_visit *cb_visit_find(struct bvc_env *env, const struct bvc_state *st,
+					  uint32_t insn, bool add)
+{
+	uint32_t key[BVC_MAX_FRAMES], n = cb_loop_key(env, st, insn, key);
+
+	if (!n)
+		return NULL;
+	for (uint32_t i = 0; i < env->n_cb_visits; i++) {
+		struct bvc_cb_visit *v = &env->cb_visits[i];
+
+		if (v->nkey == n && !memcmp(v->key, key, n * sizeof(*key)))
+			return v;
+	}
+	if (!add)
+		return NULL;
+	if (env->n_cb_visits == env->cap_cb_visits) {
+		uint32_t cap = env->cap_cb_visits ? env->cap_cb_visits * 2 : 4;
+		struct bvc_cb_visit *v = realloc(env->cb_visits, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		env->cb_visits = v;
+		env->cap_cb_visits = cap;
+	}
+	memset(&env->cb_visits[env->n_cb_visits], 0, sizeof(*env->cb_visits));
+	memcpy(env->cb_visits[env->n_cb_visits].key, key, n * sizeof(*key));
+	env->cb_visits[env->n_cb_visits].nkey = n;
+	return &env->cb_visits[env->n_cb_visits++];
+}
+
+/* A checkpoint of a callback loop with a back edge while the loop is
+ * still explored: the read and precision marks of what is below it may
+ * be unfinished in the kernel (its incomplete_read_marks()), which then
+ * compares it as RANGE_WITHIN. Our marks are complete (loop_hit_marks()),
+ * so this is for the kernel's processed counts, not for soundness. */
+static bool cb_incomplete(struct bvc_env *env, const struct bvc_state *cp)
+{
+	const struct bvc_cb_visit *v;
+
+	if (!env->n_cb_visits)
+		return false;
+	v = cb_visit_find(env, cp, cp->insn_idx, false);
+	return v && v->entry && v->backedge;
+}
+
 static void release_checkpoint(struct bvc_env *env, struct bvc_state *cp)
 {
 	if (!env->keep_evicted && !cp->in_share)
@@ -396,6 +488,14 @@ void bvc_update_branch_counts(struct bvc_env *env, struct bvc_state *st)
 
 		if (--st->branches)
 			break;
+		/* The first checkpoint of a callback loop is finished: so
+		 * is the loop's exploration. */
+		for (uint32_t i = 0; i < env->n_cb_visits; i++) {
+			if (env->cb_visits[i].entry == st) {
+				env->cb_visits[i].entry = NULL;
+				env->cb_visits[i].backedge = false;
+			}
+		}
 		if (st->anchor_id) {
 			/* An accepted work item's subtree is finished here.
 			 * No memory: the item then never reports done, safe. */
@@ -427,6 +527,24 @@ int bvc_list_push(struct bvc_checkpoint_list *l, struct bvc_state *st)
 	return 0;
 }
 
+/*
+ * cur was pruned against @old, an unfinished checkpoint above it: old's
+ * precision and read marks are not final, so those it passes on
+ * (bvc_propagate_precision) may miss what cur's continuation - old's -
+ * will need, in the checkpoints between old and cur. They get every
+ * scalar precise and every slot read, and so does every checkpoint above
+ * them, as the precision walk's fallback does: the walks and the read
+ * marks stop at a checkpoint that has the mark already, trusting the
+ * ones above to have it too. Sound, and dearer than the kernel (6.16+
+ * re-propagates over such back edges once the loop is explored).
+ */
+static void loop_hit_marks(struct bvc_env *env)
+{
+	for (uint32_t f = 0; f <= env->cur->curframe; f++)
+		bvc_mark_slots_read(env, f, ~0ull);
+	bvc_mark_all_precise(env, env->cur->parent);
+}
+
 /* Is @old on @cur's path, above it? */
 static bool is_ancestor(const struct bvc_state *cur, const struct bvc_state *old)
 {
@@ -447,11 +565,12 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	/* BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point; and one
 	 * whenever the path's history since the last grew long, so
 	 * precision walks (and the copies pending branches make) stay short. */
-	bool force = ((env->opts.prog_flags | env->prog->prog_flags) & 8u) || env->cur->nhist > 40;
+	bool force = ((env->opts.prog_flags | env->prog->prog_flags) & 8u) || env->cur->nhist > 40 ||
+		     env->aux[insn].calls_callback;
 	bool add = force || (env->jmps_processed - env->prev_jmps >= 2 &&
 			     env->processed - env->prev_insns >= 8);
 	struct bvc_state *cp;
-	uint32_t cs, bucket, seen = 0;
+	uint32_t cs, bucket, seen = 0, n_miss;
 	uint64_t cur_sig, cur_mask, cur_ptr;
 	int err;
 
@@ -477,7 +596,30 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		if (ocs != cs && (insn ^ ocs) % env->cnt != bucket)
 			continue;
 		seen++; /* max_states_per_insn counts the bucket's states walked */
-		if (old->branches) {
+		if (old->branches && env->aux[insn].calls_callback) {
+			/* Callback iterations: a later visit of the call
+			 * within an earlier one on this path needs no more
+			 * iterations - everything from old on is explored
+			 * anyway (the kernel's calls_callback case). */
+			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
+			    bvc_states_equal(env, old, env->cur, CMP_RANGE_WITHIN) &&
+			    is_ancestor(env->cur, old)) {
+				struct bvc_cb_visit *v = cb_visit_find(env, env->cur, insn, false);
+
+				if (v && v->entry)
+					v->backedge = true;
+				old->hit_cnt++;
+				err = bvc_hist_arrive(env);
+				if (!err)
+					err = bvc_propagate_precision(env, old);
+				if (!err)
+					loop_hit_marks(env);
+				return err ? err : 1;
+			}
+			if (!force && env->jmps_processed - env->prev_jmps < 20 &&
+			    env->processed - env->prev_insns < 100)
+				add = false;
+		} else if (old->branches) {
 			/* Still being explored: we are in a loop through it, if it
 			 * is above cur. One that is not is the root of a work item
 			 * this engine donated and now explores again (the worker
@@ -487,8 +629,9 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			 * every iteration's checkpoint here, all of them
 			 * ancestors, and walking up to each one from every
 			 * visit costs the square of the iterations. */
-			if (sig_may_match(env, old, cur_sig, cur_ptr, true) &&
-			    bvc_states_equal(env, old, env->cur, true) &&
+			if (old->cb_unroll == env->cur->cb_unroll &&
+			    sig_may_match(env, old, cur_sig, cur_ptr, true) &&
+			    bvc_states_equal(env, old, env->cur, CMP_EXACT) &&
 			    is_ancestor(env->cur, old)) {
 				err = bvc_vrej(env, "infinite loop detected at insn %u", insn);
 				bvc_vlog(env, "cur state:");
@@ -501,7 +644,8 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 			    env->processed - env->prev_insns < 100)
 				add = false;
 		} else if (sig_may_match(env, old, cur_sig, cur_ptr, false) &&
-			   bvc_states_equal(env, old, env->cur, false)) {
+			   bvc_states_equal(env, old, env->cur,
+					    cb_incomplete(env, old) ? CMP_RANGE_WITHIN : CMP_NOT_EXACT)) {
 			if (old->remote)
 				env->remote_hits++;
 			else if (!old->hit_cnt && env->shared < env->share_limit &&
@@ -521,7 +665,10 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 		 * the last path below it ends: it may still be a parent). */
 		if (add)
 			old->miss_cnt++;
-		if (old->miss_cnt > old->hit_cnt * 3 + 3) {
+		/* The kernel keeps a callback call's unfinished checkpoints
+		 * longer: evicting them early hinders convergence. */
+		n_miss = env->aux[insn].calls_callback && old->branches ? 64 : 3;
+		if (old->miss_cnt > old->hit_cnt * n_miss + n_miss) {
 			if (env->keep_evicted && bvc_list_push(&env->retired, old))
 				continue; /* keep it listed: still correct */
 			memmove(&l->v[i], &l->v[i + 1], (--l->n - i) * sizeof(*l->v));
@@ -555,6 +702,12 @@ int bvc_is_state_visited(struct bvc_env *env, uint32_t insn)
 	if (err) {
 		bvc_state_free(cp);
 		return err;
+	}
+	if (env->has_callbacks) {
+		struct bvc_cb_visit *v = cb_visit_find(env, cp, insn, true);
+
+		if (v && !v->entry)
+			v->entry = cp;
 	}
 	env->cur->parent = cp;
 	for (uint32_t f = 0; f <= env->cur->curframe; f++) {
@@ -596,6 +749,9 @@ void bvc_explored_free(struct bvc_env *env)
 	free(env->retired.v);
 	free(env->idmap);
 	env->idmap = NULL;
+	free(env->cb_visits);
+	env->cb_visits = NULL;
+	env->n_cb_visits = env->cap_cb_visits = 0;
 	if (!env->explored)
 		return;
 	for (uint32_t i = 0; i < env->cnt; i++) {

@@ -32,7 +32,11 @@ int bvc_engine_donate(struct bvc_engine *eng, struct bvc_work **out)
 	struct bvc_state *path, *st;
 	struct bvc_work *w;
 
-	if (eng->early || env->rejected || !env->npending)
+	/* A program with callbacks is explored whole here: its callback
+	 * iterations converge against unfinished checkpoints of this
+	 * engine (prune.c), and function pointers and callback frames do
+	 * not go on the wire (DESIGN section 4, rule 7). */
+	if (eng->early || env->rejected || !env->npending || env->has_callbacks)
 		return -ENOENT;
 	if (env->ndonated == env->cap_donated) {
 		uint32_t cap = env->cap_donated ? env->cap_donated * 2 : 16;
@@ -313,7 +317,8 @@ void bvc_work_view_release(struct bvc_work_view *v)
 static int reg_from_view(const struct bvc_image *img, const struct bvc_reg_view *v, uint32_t nframes,
 			 struct bvc_reg *r, char *err, size_t errsz, const char *where)
 {
-	if (v->type > BVC_RTYPE_LAST) {
+	/* No state with a function pointer leaves its engine (above). */
+	if (v->type > BVC_RTYPE_LAST || v->type == BVC_PTR_FUNC) {
 		snprintf(err, errsz, "%s: register type %u is not a type", where, v->type);
 		return -EBADMSG;
 	}
@@ -509,7 +514,7 @@ int bvc_engine_share(struct bvc_engine *eng, struct bvc_work **out)
 	const struct bvc_state *cp;
 	struct bvc_work *w;
 
-	if (eng->early || !env->share.n)
+	if (eng->early || !env->share.n || env->has_callbacks)
 		return -ENOENT;
 	w = calloc(1, sizeof(*w));
 	if (!w)

@@ -220,7 +220,7 @@ const char *bvc_rtype_name(const struct bvc_reg *reg)
 	case BVC_NOT_INIT: return "?";
 	case BVC_SCALAR: return "scalar";
 	case BVC_PTR_CTX: return "ctx";
-	case BVC_CONST_PTR_MAP: return "map_ptr";
+	case BVC_CONST_PTR_MAP: return reg->maybe_null ? "map_ptr_or_null" : "map_ptr";
 	case BVC_PTR_MAP_VALUE: return reg->maybe_null ? "map_value_or_null" : "map_value";
 	case BVC_PTR_MAP_KEY: return "map_key";
 	case BVC_PTR_STACK: return "fp";
@@ -229,6 +229,7 @@ const char *bvc_rtype_name(const struct bvc_reg *reg)
 	case BVC_PTR_PACKET_END: return "pkt_end";
 	case BVC_PTR_MEM: return reg->maybe_null ? "mem_or_null" : "mem";
 	case BVC_PTR_FUNC: return "func";
+	case BVC_PTR_FLOW_KEYS: return "flow_keys";
 	case BVC_PTR_SOCK_COMMON: return reg->maybe_null ? "sock_common_or_null" : "sock_common";
 	case BVC_PTR_SOCKET: return reg->maybe_null ? "sock_or_null" : "sock";
 	case BVC_PTR_TCP_SOCK: return reg->maybe_null ? "tcp_sock_or_null" : "tcp_sock";

@@ -34,6 +34,9 @@ enum bvc_map_origin {
 	BVC_MAP_BSS,        /* .bss: zero-initialised globals */
 	BVC_MAP_KCONFIG,    /* .kconfig externs: read-only, values from the
 			     * target kernel's profile (bvc_image.kconfig_vars) */
+	BVC_MAP_INNER,      /* the inner map template of an array/hash of maps
+			     * (its __array(values, ...)): the shape of every
+			     * map it may hold; no code refers to it */
 };
 
 /* Longest name kept for a program, function or map, NUL included. Longer
@@ -62,6 +65,9 @@ struct bvc_map {
 				      * fills from .rel.maps, sorted by key; NULL
 				      * if none */
 	size_t slot_cnt;          /* entries in @slots */
+	bool has_inner;           /* array/hash of maps: @inner_idx is known */
+	uint32_t inner_idx;       /* ... index of its inner template in the
+				   * image's maps (origin BVC_MAP_INNER) */
 };
 
 /* One filled slot of a prog_array map (`.values = { [key] = &prog }`). */

@@ -117,6 +117,12 @@ run 0 "$bpfvc" verify "$progs/stackmap.bpf.o"
 run 1 "$bpfvc" build "$progs/stackmap.bpf.o" --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
 has err "unsupported on the device: map 'stacks' \(stack_trace\) is verify-only"
 [ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
+# Likewise an array of maps, a queue, a devmap and cgroup storage.
+run 0 "$bpfvc" verify "$progs/map_kinds.bpf.o"
+run 1 "$bpfvc" build "$progs/map_kinds.bpf.o" -p count_and_redirect --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+has err "unsupported on the device: map 'outer' \(array_of_maps\) is verify-only"
+run 1 "$bpfvc" build "$progs/map_kinds.bpf.o" -p cgroup_bytes --target x86_64 --key "$tmp/k" -o "$tmp/b.bvc"
+[ -e "$tmp/b.bvc" ] && fail "a refused build left $tmp/b.bvc"
 
 # .kconfig externs: built with this machine's values, recorded in the blob.
 run 0 "$bpfvc" build "$progs/kconfig.bpf.o" -p kconfig_values --target x86_64 --key "$tmp/k" -o "$tmp/kc.bvc"

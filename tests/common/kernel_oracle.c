@@ -55,12 +55,13 @@ int bvc_kernel_load(const struct bvc_insn *insns, size_t cnt, uint32_t prog_type
 }
 
 /* One kernel map for an image map; -errno on failure. */
-static int create_map(const struct bvc_map *m)
+static int create_map(const struct bvc_map *m, int inner_fd)
 {
 	union bpf_attr attr;
 	int fd;
 
 	memset(&attr, 0, sizeof(attr));
+	attr.inner_map_fd = (uint32_t)inner_fd;
 	attr.map_type = m->type;
 	attr.key_size = m->key_size;
 	attr.value_size = m->value_size;
@@ -101,14 +102,22 @@ int bvc_kernel_load_prog(const struct bvc_image *img, const struct bvc_prog *pro
 		return -ENOMEM;
 	}
 	memcpy(insns, prog->insns, prog->insn_cnt * sizeof(*insns));
-	for (i = 0; i < img->map_cnt; i++) {
-		fds[i] = create_map(&img->maps[i]);
-		if (fds[i] < 0) {
-			memset(res, 0, sizeof(*res));
-			res->err = -fds[i];
-			res->available = fds[i] != -EPERM && fds[i] != -ENOSYS;
-			ret = fds[i];
-			goto out;
+	/* Inner map templates first: an array/hash of maps is created with
+	 * its template's fd, as libbpf does. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < img->map_cnt; i++) {
+			const struct bvc_map *m = &img->maps[i];
+
+			if ((m->origin == BVC_MAP_INNER) != (pass == 0))
+				continue;
+			fds[i] = create_map(m, m->has_inner && m->inner_idx < img->map_cnt ? fds[m->inner_idx] : 0);
+			if (fds[i] < 0) {
+				memset(res, 0, sizeof(*res));
+				res->err = -fds[i];
+				res->available = fds[i] != -EPERM && fds[i] != -ENOSYS;
+				ret = fds[i];
+				goto out;
+			}
 		}
 	}
 	for (i = 0; i + 1 < prog->insn_cnt; i++) {

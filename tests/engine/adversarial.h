@@ -45,7 +45,23 @@ enum {
 	ADV_MAP_KCONFIG = 7,  /* .kconfig: array 4 -> 16, 1 entry, read-only and
 			       * frozen: u32 0x06122c at 0, tristate 1 at 4,
 			       * int 250 at 8, bool 0 at 12 */
-	ADV_MAP_SOCKMAP = 8,  /* sockmap 4 -> 4, 4 entries */
+	ADV_MAP_QUEUE = 8,    /* queue, 8-byte values, 4 entries */
+	ADV_MAP_LIFO = 9,     /* stack (map type 23), 8-byte values, 4 entries */
+	ADV_MAP_CGS = 10,     /* cgroup_storage u64 -> 16 */
+	ADV_MAP_CGS2 = 11,    /* another cgroup_storage u64 -> 16 */
+	ADV_MAP_PCGS = 12,    /* percpu_cgroup_storage u64 -> 8 */
+	ADV_MAP_DEV = 13,     /* devmap 4 -> 4, 4 entries */
+	ADV_MAP_CPU = 14,     /* cpumap 4 -> 4 (queue size), 4 entries */
+	ADV_MAP_XSK = 15,     /* xskmap 4 -> 4, 4 entries */
+	ADV_MAP_AOM = 16,     /* array_of_maps 4 -> 4, 4 entries, of ... */
+	ADV_MAP_AOM_INNER = 17, /* ... its template: array 4 -> 16, 4 entries */
+	ADV_MAP_HOM = 18,     /* hash_of_maps 4 -> 4, 4 entries, of ... */
+	ADV_MAP_HOM_INNER = 19, /* ... its template: hash 4 -> 8, 16 entries */
+	ADV_MAP_AOMV = 20,    /* array_of_maps of ... */
+	ADV_MAP_AOMV_INNER = 21, /* ... arrays 4 -> 16 of any size
+				  * (BPF_F_INNER_MAP; template: 4 entries) */
+	ADV_MAP_TRIE = 22,    /* lpm_trie {u32 prefixlen, u8 addr[4]} -> 8 */
+	ADV_MAP_SOCKMAP = 23, /* sockmap 4 -> 4, 4 entries */
 };
 
 struct adv_case {

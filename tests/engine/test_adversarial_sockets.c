@@ -440,6 +440,18 @@ static const struct adv_case cases[] = {
 		PROLOGUE, LOOKUP_CHECKED(SK_LOOKUP_TCP), I_LDX(BVC_DW, 2, 6, 168),
 		I_JMP_REG(BVC_JGE, 2, 7, 1), I_LDX(BVC_W, 3, 2, 4), RELEASE(7), RET0), REJ,
 	  "an order says nothing of NULL" },
+
+	/* One load, two pointer kinds: the kernel rewrites socket loads, so
+	 * an instruction may see one socket type only (reg_type_mismatch_ok). */
+	{ "same-insn-sock-and-stack", TC, 0, PROG(
+		I_ST(BVC_DW, 10, -8, 0), SKB_SK(2), I_JMP_IMM(BVC_JNE, 2, 0, 2), I_MOV64_REG(2, 10),
+		I_ALU64_IMM(BVC_ADD, 2, -8), I_LDX(BVC_W, 0, 2, 4), RET0), REJ,
+	  "a sock_common and the stack through one load" },
+	{ "same-insn-sock-common-and-sock", TC, 0, PROG(
+		SKB_SK(6), I_JMP_IMM(BVC_JNE, 6, 0, 2), RET0, I_LDX(BVC_W, 7, 1, 0),
+		I_JMP_IMM(BVC_JGT, 7, 10, 4), I_MOV64_REG(1, 6), I_CALL(SK_FULLSOCK),
+		I_JMP_IMM(BVC_JEQ, 0, 0, 2), I_MOV64_REG(6, 0), I_LDX(BVC_W, 0, 6, 4), RET0), REJ,
+	  "a sock_common and a full socket through one load" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))

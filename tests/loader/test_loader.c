@@ -1151,6 +1151,46 @@ static void special_fields(const char *path)
 
 Test(loader, special_fields) { each_build("loader_special", special_fields); }
 
+/* An array of maps keeps libbpf's inner map as its template, after every
+ * other map; the programs using it, a queue, a devmap and cgroup storage
+ * are verified (the kernel accepts them: progs_kernel). */
+static void map_kinds(const char *path)
+{
+	static const char *const progs[] = { "count_and_redirect", "drain", "cgroup_bytes" };
+	struct bvc_image *img = load_ok(path);
+	const struct bvc_map *outer = NULL, *inner;
+
+	for (size_t k = 0; k < img->map_cnt; k++) {
+		if (!strcmp(img->maps[k].name, "outer"))
+			outer = &img->maps[k];
+		if (img->maps[k].origin != BVC_MAP_INNER)
+			cr_assert(!img->maps[k].has_inner || img->maps[k].inner_idx > k,
+				  "%s: %s: the template follows its outer map", path, img->maps[k].name);
+	}
+	cr_assert_not_null(outer, "%s: no map outer", path);
+	cr_assert_eq(outer->type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	cr_assert(outer->has_inner, "%s: outer has no inner template", path);
+	cr_assert_eq(outer->inner_idx, img->map_cnt - 1, "%s: the template is the last map", path);
+	inner = &img->maps[outer->inner_idx];
+	cr_assert_eq(inner->origin, BVC_MAP_INNER);
+	cr_assert_eq(inner->type, BPF_MAP_TYPE_ARRAY);
+	cr_assert_eq(inner->key_size, 4);
+	cr_assert_eq(inner->value_size, 8);
+	cr_assert_eq(inner->max_entries, 4);
+	cr_assert(!inner->has_inner);
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bvc_verify_opts vo = { .sz = sizeof(vo) };
+		struct bvc_verdict v;
+
+		cr_assert_eq(bvc_verify(img, prog_ok(img, progs[i]), &vo, &v), 0);
+		cr_assert(bvc_verdict_accepted(&v), "%s: %s: %s", path, progs[i], v.msg);
+		bvc_verdict_release(&v);
+	}
+	bvc_image_free(img);
+}
+
+Test(loader, map_kinds) { each_build("map_kinds", map_kinds); }
+
 Test(loader_bad, missing_file)
 {
 	elf_refused("/nonexistent/dir/x.bpf.o", "No such file", ENOENT);
@@ -1728,3 +1768,49 @@ Test(loader_bad, prog_array_slots)
 		rm_tmp(path);
 	}
 }
+
+/* Section names libbpf 1.1 does not know get libbpf 1.5's type and
+ * attach type, and the verifier applies that type's rules. */
+static void sections(const char *path)
+{
+	static const struct {
+		const char *prog;
+		uint32_t type, attach, flags;
+		bool accepted;
+	} cases[] = {
+		{ "tcx_in", 3, 46, 0, true },
+		{ "tc_out", 3, 47, 0, true },
+		{ "nk_peer", 3, 55, 0, true },
+		{ "unix_connect", 18, 49, 0, true },
+		/* recvmsg hooks must return 1: 0 is out of [1, 1]. */
+		{ "unix_recvmsg_bad", 18, 51, 0, false },
+		{ "unix_getsockname", 18, 53, 0, true },
+		{ "xdp_frags", 6, BPF_XDP, BPF_F_XDP_HAS_FRAGS, true },
+		{ "dissect", 22, BPF_FLOW_DISSECTOR, 0, true },
+	};
+	struct bvc_image *img = load_ok(path);
+
+	check_image_facts(img);
+	cr_assert_eq(img->prog_cnt, sizeof(cases) / sizeof(cases[0]));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bvc_prog *p = prog_ok(img, cases[i].prog);
+		struct bvc_verify_opts vo = { .sz = sizeof(vo) };
+		struct bvc_verdict v;
+
+		cr_assert_eq(p->type, cases[i].type, "%s: type %u", cases[i].prog, p->type);
+		cr_assert_eq(p->expected_attach_type, cases[i].attach, "%s: attach type %u",
+			     cases[i].prog, p->expected_attach_type);
+		cr_assert_eq(p->prog_flags, cases[i].flags, "%s: flags %#x", cases[i].prog,
+			     p->prog_flags);
+		cr_assert_eq(bvc_verify(img, p, &vo, &v), 0);
+		cr_assert_eq(bvc_verdict_accepted(&v), cases[i].accepted, "%s: %s: %s", path,
+			     cases[i].prog, v.msg);
+		if (!cases[i].accepted)
+			cr_assert(strstr(v.msg, "should have been in [1, 1]"), "%s: %s", cases[i].prog,
+				  v.msg);
+		bvc_verdict_release(&v);
+	}
+	bvc_image_free(img);
+}
+
+Test(loader, newer_section_names) { each_build("loader_sections", sections); }

@@ -166,6 +166,7 @@ static const struct ptype ptypes[] = {
 	{ "sk_reuseport/migrate", BPF_PROG_TYPE_SK_REUSEPORT,
 	  BVC_ATTACH_SK_REUSEPORT_SELECT_OR_MIGRATE, 56 },
 	{ "sockops", BPF_PROG_TYPE_SOCK_OPS, BVC_ATTACH_CGROUP_SOCK_OPS, 224 },
+	{ "flow_dissector", BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR, 192 },
 };
 
 #define NR_PTYPES (sizeof(ptypes) / sizeof(ptypes[0]))
@@ -182,7 +183,7 @@ static const uint32_t types9[] = {
 	BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP, BPF_PROG_TYPE_CGROUP_SOCK,
 	BPF_PROG_TYPE_CGROUP_DEVICE, BPF_PROG_TYPE_CGROUP_SYSCTL, BPF_PROG_TYPE_LWT_IN,
 	BPF_PROG_TYPE_LWT_OUT, BPF_PROG_TYPE_LWT_XMIT, BPF_PROG_TYPE_SK_REUSEPORT,
-	BPF_PROG_TYPE_SOCK_OPS,
+	BPF_PROG_TYPE_SOCK_OPS, BPF_PROG_TYPE_FLOW_DISSECTOR,
 };
 
 /* The attach type the helper comparisons load @type with. */
@@ -209,6 +210,8 @@ static uint32_t eat_of(uint32_t type)
 		return BVC_ATTACH_SK_REUSEPORT_SELECT;
 	case BPF_PROG_TYPE_SOCK_OPS:
 		return BVC_ATTACH_CGROUP_SOCK_OPS;
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+		return BPF_FLOW_DISSECTOR;
 	default:
 		return 0;
 	}
@@ -346,6 +349,56 @@ Test(ctx_kernel, lwt_xmit) { sweep_ctx(&ptypes[33]); }
 Test(ctx_kernel, sk_reuseport) { sweep_ctx(&ptypes[34]); }
 Test(ctx_kernel, sk_reuseport_migrate) { sweep_ctx(&ptypes[35]); }
 Test(ctx_kernel, sock_ops) { sweep_ctx(&ptypes[36]); }
+Test(ctx_kernel, flow_dissector) { sweep_ctx(&ptypes[37]); }
+
+/*
+ * The full socket a cgroup_sock_addr hook reads from ctx->sk (offset 64):
+ * every offset of struct bpf_sock and past it, every width, read,
+ * sign-extending read and write, against bvc_sock_check_access() (writes
+ * are the engine's "cannot write into sock": never allowed).
+ */
+Test(ctx_kernel, bpf_sock)
+{
+	struct report r = { 0 };
+	const struct ptype *pt = &ptypes[13]; /* cgroup/connect4 */
+
+	skip_if_no_bpf();
+	cr_assert_eq(pt->type, BPF_PROG_TYPE_CGROUP_SOCK_ADDR);
+	for (int off = -8; off <= 88; off++) {
+		for (int w = 0; w < 4; w++) {
+			for (enum access a = RD; a <= RDSX; a++) {
+				struct bvc_insn p[5];
+				size_t n = 0;
+				uint8_t field_size;
+				int kern, ours;
+
+				if (a == RDSX && widths[w] == 8)
+					continue;
+				p[n++] = I_LDX(BVC_DW, 2, 1, 64);
+				if (a == WR)
+					p[n++] = I_ST(width_code[w], 2, off, 0);
+				else
+					p[n++] = I_RAW(BVC_LDX | (a == RDSX ? BVC_MEMSX : BVC_MEM) |
+						       width_code[w], 0, 2, off, 0);
+				p[n++] = I_MOV64_IMM(0, 1);
+				p[n++] = I_EXIT();
+				kern = kload(p, n, pt->type, pt->eat, "GPL", 0);
+				ours = a != WR && bvc_sock_check_access(BVC_PTR_SOCKET, off, widths[w], false,
+									&field_size) == 0;
+				r.checks++;
+				if (kern == ours) {
+					r.agree++;
+					continue;
+				}
+				kload(p, n, pt->type, pt->eat, "GPL", 1);
+				report_add(&r, "  %s off=%d size=%d: kernel %s (%s), ours %d\n",
+					   access_names[a], off, widths[w],
+					   kern ? "accepts" : "refuses", kern ? "" : log_reason(), ours);
+			}
+		}
+	}
+	report_check(&r, "struct bpf_sock through ctx->sk");
+}
 
 /* Facts the kernel cannot tell us: what an allowed access reports. */
 Test(ctx, fields)
@@ -851,6 +904,7 @@ static const char *zero_refused_as(uint8_t arg)
 		return "sock_common";
 	case BVC_ARG_MAP_KEY:
 	case BVC_ARG_MAP_VALUE:
+	case BVC_ARG_MAP_VALUE_UNINIT:
 	case BVC_ARG_MEM:
 	case BVC_ARG_UNINIT_MEM:
 	case BVC_ARG_MEM_RW:
@@ -1009,7 +1063,8 @@ struct mdef {
 	uint32_t key, value, max;
 };
 
-/* Our eight map types, small (the program array third, the ringbuf last). */
+/* Our map types, small (the program array third, the ringbuf last); the
+ * array and hash of maps apart, which need an inner map to be created. */
 static const struct mdef mdefs[] = {
 	{ BPF_MAP_TYPE_HASH, 4, 8, 4 },
 	{ BPF_MAP_TYPE_ARRAY, 4, 8, 4 },
@@ -1018,6 +1073,15 @@ static const struct mdef mdefs[] = {
 	{ BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4 },
 	{ BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4 },
 	{ BPF_MAP_TYPE_LRU_HASH, 4, 8, 16 },
+	{ BPF_MAP_TYPE_STACK_TRACE, 4, 8 * 8, 4 },
+	{ BPF_MAP_TYPE_QUEUE, 0, 8, 4 },
+	{ BPF_MAP_TYPE_STACK, 0, 8, 4 },
+	{ BPF_MAP_TYPE_CGROUP_STORAGE, 8, 8, 0 },
+	{ BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, 8, 8, 0 },
+	{ BPF_MAP_TYPE_DEVMAP, 4, 4, 4 },
+	{ BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 4 },
+	{ BPF_MAP_TYPE_CPUMAP, 4, 4, 4 },
+	{ BPF_MAP_TYPE_XSKMAP, 4, 4, 4 },
 	{ BPF_MAP_TYPE_RINGBUF, 0, 0, 4096 },
 };
 
@@ -1153,6 +1217,7 @@ static size_t plausible_call(struct bvc_insn *p, const struct bvc_helper_proto *
 			p[n++] = I_ALU64_IMM(BVC_ADD, reg, -64);
 			break;
 		case BVC_ARG_UNINIT_MEM:
+		case BVC_ARG_MAP_VALUE_UNINIT:
 		case BVC_ARG_PTR_TO_LONG:
 			p[n++] = I_MOV64_REG(reg, 10);
 			p[n++] = I_ALU64_IMM(BVC_ADD, reg, o->least ? -128 : -64);
@@ -1264,12 +1329,17 @@ Test(maps_kernel, helper_compatibility)
 	report_check(&r, "map/helper compatibility");
 }
 
-/* Maps the kernel needs for some helpers' calls, that bpfvc does not model. */
+/* Maps the kernel needs for some helpers' calls, beyond the eight above. */
 static const struct mdef extra_mdefs[] = {
 	{ BPF_MAP_TYPE_STACK_TRACE, 4, 8 * 8, 4 },
 	{ BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 4 },
 	{ BPF_MAP_TYPE_DEVMAP, 4, 4, 4 },
 	{ BPF_MAP_TYPE_SOCKMAP, 4, 4, 4 },
+	/* No key (queue, stack); the cgroup id as key, no max_entries
+	 * (cgroup storage). */
+	{ BPF_MAP_TYPE_QUEUE, 0, 8, 4 },
+	{ BPF_MAP_TYPE_STACK, 0, 8, 4 },
+	{ BPF_MAP_TYPE_CGROUP_STORAGE, 8, 8, 0 },
 	{ BPF_MAP_TYPE_SOCKHASH, 4, 4, 4 },
 	{ BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 4, 4, 4 },
 };
@@ -1396,7 +1466,7 @@ Test(helpers_kernel, return_kinds)
 			if (proto_callable(id, types9[t], &h))
 				continue;
 			ptr = h->ret == BVC_RET_MAP_VALUE_OR_NULL || h->ret == BVC_RET_ALLOC_MEM_OR_NULL ||
-			      returns_socket(h);
+			      h->ret == BVC_RET_MAP_VALUE || returns_socket(h);
 			o.probe = PROBE_R0_READ;
 			expect_verdict(&r, load_call(h, types9[t], o), h->ret != BVC_RET_VOID,
 				       types9[t], id, "r0 readable");
@@ -1465,7 +1535,17 @@ Test(maps, facts)
 	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_RINGBUF, BPF_FUNC_map_lookup_elem));
 	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_DEVMAP, BPF_FUNC_redirect_map));
 	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_ARRAY, BPF_FUNC_redirect_map));
-	cr_expect(!bvc_map_type_supported(BPF_MAP_TYPE_DEVMAP));
+	cr_expect(bvc_map_type_supported(BPF_MAP_TYPE_DEVMAP));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_CPUMAP, BPF_FUNC_map_lookup_elem));
+	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_QUEUE, BPF_FUNC_map_pop_elem));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_QUEUE, BPF_FUNC_map_lookup_elem));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_ARRAY, BPF_FUNC_map_push_elem));
+	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_CGROUP_STORAGE,
+					  BPF_FUNC_get_local_storage));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_CGROUP_STORAGE, BPF_FUNC_map_lookup_elem));
+	cr_expect(!bvc_map_type_supported(BPF_MAP_TYPE_BLOOM_FILTER));
+	cr_expect(bvc_map_type_supported(BPF_MAP_TYPE_ARRAY_OF_MAPS));
+	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_FUNC_map_update_elem));
 	cr_expect(bvc_map_type_supported(BPF_MAP_TYPE_SOCKMAP));
 	cr_expect(bvc_map_func_compatible(BPF_MAP_TYPE_SOCKMAP, BPF_FUNC_sk_redirect_map));
 	cr_expect(!bvc_map_func_compatible(BPF_MAP_TYPE_SOCKMAP, BPF_FUNC_sk_redirect_hash));
