@@ -114,7 +114,7 @@ int bvc_jit_lower(const struct bvc_prog *prog, const struct bvc_verdict *verdict
 			i++; /* its second half is never "seen" on its own */
 			continue;
 		}
-		if (f->mem_base == BVC_FACT_SOCK ||
+		if (BVC_FACT_IS_SOCK(f->mem_base) ||
 		    (f->mem_base == BVC_FACT_CTX && is_skb_ctx(prog->type) &&
 		     f->ctx_field_off == BVC_UAPI_SKB_SK)) {
 			/* A socket exists in the kernel only: the device's

@@ -45,7 +45,7 @@ int bvc_wire__check_facts(const struct bvc_wire_finished *f, char *err, size_t e
 		}
 		if (x->mem_base != -1 && x->mem_base != BVC_FACT_CTX &&
 		    x->mem_base != BVC_FACT_STACK && x->mem_base != BVC_FACT_OTHER &&
-		    x->mem_base != BVC_FACT_SOCK) {
+		    !BVC_FACT_IS_SOCK(x->mem_base)) {
 			bvc_set_err(err, errsz, "finished: fact %zu: base %d", i, x->mem_base);
 			return -1;
 		}

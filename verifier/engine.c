@@ -370,10 +370,10 @@ static void fill_facts(const struct bvc_env *env, struct bvc_insn_fact *facts)
 		f->mem_base = a->ptr_type < 0 ? -1
 			      : a->ptr_type == BVC_PTR_CTX ? BVC_FACT_CTX
 			      : a->ptr_type == BVC_PTR_STACK ? BVC_FACT_STACK
-			      : a->ptr_type == BVC_PTR_SOCK_COMMON || a->ptr_type == BVC_PTR_SOCKET ||
-					a->ptr_type == BVC_PTR_TCP_SOCK
-				      ? BVC_FACT_SOCK
-				      : BVC_FACT_OTHER;
+			      : a->ptr_type == BVC_PTR_SOCKET ? BVC_FACT_SOCK
+			      : a->ptr_type == BVC_PTR_SOCK_COMMON ? BVC_FACT_SOCK_COMMON
+			      : a->ptr_type == BVC_PTR_TCP_SOCK ? BVC_FACT_TCP_SOCK
+			      : BVC_FACT_OTHER;
 		f->ctx_field = (int16_t)a->ctx_field;
 		f->ctx_field_off = a->ctx_field_off;
 		f->ctx_field_size = a->ctx_field_size;
@@ -390,10 +390,14 @@ int bvc_fact_merge(struct bvc_insn_fact *into, const struct bvc_insn_fact *f)
 	if (f->mem_base >= 0) {
 		if (into->mem_base < 0)
 			into->mem_base = f->mem_base;
-		else if ((into->mem_base == BVC_FACT_CTX) != (f->mem_base == BVC_FACT_CTX) ||
-			 (into->mem_base == BVC_FACT_SOCK) != (f->mem_base == BVC_FACT_SOCK))
-			/* Rewritten accesses (ctx, sockets) take one pointer
-			 * kind per instruction, as bvc_check_mem_access_reg. */
+		else if (into->mem_base != f->mem_base &&
+			 (into->mem_base == BVC_FACT_CTX || f->mem_base == BVC_FACT_CTX ||
+			  BVC_FACT_IS_SOCK(into->mem_base) || BVC_FACT_IS_SOCK(f->mem_base)))
+			/* Rewritten accesses (ctx, each socket view) take one
+			 * pointer kind per instruction, as
+			 * bvc_check_mem_access_reg: a worker that saw a
+			 * sock_common where another saw a full socket must
+			 * not pass either. */
 			return -1;
 	}
 	if (f->ctx_field >= 0 && into->ctx_field < 0) {

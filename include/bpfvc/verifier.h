@@ -94,10 +94,15 @@ enum {
 	BVC_FACT_CTX = 2,      /* the context: the JIT rewrites the access */
 	BVC_FACT_STACK = 6,    /* the frame's stack */
 	BVC_FACT_OTHER = 100,  /* map value, packet, ringbuf record: plain memory */
-	BVC_FACT_SOCK = 101,   /* a socket (struct bpf_sock or bpf_tcp_sock view): the
-				* kernel rewrites the access into its own structs;
-				* no device holds sockets */
+	BVC_FACT_SOCK = 101,   /* a full socket (struct bpf_sock view): the kernel
+				* rewrites the access into its own structs; no
+				* device holds sockets */
+	BVC_FACT_SOCK_COMMON = 102, /* a socket's common part (sock_common) */
+	BVC_FACT_TCP_SOCK = 103,    /* a TCP socket (struct bpf_tcp_sock view) */
 };
+/* Each socket view is rewritten its own way: like the context, one
+ * instruction may use one of them only. */
+#define BVC_FACT_IS_SOCK(base) ((base) >= BVC_FACT_SOCK && (base) <= BVC_FACT_TCP_SOCK)
 
 struct bvc_verdict {
 	enum bvc_verdict_kind kind; /* BVC_*; 0 (BVC_VERDICT_NONE) is no verdict */

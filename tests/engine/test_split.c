@@ -8,6 +8,7 @@
  * wire format is made from), so export and import are checked too.
  */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -456,6 +457,30 @@ Test(split, facts_merged_across_engines_refuse_mixed_pointers)
 	bvc_engine_free(a);
 	bvc_engine_free(b);
 	bvc_image_free(img);
+}
+
+/* The merge rule itself: plain memory kinds mix, a rewritten kind (ctx,
+ * each socket view) mixes with nothing but itself; a socket's common part
+ * on one worker and a full socket on another is a conflict. */
+Test(split, fact_merge_keeps_rewritten_kinds_apart)
+{
+	static const int kinds[] = { BVC_FACT_CTX, BVC_FACT_STACK, BVC_FACT_OTHER, BVC_FACT_SOCK,
+				     BVC_FACT_SOCK_COMMON, BVC_FACT_TCP_SOCK };
+
+	for (size_t a = 0; a < 6; a++) {
+		for (size_t b = 0; b < 6; b++) {
+			struct bvc_insn_fact x = { .mem_base = kinds[a], .ctx_field = -1,
+						   .map_idx = -1 };
+			struct bvc_insn_fact y = { .mem_base = kinds[b], .ctx_field = -1,
+						   .map_idx = -1 };
+			bool plain = (kinds[a] == BVC_FACT_STACK || kinds[a] == BVC_FACT_OTHER) &&
+				     (kinds[b] == BVC_FACT_STACK || kinds[b] == BVC_FACT_OTHER);
+			int want = a == b || plain ? 0 : -1;
+
+			cr_expect_eq(bvc_fact_merge(&x, &y), want, "kinds %d and %d", kinds[a],
+				     kinds[b]);
+		}
+	}
 }
 
 /* A rejection carries its path's branch decisions; following them replays

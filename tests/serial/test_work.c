@@ -455,8 +455,12 @@ Test(serial_work, roundtrip_donate_done_finished)
 		facts[4].insn = 10;
 		expect_encode_fails(&m, "finished: fact 4: insn 10 out of order or past 10");
 		facts[4].insn = 9;
-		facts[4].mem_base = 102;
-		expect_encode_fails(&m, "finished: fact 4: base 102");
+		facts[4].mem_base = 104;
+		expect_encode_fails(&m, "finished: fact 4: base 104");
+		facts[4].mem_base = BVC_FACT_TCP_SOCK;
+		roundtrip(&m);
+		facts[4].mem_base = BVC_FACT_SOCK_COMMON;
+		roundtrip(&m);
 		facts[4].mem_base = BVC_FACT_SOCK;
 		facts[1].map_idx = -3;
 		expect_encode_fails(&m, "finished: fact 1: map -3");
