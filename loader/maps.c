@@ -311,6 +311,16 @@ static void mark_special_field(struct ld *ld, struct bvc_map *map)
 			     sizeof(map->special_field), 0);
 }
 
+/* What libbpf says of a map's shape: type, sizes, entries, flags. */
+static void copy_shape(struct bvc_map *map, const struct bpf_map *m)
+{
+	map->type = bpf_map__type(m);
+	map->key_size = bpf_map__key_size(m);
+	map->value_size = bpf_map__value_size(m);
+	map->max_entries = bpf_map__max_entries(m);
+	map->flags = bpf_map__map_flags(m);
+}
+
 static int add_user_map(struct ld *ld, const struct bpf_map *m)
 {
 	struct bvc_image *img = ld->img;
@@ -320,13 +330,9 @@ static int add_user_map(struct ld *ld, const struct bpf_map *m)
 	err = set_name(ld, map->name, bpf_map__name(m), "map");
 	if (err)
 		return err;
-	map->type = bpf_map__type(m);
+	copy_shape(map, m);
 	if (map->type == BPF_MAP_TYPE_STRUCT_OPS)
 		return ld_err(ld, -EOPNOTSUPP, "unsupported: struct_ops map '%s'", map->name);
-	map->key_size = bpf_map__key_size(m);
-	map->value_size = bpf_map__value_size(m);
-	map->max_entries = bpf_map__max_entries(m);
-	map->flags = bpf_map__map_flags(m);
 	map->origin = BVC_MAP_USER;
 	map->btf_key_type_id = bpf_map__btf_key_type_id(m);
 	map->btf_value_type_id = bpf_map__btf_value_type_id(m);
@@ -392,11 +398,7 @@ static int add_inner_map(struct ld *ld, uint32_t outer, const struct bpf_map *m)
 	err = set_name(ld, map->name, bpf_map__name(m), "map");
 	if (err)
 		return err;
-	map->type = bpf_map__type(m);
-	map->key_size = bpf_map__key_size(m);
-	map->value_size = bpf_map__value_size(m);
-	map->max_entries = bpf_map__max_entries(m);
-	map->flags = bpf_map__map_flags(m);
+	copy_shape(map, m);
 	map->origin = BVC_MAP_INNER;
 	map->btf_key_type_id = bpf_map__btf_key_type_id(m);
 	map->btf_value_type_id = bpf_map__btf_value_type_id(m);

@@ -802,6 +802,34 @@ static void widen_from_prev_iteration(struct bvc_env *env)
 	}
 }
 
+
+/* Leave the innermost frame for the caller's instruction @resume: the
+ * function's deepest stack use is kept, the caller's pointers into the
+ * dying frame become unknown, and the frame goes. Both a function's exit
+ * and a callback's (which resumes at its helper call) end this way. */
+static void pop_frame(struct bvc_env *env, uint32_t resume)
+{
+	struct bvc_state *st = env->cur;
+	struct bvc_frame *callee = st->frames[st->curframe];
+	struct bvc_frame *caller = st->frames[st->curframe - 1];
+	struct bvc_subprog *sp = &env->subprogs[callee->subprog];
+
+	if (callee->stack_depth > sp->stack_depth)
+		sp->stack_depth = callee->stack_depth;
+	for (int r = 0; r < BVC_MAX_REG; r++)
+		if (caller->regs[r].type == BVC_PTR_STACK && caller->regs[r].frameno == callee->frameno)
+			bvc_mark_reg_unknown(&caller->regs[r]);
+	env->insn_idx = resume;
+	if (env->opts.log_level & 3) {
+		bvc_vlog(env, "returning from callee:\n");
+		bvc_log_frame(env, st, st->curframe);
+		bvc_vlog(env, "to caller at %u:\n", env->insn_idx);
+		bvc_log_frame(env, st, st->curframe - 1);
+	}
+	bvc_frame_free(callee);
+	st->frames[st->curframe--] = NULL;
+}
+
 /*
  * A callback's exit (the kernel's prepare_func_exit() for in_callback_fn):
  * r0 a scalar in [0, 1], made precise; no reference acquired inside may
@@ -812,7 +840,6 @@ static int callback_exit(struct bvc_env *env)
 {
 	struct bvc_state *st = env->cur;
 	struct bvc_frame *callee = st->frames[st->curframe];
-	struct bvc_frame *caller = st->frames[st->curframe - 1];
 	struct bvc_reg *r0 = &callee->regs[0];
 	uint32_t outer = 0;
 	char buf[128];
@@ -836,20 +863,7 @@ static int callback_exit(struct bvc_env *env)
 		return bvc_vrej(env, "At callback return the register R0 has%s should have been in [0, 1]",
 				buf[0] ? buf : " unknown scalar value");
 	}
-	if (callee->stack_depth > env->subprogs[callee->subprog].stack_depth)
-		env->subprogs[callee->subprog].stack_depth = callee->stack_depth;
-	for (int r = 0; r < BVC_MAX_REG; r++)
-		if (caller->regs[r].type == BVC_PTR_STACK && caller->regs[r].frameno == callee->frameno)
-			bvc_mark_reg_unknown(&caller->regs[r]);
-	env->insn_idx = (uint32_t)callee->callsite;
-	if (env->opts.log_level & 3) {
-		bvc_vlog(env, "returning from callee:\n");
-		bvc_log_frame(env, st, st->curframe);
-		bvc_vlog(env, "to caller at %u:\n", env->insn_idx);
-		bvc_log_frame(env, st, st->curframe - 1);
-	}
-	bvc_frame_free(callee);
-	st->frames[st->curframe--] = NULL;
+	pop_frame(env, (uint32_t)callee->callsite);
 	widen_from_prev_iteration(env);
 	return 0;
 }
@@ -864,7 +878,6 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 	if (st->curframe) {
 		struct bvc_frame *callee = st->frames[st->curframe];
 		struct bvc_frame *caller = st->frames[st->curframe - 1];
-		struct bvc_subprog *sp = &env->subprogs[callee->subprog];
 
 		/* Static functions return anything but their own stack. */
 		if (r0->type == BVC_PTR_STACK)
@@ -872,22 +885,7 @@ int bvc_check_exit(struct bvc_env *env, bool *path_done)
 		if (callee->in_callback)
 			return callback_exit(env);
 		caller->regs[0] = *r0;
-		if (callee->stack_depth > sp->stack_depth)
-			sp->stack_depth = callee->stack_depth;
-		/* Pointers into the dying frame must not survive it. */
-		for (int r = 0; r < BVC_MAX_REG; r++)
-			if (caller->regs[r].type == BVC_PTR_STACK &&
-			    caller->regs[r].frameno == callee->frameno)
-				bvc_mark_reg_unknown(&caller->regs[r]);
-		env->insn_idx = (uint32_t)callee->callsite + 1;
-		if (env->opts.log_level & 3) {
-			bvc_vlog(env, "returning from callee:\n");
-			bvc_log_frame(env, st, st->curframe);
-			bvc_vlog(env, "to caller at %u:\n", env->insn_idx);
-			bvc_log_frame(env, st, st->curframe - 1);
-		}
-		bvc_frame_free(callee);
-		st->frames[st->curframe--] = NULL;
+		pop_frame(env, (uint32_t)callee->callsite + 1);
 		return 0;
 	}
 	/* Only the program's own exit needs r0: a function may return
